@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+import { Command } from "commander";
+import { InputError } from "../errors.js";
+
+const program = new Command()
+  .name("skillorchestra")
+  .description("Skill-aware, cost-aware orchestration of LLM agents")
+  .showHelpAfterError();
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof InputError) {
+    process.stderr.write(`skillorchestra: ${err.message}\n`);
+    process.exit(2);
+  }
+  throw err;
+}
