@@ -1,0 +1,66 @@
+import { Annotation } from "@langchain/langgraph";
+
+/** Per-run configuration (the graph's context schema, shown in Studio). Every field has a default. */
+export const OrchestratorContext = Annotation.Root({
+  /** Path of the Skill Handbook JSON. */
+  handbook: Annotation<string | undefined>,
+  /** Path of the pool file (JSON or YAML). */
+  pool: Annotation<string | undefined>,
+  /** Price of accuracy: score = competence − λ·normalised cost. */
+  lambda: Annotation<number | undefined>,
+  /** Cost budget per task in USD; steps beyond it stop the run (or ask, when `ask` is on). */
+  budgetUsd: Annotation<number | undefined>,
+  /** `tradeoff` (competence − λ·cost) or `cascade` (the reference implementation's lexicographic rule). */
+  strategy: Annotation<"tradeoff" | "cascade" | undefined>,
+  /** Competence estimator: posterior `mean`, a lower `quantile`, or a seeded `thompson` sample. */
+  estimator: Annotation<"mean" | "quantile" | "thompson" | undefined>,
+  /** Steps before the one forced answer. */
+  maxSteps: Annotation<number | undefined>,
+  /** Pool agent id of an OpenAI-compatible orchestrator model; absent = the offline policy. */
+  orchestratorModel: Annotation<string | undefined>,
+  /** Ask a human (interrupt) before a step whose expected cost would exceed the budget. */
+  ask: Annotation<boolean | undefined>,
+  /** Seed for Thompson sampling and cascade tie-breaks. */
+  seed: Annotation<number | undefined>,
+  /** Search corpus (JSONL of {id, title, text}) for search mode; sim pools bring their own. */
+  corpus: Annotation<string | undefined>,
+});
+
+export type OrchestratorContextType = typeof OrchestratorContext.State;
+
+export interface Settings {
+  lambda: number;
+  budgetUsd: number | undefined;
+  strategy: "tradeoff" | "cascade";
+  estimator: "mean" | "quantile" | "thompson";
+  maxSteps: number;
+  ask: boolean;
+  seed: number;
+}
+
+export const DEFAULTS: Settings = {
+  lambda: 0.2,
+  budgetUsd: undefined,
+  strategy: "tradeoff",
+  estimator: "mean",
+  maxSteps: 8,
+  ask: false,
+  seed: 7,
+};
+
+/** Resolve settings: per-run input overrides context, context overrides defaults. */
+export function resolveSettings(
+  context: Partial<OrchestratorContextType> | undefined,
+  run: { lambda?: number; budgetUsd?: number; maxSteps?: number } | undefined,
+): Settings {
+  const c = context ?? {};
+  return {
+    lambda: run?.lambda ?? c.lambda ?? DEFAULTS.lambda,
+    budgetUsd: run?.budgetUsd ?? c.budgetUsd ?? DEFAULTS.budgetUsd,
+    strategy: c.strategy ?? DEFAULTS.strategy,
+    estimator: c.estimator ?? DEFAULTS.estimator,
+    maxSteps: run?.maxSteps ?? c.maxSteps ?? DEFAULTS.maxSteps,
+    ask: c.ask ?? DEFAULTS.ask,
+    seed: c.seed ?? DEFAULTS.seed,
+  };
+}

@@ -1,0 +1,98 @@
+import { Annotation } from "@langchain/langgraph";
+import type { Mode } from "../../src/modes.js";
+import type { CodeResult, Document } from "../../src/providers/types.js";
+import type { DecisionRecord } from "../../handbook/index.js";
+
+/** The task a run solves. `references` are never shown to agents; they let a caller score the answer. */
+export interface Task {
+  id: string;
+  text: string;
+  family?: string;
+  references?: string[];
+}
+
+/** One step taken: which mode, which agent, what it was asked and what came back. */
+export interface Step {
+  index: number;
+  mode: Mode;
+  agent: string;
+  /** What the agent wrote: a search query, a program, or an answer. */
+  input: string;
+  /** What the tool or the check returned, as text shown in the trajectory. */
+  observation: string;
+  costUsd: number;
+  costEstimated: boolean;
+  latencyMs: number;
+  simulated: boolean;
+  /** Set when this step failed (agent error, structured-output error) and the loop went on. */
+  error?: string;
+}
+
+/** Why a run stopped. */
+export type StopReason = "answered" | "forced_answer" | "step_limit" | "budget" | "stopped_by_user" | "no_agent";
+
+/** The dispatch the orchestrator node chose, consumed by the sub-agent node it routes to. */
+export interface Dispatch {
+  mode: Mode;
+  agent: string;
+  skills: { id: string; weight: number }[];
+  /** True for the one forced answer at the step or budget limit: it is accepted whatever it says. */
+  forced: boolean;
+}
+
+/** Per-run settings a caller may pass with the task (they override the context). */
+export interface RunSettings {
+  lambda?: number;
+  budgetUsd?: number;
+  maxSteps?: number;
+}
+
+const append = <T>(a: T[], b: T | T[]): T[] => a.concat(b);
+
+/** Reducer for documents: append, keeping the first copy of a passage id. */
+export function mergeDocuments(a: Document[], b: Document[]): Document[] {
+  const seen = new Set(a.map((d) => d.id));
+  return a.concat(b.filter((d) => !seen.has(d.id) && (seen.add(d.id), true)));
+}
+
+/** The narrow input: what a caller (or a Studio form) gives. */
+export const OrchestratorInput = Annotation.Root({
+  task: Annotation<Task>,
+  settings: Annotation<RunSettings | undefined>,
+});
+
+/** The full state of one trajectory. Plain JSON only, so checkpoints round-trip. */
+export const OrchestratorState = Annotation.Root({
+  task: Annotation<Task>,
+  settings: Annotation<RunSettings | undefined>,
+  steps: Annotation<Step[]>({ reducer: append, default: () => [] }),
+  documents: Annotation<Document[]>({ reducer: mergeDocuments, default: () => [] }),
+  codeResults: Annotation<CodeResult[]>({ reducer: append, default: () => [] }),
+  /** Answers that were rejected (empty or evasive). */
+  attempts: Annotation<string[]>({ reducer: append, default: () => [] }),
+  /** Every routing decision, in order: the handbook's decision records plus what the policy inferred. */
+  decisions: Annotation<RoutingDecision[]>({ reducer: append, default: () => [] }),
+  costUsd: Annotation<number>({ reducer: (a, b) => a + b, default: () => 0 }),
+  dispatch: Annotation<Dispatch | null>({ reducer: (_a, b) => b, default: () => null }),
+  answer: Annotation<string | null>({ reducer: (_a, b) => b, default: () => null }),
+  stopReason: Annotation<StopReason | null>({ reducer: (_a, b) => b, default: () => null }),
+});
+
+export type OrchestratorStateType = typeof OrchestratorState.State;
+export type OrchestratorUpdate = typeof OrchestratorState.Update;
+
+/** A routing decision as stored in state and streamed as a `custom` event. */
+export interface RoutingDecision {
+  step: number;
+  mode: Mode;
+  /** Which policy chose the mode and skills: `offline`, `llm`, or `offline (llm failed: …)`. */
+  policy: string;
+  /** Why this mode was chosen. */
+  modeReason: string;
+  record: DecisionRecord;
+  /** The chosen agent's expected cost of this step in USD (its mean cost in the mode). */
+  expectedCostUsd: number;
+  forced: boolean;
+  /** Set when a human redirected or approved this step at an interrupt. */
+  human?: "approved" | "redirected";
+}
