@@ -1,5 +1,5 @@
 import MiniSearch from "minisearch";
-import type { Mode } from "../../src/modes.js";
+import type { Mode } from "../src/modes.js";
 
 /** What the lexical matcher needs of a skill. */
 export interface MatchableSkill {
@@ -53,6 +53,20 @@ export class SkillMatcher {
   }
 }
 
+/**
+ * The skills a step can be identified with: the leaves of the hierarchy (a skill with children is described by
+ * them; a category with no skills is itself a leaf). Learning and the orchestrator both identify against these.
+ */
+export function leafSkills<S extends MatchableSkill>(skills: Readonly<Record<string, S>> | readonly S[]): S[] {
+  const list = Array.isArray(skills) ? (skills as readonly S[]) : Object.values(skills as Record<string, S>);
+  const parents = new Set<string>();
+  for (const s of list) {
+    const dot = s.id.lastIndexOf(".");
+    if (dot > 0) parents.add(s.id.slice(0, dot));
+  }
+  return list.filter((s) => !parents.has(s.id)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
 const cache = new WeakMap<object, SkillMatcher>();
 
 /** The matcher for a skill set, built on first use and cached for as long as the owning object lives. */
@@ -64,6 +78,18 @@ export function matcherFor(owner: object, skills: () => readonly MatchableSkill[
   }
   return m;
 }
+
+/** The matcher over a handbook's leaf skills, cached for as long as the handbook object lives. */
+export function handbookMatcher(h: { skills: Readonly<Record<string, MatchableSkill>> }): SkillMatcher {
+  let m = leafCache.get(h);
+  if (!m) {
+    m = new SkillMatcher(leafSkills(h.skills));
+    leafCache.set(h, m);
+  }
+  return m;
+}
+
+const leafCache = new WeakMap<object, SkillMatcher>();
 
 /**
  * Turn matches into active-skill weights summing to 1: keep the top `k` whose score is at least

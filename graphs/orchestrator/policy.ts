@@ -1,6 +1,6 @@
 import type { Mode } from "../../src/modes.js";
 import type { CodeResult, Document } from "../../src/providers/types.js";
-import { skillWeights, type SkillMatcher } from "./matcher.js";
+import { skillWeights, type SkillMatcher } from "../../handbook/matcher.js";
 
 /** What a policy sees at one step. */
 export interface PolicyInput {

@@ -74,7 +74,7 @@ export const OrchestratorState = Annotation.Root({
   decisions: Annotation<RoutingDecision[]>({ reducer: append, default: () => [] }),
   costUsd: Annotation<number>({ reducer: (a, b) => a + b, default: () => 0 }),
   dispatch: Annotation<Dispatch | null>({ reducer: (_a, b) => b, default: () => null }),
-  answer: Annotation<string | null>({ reducer: (_a, b) => b, default: () => null }),
+  finalAnswer: Annotation<string | null>({ reducer: (_a, b) => b, default: () => null }),
   stopReason: Annotation<StopReason | null>({ reducer: (_a, b) => b, default: () => null }),
 });
 

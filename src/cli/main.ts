@@ -1,11 +1,16 @@
 #!/usr/bin/env node
 import { Command } from "commander";
 import { InputError } from "../errors.js";
+import { demoCommand } from "./demo.js";
+import { recordsCommand } from "./records.js";
 
 const program = new Command()
   .name("skillorchestra")
   .description("Skill-aware, cost-aware orchestration of LLM agents")
   .showHelpAfterError();
+
+program.addCommand(demoCommand());
+program.addCommand(recordsCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,79 @@
+import { END, START, StateGraph, type BaseCheckpointSaver, type RetryPolicy } from "@langchain/langgraph";
+import type { Handbook } from "../../handbook/index.js";
+import type { Pool } from "../../src/pool/schema.js";
+import { AgentCallError } from "../../src/providers/runtime.js";
+import type { Agent } from "../../src/providers/types.js";
+import { createAgents } from "../../src/providers/index.js";
+import type { ChatClient } from "../../src/providers/openai.js";
+import { OrchestratorContext, type OrchestratorContextType } from "./configuration.js";
+import { modeNode, orchestrateNode, type Resolve } from "./nodes.js";
+import { cachedResources, sandboxRunner, type CodeRunner, type OrchestratorResources, type SearchBackend } from "./resources.js";
+import { OrchestratorInput, OrchestratorState } from "./state.js";
+
+/** Retry a node whose model call failed transiently (after the provider's own retries). */
+export const MODEL_RETRY: RetryPolicy = {
+  maxAttempts: 2,
+  initialInterval: 500,
+  retryOn: (err: unknown) => err instanceof AgentCallError && err.retryable,
+};
+
+/** The graph's wiring. `resolve` gives the resources of a run (fixed ones, or loaded from the context's paths). */
+export function buildOrchestratorGraph(resolve: Resolve) {
+  return new StateGraph({ stateSchema: OrchestratorState, input: OrchestratorInput }, OrchestratorContext)
+    .addNode("orchestrate", orchestrateNode(resolve), { ends: ["search", "code", "answer", END], retryPolicy: MODEL_RETRY })
+    .addNode("search", modeNode("search", resolve), { ends: ["orchestrate"], retryPolicy: MODEL_RETRY })
+    .addNode("code", modeNode("code", resolve), { ends: ["orchestrate"], retryPolicy: MODEL_RETRY })
+    .addNode("answer", modeNode("answer", resolve), { ends: ["orchestrate", END], retryPolicy: MODEL_RETRY })
+    .addEdge(START, "orchestrate");
+}
+
+/** Resources from the run's context (paths of handbook, pool and corpus), cached until those files change. */
+export const resolveFromContext: Resolve = (c) =>
+  cachedResources({
+    ...(c?.handbook ? { handbook: c.handbook } : {}),
+    ...(c?.pool ? { pool: c.pool } : {}),
+    ...(c?.corpus ? { corpus: c.corpus } : {}),
+    ...(c?.orchestratorModel ? { orchestratorModel: c.orchestratorModel } : {}),
+  });
+
+export interface CreateOrchestratorOptions {
+  handbook: Handbook;
+  /** A pool (its agents are built here) or agents already built. */
+  pool?: Pool;
+  agents?: Map<string, Agent>;
+  /** Search backend; absent, search mode is unavailable. */
+  search?: SearchBackend;
+  /** Code runner; default the sandbox. */
+  runCode?: CodeRunner;
+  orchestratorModel?: ChatClient;
+  /** Default settings of every run (a run's context and input still override them). */
+  defaults?: Partial<OrchestratorContextType>;
+  checkpointer?: BaseCheckpointSaver;
+  name?: string;
+}
+
+/**
+ * An orchestrator over a handbook and a pool, compiled: use it as a Runnable (`invoke`, `stream`) or add it as a
+ * node of your own graph (its input is `{task, settings?}`; it returns the full state).
+ */
+export async function createOrchestrator(opts: CreateOrchestratorOptions) {
+  if (!opts.agents && !opts.pool) throw new Error("createOrchestrator: give a pool or agents");
+  const agents = opts.agents ?? (await createAgents(opts.pool!));
+  const resources: OrchestratorResources = {
+    handbook: opts.handbook,
+    agents,
+    runCode: opts.runCode ?? sandboxRunner,
+    ...(opts.search ? { search: opts.search } : {}),
+    ...(opts.orchestratorModel ? { orchestratorModel: opts.orchestratorModel } : {}),
+    ...(opts.defaults ? { defaults: opts.defaults } : {}),
+  };
+  const resolve: Resolve = async () => resources;
+  return buildOrchestratorGraph(resolve).compile({
+    ...(opts.checkpointer ? { checkpointer: opts.checkpointer } : {}),
+    name: opts.name ?? "orchestrator",
+  });
+}
+
+/** The deployed graph (langgraph.json): resources from the context's paths; compiled without a checkpointer. */
+export const graph = buildOrchestratorGraph(resolveFromContext).compile();
+graph.name = "orchestrator";

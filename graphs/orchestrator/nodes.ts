@@ -1,0 +1,201 @@
+import { Command, END, interrupt, type LangGraphRunnableConfig } from "@langchain/langgraph";
+import { renderHandbook, selectAgent, type DecisionRecord } from "../../handbook/index.js";
+import type { Mode } from "../../src/modes.js";
+import { isStructuredOutputError } from "../../src/providers/runtime.js";
+import type { StepRequest, StepResult } from "../../src/providers/types.js";
+import { rejectionOf } from "./accept.js";
+import { resolveSettings, type OrchestratorContextType, type Settings } from "./configuration.js";
+import { offlineChoice, type PolicyChoice, type PolicyInput } from "./policy.js";
+import { cleanSkills, policyMessages, PolicyReplySchema } from "./prompts.js";
+import { availableModes, matcherOf, type OrchestratorResources } from "./resources.js";
+import type { Dispatch, OrchestratorStateType, OrchestratorUpdate, RoutingDecision, Step } from "./state.js";
+
+export type Resolve = (context: Partial<OrchestratorContextType> | undefined) => Promise<OrchestratorResources>;
+
+interface Runtime {
+  context?: Partial<OrchestratorContextType>;
+  writer?: (chunk: unknown) => void;
+  signal?: AbortSignal;
+}
+
+/** What a human may answer at an interrupt before a costly step. */
+export type ApprovalReply = { action: "approve" } | { action: "redirect"; agent: string } | { action: "stop" };
+
+const HANDBOOK_PROMPT_CHARS = 6000;
+
+/** Choose mode and skills: the LLM policy when an orchestrator model is set, falling back to the offline policy. */
+async function choose(r: OrchestratorResources, input: PolicyInput, signal?: AbortSignal): Promise<PolicyChoice & { policy: string }> {
+  const offline = () => offlineChoice(input, matcherOf(r.handbook));
+  if (!r.orchestratorModel) return { ...offline(), policy: "offline" };
+  try {
+    const reply = await r.orchestratorModel.chat(
+      policyMessages(input, renderHandbook(r.handbook, { modes: input.available, budget: HANDBOOK_PROMPT_CHARS })),
+      { schema: PolicyReplySchema, schemaName: "route_step", ...(signal ? { signal } : {}) },
+    );
+    const parsed = PolicyReplySchema.parse(reply.structured);
+    if (!input.available.includes(parsed.mode)) throw new Error(`mode ${parsed.mode} is not available`);
+    const skills = cleanSkills(parsed.skills, parsed.mode, (id) => r.handbook.skills[id]?.mode);
+    return { mode: parsed.mode, reason: parsed.reason, skills, policy: "llm" };
+  } catch (err) {
+    if (!isStructuredOutputError(err) && !(err instanceof Error && /not available|ZodError|invalid/i.test(err.message + err.name))) throw err;
+    const why = err instanceof Error ? err.message.split("\n")[0]!.slice(0, 160) : String(err);
+    return { ...offline(), policy: `offline (llm failed: ${why})` };
+  }
+}
+
+function select(r: OrchestratorResources, s: Settings, mode: Mode, skills: { id: string; weight: number }[], step: number, allow?: string[]): DecisionRecord {
+  const serving = [...r.agents.values()].filter((a) => a.spec.modes.includes(mode)).map((a) => a.spec.id);
+  return selectAgent(r.handbook, {
+    mode,
+    skills: skills.filter((sk) => r.handbook.skills[sk.id]),
+    strategy: s.strategy,
+    lambda: s.lambda,
+    estimator: s.estimator === "quantile" ? { kind: "quantile", q: 0.25 } : s.estimator === "thompson" ? { kind: "thompson", seed: `${s.seed}:${step}` } : { kind: "mean" },
+    allow: allow ? serving.filter((a) => allow.includes(a)) : serving,
+    seed: `${s.seed}:${step}`,
+  });
+}
+
+/** The context's fields that are set (a Studio form sends unset fields as undefined or null). */
+function definedOnly<T extends object>(o: T | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined && v !== null)) as Partial<T>;
+}
+
+const expectedCostOf = (d: DecisionRecord, agent: string) => d.candidates.find((c) => c.agent === agent)?.cost ?? 0;
+
+/** The orchestrator node: limits, mode and skills, agent selection, the human check, then dispatch. */
+export function orchestrateNode(resolve: Resolve) {
+  return async (state: OrchestratorStateType, runtime: Runtime): Promise<Command> => {
+    const r = await resolve(runtime.context);
+    const s = resolveSettings({ ...r.defaults, ...definedOnly(runtime.context) }, state.settings ?? undefined);
+    const step = state.steps.length;
+    const available = availableModes(r);
+    const stop = (reason: OrchestratorStateType["stopReason"]) => new Command({ goto: END, update: { stopReason: reason, dispatch: null } });
+    if (s.budgetUsd !== undefined && state.costUsd >= s.budgetUsd) return stop("budget");
+
+    const forced = step >= s.maxSteps;
+    if (forced && !available.includes("answer")) return stop("step_limit");
+    const input: PolicyInput = { task: state.task, steps: state.steps, documents: state.documents, codeResults: state.codeResults, attempts: state.attempts, available };
+    const choice = forced
+      ? { mode: "answer" as const, reason: `step limit ${s.maxSteps} reached: one forced answer`, skills: offlineChoice({ ...input, available: ["answer"] }, matcherOf(r.handbook)).skills, policy: "limit" }
+      : await choose(r, input, runtime.signal);
+
+    let record = select(r, s, choice.mode, choice.skills, step);
+    let agent = record.chosen;
+    let human: RoutingDecision["human"];
+    if (agent && s.budgetUsd !== undefined && state.costUsd + expectedCostOf(record, agent) > s.budgetUsd) {
+      const remaining = s.budgetUsd - state.costUsd;
+      if (s.ask) {
+        const cheaper = record.candidates.filter((c) => (c.cost ?? 0) < expectedCostOf(record, agent!)).sort((a, b) => (a.cost ?? 0) - (b.cost ?? 0));
+        const reply = interrupt({
+          kind: "approve_step",
+          step,
+          mode: choice.mode,
+          agent,
+          expectedCostUsd: expectedCostOf(record, agent),
+          costSoFarUsd: state.costUsd,
+          budgetUsd: s.budgetUsd,
+          cheaper: cheaper.map((c) => ({ agent: c.agent, expectedCostUsd: c.cost, score: c.score })),
+        }) as ApprovalReply;
+        if (reply.action === "stop") return stop("stopped_by_user");
+        if (reply.action === "redirect") {
+          if (!record.candidates.some((c) => c.agent === reply.agent)) throw new Error(`redirect: agent ${reply.agent} does not serve mode ${choice.mode}`);
+          record = { ...record, chosen: reply.agent, reason: `redirected by a human from ${agent} to ${reply.agent}` };
+          agent = reply.agent;
+          human = "redirected";
+        } else human = "approved";
+      } else {
+        const fitting = record.candidates.filter((c) => (c.cost ?? 0) <= remaining).map((c) => c.agent);
+        if (fitting.length === 0) return stop("budget");
+        record = select(r, s, choice.mode, choice.skills, step, fitting);
+        agent = record.chosen;
+      }
+    }
+    if (!agent) return stop("no_agent");
+
+    const decision: RoutingDecision = {
+      step,
+      mode: choice.mode,
+      policy: choice.policy,
+      modeReason: choice.reason,
+      record,
+      expectedCostUsd: expectedCostOf(record, agent),
+      forced,
+      ...(human ? { human } : {}),
+    };
+    runtime.writer?.({ type: "decision", ...decision });
+    const dispatch: Dispatch = { mode: choice.mode, agent, skills: choice.skills, forced };
+    return new Command({ goto: choice.mode, update: { dispatch, decisions: [decision] } });
+  };
+}
+
+function stepOf(state: OrchestratorStateType, d: Dispatch, input: string, observation: string, res?: StepResult, error?: string): Step {
+  return {
+    index: state.steps.length,
+    mode: d.mode,
+    agent: d.agent,
+    input,
+    observation,
+    costUsd: res?.costUsd ?? 0,
+    costEstimated: res?.costEstimated ?? false,
+    latencyMs: res?.latencyMs ?? 0,
+    simulated: res?.simulated ?? false,
+    ...(error ? { error } : {}),
+  };
+}
+
+const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n)}…` : s);
+
+/** A sub-agent node: the dispatched agent acts in its mode, the mode's tool runs, the state records the step. */
+export function modeNode(mode: Mode, resolve: Resolve) {
+  return async (state: OrchestratorStateType, runtime: Runtime): Promise<Command> => {
+    const r = await resolve(runtime.context);
+    const d = state.dispatch;
+    if (!d || d.mode !== mode) throw new Error(`${mode} node reached without a ${mode} dispatch`);
+    const agent = r.agents.get(d.agent);
+    if (!agent) throw new Error(`dispatch names agent ${d.agent}, which is not in the pool`);
+    const request: StepRequest = {
+      mode,
+      task: { id: state.task.id, text: state.task.text, ...(state.task.family ? { family: state.task.family } : {}) },
+      step: state.steps.length,
+      documents: state.documents,
+      codeResults: state.codeResults,
+      attempts: state.attempts,
+      skills: d.skills,
+    };
+    let res: StepResult;
+    try {
+      res = await agent.act(request, runtime.signal ? { signal: runtime.signal } : {});
+    } catch (err) {
+      if (!isStructuredOutputError(err)) throw err;
+      const cost = err.costUsd ?? 0;
+      const update: OrchestratorUpdate = {
+        steps: [stepOf(state, d, "", `unusable output from ${d.agent}`, undefined, err.message)],
+        costUsd: cost,
+      };
+      return new Command({ goto: "orchestrate", update });
+    }
+    const base = { costUsd: res.costUsd };
+    if (mode === "search") {
+      if (!r.search) throw new Error("search node reached with no search backend");
+      const passages = await r.search.search(res.output, 5);
+      const documents = passages.map((p) => ({ id: p.id, title: p.title, text: p.text, score: p.score }));
+      const observation = documents.length ? documents.map((p) => p.title).join("; ") : "no documents found";
+      return new Command({ goto: "orchestrate", update: { ...base, documents, steps: [stepOf(state, d, res.output, observation, res)] } });
+    }
+    if (mode === "code") {
+      const result = await r.runCode(res.language ?? "python", res.output, runtime.signal);
+      const observation = clip(`exit ${result.exitCode}${result.limit ? ` (${result.limit} limit)` : ""}: ${result.stdout || result.stderr}`, 500);
+      return new Command({ goto: "orchestrate", update: { ...base, codeResults: [result], steps: [stepOf(state, d, res.output, observation, res)] } });
+    }
+    const answer = res.output.trim();
+    const rejected = d.forced ? null : rejectionOf(answer);
+    if (rejected) {
+      return new Command({ goto: "orchestrate", update: { ...base, attempts: [answer], steps: [stepOf(state, d, answer, `rejected: ${rejected}`, res)] } });
+    }
+    return new Command({
+      goto: END,
+      update: { ...base, finalAnswer: answer, stopReason: d.forced ? "forced_answer" : "answered", dispatch: null, steps: [stepOf(state, d, answer, "accepted", res)] },
+    });
+  };
+}

@@ -1,0 +1,134 @@
+import jStat from "jstat";
+import seedrandom from "seedrandom";
+import { MODES } from "../src/modes.js";
+import { FLAT_PRIOR, depthOf, parentIdOf, type BetaPrior, type Evidence, type Handbook } from "./schema.js";
+
+/**
+ * Competence maths over Beta posteriors.
+ *
+ * Evidence is stored without the prior (see schema.ts); every estimate here takes the prior explicitly, so an
+ * (agent, skill) pair with no evidence is exactly the prior: mean alpha/(alpha+beta), never 0.
+ */
+
+export const NO_EVIDENCE: Evidence = Object.freeze({ successes: 0, failures: 0 }) as Evidence;
+
+/**
+ * Weighted fractional update: a trace with outcome `score` in [0, 1] on a skill active with `weight` adds
+ * weight·score successes and weight·(1 − score) failures. With skill weights summing to 1, one trace adds
+ * exactly one observation over all its skills.
+ */
+export function update(evidence: Evidence | undefined, score: number, weight = 1): Evidence {
+  if (!(score >= 0 && score <= 1)) throw new RangeError(`score must be in [0, 1], got ${score}`);
+  if (!(weight >= 0 && Number.isFinite(weight))) throw new RangeError(`weight must be finite and >= 0, got ${weight}`);
+  const e = evidence ?? NO_EVIDENCE;
+  return { successes: e.successes + weight * score, failures: e.failures + weight * (1 - score) };
+}
+
+/** Sum of two evidence records (exact pooling). */
+export function addEvidence(a: Evidence | undefined, b: Evidence | undefined): Evidence {
+  const x = a ?? NO_EVIDENCE;
+  const y = b ?? NO_EVIDENCE;
+  return { successes: x.successes + y.successes, failures: x.failures + y.failures };
+}
+
+/** Number of (fractional) observations. */
+export function observations(e: Evidence | undefined): number {
+  return e ? e.successes + e.failures : 0;
+}
+
+/** Posterior Beta parameters: prior plus evidence. */
+export function posterior(e: Evidence | undefined, prior: BetaPrior = FLAT_PRIOR): { alpha: number; beta: number } {
+  const x = e ?? NO_EVIDENCE;
+  return { alpha: prior.alpha + x.successes, beta: prior.beta + x.failures };
+}
+
+/** Posterior mean (alpha + s) / (alpha + beta + s + f). */
+export function posteriorMean(e: Evidence | undefined, prior: BetaPrior = FLAT_PRIOR): number {
+  const s = e ? e.successes : 0;
+  const f = e ? e.failures : 0;
+  return (prior.alpha + s) / (prior.alpha + prior.beta + s + f);
+}
+
+/** The q-quantile of the posterior (q = 0.1: pessimistic lower bound; q = 0.9: optimistic upper bound). */
+export function posteriorQuantile(e: Evidence | undefined, q: number, prior: BetaPrior = FLAT_PRIOR): number {
+  if (!(q >= 0 && q <= 1)) throw new RangeError(`quantile must be in [0, 1], got ${q}`);
+  const { alpha, beta } = posterior(e, prior);
+  return clamp01(jStat.beta.inv(q, alpha, beta));
+}
+
+/** Equal-tailed credible interval [quantile((1−level)/2), quantile((1+level)/2)]. */
+export function credibleInterval(e: Evidence | undefined, level = 0.9, prior: BetaPrior = FLAT_PRIOR): [number, number] {
+  return [posteriorQuantile(e, (1 - level) / 2, prior), posteriorQuantile(e, (1 + level) / 2, prior)];
+}
+
+/** Raw success rate s / (s + f); 0 when there is no evidence (the reference implementation's rule). */
+export function rawRate(e: Evidence | undefined): number {
+  const n = observations(e);
+  return n > 0 ? e!.successes / n : 0;
+}
+
+/** A seeded uniform generator on [0, 1). */
+export type Rng = () => number;
+
+export function seededRng(seed: string | number): Rng {
+  return seedrandom(String(seed));
+}
+
+/**
+ * One Thompson draw from the posterior, by inverse CDF: draw u ~ U(0, 1) from `rng`, return Beta⁻¹(u).
+ * Deterministic for a seeded rng and a fixed call order.
+ */
+export function thompsonSample(e: Evidence | undefined, rng: Rng, prior: BetaPrior = FLAT_PRIOR): number {
+  const { alpha, beta } = posterior(e, prior);
+  let u = rng();
+  if (u <= 0) u = Number.MIN_VALUE;
+  return clamp01(jStat.beta.inv(u, alpha, beta));
+}
+
+function clamp01(x: number): number {
+  return x < 0 ? 0 : x > 1 ? 1 : x;
+}
+
+/** The stored evidence of an agent on a skill (or on a bare mode id), or undefined when unseen. */
+export function evidenceOf(h: Handbook, agent: string, key: string): Evidence | undefined {
+  return h.agents[agent]?.competence[key];
+}
+
+/** Evidence of an agent on a node and all its descendants (for a bare mode id: everything in that mode). */
+export function subtreeEvidence(h: Handbook, agent: string, nodeId: string): Evidence {
+  const profile = h.agents[agent];
+  if (!profile) return { successes: 0, failures: 0 };
+  const prefix = nodeId + ".";
+  let s = 0;
+  let f = 0;
+  for (const [key, e] of Object.entries(profile.competence)) {
+    if (key === nodeId || key.startsWith(prefix)) {
+      s += e.successes;
+      f += e.failures;
+    }
+  }
+  return { successes: s, failures: f };
+}
+
+/**
+ * Competence of an unseen skill borrowed from its ancestors (optional helper; selection uses the prior for unseen
+ * pairs unless the caller uses this). Walks skill → parent → … → category → mode and returns the first node whose
+ * subtree holds evidence for the agent, with the id it came from; `from` is undefined when nothing was found
+ * anywhere in the mode (then the evidence is empty and the posterior is the prior).
+ */
+export function evidenceViaAncestors(h: Handbook, agent: string, skillId: string): { evidence: Evidence; from?: string } {
+  let node: string | undefined = skillId;
+  while (node !== undefined) {
+    const e = subtreeEvidence(h, agent, node);
+    if (observations(e) > 0) return { evidence: e, from: node };
+    const up: string | undefined = parentIdOf(node);
+    node = up ?? (depthOf(node) >= 1 ? node.slice(0, node.indexOf(".")) : undefined);
+  }
+  return { evidence: { successes: 0, failures: 0 } };
+}
+
+/** Evidence of an agent pooled over a whole mode: its mode-level entry plus every skill of the mode. */
+export function modeEvidence(h: Handbook, agent: string, mode: string): Evidence {
+  if (!(MODES as readonly string[]).includes(mode)) throw new RangeError(`unknown mode ${mode}`);
+  return subtreeEvidence(h, agent, mode);
+}

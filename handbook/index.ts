@@ -1,0 +1,38 @@
+/** The Skill Handbook: schema, competence maths, agent selection, views, rendering, import and store. */
+export * from "./schema.js";
+export { handbookPath, integrityIssues, parseWithPath, validateHandbook, type Issue } from "./validate.js";
+export {
+  NO_EVIDENCE,
+  addEvidence,
+  credibleInterval,
+  evidenceOf,
+  evidenceViaAncestors,
+  modeEvidence,
+  observations,
+  posterior,
+  posteriorMean,
+  posteriorQuantile,
+  rawRate,
+  seededRng,
+  subtreeEvidence,
+  thompsonSample,
+  update,
+  type Rng,
+} from "./competence.js";
+export { addCostObservation, expectedCost, mergeCostStats, type CostObservation } from "./costs.js";
+export { createHandbook, recordOutcome, type Outcome } from "./build.js";
+export {
+  categoryOf,
+  selectAgent,
+  type ActiveSkill,
+  type Candidate,
+  type DecisionRecord,
+  type Estimator,
+  type SelectOptions,
+  type SkillCompetence,
+  type Strategy,
+} from "./select.js";
+export { merge, split, subgraph, viewAtDepth, type Granularity, type NewSkill, type RefineOptions, type SplitChild } from "./views.js";
+export { renderHandbook, type RenderOptions } from "./render.js";
+export { importReferenceHandbook, ReferenceHandbookSchema, type ImportOptions, type ImportResult, type ReferenceHandbook } from "./import-reference.js";
+export { loadHandbook, loadReferenceHandbook, saveHandbook } from "./store.js";

@@ -1,0 +1,165 @@
+import { z } from "zod";
+import { MODES, ModeSchema, type Mode } from "../src/modes.js";
+
+/**
+ * The Skill Handbook: modes with routing insights, a hierarchy of skills, and per-agent competence and cost.
+ *
+ * Competence is stored as *evidence*, not as a posterior: for each (agent, skill) the (fractional) number of
+ * successes and failures attributed to that node alone (not including its descendants). The Beta prior lives
+ * once, in `metadata.prior`, so the posterior is Beta(prior.alpha + successes, prior.beta + failures). Keeping
+ * evidence separate from the prior lets merge sum evidence exactly, lets a split re-attribute it exactly, and lets
+ * the prior be changed without rewriting every entry. An (agent, skill) pair with no entry has zero evidence:
+ * its posterior is the prior, never 0.
+ *
+ * Besides skill ids, an agent's competence may hold a *mode-level* entry keyed by the bare mode id (`"search"`):
+ * evidence attributed to the mode as a whole (what a depth-0 view pools everything into).
+ */
+
+/** Version of this file format; bump on any incompatible change. */
+export const HANDBOOK_SCHEMA_VERSION = 1 as const;
+
+/** One segment of a dotted skill id. */
+export const SKILL_SEGMENT = /^[A-Za-z0-9_-]+$/;
+/** `mode.category` (depth 1, a category) or `mode.category.skill[...]` (depth >= 2, a skill). */
+export const SkillIdSchema = z
+  .string()
+  .regex(
+    new RegExp(`^(${MODES.join("|")})(\\.[A-Za-z0-9_-]+)+$`),
+    "skill id: mode.category[.skill...], segments of letters, digits, _ and - only",
+  );
+export type SkillId = z.infer<typeof SkillIdSchema>;
+
+export const AgentIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:/@-]*$/, "agent id: letters, digits and ._:/@- only");
+
+const isoTime = z.iso.datetime({ offset: true });
+const count = z.number().finite().nonnegative();
+
+export const InsightTypeSchema = z.enum(["transition", "usage", "constraint", "agent_preference"]);
+export type InsightType = z.infer<typeof InsightTypeSchema>;
+
+/** A learned statement about when or how to use a mode, with the queries that support it. */
+export const RoutingInsightSchema = z.object({
+  type: InsightTypeSchema,
+  text: z.string().min(1),
+  confidence: z.number().min(0).max(1),
+  /** Query ids of the traces that support the insight. */
+  evidence: z.array(z.string()).default([]),
+});
+export type RoutingInsight = z.output<typeof RoutingInsightSchema>;
+
+export const ModeInfoSchema = z.object({
+  description: z.string().default(""),
+  insights: z.array(RoutingInsightSchema).default([]),
+});
+export type ModeInfo = z.output<typeof ModeInfoSchema>;
+
+export const ProvenanceEventSchema = z.object({
+  op: z.enum(["split", "merge", "discover", "import"]),
+  /** The ids this skill came from (the split parent, the merged pair, or the source ids of an import). */
+  from: z.array(z.string()).default([]),
+  at: isoTime,
+  note: z.string().optional(),
+});
+export type ProvenanceEvent = z.output<typeof ProvenanceEventSchema>;
+
+export const ProvenanceSchema = z.object({
+  /** Query ids of the traces the skill was discovered from. */
+  discoveredFrom: z.array(z.string()).default([]),
+  history: z.array(ProvenanceEventSchema).default([]),
+});
+export type Provenance = z.output<typeof ProvenanceSchema>;
+
+/**
+ * A node of the skill hierarchy. Depth = number of dots in the id: depth 1 (`search.temporal`) is a category,
+ * depth >= 2 a skill. A node of depth >= 2 names its parent, which is its id without the last segment.
+ */
+export const SkillSchema = z.object({
+  id: SkillIdSchema,
+  name: z.string().min(1),
+  description: z.string().default(""),
+  /** Cues in a query or state that signal the skill is needed. */
+  indicators: z.array(z.string()).default([]),
+  examples: z.array(z.string()).default([]),
+  mode: ModeSchema,
+  parent: SkillIdSchema.optional(),
+  provenance: ProvenanceSchema.default({ discoveredFrom: [], history: [] }),
+});
+export type Skill = z.output<typeof SkillSchema>;
+export type SkillInput = z.input<typeof SkillSchema>;
+
+/** Outcome evidence for one (agent, skill): fractional counts, prior excluded. */
+export const EvidenceSchema = z.object({ successes: count, failures: count });
+export type Evidence = z.output<typeof EvidenceSchema>;
+
+/** Running means of what one call of an agent in a mode costs. */
+export const CostStatsSchema = z.object({
+  meanPromptTokens: count,
+  meanCompletionTokens: count,
+  meanCostUsd: count,
+  meanLatencyMs: count,
+  count: z.number().int().nonnegative(),
+  /** True when tokens or cost were estimated (e.g. from prices) rather than reported. */
+  estimated: z.boolean().default(false),
+});
+export type CostStats = z.output<typeof CostStatsSchema>;
+
+export const AgentProfileSchema = z.object({
+  modes: z.array(ModeSchema).min(1),
+  /** Evidence per skill id (or per bare mode id for a mode-level entry). */
+  competence: z.record(z.string(), EvidenceSchema).default({}),
+  costs: z.partialRecord(ModeSchema, CostStatsSchema).default({}),
+  strengths: z.array(z.string()).default([]),
+  weaknesses: z.array(z.string()).default([]),
+  routingSignals: z.array(z.string()).default([]),
+});
+export type AgentProfile = z.output<typeof AgentProfileSchema>;
+
+export const BetaPriorSchema = z.object({
+  alpha: z.number().finite().positive(),
+  beta: z.number().finite().positive(),
+});
+export type BetaPrior = z.output<typeof BetaPriorSchema>;
+
+export const FLAT_PRIOR: BetaPrior = Object.freeze({ alpha: 1, beta: 1 }) as BetaPrior;
+
+export const HandbookMetadataSchema = z.object({
+  version: z.literal(HANDBOOK_SCHEMA_VERSION),
+  /** Increments on every save. */
+  handbookVersion: z.number().int().nonnegative().default(0),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+  /** Free record of learning statistics (traces, LLM calls, tokens, USD, wall-clock...). */
+  learning: z.record(z.string(), z.unknown()).default({}),
+  prior: BetaPriorSchema.default({ alpha: 1, beta: 1 }),
+});
+export type HandbookMetadata = z.output<typeof HandbookMetadataSchema>;
+
+export const HandbookSchema = z.object({
+  metadata: HandbookMetadataSchema,
+  modes: z.partialRecord(ModeSchema, ModeInfoSchema).default({}),
+  skills: z.record(z.string(), SkillSchema).default({}),
+  agents: z.record(AgentIdSchema, AgentProfileSchema).default({}),
+});
+export type Handbook = z.output<typeof HandbookSchema>;
+export type HandbookInput = z.input<typeof HandbookSchema>;
+
+export type { Mode };
+
+/** Depth of a node id: 0 for a bare mode, 1 for a category, >= 2 for a skill. */
+export function depthOf(id: string): number {
+  let d = 0;
+  for (let i = 0; i < id.length; i++) if (id.charCodeAt(i) === 46) d++;
+  return d;
+}
+
+/** The parent id implied by a dotted id (`search.a.b` → `search.a`); undefined for depth <= 1. */
+export function parentIdOf(id: string): string | undefined {
+  if (depthOf(id) < 2) return undefined;
+  return id.slice(0, id.lastIndexOf("."));
+}
+
+/** The mode a node id belongs to (its first segment). */
+export function modeOfId(id: string): string {
+  const dot = id.indexOf(".");
+  return dot < 0 ? id : id.slice(0, dot);
+}

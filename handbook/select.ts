@@ -1,0 +1,458 @@
+import { InputError } from "../src/errors.js";
+import type { Mode } from "../src/modes.js";
+import { posteriorMean, posteriorQuantile, rawRate, seededRng, thompsonSample, type Rng } from "./competence.js";
+import type { AgentProfile, BetaPrior, Evidence, Handbook } from "./schema.js";
+
+/**
+ * Agent selection for one step: a mode and a weighted set of active skills.
+ *
+ * Strategy "tradeoff" (the method's rule):
+ *   score_a = Σ_σ w_σ·ĉ_a(σ) / Σ_σ w_σ − λ·Ĉ_a
+ * where ĉ_a(σ) is an estimate from the Beta posterior (prior + evidence; an unseen pair is the prior) and
+ * Ĉ_a = C_a / max_b C_b is the agent's mean USD cost per call in the mode divided by the largest such cost among
+ * the candidates, so Ĉ ∈ [0, 1] and λ is "how much competence one is willing to give up to go from the most
+ * expensive candidate to a free one". An agent with no cost statistics in the mode is taken pessimistically as
+ * Ĉ = 1. If every known cost is 0, every known Ĉ is 0.
+ * With no active skills (a depth-0 handbook) ĉ_a is the posterior of the agent's evidence pooled over the whole
+ * mode (its mode-level entry plus every skill of the mode).
+ * Ties on score go to the cheaper agent, then to the smaller agent id.
+ *
+ * Strategy "cascade" (the reference implementation's lexicographic rule, kept for comparison):
+ *   1. weighted raw success rate over the active skills (unseen = 0; with no active skills every agent gets 0.5);
+ *      agents within 1e-6 of the best stay;
+ *   2. among those, the mean over the active skills' categories of the category rate (the mean raw rate over every
+ *      skill under that category, unseen = 0); agents within 1e-9 of the best stay;
+ *   3. then the raw rate of the agent's evidence pooled over the mode; within 1e-9 stay;
+ *   4. then a seeded random draw with weights max(0, 1 − λ·cost_usd) on the raw USD cost (uniform if all are 0).
+ *   The category of an active skill is, as in the reference, its id within the mode minus the last segment
+ *   (`search.a.b` → `search.a`), or itself when it is a category.
+ */
+
+export type Strategy = "tradeoff" | "cascade";
+export type Estimator = { kind: "mean" } | { kind: "quantile"; q: number } | { kind: "thompson"; seed: string | number };
+
+export interface ActiveSkill {
+  id: string;
+  weight: number;
+}
+
+export interface SelectOptions {
+  mode: Mode;
+  /** Active skills with weights (>= 0, not all 0). Empty or absent: mode-level selection. */
+  skills?: ReadonlyArray<ActiveSkill>;
+  strategy?: Strategy;
+  /** Price of accuracy λ >= 0 (tradeoff: on normalised cost; cascade: on raw USD in the tie draw). Default 0. */
+  lambda?: number;
+  /** Competence estimator for "tradeoff"; default mean. */
+  estimator?: Estimator;
+  /** Only these agents may be chosen (still restricted to agents serving the mode). */
+  allow?: ReadonlyArray<string>;
+  /** Seed of the cascade's tie draw; default 0. */
+  seed?: string | number;
+}
+
+export interface SkillCompetence {
+  skill: string;
+  competence: number;
+  evidence: Evidence;
+}
+
+export interface Candidate {
+  agent: string;
+  /** Weighted competence (tradeoff: posterior estimate; cascade: weighted raw rate). */
+  competence: number;
+  perSkill: SkillCompetence[];
+  /** Expected USD per call in the mode, null when unknown. */
+  cost: number | null;
+  normalisedCost: number;
+  /** λ·Ĉ for tradeoff; 0 for cascade. */
+  penalty: number;
+  score: number;
+  /** Cascade only: the later keys (null when the agent was out before that key was needed). */
+  cascade?: { category: number | null; overall: number | null; tieWeight: number | null };
+}
+
+export interface DecisionRecord {
+  mode: Mode;
+  strategy: Strategy;
+  estimator: "mean" | "quantile" | "thompson" | "raw";
+  params: { q?: number; seed?: string | number };
+  lambda: number;
+  skills: ActiveSkill[];
+  candidates: Candidate[];
+  chosen: string | null;
+  reason: string;
+}
+
+interface ModeIndex {
+  agents: string[];
+  profiles: AgentProfile[];
+  pooled: Evidence[];
+  /** Column of each skill of the mode in `successes`/`failures`. */
+  column: Map<string, number>;
+  /**
+   * Evidence laid out skill-major: successes[column · agents.length + agentRow]. One step reads a few skills for
+   * every agent, so each skill's evidence for all agents is contiguous in memory.
+   */
+  successes: Float64Array;
+  failures: Float64Array;
+}
+
+interface HandbookIndex {
+  modes: Map<Mode, ModeIndex>;
+  categoryMembers: Map<string, string[]>;
+}
+
+/**
+ * Per-handbook lookup tables, built on first use and cached by object identity. Handbooks are treated as
+ * immutable (every function here returns a new one), so the cache cannot go stale unless a caller mutates one.
+ */
+const indexes = new WeakMap<Handbook, HandbookIndex>();
+
+function indexOf(h: Handbook): HandbookIndex {
+  let idx = indexes.get(h);
+  if (!idx) {
+    idx = { modes: new Map(), categoryMembers: new Map() };
+    indexes.set(h, idx);
+  }
+  return idx;
+}
+
+function modeIndex(h: Handbook, mode: Mode): ModeIndex {
+  const idx = indexOf(h);
+  let mi = idx.modes.get(mode);
+  if (!mi) {
+    const agents = Object.keys(h.agents)
+      .filter((a) => h.agents[a]!.modes.includes(mode))
+      .sort();
+    const profiles = agents.map((a) => h.agents[a]!);
+    const prefix = mode + ".";
+    const pooled = profiles.map((p) => {
+      let s = 0;
+      let f = 0;
+      for (const key in p.competence) {
+        if (key === mode || key.startsWith(prefix)) {
+          const e = p.competence[key]!;
+          s += e.successes;
+          f += e.failures;
+        }
+      }
+      return { successes: s, failures: f };
+    });
+    const column = new Map<string, number>();
+    for (const id in h.skills) if (h.skills[id]!.mode === mode) column.set(id, column.size);
+    const A = agents.length;
+    const successes = new Float64Array(column.size * A);
+    const failures = new Float64Array(column.size * A);
+    profiles.forEach((p, row) => {
+      for (const key in p.competence) {
+        const col = column.get(key);
+        if (col === undefined) continue;
+        const e = p.competence[key]!;
+        successes[col * A + row] = e.successes;
+        failures[col * A + row] = e.failures;
+      }
+    });
+    mi = { agents, profiles, pooled, column, successes, failures };
+    idx.modes.set(mode, mi);
+  }
+  return mi;
+}
+
+/** Skills strictly under a category id, from the handbook's registry. */
+function categoryMembers(h: Handbook, category: string): string[] {
+  const idx = indexOf(h);
+  let m = idx.categoryMembers.get(category);
+  if (!m) {
+    const prefix = category + ".";
+    m = Object.keys(h.skills).filter((id) => id.startsWith(prefix));
+    idx.categoryMembers.set(category, m);
+  }
+  return m;
+}
+
+function checkSkills(h: Handbook, mode: Mode, skills: ReadonlyArray<ActiveSkill>): number {
+  let total = 0;
+  for (let i = 0; i < skills.length; i++) {
+    const s = skills[i]!;
+    const skill = h.skills[s.id];
+    if (!skill) throw new InputError(`select: $.skills[${i}].id: unknown skill ${s.id}`);
+    if (skill.mode !== mode) throw new InputError(`select: $.skills[${i}].id: skill ${s.id} belongs to mode ${skill.mode}, not ${mode}`);
+    if (!(s.weight >= 0 && Number.isFinite(s.weight)))
+      throw new InputError(`select: $.skills[${i}].weight: must be a finite number >= 0, got ${s.weight}`);
+    for (let j = 0; j < i; j++)
+      if (skills[j]!.id === s.id) throw new InputError(`select: $.skills[${i}].id: duplicate skill ${s.id}`);
+    total += s.weight;
+  }
+  if (skills.length > 0 && !(total > 0)) throw new InputError(`select: $.skills: weights must not all be 0`);
+  return total;
+}
+
+/** Choose an agent for a step and explain the choice. Pure: same handbook and options, same record. */
+export function selectAgent(h: Handbook, opts: SelectOptions): DecisionRecord {
+  const strategy = opts.strategy ?? "tradeoff";
+  const lambda = opts.lambda ?? 0;
+  if (!(lambda >= 0 && Number.isFinite(lambda))) throw new InputError(`select: $.lambda: must be a finite number >= 0, got ${lambda}`);
+  const skills = opts.skills ?? [];
+  const totalWeight = checkSkills(h, opts.mode, skills);
+  const mi = modeIndex(h, opts.mode);
+
+  let agents = mi.agents;
+  let profiles = mi.profiles;
+  let pooled = mi.pooled;
+  let rows: number[] | null = null; // candidate i is row rows[i] of the mode index (null: row i)
+  if (opts.allow) {
+    const allow = new Set(opts.allow);
+    const keep: number[] = [];
+    for (let i = 0; i < agents.length; i++) if (allow.has(agents[i]!)) keep.push(i);
+    agents = keep.map((i) => mi.agents[i]!);
+    profiles = keep.map((i) => mi.profiles[i]!);
+    pooled = keep.map((i) => mi.pooled[i]!);
+    rows = keep;
+  }
+
+  // Costs: raw and normalised by the largest known candidate cost.
+  const n = agents.length;
+  const costs: (number | null)[] = new Array(n);
+  let maxCost = 0;
+  for (let i = 0; i < n; i++) {
+    const c = profiles[i]!.costs[opts.mode];
+    const v = c ? c.meanCostUsd : null;
+    costs[i] = v;
+    if (v !== null && v > maxCost) maxCost = v;
+  }
+  const normCost = (i: number) => {
+    const v = costs[i]!;
+    if (v === null) return 1;
+    return maxCost > 0 ? v / maxCost : 0;
+  };
+
+  const record: DecisionRecord = {
+    mode: opts.mode,
+    strategy,
+    estimator: "raw",
+    params: {},
+    lambda,
+    skills: skills.map((s) => ({ id: s.id, weight: s.weight })),
+    candidates: [],
+    chosen: null,
+    reason: "",
+  };
+  if (n === 0) {
+    record.reason = `no agent serves mode ${opts.mode}${opts.allow ? " among the allowed agents" : ""}`;
+    if (strategy === "tradeoff") record.estimator = (opts.estimator ?? { kind: "mean" }).kind;
+    return record;
+  }
+  if (strategy === "cascade") return cascade(h, record, mi, rows, agents, profiles, pooled, costs, normCost, totalWeight, opts.seed ?? 0);
+  return tradeoff(h, record, opts.estimator ?? { kind: "mean" }, mi, rows, agents, pooled, costs, normCost, totalWeight);
+}
+
+function tradeoff(
+  h: Handbook,
+  record: DecisionRecord,
+  estimator: Estimator,
+  mi: ModeIndex,
+  rows: number[] | null,
+  agents: string[],
+  pooled: Evidence[],
+  costs: (number | null)[],
+  normCost: (i: number) => number,
+  totalWeight: number,
+): DecisionRecord {
+  const prior: BetaPrior = h.metadata.prior;
+  const skills = record.skills;
+  const k = skills.length;
+  const n = agents.length;
+  let rng: Rng | undefined;
+  record.estimator = estimator.kind;
+  if (estimator.kind === "quantile") {
+    if (!(estimator.q >= 0 && estimator.q <= 1)) throw new InputError(`select: $.estimator.q: must be in [0, 1], got ${estimator.q}`);
+    record.params = { q: estimator.q };
+  } else if (estimator.kind === "thompson") {
+    record.params = { seed: estimator.seed };
+    rng = seededRng(estimator.seed);
+  }
+  const estimate = (e: Evidence): number =>
+    estimator.kind === "mean"
+      ? posteriorMean(e, prior)
+      : estimator.kind === "quantile"
+        ? posteriorQuantile(e, estimator.q, prior)
+        : thompsonSample(e, rng!, prior);
+
+  // Competence, skill by skill (Thompson draws go in this order: skill, then agent).
+  const competence = new Float64Array(n);
+  const perSkill: SkillCompetence[][] = new Array(n);
+  for (let i = 0; i < n; i++) perSkill[i] = new Array(k || 1);
+  if (k === 0) {
+    for (let i = 0; i < n; i++) {
+      const e = pooled[i]!;
+      competence[i] = estimate(e);
+      perSkill[i]![0] = { skill: record.mode, competence: competence[i]!, evidence: e };
+    }
+  } else {
+    const A = mi.agents.length;
+    const pa = prior.alpha;
+    const pab = prior.alpha + prior.beta;
+    const mean = estimator.kind === "mean";
+    for (let j = 0; j < k; j++) {
+      const s = skills[j]!;
+      const w = s.weight / totalWeight;
+      const base = mi.column.get(s.id)! * A;
+      for (let i = 0; i < n; i++) {
+        const at = base + (rows === null ? i : rows[i]!);
+        const evidence = { successes: mi.successes[at]!, failures: mi.failures[at]! };
+        const c = mean ? (pa + evidence.successes) / (pab + evidence.successes + evidence.failures) : estimate(evidence);
+        perSkill[i]![j] = { skill: s.id, competence: c, evidence };
+        competence[i] = competence[i]! + w * c;
+      }
+    }
+  }
+
+  const lambda = record.lambda;
+  let best = -1;
+  let bestScore = -Infinity;
+  let secondScore = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const normalisedCost = normCost(i);
+    const penalty = lambda * normalisedCost;
+    const score = competence[i]! - penalty;
+    record.candidates.push({ agent: agents[i]!, competence: competence[i]!, perSkill: perSkill[i]!, cost: costs[i]!, normalisedCost, penalty, score });
+    if (best < 0 || score > bestScore || (score === bestScore && normalisedCost < normCost(best))) {
+      if (best >= 0) secondScore = Math.max(secondScore, bestScore);
+      best = i;
+      bestScore = score;
+    } else if (score > secondScore) {
+      secondScore = score;
+    }
+  }
+  const c = record.candidates[best]!;
+  record.chosen = c.agent;
+  record.reason =
+    `${c.agent}: competence ${fmt(c.competence)} − λ·cost ${fmt(c.penalty)} = ${fmt(c.score)}` +
+    (n > 1 ? `; margin ${fmt(c.score - secondScore)} over the next best` : "; only candidate");
+  return record;
+}
+
+function cascade(
+  h: Handbook,
+  record: DecisionRecord,
+  mi: ModeIndex,
+  rows: number[] | null,
+  agents: string[],
+  profiles: AgentProfile[],
+  pooled: Evidence[],
+  costs: (number | null)[],
+  normCost: (i: number) => number,
+  totalWeight: number,
+  seed: string | number,
+): DecisionRecord {
+  const skills = record.skills;
+  const k = skills.length;
+  const n = agents.length;
+  record.estimator = "raw";
+  record.params = { seed };
+
+  // Key 1: weighted raw success rate.
+  const A = mi.agents.length;
+  const bases = skills.map((s) => mi.column.get(s.id)! * A);
+  for (let i = 0; i < n; i++) {
+    const row = rows === null ? i : rows[i]!;
+    const perSkill: SkillCompetence[] = [];
+    let competence = 0.5;
+    if (k > 0) {
+      let acc = 0;
+      for (let j = 0; j < k; j++) {
+        const s = skills[j]!;
+        const evidence = { successes: mi.successes[bases[j]! + row]!, failures: mi.failures[bases[j]! + row]! };
+        const r = rawRate(evidence);
+        perSkill.push({ skill: s.id, competence: r, evidence });
+        acc += s.weight * r;
+      }
+      competence = acc / totalWeight;
+    }
+    record.candidates.push({
+      agent: agents[i]!,
+      competence,
+      perSkill,
+      cost: costs[i]!,
+      normalisedCost: normCost(i),
+      penalty: 0,
+      score: competence,
+      cascade: { category: null, overall: null, tieWeight: null },
+    });
+  }
+  const cands = record.candidates;
+  let tied = keepBest(
+    cands.map((_, i) => i),
+    (i) => cands[i]!.score,
+    1e-6,
+  );
+  if (tied.length === 1) return decide(record, tied[0]!, "highest weighted skill success rate");
+
+  // Key 2: category rate.
+  if (k > 0) {
+    const categories = [...new Set(skills.map((s) => categoryOf(s.id)))];
+    for (const i of tied) {
+      const profile = profiles[i]!;
+      let sum = 0;
+      for (const cat of categories) {
+        const members = categoryMembers(h, cat);
+        let rates = 0;
+        for (const m of members) rates += rawRate(profile.competence[m]);
+        sum += members.length > 0 ? rates / members.length : 0;
+      }
+      cands[i]!.cascade!.category = sum / categories.length;
+    }
+    tied = keepBest(tied, (i) => cands[i]!.cascade!.category!, 1e-9);
+    if (tied.length === 1) return decide(record, tied[0]!, "tied on skill rate; highest category success rate");
+  }
+
+  // Key 3: overall rate in the mode.
+  for (const i of tied) cands[i]!.cascade!.overall = rawRate(pooled[i]);
+  tied = keepBest(tied, (i) => cands[i]!.cascade!.overall!, 1e-9);
+  if (tied.length === 1) return decide(record, tied[0]!, "tied on skill and category rate; highest overall success rate in the mode");
+
+  // Key 4: cost-weighted seeded draw.
+  const weights = tied.map((i) => Math.max(0, 1 - record.lambda * (costs[i] ?? 0)));
+  let total = weights.reduce((a, b) => a + b, 0);
+  if (!(total > 0)) {
+    weights.fill(1);
+    total = weights.length;
+  }
+  tied.forEach((i, j) => (cands[i]!.cascade!.tieWeight = weights[j]! / total));
+  const u = seededRng(seed)() * total;
+  let acc = 0;
+  let pick = tied[tied.length - 1]!;
+  for (let j = 0; j < tied.length; j++) {
+    acc += weights[j]!;
+    if (u < acc) {
+      pick = tied[j]!;
+      break;
+    }
+  }
+  return decide(record, pick, `tied on every rate; drawn among ${tied.length} agents with cost weights`);
+}
+
+/** The reference's category of an active skill: its id within the mode minus the last segment, or itself. */
+export function categoryOf(skillId: string): string {
+  const first = skillId.indexOf(".");
+  const last = skillId.lastIndexOf(".");
+  return last > first ? skillId.slice(0, last) : skillId;
+}
+
+function keepBest(ids: number[], key: (i: number) => number, eps: number): number[] {
+  let best = -Infinity;
+  for (const i of ids) best = Math.max(best, key(i));
+  return ids.filter((i) => key(i) >= best - eps);
+}
+
+function decide(record: DecisionRecord, i: number, why: string): DecisionRecord {
+  const c = record.candidates[i]!;
+  record.chosen = c.agent;
+  record.reason = `${c.agent}: ${why} (skill rate ${fmt(c.competence)})`;
+  return record;
+}
+
+function fmt(x: number): string {
+  return Number.isFinite(x) ? x.toFixed(4) : String(x);
+}

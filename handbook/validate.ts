@@ -1,0 +1,99 @@
+import type { z } from "zod";
+import { InputError } from "../src/errors.js";
+import { MODES } from "../src/modes.js";
+import { HandbookSchema, depthOf, modeOfId, parentIdOf, type Handbook } from "./schema.js";
+
+/** One referential-integrity problem: where (a JSON path as keys) and what. */
+export interface Issue {
+  path: ReadonlyArray<PropertyKey>;
+  message: string;
+}
+
+const PLAIN_KEY = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/**
+ * Render a path as a JSON path. Keys that are not plain identifiers (skill ids contain dots) are quoted:
+ * `$.skills["search.temporal.dates"].parent`, so the path stays unambiguous.
+ */
+export function handbookPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = "$";
+  for (const key of path) {
+    if (typeof key === "number") out += `[${key}]`;
+    else if (PLAIN_KEY.test(String(key))) out += `.${String(key)}`;
+    else out += `[${JSON.stringify(String(key))}]`;
+  }
+  return out;
+}
+
+/** Parse with a zod schema or throw one-line `source: $.path: message` (unknown record keys are named in the path). */
+export function parseWithPath<S extends z.ZodType>(schema: S, data: unknown, source: string): z.output<S> {
+  const result = schema.safeParse(data);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  let path: PropertyKey[] = [...issue.path];
+  let message = issue.message;
+  if (issue.code === "unrecognized_keys" && issue.keys.length > 0) {
+    path = [...path, issue.keys[0]!];
+    message = "unknown key";
+    if (path.length === 2 && path[0] === "modes") message = `unknown mode (expected one of ${MODES.join(", ")})`;
+  } else if (issue.code === "invalid_key") {
+    message = `invalid key: ${issue.issues[0]?.message ?? message}`;
+  }
+  throw new InputError(`${source}: ${handbookPath(path)}: ${message}`);
+}
+
+/** Every referential-integrity problem of a schema-valid handbook, in document order. */
+export function integrityIssues(h: Handbook): Issue[] {
+  const issues: Issue[] = [];
+  const modes = h.modes as Record<string, unknown>;
+  for (const [key, skill] of Object.entries(h.skills)) {
+    const at = ["skills", key];
+    if (skill.id !== key) issues.push({ path: [...at, "id"], message: `id ${skill.id} differs from its key ${key}` });
+    if (modeOfId(skill.id) !== skill.mode)
+      issues.push({ path: [...at, "mode"], message: `mode ${skill.mode} differs from the id's first segment ${modeOfId(skill.id)}` });
+    else if (!(skill.mode in modes)) issues.push({ path: [...at, "mode"], message: `unknown mode ${skill.mode}` });
+    const expected = parentIdOf(skill.id);
+    if (expected === undefined) {
+      if (skill.parent !== undefined)
+        issues.push({ path: [...at, "parent"], message: `a category (depth 1) has no parent, got ${skill.parent}` });
+    } else if (skill.parent !== expected) {
+      issues.push({ path: [...at, "parent"], message: `parent must be ${expected}, got ${skill.parent ?? "none"}` });
+    } else if (!(expected in h.skills)) {
+      issues.push({ path: [...at, "parent"], message: `unknown skill ${expected}` });
+    }
+  }
+  for (const [agent, profile] of Object.entries(h.agents)) {
+    const at = ["agents", agent];
+    const served = new Set<string>();
+    profile.modes.forEach((m, i) => {
+      if (!(m in modes)) issues.push({ path: [...at, "modes", i], message: `unknown mode ${m}` });
+      if (served.has(m)) issues.push({ path: [...at, "modes", i], message: `duplicate mode ${m}` });
+      served.add(m);
+    });
+    for (const key of Object.keys(profile.competence)) {
+      const isMode = depthOf(key) === 0 && (MODES as readonly string[]).includes(key);
+      if (!isMode && !(key in h.skills)) {
+        issues.push({ path: [...at, "competence", key], message: `unknown skill ${key}` });
+        continue;
+      }
+      const mode = isMode ? key : h.skills[key]!.mode;
+      if (!served.has(mode)) issues.push({ path: [...at, "competence", key], message: `agent does not serve mode ${mode}` });
+    }
+    for (const mode of Object.keys(profile.costs)) {
+      if (!served.has(mode)) issues.push({ path: [...at, "costs", mode], message: `agent does not serve mode ${mode}` });
+    }
+  }
+  return issues;
+}
+
+/**
+ * Validate plain data as a handbook: schema first, then referential integrity (every skill's mode exists, every
+ * parent exists, every competence entry names a known skill of a mode the agent serves, every agent's modes
+ * exist). Throws an InputError `source: $.json.path: message` naming the first bad field.
+ */
+export function validateHandbook(data: unknown, source: string): Handbook {
+  const h = parseWithPath(HandbookSchema, data, source);
+  const first = integrityIssues(h)[0];
+  if (first) throw new InputError(`${source}: ${handbookPath(first.path)}: ${first.message}`);
+  return h;
+}

@@ -1,0 +1,217 @@
+import type { RoutingResult } from "./replay.js";
+
+/**
+ * Quality, cost and collapse figures of routing results (method §7).
+ *
+ * - accuracy: mean recorded score over the queries; mean USD per query.
+ * - gap recovered = (acc − best single) / (oracle − best single); null when oracle = best single.
+ * - call shares: calls of an agent / number of queries.
+ * - collapse: the share of the most-used agent; the share of the most expensive agent (highest mean recorded
+ *   cost per call on the evaluation queries); the normalised entropy of the choice distribution,
+ *   H / ln(#agents in the pool), in [0, 1] (0: one agent gets everything; 1: uniform); 0 for a pool of one.
+ */
+
+export interface Collapse {
+  /** The most-used agent (ties: smaller id); null when no call was made. */
+  topAgent: string | null;
+  topShare: number;
+  /** The most expensive agent of the pool (ties: smaller id). */
+  expensiveAgent: string | null;
+  expensiveShare: number;
+  /** H(shares) / ln(pool size). */
+  entropy: number;
+}
+
+/** Shannon entropy (natural log) of a distribution given by counts, divided by ln(poolSize). */
+export function normalisedEntropy(counts: ReadonlyArray<number>, poolSize: number): number {
+  if (poolSize <= 1) return 0;
+  let total = 0;
+  for (const c of counts) total += c;
+  if (total <= 0) return 0;
+  let h = 0;
+  for (const c of counts) if (c > 0) h -= (c / total) * Math.log(c / total);
+  return h / Math.log(poolSize);
+}
+
+/** The most expensive agent by mean cost per call (ties: smaller id). */
+export function mostExpensiveAgent(agentCosts: Readonly<Record<string, number>>): string | null {
+  let best: string | null = null;
+  for (const a of Object.keys(agentCosts).sort()) if (best === null || agentCosts[a]! > agentCosts[best]!) best = a;
+  return best;
+}
+
+export function callShares(calls: Readonly<Record<string, number>>): Record<string, number> {
+  let total = 0;
+  for (const c of Object.values(calls)) total += c;
+  const out: Record<string, number> = {};
+  for (const [a, c] of Object.entries(calls)) out[a] = total > 0 ? c / total : 0;
+  return out;
+}
+
+/**
+ * Collapse figures of a call distribution over a pool. `pool` lists every agent of the pool (agents never chosen
+ * count in the entropy's normaliser); `agentCosts` gives each agent's mean cost per call.
+ */
+export function collapse(
+  calls: Readonly<Record<string, number>>,
+  pool: ReadonlyArray<string>,
+  agentCosts: Readonly<Record<string, number>>,
+): Collapse {
+  const shares = callShares(calls);
+  let topAgent: string | null = null;
+  for (const a of Object.keys(calls).sort()) if ((calls[a] ?? 0) > 0 && (topAgent === null || calls[a]! > calls[topAgent]!)) topAgent = a;
+  const expensiveAgent = mostExpensiveAgent(agentCosts);
+  return {
+    topAgent,
+    topShare: topAgent === null ? 0 : shares[topAgent]!,
+    expensiveAgent,
+    expensiveShare: expensiveAgent === null ? 0 : (shares[expensiveAgent] ?? 0),
+    entropy: normalisedEntropy(Object.values(calls), pool.length),
+  };
+}
+
+export function gapRecovered(accuracy: number, bestSingle: number, oracle: number): number | null {
+  const span = oracle - bestSingle;
+  return span === 0 ? null : (accuracy - bestSingle) / span;
+}
+
+/** What every router's figures are measured against. */
+export interface MetricContext {
+  /** Every agent of the pool. */
+  pool: ReadonlyArray<string>;
+  /** Mean cost per call of each agent on the evaluation queries. */
+  agentCosts: Readonly<Record<string, number>>;
+  /** Accuracy of the best single agent (chosen on train) on the evaluation queries. */
+  bestSingle: number;
+  /** Accuracy of the per-query oracle on the evaluation queries. */
+  oracle: number;
+}
+
+export interface TaskMetrics {
+  queries: number;
+  accuracy: number;
+  meanCostUsd: number;
+  calls: Record<string, number>;
+  collapse: Collapse;
+}
+
+export interface RoutingMetrics {
+  queries: number;
+  accuracy: number;
+  meanCostUsd: number;
+  gapRecovered: number | null;
+  calls: Record<string, number>;
+  shares: Record<string, number>;
+  collapse: Collapse;
+  /** The same figures per task (benchmark). */
+  byTask: Record<string, TaskMetrics>;
+  costEstimated: boolean;
+  simulated: boolean;
+}
+
+export function routingMetrics(result: RoutingResult, ctx: MetricContext): RoutingMetrics {
+  const tasks = new Map<string, { n: number; s: number; c: number; calls: Record<string, number> }>();
+  for (const d of result.decisions) {
+    let t = tasks.get(d.task);
+    if (!t) tasks.set(d.task, (t = { n: 0, s: 0, c: 0, calls: Object.fromEntries(ctx.pool.map((a) => [a, 0])) }));
+    t.n++;
+    t.s += d.score;
+    t.c += d.costUsd;
+    t.calls[d.agent] = (t.calls[d.agent] ?? 0) + 1;
+  }
+  const byTask: Record<string, TaskMetrics> = {};
+  for (const task of [...tasks.keys()].sort()) {
+    const t = tasks.get(task)!;
+    byTask[task] = {
+      queries: t.n,
+      accuracy: t.s / t.n,
+      meanCostUsd: t.c / t.n,
+      calls: t.calls,
+      collapse: collapse(t.calls, ctx.pool, ctx.agentCosts),
+    };
+  }
+  return {
+    queries: result.decisions.length,
+    accuracy: result.accuracy,
+    meanCostUsd: result.meanCostUsd,
+    gapRecovered: gapRecovered(result.accuracy, ctx.bestSingle, ctx.oracle),
+    calls: { ...result.calls },
+    shares: callShares(result.calls),
+    collapse: collapse(result.calls, ctx.pool, ctx.agentCosts),
+    byTask,
+    costEstimated: result.costEstimated,
+    simulated: result.simulated,
+  };
+}
+
+/** Mean, sample standard deviation (n − 1; 0 for one value), min and max of values over seeds. */
+export interface Stat {
+  mean: number;
+  std: number;
+  min: number;
+  max: number;
+  n: number;
+}
+
+export function stat(values: ReadonlyArray<number>): Stat {
+  const n = values.length;
+  if (n === 0) throw new RangeError("stat of no values");
+  let sum = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of values) {
+    sum += v;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  const mean = sum / n;
+  let ss = 0;
+  for (const v of values) ss += (v - mean) * (v - mean);
+  return { mean, std: n > 1 ? Math.sqrt(ss / (n - 1)) : 0, min, max, n };
+}
+
+/** Figures of one router over one or more seeds. */
+export interface SeededMetrics {
+  seeds: number[];
+  accuracy: Stat;
+  meanCostUsd: Stat;
+  gapRecovered: Stat | null;
+  topShare: Stat;
+  expensiveShare: Stat;
+  entropy: Stat;
+  /** Calls per agent, averaged over the seeds. */
+  calls: Record<string, number>;
+  /** Shares of the averaged calls. */
+  shares: Record<string, number>;
+  /** Collapse of the averaged call distribution (topAgent / expensiveAgent named from it). */
+  collapse: Collapse;
+  costEstimated: boolean;
+  simulated: boolean;
+  /** Per-seed figures, in seed order. */
+  runs: RoutingMetrics[];
+}
+
+/** Aggregate one router's metrics over seeds (a single run is one seed with std 0). */
+export function aggregateSeeds(runs: ReadonlyArray<RoutingMetrics>, seeds: ReadonlyArray<number>, ctx: MetricContext): SeededMetrics {
+  if (runs.length === 0) throw new RangeError("aggregateSeeds: no runs");
+  if (runs.length !== seeds.length) throw new RangeError("aggregateSeeds: one seed per run");
+  const calls: Record<string, number> = {};
+  for (const a of ctx.pool) calls[a] = 0;
+  for (const r of runs) for (const [a, c] of Object.entries(r.calls)) calls[a] = (calls[a] ?? 0) + c / runs.length;
+  const gaps = runs.map((r) => r.gapRecovered);
+  return {
+    seeds: [...seeds],
+    accuracy: stat(runs.map((r) => r.accuracy)),
+    meanCostUsd: stat(runs.map((r) => r.meanCostUsd)),
+    gapRecovered: gaps.every((g): g is number => g !== null) ? stat(gaps) : null,
+    topShare: stat(runs.map((r) => r.collapse.topShare)),
+    expensiveShare: stat(runs.map((r) => r.collapse.expensiveShare)),
+    entropy: stat(runs.map((r) => r.collapse.entropy)),
+    calls,
+    shares: callShares(calls),
+    collapse: collapse(calls, ctx.pool, ctx.agentCosts),
+    costEstimated: runs.some((r) => r.costEstimated),
+    simulated: runs.some((r) => r.simulated),
+    runs: [...runs],
+  };
+}

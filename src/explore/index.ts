@@ -1,0 +1,7 @@
+export { explore, explorePairs } from "./explore.js";
+export { simRunner, referenceEvidence, worldIndex, type SimRunnerOptions } from "./sim-runner.js";
+export { replayRunner, answerRunner, defaultRunner, type AnswerRunnerOptions } from "./runners.js";
+export { loadTasks, simExploreTasks, ExploreTaskSchema } from "./tasks.js";
+export { createPoolAgents, simSeedOf } from "./agents.js";
+export { progressLine, formatCost, lineProgress, barProgress, progressSink, type ProgressSink } from "./progress.js";
+export type { ExploreOptions, ExploreSummary, ExploreTask, ExploreProgress, ExploreFailure, Runner } from "./types.js";

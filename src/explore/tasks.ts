@@ -1,0 +1,43 @@
+import { z } from "zod";
+import { InputError, parseOrThrow } from "../errors.js";
+import { parseJsonText, readTextFile } from "../records/json-file.js";
+import type { World } from "../sim/world.js";
+import type { ExploreTask } from "./types.js";
+
+/** One line of a tasks file: `{"id": "...", "text": "...", "family"?: "...", "references"?: [...], "metric"?: "..."}`. */
+export const ExploreTaskSchema = z.object({
+  id: z.string().min(1),
+  text: z.string().min(1),
+  family: z.string().min(1).optional(),
+  references: z.array(z.string()).optional(),
+  metric: z.string().min(1).optional(),
+});
+
+/** Read a JSONL tasks file; a bad line or a repeated id throws an InputError `file:LINE: $.field: message`. */
+export function loadTasks(path: string): ExploreTask[] {
+  const text = readTextFile(path, "tasks file");
+  const out: ExploreTask[] = [];
+  const seen = new Map<string, number>();
+  text.split("\n").forEach((raw, i) => {
+    const line = raw.replace(/\r$/, "");
+    if (line.trim() === "") return;
+    const source = `${path}:${i + 1}`;
+    const t = parseOrThrow(ExploreTaskSchema, parseJsonText(line, source), source);
+    const first = seen.get(t.id);
+    if (first !== undefined) throw new InputError(`${source}: $.id: duplicate task id "${t.id}" (first at line ${first})`);
+    seen.set(t.id, i + 1);
+    out.push({
+      id: t.id,
+      text: t.text,
+      ...(t.family !== undefined ? { family: t.family } : {}),
+      ...(t.references !== undefined ? { references: t.references } : {}),
+      ...(t.metric !== undefined ? { metric: t.metric } : {}),
+    });
+  });
+  return out;
+}
+
+/** Tasks of the simulated world as explore tasks (with their gold answers as references). */
+export function simExploreTasks(world: World, n: number, split: string): ExploreTask[] {
+  return world.tasks(n, split).map((t) => ({ id: t.id, text: t.text, family: t.family, references: [t.answer] }));
+}

@@ -1,0 +1,117 @@
+import { createHandbook } from "../../handbook/build.js";
+import type { ActiveSkill } from "../../handbook/select.js";
+import type { BetaPrior, CostStats, Evidence, Handbook, Skill } from "../../handbook/schema.js";
+import { InputError } from "../errors.js";
+import type { Mode } from "../modes.js";
+import type { QueryItem } from "./queries.js";
+
+/**
+ * Profiling in one pass, with `recordOutcome`'s semantics (handbook/build.ts) but without copying the handbook per
+ * record: for every routing point and every agent that acted on it, a weighted fractional Beta update on each
+ * active skill (weights normalised to sum to 1, so one trace is one observation), or on the mode-level entry when no
+ * skill is active; and the call's cost folded into the agent's cost statistics for the mode. Agents that did not
+ * act get neither credit nor cost.
+ */
+
+export interface AgentInfo {
+  id: string;
+  modes: Mode[];
+}
+
+/** A handbook with the given skills and agents and no evidence yet. */
+export function skeletonHandbook(skills: readonly Skill[], agents: readonly AgentInfo[], opts: { prior?: BetaPrior; now?: string } = {}): Handbook {
+  const modes = new Set<Mode>();
+  for (const a of agents) for (const m of a.modes) modes.add(m);
+  for (const s of skills) modes.add(s.mode);
+  const h = createHandbook({
+    ...(opts.now !== undefined ? { now: opts.now } : {}),
+    ...(opts.prior !== undefined ? { prior: opts.prior } : {}),
+    modes: Object.fromEntries([...modes].map((m) => [m, { description: "", insights: [] }])),
+  });
+  for (const s of skills) h.skills[s.id] = structuredClone(s);
+  for (const a of agents)
+    h.agents[a.id] = { modes: [...a.modes], competence: {}, costs: {}, strengths: [], weaknesses: [], routingSignals: [] };
+  return h;
+}
+
+interface CostSums {
+  prompt: number;
+  completion: number;
+  usd: number;
+  latency: number;
+  count: number;
+  estimated: boolean;
+}
+
+/** Evidence per agent and skill (or bare mode id) from routing points and their active skills. */
+export function evidenceFrom(
+  items: readonly QueryItem[],
+  identification: ReadonlyMap<string, readonly ActiveSkill[]>,
+): Map<string, Map<string, Evidence>> {
+  const out = new Map<string, Map<string, Evidence>>();
+  for (const it of items) {
+    const skills = identification.get(it.key) ?? [];
+    const total = skills.reduce((a, s) => a + s.weight, 0);
+    for (const o of it.outcomes) {
+      if (!o.acted) continue;
+      let comp = out.get(o.agent);
+      if (!comp) out.set(o.agent, (comp = new Map()));
+      const add = (key: string, w: number) => {
+        const e = comp!.get(key);
+        if (e) {
+          e.successes += w * o.score;
+          e.failures += w * (1 - o.score);
+        } else comp!.set(key, { successes: w * o.score, failures: w * (1 - o.score) });
+      };
+      if (skills.length === 0 || !(total > 0)) add(it.mode, 1);
+      else for (const s of skills) add(s.id, s.weight / total);
+    }
+  }
+  return out;
+}
+
+/**
+ * Profile a handbook from scratch: every agent's competence and cost statistics are recomputed from the routing
+ * points (the skills and agents stay). Throws an InputError for an outcome of an agent the handbook does not know
+ * or in a mode the agent does not serve.
+ */
+export function profile(h: Handbook, items: readonly QueryItem[], identification: ReadonlyMap<string, readonly ActiveSkill[]>): Handbook {
+  const costs = new Map<string, Map<Mode, CostSums>>();
+  for (const it of items) {
+    for (const o of it.outcomes) {
+      if (!o.acted) continue;
+      const p = h.agents[o.agent];
+      if (!p) throw new InputError(`records: query ${it.queryId}: unknown agent ${o.agent} (not in the pool)`);
+      if (!p.modes.includes(it.mode)) throw new InputError(`records: query ${it.queryId}: agent ${o.agent} does not serve mode ${it.mode}`);
+      let byMode = costs.get(o.agent);
+      if (!byMode) costs.set(o.agent, (byMode = new Map()));
+      let c = byMode.get(it.mode);
+      if (!c) byMode.set(it.mode, (c = { prompt: 0, completion: 0, usd: 0, latency: 0, count: 0, estimated: false }));
+      c.prompt += o.promptTokens;
+      c.completion += o.completionTokens;
+      c.usd += o.costUsd;
+      c.latency += o.latencyMs;
+      c.count++;
+      c.estimated ||= o.costEstimated;
+    }
+  }
+  const evidence = evidenceFrom(items, identification);
+  const agents: Handbook["agents"] = {};
+  for (const [id, p] of Object.entries(h.agents)) {
+    const competence: Record<string, Evidence> = {};
+    for (const [k, e] of evidence.get(id) ?? []) competence[k] = e;
+    const agentCosts: Partial<Record<Mode, CostStats>> = {};
+    for (const [m, c] of costs.get(id) ?? []) {
+      agentCosts[m] = {
+        meanPromptTokens: c.prompt / c.count,
+        meanCompletionTokens: c.completion / c.count,
+        meanCostUsd: c.usd / c.count,
+        meanLatencyMs: c.latency / c.count,
+        count: c.count,
+        estimated: c.estimated,
+      };
+    }
+    agents[id] = { ...p, competence, costs: agentCosts };
+  }
+  return { ...h, agents };
+}

@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import { InputError } from "../../src/errors.js";
+import { extractChoice, scoreChoice } from "../../tools/answer/choice.js";
+
+describe("extractChoice", () => {
+  it.each([
+    ["B", "B"],
+    ["(C)", "C"],
+    ["(c)", "C"],
+    ["D.", "D"],
+    ["**E**", "E"],
+    ["B. Paris is the capital", "B"],
+    ["(A) Paris", "A"],
+    ["The answer is B", "B"],
+    ["I think the correct answer is (d) because...", "D"],
+    ["Answer: C", "C"],
+    ["Options A and B are wrong; the answer is option C.", "C"],
+    ["The answer is C, not option A", "C"],
+    ["\\boxed{D}", "D"],
+    ["<answer>(B)</answer>", "B"],
+    ["Let me think. A is wrong, B is wrong.\nFinal answer: E", "E"],
+  ])("%s → %s", (response, letter) => {
+    expect(extractChoice(response)).toBe(letter);
+  });
+
+  it.each([
+    "A cat sat on the mat",
+    "the answer is a dog",
+    "I am not sure",
+    "F",
+  ])("finds no letter in %s", (response) => {
+    expect(extractChoice(response)).toBeNull();
+  });
+
+  it("uses the given letters", () => {
+    expect(extractChoice("F", { letters: "ABCDEF" })).toBe("F");
+    expect(extractChoice("The answer is E", { letters: "ABCD" })).toBeNull();
+  });
+});
+
+describe("scoreChoice", () => {
+  it("compares with the gold letter in any form", () => {
+    expect(scoreChoice("The answer is (b).", "B")).toBe(1);
+    expect(scoreChoice("The answer is (b).", "(B)")).toBe(1);
+    expect(scoreChoice("The answer is (b).", "b")).toBe(1);
+    expect(scoreChoice("C", "B")).toBe(0);
+    expect(scoreChoice("no idea", "B")).toBe(0);
+  });
+
+  it("rejects a gold that is not a letter", () => {
+    expect(() => scoreChoice("A", "Paris")).toThrow(InputError);
+  });
+});
+
+describe("extractChoice: bracketed letters in prose", () => {
+  it("takes the only bracketed letter, and none from a list of options", () => {
+    expect(extractChoice("I pick (c).")).toBe("C");
+    expect(extractChoice("The options are (A) Paris and (B) London; hard to say")).toBeNull();
+  });
+});

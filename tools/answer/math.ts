@@ -1,0 +1,183 @@
+import { all, create, type FactoryFunctionMap, type MathNode } from "mathjs";
+import seedrandom from "seedrandom";
+import { latexToExpression } from "./latex.js";
+import { wordsToNumbers } from "./number-words.js";
+
+const math = create(all as FactoryFunctionMap);
+
+/** Functions an answer may call; anything else (matrices, imports, assignments...) makes the answer unparseable. */
+const FUNCTIONS = new Set([
+  "sqrt", "nthRoot", "cbrt", "abs", "exp", "log", "log10", "log2", "sin", "cos", "tan", "asin", "acos", "atan",
+  "sinh", "cosh", "tanh", "pow", "factorial", "gamma",
+]);
+const CONSTANTS = new Set(["pi", "e", "i", "Infinity", "tau", "phi", "PI", "E"]);
+const NODE_TYPES = new Set(["ConstantNode", "SymbolNode", "OperatorNode", "ParenthesisNode", "FunctionNode"]);
+const MAX_LENGTH = 500;
+
+export interface MathOptions {
+  /** Relative tolerance for numeric comparison (default 1e-9: "3.14159" is not pi). */
+  relTol?: number;
+  /** Absolute tolerance, for values near zero (default 1e-9). */
+  absTol?: number;
+  /** Seed of the random points expressions are compared at (default "math"). */
+  seed?: string;
+  /** How many random points (default 8); at least 3 must evaluate on both sides, and all of those agree. */
+  points?: number;
+}
+
+export interface MathComparison {
+  equal: boolean;
+  /** How the verdict was reached: identical text, numbers compared, expressions compared at random points. */
+  how: "text" | "numeric" | "points" | "unparsed";
+  prediction: string | null;
+  reference: string | null;
+}
+
+interface Parsed {
+  node: MathNode;
+  symbols: string[];
+  percent: boolean;
+  text: string;
+}
+
+function parseAnswer(answer: string): Parsed | null {
+  if (answer.length > MAX_LENGTH) return null;
+  let input = answer;
+  if (/^[a-z\s-]+$/i.test(input.trim())) {
+    const converted = wordsToNumbers(input.trim().toLowerCase()); // "twelve" → "12"
+    if (/^\d+$/.test(converted)) input = converted;
+  }
+  const latex = latexToExpression(input);
+  if (!latex) return null;
+  let node: MathNode;
+  try {
+    node = math.parse(latex.expression);
+  } catch {
+    return null;
+  }
+  const symbols = new Set<string>();
+  let ok = true;
+  node.traverse((n, path, parent) => {
+    if (!NODE_TYPES.has(n.type)) ok = false;
+    if (n.type === "FunctionNode") {
+      const fn = (n as unknown as { fn: { name?: string } }).fn;
+      if (!fn.name || !FUNCTIONS.has(fn.name)) ok = false;
+    }
+    if (n.type === "SymbolNode" && !(parent?.type === "FunctionNode" && path === "fn")) {
+      const name = (n as unknown as { name: string }).name;
+      if (!CONSTANTS.has(name)) symbols.add(name);
+    }
+  });
+  if (!ok) return null;
+  return { node, symbols: [...symbols].sort(), percent: latex.percent, text: latex.expression.replace(/\s+/g, "") };
+}
+
+type Value = { re: number; im: number };
+
+function evaluate(node: MathNode, scope: Record<string, number>): Value | null {
+  try {
+    const v: unknown = node.compile().evaluate({ ...scope });
+    if (typeof v === "number") return Number.isNaN(v) ? null : { re: v, im: 0 };
+    if (math.typeOf(v) === "Complex") {
+      const c = v as { re: number; im: number };
+      return { re: c.re, im: c.im };
+    }
+    return null; // booleans, units, matrices...
+  } catch {
+    return null;
+  }
+}
+
+function close(a: Value, b: Value, relTol: number, absTol: number): boolean {
+  const near = (x: number, y: number) =>
+    x === y || Math.abs(x - y) <= absTol + relTol * Math.max(Math.abs(x), Math.abs(y));
+  return near(a.re, b.re) && near(a.im, b.im);
+}
+
+/** Split a tuple or interval "(1, 2]" into its brackets and parts; null when there is no top-level comma. */
+function tupleOf(text: string): { open: string; close: string; parts: string[] } | null {
+  const s = text.trim();
+  const open = /^[([{]/.exec(s)?.[0] ?? "";
+  const closing = /[)\]}]$/.exec(s)?.[0] ?? "";
+  const body = open && closing ? s.slice(1, -1) : s;
+  const parts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (c === "(" || c === "[" || c === "{") depth++;
+    else if (c === ")" || c === "]" || c === "}") depth--;
+    else if (c === "," && depth === 0) {
+      parts.push(body.slice(start, i));
+      start = i + 1;
+    }
+  }
+  if (parts.length === 0) return null;
+  parts.push(body.slice(start));
+  return { open, close: closing, parts };
+}
+
+/**
+ * Whether two math answers are equal: numbers, fractions, simple LaTeX, percentages, and expressions in the same
+ * variables. Numbers compare within tolerance (so 0.5 == 1/2 == \frac{1}{2}); expressions with variables compare at
+ * seeded random points (so x+1 == 1+x). A percent sign on one side also accepts the value divided by 100 ("50%" ==
+ * "50" == "0.5"). Tuples and intervals compare part by part with the same brackets.
+ */
+export function compareMath(prediction: string, reference: string, opts: MathOptions = {}): MathComparison {
+  const tp = tupleOf(stripDollars(prediction));
+  const tr = tupleOf(stripDollars(reference));
+  if (tp && tr) {
+    const equal =
+      tp.open === tr.open &&
+      tp.close === tr.close &&
+      tp.parts.length === tr.parts.length &&
+      tp.parts.every((p, i) => compareMath(p, tr.parts[i]!, opts).equal);
+    return { equal, how: "numeric", prediction: prediction.trim(), reference: reference.trim() };
+  }
+  const p = parseAnswer(prediction);
+  const r = parseAnswer(reference);
+  if (!p || !r) {
+    const equal = stripDollars(prediction).replace(/\s+/g, "") === stripDollars(reference).replace(/\s+/g, "");
+    return { equal, how: "unparsed", prediction: p?.text ?? null, reference: r?.text ?? null };
+  }
+  const base = { prediction: p.text, reference: r.text };
+  if (p.text === r.text && p.percent === r.percent) return { equal: true, how: "text", ...base };
+  const relTol = opts.relTol ?? 1e-9;
+  const absTol = opts.absTol ?? 1e-9;
+  // Candidate scalings when exactly one side carried a percent sign.
+  const scales = p.percent !== r.percent ? [1, 0.01] : [1];
+  const symbols = [...new Set([...p.symbols, ...r.symbols])];
+  if (symbols.length === 0) {
+    const a = evaluate(p.node, {});
+    const b = evaluate(r.node, {});
+    if (!a || !b) return { equal: false, how: "numeric", ...base };
+    const equal = scales.some((k) => {
+      const [x, y] = p.percent ? [{ re: a.re * k, im: a.im * k }, b] : [a, { re: b.re * k, im: b.im * k }];
+      return close(x, y, relTol, absTol);
+    });
+    return { equal, how: "numeric", ...base };
+  }
+  if (p.symbols.join() !== r.symbols.join()) return { equal: false, how: "points", ...base };
+  const rng = seedrandom(opts.seed ?? "math");
+  const points = opts.points ?? 8;
+  let agreed = 0;
+  for (let n = 0; n < points; n++) {
+    const scope: Record<string, number> = {};
+    for (const s of symbols) scope[s] = 0.3 + 2.4 * rng();
+    const a = evaluate(p.node, scope);
+    const b = evaluate(r.node, scope);
+    if (!a || !b || !Number.isFinite(a.re) || !Number.isFinite(b.re)) continue;
+    if (!close(a, b, relTol, absTol)) return { equal: false, how: "points", ...base };
+    agreed++;
+  }
+  return { equal: agreed >= 3, how: "points", ...base };
+}
+
+/** True when two math answers are equal (see compareMath). */
+export function mathEquivalent(prediction: string, reference: string, opts: MathOptions = {}): boolean {
+  return compareMath(prediction, reference, opts).equal;
+}
+
+function stripDollars(s: string): string {
+  return s.trim().replace(/^\$+|\$+$/g, "").trim();
+}
