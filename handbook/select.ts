@@ -15,7 +15,9 @@ import type { AgentProfile, BetaPrior, Evidence, Handbook } from "./schema.js";
  * Ĉ = 1. If every known cost is 0, every known Ĉ is 0.
  * With no active skills (a depth-0 handbook) ĉ_a is the posterior of the agent's evidence pooled over the whole
  * mode (its mode-level entry plus every skill of the mode).
- * Ties on score go to the cheaper agent, then to the smaller agent id.
+ * Ties on score go to the cheaper agent, then to the smaller agent id. Thompson draws (one per agent and active
+ * skill, by inverse CDF from a generator seeded with the estimator's seed) are taken skill by skill, and within a
+ * skill in agent-id order, so a seed fixes the decision.
  *
  * Strategy "cascade" (the reference implementation's lexicographic rule, kept for comparison):
  *   1. weighted raw success rate over the active skills (unseen = 0; with no active skills every agent gets 0.5);

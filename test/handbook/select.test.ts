@@ -84,6 +84,11 @@ describe("tradeoff", () => {
     expect(fresh.normalisedCost).toBe(1);
     expect(r.candidates.find((c) => c.agent === "poor")!.competence).toBeCloseTo(0.2, 12);
     expect(r.candidates.find((c) => c.agent === "poor")!.normalisedCost).toBeCloseTo(0.1, 12);
+    // The prior is the handbook's: Beta(2, 6) makes an unseen pair 0.25.
+    const skeptical = { ...h, metadata: { ...h.metadata, prior: { alpha: 2, beta: 6 } } };
+    const rs = selectAgent(skeptical, { mode: "search", skills: [{ id: "search.facts.dates", weight: 1 }] });
+    expect(rs.candidates.find((c) => c.agent === "fresh")!.competence).toBe(0.25);
+    expect(rs.candidates.find((c) => c.agent === "poor")!.competence).toBeCloseTo(2 / 11, 12);
     // With a price on cost the known-cheap agent wins: 0.2 − 0.5·0.1 > 0.5 − 0.5·1.
     expect(selectAgent(h, { mode: "search", skills: [{ id: "search.facts.dates", weight: 1 }], lambda: 0.5 }).chosen).toBe("poor");
   });
@@ -129,6 +134,11 @@ describe("tradeoff", () => {
     });
     expect(selectAgent(h, { mode: "search" }).chosen).toBe("c");
     expect(selectAgent(h, { mode: "search", allow: ["a", "b"] }).chosen).toBe("a");
+    const only = selectAgent(example(), { mode: "search", skills: ACTIVE, allow: ["small", "coder"] });
+    expect(only.candidates.map((c) => [c.agent, c.competence])).toEqual([["small", SMALL]]);
+    expect(only.candidates[0]!.normalisedCost).toBe(1); // normalised over the allowed candidates only
+    const onlyCascade = selectAgent(example(), { mode: "search", skills: ACTIVE, allow: ["small"], strategy: "cascade" });
+    expect(onlyCascade.candidates[0]!.perSkill.map((p) => p.evidence)).toEqual([ev(6, 2), ev(3, 1)]);
     const none = selectAgent(h, { mode: "search", allow: ["zzz"] });
     expect(none.chosen).toBeNull();
     expect(none.candidates).toEqual([]);
