@@ -1,12 +1,13 @@
 import { Command, Option } from "commander";
 import { InputError } from "../errors.js";
-import { createPoolAgents, simSeedOf } from "../explore/agents.js";
+import { simSeedOf } from "../explore/seed.js";
 import { explore } from "../explore/explore.js";
 import { formatCost } from "../explore/progress.js";
 import { defaultRunner } from "../explore/runners.js";
 import { loadTasks, simExploreTasks } from "../explore/tasks.js";
 import { MODES, type Mode } from "../modes.js";
 import { loadPool } from "../pool/load.js";
+import { createAgents } from "../providers/index.js";
 import { createWorld } from "../sim/world.js";
 
 interface ExploreFlags {
@@ -55,7 +56,9 @@ export async function runExplore(flags: ExploreFlags): Promise<number> {
     flags.simTasks !== undefined
       ? simExploreTasks(world!, wholeNumber("--sim-tasks", flags.simTasks, 1), flags.split)
       : loadTasks(flags.tasks!);
-  const agents = await createPoolAgents(pool, world, sleepScale !== undefined ? { sleepScale } : {});
+  const agents = [
+    ...(await createAgents(pool, { ...(world ? { world } : {}), ...(sleepScale !== undefined ? { sim: { sleepScale } } : {}) })).values(),
+  ];
 
   const controller = new AbortController();
   const onSignal = () => {

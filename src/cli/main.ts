@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { InputError } from "../errors.js";
 import { demoCommand } from "./demo.js";
+import { exploreCommand } from "./explore.js";
 import { recordsCommand } from "./records.js";
 
 const program = new Command()
@@ -10,6 +11,7 @@ const program = new Command()
   .showHelpAfterError();
 
 program.addCommand(demoCommand());
+program.addCommand(exploreCommand());
 program.addCommand(recordsCommand());
 
 try {

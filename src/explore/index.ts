@@ -2,6 +2,6 @@ export { explore, explorePairs } from "./explore.js";
 export { simRunner, referenceEvidence, worldIndex, type SimRunnerOptions } from "./sim-runner.js";
 export { replayRunner, answerRunner, defaultRunner, type AnswerRunnerOptions } from "./runners.js";
 export { loadTasks, simExploreTasks, ExploreTaskSchema } from "./tasks.js";
-export { createPoolAgents, simSeedOf } from "./agents.js";
+export { simSeedOf } from "./seed.js";
 export { progressLine, formatCost, lineProgress, barProgress, progressSink, type ProgressSink } from "./progress.js";
 export type { ExploreOptions, ExploreSummary, ExploreTask, ExploreProgress, ExploreFailure, Runner } from "./types.js";

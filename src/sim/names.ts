@@ -45,7 +45,6 @@ export class NameBook {
     for (let i = 0; i < 1000; i++) {
       const name = nameMakers[kind](this.rng);
       const key = name.toLowerCase();
-      // Also keep every word unique-ish against whole names, so "Brora" and "Brora Labs" do not both exist.
       if (this.used.has(key)) continue;
       this.used.add(key);
       return name;
