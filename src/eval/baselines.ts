@@ -1,4 +1,4 @@
-import seedrandom from "seedrandom";
+import { createHash } from "node:crypto";
 import { InputError } from "../errors.js";
 import { agentStats, byAccuracyThenCost, type AgentStats, type Outcome, type ReplayTable, type RouteQuery, type Router } from "./replay.js";
 import { buildTfidfIndex } from "./tfidf.js";
@@ -29,15 +29,19 @@ export function cheapestAgent(train: ReplayTable): FixedRouter {
 }
 
 /**
- * Uniform random choice among the agents of the pool (`agents`), seeded: the draw for a query depends only on
- * the seed and the query id, never on the order queries are routed in.
+ * Uniform random choice among the agents of the pool (`agents`), seeded: the draw for a query is the first 48
+ * bits of SHA-256(seed, query id) as a number in [0, 1), so it depends only on the seed and the query id, never
+ * on the order queries are routed in.
  */
 export function randomRouter(agents: ReadonlyArray<string>, seed: number): Router {
   if (agents.length === 0) throw new InputError("random router: the pool has no agents");
   const pool = [...agents];
   return {
     name: "random",
-    route: (q) => pool[Math.floor(seedrandom(`${seed}\u0000${q.id}`)() * pool.length)]!,
+    route: (q) => {
+      const u = createHash("sha256").update(`${seed}\u0000${q.id}`, "utf8").digest().readUIntBE(0, 6) / 2 ** 48;
+      return pool[Math.floor(u * pool.length)]!;
+    },
   };
 }
 

@@ -91,8 +91,7 @@ export function formatCallShares(ev: Evaluation, opts: FormatOptions = {}): stri
   const rows: string[][] = [["router", ...ev.pool.map((_, i) => `A${i + 1}`)]];
   for (const r of ev.rows) rows.push([r.label, ...ev.pool.map((a) => (r.shares[a] ?? 0).toFixed(d))]);
   const legend = ev.pool.map((a, i) => `A${i + 1} = ${a}`);
-  const sep = format === "markdown" ? "\n\n" : "\n";
-  return renderTable(rows, format, [false, ...ev.pool.map(() => true)]) + sep + legend.join(format === "markdown" ? "; " : "\n") + "\n";
+  return renderTable(rows, format, [false, ...ev.pool.map(() => true)]) + "\n" + legend.join(format === "markdown" ? "; " : "\n") + "\n";
 }
 
 /** The whole evaluation as text or markdown: a header, the comparison, frontiers with AUC, call shares, notes. */
@@ -105,7 +104,7 @@ export function formatEvaluation(ev: Evaluation, opts: FormatOptions = {}): stri
     `${ev.queries} test queries, ${ev.trainQueries} train queries, pool of ${ev.pool.length} agents; ` +
       `best single agent (chosen on train) ${ev.bestSingle.agent} ${ev.bestSingle.accuracy.toFixed(3)}, ` +
       `per-query oracle ${ev.oracle.toFixed(3)}.\n` +
-      `λ: ${ev.lambdas.join(", ")}; seeds: ${ev.seeds.join(", ")}; kNN k = ${ev.k}.\n\n`,
+      `λ: ${ev.lambdas.join(", ")}; seeds: ${ev.seeds.join(", ")}; kNN k = ${ev.k}.\n`,
   );
   parts.push(h("Routers") + formatResultsTable(ev, opts));
   if (ev.frontiers.length > 0) {
@@ -120,9 +119,8 @@ export function formatEvaluation(ev: Evaluation, opts: FormatOptions = {}): stri
     "entropy: of the agent-choice distribution, divided by ln(pool size).",
     "AUC: mean best accuracy attainable within a budget, over budgets uniform on the range (frontier step function).",
   ];
-  if (ev.costEstimated) notes.push("USD figures are estimated (tokens or costs were not reported by the provider).");
-  if (ev.simulated) notes.push("Outcomes and costs are simulated, not from real models.");
-  if (q) notes.push(`Every cost figure above is ${q.slice(1, -1)}.`);
+  if (ev.costEstimated) notes.push("Every USD figure is estimated: tokens or costs were not reported by the provider.");
+  if (ev.simulated) notes.push("Every outcome and USD figure is simulated, not from real models.");
   parts.push(h("Notes") + notes.map((n) => (format === "markdown" ? `- ${n}` : `  ${n}`)).join("\n") + "\n");
   return parts.join("\n");
 }

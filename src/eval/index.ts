@@ -1,0 +1,72 @@
+/** Evaluation: routing over recorded outcomes, baselines, metrics, frontiers, tables and the HTML report. */
+export {
+  agentStats,
+  buildReplayTable,
+  byAccuracyThenCost,
+  routeAll,
+  type AgentStats,
+  type Outcome,
+  type ReplayOptions,
+  type ReplayQuery,
+  type ReplayTable,
+  type RouteAllOptions,
+  type RoutedQuery,
+  type RouteQuery,
+  type Router,
+  type RoutingResult,
+} from "./replay.js";
+export {
+  bestSingleAgent,
+  cheapestAgent,
+  knnRouter,
+  oracleCheapestCorrectRouter,
+  oracleRouter,
+  perTaskBest,
+  randomRouter,
+  type FixedRouter,
+  type KnnCandidate,
+  type KnnExplanation,
+  type KnnOptions,
+  type KnnRouter,
+  type PerTaskRouter,
+} from "./baselines.js";
+export { buildTfidfIndex, tokenize, type Neighbour, type SparseVector, type TfidfIndex } from "./tfidf.js";
+export {
+  aggregateSeeds,
+  callShares,
+  collapse,
+  gapRecovered,
+  mostExpensiveAgent,
+  normalisedEntropy,
+  routingMetrics,
+  stat,
+  type Collapse,
+  type MetricContext,
+  type RoutingMetrics,
+  type SeededMetrics,
+  type Stat,
+  type TaskMetrics,
+} from "./metrics.js";
+export { frontierAuc, paretoFrontier, type AucRange, type CostAccuracyPoint } from "./frontier.js";
+export {
+  evaluate,
+  type EvaluateOptions,
+  type Evaluation,
+  type FrontierPoint,
+  type FrontierSummary,
+  type RouterKind,
+  type RouterRow,
+  type RouterSpec,
+} from "./evaluate.js";
+export {
+  costQualifier,
+  formatCallShares,
+  formatEvaluation,
+  formatResultsTable,
+  formatStat,
+  formatUsd,
+  renderTable,
+  type FormatOptions,
+  type TableFormat,
+} from "./format.js";
+export { escapeHtml, heatMapRows, renderReport, type ReportData } from "./report-html.js";
