@@ -17,6 +17,13 @@ export const MODEL_RETRY: RetryPolicy = {
   retryOn: (err: unknown) => err instanceof AgentCallError && err.retryable,
 };
 
+/**
+ * LangGraph's recursion limit, in supersteps. A step takes two (orchestrate, then the mode's node), so the default
+ * of 25 would end a run with an error near 12 steps, below a configured `maxSteps`. The step limit in the
+ * orchestrate node is what bounds a run; this only keeps the library's guard out of its way.
+ */
+export const RECURSION_LIMIT = 10_000;
+
 /** The graph's wiring. `resolve` gives the resources of a run (fixed ones, or loaded from the context's paths). */
 export function buildOrchestratorGraph(resolve: Resolve) {
   return new StateGraph({ stateSchema: OrchestratorState, input: OrchestratorInput }, OrchestratorContext)
@@ -68,12 +75,14 @@ export async function createOrchestrator(opts: CreateOrchestratorOptions) {
     ...(opts.defaults ? { defaults: opts.defaults } : {}),
   };
   const resolve: Resolve = async () => resources;
-  return buildOrchestratorGraph(resolve).compile({
-    ...(opts.checkpointer ? { checkpointer: opts.checkpointer } : {}),
-    name: opts.name ?? "orchestrator",
-  });
+  return buildOrchestratorGraph(resolve)
+    .compile({
+      ...(opts.checkpointer ? { checkpointer: opts.checkpointer } : {}),
+      name: opts.name ?? "orchestrator",
+    })
+    .withConfig({ recursionLimit: RECURSION_LIMIT });
 }
 
 /** The deployed graph (langgraph.json): resources from the context's paths; compiled without a checkpointer. */
-export const graph = buildOrchestratorGraph(resolveFromContext).compile();
+export const graph = buildOrchestratorGraph(resolveFromContext).compile().withConfig({ recursionLimit: RECURSION_LIMIT });
 graph.name = "orchestrator";
