@@ -1,4 +1,5 @@
 import { Command, END, interrupt, type LangGraphRunnableConfig } from "@langchain/langgraph";
+import { ZodError } from "zod";
 import { renderHandbook, selectAgent, type DecisionRecord } from "../../handbook/index.js";
 import type { Mode } from "../../src/modes.js";
 import { isStructuredOutputError } from "../../src/providers/runtime.js";
@@ -23,6 +24,9 @@ export type ApprovalReply = { action: "approve" } | { action: "redirect"; agent:
 
 const HANDBOOK_PROMPT_CHARS = 6000;
 
+/** The orchestrator model chose a mode that cannot run now. */
+class UnavailableModeError extends Error {}
+
 /** Choose mode and skills: the LLM policy when an orchestrator model is set, falling back to the offline policy. */
 async function choose(r: OrchestratorResources, input: PolicyInput, signal?: AbortSignal): Promise<PolicyChoice & { policy: string }> {
   const offline = () => offlineChoice(input, matcherOf(r.handbook));
@@ -33,11 +37,12 @@ async function choose(r: OrchestratorResources, input: PolicyInput, signal?: Abo
       { schema: PolicyReplySchema, schemaName: "route_step", ...(signal ? { signal } : {}) },
     );
     const parsed = PolicyReplySchema.parse(reply.structured);
-    if (!input.available.includes(parsed.mode)) throw new Error(`mode ${parsed.mode} is not available`);
+    if (!input.available.includes(parsed.mode)) throw new UnavailableModeError(`mode ${parsed.mode} is not available`);
     const skills = cleanSkills(parsed.skills, parsed.mode, (id) => r.handbook.skills[id]?.mode);
     return { mode: parsed.mode, reason: parsed.reason, skills, policy: "llm" };
   } catch (err) {
-    if (!isStructuredOutputError(err) && !(err instanceof Error && /not available|ZodError|invalid/i.test(err.message + err.name))) throw err;
+    // Only a reply in the wrong shape falls back; a failed call (auth, server error, timeout) is not hidden.
+    if (!isStructuredOutputError(err) && !(err instanceof UnavailableModeError) && !(err instanceof ZodError)) throw err;
     const why = err instanceof Error ? err.message.split("\n")[0]!.slice(0, 160) : String(err);
     return { ...offline(), policy: `offline (llm failed: ${why})` };
   }
@@ -73,6 +78,8 @@ export function orchestrateNode(resolve: Resolve) {
     const stop = (reason: OrchestratorStateType["stopReason"]) => new Command({ goto: END, update: { stopReason: reason, dispatch: null } });
     if (s.budgetUsd !== undefined && state.costUsd >= s.budgetUsd) return stop("budget");
 
+    // Past the limit means the one forced answer was made and failed (unusable output): no second one.
+    if (step > s.maxSteps) return stop("step_limit");
     const forced = step >= s.maxSteps;
     if (forced && !available.includes("answer")) return stop("step_limit");
     const input: PolicyInput = { task: state.task, steps: state.steps, documents: state.documents, codeResults: state.codeResults, attempts: state.attempts, available };
@@ -170,7 +177,7 @@ export function modeNode(mode: Mode, resolve: Resolve) {
       if (!isStructuredOutputError(err)) throw err;
       const cost = err.costUsd ?? 0;
       const update: OrchestratorUpdate = {
-        steps: [stepOf(state, d, "", `unusable output from ${d.agent}`, undefined, err.message)],
+        steps: [{ ...stepOf(state, d, "", `unusable output from ${d.agent}`, undefined, err.message), costUsd: cost, costEstimated: err.costEstimated ?? false }],
         costUsd: cost,
       };
       return new Command({ goto: "orchestrate", update });

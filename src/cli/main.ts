@@ -4,6 +4,7 @@ import { InputError } from "../errors.js";
 import { demoCommand } from "./demo.js";
 import { exploreCommand } from "./explore.js";
 import { recordsCommand } from "./records.js";
+import { runCommand } from "./run.js";
 
 const program = new Command()
   .name("skillorchestra")
@@ -13,6 +14,7 @@ const program = new Command()
 program.addCommand(demoCommand());
 program.addCommand(exploreCommand());
 program.addCommand(recordsCommand());
+program.addCommand(runCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,200 @@
+import { createHash, randomUUID } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { buildOrchestratorGraph, resolveFromContext } from "../../graphs/orchestrator/graph.js";
+import type { OrchestratorContextType } from "../../graphs/orchestrator/configuration.js";
+import type { OrchestratorResources } from "../../graphs/orchestrator/resources.js";
+import type { OrchestratorStateType, RoutingDecision, RunSettings, Step, Task } from "../../graphs/orchestrator/state.js";
+import { InputError } from "../errors.js";
+import type { SimAgent } from "../providers/sim/agent.js";
+
+export const DEFAULT_THREADS_DB = ".skillorchestra/threads.sqlite";
+
+interface RunFlags {
+  handbook: string;
+  pool: string;
+  lambda?: number;
+  budget?: number;
+  maxSteps?: number;
+  corpus?: string;
+  orchestratorModel?: string;
+  taskId?: string;
+  stream?: boolean;
+  json?: boolean;
+  thread?: string;
+  db: string;
+}
+
+const usd = (x: number) => `$${x.toFixed(7)}`;
+const clip = (s: string, n: number) => {
+  const one = s.replace(/\s+/g, " ").trim();
+  return one.length > n ? `${one.slice(0, n)}…` : one;
+};
+
+/** How a cost is labelled: simulated, estimated, or neither. */
+function costLabel(simulated: boolean | "partly", estimated: boolean): string {
+  const tags = [simulated === "partly" ? "partly simulated" : simulated ? "simulated" : "", estimated ? "estimated" : ""].filter(Boolean);
+  return tags.length ? ` (${tags.join(", ")})` : "";
+}
+
+/** One line per routing decision: step, mode, skills with weights, chosen agent, its score, expected cost. */
+export function formatDecision(d: RoutingDecision, isSimulated: (agent: string) => boolean = () => false): string {
+  const chosen = d.record.chosen ?? "-";
+  const score = d.record.candidates.find((c) => c.agent === chosen)?.score;
+  const skills = d.record.skills.length ? d.record.skills.map((s) => `${s.id} ${s.weight.toFixed(2)}`).join(", ") : "(mode level)";
+  const flags = [d.policy, d.forced ? "forced" : "", d.human ?? ""].filter(Boolean).join(", ");
+  return (
+    `decision ${d.step}: ${d.mode}  skills ${skills}  → ${chosen}` +
+    `  score ${score === undefined ? "-" : score.toFixed(3)}  expected ${usd(d.expectedCostUsd)}${costLabel(isSimulated(chosen), false)}  [${flags}]`
+  );
+}
+
+/** One line per step: what the agent wrote and what came back. */
+export function formatStep(s: Step): string {
+  const wrote = s.mode === "code" ? `program of ${s.input.split("\n").length} line(s)` : JSON.stringify(clip(s.input, 80));
+  const err = s.error ? `  error: ${clip(s.error, 120)}` : "";
+  return `step ${s.index}: ${s.mode} by ${s.agent}: ${wrote} → ${clip(s.observation, 160)}  ${usd(s.costUsd)}${costLabel(s.simulated, s.costEstimated)}${err}`;
+}
+
+/** The end of a run: the answer, why it stopped, its cost. */
+export function formatOutcome(state: OrchestratorStateType, threadId: string): string {
+  const sims = state.steps.filter((s) => s.simulated).length;
+  const simulated = sims === 0 ? false : sims === state.steps.length ? true : "partly";
+  const estimated = state.steps.some((s) => s.costEstimated);
+  return [
+    `answer: ${state.finalAnswer ?? "(none)"}`,
+    `stop: ${state.stopReason ?? "(not finished)"} after ${state.steps.length} step(s); cost ${usd(state.costUsd)}${costLabel(simulated, estimated)}; thread ${threadId}`,
+  ].join("\n");
+}
+
+/** The trajectory as lines: each decision followed by the step it led to. */
+export function formatTrajectory(state: OrchestratorStateType, isSimulated?: (agent: string) => boolean): string[] {
+  const lines: string[] = [];
+  for (const d of state.decisions) {
+    lines.push(formatDecision(d, isSimulated));
+    const step = state.steps.find((s) => s.index === d.step);
+    if (step) lines.push(formatStep(step));
+  }
+  return lines;
+}
+
+/** The whole run as text: the trajectory, then the outcome. */
+export function formatRun(state: OrchestratorStateType, threadId: string, isSimulated?: (agent: string) => boolean): string {
+  return [...formatTrajectory(state, isSimulated), formatOutcome(state, threadId)].join("\n") + "\n";
+}
+
+function number(name: string, check: (x: number) => boolean, what: string) {
+  return (v: string) => {
+    const x = Number(v);
+    if (v.trim() === "" || !check(x)) throw new InvalidArgumentError(`${name} must be ${what}, got "${v}"`);
+    return x;
+  };
+}
+
+const SIM_TASK_ID = /^sim-?\d+-[A-Za-z0-9_]+-\d+$/;
+
+/** The task to run: a sim task id (text from the world) when the pool has sim agents, else the text given. */
+function resolveTask(text: string, taskId: string | undefined, r: OrchestratorResources): Task {
+  const sim = [...r.agents.values()].find((a) => a.spec.provider === "sim") as SimAgent | undefined;
+  if (sim) {
+    const id = taskId ?? (SIM_TASK_ID.test(text.trim()) ? text.trim() : undefined);
+    if (!id) throw new InputError(`task: the pool has sim agents, which answer only tasks of their world: give a task id such as sim${sim.world.seed}-test-0 (or --task-id)`);
+    const t = sim.world.task(id);
+    return { id: t.id, text: id === text.trim() ? t.text : text, family: t.family };
+  }
+  return { id: taskId ?? `task-${createHash("sha256").update(text).digest("hex").slice(0, 12)}`, text };
+}
+
+async function run(taskArg: string | undefined, o: RunFlags): Promise<void> {
+  const out = (s: string) => void process.stdout.write(s);
+  const note = (s: string) => void (o.json ? process.stderr : process.stdout).write(s);
+  const context: Partial<OrchestratorContextType> = {
+    handbook: resolve(o.handbook),
+    pool: resolve(o.pool),
+    ...(o.corpus ? { corpus: resolve(o.corpus) } : {}),
+    ...(o.orchestratorModel ? { orchestratorModel: o.orchestratorModel } : {}),
+  };
+  // Load (and validate) handbook, pool and corpus now: the graph's nodes get the same cached resources.
+  const resources = await resolveFromContext(context);
+  const isSimulated = (agent: string) => resources.agents.get(agent)?.spec.provider === "sim";
+
+  const dbPath = resolve(o.db);
+  mkdirSync(dirname(dbPath), { recursive: true });
+  const saver = SqliteSaver.fromConnString(dbPath);
+  try {
+    const graph = buildOrchestratorGraph(resolveFromContext).compile({ checkpointer: saver, name: "orchestrator" });
+    const threadId = o.thread ?? randomUUID();
+    const thread = { configurable: { thread_id: threadId } };
+    const settings: RunSettings = {
+      ...(o.lambda !== undefined ? { lambda: o.lambda } : {}),
+      ...(o.budget !== undefined ? { budgetUsd: o.budget } : {}),
+      ...(o.maxSteps !== undefined ? { maxSteps: o.maxSteps } : {}),
+    };
+
+    let input: { task: Task; settings?: RunSettings } | null;
+    const saved = o.thread ? await graph.getState(thread) : undefined;
+    const existing = saved?.values && (saved.values as Partial<OrchestratorStateType>).task ? (saved.values as OrchestratorStateType) : undefined;
+    if (existing && saved) {
+      if (taskArg !== undefined && taskArg !== existing.task.text && taskArg !== existing.task.id)
+        throw new InputError(`--thread ${threadId}: the thread holds another task (${clip(existing.task.text, 60)}); omit the task to resume it`);
+      if (saved.next.length === 0) {
+        note(`thread ${threadId} has already finished\n`);
+        out(o.json ? JSON.stringify(existing, null, 2) + "\n" : formatRun(existing, threadId, isSimulated));
+        return;
+      }
+      if (Object.keys(settings).length) note(`note: the thread keeps the settings it started with; --lambda/--budget/--max-steps are ignored\n`);
+      note(`resuming thread ${threadId} from its last checkpoint: ${existing.steps.length} step(s) kept, next ${saved.next.join(", ")}\n`);
+      if (o.stream) for (const line of formatTrajectory(existing, isSimulated)) note(`kept ${line}\n`);
+      input = null;
+    } else {
+      if (taskArg === undefined) throw new InputError(o.thread ? `--thread ${o.thread}: no such thread in ${dbPath}; give a task to start it` : `task: give the task to run`);
+      input = { task: resolveTask(taskArg, o.taskId, resources), ...(Object.keys(settings).length ? { settings } : {}) };
+      note(`thread ${threadId}\n`);
+    }
+
+    const config = { ...thread, context: context as OrchestratorContextType, durability: "sync" as const };
+    if (o.stream) {
+      for await (const [mode, chunk] of await graph.stream(input, { ...config, streamMode: ["custom", "updates"] })) {
+        if (mode === "custom" && (chunk as { type?: string }).type === "decision") note(`${formatDecision(chunk as RoutingDecision, isSimulated)}\n`);
+        if (mode === "updates")
+          for (const update of Object.values(chunk as Record<string, { steps?: Step[] } | undefined>)) for (const s of update?.steps ?? []) note(`${formatStep(s)}\n`);
+      }
+    } else {
+      await graph.invoke(input, config);
+    }
+
+    const final = await graph.getState(thread);
+    const state = final.values as OrchestratorStateType;
+    const pending = final.tasks.flatMap((t) => t.interrupts.map((i) => i.value));
+    if (o.json) out(JSON.stringify(state, null, 2) + "\n");
+    else out(o.stream ? formatOutcome(state, threadId) + "\n" : formatRun(state, threadId, isSimulated));
+    if (pending.length) note(`paused for approval: ${JSON.stringify(pending[0])}\n`);
+  } finally {
+    saver.db.close();
+  }
+}
+
+/**
+ * `skillorchestra run "<task>" --handbook H --pool P`: orchestrate one task through the deployed graph, with every
+ * step checkpointed to SQLite so a killed run resumes with `--thread ID`.
+ */
+export function runCommand(): Command {
+  return new Command("run")
+    .description("Orchestrate one task: choose mode, skills and agent per step, print the decisions and the answer")
+    .argument("[task]", "the task text (a task id such as sim7-test-0 for a pool of sim agents); omit it to resume --thread")
+    .requiredOption("--handbook <file>", "Skill Handbook JSON")
+    .requiredOption("--pool <file>", "pool file (JSON or YAML)")
+    .addOption(new Option("--lambda <x>", "price of accuracy λ >= 0").argParser(number("--lambda", (x) => Number.isFinite(x) && x >= 0, "a number >= 0")).conflicts("budget"))
+    .addOption(new Option("--budget <usd>", "cost budget of the task in USD").argParser(number("--budget", (x) => Number.isFinite(x) && x > 0, "a number > 0")))
+    .option("--max-steps <n>", "steps before the one forced answer", number("--max-steps", (x) => Number.isInteger(x) && x >= 0, "a whole number >= 0"))
+    .option("--corpus <file>", "search corpus (JSONL of {id, title, text}); sim pools bring their own")
+    .option("--orchestrator-model <id>", "pool agent (openai provider) to use as the orchestrator model; default the offline policy")
+    .option("--task-id <id>", "id of the task (for a sim pool: the world's task whose text is given)")
+    .option("--stream", "print decisions and steps as they happen")
+    .option("--json", "print the final state as JSON")
+    .option("--thread <id>", "thread id: resumes that thread when it exists and did not finish")
+    .option("--db <file>", "SQLite file of the threads' checkpoints", DEFAULT_THREADS_DB)
+    .action((task: string | undefined, o: RunFlags) => run(task, o));
+}

@@ -1,0 +1,56 @@
+/**
+ * Shared fixture of the orchestrator tests: the simulated world, its pool as real sim agents, a handbook profiled
+ * from a small real exploration (real search index, real sandbox), and the world's search index.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Handbook } from "../../handbook/index.js";
+import { profileByTask } from "../../src/demo/profile.js";
+import { explore, simExploreTasks, simRunner, worldIndex } from "../../src/explore/index.js";
+import type { Pool } from "../../src/pool/schema.js";
+import { createAgents } from "../../src/providers/index.js";
+import type { Agent } from "../../src/providers/types.js";
+import { loadRecords } from "../../src/records/io.js";
+import type { ExecutionRecord } from "../../src/records/schema.js";
+import { createWorld, type Family, type SimTask, type World } from "../../src/sim/index.js";
+import type { LocalSearch } from "../../tools/search/index.js";
+
+export interface SimFixture {
+  world: World;
+  pool: Pool;
+  agents: Map<string, Agent>;
+  records: ExecutionRecord[];
+  handbook: Handbook;
+  search: LocalSearch;
+}
+
+export const SEED = 7;
+
+/** Explore `trainTasks` training tasks (six: one per family) with every agent and profile a handbook from them. */
+export async function buildSimFixture(trainTasks = 6): Promise<SimFixture> {
+  const world = createWorld({ seed: SEED });
+  const pool = world.pool();
+  const agents = await createAgents(pool, { world });
+  const dir = mkdtempSync(join(tmpdir(), "orchestrator-fixture-"));
+  try {
+    const out = join(dir, "records.jsonl");
+    await explore({ agents: [...agents.values()], tasks: simExploreTasks(world, trainTasks, "train"), run: simRunner(world), out, progress: false });
+    const records = await loadRecords(out);
+    return { world, pool, agents, records, handbook: profileByTask(records, pool), search: worldIndex(world) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The first held-out task of a family. */
+export function testTask(world: World, family: Family): SimTask {
+  const t = world.tasks(24, "test").find((x) => x.family === family);
+  if (!t) throw new Error(`no test task of family ${family}`);
+  return t;
+}
+
+/** The graph input for a sim task (the reference answer is never shown to agents). */
+export function inputOf(task: SimTask) {
+  return { task: { id: task.id, text: task.text, family: task.family } };
+}
