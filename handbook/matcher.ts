@@ -19,7 +19,7 @@ export interface SkillMatch {
 
 /**
  * A BM25 matcher over skills' names, descriptions, indicators and examples. Build it once per handbook
- * (see `matcherFor`); `match` scores a text (the task and state summary) against every skill.
+ * (see `handbookMatcher`); `match` scores a text (the task and state summary) against every skill.
  *
  * Scores are minisearch's own (an OR query: the sum of each query term's BM25 score over the boosted fields,
  * times the number of distinct query terms the skill matched), computed from a per-term cache: each distinct
@@ -34,6 +34,8 @@ export class SkillMatcher {
   private readonly slot = new Map<string, number>();
   /** Per term: [skill slot, score] pairs, as minisearch scores a one-term query. */
   private readonly termScores = new Map<string, ReadonlyArray<readonly [number, number]>>();
+  /** Every term in the index (a query term outside it scores nothing and is not searched). */
+  private readonly vocabulary = new Set<string>();
 
   constructor(skills: readonly MatchableSkill[]) {
     this.index = new MiniSearch({
@@ -41,37 +43,27 @@ export class SkillMatcher {
       storeFields: [],
       searchOptions: { boost: { indicators: 3, name: 2, description: 1, examples: 1 }, combineWith: "OR" },
     });
-    this.index.addAll(
-      skills.map((s) => {
-        this.slot.set(s.id, this.ids.length);
-        this.ids.push(s.id);
-        this.modes.push(s.mode);
-        return {
-          id: s.id,
-          mode: s.mode,
-          name: s.name.replace(/[._]/g, " "),
-          description: s.description,
-          indicators: s.indicators.join(" \n "),
-          examples: s.examples.join(" \n "),
-        };
-      }),
-    );
-  }
-
-  /** The terms minisearch makes of a query text (its tokenizer and term processing). */
-  private queryTerms(text: string): string[] {
-    const out: string[] = [];
-    for (const raw of TOKENIZE(text)) {
-      const t = PROCESS(raw);
-      if (Array.isArray(t)) for (const x of t) x && out.push(x);
-      else if (t) out.push(t);
-    }
-    return out;
+    const docs = skills.map((s) => {
+      this.slot.set(s.id, this.ids.length);
+      this.ids.push(s.id);
+      this.modes.push(s.mode);
+      return {
+        id: s.id,
+        mode: s.mode,
+        name: s.name.replace(/[._]/g, " "),
+        description: s.description,
+        indicators: s.indicators.join(" \n "),
+        examples: s.examples.join(" \n "),
+      };
+    });
+    this.index.addAll(docs);
+    for (const d of docs) for (const field of [d.name, d.description, d.indicators, d.examples]) for (const t of queryTerms(field)) this.vocabulary.add(t);
   }
 
   private scoresOf(term: string): ReadonlyArray<readonly [number, number]> {
     let s = this.termScores.get(term);
     if (!s) {
+      if (!this.vocabulary.has(term)) return NO_SCORES;
       s = this.index.search(term).map((h) => [this.slot.get(String(h.id))!, h.score] as const);
       this.termScores.set(term, s);
     }
@@ -83,13 +75,10 @@ export class SkillMatcher {
     const n = this.ids.length;
     const sum = new Float64Array(n);
     const quality = new Int32Array(n);
-    const seen = new Set<string>();
-    for (const term of this.queryTerms(text)) {
-      const first = !seen.has(term);
-      if (first) seen.add(term);
+    for (const [term, count] of termCounts(text)) {
       for (const [i, score] of this.scoresOf(term)) {
-        sum[i]! += score;
-        if (first) quality[i]!++;
+        sum[i]! += count * score;
+        quality[i]!++;
       }
     }
     const out: SkillMatch[] = [];
@@ -101,6 +90,37 @@ export class SkillMatcher {
   }
 }
 
+/** The terms minisearch makes of a text (its tokenizer and term processing), in order. */
+function queryTerms(text: string): string[] {
+  const out: string[] = [];
+  for (const raw of TOKENIZE(text)) {
+    const t = PROCESS(raw);
+    if (Array.isArray(t)) for (const x of t) x && out.push(x);
+    else if (t) out.push(t);
+  }
+  return out;
+}
+
+/**
+ * Distinct terms of a query text with their counts, cached by text (tokenizing does not depend on the skills, and
+ * learning scores the same texts against many candidate handbooks). The cache is dropped when it grows large.
+ */
+function termCounts(text: string): ReadonlyArray<readonly [string, number]> {
+  let tc = TERM_CACHE.get(text);
+  if (!tc) {
+    const counts = new Map<string, number>();
+    for (const t of queryTerms(text)) counts.set(t, (counts.get(t) ?? 0) + 1);
+    tc = [...counts];
+    if (TERM_CACHE.size >= TERM_CACHE_MAX) TERM_CACHE.clear();
+    TERM_CACHE.set(text, tc);
+  }
+  return tc;
+}
+
+const TERM_CACHE = new Map<string, ReadonlyArray<readonly [string, number]>>();
+const TERM_CACHE_MAX = 50_000;
+
+const NO_SCORES: ReadonlyArray<readonly [number, number]> = [];
 const TOKENIZE = MiniSearch.getDefault("tokenize") as (text: string) => string[];
 const PROCESS = MiniSearch.getDefault("processTerm") as (term: string) => string | string[] | null | undefined | false;
 
@@ -116,18 +136,6 @@ export function leafSkills<S extends MatchableSkill>(skills: Readonly<Record<str
     if (dot > 0) parents.add(s.id.slice(0, dot));
   }
   return list.filter((s) => !parents.has(s.id)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-}
-
-const cache = new WeakMap<object, SkillMatcher>();
-
-/** The matcher for a skill set, built on first use and cached for as long as the owning object lives. */
-export function matcherFor(owner: object, skills: () => readonly MatchableSkill[]): SkillMatcher {
-  let m = cache.get(owner);
-  if (!m) {
-    m = new SkillMatcher(skills());
-    cache.set(owner, m);
-  }
-  return m;
 }
 
 /** The matcher over a handbook's leaf skills, cached for as long as the handbook object lives. */

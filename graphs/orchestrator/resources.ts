@@ -3,7 +3,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Handbook } from "../../handbook/index.js";
 import { loadHandbook } from "../../handbook/index.js";
-import { matcherFor, type SkillMatcher } from "../../handbook/matcher.js";
+import { handbookMatcher, type SkillMatcher } from "../../handbook/matcher.js";
 import { InputError } from "../../src/errors.js";
 import type { Mode } from "../../src/modes.js";
 import { loadPool } from "../../src/pool/load.js";
@@ -41,9 +41,9 @@ export interface OrchestratorResources {
 export const sandboxRunner: CodeRunner = async (language, source, signal) =>
   toCodeResult(language, source, await runProgram({ language, source, ...(signal ? { signal } : {}) }));
 
-/** The skill matcher of a handbook (built once per handbook object). */
+/** The skill matcher of a handbook: its leaf skills, as learning identifies them (built once per handbook object). */
 export function matcherOf(h: Handbook): SkillMatcher {
-  return matcherFor(h, () => Object.values(h.skills));
+  return handbookMatcher(h);
 }
 
 /** Modes that can run: served by an agent of the pool and, for search, with a search backend. */

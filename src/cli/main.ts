@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { InputError } from "../errors.js";
 import { demoCommand } from "./demo.js";
 import { exploreCommand } from "./explore.js";
+import { learnCommand, learnPhaseCommands } from "./learn.js";
 import { recordsCommand } from "./records.js";
 import { runCommand } from "./run.js";
 
@@ -13,6 +14,8 @@ const program = new Command()
 
 program.addCommand(demoCommand());
 program.addCommand(exploreCommand());
+program.addCommand(learnCommand());
+for (const phase of learnPhaseCommands()) program.addCommand(phase);
 program.addCommand(recordsCommand());
 program.addCommand(runCommand());
 

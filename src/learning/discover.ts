@@ -35,14 +35,13 @@ export interface Discoverer {
 }
 
 export interface StatisticalOptions {
-  /** Categories per mode: at least (when the data allow) and at most. Default 3..6. */
-  minCategories?: number;
+  /** Categories per mode (seeded k-means on the text; fewer when there are too few routing points). Default 6. */
   maxCategories?: number;
-  /** Skills per category: at most (a category keeps one skill when no split is significant). Default 4. */
+  /** Skills per category: at most. Default 4. */
   maxSkills?: number;
-  /** Significance level of the outcome-profile test that keeps a split. Default 0.01. */
+  /** Significance level of the outcome-profile test that keeps a split of a category. Default 0.01. */
   alpha?: number;
-  /** Minimum routing points on each side of a split. Default 8. */
+  /** Minimum routing points of a skill. Default 8. */
   minSize?: number;
   /** Example queries kept per skill (nearest the centroid first). Default 20. */
   examples?: number;
@@ -87,66 +86,39 @@ export function tableOf(groups: readonly (readonly number[])[], m: { s: Float64A
   return { successes, failures };
 }
 
-interface Bisection {
-  parts: [number[], number[]];
-  p: number;
+/** Partition `members` with seeded k-means on their text vectors; parts largest first. */
+function partition(members: readonly number[], points: readonly SparseVector[], dims: number, k: number, seed: string): number[][] {
+  const km = kmeans(
+    members.map((i) => points[i]!),
+    k,
+    dims,
+    { seed },
+  );
+  const parts: number[][] = km.sizes.map(() => []);
+  members.forEach((i, j) => parts[km.assignment[j]!]!.push(i));
+  return parts.sort((a, b) => b.length - a.length || a[0]! - b[0]!);
 }
 
 /**
- * Bisecting k-means with an outcome test: repeatedly bisect (2-means on the text vectors) the group whose
- * bisection has the most significant difference in agents' outcome profiles; stop at `max` groups or when no
- * bisection is significant at `alpha` (but keep bisecting, on text alone, up to `min` groups while the sizes allow).
+ * Split a category into skills: try k = maxSkills, …, 2 sub-clusters (seeded k-means on the text vectors, every
+ * part at least `minSize`) and keep the first split whose parts' agent outcome profiles differ significantly
+ * (G-test at `alpha`); otherwise the category is one skill.
  */
-export function bisect(
+export function skillsOfCategory(
   members: readonly number[],
   points: readonly SparseVector[],
   dims: number,
   outcomes: { s: Float64Array[]; f: Float64Array[] },
   nAgents: number,
-  opts: { min: number; max: number; alpha: number; minSize: number; seed: string },
-): number[][] {
-  const groups: number[][] = [[...members]];
-  const cache = new Map<number[], Bisection | null>();
-  const tryBisect = (g: number[], salt: number): Bisection | null => {
-    if (cache.has(g)) return cache.get(g)!;
-    let result: Bisection | null = null;
-    if (g.length >= 2 * opts.minSize) {
-      const km = kmeans(
-        g.map((i) => points[i]!),
-        2,
-        dims,
-        { seed: `${opts.seed}:${salt}:${g.length}` },
-      );
-      const parts: [number[], number[]] = [[], []];
-      g.forEach((i, k) => parts[km.assignment[k] === 1 ? 1 : 0].push(i));
-      if (parts[0].length >= opts.minSize && parts[1].length >= opts.minSize) {
-        result = { parts, p: profileTest(tableOf(parts, outcomes, nAgents)).p };
-      }
-    }
-    cache.set(g, result);
-    return result;
-  };
-  let salt = 0;
-  while (groups.length < opts.max) {
-    let best = -1;
-    let bestP = Infinity;
-    let bestSize = -1;
-    groups.forEach((g, gi) => {
-      const b = tryBisect(g, salt++);
-      if (!b) return;
-      if (b.p < bestP || (b.p === bestP && g.length > bestSize)) {
-        best = gi;
-        bestP = b.p;
-        bestSize = g.length;
-      }
-    });
-    if (best < 0) break;
-    if (!(bestP < opts.alpha) && groups.length >= opts.min) break;
-    const b = cache.get(groups[best]!)!;
-    groups.splice(best, 1, b.parts[0], b.parts[1]);
+  opts: { maxSkills: number; alpha: number; minSize: number; seed: string },
+): { parts: number[][]; p: number } {
+  for (let k = Math.min(opts.maxSkills, Math.floor(members.length / opts.minSize)); k >= 2; k--) {
+    const parts = partition(members, points, dims, k, `${opts.seed}:${k}`);
+    if (parts.length < 2 || parts.some((p) => p.length < opts.minSize)) continue;
+    const p = profileTest(tableOf(parts, outcomes, nAgents)).p;
+    if (p < opts.alpha) return { parts, p };
   }
-  // Largest first, ties by first member, for stable ids.
-  return groups.sort((a, b) => b.length - a.length || a[0]! - b[0]!);
+  return { parts: [[...members]], p: 1 };
 }
 
 /** The first free `prefix_N` segment not used by an existing skill id. */
@@ -179,7 +151,6 @@ function skillOf(
 /** The statistical discoverer: text clusters kept only where the agents' outcome profiles differ. No LLM. */
 export function statisticalDiscoverer(opts: StatisticalOptions = {}): Discoverer {
   const o = {
-    minCategories: opts.minCategories ?? 3,
     maxCategories: opts.maxCategories ?? 6,
     maxSkills: opts.maxSkills ?? 4,
     alpha: opts.alpha ?? 0.01,
@@ -199,15 +170,9 @@ export function statisticalDiscoverer(opts: StatisticalOptions = {}): Discoverer
       const points = docs.map((d, i) => vectorize(v, d, texts[i]!));
       const outcomes = outcomeMatrix(items, agents);
       const all = items.map((_, i) => i);
-      const total = 1 + o.maxCategories;
-      input.onProgress?.(0, total);
-      const categories = bisect(all, points, v.dims, outcomes, agents.length, {
-        min: o.minCategories,
-        max: o.maxCategories,
-        alpha: o.alpha,
-        minSize: o.minSize,
-        seed: `${input.seed}:${mode}:categories`,
-      });
+      const nCategories = Math.max(1, Math.min(o.maxCategories, Math.floor(items.length / (2 * o.minSize))));
+      const categories = partition(all, points, v.dims, nCategories, `${input.seed}:${mode}:categories`);
+      const total = categories.length + 1;
       input.onProgress?.(1, total);
       const taken = new Set(input.existing.map((s) => s.id));
       const skills: Skill[] = [];
@@ -219,12 +184,11 @@ export function statisticalDiscoverer(opts: StatisticalOptions = {}): Discoverer
         taken.add(catId);
         const catDesc = describeCluster(cat, all, ctx);
         skills.push(skillOf(catId, mode, catDesc, at, undefined, catDesc.memberIds));
-        const parts = bisect(cat, points, v.dims, outcomes, agents.length, {
-          min: 1,
-          max: o.maxSkills,
+        const { parts } = skillsOfCategory(cat, points, v.dims, outcomes, agents.length, {
+          maxSkills: o.maxSkills,
           alpha: o.alpha,
           minSize: o.minSize,
-          seed: `${input.seed}:${mode}:${catId}`,
+          seed: `${input.seed}:${catId}`,
         });
         let nextSkill = 0;
         for (const part of parts) {

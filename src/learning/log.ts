@@ -64,17 +64,6 @@ export class LearningLog {
   }
 }
 
-/** A log that writes nowhere (pure runs and tests that do not look at the log). */
-export function memoryLog(run = "memory"): LearningLog & { entries: StampedEntry[] } {
-  const entries: StampedEntry[] = [];
-  const log = Object.create(LearningLog.prototype) as LearningLog & { entries: StampedEntry[] };
-  Object.assign(log, { path: "", run, entries });
-  log.write = (entry: LogEntry) => {
-    entries.push({ ...entry, at: new Date().toISOString(), run });
-  };
-  return log;
-}
-
 /** What learning cost: the figures method.md §7 asks for. */
 export interface LearningCost {
   run: string;

@@ -16,6 +16,8 @@ export interface AgentOutcome {
   costUsd: number;
   costEstimated: boolean;
   latencyMs: number;
+  /** What the agent answered (shown to the learning model as contrastive evidence). */
+  response: string;
 }
 
 export interface QueryItem {
@@ -58,6 +60,7 @@ export function groupRecords(records: Iterable<ExecutionRecord>, agentOf: (name:
       costUsd: r.costUsd,
       costEstimated: r.costEstimated,
       latencyMs: r.latencyMs,
+      response: r.response,
     });
   }
   return [...byKey.values()];

@@ -1,0 +1,36 @@
+import { END, START, StateGraph } from "@langchain/langgraph";
+import { lineProgress } from "../../src/learning/progress.js";
+import { LearningContext } from "./configuration.js";
+import { discoverNode, profileNode, refineNode, reportNode, selectNode, splitNode, type NodeDeps } from "./nodes.js";
+import { LearningInput, LearningState } from "./state.js";
+
+/** The learning phases, in order (the graph's nodes besides the final report). */
+export const PHASES = ["split", "discover", "profile", "refine", "select"] as const;
+export type Phase = (typeof PHASES)[number];
+
+/**
+ * The learning graph: split → discover → profile (identify + profile) → refine → select → report. Every node
+ * reads the artefacts of the nodes before it from files named in the state and writes its own, so the state stays
+ * small plain JSON and a run resumes from its checkpointer at the first unfinished phase.
+ */
+export function buildLearningGraph(deps: Partial<NodeDeps> = {}) {
+  const d: NodeDeps = { progress: deps.progress ?? lineProgress(process.stderr), ...(deps.env ? { env: deps.env } : {}) };
+  return new StateGraph({ stateSchema: LearningState, input: LearningInput }, LearningContext)
+    .addNode("split", splitNode(d))
+    .addNode("discover", discoverNode(d))
+    .addNode("profile", profileNode(d))
+    .addNode("refine", refineNode(d))
+    .addNode("select", selectNode(d))
+    .addNode("report", reportNode())
+    .addEdge(START, "split")
+    .addEdge("split", "discover")
+    .addEdge("discover", "profile")
+    .addEdge("profile", "refine")
+    .addEdge("refine", "select")
+    .addEdge("select", "report")
+    .addEdge("report", END);
+}
+
+/** The deployed graph (compiled without a checkpointer; the server brings its own). */
+export const graph = buildLearningGraph().compile();
+graph.name = "learning";

@@ -1,0 +1,289 @@
+import { createHash } from "node:crypto";
+import { dirname, join, resolve } from "node:path";
+import { Command, Option } from "commander";
+import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
+import type { BaseCheckpointSaver } from "@langchain/langgraph";
+import { buildLearningGraph, PHASES, type Phase } from "../../graphs/learning/graph.js";
+import { artefactPaths } from "../../graphs/learning/nodes.js";
+import { loadHandbook } from "../../handbook/store.js";
+import { InputError } from "../errors.js";
+import { formatLearningCost, learningCost, LearningLog, readLog } from "../learning/log.js";
+import {
+  DEFAULT_SETTINGS,
+  readSkills,
+  readSplit,
+  runDiscover,
+  runProfile,
+  runRefine,
+  runSelect,
+  runSplit,
+  type EstimatorName,
+  type LearnSettings,
+  type PhaseIO,
+} from "../learning/pipeline.js";
+import { autoProgress, silentProgress } from "../learning/progress.js";
+
+/**
+ * `skillorchestra learn`: the whole learning graph (resumable with --checkpoint); and one phase alone with the
+ * sibling commands `split | discover | profile | refine | select`, each reading and writing plain JSON artefacts.
+ */
+
+interface CommonFlags {
+  records: string;
+  pool?: string;
+  seed?: string;
+  labelled?: string;
+  validation?: string;
+  lambda?: string;
+  budget?: string;
+  llm?: string;
+  strategy?: string;
+  estimator?: string;
+  alpha?: string;
+  minCount?: string;
+  maxRounds?: string;
+  progress: boolean;
+}
+
+function number(flag: string, value: string | undefined, opts: { min?: number; integer?: boolean } = {}): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n)) throw new InputError(`${flag}: must be a number, got "${value}"`);
+  if (opts.integer && !Number.isInteger(n)) throw new InputError(`${flag}: must be a whole number, got "${value}"`);
+  if (opts.min !== undefined && n < opts.min) throw new InputError(`${flag}: must be >= ${opts.min}, got "${value}"`);
+  return n;
+}
+
+export function settingsFrom(f: CommonFlags): LearnSettings {
+  const labelled = f.labelled === undefined || f.labelled === "all" ? undefined : number("--labelled", f.labelled, { min: 1, integer: true });
+  const s: LearnSettings = {
+    ...DEFAULT_SETTINGS,
+    records: f.records,
+    ...(f.pool ? { pool: f.pool } : {}),
+    seed: number("--seed", f.seed, { integer: true }) ?? DEFAULT_SETTINGS.seed,
+    ...(labelled !== undefined ? { labelled } : {}),
+    lambda: number("--lambda", f.lambda, { min: 0 }) ?? DEFAULT_SETTINGS.lambda,
+    ...(f.llm ? { llm: f.llm } : {}),
+    strategy: (f.strategy as LearnSettings["strategy"] | undefined) ?? DEFAULT_SETTINGS.strategy,
+    estimator: (f.estimator as EstimatorName | undefined) ?? DEFAULT_SETTINGS.estimator,
+    alpha: number("--alpha", f.alpha, { min: 0 }) ?? DEFAULT_SETTINGS.alpha,
+    minCount: number("--min-count", f.minCount, { min: 1 }) ?? DEFAULT_SETTINGS.minCount,
+    maxRounds: number("--max-rounds", f.maxRounds, { min: 0, integer: true }) ?? DEFAULT_SETTINGS.maxRounds,
+  };
+  const validation = number("--validation", f.validation, { min: 0 });
+  if (validation !== undefined) s.validation = validation;
+  const budget = number("--budget", f.budget, { min: 0 });
+  if (budget !== undefined) s.budgetUsd = budget;
+  return s;
+}
+
+function common(cmd: Command): Command {
+  return cmd
+    .requiredOption("--records <file>", "execution records (JSONL)")
+    .option("--pool <file>", "pool file (JSON or YAML); names agents and holds the learning model")
+    .option("--seed <n>", "seed of every random choice", String(DEFAULT_SETTINGS.seed))
+    .option("--no-progress", "no progress bars or lines");
+}
+
+function tuning(cmd: Command): Command {
+  return cmd
+    .option("--lambda <l>", "price of accuracy λ for gating refinements and selecting (default 0)")
+    .addOption(new Option("--strategy <s>", "selection rule for validation routing").choices(["tradeoff", "cascade"]))
+    .addOption(new Option("--estimator <e>", "competence estimator for validation routing").choices(["mean", "quantile", "thompson"]))
+    .option("--alpha <p>", "significance level of the split and merge tests (default 0.01)")
+    .option("--min-count <n>", "minimum observations behind a test (default 8)")
+    .option("--max-rounds <n>", "refinement rounds at most (default 3)");
+}
+
+function phaseIO(log: string, phase: string, progress: boolean): PhaseIO {
+  const run = `${phase}-${new Date().toISOString().replace(/[:.]/g, "")}`;
+  return { log: new LearningLog(log, run), progress: progress ? autoProgress() : silentProgress };
+}
+
+function printCost(io: PhaseIO): void {
+  process.stdout.write(`${formatLearningCost(learningCost(readLog(io.log.path), io.log.run))}\n`);
+}
+
+function defaultLog(out: string): string {
+  return join(dirname(resolve(out)), "learning.log.jsonl");
+}
+
+/** The thread of a learning run: one per output file unless named. */
+function threadOf(out: string, thread?: string): string {
+  return thread ?? `learn-${createHash("sha256").update(resolve(out)).digest("hex").slice(0, 12)}`;
+}
+
+interface LearnFlags extends CommonFlags {
+  out: string;
+  checkpoint?: string;
+  thread?: string;
+  stopAfter?: string;
+}
+
+/** Run the learning graph; returns the exit code. */
+export async function runLearn(f: LearnFlags): Promise<number> {
+  const s = settingsFrom(f);
+  if (f.stopAfter !== undefined && !(PHASES as readonly string[]).includes(f.stopAfter))
+    throw new InputError(`--stop-after: unknown phase "${f.stopAfter}" (use ${PHASES.join(", ")})`);
+  const checkpointer: BaseCheckpointSaver | undefined = f.checkpoint ? SqliteSaver.fromConnString(f.checkpoint) : undefined;
+  const g = buildLearningGraph({ progress: f.progress ? autoProgress() : silentProgress }).compile({
+    ...(checkpointer ? { checkpointer } : {}),
+    ...(f.stopAfter ? { interruptAfter: [f.stopAfter as Phase] } : {}),
+  });
+  const config = {
+    configurable: { thread_id: threadOf(f.out, f.thread) },
+    // Each phase's checkpoint is on disk before the next phase starts, so a kill loses at most the phase under way.
+    durability: "sync" as const,
+    context: {
+      strategy: s.strategy,
+      estimator: s.estimator,
+      alpha: s.alpha,
+      minCount: s.minCount,
+      maxRounds: s.maxRounds,
+      examples: s.examples,
+      maxCategories: s.maxCategories,
+      maxSkills: s.maxSkills,
+    },
+  };
+  const input = {
+    records: s.records,
+    out: f.out,
+    ...(s.pool ? { pool: s.pool } : {}),
+    ...(s.labelled !== undefined ? { labelled: s.labelled } : {}),
+    ...(s.validation !== undefined ? { validation: s.validation } : {}),
+    lambda: s.lambda,
+    ...(s.budgetUsd !== undefined ? { budgetUsd: s.budgetUsd } : {}),
+    ...(s.llm ? { llm: s.llm } : {}),
+    seed: s.seed,
+  };
+  let resume = false;
+  if (checkpointer) {
+    const snapshot = await g.getState(config);
+    resume = snapshot.next.length > 0;
+    if (resume) process.stderr.write(`learn: resuming thread ${config.configurable.thread_id} at ${snapshot.next.join(", ")}\n`);
+  }
+  const final = await g.invoke(resume ? null : input, config);
+  const paths = artefactPaths(f.out);
+  if (!final.cost) {
+    const snapshot = checkpointer ? await g.getState(config) : undefined;
+    process.stdout.write(
+      `learn: stopped after ${f.stopAfter}${snapshot?.next.length ? `; next: ${snapshot.next.join(", ")}` : ""}. ` +
+        `Run the same command${f.stopAfter ? " without --stop-after" : ""} to resume.\n`,
+    );
+    return 0;
+  }
+  const h = loadHandbook(paths.chosen);
+  const sel = h.metadata.learning.selection as { chosen?: string; reason?: string } | undefined;
+  process.stdout.write(
+    `learn: wrote ${paths.chosen} (chosen: ${sel?.chosen ?? "?"}, ${Object.keys(h.skills).length} skills), ${paths.full}, ${paths.selection}; ` +
+      `log ${paths.log}\n`,
+  );
+  if (sel?.reason) process.stdout.write(`select: ${sel.reason}\n`);
+  process.stdout.write(`${formatLearningCost(final.cost)}\n`);
+  return 0;
+}
+
+export function learnCommand(): Command {
+  const learn = tuning(
+    common(new Command("learn").description("learn a Skill Handbook from execution records (explore → discover → profile → refine → select)")),
+  )
+    .option("--out <file>", "chosen handbook (JSON); the full one, the selection and a work directory go beside it")
+    .option("--labelled <n>", 'labelled queries per task ("all" or a number; default all)')
+    .option("--validation <n>", "validation queries per task: a count, or a share below 1 (default 0.25)")
+    .option("--budget <usd>", "select the most accurate candidate with mean cost per query <= this")
+    .option("--llm <agent>", "pool agent id of the learning model (provider openai); default: statistical, no LLM")
+    .option("--checkpoint <file>", "SQLite checkpoint file: a killed or stopped run resumes from its last finished phase")
+    .option("--thread <id>", "checkpoint thread (default: one per --out path)")
+    .option("--stop-after <phase>", `stop after a phase (${PHASES.join(", ")}); run again to resume (needs --checkpoint)`)
+    .action(async (f: LearnFlags) => {
+      if (!f.out) throw new InputError("learn: --out <file> is required");
+      if (f.stopAfter && !f.checkpoint) throw new InputError("--stop-after: needs --checkpoint to resume from");
+      process.exitCode = await runLearn(f);
+    });
+
+  return learn;
+}
+
+/**
+ * The phases as commands of their own (siblings of `learn`): `split`, `discover`, `profile`, `refine`, `select`.
+ * Each reads and writes plain JSON artefacts and appends to a learning log.
+ */
+export function learnPhaseCommands(): Command[] {
+  const out: Command[] = [];
+  out.push(
+    common(new Command("split").description("phase 1: the labelled split by query (per task, seeded)"))
+      .requiredOption("--out <file>", "split artefact (JSON)")
+      .option("--labelled <n>", "labelled queries per task (default all)")
+      .option("--validation <n>", "validation queries per task: a count, or a share below 1 (default 0.25)")
+      .option("--log <file>", "learning log (JSONL, appended)")
+      .action(async (f: CommonFlags & { out: string; log?: string }) => {
+        const io = phaseIO(f.log ?? defaultLog(f.out), "split", f.progress);
+        const sp = await runSplit(settingsFrom(f), io, f.out);
+        process.stdout.write(`split: ${sp.train.length} training and ${sp.validationIds.length} validation queries (${Object.keys(sp.counts).length} ${sp.strata === "task" ? "tasks" : "clusters"}) → ${f.out}\n`);
+        printCost(io);
+      }),
+  );
+  out.push(
+    common(new Command("discover").description("phase 2: discover skills per mode (statistical, or with --llm)"))
+      .requiredOption("--out <file>", "skills artefact (JSON)")
+      .option("--split <file>", "split artefact (default: every record is training)")
+      .option("--llm <agent>", "pool agent id of the learning model")
+      .option("--log <file>", "learning log (JSONL, appended)")
+      .action(async (f: CommonFlags & { out: string; split?: string; log?: string }) => {
+        const io = phaseIO(f.log ?? defaultLog(f.out), "discover", f.progress);
+        const sk = await runDiscover(settingsFrom(f), io, f.split ? readSplit(f.split) : undefined, f.out);
+        process.stdout.write(`discover (${sk.discoverer}): ${sk.skills.length} categories and skills → ${f.out}\n`);
+        printCost(io);
+      }),
+  );
+  out.push(
+    common(new Command("profile").description("phase 3: identify active skills per training trace and profile the agents"))
+      .requiredOption("--skills <file>", "skills artefact from discover")
+      .requiredOption("--out <file>", "profiled handbook (JSON)")
+      .option("--split <file>", "split artefact (default: every record is training)")
+      .option("--log <file>", "learning log (JSONL, appended)")
+      .action(async (f: CommonFlags & { out: string; split?: string; skills: string; log?: string }) => {
+        const io = phaseIO(f.log ?? defaultLog(f.out), "profile", f.progress);
+        const h = await runProfile(settingsFrom(f), io, f.split ? readSplit(f.split) : undefined, readSkills(f.skills), f.out);
+        process.stdout.write(`profile: ${Object.keys(h.agents).length} agents over ${Object.keys(h.skills).length} skills → ${f.out}\n`);
+        printCost(io);
+      }),
+  );
+  out.push(
+    tuning(common(new Command("refine").description("phase 4: split and merge skills, each kept only if validation does not drop")))
+      .requiredOption("--split <file>", "split artefact (validation queries)")
+      .requiredOption("--handbook <file>", "profiled handbook")
+      .requiredOption("--out <file>", "refined (full) handbook")
+      .option("--report <file>", "refinement report (JSON)")
+      .option("--llm <agent>", "pool agent id of the learning model (names new skills)")
+      .option("--log <file>", "learning log (JSONL, appended)")
+      .action(async (f: CommonFlags & { out: string; split: string; handbook: string; report?: string; log?: string }) => {
+        const io = phaseIO(f.log ?? defaultLog(f.out), "refine", f.progress);
+        const { report } = await runRefine(settingsFrom(f), io, readSplit(f.split), loadHandbook(f.handbook), f.out, f.report);
+        const kept = report.steps.filter((x) => x.kept).length;
+        process.stdout.write(`refine: ${report.rounds} round(s), ${kept} refinement(s) kept, ${report.steps.length - kept} rolled back → ${f.out}\n`);
+        printCost(io);
+      }),
+  );
+  out.push(
+    tuning(common(new Command("select").description("phase 5: candidate sub-handbooks by granularity, Pareto frontier, choice by λ or budget")))
+      .requiredOption("--split <file>", "split artefact (validation queries)")
+      .requiredOption("--handbook <file>", "full handbook")
+      .requiredOption("--out <file>", "chosen handbook")
+      .option("--selection <file>", "candidates, frontier and choice (JSON; default beside --out)")
+      .option("--budget <usd>", "select the most accurate candidate with mean cost per query <= this")
+      .option("--log <file>", "learning log (JSONL, appended)")
+      .action(async (f: CommonFlags & { out: string; split: string; handbook: string; selection?: string; log?: string }) => {
+        const io = phaseIO(f.log ?? defaultLog(f.out), "select", f.progress);
+        const selectionPath = f.selection ?? f.out.replace(/\.json$/i, "") + ".selection.json";
+        const { selection } = await runSelect(settingsFrom(f), io, readSplit(f.split), loadHandbook(f.handbook), { chosen: f.out, selection: selectionPath });
+        for (const c of selection.candidates)
+          process.stdout.write(
+            `  ${c.id.padEnd(12)} accuracy ${c.evaluation.accuracy.toFixed(4)}  mean cost $${c.evaluation.meanCostUsd.toExponential(3)}${c.evaluation.costEstimated ? " (estimated)" : ""}${c.onFrontier ? "  frontier" : ""}${c.id === selection.chosen ? "  chosen" : ""}\n`,
+          );
+        process.stdout.write(`select: ${selection.reason} → ${f.out}, ${selectionPath}\n`);
+        printCost(io);
+      }),
+  );
+  return out;
+}

@@ -1,0 +1,112 @@
+import type { Estimator, Strategy } from "../../handbook/select.js";
+import type { Handbook } from "../../handbook/schema.js";
+import { viewAtDepth, type Granularity } from "../../handbook/views.js";
+import { MODES, type Mode } from "../modes.js";
+import { evaluateHandbook, type Evaluation, type ReplayIndex } from "./evaluate.js";
+
+/**
+ * Selecting a sub-handbook: candidates by granularity per mode (0: mode level only; 1: categories; "all"), each
+ * evaluated on the validation queries by replay; the Pareto frontier of accuracy against mean cost; the choice
+ * by the user's λ (maximise accuracy − λ·normalised cost) or budget (the most accurate with mean cost ≤ budget).
+ */
+
+export interface Candidate {
+  id: string;
+  granularity: Partial<Record<Mode, Granularity>>;
+  skills: number;
+  evaluation: Evaluation;
+  onFrontier: boolean;
+}
+
+export interface Selection {
+  candidates: Candidate[];
+  /** Candidate ids on the frontier, cheapest first. */
+  frontier: string[];
+  chosen: string;
+  by: { lambda: number } | { budgetUsd: number };
+  reason: string;
+}
+
+export interface ChooseOptions {
+  lambda?: number;
+  /** Mean USD per query; when given, the choice is by budget. */
+  budgetUsd?: number;
+  strategy?: Strategy;
+  estimator?: Estimator;
+}
+
+/** Every granularity assignment over the modes that have skills (other modes stay as they are). */
+export function granularities(h: Handbook): Partial<Record<Mode, Granularity>>[] {
+  const modes = MODES.filter((m) => Object.values(h.skills).some((s) => s.mode === m));
+  let out: Partial<Record<Mode, Granularity>>[] = [{}];
+  for (const m of modes) out = out.flatMap((g) => ([0, 1, "all"] as const).map((x) => ({ ...g, [m]: x })));
+  return out;
+}
+
+export function candidateId(g: Partial<Record<Mode, Granularity>>): string {
+  const parts = Object.entries(g).map(([m, x]) => `${m}=${x}`);
+  return parts.length ? parts.join(",") : "full";
+}
+
+/** Indices of the points not dominated (higher accuracy or lower cost), sorted by cost. */
+export function paretoFrontier(points: readonly { accuracy: number; meanCostUsd: number }[]): number[] {
+  const order = points.map((_, i) => i).sort((a, b) => points[a]!.meanCostUsd - points[b]!.meanCostUsd || points[b]!.accuracy - points[a]!.accuracy);
+  const out: number[] = [];
+  let best = -Infinity;
+  for (const i of order) {
+    if (points[i]!.accuracy > best + 1e-12) {
+      out.push(i);
+      best = points[i]!.accuracy;
+    }
+  }
+  return out;
+}
+
+/** Views of a handbook at each granularity, evaluated, with the frontier and the choice. */
+export function chooseHandbook(
+  full: Handbook,
+  validation: { index: ReplayIndex; queries: readonly string[] },
+  opts: ChooseOptions = {},
+): { selection: Selection; handbooks: Map<string, Handbook> } {
+  const lambda = opts.lambda ?? 0;
+  const handbooks = new Map<string, Handbook>();
+  const candidates: Candidate[] = granularities(full).map((g) => {
+    const id = candidateId(g);
+    const h = Object.values(g).every((x) => x === "all") ? full : viewAtDepth(full, g);
+    handbooks.set(id, h);
+    const evaluation = evaluateHandbook(h, validation.index, validation.queries, {
+      lambda,
+      ...(opts.strategy ? { strategy: opts.strategy } : {}),
+      ...(opts.estimator ? { estimator: opts.estimator } : {}),
+    });
+    return { id, granularity: g, skills: Object.keys(h.skills).length, evaluation, onFrontier: false };
+  });
+  const front = paretoFrontier(candidates.map((c) => c.evaluation));
+  for (const i of front) candidates[i]!.onFrontier = true;
+  let chosen: Candidate;
+  let reason: string;
+  if (opts.budgetUsd !== undefined) {
+    const within = candidates.filter((c) => c.evaluation.meanCostUsd <= opts.budgetUsd! + 1e-15);
+    if (within.length > 0) {
+      chosen = within.reduce((a, b) => (b.evaluation.accuracy > a.evaluation.accuracy + 1e-12 || (Math.abs(b.evaluation.accuracy - a.evaluation.accuracy) <= 1e-12 && b.evaluation.meanCostUsd < a.evaluation.meanCostUsd) ? b : a));
+      reason = `most accurate of ${within.length} candidate(s) with mean cost <= $${opts.budgetUsd}`;
+    } else {
+      chosen = candidates.reduce((a, b) => (b.evaluation.meanCostUsd < a.evaluation.meanCostUsd ? b : a));
+      reason = `no candidate within the budget $${opts.budgetUsd}: the cheapest`;
+    }
+  } else {
+    // Ties keep the earlier (coarser) candidate: fewer skills for the same objective.
+    chosen = candidates.reduce((a, b) => (b.evaluation.objective > a.evaluation.objective + 1e-12 ? b : a));
+    reason = `highest validation accuracy − λ·normalised cost (λ=${lambda}): ${chosen.evaluation.objective.toFixed(4)}`;
+  }
+  return {
+    selection: {
+      candidates,
+      frontier: front.map((i) => candidates[i]!.id),
+      chosen: chosen.id,
+      by: opts.budgetUsd !== undefined ? { budgetUsd: opts.budgetUsd } : { lambda },
+      reason,
+    },
+    handbooks,
+  };
+}

@@ -1,0 +1,356 @@
+import { statSync } from "node:fs";
+import { loadHandbook, saveHandbook } from "../../handbook/store.js";
+import type { Estimator, Strategy } from "../../handbook/select.js";
+import type { Handbook, Skill } from "../../handbook/schema.js";
+import { InputError } from "../errors.js";
+import type { Mode } from "../modes.js";
+import { loadPool } from "../pool/load.js";
+import type { Pool } from "../pool/schema.js";
+import { createChatClient, type ChatClient } from "../providers/openai.js";
+import { loadRecords } from "../records/io.js";
+import {
+  readJsonArtefact,
+  SkillsArtefactSchema,
+  SplitArtefactSchema,
+  writeJson,
+  type SkillsArtefact,
+  type SplitArtefact,
+} from "./artefacts.js";
+import { chooseHandbook, type Selection } from "./choose.js";
+import { statisticalDiscoverer, type Discoverer } from "./discover.js";
+import { llmDiscoverer, llmNamer } from "./discover-llm.js";
+import { replayIndex, type Evaluation } from "./evaluate.js";
+import { identifyAll } from "./identify.js";
+import { agentNotes, modeInsights } from "./insights.js";
+import { splitLabelled } from "./labelled.js";
+import type { LearningLog } from "./log.js";
+import { profile, skeletonHandbook, type AgentInfo } from "./profile.js";
+import type { ProgressFactory } from "./progress.js";
+import { agentsByMode, groupRecords, modesOf, type QueryItem } from "./queries.js";
+import { refine, type RefinementStep } from "./refine.js";
+
+/**
+ * The learning phases as functions over files: each reads the artefacts of the phases before it and writes its
+ * own (plain JSON, atomically), so the CLI can run one phase alone and the learning graph can resume between
+ * phases. Records are read once per process (cached by path, size and modification time).
+ */
+
+export type EstimatorName = "mean" | "quantile" | "thompson";
+
+export interface LearnSettings {
+  records: string;
+  pool?: string;
+  seed: number;
+  labelled?: number;
+  validation?: number;
+  lambda: number;
+  budgetUsd?: number;
+  /** Pool agent id of the learning model (provider openai); absent: statistical, no LLM. */
+  llm?: string;
+  strategy: Strategy;
+  estimator: EstimatorName;
+  alpha: number;
+  minCount: number;
+  maxRounds: number;
+  examples: number;
+  maxCategories: number;
+  maxSkills: number;
+  /**
+   * After selection, profile the chosen handbook afresh on training + validation traces (each labelled trace once,
+   * identified with the chosen handbook's matcher), so the deployed competence uses every labelled query.
+   */
+  foldValidation: boolean;
+}
+
+export const DEFAULT_SETTINGS: Omit<LearnSettings, "records"> = {
+  seed: 7,
+  lambda: 0,
+  strategy: "tradeoff",
+  estimator: "mean",
+  alpha: 0.01,
+  minCount: 8,
+  maxRounds: 3,
+  examples: 20,
+  maxCategories: 6,
+  maxSkills: 4,
+  foldValidation: true,
+};
+
+export interface PhaseIO {
+  log: LearningLog;
+  progress: ProgressFactory;
+  env?: Record<string, string | undefined>;
+}
+
+export function estimatorOf(name: EstimatorName, seed: number): Estimator {
+  return name === "quantile" ? { kind: "quantile", q: 0.25 } : name === "thompson" ? { kind: "thompson", seed } : { kind: "mean" };
+}
+
+interface Data {
+  items: QueryItem[];
+  records: number;
+  pool?: Pool;
+  agents: AgentInfo[];
+}
+
+const cache = new Map<string, { key: string; data: Data }>();
+
+/** Records grouped into routing points, with agents named as in the pool (records' `recordedAs` names mapped). */
+export async function loadData(records: string, poolPath?: string): Promise<Data> {
+  let st;
+  try {
+    st = statSync(records);
+  } catch (err) {
+    throw new InputError(`${records}: cannot read records file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const pst = poolPath ? statSync(poolPath) : undefined;
+  const key = `${st.size}:${st.mtimeMs}:${poolPath ?? ""}:${pst?.mtimeMs ?? ""}`;
+  const hit = cache.get(records);
+  if (hit && hit.key === key) return hit.data;
+  const pool = poolPath ? loadPool(poolPath) : undefined;
+  const all = await loadRecords(records);
+  let agentOf: (name: string) => string | undefined = (n) => n;
+  if (pool) {
+    const byName = new Map<string, string>();
+    for (const a of pool.agents) byName.set(a.replay?.recordedAs ?? a.id, a.id);
+    for (const a of pool.agents) if (!byName.has(a.id)) byName.set(a.id, a.id);
+    const unknown = all.find((r) => !byName.has(r.agent));
+    if (unknown) throw new InputError(`${records}: $.agent: agent "${unknown.agent}" of query ${unknown.queryId} is not in the pool ${poolPath}`);
+    agentOf = (n) => byName.get(n);
+  }
+  const items = groupRecords(all, agentOf);
+  const byMode = agentsByMode(items);
+  // The handbook profiles the agents that acted in the records (a pool agent never explored, such as the learning
+  // model, would otherwise be routed to on its prior alone). With a pool, an agent keeps the pool's modes.
+  const acted = [...new Set([...byMode.values()].flat())].sort();
+  const poolModes = new Map(pool?.agents.map((a) => [a.id, a.modes] as const) ?? []);
+  const agents: AgentInfo[] = acted.map((id) => ({
+    id,
+    modes: poolModes.get(id) ? [...poolModes.get(id)!] : [...byMode].filter(([, as]) => as.includes(id)).map(([m]) => m),
+  }));
+  const data: Data = { items, records: all.length, agents, ...(pool ? { pool } : {}) };
+  cache.set(records, { key, data });
+  return data;
+}
+
+function subset(items: readonly QueryItem[], ids: readonly string[]): QueryItem[] {
+  const want = new Set(ids);
+  return items.filter((i) => want.has(i.queryId));
+}
+
+/** Phase 1: the labelled split. */
+export async function runSplit(s: LearnSettings, io: PhaseIO, out: string): Promise<SplitArtefact> {
+  return io.log.phase("split", async () => {
+    const p = io.progress("split");
+    const data = await loadData(s.records, s.pool);
+    p.update(1, 2);
+    const sp = splitLabelled(data.items, {
+      seed: s.seed,
+      ...(s.labelled !== undefined ? { labelled: s.labelled } : {}),
+      ...(s.validation !== undefined ? { validation: s.validation } : {}),
+    });
+    const labelled = new Set([...sp.train, ...sp.validationIds]);
+    const points = data.items.filter((i) => labelled.has(i.queryId));
+    const artefact: SplitArtefact = {
+      kind: "skillorchestra.learning.split",
+      records: s.records,
+      seed: sp.seed,
+      labelled: sp.labelled,
+      validation: sp.validation,
+      strata: sp.strata,
+      train: sp.train,
+      validationIds: sp.validationIds,
+      counts: sp.counts,
+      labelledRecords: points.reduce((a, i) => a + i.outcomes.length, 0),
+      labelledPoints: points.length,
+    };
+    writeJson(out, artefact);
+    p.update(2, 2);
+    p.end();
+    return {
+      result: artefact,
+      records: artefact.labelledRecords,
+      queries: sp.train.length + sp.validationIds.length,
+      summary: { train: sp.train.length, validation: sp.validationIds.length, strata: Object.keys(sp.counts).length, recordsRead: data.records },
+    };
+  });
+}
+
+export function readSplit(path: string): SplitArtefact {
+  return readJsonArtefact(path, SplitArtefactSchema, "split");
+}
+
+function learningClient(s: LearnSettings, data: Data, env: Record<string, string | undefined>): ChatClient {
+  if (!data.pool) throw new InputError(`--llm ${s.llm}: needs --pool (the learning model is a pool agent)`);
+  const spec = data.pool.agents.find((a) => a.id === s.llm);
+  if (!spec) throw new InputError(`--llm: no agent "${s.llm}" in the pool ${s.pool}`);
+  if (spec.provider !== "openai") throw new InputError(`--llm: agent "${s.llm}" has provider ${spec.provider}; the learning model needs provider openai`);
+  return createChatClient(spec, env);
+}
+
+/** Phase 2: discover skills per mode from the training queries. */
+export async function runDiscover(s: LearnSettings, io: PhaseIO, split: SplitArtefact | undefined, out: string): Promise<SkillsArtefact> {
+  return io.log.phase("discover", async () => {
+    const data = await loadData(s.records, s.pool);
+    const train = split ? subset(data.items, split.train) : data.items;
+    const discoverer: Discoverer = s.llm
+      ? llmDiscoverer({ client: learningClient(s, data, io.env ?? process.env), maxCategories: s.maxCategories, maxSkills: s.maxSkills })
+      : statisticalDiscoverer({ alpha: s.alpha, minSize: s.minCount, examples: s.examples, maxCategories: s.maxCategories, maxSkills: s.maxSkills });
+    const modes = modesOf(train);
+    const byMode = agentsByMode(train);
+    const skills: Skill[] = [];
+    const p = io.progress("discover");
+    for (const [k, mode] of modes.entries()) {
+      const found = await discoverer.discover({
+        mode,
+        items: train.filter((i) => i.mode === mode),
+        agents: byMode.get(mode) ?? [],
+        existing: skills,
+        seed: s.seed,
+        onProgress: (d, t) => p.update(k * 100 + Math.round((100 * d) / Math.max(1, t)), modes.length * 100),
+      });
+      io.log.calls(found.calls);
+      skills.push(...found.skills);
+    }
+    p.end();
+    const artefact: SkillsArtefact = { kind: "skillorchestra.learning.skills", discoverer: discoverer.kind, modes, skills };
+    writeJson(out, artefact);
+    return { result: artefact, queries: train.length, summary: { discoverer: discoverer.kind, skills: skills.length, modes } };
+  });
+}
+
+export function readSkills(path: string): SkillsArtefact {
+  return readJsonArtefact(path, SkillsArtefactSchema, "skills");
+}
+
+/** Phase 3: identify the active skills of every training trace and profile the agents. */
+export async function runProfile(s: LearnSettings, io: PhaseIO, split: SplitArtefact | undefined, skills: SkillsArtefact, out: string): Promise<Handbook> {
+  return io.log.phase("profile", async () => {
+    const data = await loadData(s.records, s.pool);
+    const train = split ? subset(data.items, split.train) : data.items;
+    const p = io.progress("profile");
+    let h = skeletonHandbook(skills.skills, data.agents);
+    const ident = identifyAll(h, train, (d, t) => p.update(d, t + 1));
+    h = profile(h, train, ident);
+    for (const mode of Object.keys(h.modes) as Mode[]) {
+      const n = train.filter((i) => i.mode === mode).length;
+      h.modes[mode] = {
+        description: `${mode} mode: ${n} training queries; ${Object.values(h.skills).filter((x) => x.mode === mode).length} skills (${skills.discoverer} discovery)`,
+        insights: modeInsights(train, mode, { alpha: s.alpha, minCount: s.minCount }),
+      };
+    }
+    h = agentNotes(h, s.minCount);
+    h.metadata.learning = { discoverer: skills.discoverer, trainQueries: split?.train.length ?? new Set(train.map((i) => i.queryId)).size, records: s.records };
+    p.update(train.length + 1, train.length + 1);
+    p.end();
+    const saved = saveHandbook(out, h);
+    const unmatched = train.filter((i) => (ident.get(i.key) ?? []).length === 0).length;
+    return { result: saved, records: train.reduce((a, i) => a + i.outcomes.length, 0), queries: train.length, summary: { skills: Object.keys(h.skills).length, unmatched } };
+  });
+}
+
+export interface RefineReport {
+  kind: "skillorchestra.learning.refine";
+  rounds: number;
+  steps: RefinementStep[];
+  validation: Evaluation;
+}
+
+/** Phase 4: split and merge, each gated on the validation objective. */
+export async function runRefine(
+  s: LearnSettings,
+  io: PhaseIO,
+  split: SplitArtefact,
+  start: Handbook,
+  out: string,
+  reportPath?: string,
+): Promise<{ handbook: Handbook; report: RefineReport }> {
+  return io.log.phase("refine", async () => {
+    const data = await loadData(s.records, s.pool);
+    const train = subset(data.items, split.train);
+    const val = subset(data.items, split.validationIds);
+    const p = io.progress("refine");
+    const namer = s.llm ? llmNamer(learningClient(s, data, io.env ?? process.env)) : undefined;
+    const ident = identifyAll(start, train);
+    const r = await refine(start, train, ident, { index: replayIndex(val), queries: split.validationIds }, {
+      lambda: s.lambda,
+      strategy: s.strategy,
+      estimator: estimatorOf(s.estimator, s.seed),
+      alpha: s.alpha,
+      minCount: s.minCount,
+      maxRounds: s.maxRounds,
+      examples: s.examples,
+      seed: s.seed,
+      ...(namer ? { namer } : {}),
+      onProgress: (d, t) => p.update(d, t),
+    });
+    io.log.calls(r.calls);
+    for (const st of r.steps)
+      io.log.write({
+        event: "refinement",
+        op: st.op,
+        skills: st.skills,
+        kept: st.kept,
+        before: st.before,
+        after: st.after,
+        test: st.test,
+        note: st.kept ? `into ${st.into.join(", ")}` : "rolled back: the validation objective dropped",
+      });
+    let h = agentNotes(r.handbook, s.minCount);
+    h = { ...h, metadata: { ...h.metadata, learning: { ...h.metadata.learning, refine: { rounds: r.rounds, kept: r.steps.filter((x) => x.kept).length, rolledBack: r.steps.filter((x) => !x.kept).length } } } };
+    p.end();
+    const saved = saveHandbook(out, h);
+    const report: RefineReport = { kind: "skillorchestra.learning.refine", rounds: r.rounds, steps: r.steps, validation: r.validation };
+    if (reportPath) writeJson(reportPath, report);
+    return {
+      result: { handbook: saved, report },
+      queries: train.length + val.length,
+      summary: { rounds: r.rounds, kept: report.steps.filter((x) => x.kept).length, rolledBack: report.steps.filter((x) => !x.kept).length, skills: Object.keys(h.skills).length },
+    };
+  });
+}
+
+/** Phase 5: candidate views by granularity, evaluated on validation; the frontier and the choice. */
+export async function runSelect(
+  s: LearnSettings,
+  io: PhaseIO,
+  split: SplitArtefact,
+  full: Handbook,
+  out: { chosen: string; selection: string },
+): Promise<{ handbook: Handbook; selection: Selection }> {
+  return io.log.phase("select", async () => {
+    const data = await loadData(s.records, s.pool);
+    const val = subset(data.items, split.validationIds);
+    const p = io.progress("select");
+    p.update(0, 1);
+    const { selection, handbooks } = chooseHandbook(
+      full,
+      { index: replayIndex(val), queries: split.validationIds },
+      {
+        lambda: s.lambda,
+        ...(s.budgetUsd !== undefined ? { budgetUsd: s.budgetUsd } : {}),
+        strategy: s.strategy,
+        estimator: estimatorOf(s.estimator, s.seed),
+      },
+    );
+    let chosen = handbooks.get(selection.chosen)!;
+    if (s.foldValidation) {
+      const labelled = subset(data.items, [...split.train, ...split.validationIds]);
+      chosen = agentNotes(profile(chosen, labelled, identifyAll(chosen, labelled)), s.minCount);
+    }
+    const withMeta: Handbook = {
+      ...chosen,
+      metadata: {
+        ...chosen.metadata,
+        learning: { ...chosen.metadata.learning, selection: { chosen: selection.chosen, by: selection.by, reason: selection.reason, foldValidation: s.foldValidation } },
+      },
+    };
+    const saved = saveHandbook(out.chosen, withMeta);
+    writeJson(out.selection, { kind: "skillorchestra.learning.selection", costEstimated: selection.candidates.some((c) => c.evaluation.costEstimated), ...selection });
+    p.update(1, 1);
+    p.end();
+    return { result: { handbook: saved, selection }, queries: val.length, summary: { chosen: selection.chosen, frontier: selection.frontier } };
+  });
+}
+
+export { loadHandbook };
