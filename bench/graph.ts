@@ -14,7 +14,7 @@ import seedrandom from "seedrandom";
 import { selectAgent, type Handbook } from "../handbook/index.js";
 import { createOrchestrator } from "../graphs/orchestrator/graph.js";
 import { offlineChoice, type PolicyInput } from "../graphs/orchestrator/policy.js";
-import { matcherOf, type SearchBackend } from "../graphs/orchestrator/resources.js";
+import { type SearchBackend } from "../graphs/orchestrator/resources.js";
 import type { OrchestratorStateType } from "../graphs/orchestrator/state.js";
 import { profileByTask } from "../src/demo/profile.js";
 import type { Mode } from "../src/modes.js";
@@ -193,14 +193,13 @@ async function runVariant(name: string, modes: Mode[], train: BenchTask[], test:
 
 /** The pure work of one step: the offline policy and agent selection, as the orchestrator node calls them. */
 function baseline(handbook: Handbook, test: BenchTask[], modes: Mode[]): { median: number; p99: number } {
-  const matcher = matcherOf(handbook);
   const serving = Object.keys(handbook.agents);
   const times: number[] = [];
   for (let i = 0; i < WARMUP * 5 + test.length * 3; i++) {
     const t = test[i % test.length]!;
     const input: PolicyInput = { task: { text: t.text }, steps: [], documents: [], codeResults: [], attempts: [], available: modes };
     const t0 = performance.now();
-    const choice = offlineChoice(input, matcher);
+    const choice = offlineChoice(input, handbook);
     const record = selectAgent(handbook, {
       mode: choice.mode,
       skills: choice.skills.filter((s) => handbook.skills[s.id]),

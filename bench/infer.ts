@@ -18,7 +18,7 @@ import { createHandbook, type Handbook } from "../handbook/index.js";
 import { SkillMatcher } from "../handbook/matcher.js";
 import { createOrchestrator } from "../graphs/orchestrator/graph.js";
 import { offlineChoice, type PolicyInput } from "../graphs/orchestrator/policy.js";
-import { matcherOf } from "../graphs/orchestrator/resources.js";
+import { handbookMatcher } from "../handbook/matcher.js";
 import type { OrchestratorStateType } from "../graphs/orchestrator/state.js";
 import { MODES, type Mode } from "../src/modes.js";
 import type { Agent, StepRequest, StepResult } from "../src/providers/types.js";
@@ -79,7 +79,7 @@ const handbook = buildHandbook();
 const skills = Object.values(handbook.skills);
 
 let t0 = performance.now();
-const cold = matcherOf(handbook);
+const cold = handbookMatcher(handbook);
 const coldBuild = performance.now() - t0;
 const builds: number[] = [];
 for (let i = 0; i < 5; i++) {
@@ -112,7 +112,7 @@ let skillsPerStep = 0;
 for (let i = 0; i < WARMUP + CALLS; i++) {
   const input = inputs[i % inputs.length]!;
   let t = performance.now();
-  const choice = offlineChoice(input, cold);
+  const choice = offlineChoice(input, handbook);
   const dt = performance.now() - t;
   t = performance.now();
   cold.match(input.task.text);

@@ -50,6 +50,12 @@ export type RoutingInsight = z.output<typeof RoutingInsightSchema>;
 export const ModeInfoSchema = z.object({
   description: z.string().default(""),
   insights: z.array(RoutingInsightSchema).default([]),
+  /**
+   * Cues that a task needs this mode, beyond those of its skills: a view that removes the mode's skills
+   * (depth 0) folds their indicators and examples in here, so the mode can still be recognised.
+   */
+  indicators: z.array(z.string()).optional(),
+  examples: z.array(z.string()).optional(),
 });
 export type ModeInfo = z.output<typeof ModeInfoSchema>;
 

@@ -57,9 +57,23 @@ export function viewAtDepth(h: Handbook, depth: Granularity | Partial<Record<Mod
         delete profile.competence[key];
       }
     }
+    if (g === 0) foldCuesIntoMode(out, mode);
     for (const id of Object.keys(out.skills)) if (drop(id)) delete out.skills[id];
   }
   return assertIntegrity(out, "view");
+}
+
+/** Keep the cues of a mode's skills on the mode itself (deduplicated, in skill order) before they are removed. */
+function foldCuesIntoMode(h: Handbook, mode: Mode): void {
+  const skills = Object.values(h.skills).filter((s) => s.mode === mode);
+  if (skills.length === 0) return;
+  const info = h.modes[mode] ?? { description: "", insights: [] };
+  const union = (base: string[] | undefined, more: string[]) => [...new Set([...(base ?? []), ...more])];
+  h.modes[mode] = {
+    ...info,
+    indicators: union(info.indicators, skills.flatMap((s) => s.indicators)),
+    examples: union(info.examples, skills.flatMap((s) => s.examples)),
+  };
 }
 
 /**

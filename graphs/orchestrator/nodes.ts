@@ -8,7 +8,7 @@ import { rejectionOf } from "./accept.js";
 import { resolveSettings, type OrchestratorContextType, type Settings } from "./configuration.js";
 import { offlineChoice, type PolicyChoice, type PolicyInput } from "./policy.js";
 import { cleanSkills, policyMessages, PolicyReplySchema } from "./prompts.js";
-import { availableModes, matcherOf, type OrchestratorResources } from "./resources.js";
+import { availableModes, type OrchestratorResources } from "./resources.js";
 import type { Dispatch, OrchestratorStateType, OrchestratorUpdate, RoutingDecision, Step } from "./state.js";
 
 export type Resolve = (context: Partial<OrchestratorContextType> | undefined) => Promise<OrchestratorResources>;
@@ -29,7 +29,7 @@ class UnavailableModeError extends Error {}
 
 /** Choose mode and skills: the LLM policy when an orchestrator model is set, falling back to the offline policy. */
 async function choose(r: OrchestratorResources, input: PolicyInput, signal?: AbortSignal): Promise<PolicyChoice & { policy: string }> {
-  const offline = () => offlineChoice(input, matcherOf(r.handbook));
+  const offline = () => offlineChoice(input, r.handbook);
   if (!r.orchestratorModel) return { ...offline(), policy: "offline" };
   try {
     const reply = await r.orchestratorModel.chat(
@@ -84,7 +84,7 @@ export function orchestrateNode(resolve: Resolve) {
     if (forced && !available.includes("answer")) return stop("step_limit");
     const input: PolicyInput = { task: state.task, steps: state.steps, documents: state.documents, codeResults: state.codeResults, attempts: state.attempts, available };
     const choice = forced
-      ? { mode: "answer" as const, reason: `step limit ${s.maxSteps} reached: one forced answer`, skills: offlineChoice({ ...input, available: ["answer"] }, matcherOf(r.handbook)).skills, policy: "limit" }
+      ? { mode: "answer" as const, reason: `step limit ${s.maxSteps} reached: one forced answer`, skills: offlineChoice({ ...input, available: ["answer"] }, r.handbook).skills, policy: "limit" }
       : await choose(r, input, runtime.signal);
 
     let record = select(r, s, choice.mode, choice.skills, step);

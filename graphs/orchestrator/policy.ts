@@ -1,6 +1,7 @@
-import type { Mode } from "../../src/modes.js";
+import type { Handbook } from "../../handbook/index.js";
+import { handbookMatcher, SkillMatcher, skillWeights } from "../../handbook/matcher.js";
+import { MODES, type Mode } from "../../src/modes.js";
 import type { CodeResult, Document } from "../../src/providers/types.js";
-import { skillWeights, type SkillMatcher } from "../../handbook/matcher.js";
 
 /** What a policy sees at one step. */
 export interface PolicyInput {
@@ -20,20 +21,57 @@ export interface PolicyChoice {
   skills: { id: string; weight: number }[];
 }
 
-/** Relevance of each mode to a text: the best skill score in the mode over the best score overall (0..1). */
-export function modeRelevance(matcher: SkillMatcher, text: string): Record<Mode, number> {
+interface ModeIndex {
+  matcher: SkillMatcher;
+  /** Per indexed query: the modes it was an example of. */
+  modes: Map<string, Set<Mode>>;
+}
+
+const modeIndexes = new WeakMap<Handbook, ModeIndex>();
+
+/**
+ * An index of the handbook's example queries (the modes' own and every skill's), each tagged with the modes it was
+ * an example of. Mode need is then a vote of the nearest examples, which does not depend on the granularity the
+ * handbook is viewed at (a depth-0 view folds the removed skills' examples into the mode). Built once per handbook.
+ */
+function modeIndexOf(h: Handbook): ModeIndex {
+  let idx = modeIndexes.get(h);
+  if (!idx) {
+    const modes = new Map<string, Set<Mode>>();
+    const tag = (text: string, mode: Mode) => {
+      const key = text.trim();
+      if (key) modes.set(key, (modes.get(key) ?? new Set<Mode>()).add(mode));
+    };
+    for (const mode of MODES) for (const e of h.modes[mode]?.examples ?? []) tag(e, mode);
+    for (const s of Object.values(h.skills)) for (const e of s.examples) tag(e, s.mode);
+    const texts = [...modes.keys()];
+    const matcher = new SkillMatcher(
+      texts.map((text, i) => ({ id: `q${i}`, mode: [...modes.get(text)!][0]!, name: "", description: "", indicators: [], examples: [text] })),
+    );
+    idx = { matcher, modes: new Map(texts.map((text, i) => [`q${i}`, modes.get(text)!])) };
+    modeIndexes.set(h, idx);
+  }
+  return idx;
+}
+
+/**
+ * Relevance of each mode to a text (0..1): the score-weighted share of the `k` most similar example queries that
+ * were examples of that mode. A mode with no examples gets 0.
+ */
+export function modeRelevance(h: Handbook, text: string, k = 10): Record<Mode, number> {
   const rel: Record<Mode, number> = { search: 0, code: 0, answer: 0 };
-  const matches = matcher.match(text);
-  const top = matches[0]?.score ?? 0;
-  if (top <= 0) return rel;
-  for (const m of matches) rel[m.mode] = Math.max(rel[m.mode], m.score / top);
+  const { matcher, modes } = modeIndexOf(h);
+  const hits = matcher.match(text).slice(0, k);
+  const total = hits.reduce((a, x) => a + x.score, 0);
+  if (total <= 0) return rel;
+  for (const x of hits) for (const m of modes.get(x.id) ?? []) rel[m] += x.score / total;
   return rel;
 }
 
 /**
  * The offline mode rule. Search while the task calls for it and no evidence has been gathered since the last
  * rejected answer; run code once (twice if the first run failed) when the task calls for it; otherwise answer.
- * A mode "calls for it" when its best-matching skill scores at least `threshold` of the best skill overall.
+ * A mode "calls for it" when at least `threshold` of the most similar example queries used it (`modeRelevance`).
  */
 export function chooseModeOffline(
   input: PolicyInput,
@@ -65,8 +103,8 @@ export function matchText(input: PolicyInput): string {
   return titles ? `${input.task.text} ${titles}` : input.task.text;
 }
 
-/** The offline policy: no model; the mode rule above, then skills from the lexical matcher for that mode. */
-export function offlineChoice(input: PolicyInput, matcher: SkillMatcher): PolicyChoice {
-  const { mode, reason } = chooseModeOffline(input, modeRelevance(matcher, input.task.text));
-  return { mode, reason, skills: skillWeights(matcher.match(matchText(input), mode)) };
+/** The offline policy: no model; the mode rule above, then skills from the handbook's lexical matcher for that mode. */
+export function offlineChoice(input: PolicyInput, h: Handbook): PolicyChoice {
+  const { mode, reason } = chooseModeOffline(input, modeRelevance(h, input.task.text));
+  return { mode, reason, skills: skillWeights(handbookMatcher(h).match(matchText(input), mode)) };
 }

@@ -3,7 +3,6 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Handbook } from "../../handbook/index.js";
 import { loadHandbook } from "../../handbook/index.js";
-import { handbookMatcher, type SkillMatcher } from "../../handbook/matcher.js";
 import { InputError } from "../../src/errors.js";
 import type { Mode } from "../../src/modes.js";
 import { loadPool } from "../../src/pool/load.js";
@@ -40,11 +39,6 @@ export interface OrchestratorResources {
 /** Run a program in the sandbox with the sandbox's default limits. */
 export const sandboxRunner: CodeRunner = async (language, source, signal) =>
   toCodeResult(language, source, await runProgram({ language, source, ...(signal ? { signal } : {}) }));
-
-/** The skill matcher of a handbook: its leaf skills, as learning identifies them (built once per handbook object). */
-export function matcherOf(h: Handbook): SkillMatcher {
-  return handbookMatcher(h);
-}
 
 /** Modes that can run: served by an agent of the pool and, for search, with a search backend. */
 export function availableModes(r: OrchestratorResources): Mode[] {

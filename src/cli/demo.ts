@@ -41,8 +41,8 @@ export function demoCommand(): Command {
     .description("Offline end-to-end demo on the simulated world: explore, build a handbook, orchestrate held-out tasks, report")
     .option("--out <dir>", "output directory", "out/demo")
     .option("--seed <n>", "world seed", (v) => Number.parseInt(v, 10), 7)
-    .option("--train <n>", "training tasks to explore", (v) => Number.parseInt(v, 10), 36)
-    .option("--test <n>", "held-out tasks to orchestrate", (v) => Number.parseInt(v, 10), 24)
+    .option("--train <n>", "training tasks to explore", (v) => Number.parseInt(v, 10), 72)
+    .option("--test <n>", "held-out tasks to orchestrate", (v) => Number.parseInt(v, 10), 36)
     .option("--lambda <x>", "price of accuracy λ", Number.parseFloat, 0.2)
     .option("--json", "print the report as JSON")
     .action(async (o: { out: string; seed: number; train: number; test: number; lambda: number; json?: boolean }) => {

@@ -33,7 +33,7 @@ export function distinctiveTerms(inside: readonly string[], outside: readonly st
 
 /**
  * A handbook by direct profiling of explored records, with each (mode, task) pair as one skill `mode.task`:
- * indicators are the task's most distinctive query words, examples its first queries, and every record of an agent
+ * indicators are the task's most distinctive query words, examples its queries (up to 50), and every record of an agent
  * that acted is one weighted Beta update of its competence on that skill plus one cost observation.
  * This is the no-discovery baseline the learning graph improves on (it needs task labels; discovery does not).
  */
@@ -55,7 +55,7 @@ export function profileByTask(records: readonly ExecutionRecord[], pool: Pool, n
       name: g.task.replace(/_/g, " "),
       description: `${g.mode} steps of ${g.task.replace(/_/g, " ")} tasks`,
       indicators: distinctiveTerms(inside, outside),
-      examples: inside.slice(0, 3),
+      examples: inside.slice(0, 50),
       mode: g.mode,
       provenance: { discoveredFrom: [...g.queries.keys()], history: [{ op: "discover", from: [], at: h.metadata.createdAt, note: "one skill per (mode, task) by direct profiling" }] },
     };

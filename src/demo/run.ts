@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { saveHandbook, type Handbook } from "../../handbook/index.js";
+import { loadHandbook, saveHandbook, type Handbook } from "../../handbook/index.js";
+import { buildLearningGraph } from "../../graphs/learning/graph.js";
 import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
 import type { OrchestratorStateType } from "../../graphs/orchestrator/state.js";
 import type { Mode } from "../modes.js";
@@ -10,6 +11,8 @@ import type { Agent } from "../providers/types.js";
 import { loadRecords } from "../records/io.js";
 import { explore, simExploreTasks, simRunner, worldIndex } from "../explore/index.js";
 import { createWorld, type SimTask, type World } from "../sim/index.js";
+import { silentProgress } from "../learning/progress.js";
+import { formatLearningCost } from "../learning/log.js";
 import { profileByTask } from "./profile.js";
 
 export interface DemoOptions {
@@ -140,17 +143,23 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
   savePool(poolPath, pool);
 
   const agents = await createAgents(pool, { world });
-  const train = simExploreTasks(world, opts.trainTasks ?? 36, "train");
+  const train = simExploreTasks(world, opts.trainTasks ?? 72, "train");
   log(`explore: ${train.length} training tasks × ${agents.size} agents (simulated)`);
   await explore({ agents: [...agents.values()], tasks: train, run: simRunner(world), out: recordsPath, progress: "auto" });
   const records = await loadRecords(recordsPath);
-  const handbook = saveHandbook(handbookPath, profileByTask(records, pool));
-  log(`handbook: ${Object.keys(handbook.skills).length} skills from ${records.length} records → ${handbookPath}`);
+  const learned = await buildLearningGraph({ progress: silentProgress })
+    .compile()
+    .invoke({ records: recordsPath, pool: poolPath, out: handbookPath, lambda, seed });
+  const handbook = loadHandbook(handbookPath);
+  if (learned.cost) log(formatLearningCost(learned.cost));
+  log(`handbook (learned, no task labels): ${Object.keys(handbook.skills).length} skills chosen of ${Object.keys(loadHandbook(handbookPath.replace(/\.json$/, ".full.json")).skills).length} discovered → ${handbookPath}`);
+  const byTask = saveHandbook(join(opts.outDir, "handbook.by-task.json"), profileByTask(records, pool));
 
-  const test = world.tasks(opts.testTasks ?? 24, "test");
+  const test = world.tasks(opts.testTasks ?? 36, "test");
   const routers: RouterReport[] = [];
   log(`orchestrate: ${test.length} held-out tasks, λ = ${lambda}`);
   routers.push(await evaluate("skillorchestra", world, test, handbook, agents, lambda, maxSteps));
+  routers.push(await evaluate("by-task profile", world, test, byTask, agents, lambda, maxSteps));
   const strongest = (mode: Mode, serving: Agent[]) =>
     serving.reduce((best, a) => (meanScore(records, a.spec.id, mode) > meanScore(records, best.spec.id, mode) ? a : best));
   const cheapest = (_mode: Mode, serving: Agent[]) =>
