@@ -29,6 +29,8 @@ export function formatDemoReport(r: DemoReport): string {
     lines.push(`${x.router} stops: ${Object.entries(x.stopReasons).map(([k, n]) => `${k} ${n}`).join(", ")}`);
   }
   lines.push("");
+  lines.push(r.calibration);
+  lines.push("");
   lines.push(`regret = true utility (p − λ·normalised cost) of the world's best agent for the step's latent skill − that of the chosen agent`);
   lines.push(`handbook ${r.handbookPath}`);
   lines.push(`pool     ${r.poolPath}`);

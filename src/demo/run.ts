@@ -10,7 +10,7 @@ import { createAgents } from "../providers/index.js";
 import type { Agent } from "../providers/types.js";
 import { loadRecords } from "../records/io.js";
 import { explore, simExploreTasks, simRunner, worldIndex } from "../explore/index.js";
-import { createWorld, type SimTask, type World } from "../sim/index.js";
+import { calibrationReport, createWorld, formatCalibration, type SimTask, type World } from "../sim/index.js";
 import { silentProgress } from "../learning/progress.js";
 import { formatLearningCost } from "../learning/log.js";
 import { profileByTask } from "./profile.js";
@@ -48,6 +48,8 @@ export interface DemoReport {
   exploreRecords: number;
   exploreCostUsd: number;
   routers: RouterReport[];
+  /** The world's calibration as text (latent, simulated). */
+  calibration: string;
   handbookPath: string;
   poolPath: string;
   recordsPath: string;
@@ -175,6 +177,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
     exploreRecords: records.length,
     exploreCostUsd: records.reduce((a, r) => a + r.costUsd, 0),
     routers,
+    calibration: formatCalibration(calibrationReport(world)),
     handbookPath,
     poolPath,
     recordsPath,

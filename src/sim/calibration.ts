@@ -67,3 +67,17 @@ export function calibrationReport(world: World, tolerance = 0.05): CalibrationRe
     niches,
   };
 }
+
+/** The calibration as text: per skill the best agent and the cheapest near it, then the pool-level checks. */
+export function formatCalibration(c: CalibrationReport): string {
+  const lines = [`world calibration (simulated latent probabilities; near = within ${c.tolerance} of the best):`];
+  const w = Math.max(...c.skills.map((s) => s.skill.length));
+  for (const s of c.skills)
+    lines.push(
+      `  ${s.skill.padEnd(w)}  best ${s.best.agent} ${s.best.probability.toFixed(2)}  cheapest near best ${s.cheapestNearBest.agent} ${s.cheapestNearBest.probability.toFixed(2)}`,
+    );
+  lines.push(`  dominant agent: ${c.dominant ?? "none"}`);
+  lines.push(`  most expensive agent ${c.mostExpensive.agent} is best on ${c.mostExpensive.bestOn.length} of ${c.skills.length} skills`);
+  lines.push(`  dominated agents: ${c.dominated.length ? c.dominated.map((d) => `${d.agent} (by ${d.by})`).join(", ") : "none"}`);
+  return lines.join("\n");
+}

@@ -1,5 +1,5 @@
 export { createWorld, type World, type WorldOptions } from "./world.js";
-export { calibrationReport, type CalibrationReport, type SkillCalibration } from "./calibration.js";
+export { calibrationReport, formatCalibration, type CalibrationReport, type SkillCalibration } from "./calibration.js";
 export { DEFAULT_AGENTS } from "./agents.js";
 export { SKILLS, FAMILY_SPECS } from "./skills.js";
 export { formatNumber } from "./numbers.js";
