@@ -13,18 +13,28 @@ export function formatDemoReport(r: DemoReport): string {
   lines.push(`explored ${r.trainTasks} training tasks: ${r.exploreRecords} records, ${usd(r.exploreCostUsd)} (simulated)`);
   lines.push(`orchestrated ${r.testTasks} held-out tasks at λ = ${r.lambda}`);
   lines.push("");
-  const head = ["router", "accuracy", "mean USD/task", "steps", "regret/step", "top agent share"];
-  const rows = r.routers.map((x) => {
-    const top = Object.entries(x.callShare).sort((a, b) => b[1] - a[1])[0];
-    return [x.router, pct(x.accuracy), `${usd(x.meanCostUsd)} (sim)`, x.meanSteps.toFixed(2), x.meanRegret.toFixed(3), top ? `${top[0]} ${pct(top[1])}` : "-"];
-  });
+  const head = ["router", "accuracy", "mean USD/task", "steps", "regret/step", "top agent share", "entropy"];
+  const rows = r.routers.map((x) => [
+    x.router,
+    pct(x.accuracy),
+    `${usd(x.meanCostUsd)} (sim)`,
+    x.meanSteps.toFixed(2),
+    x.meanRegret.toFixed(3),
+    x.topAgent ? `${x.topAgent} ${pct(x.topShare)}` : "-",
+    x.entropy.toFixed(2),
+  ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const fmt = (row: string[]) => row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
   lines.push(fmt(head));
   for (const row of rows) lines.push(fmt(row));
   lines.push("");
   for (const x of r.routers) {
-    const shares = Object.entries(x.callShare).sort((a, b) => b[1] - a[1]).map(([a, s]) => `${a} ${pct(s)}`).join(", ");
+    const total = Object.values(x.callsByAgent).reduce((a, b) => a + b, 0) || 1;
+    const shares = Object.entries(x.callsByAgent)
+      .filter(([, n]) => n > 0)
+      .sort((a, b) => b[1] - a[1])
+      .map(([a, n]) => `${a} ${pct(n / total)}`)
+      .join(", ");
     lines.push(`${x.router} calls: ${shares}`);
     lines.push(`${x.router} stops: ${Object.entries(x.stopReasons).map(([k, n]) => `${k} ${n}`).join(", ")}`);
   }

@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { InputError } from "../errors.js";
 import { demoCommand } from "./demo.js";
+import { evalCommand } from "./eval.js";
 import { exploreCommand } from "./explore.js";
 import { learnCommand, learnPhaseCommands } from "./learn.js";
 import { recordsCommand } from "./records.js";
@@ -13,6 +14,7 @@ const program = new Command()
   .showHelpAfterError();
 
 program.addCommand(demoCommand());
+program.addCommand(evalCommand());
 program.addCommand(exploreCommand());
 program.addCommand(learnCommand());
 for (const phase of learnPhaseCommands()) program.addCommand(phase);

@@ -1,0 +1,174 @@
+import { Command, Option } from "commander";
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { InputError } from "../errors.js";
+import type { Evaluation } from "../eval/evaluate.js";
+import { formatEvaluation } from "../eval/format.js";
+import { evaluateLearned, recordsInPool, type LearnedHandbook, type LearningSummary } from "../eval/learned.js";
+import { renderReport } from "../eval/report-html.js";
+import { writeFileAtomic } from "../fs/atomic.js";
+import type { Mode } from "../modes.js";
+import { loadPool } from "../pool/load.js";
+import { loadRecords } from "../records/io.js";
+
+/**
+ * `skillorchestra eval`: learn a handbook from the train records at a labelled budget (statistical learner, once
+ * per seed), route the test queries by replay, and report every router side by side on the same queries and cost
+ * model: ours at each λ with each competence estimator, the reference cascade on the same handbook, and the
+ * baselines and bounds. Prints the text tables; optionally writes the evaluation as JSON and the HTML report.
+ */
+
+export interface EvalFlags {
+  train: string;
+  test: string;
+  pool: string;
+  labelled?: string;
+  lambdas: string;
+  seeds: string;
+  seed: string;
+  k: string;
+  mode?: Mode;
+  work?: string;
+  json?: string;
+  html?: string;
+  progress: boolean;
+}
+
+export interface EvalRequest {
+  train: string;
+  test: string;
+  pool: string;
+  labelled?: number;
+  lambdas: number[];
+  seeds: number[];
+  k: number;
+  mode?: Mode;
+  work?: string;
+  json?: string;
+  html?: string;
+}
+
+export const DEFAULT_LAMBDAS = "0,0.05,0.1,0.2,0.5";
+
+function parseNumber(flag: string, value: string, opts: { integer?: boolean; min?: number } = {}): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n)) throw new InputError(`${flag}: must be a number, got "${value}"`);
+  if (opts.integer && !Number.isInteger(n)) throw new InputError(`${flag}: must be a whole number, got "${value}"`);
+  if (opts.min !== undefined && n < opts.min) throw new InputError(`${flag}: must be >= ${opts.min}, got "${value}"`);
+  return n;
+}
+
+/** Flags → a checked request (one-line InputError naming the flag on bad input). */
+export function evalRequest(f: EvalFlags): EvalRequest {
+  const labelled = f.labelled === undefined || f.labelled === "all" ? undefined : parseNumber("--labelled", f.labelled, { integer: true, min: 1 });
+  const lambdas = f.lambdas.split(",").map((x) => parseNumber("--lambdas", x.trim(), { min: 0 }));
+  const count = parseNumber("--seeds", f.seeds, { integer: true, min: 1 });
+  const first = parseNumber("--seed", f.seed, { integer: true });
+  const k = parseNumber("--k", f.k, { integer: true, min: 1 });
+  return {
+    train: f.train,
+    test: f.test,
+    pool: f.pool,
+    ...(labelled !== undefined ? { labelled } : {}),
+    lambdas,
+    seeds: Array.from({ length: count }, (_, i) => first + i),
+    k,
+    ...(f.mode !== undefined ? { mode: f.mode } : {}),
+    ...(f.work !== undefined ? { work: f.work } : {}),
+    ...(f.json !== undefined ? { json: f.json } : {}),
+    ...(f.html !== undefined ? { html: f.html } : {}),
+  };
+}
+
+/** What `--json` writes: the Evaluation, plus what learning produced. */
+export type EvalReport = Evaluation & { kind: "skillorchestra.eval"; learning: LearningSummary };
+
+export interface EvalOutcome {
+  report: EvalReport;
+  handbooks: LearnedHandbook[];
+  /** The printed text. */
+  text: string;
+}
+
+function budgetText(labelled: number | undefined): string {
+  return labelled === undefined ? "every train query" : `${labelled} labelled queries per task`;
+}
+
+/** Run an evaluation request: load, learn, evaluate, write the optional outputs. */
+export async function runEval(req: EvalRequest, log: (line: string) => void = () => {}): Promise<EvalOutcome> {
+  const pool = loadPool(req.pool);
+  const train = recordsInPool(await loadRecords(req.train), pool, req.train, req.pool);
+  const test = recordsInPool(await loadRecords(req.test), pool, req.test, req.pool);
+  log(`eval: ${train.length} train and ${test.length} test records; learning at ${budgetText(req.labelled)}, seeds ${req.seeds.join(", ")}`);
+  const { evaluation, learning, handbooks } = await evaluateLearned({
+    train,
+    test,
+    records: req.train,
+    pool: req.pool,
+    ...(req.labelled !== undefined ? { labelled: req.labelled } : {}),
+    ...(req.mode !== undefined ? { mode: req.mode } : {}),
+    ...(req.work !== undefined ? { workDir: req.work } : {}),
+    lambdas: req.lambdas,
+    seeds: req.seeds,
+    k: req.k,
+    trainSource: req.train,
+    testSource: req.test,
+    onLearned: (l) =>
+      log(`learned seed ${l.seed}: ${l.skills} skills (${l.chosen}) from ${l.trainQueries} training + ${l.validationQueries} validation queries in ${(l.wallMs / 1000).toFixed(2)} s`),
+  });
+  const report: EvalReport = { kind: "skillorchestra.eval", ...evaluation, learning };
+  const lines = [
+    `Learned (statistical, no LLM) at ${budgetText(req.labelled)}, one handbook per seed, learning λ = ${learning.lambda}; ` +
+      `baselines chosen on train see every train record.`,
+    ...handbooks.map(
+      (l) => `  seed ${l.seed}: ${l.skills} skills (${l.chosen}), ${l.trainQueries} training + ${l.validationQueries} validation queries, ${(l.wallMs / 1000).toFixed(2)} s`,
+    ),
+    "",
+  ];
+  const text = lines.join("\n") + "\n" + formatEvaluation(evaluation);
+  if (req.json) {
+    mkdirSync(dirname(resolve(req.json)), { recursive: true });
+    writeFileAtomic(req.json, JSON.stringify(report, null, 2) + "\n");
+  }
+  if (req.html) {
+    mkdirSync(dirname(resolve(req.html)), { recursive: true });
+    const first = handbooks[0];
+    writeFileAtomic(
+      req.html,
+      renderReport({
+        title: "skillorchestra evaluation",
+        subtitle:
+          `train ${req.train}, test ${req.test}; learned at ${budgetText(req.labelled)}` +
+          (first ? `; handbook panel: the handbook of seed ${first.seed}` : ""),
+        ...(first ? { handbook: first.handbook } : {}),
+        evaluation,
+      }),
+    );
+  }
+  return { report, handbooks, text };
+}
+
+export function evalCommand(): Command {
+  return new Command("eval")
+    .description("Learn from train records and compare every router on the test records by replay (same queries, same cost model)")
+    .requiredOption("--train <records.jsonl>", "train execution records (learning and the baselines chosen on train)")
+    .requiredOption("--test <records.jsonl>", "test execution records (routed by replay)")
+    .requiredOption("--pool <file>", "pool file (JSON or YAML) naming the agents")
+    .option("--labelled <n|all>", "labelled queries per task for learning (default all)")
+    .option("--lambdas <list>", "λ sweep, comma-separated", DEFAULT_LAMBDAS)
+    .option("--seeds <n>", "number of seeds (labelled split, Thompson and random draws)", "3")
+    .option("--seed <s>", "first seed", "7")
+    .option("--k <n>", "neighbours of the kNN baseline", "20")
+    .addOption(new Option("--mode <mode>", "only records of this mode").choices(["search", "code", "answer"]))
+    .option("--work <dir>", "keep the learned handbooks here (default: a temporary directory, removed)")
+    .option("--json <file>", "write the evaluation as JSON")
+    .option("--html <file>", "write the self-contained HTML report")
+    .option("--no-progress", "no progress lines on stderr")
+    .action(async (f: EvalFlags) => {
+      const req = evalRequest(f);
+      const out = await runEval(req, f.progress ? (line) => void process.stderr.write(`${line}\n`) : undefined);
+      process.stdout.write(out.text);
+      if (req.json) process.stdout.write(`wrote ${req.json}\n`);
+      if (req.html) process.stdout.write(`wrote ${req.html}\n`);
+    });
+}

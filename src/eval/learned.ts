@@ -1,0 +1,308 @@
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { handbookMatcher } from "../../handbook/matcher.js";
+import type { ActiveSkill, Estimator, Strategy } from "../../handbook/select.js";
+import { selectAgent } from "../../handbook/select.js";
+import type { Handbook } from "../../handbook/schema.js";
+import { InputError } from "../errors.js";
+import { identify } from "../learning/identify.js";
+import { LearningLog } from "../learning/log.js";
+import {
+  DEFAULT_SETTINGS,
+  runDiscover,
+  runProfile,
+  runRefine,
+  runSelect,
+  runSplit,
+  type EstimatorName,
+  type LearnSettings,
+} from "../learning/pipeline.js";
+import { silentProgress } from "../learning/progress.js";
+import type { Mode } from "../modes.js";
+import type { Pool } from "../pool/schema.js";
+import type { ExecutionRecord } from "../records/schema.js";
+import { evaluate, type Evaluation, type RouterSpec } from "./evaluate.js";
+import type { RouteQuery, Router } from "./replay.js";
+
+/**
+ * The learned router as evaluation RouterSpecs: a handbook learned from the train records by the statistical (no
+ * LLM) learning pipeline at a labelled budget, once per seed (the labelled split is seeded), then routed by replay
+ * the way the orchestrator routes a step: identify the active skills of the query text with the handbook's lexical
+ * matcher, select an agent with the handbook's rule (tradeoff with each competence estimator, or the reference
+ * cascade on the same handbook).
+ */
+
+/** The estimators evaluated, in table order; quantile is q = 0.25 (as `estimatorOf`). */
+export const ESTIMATORS: readonly EstimatorName[] = ["mean", "quantile", "thompson"];
+
+export interface LearnedHandbook {
+  seed: number;
+  handbook: Handbook;
+  /** Chosen granularity (candidate id) and why. */
+  chosen: string;
+  reason: string;
+  skills: number;
+  trainQueries: number;
+  validationQueries: number;
+  labelledRecords: number;
+  wallMs: number;
+}
+
+/**
+ * Learn one handbook with the pipeline's phases (split, discover, profile, refine, select), exactly as `learn`
+ * runs them, writing their artefacts under `dir`.
+ */
+export async function learnHandbook(settings: LearnSettings, dir: string): Promise<LearnedHandbook> {
+  mkdirSync(dir, { recursive: true });
+  const t0 = performance.now();
+  const io = { log: new LearningLog(join(dir, "learning.log.jsonl"), `eval-seed-${settings.seed}`), progress: silentProgress };
+  const split = await runSplit(settings, io, join(dir, "split.json"));
+  const skills = await runDiscover(settings, io, split, join(dir, "skills.json"));
+  const profiled = await runProfile(settings, io, split, skills, join(dir, "profiled.json"));
+  const refined = await runRefine(settings, io, split, profiled, join(dir, "H.full.json"), join(dir, "refine.json"));
+  const { handbook, selection } = await runSelect(settings, io, split, refined.handbook, {
+    chosen: join(dir, "H.json"),
+    selection: join(dir, "H.selection.json"),
+  });
+  return {
+    seed: settings.seed,
+    handbook,
+    chosen: selection.chosen,
+    reason: selection.reason,
+    skills: Object.keys(handbook.skills).length,
+    trainQueries: split.train.length,
+    validationQueries: split.validationIds.length,
+    labelledRecords: split.labelledRecords,
+    wallMs: performance.now() - t0,
+  };
+}
+
+/** The estimator of a name, as learning's `estimatorOf` (quantile q = 0.25), with a per-query Thompson seed. */
+function estimatorFor(name: EstimatorName, seed: string): Estimator {
+  return name === "quantile" ? { kind: "quantile", q: 0.25 } : name === "thompson" ? { kind: "thompson", seed } : { kind: "mean" };
+}
+
+export interface HandbookRouterOptions {
+  name: string;
+  /** The mode each query is routed in. */
+  modeOf: (queryId: string) => Mode | undefined;
+  strategy?: Strategy;
+  estimator?: EstimatorName;
+  /** Seeds Thompson draws and the cascade's tie draw, per query (`seed:queryId`). */
+  seed?: number;
+}
+
+/** Route a query as the orchestrator routes a step: matcher-identified skills, then the handbook's selection. */
+export function handbookRouter(h: Handbook, opts: HandbookRouterOptions): Router {
+  const matcher = handbookMatcher(h);
+  const seed = opts.seed ?? 0;
+  const strategy = opts.strategy ?? "tradeoff";
+  const estimatorName = opts.estimator ?? "mean";
+  // Identification depends on the text only: a λ sweep over the same queries identifies once.
+  const skillsOf = new Map<string, { mode: Mode; skills: ActiveSkill[] }>();
+  return {
+    name: opts.name,
+    route(q: RouteQuery, lambda?: number): string {
+      let found = skillsOf.get(q.id);
+      if (!found) {
+        const mode = opts.modeOf(q.id);
+        if (mode === undefined) throw new InputError(`router ${opts.name}: no mode known for query ${q.id}`);
+        found = { mode, skills: identify(matcher, q.text, mode) };
+        skillsOf.set(q.id, found);
+      }
+      const perQuery = `${seed}:${q.id}`;
+      const d = selectAgent(h, {
+        mode: found.mode,
+        skills: found.skills,
+        lambda: lambda ?? 0,
+        strategy,
+        ...(strategy === "tradeoff" ? { estimator: estimatorFor(estimatorName, perQuery) } : { seed: perQuery }),
+      });
+      if (d.chosen === null) throw new InputError(`router ${opts.name}: query ${q.id}: ${d.reason}`);
+      return d.chosen;
+    },
+  };
+}
+
+export interface LearnedRoutersOptions {
+  /** The train records file the pipeline reads. */
+  records: string;
+  /** Pool file naming the agents (records' `recordedAs` names map to pool ids). */
+  pool?: string;
+  /** Labelled queries per task (all when absent). */
+  labelled?: number;
+  modeOf: (queryId: string) => Mode | undefined;
+  /** Learning settings beyond the defaults (statistical learner; no `llm`). */
+  settings?: Partial<Omit<LearnSettings, "records" | "pool" | "labelled" | "seed" | "llm">>;
+  /** Where the learned artefacts go (one sub-directory per seed); default a temporary directory removed by dispose. */
+  workDir?: string;
+  estimators?: readonly EstimatorName[];
+  /** Also the reference cascade on the same handbook (default true). */
+  cascade?: boolean;
+  /** Called after each handbook is learned. */
+  onLearned?: (l: LearnedHandbook) => void;
+}
+
+export interface LearnedRouters {
+  specs: RouterSpec[];
+  /** The handbook of a seed, learned on first use. */
+  handbook(seed: number): Promise<LearnedHandbook>;
+  /** Every handbook learned so far, by seed. */
+  learned(): LearnedHandbook[];
+  /** Remove the temporary work directory (not a given workDir). */
+  dispose(): void;
+}
+
+const ESTIMATOR_LABEL: Record<EstimatorName, string> = {
+  mean: "posterior mean",
+  quantile: "posterior quantile q=0.25",
+  thompson: "Thompson",
+};
+
+/**
+ * The learned routers: `skillorchestra-<estimator>` (ours, swept over λ) and `reference-cascade` (the reference
+ * implementation's lexicographic rule on the same handbook; λ only enters its tie draw, on raw USD, so it is
+ * routed once). All seeded: each seed learns its own handbook from its own labelled split, shared by the specs.
+ */
+export function learnedRouters(opts: LearnedRoutersOptions): LearnedRouters {
+  const temp = opts.workDir === undefined;
+  const work = opts.workDir ?? mkdtempSync(join(tmpdir(), "so-eval-learn-"));
+  const cache = new Map<number, Promise<LearnedHandbook>>();
+  const done = new Map<number, LearnedHandbook>();
+  const budget = opts.labelled === undefined ? "all labelled" : `${opts.labelled} labelled per task`;
+  const handbook = (seed: number): Promise<LearnedHandbook> => {
+    let p = cache.get(seed);
+    if (!p) {
+      const settings: LearnSettings = {
+        ...DEFAULT_SETTINGS,
+        ...opts.settings,
+        records: opts.records,
+        ...(opts.pool !== undefined ? { pool: opts.pool } : {}),
+        ...(opts.labelled !== undefined ? { labelled: opts.labelled } : {}),
+        seed,
+      };
+      p = learnHandbook(settings, join(work, `seed-${seed}`)).then((l) => {
+        done.set(seed, l);
+        opts.onLearned?.(l);
+        return l;
+      });
+      cache.set(seed, p);
+    }
+    return p;
+  };
+  const specs: RouterSpec[] = (opts.estimators ?? ESTIMATORS).map((estimator) => ({
+    name: `skillorchestra-${estimator}`,
+    label: `ours (${ESTIMATOR_LABEL[estimator]})`,
+    kind: "ours",
+    sweep: true,
+    seeded: true,
+    note: `learned handbook, ${budget}`,
+    make: async (seed: number) =>
+      handbookRouter((await handbook(seed)).handbook, { name: `skillorchestra-${estimator}`, modeOf: opts.modeOf, estimator, seed }),
+  }));
+  if (opts.cascade ?? true)
+    specs.push({
+      name: "reference-cascade",
+      label: "reference cascade (same handbook)",
+      kind: "baseline",
+      sweep: false,
+      seeded: true,
+      note: `lexicographic raw rates; ${budget}`,
+      make: async (seed: number) =>
+        handbookRouter((await handbook(seed)).handbook, { name: "reference-cascade", modeOf: opts.modeOf, strategy: "cascade", seed }),
+    });
+  return {
+    specs,
+    handbook,
+    learned: () => [...done.values()].sort((a, b) => a.seed - b.seed),
+    dispose: () => {
+      if (temp) rmSync(work, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Records with agents named as in the pool: a record's agent is matched against each pool agent's `recordedAs`
+ * name (or its id). An agent the pool does not hold is an InputError naming the file.
+ */
+export function recordsInPool(records: readonly ExecutionRecord[], pool: Pool, source: string, poolSource: string): ExecutionRecord[] {
+  const byName = new Map<string, string>();
+  for (const a of pool.agents) byName.set(a.replay?.recordedAs ?? a.id, a.id);
+  for (const a of pool.agents) if (!byName.has(a.id)) byName.set(a.id, a.id);
+  return records.map((r, i) => {
+    const id = byName.get(r.agent);
+    if (id === undefined) throw new InputError(`${source}: record ${i + 1}: $.agent: agent "${r.agent}" is not in the pool ${poolSource}`);
+    return id === r.agent ? r : { ...r, agent: id };
+  });
+}
+
+/** queryId → mode of the single-call records (the mode a learned router routes each test query in). */
+export function modesOfQueries(records: readonly ExecutionRecord[], mode?: Mode): Map<string, Mode> {
+  const out = new Map<string, Mode>();
+  for (const r of records) {
+    if (r.step !== undefined || (mode !== undefined && r.mode !== mode)) continue;
+    if (!out.has(r.queryId)) out.set(r.queryId, r.mode);
+  }
+  return out;
+}
+
+export interface EvaluateLearnedOptions extends Omit<LearnedRoutersOptions, "modeOf"> {
+  /** Train and test records, agents named as in the pool (see recordsInPool). */
+  train: readonly ExecutionRecord[];
+  test: readonly ExecutionRecord[];
+  mode?: Mode;
+  lambdas?: readonly number[];
+  seeds?: readonly number[];
+  k?: number;
+  trainSource?: string;
+  testSource?: string;
+}
+
+/** What learning produced for an evaluation (the learned figures sit in the evaluation's rows). */
+export interface LearningSummary {
+  /** Labelled queries per task; null: all. */
+  labelled: number | null;
+  learner: "statistical";
+  /** Learning settings that are not the defaults' seeds and budget. */
+  lambda: number;
+  estimator: EstimatorName;
+  handbooks: Omit<LearnedHandbook, "handbook">[];
+}
+
+/**
+ * Learn a handbook per seed and evaluate the learned routers next to every baseline on the same test queries.
+ * The baselines chosen on train (best single, cheapest, kNN, per-task) see every train record; ours sees the
+ * labelled budget only.
+ */
+export async function evaluateLearned(opts: EvaluateLearnedOptions): Promise<{ evaluation: Evaluation; learning: LearningSummary; handbooks: LearnedHandbook[] }> {
+  const modes = modesOfQueries(opts.test, opts.mode);
+  const learned = learnedRouters({ ...opts, modeOf: (id) => modes.get(id) });
+  try {
+    const evaluation = await evaluate({
+      train: opts.train,
+      test: opts.test,
+      ...(opts.mode !== undefined ? { mode: opts.mode } : {}),
+      ...(opts.lambdas !== undefined ? { lambdas: opts.lambdas } : {}),
+      ...(opts.seeds !== undefined ? { seeds: opts.seeds } : {}),
+      ...(opts.k !== undefined ? { k: opts.k } : {}),
+      routers: learned.specs,
+      ...(opts.trainSource !== undefined ? { trainSource: opts.trainSource } : {}),
+      ...(opts.testSource !== undefined ? { testSource: opts.testSource } : {}),
+    });
+    const handbooks = learned.learned();
+    return {
+      evaluation,
+      handbooks,
+      learning: {
+        labelled: opts.labelled ?? null,
+        learner: "statistical",
+        lambda: opts.settings?.lambda ?? DEFAULT_SETTINGS.lambda,
+        estimator: opts.settings?.estimator ?? DEFAULT_SETTINGS.estimator,
+        handbooks: handbooks.map(({ handbook: _h, ...rest }) => rest),
+      },
+    };
+  } finally {
+    learned.dispose();
+  }
+}

@@ -1,0 +1,252 @@
+import type { Handbook } from "../../handbook/schema.js";
+import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
+import type { OrchestratorStateType } from "../../graphs/orchestrator/state.js";
+import { worldIndex } from "../explore/index.js";
+import { MODES, type Mode } from "../modes.js";
+import type { Agent } from "../providers/types.js";
+import type { ExecutionRecord } from "../records/schema.js";
+import type { SimTask, World } from "../sim/index.js";
+import { normalisedEntropy } from "./metrics.js";
+
+/**
+ * Orchestration benchmarks on the SIMULATED world: held-out tasks run through the real orchestrator graph, scored
+ * by the world, with regret against the world's ground truth and collapse per step index. Every figure here is
+ * simulated.
+ */
+
+export interface SimStepTaken {
+  index: number;
+  mode: Mode;
+  agent: string;
+  costUsd: number;
+  failed: boolean;
+  /** The latent skill the step stands for (see latentSkills); undefined when the plan has no step of that mode. */
+  skill?: string;
+}
+
+export interface SimTrajectory {
+  taskId: string;
+  family: string;
+  score: number;
+  costUsd: number;
+  stopReason: string;
+  steps: SimStepTaken[];
+}
+
+/**
+ * The latent skill of each step: the n-th step taken in a mode stands for the n-th step of that mode in the task's
+ * plan (the last one when the run takes more steps of the mode than the plan has); none when the plan has no step
+ * of that mode (an off-plan step).
+ */
+export function latentSkills(task: SimTask, modes: readonly Mode[]): (string | undefined)[] {
+  const seen: Partial<Record<Mode, number>> = {};
+  return modes.map((mode) => {
+    const nth = seen[mode] ?? 0;
+    seen[mode] = nth + 1;
+    const plan = task.steps.filter((s) => s.mode === mode);
+    return plan.length === 0 ? undefined : plan[Math.min(nth, plan.length - 1)]!.skill;
+  });
+}
+
+export interface OrchestrateOptions {
+  world: World;
+  tasks: readonly SimTask[];
+  handbook: Handbook;
+  agents: Map<string, Agent>;
+  lambda: number;
+  maxSteps?: number;
+}
+
+/** Run each task through the orchestrator graph (real search index over the world's corpus, real sandbox). */
+export async function orchestrateTasks(opts: OrchestrateOptions): Promise<SimTrajectory[]> {
+  const graph = await createOrchestrator({
+    handbook: opts.handbook,
+    agents: opts.agents,
+    search: worldIndex(opts.world),
+    defaults: { lambda: opts.lambda, maxSteps: opts.maxSteps ?? 8 },
+  });
+  const out: SimTrajectory[] = [];
+  for (const task of opts.tasks) {
+    const state = (await graph.invoke({ task: { id: task.id, text: task.text, family: task.family } })) as OrchestratorStateType;
+    const skills = latentSkills(
+      task,
+      state.steps.map((s) => s.mode),
+    );
+    out.push({
+      taskId: task.id,
+      family: task.family,
+      score: state.finalAnswer !== null ? opts.world.check(task, state.finalAnswer) : 0,
+      costUsd: state.costUsd,
+      stopReason: state.stopReason ?? "none",
+      steps: state.steps.map((s, i) => ({
+        index: i,
+        mode: s.mode,
+        agent: s.agent,
+        costUsd: s.costUsd,
+        failed: s.error !== undefined,
+        ...(skills[i] !== undefined ? { skill: skills[i] } : {}),
+      })),
+    });
+  }
+  return out;
+}
+
+export interface StepCollapse {
+  index: number;
+  /** Trajectories that took a step at this index. */
+  calls: number;
+  modes: Partial<Record<Mode, number>>;
+  topAgent: string | null;
+  topShare: number;
+  /** H(agent shares at this index) / ln(pool size). */
+  entropy: number;
+}
+
+export interface SimRouterMetrics {
+  router: string;
+  lambda: number;
+  tasks: number;
+  accuracy: number;
+  meanCostUsd: number;
+  meanSteps: number;
+  callsByMode: Partial<Record<Mode, number>>;
+  callsByAgent: Record<string, number>;
+  /** Mean per-step regret at λ: utility of the world's best agent for the step's latent skill − the chosen one's. */
+  meanRegret: number;
+  /** Steps with a latent skill (regret is their mean); off-plan steps have none. */
+  regretSteps: number;
+  offPlanSteps: number;
+  failedSteps: number;
+  topAgent: string | null;
+  topShare: number;
+  entropy: number;
+  byStep: StepCollapse[];
+  stopReasons: Record<string, number>;
+}
+
+/** Per-step regrets at λ of the steps with a latent skill. */
+export function regretsOf(world: World, t: SimTrajectory, lambda: number): number[] {
+  const out: number[] = [];
+  for (const s of t.steps) {
+    if (s.skill === undefined) continue;
+    const standings = world.groundTruth.standings(s.skill, lambda);
+    const chosen = standings.find((a) => a.agent === s.agent);
+    if (!chosen) throw new RangeError(`sim: agent ${s.agent} does not serve the mode of skill ${s.skill}`);
+    out.push(standings[0]!.utility - chosen.utility);
+  }
+  return out;
+}
+
+function top(calls: Record<string, number>): { agent: string | null; share: number } {
+  let agent: string | null = null;
+  let total = 0;
+  for (const a of Object.keys(calls).sort()) {
+    total += calls[a]!;
+    if (agent === null || calls[a]! > calls[agent]!) agent = a;
+  }
+  return { agent, share: agent === null || total === 0 ? 0 : calls[agent]! / total };
+}
+
+/** The figures of one router's trajectories; regret at `lambda`; entropies normalised by the pool's size. */
+export function simMetrics(router: string, world: World, trajectories: readonly SimTrajectory[], lambda: number, pool: readonly string[]): SimRouterMetrics {
+  const callsByMode: Partial<Record<Mode, number>> = {};
+  const callsByAgent: Record<string, number> = Object.fromEntries(pool.map((a) => [a, 0]));
+  const stopReasons: Record<string, number> = {};
+  const perIndex: { calls: Record<string, number>; modes: Partial<Record<Mode, number>> }[] = [];
+  let score = 0;
+  let cost = 0;
+  let steps = 0;
+  let failed = 0;
+  let offPlan = 0;
+  const regrets: number[] = [];
+  for (const t of trajectories) {
+    score += t.score;
+    cost += t.costUsd;
+    steps += t.steps.length;
+    stopReasons[t.stopReason] = (stopReasons[t.stopReason] ?? 0) + 1;
+    regrets.push(...regretsOf(world, t, lambda));
+    for (const s of t.steps) {
+      callsByMode[s.mode] = (callsByMode[s.mode] ?? 0) + 1;
+      callsByAgent[s.agent] = (callsByAgent[s.agent] ?? 0) + 1;
+      if (s.failed) failed++;
+      if (s.skill === undefined) offPlan++;
+      const at = (perIndex[s.index] ??= { calls: {}, modes: {} });
+      at.calls[s.agent] = (at.calls[s.agent] ?? 0) + 1;
+      at.modes[s.mode] = (at.modes[s.mode] ?? 0) + 1;
+    }
+  }
+  const n = trajectories.length;
+  const all = top(callsByAgent);
+  const ordered = (m: Partial<Record<Mode, number>>) => Object.fromEntries(MODES.filter((x) => m[x] !== undefined).map((x) => [x, m[x]!]));
+  return {
+    router,
+    lambda,
+    tasks: n,
+    accuracy: n ? score / n : 0,
+    meanCostUsd: n ? cost / n : 0,
+    meanSteps: n ? steps / n : 0,
+    callsByMode: ordered(callsByMode),
+    callsByAgent,
+    meanRegret: regrets.length ? regrets.reduce((a, b) => a + b, 0) / regrets.length : 0,
+    regretSteps: regrets.length,
+    offPlanSteps: offPlan,
+    failedSteps: failed,
+    topAgent: all.agent,
+    topShare: all.share,
+    entropy: normalisedEntropy(Object.values(callsByAgent), pool.length),
+    byStep: perIndex.map((at, index) => {
+      const t = top(at.calls);
+      return {
+        index,
+        calls: Object.values(at.calls).reduce((a, b) => a + b, 0),
+        modes: ordered(at.modes),
+        topAgent: t.agent,
+        topShare: t.share,
+        entropy: normalisedEntropy(Object.values(at.calls), pool.length),
+      };
+    }),
+    stopReasons,
+  };
+}
+
+/** One agent per mode (the pick for each mode), each serving only the modes it was picked for. */
+export function pinnedAgents(agents: Map<string, Agent>, pick: (mode: Mode, serving: Agent[]) => Agent): Map<string, Agent> {
+  const modesOf = new Map<Agent, Mode[]>();
+  for (const mode of MODES) {
+    const serving = [...agents.values()].filter((a) => a.spec.modes.includes(mode));
+    if (serving.length === 0) continue;
+    const a = pick(mode, serving);
+    modesOf.set(a, [...(modesOf.get(a) ?? []), mode]);
+  }
+  const out = new Map<string, Agent>();
+  for (const [a, modes] of modesOf) out.set(a.spec.id, { spec: { ...a.spec, modes }, act: (req, o) => a.act(req, o) });
+  return out;
+}
+
+/** Always-strongest: per mode, the agent of highest mean recorded score in that mode (ties: first served). */
+export function strongestByRecords(records: readonly ExecutionRecord[]): (mode: Mode, serving: Agent[]) => Agent {
+  const sums = new Map<string, { n: number; s: number }>();
+  for (const r of records) {
+    if (!r.acted) continue;
+    const k = `${r.mode}\u0000${r.agent}`;
+    const x = sums.get(k) ?? { n: 0, s: 0 };
+    x.n++;
+    x.s += r.score;
+    sums.set(k, x);
+  }
+  const mean = (mode: Mode, agent: string) => {
+    const x = sums.get(`${mode}\u0000${agent}`);
+    return x ? x.s / x.n : 0;
+  };
+  return (mode, serving) => serving.reduce((best, a) => (mean(mode, a.spec.id) > mean(mode, best.spec.id) ? a : best));
+}
+
+/** Always-cheapest: per mode, the agent of lowest output price (ties: lower input price, then first served). */
+export function cheapestByPrice(_mode: Mode, serving: Agent[]): Agent {
+  return serving.reduce((best, a) =>
+    a.spec.price.outputPer1M < best.spec.price.outputPer1M ||
+    (a.spec.price.outputPer1M === best.spec.price.outputPer1M && a.spec.price.inputPer1M < best.spec.price.inputPer1M)
+      ? a
+      : best,
+  );
+}
