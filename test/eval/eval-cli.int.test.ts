@@ -12,7 +12,7 @@ import { testRecords, trainRecords } from "./helpers.js";
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "..", "..");
-const entry = join(here, "eval-cli-entry.ts");
+const entry = join(root, "src/cli/main.ts");
 const dir = mkdtempSync(join(tmpdir(), "so-eval-cli-int-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

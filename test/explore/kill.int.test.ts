@@ -13,7 +13,7 @@ import { recordKey } from "../../src/records/schema.js";
 import { createWorld } from "../../src/sim/world.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const ENTRY = join(ROOT, "test/explore/cli-entry.ts");
+const ENTRY = join(ROOT, "src/cli/main.ts");
 
 let dir: string;
 beforeAll(() => {

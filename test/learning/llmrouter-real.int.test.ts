@@ -19,7 +19,7 @@ import { writeImport } from "../../src/records/import-result.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const DATA = resolve(ROOT, "../shared/data/llmrouter");
-const ENTRY = join(ROOT, "test/learning/cli-entry.ts");
+const ENTRY = join(ROOT, "src/cli/main.ts");
 const TASKS = new Set(["human_eval", "agentverse-mgsm", "commongen", "trivia_qa"]);
 const PER_TASK = 150;
 

@@ -20,7 +20,7 @@ import { startOpenAIServer, type OpenAIServer, type RecordedRequest, type Script
 import { buildSimFixture, inputOf, testTask, type SimFixture } from "./fixture.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const ENTRY = join(ROOT, "test/orchestrator/cli-entry.ts");
+const ENTRY = join(ROOT, "src/cli/main.ts");
 const KEY_ENV = { SO_CLI_ANSWER_KEY: "answer-key", SO_CLI_ROUTER_KEY: "router-key" };
 
 let fx: SimFixture;
