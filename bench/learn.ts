@@ -7,6 +7,10 @@
  *    budgets), with mean estimated cost, against: best single agent, per-task best from train, per-query oracle.
  * 3. Learning-model calls per mode with a scripted learning LLM on the loopback OpenAI-compatible server.
  *
+ * Routing uses selectAgent's default competence estimate (posterior mean with hierarchical shrinkage, "auto").
+ * Besides the hindsight baselines, "best single from labels" is the agent with the best mean score on the same
+ * labelled queries the learner saw (the honest few-label baseline).
+ *
  * Run: npx tsx bench/learn.ts [--seeds N] [--skip-llm]
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -16,7 +20,9 @@ import { fileURLToPath } from "node:url";
 import { buildLearningGraph } from "../graphs/learning/graph.js";
 import { loadHandbook } from "../handbook/store.js";
 import { evaluateHandbook, replayBaselines, replayIndex } from "../src/learning/evaluate.js";
+import { splitLabelled } from "../src/learning/labelled.js";
 import { groupRecords, type QueryItem } from "../src/learning/queries.js";
+import type { Handbook } from "../handbook/schema.js";
 import { silentProgress } from "../src/learning/progress.js";
 import { importLlmRouter } from "../src/records/import-llmrouter.js";
 import { writeImport } from "../src/records/import-result.js";
@@ -100,39 +106,61 @@ console.log(`  wall ${wall.toFixed(2)} s (phases: ${Object.entries(final.cost!.w
 console.log(`  peak RSS ${(peak / 1e6).toFixed(0)} MB (process maxRSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB, includes the benchmark's own copies of the data)`);
 
 // 2. Accuracy on test by replay at labelled budgets.
-console.log(`\nrouting accuracy on test by replay (λ=0, tradeoff, posterior mean); mean cost estimated:`);
+console.log(`\nrouting accuracy on test by replay (λ=0, tradeoff, posterior mean with shrinkage auto); mean cost estimated:`);
 const budgets: (number | undefined)[] = [10, 20, 40, undefined];
-const results = new Map<string, { acc: number[]; cost: number[]; top: number[] }>();
+const lambdas = [0, 0.05, 0.1, 0.2, 0.4];
+const results = new Map<string, { acc: number[]; cost: number[]; top: number[]; single: number[]; sweep: { acc: number; cost: number }[][] }>();
+/** The agent with the best mean score on the labelled queries (training + validation) of a split. */
+function bestFromLabels(ids: ReadonlySet<string>): string {
+  const sums = new Map<string, number>();
+  for (const it of trainItems) if (ids.has(it.queryId)) for (const o of it.outcomes) if (o.acted) sums.set(o.agent, (sums.get(o.agent) ?? 0) + o.score);
+  return [...sums].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]![0];
+}
+function singleAccuracy(agent: string): number {
+  let s = 0;
+  for (const p of testIndex.points) s += testIndex.outcomes.get(p.key)!.get(agent)?.score ?? 0;
+  return s / nTest;
+}
 for (const labelled of budgets) {
   const label = labelled === undefined ? "all" : String(labelled);
   const runs = labelled === undefined ? 1 : seeds;
-  const r = { acc: [] as number[], cost: [] as number[], top: [] as number[] };
+  const r = { acc: [] as number[], cost: [] as number[], top: [] as number[], single: [] as number[], sweep: [] as { acc: number; cost: number }[][] };
   for (let seed = 1; seed <= runs; seed++) {
     const out = join(tmp, `b${label}-s${seed}`, "H.json");
     if (labelled !== undefined) await learn(train.records, train.pool, out, { seed, labelled });
-    const h = loadHandbook(labelled === undefined ? fullOut : out);
+    const h: Handbook = loadHandbook(labelled === undefined ? fullOut : out);
     const e = evaluateHandbook(h, testIndex, undefined, { lambda: 0 });
     r.acc.push(e.accuracy);
     r.cost.push(e.meanCostUsd);
     r.top.push(Math.max(...Object.values(e.calls)) / e.points);
+    const sp = splitLabelled(trainItems, { seed: labelled === undefined ? 7 : seed, ...(labelled !== undefined ? { labelled } : {}) });
+    r.single.push(singleAccuracy(bestFromLabels(new Set([...sp.train, ...sp.validationIds]))));
+    r.sweep.push(lambdas.map((lambda) => {
+      const x = lambda === 0 ? e : evaluateHandbook(h, testIndex, undefined, { lambda });
+      return { acc: x.accuracy, cost: x.meanCostUsd };
+    }));
     const sel = h.metadata.learning.selection as { chosen?: string } | undefined;
-    console.log(`  labelled ${label.padStart(3)} per task, seed ${seed}: accuracy ${pct(e.accuracy)}, mean cost $${e.meanCostUsd.toExponential(3)}, ${Object.keys(h.skills).length} skills (${sel?.chosen}), top-agent share ${(100 * r.top.at(-1)!).toFixed(0)}%`);
+    console.log(`  labelled ${label.padStart(3)} per task, seed ${seed}: accuracy ${pct(e.accuracy)}, mean cost $${e.meanCostUsd.toExponential(3)}, ${Object.keys(h.skills).length} skills (${sel?.chosen}), top-agent share ${(100 * r.top.at(-1)!).toFixed(0)}%; best single from labels ${pct(r.single.at(-1)!)}`);
   }
   results.set(label, r);
 }
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const std = (xs: number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
 const all = mean(results.get("all")!.acc);
-console.log(`\nsummary (mean over seeds):`);
+console.log(`\nsummary (mean ± sample std over seeds; best single on test ${pct(best[1].accuracy)}, per-task best ${pct(perTask / nTest)}):`);
 for (const [label, r] of results)
-  console.log(`  ${label.padStart(3)} per task: accuracy ${pct(mean(r.acc))} (${((100 * mean(r.acc)) / all).toFixed(1)}% of all), mean cost $${mean(r.cost).toExponential(3)} (estimated)`);
+  console.log(
+    `  ${label.padStart(3)} per task: accuracy ${pct(mean(r.acc))} ± ${pct(std(r.acc))} (${((100 * mean(r.acc)) / all).toFixed(1)}% of all), ` +
+      `mean cost $${mean(r.cost).toExponential(3)} (estimated); best single from the same labels ${pct(mean(r.single))} ± ${pct(std(r.single))}`,
+  );
 
-// λ sweep on the all-records handbook: the accuracy–cost curve.
-const hAll = loadHandbook(fullOut);
-console.log(`\nλ sweep (all records, chosen handbook):`);
-for (const lambda of [0, 0.05, 0.1, 0.2, 0.4]) {
-  const e = evaluateHandbook(hAll, testIndex, undefined, { lambda });
-  console.log(`  λ=${lambda}: accuracy ${pct(e.accuracy)}, mean cost $${e.meanCostUsd.toExponential(3)} (estimated)`);
-}
+// λ sweep: the accuracy–cost curve of each budget's handbooks (mean over seeds).
+console.log(`\nλ sweep (routing λ on the learned handbooks; mean over seeds; costs estimated):`);
+for (const [label, r] of results)
+  console.log(
+    `  ${label.padStart(3)} per task: ` +
+      lambdas.map((l, k) => `λ=${l}: ${pct(mean(r.sweep.map((x) => x[k]!.acc)))} / $${mean(r.sweep.map((x) => x[k]!.cost)).toExponential(2)}`).join("; "),
+  );
 
 // 3. Learning-model calls per mode with a scripted learning LLM.
 if (!skipLlm) {

@@ -88,9 +88,9 @@ function measure(name: string, fn: (i: number) => unknown, calls = CALLS): { med
 
 const opts = (i: number, extra: Partial<SelectOptions> = {}): SelectOptions => ({ mode: "search", skills: steps[i & 1023]!, lambda: 0.2, ...extra });
 
-// Agreement check: the indexed rule and the naive argmax choose the same agent.
+// Agreement check: the indexed rule under the plain posterior and the naive argmax choose the same agent.
 for (let i = 0; i < 1024; i++) {
-  const a = selectAgent(h, opts(i)).chosen;
+  const a = selectAgent(h, opts(i, { shrinkage: "none" })).chosen;
   const b = naive(h, steps[i]!, 0.2);
   if (a !== b) throw new Error(`disagreement at step ${i}: ${a} vs ${b}`);
 }
@@ -98,14 +98,16 @@ for (let i = 0; i < 1024; i++) {
 const fresh = build();
 const t0 = process.hrtime.bigint();
 selectAgent(fresh, opts(0));
-console.log(`first call on a new handbook (builds its per-mode index): ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(2)} ms`);
+console.log(`first call on a new handbook (builds its per-mode index and the "auto" shrinkage table): ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(2)} ms`);
 console.log(`handbook: ${Object.keys(h.skills).length} skills × ${AGENTS} agents, ${ACTIVE} active skills, ${CALLS} calls after ${WARMUP} warm-up`);
-const mean = measure("tradeoff, mean (target ≤ 50 µs)", (i) => selectAgent(h, opts(i)));
+const mean = measure("tradeoff, mean, default shrinkage auto (target ≤ 50 µs)", (i) => selectAgent(h, opts(i)));
+const plain = measure("tradeoff, mean, shrinkage none (plain posterior)", (i) => selectAgent(h, opts(i, { shrinkage: "none" })));
 const cascade = measure("cascade (reference rule)", (i) => selectAgent(h, opts(i, { strategy: "cascade", seed: i })));
 const bare = measure("naive argmax, no record", (i) => naive(h, steps[i & 1023]!, 0.2));
 measure("tradeoff, quantile q = 0.1", (i) => selectAgent(h, opts(i, { estimator: { kind: "quantile", q: 0.1 } })), 5_000);
 measure("tradeoff, Thompson", (i) => selectAgent(h, opts(i, { estimator: { kind: "thompson", seed: i } })), 5_000);
 measure("tradeoff, mean, no skills (mode level)", (i) => selectAgent(h, { mode: "search", lambda: 0.2, seed: i }));
+console.log(`ratio shrinkage auto / none: ${(mean.median / plain.median).toFixed(2)}`);
 console.log(`ratio tradeoff-mean / cascade: ${(mean.median / cascade.median).toFixed(2)}`);
 console.log(`ratio tradeoff-mean / naive argmax: ${(mean.median / bare.median).toFixed(2)}`);
 console.log(mean.median <= 50 ? "PASS: median within 50 µs" : "FAIL: median above 50 µs");

@@ -132,3 +132,78 @@ export function modeEvidence(h: Handbook, agent: string, mode: string): Evidence
   if (!(MODES as readonly string[]).includes(mode)) throw new RangeError(`unknown mode ${mode}`);
   return subtreeEvidence(h, agent, mode);
 }
+
+/**
+ * Hierarchical (empirical-Bayes) shrinkage.
+ *
+ * The flat prior lets an agent that was lucky on a handful of traces of a skill outrank one that is better
+ * everywhere else. Under shrinkage the prior of (agent, node) is centred on the agent's competence at the node's
+ * parent (a skill's category; a category's mode), with a strength of m pseudo-observations:
+ *   prior = Beta(m·μ_parent, m·(1 − μ_parent)),  posterior mean = (m·μ_parent + s) / (m + s + f)
+ * and μ_parent is itself the shrunk estimate of the parent's pooled (subtree) evidence, down to the mode, whose
+ * estimate is the posterior mean of the agent's evidence pooled over the mode under the handbook's prior.
+ */
+
+/** Weakest and strongest shrinkage: never weaker than the flat prior's two pseudo-observations. */
+export const MIN_STRENGTH = 2;
+export const MAX_STRENGTH = 10_000;
+
+/** The Beta prior of strength m centred on `centre` (clamped inside (0, 1) so both parameters stay positive). */
+export function shrinkagePrior(centre: number, strength: number): BetaPrior {
+  if (!(strength > 0 && Number.isFinite(strength))) throw new RangeError(`strength must be finite and > 0, got ${strength}`);
+  const c = Math.min(1 - 1e-9, Math.max(1e-9, centre));
+  return { alpha: strength * c, beta: strength * (1 - c) };
+}
+
+/** Posterior mean under a prior of strength m centred on `centre`: (m·centre + s) / (m + s + f). */
+export function shrunkMean(e: Evidence | undefined, centre: number, strength: number): number {
+  const s = e ? e.successes : 0;
+  const f = e ? e.failures : 0;
+  return (strength * centre + s) / (strength + s + f);
+}
+
+/**
+ * Method-of-moments estimate of the shrinkage strength m from sibling groups: each group is the evidence of one
+ * agent on the children of one parent node. Under a beta-binomial model (children's true rates drawn from
+ * Beta(m·μ, m·(1 − μ)), intra-class correlation ρ = 1/(m + 1)), the group's Pearson statistic
+ *   X² = Σ_c n_c (p_c − p̄)² / (p̄ (1 − p̄)),  p̄ = Σ s_c / Σ n_c,
+ * has expectation (K − 1) + ρ · Σ_c (n_c − 1)(1 − n_c / N). Summing both sides over the groups gives
+ *   ρ̂ = (Σ X² − Σ (K − 1)) / Σ Σ (n_c − 1)(1 − n_c / N),   m̂ = 1/ρ̂ − 1,
+ * clamped to [MIN_STRENGTH, MAX_STRENGTH] (ρ̂ ≤ 0: no detectable between-child variation, the strongest pooling).
+ * Children with no evidence, groups with fewer than two children, and groups whose pooled rate is 0 or 1 carry no
+ * information and are skipped; children with fewer than one observation add nothing to the denominator. Returns
+ * undefined when no group is informative.
+ */
+export function momStrength(groups: ReadonlyArray<ReadonlyArray<Evidence>>): number | undefined {
+  let excess = 0;
+  let spread = 0;
+  let informative = 0;
+  for (const g of groups) {
+    const kids = g.filter((e) => e.successes + e.failures > 0);
+    if (kids.length < 2) continue;
+    let S = 0;
+    let N = 0;
+    for (const e of kids) {
+      S += e.successes;
+      N += e.successes + e.failures;
+    }
+    const pBar = S / N;
+    const v = pBar * (1 - pBar);
+    if (!(v > 1e-12)) continue;
+    let x2 = 0;
+    let d = 0;
+    for (const e of kids) {
+      const n = e.successes + e.failures;
+      const p = e.successes / n;
+      x2 += (n * (p - pBar) ** 2) / v;
+      d += Math.max(0, n - 1) * (1 - n / N);
+    }
+    excess += x2 - (kids.length - 1);
+    spread += d;
+    informative++;
+  }
+  if (informative === 0 || !(spread > 0)) return undefined;
+  const rho = excess / spread;
+  if (!(rho > 0)) return MAX_STRENGTH;
+  return Math.min(MAX_STRENGTH, Math.max(MIN_STRENGTH, 1 / rho - 1));
+}

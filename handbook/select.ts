@@ -1,7 +1,18 @@
 import { InputError } from "../src/errors.js";
 import type { Mode } from "../src/modes.js";
-import { posteriorMean, posteriorQuantile, rawRate, seededRng, thompsonSample, type Rng } from "./competence.js";
-import type { AgentProfile, BetaPrior, Evidence, Handbook } from "./schema.js";
+import {
+  MAX_STRENGTH,
+  MIN_STRENGTH,
+  momStrength,
+  posteriorMean,
+  posteriorQuantile,
+  rawRate,
+  seededRng,
+  shrinkagePrior,
+  thompsonSample,
+  type Rng,
+} from "./competence.js";
+import { depthOf, parentIdOf, type AgentProfile, type BetaPrior, type Evidence, type Handbook } from "./schema.js";
 
 /**
  * Agent selection for one step: a mode and a weighted set of active skills.
@@ -15,6 +26,15 @@ import type { AgentProfile, BetaPrior, Evidence, Handbook } from "./schema.js";
  * Ĉ = 1. If every known cost is 0, every known Ĉ is 0.
  * With no active skills (a depth-0 handbook) ĉ_a is the posterior of the agent's evidence pooled over the whole
  * mode (its mode-level entry plus every skill of the mode).
+ * Shrinkage (option `shrinkage`, tradeoff only): instead of the handbook's flat prior, the prior of (agent, skill)
+ * is centred on the agent's shrunk competence at the skill's parent (category, then mode) with a strength of m
+ * pseudo-observations (see competence.ts), so a skill seen a few times is judged mostly by the agent's record on its
+ * neighbours. `{ strength: m }` fixes m at every depth; `"auto"` (the default) fits m per depth by the method of
+ * moments over the handbook's evidence (`momStrength`; a depth with no informative sibling group falls back to
+ * the nearest depth's strength, or the plain prior when no depth has one); `"none"` is the plain posterior under
+ * the handbook's prior. The centre leaves the node's own subtree out of the parent's pool (its evidence is not
+ * counted twice; an only child shrinks straight to its grandparent). The parent pools, strengths
+ * and prior centres are computed once per handbook and setting, so a call costs the same as without shrinkage.
  * Ties on score go to the cheaper agent, then to the smaller agent id. Thompson draws (one per agent and active
  * skill, by inverse CDF from a generator seeded with the estimator's seed) are taken skill by skill, and within a
  * skill in agent-id order, so a seed fixes the decision.
@@ -32,6 +52,9 @@ import type { AgentProfile, BetaPrior, Evidence, Handbook } from "./schema.js";
 
 export type Strategy = "tradeoff" | "cascade";
 export type Estimator = { kind: "mean" } | { kind: "quantile"; q: number } | { kind: "thompson"; seed: string | number };
+/** Hierarchical shrinkage of the competence prior (tradeoff only); default "auto". */
+export type Shrinkage = "none" | "auto" | { strength: number };
+export const DEFAULT_SHRINKAGE: Shrinkage = "auto";
 
 export interface ActiveSkill {
   id: string;
@@ -51,12 +74,16 @@ export interface SelectOptions {
   allow?: ReadonlyArray<string>;
   /** Seed of the cascade's tie draw; default 0. */
   seed?: string | number;
+  /** Hierarchical shrinkage of the prior towards the parent's competence (tradeoff only); default "auto". */
+  shrinkage?: Shrinkage;
 }
 
 export interface SkillCompetence {
   skill: string;
   competence: number;
   evidence: Evidence;
+  /** The prior the estimate used, when shrinkage centred it on the parent (absent: the handbook's prior). */
+  prior?: BetaPrior;
 }
 
 export interface Candidate {
@@ -78,7 +105,12 @@ export interface DecisionRecord {
   mode: Mode;
   strategy: Strategy;
   estimator: "mean" | "quantile" | "thompson" | "raw";
-  params: { q?: number; seed?: string | number };
+  params: {
+    q?: number;
+    seed?: string | number;
+    /** Shrinkage applied: the strength m per depth (strengths[0] for categories, [1] for skills, ...; null: plain prior). */
+    shrinkage?: { setting: "auto" | "fixed"; strengths: (number | null)[] };
+  };
   lambda: number;
   skills: ActiveSkill[];
   candidates: Candidate[];
@@ -98,6 +130,24 @@ interface ModeIndex {
    */
   successes: Float64Array;
   failures: Float64Array;
+  /** Per column: depth of the skill and column of its parent (-1: the mode). */
+  depth: Int32Array;
+  parent: Int32Array;
+  /** Evidence of each column's whole subtree (same layout as successes/failures). */
+  subSuccesses: Float64Array;
+  subFailures: Float64Array;
+  /** Prior centres and strengths per shrinkage setting, built on first use. */
+  shrinkage: Map<string, ShrinkageTable>;
+}
+
+interface ShrinkageTable {
+  setting: "auto" | "fixed";
+  /** Strength by depth - 1 (null: the handbook's plain prior at that depth). */
+  strengths: (number | null)[];
+  /** Prior centre of every (column, agent row): the agent's shrunk competence at the column's parent. */
+  centre: Float64Array;
+  /** The Beta prior of every (column, agent row), made on first use (decision records share them). */
+  priors: (BetaPrior | undefined)[];
 }
 
 interface HandbookIndex {
@@ -155,10 +205,106 @@ function modeIndex(h: Handbook, mode: Mode): ModeIndex {
         failures[col * A + row] = e.failures;
       }
     });
-    mi = { agents, profiles, pooled, column, successes, failures };
+    const ids = [...column.keys()];
+    const depth = Int32Array.from(ids, (id) => depthOf(id));
+    const parent = Int32Array.from(ids, (id) => column.get(parentIdOf(id) ?? "") ?? -1);
+    const subSuccesses = Float64Array.from(successes);
+    const subFailures = Float64Array.from(failures);
+    // Deepest first, so each column's subtree is complete before it is added to its parent.
+    const order = ids.map((_, c) => c).sort((a, b) => depth[b]! - depth[a]!);
+    for (const c of order) {
+      const p = parent[c]!;
+      if (p < 0) continue;
+      for (let r = 0; r < A; r++) {
+        subSuccesses[p * A + r]! += subSuccesses[c * A + r]!;
+        subFailures[p * A + r]! += subFailures[c * A + r]!;
+      }
+    }
+    mi = { agents, profiles, pooled, column, successes, failures, depth, parent, subSuccesses, subFailures, shrinkage: new Map() };
     idx.modes.set(mode, mi);
   }
   return mi;
+}
+
+/**
+ * The shrinkage table of a mode for a setting: strengths per depth (fixed, or fitted by the method of moments over
+ * sibling groups: for every agent, the subtree evidence of the children of each parent node) and, top-down, the
+ * prior centre of every (skill, agent): the mode's posterior mean under the handbook's prior for a category; the
+ * parent's shrunk estimate (m·centre + subtree successes) / (m + subtree observations) for a deeper skill.
+ */
+function shrinkageTable(h: Handbook, mi: ModeIndex, setting: Exclude<Shrinkage, "none">): ShrinkageTable {
+  const key = setting === "auto" ? "auto" : `m:${setting.strength}`;
+  let t = mi.shrinkage.get(key);
+  if (t) return t;
+  const A = mi.agents.length;
+  const C = mi.column.size;
+  let maxDepth = 0;
+  for (let c = 0; c < C; c++) maxDepth = Math.max(maxDepth, mi.depth[c]!);
+  const strengths: (number | null)[] = [];
+  for (let d = 1; d <= maxDepth; d++) {
+    if (setting !== "auto") {
+      strengths.push(setting.strength);
+      continue;
+    }
+    // Sibling groups at depth d: per agent, the children (at depth d) of each parent (-1: the mode).
+    const byParent = new Map<number, number[]>();
+    for (let c = 0; c < C; c++) {
+      if (mi.depth[c] !== d) continue;
+      const p = mi.parent[c]!;
+      const l = byParent.get(p);
+      if (l) l.push(c);
+      else byParent.set(p, [c]);
+    }
+    const groups: Evidence[][] = [];
+    for (const kids of byParent.values())
+      for (let r = 0; r < A; r++) groups.push(kids.map((c) => ({ successes: mi.subSuccesses[c * A + r]!, failures: mi.subFailures[c * A + r]! })));
+    strengths.push(momStrength(groups) ?? null);
+  }
+  // A depth with no informative sibling group borrows the strength of the nearest depth that has one.
+  for (let d = 0; d < strengths.length; d++) {
+    if (strengths[d] !== null) continue;
+    for (let off = 1; off < strengths.length; off++) {
+      const near = strengths[d - off] ?? strengths[d + off];
+      if (near !== undefined && near !== null) {
+        strengths[d] = near;
+        break;
+      }
+    }
+  }
+  const prior = h.metadata.prior;
+  const centre = new Float64Array(C * A);
+  const order = [...Array(C).keys()].sort((a, b) => mi.depth[a]! - mi.depth[b]!);
+  for (const c of order) {
+    const p = mi.parent[c]!;
+    for (let r = 0; r < A; r++) {
+      // Leave-own-out: the parent's estimate over its subtree without this node's subtree, so a node's own
+      // evidence is not counted in its prior too (an only child shrinks straight to its grandparent).
+      const s0 = mi.subSuccesses[c * A + r]!;
+      const n0 = s0 + mi.subFailures[c * A + r]!;
+      if (p < 0) {
+        const pooled = mi.pooled[r]!;
+        const s = Math.max(0, pooled.successes - s0);
+        const n = Math.max(0, pooled.successes + pooled.failures - n0);
+        centre[c * A + r] = (prior.alpha + s) / (prior.alpha + prior.beta + n);
+        continue;
+      }
+      const m = strengths[mi.depth[p]! - 1] ?? null;
+      const s = Math.max(0, mi.subSuccesses[p * A + r]! - s0);
+      const n = Math.max(0, mi.subSuccesses[p * A + r]! + mi.subFailures[p * A + r]! - n0);
+      centre[c * A + r] = m === null ? (prior.alpha + s) / (prior.alpha + prior.beta + n) : (m * centre[p * A + r]! + s) / (m + n);
+    }
+  }
+  t = { setting: setting === "auto" ? "auto" : "fixed", strengths, centre, priors: new Array(C * A) };
+  mi.shrinkage.set(key, t);
+  return t;
+}
+
+function checkShrinkage(s: Shrinkage): void {
+  if (s === "none" || s === "auto") return;
+  if (typeof s !== "object" || s === null || !(s.strength >= MIN_STRENGTH / 2 && s.strength <= MAX_STRENGTH))
+    throw new InputError(
+      `select: $.shrinkage: must be "none", "auto" or { strength: m } with m in [${MIN_STRENGTH / 2}, ${MAX_STRENGTH}], got ${JSON.stringify(s)}`,
+    );
 }
 
 /** Skills strictly under a category id, from the handbook's registry. */
@@ -197,6 +343,8 @@ export function selectAgent(h: Handbook, opts: SelectOptions): DecisionRecord {
   if (!(lambda >= 0 && Number.isFinite(lambda))) throw new InputError(`select: $.lambda: must be a finite number >= 0, got ${lambda}`);
   const skills = opts.skills ?? [];
   const totalWeight = checkSkills(h, opts.mode, skills);
+  const shrinkage = opts.shrinkage ?? DEFAULT_SHRINKAGE;
+  checkShrinkage(shrinkage);
   const mi = modeIndex(h, opts.mode);
 
   let agents = mi.agents;
@@ -246,13 +394,14 @@ export function selectAgent(h: Handbook, opts: SelectOptions): DecisionRecord {
     return record;
   }
   if (strategy === "cascade") return cascade(h, record, mi, rows, agents, profiles, pooled, costs, normCost, totalWeight, opts.seed ?? 0);
-  return tradeoff(h, record, opts.estimator ?? { kind: "mean" }, mi, rows, agents, pooled, costs, normCost, totalWeight);
+  return tradeoff(h, record, opts.estimator ?? { kind: "mean" }, shrinkage, mi, rows, agents, pooled, costs, normCost, totalWeight);
 }
 
 function tradeoff(
   h: Handbook,
   record: DecisionRecord,
   estimator: Estimator,
+  shrinkage: Shrinkage,
   mi: ModeIndex,
   rows: number[] | null,
   agents: string[],
@@ -274,12 +423,14 @@ function tradeoff(
     record.params = { seed: estimator.seed };
     rng = seededRng(estimator.seed);
   }
-  const estimate = (e: Evidence): number =>
+  const estimate = (e: Evidence, p: BetaPrior = prior): number =>
     estimator.kind === "mean"
-      ? posteriorMean(e, prior)
+      ? posteriorMean(e, p)
       : estimator.kind === "quantile"
-        ? posteriorQuantile(e, estimator.q, prior)
-        : thompsonSample(e, rng!, prior);
+        ? posteriorQuantile(e, estimator.q, p)
+        : thompsonSample(e, rng!, p);
+  const table = shrinkage === "none" || k === 0 ? undefined : shrinkageTable(h, mi, shrinkage);
+  if (table) record.params = { ...record.params, shrinkage: { setting: table.setting, strengths: table.strengths } };
 
   // Competence, skill by skill (Thompson draws go in this order: skill, then agent).
   const competence = new Float64Array(n);
@@ -299,12 +450,22 @@ function tradeoff(
     for (let j = 0; j < k; j++) {
       const s = skills[j]!;
       const w = s.weight / totalWeight;
-      const base = mi.column.get(s.id)! * A;
+      const col = mi.column.get(s.id)!;
+      const base = col * A;
+      const m = table ? (table.strengths[mi.depth[col]! - 1] ?? null) : null;
       for (let i = 0; i < n; i++) {
         const at = base + (rows === null ? i : rows[i]!);
         const evidence = { successes: mi.successes[at]!, failures: mi.failures[at]! };
-        const c = mean ? (pa + evidence.successes) / (pab + evidence.successes + evidence.failures) : estimate(evidence);
-        perSkill[i]![j] = { skill: s.id, competence: c, evidence };
+        let c: number;
+        if (m === null) {
+          c = mean ? (pa + evidence.successes) / (pab + evidence.successes + evidence.failures) : estimate(evidence);
+          perSkill[i]![j] = { skill: s.id, competence: c, evidence };
+        } else {
+          const centre = table!.centre[at]!;
+          const p = (table!.priors[at] ??= Object.freeze(shrinkagePrior(centre, m)));
+          c = mean ? (m * centre + evidence.successes) / (m + evidence.successes + evidence.failures) : estimate(evidence, p);
+          perSkill[i]![j] = { skill: s.id, competence: c, evidence, prior: p };
+        }
         competence[i] = competence[i]! + w * c;
       }
     }

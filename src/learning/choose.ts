@@ -1,4 +1,4 @@
-import type { Estimator, Strategy } from "../../handbook/select.js";
+import type { Estimator, Shrinkage, Strategy } from "../../handbook/select.js";
 import type { Handbook } from "../../handbook/schema.js";
 import { viewAtDepth, type Granularity } from "../../handbook/views.js";
 import { MODES, type Mode } from "../modes.js";
@@ -33,6 +33,7 @@ export interface ChooseOptions {
   budgetUsd?: number;
   strategy?: Strategy;
   estimator?: Estimator;
+  shrinkage?: Shrinkage;
 }
 
 /** Every granularity assignment over the modes that have skills (other modes stay as they are). */
@@ -78,6 +79,7 @@ export function chooseHandbook(
       lambda,
       ...(opts.strategy ? { strategy: opts.strategy } : {}),
       ...(opts.estimator ? { estimator: opts.estimator } : {}),
+      ...(opts.shrinkage !== undefined ? { shrinkage: opts.shrinkage } : {}),
     });
     return { id, granularity: g, skills: Object.keys(h.skills).length, evaluation, onFrontier: false };
   });

@@ -5,7 +5,7 @@ import { kmeans } from "./kmeans.js";
 import type { LlmCall } from "./log.js";
 import type { QueryItem } from "./queries.js";
 import { profileTest, type OutcomeTable } from "./stats.js";
-import { fitVectorizer, tokenizeAll, vectorize, type SparseVector } from "./vectors.js";
+import { dotDense, fitVectorizer, tokenizeAll, vectorize, type SparseVector } from "./vectors.js";
 
 /** What a discoverer is given for one mode. */
 export interface DiscoverInput {
@@ -49,6 +49,8 @@ export interface StatisticalOptions {
   indicators?: number;
   /** Structure-feature weight in the clustering vectors. Default 0.25. */
   structureWeight?: number;
+  /** Dissolve categories with fewer than `minSize` routing points into their nearest category. Default true. */
+  absorbSmall?: boolean;
 }
 
 /** Per-item outcome vectors: success and failure mass per agent (acted agents only). */
@@ -97,6 +99,45 @@ function partition(members: readonly number[], points: readonly SparseVector[], 
   const parts: number[][] = km.sizes.map(() => []);
   members.forEach((i, j) => parts[km.assignment[j]!]!.push(i));
   return parts.sort((a, b) => b.length - a.length || a[0]! - b[0]!);
+}
+
+/**
+ * Dissolve parts smaller than `minSize` (k-means on a few sparse text vectors tends to give outliers clusters of
+ * their own): the smallest such part goes first, each of its members joining the remaining part whose centroid is
+ * the most similar; repeat until every part has at least `minSize` members or one part is left. Largest first.
+ */
+export function absorbSmallParts(parts: readonly (readonly number[])[], points: readonly SparseVector[], dims: number, minSize: number): number[][] {
+  const out = parts.map((p) => [...p]).filter((p) => p.length > 0);
+  for (;;) {
+    if (out.length <= 1) break;
+    let small = -1;
+    for (let j = 0; j < out.length; j++) if (out[j]!.length < minSize && (small < 0 || out[j]!.length < out[small]!.length)) small = j;
+    if (small < 0) break;
+    const members = out.splice(small, 1)[0]!;
+    const centroids = out.map((p) => {
+      const c = new Float64Array(dims);
+      for (const i of p) {
+        const v = points[i]!;
+        for (let k = 0; k < v.idx.length; k++) c[v.idx[k]!]! += v.val[k]!;
+      }
+      return c;
+    });
+    const norms = centroids.map((c) => Math.sqrt(c.reduce((a, x) => a + x * x, 0)) || 1);
+    for (const i of members) {
+      let best = 0;
+      let bestSim = -Infinity;
+      centroids.forEach((c, j) => {
+        const sim = dotDense(points[i]!, c) / norms[j]!;
+        if (sim > bestSim) {
+          bestSim = sim;
+          best = j;
+        }
+      });
+      out[best]!.push(i);
+    }
+  }
+  for (const p of out) p.sort((a, b) => a - b);
+  return out.sort((a, b) => b.length - a.length || a[0]! - b[0]!);
 }
 
 /**
@@ -171,7 +212,8 @@ export function statisticalDiscoverer(opts: StatisticalOptions = {}): Discoverer
       const outcomes = outcomeMatrix(items, agents);
       const all = items.map((_, i) => i);
       const nCategories = Math.max(1, Math.min(o.maxCategories, Math.floor(items.length / (2 * o.minSize))));
-      const categories = partition(all, points, v.dims, nCategories, `${input.seed}:${mode}:categories`);
+      let categories = partition(all, points, v.dims, nCategories, `${input.seed}:${mode}:categories`);
+      if (opts.absorbSmall ?? true) categories = absorbSmallParts(categories, points, v.dims, o.minSize);
       const total = categories.length + 1;
       input.onProgress?.(1, total);
       const taken = new Set(input.existing.map((s) => s.id));

@@ -1,5 +1,5 @@
 import { handbookMatcher } from "../../handbook/matcher.js";
-import { selectAgent, type Estimator, type Strategy } from "../../handbook/select.js";
+import { selectAgent, type Estimator, type Shrinkage, type Strategy } from "../../handbook/select.js";
 import type { Handbook } from "../../handbook/schema.js";
 import type { ExecutionRecord } from "../records/schema.js";
 import { identify } from "./identify.js";
@@ -29,6 +29,8 @@ export interface EvaluateOptions {
   strategy?: Strategy;
   estimator?: Estimator;
   seed?: string | number;
+  /** Hierarchical shrinkage of the competence prior (selectAgent's option; default there: "auto"). */
+  shrinkage?: Shrinkage;
 }
 
 export interface Evaluation {
@@ -84,6 +86,7 @@ export function evaluateHandbook(
       ...(opts.strategy ? { strategy: opts.strategy } : {}),
       ...(opts.estimator ? { estimator: opts.estimator } : {}),
       ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+      ...(opts.shrinkage !== undefined ? { shrinkage: opts.shrinkage } : {}),
     });
     const chosen = decision.chosen;
     const o = chosen ? recorded.get(chosen) : undefined;

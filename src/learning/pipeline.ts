@@ -1,6 +1,6 @@
 import { statSync } from "node:fs";
 import { loadHandbook, saveHandbook } from "../../handbook/store.js";
-import type { Estimator, Strategy } from "../../handbook/select.js";
+import { DEFAULT_SHRINKAGE, type Estimator, type Shrinkage, type Strategy } from "../../handbook/select.js";
 import type { Handbook, Skill } from "../../handbook/schema.js";
 import { InputError } from "../errors.js";
 import type { Mode } from "../modes.js";
@@ -49,6 +49,8 @@ export interface LearnSettings {
   llm?: string;
   strategy: Strategy;
   estimator: EstimatorName;
+  /** Hierarchical shrinkage of the competence prior used when routing validation queries (selectAgent's option). */
+  shrinkage?: Shrinkage;
   alpha: number;
   minCount: number;
   maxRounds: number;
@@ -67,6 +69,7 @@ export const DEFAULT_SETTINGS: Omit<LearnSettings, "records"> = {
   lambda: 0,
   strategy: "tradeoff",
   estimator: "mean",
+  shrinkage: DEFAULT_SHRINKAGE,
   alpha: 0.01,
   minCount: 8,
   maxRounds: 3,
@@ -276,6 +279,7 @@ export async function runRefine(
       lambda: s.lambda,
       strategy: s.strategy,
       estimator: estimatorOf(s.estimator, s.seed),
+      ...(s.shrinkage !== undefined ? { shrinkage: s.shrinkage } : {}),
       alpha: s.alpha,
       minCount: s.minCount,
       maxRounds: s.maxRounds,
@@ -331,6 +335,7 @@ export async function runSelect(
         ...(s.budgetUsd !== undefined ? { budgetUsd: s.budgetUsd } : {}),
         strategy: s.strategy,
         estimator: estimatorOf(s.estimator, s.seed),
+        ...(s.shrinkage !== undefined ? { shrinkage: s.shrinkage } : {}),
       },
     );
     let chosen = handbooks.get(selection.chosen)!;

@@ -1,5 +1,5 @@
 import { leafSkills, SkillMatcher } from "../../handbook/matcher.js";
-import type { ActiveSkill, Estimator, Strategy } from "../../handbook/select.js";
+import type { ActiveSkill, Estimator, Shrinkage, Strategy } from "../../handbook/select.js";
 import { depthOf, parentIdOf, type Evidence, type Handbook, type Skill } from "../../handbook/schema.js";
 import { merge, split, type SplitChild } from "../../handbook/views.js";
 import type { Mode } from "../modes.js";
@@ -40,6 +40,8 @@ export interface RefineOptions {
   lambda?: number;
   strategy?: Strategy;
   estimator?: Estimator;
+  /** Hierarchical shrinkage used when routing validation queries (selectAgent's option). */
+  shrinkage?: Shrinkage;
   /** Significance level of split and merge tests. Default 0.01. */
   alpha?: number;
   /** Minimum (fractional) observations: per part for a split, per agent and skill for a merge test. Default 8. */
@@ -196,6 +198,7 @@ export async function refine(
     lambda: opts.lambda ?? 0,
     ...(opts.strategy ? { strategy: opts.strategy } : {}),
     ...(opts.estimator ? { estimator: opts.estimator } : {}),
+    ...(opts.shrinkage !== undefined ? { shrinkage: opts.shrinkage } : {}),
   };
   const texts = modeTexts(train, opts.examples ?? 20);
   const ident = new Map<string, ActiveSkill[]>([...identification].map(([k, v]) => [k, v.map((s) => ({ ...s }))]));

@@ -26,11 +26,11 @@ const SMALL = 0.75 * 0.7 + 0.25 * (4 / 6);
 describe("tradeoff", () => {
   it("λ = 0 picks the more competent agent; λ > 0 flips the choice to the cheaper one", () => {
     const h = example();
-    const r0 = selectAgent(h, { mode: "search", skills: ACTIVE, lambda: 0 });
+    const r0 = selectAgent(h, { mode: "search", shrinkage: "none", skills: ACTIVE, lambda: 0 });
     expect(r0.chosen).toBe("big");
-    const r1 = selectAgent(h, { mode: "search", skills: ACTIVE, lambda: 0.1 });
+    const r1 = selectAgent(h, { mode: "search", shrinkage: "none", skills: ACTIVE, lambda: 0.1 });
     expect(r1.chosen).toBe("big"); // 0.741667 vs 0.671667
-    const r2 = selectAgent(h, { mode: "search", skills: ACTIVE, lambda: 0.25 });
+    const r2 = selectAgent(h, { mode: "search", shrinkage: "none", skills: ACTIVE, lambda: 0.25 });
     expect(r2.chosen).toBe("small"); // 0.591667 vs 0.641667
     const byAgent = Object.fromEntries(r2.candidates.map((c) => [c.agent, c]));
     expect(byAgent.big!.competence).toBeCloseTo(BIG, 12);
@@ -38,12 +38,12 @@ describe("tradeoff", () => {
     expect(byAgent.big!.score).toBeCloseTo(BIG - 0.25, 12);
     expect(byAgent.small!.score).toBeCloseTo(SMALL - 0.25 * 0.2, 12);
     // The break-even λ is 0.15 / 0.8 = 0.1875.
-    expect(selectAgent(h, { mode: "search", skills: ACTIVE, lambda: 0.18 }).chosen).toBe("big");
-    expect(selectAgent(h, { mode: "search", skills: ACTIVE, lambda: 0.19 }).chosen).toBe("small");
+    expect(selectAgent(h, { mode: "search", shrinkage: "none", skills: ACTIVE, lambda: 0.18 }).chosen).toBe("big");
+    expect(selectAgent(h, { mode: "search", shrinkage: "none", skills: ACTIVE, lambda: 0.19 }).chosen).toBe("small");
   });
 
   it("writes a complete, plain-JSON decision record", () => {
-    const r = selectAgent(example(), { mode: "search", skills: ACTIVE, lambda: 0.25 });
+    const r = selectAgent(example(), { mode: "search", shrinkage: "none", skills: ACTIVE, lambda: 0.25 });
     expect(JSON.parse(JSON.stringify(r))).toEqual(r);
     expect(r).toMatchObject({
       mode: "search",
@@ -75,7 +75,7 @@ describe("tradeoff", () => {
       dear: { modes: ["search"], competence: { "search.facts.dates": ev(0, 3) }, costs: { search: cost(0.01) } },
       fresh: { modes: ["search"] },
     });
-    const r = selectAgent(h, { mode: "search", skills: [{ id: "search.facts.dates", weight: 1 }] });
+    const r = selectAgent(h, { mode: "search", shrinkage: "none", skills: [{ id: "search.facts.dates", weight: 1 }] });
     expect(r.chosen).toBe("fresh");
     const fresh = r.candidates.find((c) => c.agent === "fresh")!;
     expect(fresh.competence).toBe(0.5);
@@ -86,11 +86,11 @@ describe("tradeoff", () => {
     expect(r.candidates.find((c) => c.agent === "poor")!.normalisedCost).toBeCloseTo(0.1, 12);
     // The prior is the handbook's: Beta(2, 6) makes an unseen pair 0.25.
     const skeptical = { ...h, metadata: { ...h.metadata, prior: { alpha: 2, beta: 6 } } };
-    const rs = selectAgent(skeptical, { mode: "search", skills: [{ id: "search.facts.dates", weight: 1 }] });
+    const rs = selectAgent(skeptical, { mode: "search", shrinkage: "none", skills: [{ id: "search.facts.dates", weight: 1 }] });
     expect(rs.candidates.find((c) => c.agent === "fresh")!.competence).toBe(0.25);
     expect(rs.candidates.find((c) => c.agent === "poor")!.competence).toBeCloseTo(2 / 11, 12);
     // With a price on cost the known-cheap agent wins: 0.2 − 0.5·0.1 > 0.5 − 0.5·1.
-    expect(selectAgent(h, { mode: "search", skills: [{ id: "search.facts.dates", weight: 1 }], lambda: 0.5 }).chosen).toBe("poor");
+    expect(selectAgent(h, { mode: "search", shrinkage: "none", skills: [{ id: "search.facts.dates", weight: 1 }], lambda: 0.5 }).chosen).toBe("poor");
   });
 
   it("with no skills uses the evidence pooled over the mode (mode-level entry plus every skill)", () => {
@@ -113,16 +113,16 @@ describe("tradeoff", () => {
     });
     const skills = [{ id: "search.facts.dates", weight: 1 }];
     // Means are equal-ish (0.598 vs 0.5); the pessimistic bound favours the proven agent, the optimistic one the unknown.
-    expect(selectAgent(h, { mode: "search", skills, estimator: { kind: "quantile", q: 0.1 } }).chosen).toBe("proven");
-    const opt = selectAgent(h, { mode: "search", skills, estimator: { kind: "quantile", q: 0.9 } });
+    expect(selectAgent(h, { mode: "search", shrinkage: "none", skills, estimator: { kind: "quantile", q: 0.1 } }).chosen).toBe("proven");
+    const opt = selectAgent(h, { mode: "search", shrinkage: "none", skills, estimator: { kind: "quantile", q: 0.9 } });
     expect(opt.chosen).toBe("unknown");
     expect(opt.params).toEqual({ q: 0.9 });
     expect(opt.estimator).toBe("quantile");
-    const t1 = selectAgent(h, { mode: "search", skills, estimator: { kind: "thompson", seed: 7 } });
-    const t2 = selectAgent(h, { mode: "search", skills, estimator: { kind: "thompson", seed: 7 } });
+    const t1 = selectAgent(h, { mode: "search", shrinkage: "none", skills, estimator: { kind: "thompson", seed: 7 } });
+    const t2 = selectAgent(h, { mode: "search", shrinkage: "none", skills, estimator: { kind: "thompson", seed: 7 } });
     expect(t2).toEqual(t1);
     expect(t1.params).toEqual({ seed: 7 });
-    const chosen = new Set(Array.from({ length: 40 }, (_, s) => selectAgent(h, { mode: "search", skills, estimator: { kind: "thompson", seed: s } }).chosen));
+    const chosen = new Set(Array.from({ length: 40 }, (_, s) => selectAgent(h, { mode: "search", shrinkage: "none", skills, estimator: { kind: "thompson", seed: s } }).chosen));
     expect(chosen).toEqual(new Set(["proven", "unknown"]));
   });
 
@@ -134,7 +134,7 @@ describe("tradeoff", () => {
     });
     expect(selectAgent(h, { mode: "search" }).chosen).toBe("c");
     expect(selectAgent(h, { mode: "search", allow: ["a", "b"] }).chosen).toBe("a");
-    const only = selectAgent(example(), { mode: "search", skills: ACTIVE, allow: ["small", "coder"] });
+    const only = selectAgent(example(), { mode: "search", shrinkage: "none", skills: ACTIVE, allow: ["small", "coder"] });
     expect(only.candidates.map((c) => [c.agent, c.competence])).toEqual([["small", SMALL]]);
     expect(only.candidates[0]!.normalisedCost).toBe(1); // normalised over the allowed candidates only
     const onlyCascade = selectAgent(example(), { mode: "search", skills: ACTIVE, allow: ["small"], strategy: "cascade" });
@@ -174,7 +174,7 @@ describe("cascade (the reference's lexicographic rule)", () => {
     expect(c.reason).toBe("lucky: highest weighted skill success rate (skill rate 1.0000)");
     expect(c.candidates[0]!.cascade).toEqual({ category: null, overall: null, tieWeight: null });
     // The posterior mean trusts 9/10 over 1/1.
-    expect(selectAgent(h, { mode: "search", skills: one }).chosen).toBe("steady");
+    expect(selectAgent(h, { mode: "search", shrinkage: "none", skills: one }).chosen).toBe("steady");
   });
 
   it("breaks a tie on the skill rate with the category rate (mean over the category's skills, unseen = 0)", () => {
@@ -266,7 +266,7 @@ describe("property: tradeoff-with-mean and cascade agree when raw-rate order equ
           const rest = cas.candidates.filter((c) => c.agent !== cas.chosen).map((c) => c.competence);
           if (!rest.every((r) => top - r > 1e-6)) return; // first key not decisive: the rules may legitimately differ
           decisive++;
-          const tr = selectAgent(h, { mode: "search", skills: active, strategy: "tradeoff", lambda: 0 });
+          const tr = selectAgent(h, { mode: "search", shrinkage: "none", skills: active, strategy: "tradeoff", lambda: 0 });
           expect(tr.chosen).toBe(cas.chosen);
         },
       ),

@@ -73,3 +73,27 @@ describe("statistical discoverer", () => {
     expect(right).toBe(fresh.length);
   });
 });
+
+describe("absorbing small categories", () => {
+  it("dissolves parts below the minimum size into the most similar remaining part, smallest first", async () => {
+    const { absorbSmallParts } = await import("../../src/learning/discover.js");
+    // 2-d unit vectors: dimension 0 ("x" texts) and dimension 1 ("y" texts); point 6 leans to y, point 7 to x.
+    const v = (a: number, b: number) => {
+      const n = Math.hypot(a, b);
+      const idx: number[] = [];
+      const val: number[] = [];
+      if (a) (idx.push(0), val.push(a / n));
+      if (b) (idx.push(1), val.push(b / n));
+      return { idx: Int32Array.from(idx), val: Float64Array.from(val) };
+    };
+    const points = [v(1, 0), v(1, 0), v(1, 0), v(0, 1), v(0, 1), v(0, 1), v(0.2, 1), v(1, 0.3)];
+    const parts = absorbSmallParts([[0, 1, 2], [3, 4, 5], [6, 7]], points, 2, 3);
+    expect(parts).toEqual([
+      [0, 1, 2, 7],
+      [3, 4, 5, 6],
+    ]);
+    // Nothing below the minimum: unchanged (largest first); a single part stays even when small.
+    expect(absorbSmallParts([[3, 4, 5], [0, 1, 2, 7]], points, 2, 3)).toEqual([[0, 1, 2, 7], [3, 4, 5]]);
+    expect(absorbSmallParts([[0, 1]], points, 2, 3)).toEqual([[0, 1]]);
+  });
+});
