@@ -11,7 +11,6 @@ import { createAgents } from "../../src/providers/index.js";
 import { createChatClient, type ChatClient } from "../../src/providers/openai.js";
 import type { Agent, CodeResult } from "../../src/providers/types.js";
 import type { OrchestratorContextType } from "./configuration.js";
-import { createWorld } from "../../src/sim/index.js";
 import { LocalSearch, readCorpus, type Passage } from "../../tools/search/index.js";
 import { runProgram, toCodeResult } from "../../tools/code/index.js";
 
@@ -65,7 +64,8 @@ export async function loadResources(paths: ResourcePaths): Promise<OrchestratorR
   const pool = loadPool(poolPath);
   const handbook = loadHandbook(handbookPath);
   const simSeed = pool.agents.find((a) => a.provider === "sim")?.sim?.seed;
-  const world = pool.agents.some((a) => a.provider === "sim") ? createWorld({ seed: simSeed ?? 7 }) : undefined;
+  // The simulator is loaded only for pools that have sim agents.
+  const world = pool.agents.some((a) => a.provider === "sim") ? (await import("../../src/sim/index.js")).createWorld({ seed: simSeed ?? 7 }) : undefined;
   const agents = await createAgents(pool, world ? { world } : {});
   let search: SearchBackend | undefined;
   if (paths.corpus) search = LocalSearch.fromDocuments((await readCorpus(paths.corpus)).documents);
