@@ -14,9 +14,9 @@
  * Run: npx tsx bench/learn.ts [--seeds N] [--skip-llm]
  */
 import { mkdtempSync, rmSync } from "node:fs";
+import { importLlmRouterSplit } from "./llmrouter.js";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { buildLearningGraph } from "../graphs/learning/graph.js";
 import { loadHandbook } from "../handbook/store.js";
 import { evaluateHandbook, replayBaselines, replayIndex } from "../src/learning/evaluate.js";
@@ -24,31 +24,16 @@ import { splitLabelled } from "../src/learning/labelled.js";
 import { groupRecords, type QueryItem } from "../src/learning/queries.js";
 import type { Handbook } from "../handbook/schema.js";
 import { silentProgress } from "../src/learning/progress.js";
-import { importLlmRouter } from "../src/records/import-llmrouter.js";
 import { writeImport } from "../src/records/import-result.js";
 import { savePool } from "../src/pool/load.js";
 import { importPool } from "../src/records/import-result.js";
 import { startOpenAIServer } from "../test/support/openai-server.js";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const data = resolve(root, "../shared/data/llmrouter");
 const args = process.argv.slice(2);
 const seeds = Number(args[args.indexOf("--seeds") + 1] ?? 3) || 3;
 const skipLlm = args.includes("--skip-llm");
 const tmp = mkdtempSync(join(tmpdir(), "bench-learn-"));
 
-function importSplit(split: "train" | "test") {
-  const result = importLlmRouter({
-    scores: join(data, `dcrouter_preprocessed__${split}.json`),
-    queries: join(data, `example_data__query_data__default_query_${split}.jsonl`),
-    candidates: join(data, "example_data__llm_candidates__default_llm.json"),
-    split,
-  });
-  const records = join(tmp, `${split}.jsonl`);
-  const pool = join(tmp, `${split}.pool.json`);
-  writeImport(result, records, pool);
-  return { records, pool, result };
-}
 
 async function learn(records: string, pool: string, out: string, input: Record<string, unknown>) {
   const g = buildLearningGraph({ progress: silentProgress }).compile();
@@ -59,8 +44,8 @@ function pct(x: number) {
   return x.toFixed(4);
 }
 
-const train = importSplit("train");
-const test = importSplit("test");
+const train = importLlmRouterSplit(tmp, "train");
+const test = importLlmRouterSplit(tmp, "test");
 const testIndex = replayIndex(groupRecords(test.result.records));
 const trainItems: QueryItem[] = groupRecords(train.result.records);
 

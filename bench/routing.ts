@@ -9,17 +9,14 @@
  * Run: npx tsx bench/routing.ts [--seeds N] [--budgets 10,20,40,all]
  */
 import { mkdtempSync, rmSync } from "node:fs";
+import { importLlmRouterSplit } from "./llmrouter.js";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import type { Evaluation, RouterRow } from "../src/eval/evaluate.js";
 import { formatStat, formatUsd, renderTable } from "../src/eval/format.js";
 import { evaluateLearned, recordsInPool, type LearningSummary } from "../src/eval/learned.js";
-import { importLlmRouter } from "../src/records/import-llmrouter.js";
-import { importPool, writeImport } from "../src/records/import-result.js";
+import { importPool } from "../src/records/import-result.js";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const data = resolve(root, "../shared/data/llmrouter");
 const args = process.argv.slice(2);
 const arg = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 const nSeeds = Number(arg("--seeds") ?? 3);
@@ -28,21 +25,9 @@ const seeds = Array.from({ length: nSeeds }, (_, i) => i + 1);
 const lambdas = [0, 0.05, 0.1, 0.2, 0.5];
 const tmp = mkdtempSync(join(tmpdir(), "bench-routing-"));
 
-function importSplit(split: "train" | "test") {
-  const result = importLlmRouter({
-    scores: join(data, `dcrouter_preprocessed__${split}.json`),
-    queries: join(data, `example_data__query_data__default_query_${split}.jsonl`),
-    candidates: join(data, "example_data__llm_candidates__default_llm.json"),
-    split,
-  });
-  const records = join(tmp, `${split}.jsonl`);
-  const pool = join(tmp, `${split}.pool.json`);
-  writeImport(result, records, pool);
-  return { records, pool, result };
-}
 
-const train = importSplit("train");
-const test = importSplit("test");
+const train = importLlmRouterSplit(tmp, "train");
+const test = importLlmRouterSplit(tmp, "test");
 const pool = importPool(train.result, train.records);
 const trainRecords = recordsInPool(train.result.records, pool, train.records, train.pool);
 const testRecords = recordsInPool(test.result.records, pool, test.records, train.pool);

@@ -1,4 +1,4 @@
-import { Command, END, interrupt, type LangGraphRunnableConfig } from "@langchain/langgraph";
+import { Command, END, interrupt } from "@langchain/langgraph";
 import { ZodError } from "zod";
 import { renderHandbook, selectAgent, type DecisionRecord } from "../../handbook/index.js";
 import type { Mode } from "../../src/modes.js";

@@ -108,7 +108,7 @@ export function formatEvaluation(ev: Evaluation, opts: FormatOptions = {}): stri
   );
   parts.push(h("Routers") + formatResultsTable(ev, opts));
   if (ev.frontiers.length > 0) {
-    const rows: string[][] = [["router", "frontier (λ: accuracy @ USD/query)", `AUC over [0, ${formatUsd(ev.aucRange.hi)}] USD`]];
+    const rows: string[][] = [["router", `frontier (λ: accuracy @ USD/query ${q})`.trim(), `AUC over [0, ${formatUsd(ev.aucRange.hi)}] USD ${q}`.trim()]];
     for (const f of ev.frontiers)
       rows.push([f.label, f.frontier.map((p) => `${p.lambda}: ${p.accuracy.toFixed(3)} @ ${formatUsd(p.cost)}`).join("; "), f.auc.toFixed(3)]);
     parts.push(h("Accuracy–cost frontiers over λ") + renderTable(rows, format, [false, false, true]));
