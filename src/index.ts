@@ -1,0 +1,16 @@
+/**
+ * The public API of skillorchestra, for embedding in a LangChain or LangGraph app. The CLI (`src/cli/main.ts`) is
+ * built on the same pieces.
+ */
+export { createOrchestrator, buildOrchestratorGraph, type CreateOrchestratorOptions } from "../graphs/orchestrator/graph.js";
+export type { OrchestratorStateType, RoutingDecision, Step, StopReason, Task } from "../graphs/orchestrator/state.js";
+export type { ApprovalReply } from "../graphs/orchestrator/nodes.js";
+export { buildLearningGraph } from "../graphs/learning/graph.js";
+export * from "../handbook/index.js";
+export { createAgents, createChatClient, AgentCallError, StructuredOutputError, type Agent, type StepRequest, type StepResult } from "./providers/index.js";
+export { loadPool, savePool } from "./pool/load.js";
+export { PoolSchema, type Pool, type AgentSpec } from "./pool/schema.js";
+export { readRecords, loadRecords, RecordWriter } from "./records/io.js";
+export { ExecutionRecordSchema, type ExecutionRecord } from "./records/schema.js";
+export { explore } from "./explore/index.js";
+export { InputError } from "./errors.js";
