@@ -37,6 +37,7 @@ function linesFor(h: Handbook, mode: Mode): Line[] {
   const prior = h.metadata.prior;
   out.push({ text: `## Mode: ${mode}`, value: MUST });
   if (info?.description) out.push({ text: info.description, value: MUST - 1 });
+  if (info?.indicators?.length) out.push({ text: `Cues: ${info.indicators.join("; ")}`, value: 60 });
   if (info && info.insights.length > 0) {
     out.push({ text: "Insights:", value: 85 });
     for (const ins of info.insights)

@@ -81,3 +81,12 @@ describe("offline mode choice", () => {
     expect(chooseModeOffline(input(text, { steps: [{ mode: "code" }], codeResults: [ok] }), rel).mode).toBe("answer");
   });
 });
+
+describe("a depth-0 view in the LLM orchestrator's prompt", () => {
+  it("keeps the removed skills' cues on the mode", async () => {
+    const { renderHandbook } = await import("../../handbook/index.js");
+    const text = renderHandbook(viewAtDepth(handbook(), 0), { modes: ["answer"] });
+    expect(text).toContain("Cues: capital; city; which; name; many; how; sold; day");
+    expect(text).not.toContain("answer.lookup");
+  });
+});
