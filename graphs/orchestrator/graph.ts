@@ -6,7 +6,7 @@ import type { Agent } from "../../src/providers/types.js";
 import { createAgents } from "../../src/providers/index.js";
 import type { ChatClient } from "../../src/providers/openai.js";
 import { OrchestratorContext, type OrchestratorContextType } from "./configuration.js";
-import { modeNode, orchestrateNode, type Resolve } from "./nodes.js";
+import { approveNode, modeNode, orchestrateNode, type Resolve } from "./nodes.js";
 import { cachedResources, sandboxRunner, type CodeRunner, type OrchestratorResources, type SearchBackend } from "./resources.js";
 import { OrchestratorInput, OrchestratorState } from "./state.js";
 
@@ -27,7 +27,8 @@ export const RECURSION_LIMIT = 10_000;
 /** The graph's wiring. `resolve` gives the resources of a run (fixed ones, or loaded from the context's paths). */
 export function buildOrchestratorGraph(resolve: Resolve) {
   return new StateGraph({ stateSchema: OrchestratorState, input: OrchestratorInput }, OrchestratorContext)
-    .addNode("orchestrate", orchestrateNode(resolve), { ends: ["search", "code", "answer", END], retryPolicy: MODEL_RETRY })
+    .addNode("orchestrate", orchestrateNode(resolve), { ends: ["approve", "search", "code", "answer", END], retryPolicy: MODEL_RETRY })
+    .addNode("approve", approveNode(), { ends: ["search", "code", "answer", END] })
     .addNode("search", modeNode("search", resolve), { ends: ["orchestrate"], retryPolicy: MODEL_RETRY })
     .addNode("code", modeNode("code", resolve), { ends: ["orchestrate"], retryPolicy: MODEL_RETRY })
     .addNode("answer", modeNode("answer", resolve), { ends: ["orchestrate", END], retryPolicy: MODEL_RETRY })

@@ -9,7 +9,7 @@ import { resolveSettings, type OrchestratorContextType, type Settings } from "./
 import { offlineChoice, type PolicyChoice, type PolicyInput } from "./policy.js";
 import { cleanSkills, policyMessages, PolicyReplySchema } from "./prompts.js";
 import { availableModes, type OrchestratorResources } from "./resources.js";
-import type { Dispatch, OrchestratorStateType, OrchestratorUpdate, RoutingDecision, Step } from "./state.js";
+import type { Dispatch, OrchestratorStateType, OrchestratorUpdate, RoutingDecision, Step, StopReason } from "./state.js";
 
 export type Resolve = (context: Partial<OrchestratorContextType> | undefined) => Promise<OrchestratorResources>;
 
@@ -28,23 +28,31 @@ const HANDBOOK_PROMPT_CHARS = 6000;
 class UnavailableModeError extends Error {}
 
 /** Choose mode and skills: the LLM policy when an orchestrator model is set, falling back to the offline policy. */
-async function choose(r: OrchestratorResources, input: PolicyInput, signal?: AbortSignal): Promise<PolicyChoice & { policy: string }> {
+async function choose(
+  r: OrchestratorResources,
+  input: PolicyInput,
+  signal?: AbortSignal,
+): Promise<PolicyChoice & { policy: string; costUsd: number }> {
   const offline = () => offlineChoice(input, r.handbook);
-  if (!r.orchestratorModel) return { ...offline(), policy: "offline" };
+  if (!r.orchestratorModel) return { ...offline(), policy: "offline", costUsd: 0 };
+  let costUsd = 0;
   try {
     const reply = await r.orchestratorModel.chat(
       policyMessages(input, renderHandbook(r.handbook, { modes: input.available, budget: HANDBOOK_PROMPT_CHARS })),
       { schema: PolicyReplySchema, schemaName: "route_step", ...(signal ? { signal } : {}) },
     );
+    costUsd = reply.costUsd;
     const parsed = PolicyReplySchema.parse(reply.structured);
     if (!input.available.includes(parsed.mode)) throw new UnavailableModeError(`mode ${parsed.mode} is not available`);
     const skills = cleanSkills(parsed.skills, parsed.mode, (id) => r.handbook.skills[id]?.mode);
-    return { mode: parsed.mode, reason: parsed.reason, skills, policy: "llm" };
+    return { mode: parsed.mode, reason: parsed.reason, skills, policy: "llm", costUsd };
   } catch (err) {
     // Only a reply in the wrong shape falls back; a failed call (auth, server error, timeout) is not hidden.
     if (!isStructuredOutputError(err) && !(err instanceof UnavailableModeError) && !(err instanceof ZodError)) throw err;
     const why = err instanceof Error ? err.message.split("\n")[0]!.slice(0, 160) : String(err);
-    return { ...offline(), policy: `offline (llm failed: ${why})` };
+    // A reply that did not parse was still billed.
+    if (isStructuredOutputError(err)) costUsd = err.costUsd ?? 0;
+    return { ...offline(), policy: `offline (llm failed: ${why})`, costUsd };
   }
 }
 
@@ -68,14 +76,23 @@ function definedOnly<T extends object>(o: T | undefined): Partial<T> {
 
 const expectedCostOf = (d: DecisionRecord, agent: string) => d.candidates.find((c) => c.agent === agent)?.cost ?? 0;
 
-/** The orchestrator node: limits, mode and skills, agent selection, the human check, then dispatch. */
+/** Send a decision: stream it, record it, and route to its mode's node. */
+function dispatchTo(decision: RoutingDecision, dispatch: Dispatch, runtime: Runtime, extra: OrchestratorUpdate = {}): Command {
+  runtime.writer?.({ type: "decision", ...decision });
+  return new Command({ goto: dispatch.mode, update: { ...extra, dispatch, decisions: [decision] } });
+}
+
+/**
+ * The orchestrator node: limits, mode and skills (the policy is asked once per step), agent selection within the
+ * budget, then dispatch — or, when asking is on and the step would exceed the budget, hand over to `approve`.
+ */
 export function orchestrateNode(resolve: Resolve) {
   return async (state: OrchestratorStateType, runtime: Runtime): Promise<Command> => {
     const r = await resolve(runtime.context);
     const s = resolveSettings({ ...r.defaults, ...definedOnly(runtime.context) }, state.settings ?? undefined);
     const step = state.steps.length;
     const available = availableModes(r);
-    const stop = (reason: OrchestratorStateType["stopReason"]) => new Command({ goto: END, update: { stopReason: reason, dispatch: null } });
+    const stop = (reason: StopReason, costUsd = 0) => new Command({ goto: END, update: { stopReason: reason, dispatch: null, costUsd } });
     if (s.budgetUsd !== undefined && state.costUsd >= s.budgetUsd) return stop("budget");
 
     // Past the limit means the one forced answer was made and failed (unusable output): no second one.
@@ -84,41 +101,20 @@ export function orchestrateNode(resolve: Resolve) {
     if (forced && !available.includes("answer")) return stop("step_limit");
     const input: PolicyInput = { task: state.task, steps: state.steps, documents: state.documents, codeResults: state.codeResults, attempts: state.attempts, available };
     const choice = forced
-      ? { mode: "answer" as const, reason: `step limit ${s.maxSteps} reached: one forced answer`, skills: offlineChoice({ ...input, available: ["answer"] }, r.handbook).skills, policy: "limit" }
+      ? { mode: "answer" as const, reason: `step limit ${s.maxSteps} reached: one forced answer`, skills: offlineChoice({ ...input, available: ["answer"] }, r.handbook).skills, policy: "limit", costUsd: 0 }
       : await choose(r, input, runtime.signal);
+    const spent = state.costUsd + choice.costUsd;
 
     let record = select(r, s, choice.mode, choice.skills, step);
     let agent = record.chosen;
-    let human: RoutingDecision["human"];
-    if (agent && s.budgetUsd !== undefined && state.costUsd + expectedCostOf(record, agent) > s.budgetUsd) {
-      const remaining = s.budgetUsd - state.costUsd;
-      if (s.ask) {
-        const cheaper = record.candidates.filter((c) => (c.cost ?? 0) < expectedCostOf(record, agent!)).sort((a, b) => (a.cost ?? 0) - (b.cost ?? 0));
-        const reply = interrupt({
-          kind: "approve_step",
-          step,
-          mode: choice.mode,
-          agent,
-          expectedCostUsd: expectedCostOf(record, agent),
-          costSoFarUsd: state.costUsd,
-          budgetUsd: s.budgetUsd,
-          cheaper: cheaper.map((c) => ({ agent: c.agent, expectedCostUsd: c.cost, score: c.score })),
-        }) as ApprovalReply;
-        if (reply.action === "stop") return stop("stopped_by_user");
-        if (reply.action === "redirect") {
-          if (!record.candidates.some((c) => c.agent === reply.agent)) throw new Error(`redirect: agent ${reply.agent} does not serve mode ${choice.mode}`);
-          record = { ...record, chosen: reply.agent, reason: `redirected by a human from ${agent} to ${reply.agent}` };
-          agent = reply.agent;
-          human = "redirected";
-        } else human = "approved";
-      } else {
-        const fitting = record.candidates.filter((c) => (c.cost ?? 0) <= remaining).map((c) => c.agent);
-        if (fitting.length === 0) return stop("budget");
-        record = select(r, s, choice.mode, choice.skills, step, fitting);
-        agent = record.chosen;
-      }
+    const overBudget = () => agent !== null && s.budgetUsd !== undefined && spent + expectedCostOf(record, agent) > s.budgetUsd;
+    if (overBudget() && !s.ask) {
+      const fitting = record.candidates.filter((c) => (c.cost ?? 0) <= s.budgetUsd! - spent).map((c) => c.agent);
+      if (fitting.length === 0) return stop("budget", choice.costUsd);
+      record = select(r, s, choice.mode, choice.skills, step, fitting);
+      agent = record.chosen;
     }
-    if (!agent) return stop("no_agent");
+    if (!agent) return stop("no_agent", choice.costUsd);
 
     const decision: RoutingDecision = {
       step,
@@ -128,11 +124,46 @@ export function orchestrateNode(resolve: Resolve) {
       record,
       expectedCostUsd: expectedCostOf(record, agent),
       forced,
-      ...(human ? { human } : {}),
+      ...(choice.costUsd > 0 ? { policyCostUsd: choice.costUsd } : {}),
     };
-    runtime.writer?.({ type: "decision", ...decision });
     const dispatch: Dispatch = { mode: choice.mode, agent, skills: choice.skills, forced };
-    return new Command({ goto: choice.mode, update: { dispatch, decisions: [decision] } });
+    if (overBudget()) return new Command({ goto: "approve", update: { pending: { decision, dispatch, budgetUsd: s.budgetUsd! }, costUsd: choice.costUsd } });
+    return dispatchTo(decision, dispatch, runtime, { costUsd: choice.costUsd });
+  };
+}
+
+/**
+ * The human check before a step that would exceed the budget: `interrupt()` with the decision, then approve (run
+ * it), redirect (run it with another candidate) or stop. On resume only this node runs again, so the policy is not
+ * asked twice and the human's reply applies to the decision they saw.
+ */
+export function approveNode() {
+  return async (state: OrchestratorStateType, runtime: Runtime): Promise<Command> => {
+    const p = state.pending;
+    if (!p) throw new Error("approve node reached without a pending decision");
+    const { decision, dispatch } = p;
+    const chosen = dispatch.agent;
+    const cheaper = decision.record.candidates
+      .filter((c) => (c.cost ?? 0) < decision.expectedCostUsd)
+      .sort((a, b) => (a.cost ?? 0) - (b.cost ?? 0));
+    const reply = interrupt({
+      kind: "approve_step",
+      step: decision.step,
+      mode: decision.mode,
+      agent: chosen,
+      expectedCostUsd: decision.expectedCostUsd,
+      costSoFarUsd: state.costUsd,
+      budgetUsd: p.budgetUsd,
+      cheaper: cheaper.map((c) => ({ agent: c.agent, expectedCostUsd: c.cost, score: c.score })),
+    }) as ApprovalReply;
+    if (reply.action === "stop") return new Command({ goto: END, update: { stopReason: "stopped_by_user", dispatch: null, pending: null } });
+    if (reply.action === "redirect") {
+      const to = decision.record.candidates.find((c) => c.agent === reply.agent);
+      if (!to) throw new Error(`redirect: agent ${reply.agent} does not serve mode ${decision.mode}`);
+      const record = { ...decision.record, chosen: reply.agent, reason: `redirected by a human from ${chosen} to ${reply.agent}` };
+      return dispatchTo({ ...decision, record, expectedCostUsd: to.cost ?? 0, human: "redirected" }, { ...dispatch, agent: reply.agent }, runtime, { pending: null });
+    }
+    return dispatchTo({ ...decision, human: "approved" }, dispatch, runtime, { pending: null });
   };
 }
 

@@ -74,6 +74,8 @@ export const OrchestratorState = Annotation.Root({
   decisions: Annotation<RoutingDecision[]>({ reducer: append, default: () => [] }),
   costUsd: Annotation<number>({ reducer: (a, b) => a + b, default: () => 0 }),
   dispatch: Annotation<Dispatch | null>({ reducer: (_a, b) => b, default: () => null }),
+  /** A decision waiting for a human at the `approve` node (asking is on and the step would exceed the budget). */
+  pending: Annotation<{ decision: RoutingDecision; dispatch: Dispatch; budgetUsd: number } | null>({ reducer: (_a, b) => b, default: () => null }),
   finalAnswer: Annotation<string | null>({ reducer: (_a, b) => b, default: () => null }),
   stopReason: Annotation<StopReason | null>({ reducer: (_a, b) => b, default: () => null }),
 });
@@ -95,4 +97,6 @@ export interface RoutingDecision {
   forced: boolean;
   /** Set when a human redirected or approved this step at an interrupt. */
   human?: "approved" | "redirected";
+  /** What the orchestrator model's own call cost for this decision (the LLM policy; included in `costUsd`). */
+  policyCostUsd?: number;
 }

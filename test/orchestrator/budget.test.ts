@@ -52,7 +52,7 @@ async function interrupted(id: string) {
   const out = (await graph.invoke(inputOf(task), thread(id))) as OrchestratorStateType;
   expect(out.steps).toEqual([]);
   const snap = await graph.getState(thread(id));
-  expect(snap.next).toEqual(["orchestrate"]);
+  expect(snap.next).toEqual(["approve"]);
   const value = snap.tasks[0]!.interrupts[0]!.value as Record<string, any>;
   return { graph, value };
 }

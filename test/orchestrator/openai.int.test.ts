@@ -194,3 +194,40 @@ describe("an openai answer agent in a pool of sim agents", () => {
     expect(user).toContain(`<document id="${s.documents[0]!.id}"`);
   });
 });
+
+describe("LLM policy with a human check", () => {
+  it("asks the orchestrator model once per step even across an interrupt, and counts its cost", async () => {
+    const { MemorySaver, Command } = await import("@langchain/langgraph");
+    const task = testTask(fx.world, "capital_lookup");
+    const graph = await createOrchestrator({
+      handbook: fx.handbook,
+      agents: fx.agents,
+      search: fx.search,
+      orchestratorModel: createChatClient(routerSpec(), ROUTER_ENV),
+      checkpointer: new MemorySaver(),
+      defaults: { ask: true, budgetUsd: 1e-12 },
+    });
+    const config = { configurable: { thread_id: `llm-ask-${Date.now()}` } };
+    const before = routeRequests().length;
+    const usage = { prompt_tokens: 2000, completion_tokens: 50 };
+    routeQueue = [{ ...route({ mode: "search", reason: "look it up", skills: [{ id: "search.capital_lookup", weight: 1 }] }), usage } as ScriptStep];
+
+    await graph.invoke(inputOf(task), config);
+    const paused = await graph.getState(config);
+    expect(paused.next).toEqual(["approve"]);
+    expect(routeRequests().length - before).toBe(1);
+    const policyCost = costOf(routerSpec().price, 2000, 50);
+    expect((paused.values as OrchestratorStateType).costUsd).toBeCloseTo(policyCost, 15);
+
+    // Resuming runs only the approval: the model is not asked again, and the step runs as decided.
+    const s = (await graph.invoke(new Command({ resume: { action: "approve" } }), config)) as OrchestratorStateType;
+    expect(routeRequests().length - before).toBe(1);
+    expect(s.decisions[0]!.human).toBe("approved");
+    expect(s.decisions[0]!.policy).toBe("llm");
+    expect(s.decisions[0]!.policyCostUsd).toBeCloseTo(policyCost, 15);
+    expect(s.steps[0]!.mode).toBe("search");
+    // The budget was already spent by the approved step, so the run stops there.
+    expect(s.stopReason).toBe("budget");
+    expect(s.costUsd).toBeCloseTo(policyCost + s.steps[0]!.costUsd, 15);
+  });
+});

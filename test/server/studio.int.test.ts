@@ -193,7 +193,7 @@ describe("langgraphjs dev server", () => {
 
     // The run stopped at the interrupt: nothing acted yet, and the question names the step, agent and budget.
     const paused = await stateOf(thread.thread_id);
-    expect(paused.next).toEqual(["orchestrate"]);
+    expect(paused.next).toEqual(["approve"]);
     expect(paused.values.steps ?? []).toHaveLength(0);
     const interrupts = paused.tasks.flatMap((t) => t.interrupts);
     expect(interrupts).toHaveLength(1);
@@ -224,7 +224,7 @@ describe("langgraphjs dev server", () => {
     const context = { ...paths, ask: true, budgetUsd: 1e-9 };
     const thread = await client.threads.create();
     await streamRun(thread.thread_id, { input: { task: { id: task.id, text: task.text } }, context });
-    expect((await stateOf(thread.thread_id)).next).toEqual(["orchestrate"]);
+    expect((await stateOf(thread.thread_id)).next).toEqual(["approve"]);
     const resumed = await streamRun(thread.thread_id, { command: { resume: { action: "stop" } }, context });
     const done = await stateOf(thread.thread_id);
     expect(done.next).toEqual([]);
