@@ -14,7 +14,11 @@ export type Phase = (typeof PHASES)[number];
  * small plain JSON and a run resumes from its checkpointer at the first unfinished phase.
  */
 export function buildLearningGraph(deps: Partial<NodeDeps> = {}) {
-  const d: NodeDeps = { progress: deps.progress ?? lineProgress(process.stderr), ...(deps.env ? { env: deps.env } : {}) };
+  const d: NodeDeps = {
+    progress: deps.progress ?? lineProgress(process.stderr),
+    ...(deps.env ? { env: deps.env } : {}),
+    ...(deps.evaluateCandidate ? { evaluateCandidate: deps.evaluateCandidate } : {}),
+  };
   return new StateGraph({ stateSchema: LearningState, input: LearningInput }, LearningContext)
     .addNode("split", splitNode(d))
     .addNode("discover", discoverNode(d))

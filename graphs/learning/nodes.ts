@@ -16,6 +16,7 @@ import {
   type PhaseIO,
 } from "../../src/learning/pipeline.js";
 import type { ProgressFactory } from "../../src/learning/progress.js";
+import type { CandidateEvaluator } from "../../src/learning/choose.js";
 import { resolveKnobs, type LearningContextType } from "./configuration.js";
 import type { Artefacts, LearningStateType, LearningUpdate } from "./state.js";
 
@@ -23,6 +24,8 @@ import type { Artefacts, LearningStateType, LearningUpdate } from "./state.js";
 export interface NodeDeps {
   progress: ProgressFactory;
   env?: Record<string, string | undefined>;
+  /** Evaluates select's candidates with the target orchestrator; absent: by replay of the recorded outcomes. */
+  evaluateCandidate?: CandidateEvaluator;
 }
 
 interface Runtime {
@@ -63,7 +66,12 @@ export function settingsOf(state: LearningStateType, runtime: Runtime): LearnSet
 
 function io(deps: NodeDeps, state: LearningStateType, run: string): PhaseIO {
   const paths = artefactPaths(state.out);
-  return { log: new LearningLog(paths.log, run), progress: deps.progress, ...(deps.env ? { env: deps.env } : {}) };
+  return {
+    log: new LearningLog(paths.log, run),
+    progress: deps.progress,
+    ...(deps.env ? { env: deps.env } : {}),
+    ...(deps.evaluateCandidate ? { evaluateCandidate: deps.evaluateCandidate } : {}),
+  };
 }
 
 export function splitNode(deps: NodeDeps) {

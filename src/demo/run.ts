@@ -7,20 +7,24 @@ import { createAgents } from "../providers/index.js";
 import type { Agent } from "../providers/types.js";
 import { loadRecords } from "../records/io.js";
 import { explore, simExploreTasks, simRunner } from "../explore/index.js";
-import { cheapestByPrice, orchestrateTasks, pinnedAgents, simMetrics, strongestByRecords, type SimRouterMetrics } from "../eval/sim.js";
+import { cheapestByPrice, orchestrateTasks, orchestratorEvaluator, pinnedAgents, simMetrics, strongestByRecords, type SimRouterMetrics } from "../eval/sim.js";
 import { calibrationReport, createWorld, formatCalibration } from "../sim/index.js";
 import { silentProgress } from "../learning/progress.js";
+import { DEFAULT_SETTINGS } from "../learning/pipeline.js";
 import { formatLearningCost } from "../learning/log.js";
 import { profileByTask } from "./profile.js";
 
 export interface DemoOptions {
   outDir: string;
   seed?: number;
-  /** Explored (training) tasks and held-out test tasks. */
+  /** Explored (training) tasks, validation tasks (select's), and held-out test tasks. */
   trainTasks?: number;
+  validationTasks?: number;
   testTasks?: number;
   lambda?: number;
   maxSteps?: number;
+  /** Minimum observations behind the learner's statistical tests (default 4: the demo's data set is small). */
+  minCount?: number;
   /** Called with a line of progress. */
   log?: (line: string) => void;
 }
@@ -63,9 +67,11 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
   log(`explore: ${train.length} training tasks × ${agents.size} agents (simulated)`);
   await explore({ agents: [...agents.values()], tasks: train, run: simRunner(world), out: recordsPath, progress: "auto" });
   const records = await loadRecords(recordsPath);
-  const learned = await buildLearningGraph({ progress: silentProgress })
+  // Select chooses the handbook's granularity with the target orchestrator on validation tasks of the world.
+  const evaluateCandidate = orchestratorEvaluator({ world, tasks: world.tasks(opts.validationTasks ?? 24, "validation"), agents, lambda, maxSteps });
+  const learned = await buildLearningGraph({ progress: silentProgress, evaluateCandidate })
     .compile()
-    .invoke({ records: recordsPath, pool: poolPath, out: handbookPath, lambda, seed });
+    .invoke({ records: recordsPath, pool: poolPath, out: handbookPath, lambda, seed }, { context: { ...learningKnobs(DEFAULT_SETTINGS), minCount: opts.minCount ?? 4 } });
   const handbook = loadHandbook(handbookPath);
   if (learned.cost) log(formatLearningCost(learned.cost));
   log(`handbook (learned, no task labels): ${Object.keys(handbook.skills).length} skills chosen of ${Object.keys(loadHandbook(handbookPath.replace(/\.json$/, ".full.json")).skills).length} discovered → ${handbookPath}`);
@@ -95,4 +101,10 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
     poolPath,
     recordsPath,
   };
+}
+
+/** The learning graph's context knobs from learn settings. */
+function learningKnobs(s: typeof DEFAULT_SETTINGS) {
+  const { strategy, estimator, alpha, minCount, maxRounds, examples, maxCategories, maxSkills } = s;
+  return { strategy, estimator, alpha, minCount, maxRounds, examples, maxCategories, maxSkills };
 }

@@ -1,5 +1,8 @@
 import type { Handbook } from "../../handbook/schema.js";
 import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
+import { sandboxRunner, type CodeRunner } from "../../graphs/orchestrator/resources.js";
+import type { CandidateEvaluator } from "../learning/choose.js";
+import type { Evaluation } from "../learning/evaluate.js";
 import type { OrchestratorStateType } from "../../graphs/orchestrator/state.js";
 import { worldIndex } from "../explore/index.js";
 import { MODES, type Mode } from "../modes.js";
@@ -55,6 +58,8 @@ export interface OrchestrateOptions {
   agents: Map<string, Agent>;
   lambda: number;
   maxSteps?: number;
+  /** Code runner; default the sandbox. */
+  runCode?: CodeRunner;
 }
 
 /** Run each task through the orchestrator graph (real search index over the world's corpus, real sandbox). */
@@ -64,6 +69,7 @@ export async function orchestrateTasks(opts: OrchestrateOptions): Promise<SimTra
     agents: opts.agents,
     search: worldIndex(opts.world),
     defaults: { lambda: opts.lambda, maxSteps: opts.maxSteps ?? 8 },
+    ...(opts.runCode ? { runCode: opts.runCode } : {}),
   });
   const out: SimTrajectory[] = [];
   for (const task of opts.tasks) {
@@ -249,4 +255,59 @@ export function cheapestByPrice(_mode: Mode, serving: Agent[]): Agent {
       ? a
       : best,
   );
+}
+
+/** Always-dearest: per mode, the agent of highest output price (the cost normaliser of orchestrated evaluation). */
+export function dearestByPrice(_mode: Mode, serving: Agent[]): Agent {
+  return serving.reduce((best, a) => (a.spec.price.outputPer1M > best.spec.price.outputPer1M ? a : best));
+}
+
+/**
+ * The sandbox, remembering each (language, program)'s result: for evaluating many candidate handbooks on the same
+ * simulated tasks, whose agents write the same deterministic programs again and again. Not for live runs.
+ */
+export function memoisedSandbox(): CodeRunner {
+  const seen = new Map<string, ReturnType<CodeRunner>>();
+  return (language, source, signal) => {
+    const key = `${language}\u0000${source}`;
+    let r = seen.get(key);
+    if (!r) {
+      r = sandboxRunner(language, source, signal);
+      seen.set(key, r);
+      r.catch(() => seen.delete(key));
+    }
+    return r;
+  };
+}
+
+/**
+ * Select's candidate evaluator for the simulated world: whole trajectories of the validation tasks through the
+ * orchestrator graph with the candidate handbook. Cost is normalised by the mean cost per task of always taking
+ * the most expensive agent in each mode, measured once. Every figure is simulated.
+ */
+export function orchestratorEvaluator(opts: Omit<OrchestrateOptions, "handbook">): CandidateEvaluator {
+  const runCode = opts.runCode ?? memoisedSandbox();
+  let normaliser: number | undefined;
+  const mean = (ts: readonly SimTrajectory[], f: (t: SimTrajectory) => number) => (ts.length ? ts.reduce((a, t) => a + f(t), 0) / ts.length : 0);
+  return async (handbook): Promise<Evaluation> => {
+    if (normaliser === undefined) {
+      const dear = await orchestrateTasks({ ...opts, runCode, handbook, agents: pinnedAgents(opts.agents, dearestByPrice) });
+      normaliser = Math.max(mean(dear, (t) => t.costUsd), Number.MIN_VALUE);
+    }
+    const ts = await orchestrateTasks({ ...opts, runCode, handbook });
+    const accuracy = mean(ts, (t) => t.score);
+    const meanCostUsd = mean(ts, (t) => t.costUsd);
+    const calls: Record<string, number> = {};
+    for (const t of ts) for (const s of t.steps) calls[s.agent] = (calls[s.agent] ?? 0) + 1;
+    return {
+      points: ts.length,
+      accuracy,
+      meanCostUsd,
+      maxMeanCostUsd: normaliser,
+      costEstimated: false,
+      objective: accuracy - opts.lambda * (meanCostUsd / normaliser),
+      missing: 0,
+      calls,
+    };
+  };
 }

@@ -63,26 +63,67 @@ export function paretoFrontier(points: readonly { accuracy: number; meanCostUsd:
   return out;
 }
 
-/** Views of a handbook at each granularity, evaluated, with the frontier and the choice. */
+/** The candidate views of a handbook: one per granularity assignment over its modes. */
+export function candidateViews(full: Handbook): { id: string; granularity: Partial<Record<Mode, Granularity>>; handbook: Handbook }[] {
+  return granularities(full).map((g) => ({
+    id: candidateId(g),
+    granularity: g,
+    handbook: Object.values(g).every((x) => x === "all") ? full : viewAtDepth(full, g),
+  }));
+}
+
+/** Views of a handbook at each granularity, evaluated on validation by replay, with the frontier and the choice. */
 export function chooseHandbook(
   full: Handbook,
   validation: { index: ReplayIndex; queries: readonly string[] },
   opts: ChooseOptions = {},
 ): { selection: Selection; handbooks: Map<string, Handbook> } {
   const lambda = opts.lambda ?? 0;
-  const handbooks = new Map<string, Handbook>();
-  const candidates: Candidate[] = granularities(full).map((g) => {
-    const id = candidateId(g);
-    const h = Object.values(g).every((x) => x === "all") ? full : viewAtDepth(full, g);
-    handbooks.set(id, h);
-    const evaluation = evaluateHandbook(h, validation.index, validation.queries, {
+  const views = candidateViews(full);
+  const evaluations = views.map((v) =>
+    evaluateHandbook(v.handbook, validation.index, validation.queries, {
       lambda,
       ...(opts.strategy ? { strategy: opts.strategy } : {}),
       ...(opts.estimator ? { estimator: opts.estimator } : {}),
       ...(opts.shrinkage !== undefined ? { shrinkage: opts.shrinkage } : {}),
-    });
-    return { id, granularity: g, skills: Object.keys(h.skills).length, evaluation, onFrontier: false };
-  });
+    }),
+  );
+  return chooseAmong(views, evaluations, opts);
+}
+
+/**
+ * Evaluates one candidate view with the target orchestrator (e.g. whole trajectories through the orchestrator graph
+ * on validation tasks); `objective` must be accuracy − λ·normalised cost with one normaliser for every candidate.
+ */
+export type CandidateEvaluator = (handbook: Handbook, id: string) => Promise<Evaluation>;
+
+/** As chooseHandbook, with each candidate evaluated by the given evaluator instead of by replay. */
+export async function chooseHandbookWith(
+  full: Handbook,
+  evaluate: CandidateEvaluator,
+  opts: ChooseOptions = {},
+): Promise<{ selection: Selection; handbooks: Map<string, Handbook> }> {
+  const views = candidateViews(full);
+  const evaluations: Evaluation[] = [];
+  for (const v of views) evaluations.push(await evaluate(v.handbook, v.id));
+  return chooseAmong(views, evaluations, opts);
+}
+
+/** The frontier of evaluated candidates, and the choice by λ (objective) or budget. */
+function chooseAmong(
+  views: { id: string; granularity: Partial<Record<Mode, Granularity>>; handbook: Handbook }[],
+  evaluations: Evaluation[],
+  opts: ChooseOptions,
+): { selection: Selection; handbooks: Map<string, Handbook> } {
+  const lambda = opts.lambda ?? 0;
+  const handbooks = new Map(views.map((v) => [v.id, v.handbook]));
+  const candidates: Candidate[] = views.map((v, i) => ({
+    id: v.id,
+    granularity: v.granularity,
+    skills: Object.keys(v.handbook.skills).length,
+    evaluation: evaluations[i]!,
+    onFrontier: false,
+  }));
   const front = paretoFrontier(candidates.map((c) => c.evaluation));
   for (const i of front) candidates[i]!.onFrontier = true;
   let chosen: Candidate;

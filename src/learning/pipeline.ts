@@ -16,7 +16,7 @@ import {
   type SkillsArtefact,
   type SplitArtefact,
 } from "./artefacts.js";
-import { chooseHandbook, type Selection } from "./choose.js";
+import { chooseHandbook, chooseHandbookWith, type CandidateEvaluator, type Selection } from "./choose.js";
 import { statisticalDiscoverer, type Discoverer } from "./discover.js";
 import { llmDiscoverer, llmNamer } from "./discover-llm.js";
 import { replayIndex, type Evaluation } from "./evaluate.js";
@@ -83,6 +83,8 @@ export interface PhaseIO {
   log: LearningLog;
   progress: ProgressFactory;
   env?: Record<string, string | undefined>;
+  /** Evaluates select's candidates with the target orchestrator; absent: by replay of the recorded outcomes. */
+  evaluateCandidate?: CandidateEvaluator;
 }
 
 export function estimatorOf(name: EstimatorName, seed: number): Estimator {
@@ -327,17 +329,16 @@ export async function runSelect(
     const val = subset(data.items, split.validationIds);
     const p = io.progress("select");
     p.update(0, 1);
-    const { selection, handbooks } = chooseHandbook(
-      full,
-      { index: replayIndex(val), queries: split.validationIds },
-      {
-        lambda: s.lambda,
-        ...(s.budgetUsd !== undefined ? { budgetUsd: s.budgetUsd } : {}),
-        strategy: s.strategy,
-        estimator: estimatorOf(s.estimator, s.seed),
-        ...(s.shrinkage !== undefined ? { shrinkage: s.shrinkage } : {}),
-      },
-    );
+    const options = {
+      lambda: s.lambda,
+      ...(s.budgetUsd !== undefined ? { budgetUsd: s.budgetUsd } : {}),
+      strategy: s.strategy,
+      estimator: estimatorOf(s.estimator, s.seed),
+      ...(s.shrinkage !== undefined ? { shrinkage: s.shrinkage } : {}),
+    };
+    const { selection, handbooks } = io.evaluateCandidate
+      ? await chooseHandbookWith(full, io.evaluateCandidate, options)
+      : chooseHandbook(full, { index: replayIndex(val), queries: split.validationIds }, options);
     let chosen = handbooks.get(selection.chosen)!;
     if (s.foldValidation) {
       const labelled = subset(data.items, [...split.train, ...split.validationIds]);
@@ -347,7 +348,16 @@ export async function runSelect(
       ...chosen,
       metadata: {
         ...chosen.metadata,
-        learning: { ...chosen.metadata.learning, selection: { chosen: selection.chosen, by: selection.by, reason: selection.reason, foldValidation: s.foldValidation } },
+        learning: {
+          ...chosen.metadata.learning,
+          selection: {
+            chosen: selection.chosen,
+            by: selection.by,
+            reason: selection.reason,
+            evaluatedBy: io.evaluateCandidate ? "target orchestrator" : "replay",
+            foldValidation: s.foldValidation,
+          },
+        },
       },
     };
     const saved = saveHandbook(out.chosen, withMeta);

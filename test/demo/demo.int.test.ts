@@ -39,7 +39,8 @@ describe("the demo (npm start), small", () => {
     expect(report.calibration).toContain("dominant agent: none");
     // The artefacts are real files that load.
     expect(Object.keys(loadPool(report.poolPath).agents).length).toBeGreaterThan(0);
-    expect(loadHandbook(report.handbookPath).metadata.learning).toBeTruthy();
+    // The learning graph chose the handbook's granularity by running the orchestrator on validation tasks.
+    expect((loadHandbook(report.handbookPath).metadata.learning.selection as { evaluatedBy: string }).evaluatedBy).toBe("target orchestrator");
     expect(existsSync(report.recordsPath)).toBe(true);
     expect(readFileSync(report.recordsPath, "utf8").split("\n").filter(Boolean).every((l) => JSON.parse(l).simulated === true)).toBe(true);
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { chooseHandbook, paretoFrontier } from "../../src/learning/choose.js";
+import { chooseHandbook, chooseHandbookWith, paretoFrontier } from "../../src/learning/choose.js";
+import type { Evaluation } from "../../src/learning/evaluate.js";
 import { evaluateHandbook, replayBaselines, replayIndex } from "../../src/learning/evaluate.js";
 import { identifyAll } from "../../src/learning/identify.js";
 import { profile, skeletonHandbook } from "../../src/learning/profile.js";
@@ -93,5 +94,30 @@ describe("selection of a sub-handbook", () => {
     const chosen = byBudget.selection.candidates.find((c) => c.id === byBudget.selection.chosen)!;
     expect(chosen.evaluation.meanCostUsd).toBeLessThanOrEqual(budget);
     expect(byBudget.selection.by).toEqual({ budgetUsd: budget });
+  });
+
+  it("can evaluate the candidates with the target orchestrator instead of replay, and chooses on what it reports", async () => {
+    const full = learned();
+    // What a target orchestrator might report: the finest view helps it less than the categories do.
+    const report: Record<string, { accuracy: number; meanCostUsd: number }> = {
+      "answer=0": { accuracy: 0.6, meanCostUsd: 1 },
+      "answer=1": { accuracy: 0.8, meanCostUsd: 2 },
+      "answer=all": { accuracy: 0.7, meanCostUsd: 3 },
+    };
+    const seen: string[] = [];
+    const evaluate = async (h: typeof full, id: string): Promise<Evaluation> => {
+      seen.push(`${id}:${Object.keys(h.skills).length}`);
+      const r = report[id]!;
+      return { points: 10, ...r, maxMeanCostUsd: 4, costEstimated: false, objective: r.accuracy - 0.5 * (r.meanCostUsd / 4), missing: 0, calls: {} };
+    };
+    const { selection, handbooks } = await chooseHandbookWith(full, evaluate, { lambda: 0.5 });
+    // Every view was handed to the evaluator, each as its own handbook.
+    expect(seen.map((x) => x.split(":")[0])).toEqual(["answer=0", "answer=1", "answer=all"]);
+    expect(seen.map((x) => Number(x.split(":")[1]))).toEqual(["answer=0", "answer=1", "answer=all"].map((id) => Object.keys(handbooks.get(id)!.skills).length));
+    // objective: 0.6 − 0.125 = 0.475; 0.8 − 0.25 = 0.55; 0.7 − 0.375 = 0.325.
+    expect(selection.chosen).toBe("answer=1");
+    expect(selection.frontier).toEqual(["answer=0", "answer=1"]);
+    const byBudget = await chooseHandbookWith(full, evaluate, { budgetUsd: 1.5 });
+    expect(byBudget.selection.chosen).toBe("answer=0");
   });
 });
