@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { explore, simExploreTasks, simRunner } from "../src/explore/index.js";
 import { formatUsd, renderTable } from "../src/eval/format.js";
 import { learnHandbook } from "../src/eval/learned.js";
-import { cheapestByPrice, orchestrateTasks, pinnedAgents, simMetrics, strongestByRecords, type SimRouterMetrics, type SimTrajectory } from "../src/eval/sim.js";
+import { cheapestByPrice, orchestrateTasks, orchestratorEvaluator, pinnedAgents, simMetrics, strongestByRecords, type SimRouterMetrics, type SimTrajectory } from "../src/eval/sim.js";
 import { DEFAULT_SETTINGS } from "../src/learning/pipeline.js";
 import { MODES } from "../src/modes.js";
 import { savePool } from "../src/pool/load.js";
@@ -50,6 +50,7 @@ await explore({ agents: [...agents.values()], tasks: simExploreTasks(world, trai
 const records = await loadRecords(recordsPath);
 console.error(`explored ${trainTasks} training tasks: ${records.length} records in ${secs(t)} s`);
 const test = world.tasks(testTasks, "test");
+const validation = world.tasks(24, "validation");
 
 const rows: SimRouterMetrics[] = [];
 const byTaskRows: SimRouterMetrics[] = [];
@@ -58,7 +59,9 @@ const byTask = profileByTask(records, pool);
 const learnedNotes: string[] = [];
 for (const lambda of lambdas) {
   t = performance.now();
-  const l = await learnHandbook({ ...DEFAULT_SETTINGS, records: recordsPath, pool: poolPath, seed, lambda }, join(tmp, `learn-${lambda}`));
+  // As the demo: select evaluates candidates with the orchestrator on validation tasks; a minimum count for small data.
+  const evaluateCandidate = orchestratorEvaluator({ world, tasks: validation, agents, lambda, maxSteps });
+  const l = await learnHandbook({ ...DEFAULT_SETTINGS, minCount: 4, records: recordsPath, pool: poolPath, seed, lambda }, join(tmp, `learn-${lambda}`), evaluateCandidate);
   const learnS = secs(t);
   t = performance.now();
   const traj = await orchestrateTasks({ world, tasks: test, handbook: l.handbook, agents, lambda, maxSteps });
@@ -73,7 +76,13 @@ rows.push(...byTaskRows);
 
 // The baselines pin one agent per mode, so their trajectories do not depend on λ: run once, regret at every λ.
 const baselines = new Map<string, SimTrajectory[]>();
-const handbook0 = (await learnHandbook({ ...DEFAULT_SETTINGS, records: recordsPath, pool: poolPath, seed, lambda: 0 }, join(tmp, "learn-base"))).handbook;
+const handbook0 = (
+  await learnHandbook(
+    { ...DEFAULT_SETTINGS, minCount: 4, records: recordsPath, pool: poolPath, seed, lambda: 0 },
+    join(tmp, "learn-base"),
+    orchestratorEvaluator({ world, tasks: validation, agents, lambda: 0, maxSteps }),
+  )
+).handbook;
 for (const [name, pick] of [
   ["always-strongest", strongestByRecords(records)],
   ["always-cheapest", cheapestByPrice],

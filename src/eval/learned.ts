@@ -19,6 +19,7 @@ import {
   type LearnSettings,
 } from "../learning/pipeline.js";
 import { silentProgress } from "../learning/progress.js";
+import type { CandidateEvaluator } from "../learning/choose.js";
 import type { Mode } from "../modes.js";
 import type { Pool } from "../pool/schema.js";
 import type { ExecutionRecord } from "../records/schema.js";
@@ -53,10 +54,14 @@ export interface LearnedHandbook {
  * Learn one handbook with the pipeline's phases (split, discover, profile, refine, select), exactly as `learn`
  * runs them, writing their artefacts under `dir`.
  */
-export async function learnHandbook(settings: LearnSettings, dir: string): Promise<LearnedHandbook> {
+export async function learnHandbook(settings: LearnSettings, dir: string, evaluateCandidate?: CandidateEvaluator): Promise<LearnedHandbook> {
   mkdirSync(dir, { recursive: true });
   const t0 = performance.now();
-  const io = { log: new LearningLog(join(dir, "learning.log.jsonl"), `eval-seed-${settings.seed}`), progress: silentProgress };
+  const io = {
+    log: new LearningLog(join(dir, "learning.log.jsonl"), `eval-seed-${settings.seed}`),
+    progress: silentProgress,
+    ...(evaluateCandidate ? { evaluateCandidate } : {}),
+  };
   const split = await runSplit(settings, io, join(dir, "split.json"));
   const skills = await runDiscover(settings, io, split, join(dir, "skills.json"));
   const profiled = await runProfile(settings, io, split, skills, join(dir, "profiled.json"));
