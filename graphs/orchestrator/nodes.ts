@@ -93,7 +93,8 @@ export function orchestrateNode(resolve: Resolve) {
     const step = state.steps.length;
     const available = availableModes(r);
     const stop = (reason: StopReason, costUsd = 0) => new Command({ goto: END, update: { stopReason: reason, dispatch: null, costUsd } });
-    if (s.budgetUsd !== undefined && state.costUsd >= s.budgetUsd) return stop("budget");
+    // Without asking, a spent budget ends the run; with asking, every step past it waits for a human at `approve`.
+    if (s.budgetUsd !== undefined && state.costUsd >= s.budgetUsd && !s.ask) return stop("budget");
 
     // Past the limit means the one forced answer was made and failed (unusable output): no second one.
     if (step > s.maxSteps) return stop("step_limit");

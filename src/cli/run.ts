@@ -2,9 +2,11 @@ import { createHash, randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
+import { Command as LangGraphCommand } from "@langchain/langgraph";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { buildOrchestratorGraph, resolveFromContext } from "../../graphs/orchestrator/graph.js";
 import type { OrchestratorContextType } from "../../graphs/orchestrator/configuration.js";
+import type { ApprovalReply } from "../../graphs/orchestrator/nodes.js";
 import type { OrchestratorResources } from "../../graphs/orchestrator/resources.js";
 import type { OrchestratorStateType, RoutingDecision, RunSettings, Step, Task } from "../../graphs/orchestrator/state.js";
 import { InputError } from "../errors.js";
@@ -25,6 +27,21 @@ interface RunFlags {
   json?: boolean;
   thread?: string;
   db: string;
+  ask?: boolean;
+  approve?: boolean;
+  redirect?: string;
+  stop?: boolean;
+}
+
+/** The reply to a paused thread's approval request, from --approve, --redirect or --stop (at most one). */
+function replyOf(o: RunFlags): ApprovalReply | undefined {
+  const given = [o.approve ? "--approve" : "", o.redirect !== undefined ? "--redirect" : "", o.stop ? "--stop" : ""].filter(Boolean);
+  if (given.length > 1) throw new InputError(`${given.join(", ")}: give at most one reply to the approval request`);
+  if (given.length === 1 && !o.thread) throw new InputError(`${given[0]}: needs --thread, the paused thread to answer`);
+  if (o.approve) return { action: "approve" };
+  if (o.redirect !== undefined) return { action: "redirect", agent: o.redirect };
+  if (o.stop) return { action: "stop" };
+  return undefined;
 }
 
 const usd = (x: number) => `$${x.toFixed(7)}`;
@@ -110,7 +127,10 @@ function resolveTask(text: string, taskId: string | undefined, r: OrchestratorRe
 async function run(taskArg: string | undefined, o: RunFlags): Promise<void> {
   const out = (s: string) => void process.stdout.write(s);
   const note = (s: string) => void (o.json ? process.stderr : process.stdout).write(s);
+  const reply = replyOf(o);
   const context: Partial<OrchestratorContextType> = {
+    // Answering a paused thread implies asking stays on for its later steps.
+    ...(o.ask || reply ? { ask: true } : {}),
     handbook: resolve(o.handbook),
     pool: resolve(o.pool),
     ...(o.corpus ? { corpus: resolve(o.corpus) } : {}),
@@ -133,7 +153,8 @@ async function run(taskArg: string | undefined, o: RunFlags): Promise<void> {
       ...(o.maxSteps !== undefined ? { maxSteps: o.maxSteps } : {}),
     };
 
-    let input: { task: Task; settings?: RunSettings } | null;
+    let input: { task: Task; settings?: RunSettings } | null = null;
+    let resume: ApprovalReply | undefined;
     const saved = o.thread ? await graph.getState(thread) : undefined;
     const existing = saved?.values && (saved.values as Partial<OrchestratorStateType>).task ? (saved.values as OrchestratorStateType) : undefined;
     if (existing && saved) {
@@ -145,9 +166,16 @@ async function run(taskArg: string | undefined, o: RunFlags): Promise<void> {
         return;
       }
       if (Object.keys(settings).length) note(`note: the thread keeps the settings it started with; --lambda/--budget/--max-steps are ignored\n`);
-      note(`resuming thread ${threadId} from its last checkpoint: ${existing.steps.length} step(s) kept, next ${saved.next.join(", ")}\n`);
+      const waiting = saved.tasks.flatMap((t) => t.interrupts.map((i) => i.value));
+      if (waiting.length && !reply) {
+        note(`thread ${threadId} is paused for approval: ${JSON.stringify(waiting[0])}\n`);
+        note(`answer with --thread ${threadId} and one of --approve, --redirect <agent>, --stop\n`);
+        return;
+      }
+      if (reply && !waiting.length) throw new InputError(`--thread ${threadId}: the thread is not waiting for approval`);
+      note(`resuming thread ${threadId} from its last checkpoint: ${existing.steps.length} step(s) kept, next ${saved.next.join(", ")}${reply ? `, reply ${reply.action}` : ""}\n`);
       if (o.stream) for (const line of formatTrajectory(existing, isSimulated)) note(`kept ${line}\n`);
-      input = null;
+      resume = reply;
     } else {
       if (taskArg === undefined) throw new InputError(o.thread ? `--thread ${o.thread}: no such thread in ${dbPath}; give a task to start it` : `task: give the task to run`);
       input = { task: resolveTask(taskArg, o.taskId, resources), ...(Object.keys(settings).length ? { settings } : {}) };
@@ -156,13 +184,16 @@ async function run(taskArg: string | undefined, o: RunFlags): Promise<void> {
 
     const config = { ...thread, context: context as OrchestratorContextType, durability: "sync" as const };
     if (o.stream) {
-      for await (const [mode, chunk] of await graph.stream(input, { ...config, streamMode: ["custom", "updates"] })) {
+      const opts = { ...config, streamMode: ["custom", "updates"] as ("custom" | "updates")[] };
+      const stream = resume ? await graph.stream(new LangGraphCommand({ resume }), opts) : await graph.stream(input, opts);
+      for await (const [mode, chunk] of stream) {
         if (mode === "custom" && (chunk as { type?: string }).type === "decision") note(`${formatDecision(chunk as RoutingDecision, isSimulated)}\n`);
         if (mode === "updates")
           for (const update of Object.values(chunk as Record<string, { steps?: Step[] } | undefined>)) for (const s of update?.steps ?? []) note(`${formatStep(s)}\n`);
       }
     } else {
-      await graph.invoke(input, config);
+      if (resume) await graph.invoke(new LangGraphCommand({ resume }), config);
+      else await graph.invoke(input, config);
     }
 
     const final = await graph.getState(thread);
@@ -170,7 +201,10 @@ async function run(taskArg: string | undefined, o: RunFlags): Promise<void> {
     const pending = final.tasks.flatMap((t) => t.interrupts.map((i) => i.value));
     if (o.json) out(JSON.stringify(state, null, 2) + "\n");
     else out(o.stream ? formatOutcome(state, threadId) + "\n" : formatRun(state, threadId, isSimulated));
-    if (pending.length) note(`paused for approval: ${JSON.stringify(pending[0])}\n`);
+    if (pending.length) {
+      note(`paused for approval: ${JSON.stringify(pending[0])}\n`);
+      note(`answer with --thread ${threadId} and one of --approve, --redirect <agent>, --stop\n`);
+    }
   } finally {
     saver.db.close();
   }
@@ -196,5 +230,9 @@ export function runCommand(): Command {
     .option("--json", "print the final state as JSON")
     .option("--thread <id>", "thread id: resumes that thread when it exists and did not finish")
     .option("--db <file>", "SQLite file of the threads' checkpoints", DEFAULT_THREADS_DB)
+    .option("--ask", "pause for approval before a step whose expected cost would exceed --budget")
+    .option("--approve", "answer a paused thread (--thread): run the step as decided")
+    .option("--redirect <agent>", "answer a paused thread (--thread): run the step with this agent instead")
+    .option("--stop", "answer a paused thread (--thread): stop the run")
     .action((task: string | undefined, o: RunFlags) => run(task, o));
 }

@@ -227,3 +227,45 @@ describe("skillorchestra run (subprocess)", () => {
     expect(mine[0]!.headers.authorization).toBe("Bearer router-key");
   }, 60_000);
 });
+
+describe("skillorchestra run: answering an approval request", () => {
+  it("pauses with --ask over budget, then --redirect, --approve and --stop answer it from the command line", async () => {
+    const task = testTask(fx.world, "capital_lookup");
+    const db = join(dir, "ask.sqlite");
+    const base = ["--handbook", simHandbook, "--pool", simPool, "--db", db];
+
+    const paused = await cli([task.id, ...base, "--budget", "1e-12", "--ask", "--thread", "ask-cli"]);
+    expect(paused.code, paused.stderr).toBe(0);
+    expect(paused.stdout).toMatch(/paused for approval: \{"kind":"approve_step"/);
+    expect(paused.stdout).toContain("--approve, --redirect <agent>, --stop");
+    const before = await checkpointed(db, "ask-cli");
+    expect(before?.steps ?? []).toEqual([]);
+    const pending = (before as { pending?: { decision: { record: { candidates: { agent: string; cost: number | null }[] } }; dispatch: { agent: string } } }).pending!;
+    const cheaper = pending.decision.record.candidates.filter((c) => c.agent !== pending.dispatch.agent).sort((a, b) => (a.cost ?? 0) - (b.cost ?? 0))[0]!.agent;
+
+    // Asking again without a reply only prints the request.
+    const again = await cli([...base, "--thread", "ask-cli"]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain("is paused for approval");
+
+    const redirected = await cli([...base, "--thread", "ask-cli", "--redirect", cheaper, "--json"]);
+    expect(redirected.code, redirected.stderr).toBe(0);
+    const s1 = JSON.parse(redirected.stdout) as OrchestratorStateType;
+    expect(s1.steps[0]!.agent).toBe(cheaper);
+    expect(s1.decisions[0]!.human).toBe("redirected");
+    // The budget is spent after that step; the next step asks again.
+    expect(redirected.stderr).toContain("paused for approval");
+
+    const stopped = await cli([...base, "--thread", "ask-cli", "--stop", "--json"]);
+    expect(stopped.code, stopped.stderr).toBe(0);
+    expect((JSON.parse(stopped.stdout) as OrchestratorStateType).stopReason).toBe("stopped_by_user");
+
+    // Bad replies: two at once, or one without a thread, or to a thread that is not waiting.
+    const two = await cli([...base, "--thread", "ask-cli", "--approve", "--stop"]);
+    expect(two.code).toBe(2);
+    expect(two.stderr.trim().split("\n")).toHaveLength(1);
+    const noThread = await cli([task.id, ...base, "--approve"]);
+    expect(noThread.code).toBe(2);
+    expect(noThread.stderr).toContain("--approve: needs --thread");
+  }, 90_000);
+});

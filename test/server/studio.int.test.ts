@@ -206,17 +206,25 @@ describe("langgraphjs dev server", () => {
     expect(first.updates.some((u) => "__interrupt__" in u)).toBe(true);
 
     const second = await streamRun(thread.thread_id, { command: { resume: { action: "approve" } }, context });
-    const done = await stateOf(thread.thread_id);
-    expect(done.next).toEqual([]);
+    const again = await stateOf(thread.thread_id);
     expect(second.decisions).toHaveLength(1);
     expect(second.decisions[0]!.human).toBe("approved");
     expect(second.decisions[0]!.record.chosen).toBe(question.agent);
-    // The approved step ran with the agent asked about; the budget is then spent, so the run stops.
+    // The approved step ran with the agent asked about; the budget is now spent, so the next step asks again.
+    expect(again.values.steps).toHaveLength(1);
+    expect(again.values.steps[0]!.agent).toBe(question.agent);
+    expect(again.values.decisions[0]!.human).toBe("approved");
+    expect(again.values.costUsd).toBeGreaterThan(1e-9);
+    expect(again.next).toEqual(["approve"]);
+    const next = again.tasks.flatMap((t) => t.interrupts)[0]!.value as { step: number; costSoFarUsd: number };
+    expect(next.step).toBe(1);
+    expect(next.costSoFarUsd).toBe(again.values.costUsd);
+
+    await streamRun(thread.thread_id, { command: { resume: { action: "stop" } }, context });
+    const done = await stateOf(thread.thread_id);
+    expect(done.next).toEqual([]);
     expect(done.values.steps).toHaveLength(1);
-    expect(done.values.steps[0]!.agent).toBe(question.agent);
-    expect(done.values.decisions[0]!.human).toBe("approved");
-    expect(done.values.costUsd).toBeGreaterThan(1e-9);
-    expect(done.values.stopReason).toBe("budget");
+    expect(done.values.stopReason).toBe("stopped_by_user");
   }, 60_000);
 
   it("a resume with stop ends the run with no step taken", async () => {
