@@ -45,9 +45,10 @@ export interface DemoReport {
 }
 
 /**
- * The main job, offline and deterministic: explore the simulated world, build a handbook from the records, then
- * orchestrate held-out tasks through the real graph (real search index, real sandbox) and compare against
- * always-strongest and always-cheapest. Every figure is SIMULATED.
+ * The main job, offline and deterministic: explore the simulated world, learn a handbook from the records with the
+ * learning graph (no task labels; select runs the orchestrator on validation tasks), then orchestrate held-out tasks
+ * through the real graph (real search index, real sandbox) and compare against a by-task profile (which uses task
+ * labels), always-strongest and always-cheapest. Every figure is SIMULATED.
  */
 export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
   const seed = opts.seed ?? 7;
