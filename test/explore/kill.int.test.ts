@@ -1,8 +1,6 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { explore } from "../../src/explore/explore.js";
 import { simRunner } from "../../src/explore/sim-runner.js";
@@ -11,9 +9,8 @@ import { createSimAgent } from "../../src/providers/sim/agent.js";
 import { loadRecords } from "../../src/records/io.js";
 import { recordKey } from "../../src/records/schema.js";
 import { createWorld } from "../../src/sim/world.js";
+import { startCli } from "../support/cli.js";
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const ENTRY = join(ROOT, "src/cli/main.ts");
 
 let dir: string;
 beforeAll(() => {
@@ -29,22 +26,9 @@ function lines(path: string): number {
   }
 }
 
-/** Start the explore CLI; resolves with its exit code and signal, and its output. */
-function start(args: string[]) {
-  const child = spawn(process.execPath, ["--import", "tsx", ENTRY, "explore", ...args], {
-    cwd: ROOT,
-    env: { ...process.env, CI: "true" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (c) => (stdout += String(c)));
-  child.stderr.on("data", (c) => (stderr += String(c)));
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((res) =>
-    child.on("close", (code, signal) => res({ code, signal, stdout, stderr })),
-  );
-  return { child, done };
-}
+
+/** Start the explore CLI as a subprocess. */
+const start = (args: string[]) => startCli(["explore", ...args]);
 
 describe("explore CLI killed mid-run", () => {
   it("resumes after SIGKILL and ends with each (query, agent, mode) exactly once", async () => {

@@ -1,8 +1,6 @@
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadHandbook } from "../../handbook/store.js";
 import { evaluateHandbook, replayBaselines, replayIndex, type ReplayIndex } from "../../src/learning/evaluate.js";
@@ -10,6 +8,7 @@ import { readLog } from "../../src/learning/log.js";
 import { groupRecords } from "../../src/learning/queries.js";
 import { importLlmRouter } from "../../src/records/import-llmrouter.js";
 import { writeImport } from "../../src/records/import-result.js";
+import { ROOT, startCli } from "../support/cli.js";
 
 /**
  * Learning on a subset of the real LLMRouter records (../shared/data/llmrouter; costs estimated): four tasks whose
@@ -17,9 +16,7 @@ import { writeImport } from "../../src/records/import-result.js";
  * learns routes the held-out test queries of those tasks by replay.
  */
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const DATA = resolve(ROOT, "../shared/data/llmrouter");
-const ENTRY = join(ROOT, "src/cli/main.ts");
 const TASKS = new Set(["human_eval", "agentverse-mgsm", "commongen", "trivia_qa"]);
 const PER_TASK = 150;
 
@@ -56,24 +53,12 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function start(args: string[]) {
-  const child = spawn(process.execPath, ["--import", "tsx", ENTRY, ...args], { cwd: ROOT, env: { ...process.env, CI: "true" }, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (c) => (stdout += String(c)));
-  child.stderr.on("data", (c) => (stderr += String(c)));
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((res) =>
-    child.on("close", (code, signal) => res({ code, signal, stdout, stderr })),
-  );
-  return { child, done };
-}
-
 describe("learning on real LLMRouter records", () => {
   it("resumes a run killed mid-phase, then routes held-out test queries better than the best single agent", async () => {
     const out = join(dir, "H.json");
     const log = join(dir, "H.learn", "learning.log.jsonl");
     const args = ["learn", "--records", records, "--pool", pool, "--out", out, "--checkpoint", join(dir, "ckpt.sqlite"), "--seed", "1"];
-    const first = start(args);
+    const first = startCli(args);
     // Kill as soon as the refine phase has started (SIGKILL: no cleanup, mid-phase).
     await new Promise<void>((res, rej) => {
       const poll = setInterval(() => {
@@ -93,7 +78,7 @@ describe("learning on real LLMRouter records", () => {
     expect(killed.signal).toBe("SIGKILL");
     expect(existsSync(out)).toBe(false);
 
-    const second = await start(args).done;
+    const second = await startCli(args).done;
     expect(second.stderr).toMatch(/learn: resuming thread learn-[0-9a-f]+ at refine/);
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/learning cost \(run learn-/);

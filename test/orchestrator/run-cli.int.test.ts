@@ -3,11 +3,9 @@
  * --json output, durable threads in SQLite, kill-and-resume, and a pool with an openai answer agent and an openai
  * orchestrator model served over HTTP on 127.0.0.1.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { saveHandbook } from "../../handbook/index.js";
@@ -18,9 +16,8 @@ import { savePool } from "../../src/pool/load.js";
 import type { AgentSpec, Pool } from "../../src/pool/schema.js";
 import { startOpenAIServer, type OpenAIServer, type RecordedRequest, type ScriptStep } from "../support/openai-server.js";
 import { buildSimFixture, inputOf, testTask, type SimFixture } from "./fixture.js";
+import { startCli } from "../support/cli.js";
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const ENTRY = join(ROOT, "src/cli/main.ts");
 const KEY_ENV = { SO_CLI_ANSWER_KEY: "answer-key", SO_CLI_ROUTER_KEY: "router-key" };
 
 let fx: SimFixture;
@@ -44,21 +41,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-function start(args: string[]) {
-  const child = spawn(process.execPath, ["--import", "tsx", ENTRY, "run", ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...KEY_ENV, CI: "true" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (c) => (stdout += String(c)));
-  child.stderr.on("data", (c) => (stderr += String(c)));
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((res) =>
-    child.on("close", (code, signal) => res({ code, signal, stdout, stderr })),
-  );
-  return { child, done };
-}
+const start = (args: string[]) => startCli(["run", ...args], KEY_ENV);
 const cli = (args: string[]) => start(args).done;
 
 function openaiSpec(id: string, keyEnv: string): AgentSpec {
