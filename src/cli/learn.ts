@@ -4,6 +4,7 @@ import { Command, Option } from "commander";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { buildLearningGraph, PHASES, type Phase } from "../../graphs/learning/graph.js";
+import { resolveKnobs } from "../../graphs/learning/configuration.js";
 import { artefactPaths } from "../../graphs/learning/nodes.js";
 import { loadHandbook } from "../../handbook/store.js";
 import { InputError } from "../errors.js";
@@ -134,16 +135,7 @@ export async function runLearn(f: LearnFlags): Promise<number> {
     configurable: { thread_id: threadOf(f.out, f.thread) },
     // Each phase's checkpoint is on disk before the next phase starts, so a kill loses at most the phase under way.
     durability: "sync" as const,
-    context: {
-      strategy: s.strategy,
-      estimator: s.estimator,
-      alpha: s.alpha,
-      minCount: s.minCount,
-      maxRounds: s.maxRounds,
-      examples: s.examples,
-      maxCategories: s.maxCategories,
-      maxSkills: s.maxSkills,
-    },
+    context: resolveKnobs(s),
   };
   const input = {
     records: s.records,

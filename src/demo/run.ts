@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { loadHandbook, saveHandbook, type Handbook } from "../../handbook/index.js";
 import { buildLearningGraph } from "../../graphs/learning/graph.js";
+import { resolveKnobs } from "../../graphs/learning/configuration.js";
 import { savePool } from "../pool/load.js";
 import { createAgents } from "../providers/index.js";
 import type { Agent } from "../providers/types.js";
@@ -10,7 +11,6 @@ import { explore, simExploreTasks, simRunner } from "../explore/index.js";
 import { cheapestByPrice, orchestrateTasks, orchestratorEvaluator, pinnedAgents, simMetrics, strongestByRecords, type SimRouterMetrics } from "../eval/sim.js";
 import { calibrationReport, createWorld, formatCalibration } from "../sim/index.js";
 import { silentProgress } from "../learning/progress.js";
-import { DEFAULT_SETTINGS } from "../learning/pipeline.js";
 import { formatLearningCost } from "../learning/log.js";
 import { profileByTask } from "./profile.js";
 
@@ -72,7 +72,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
   const evaluateCandidate = orchestratorEvaluator({ world, tasks: world.tasks(opts.validationTasks ?? 24, "validation"), agents, lambda, maxSteps });
   const learned = await buildLearningGraph({ progress: silentProgress, evaluateCandidate })
     .compile()
-    .invoke({ records: recordsPath, pool: poolPath, out: handbookPath, lambda, seed }, { context: { ...learningKnobs(DEFAULT_SETTINGS), minCount: opts.minCount ?? 4 } });
+    .invoke({ records: recordsPath, pool: poolPath, out: handbookPath, lambda, seed }, { context: resolveKnobs({ minCount: opts.minCount ?? 4 }) });
   const handbook = loadHandbook(handbookPath);
   if (learned.cost) log(formatLearningCost(learned.cost));
   log(`handbook (learned, no task labels): ${Object.keys(handbook.skills).length} skills chosen of ${Object.keys(loadHandbook(handbookPath.replace(/\.json$/, ".full.json")).skills).length} discovered → ${handbookPath}`);
@@ -102,10 +102,4 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
     poolPath,
     recordsPath,
   };
-}
-
-/** The learning graph's context knobs from learn settings. */
-function learningKnobs(s: typeof DEFAULT_SETTINGS) {
-  const { strategy, estimator, alpha, minCount, maxRounds, examples, maxCategories, maxSkills } = s;
-  return { strategy, estimator, alpha, minCount, maxRounds, examples, maxCategories, maxSkills };
 }

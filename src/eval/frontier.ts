@@ -15,15 +15,16 @@ export interface CostAccuracyPoint {
 /**
  * The non-dominated points: a point is dominated when another has cost <= and accuracy >= with at least one
  * strict. Returned by ascending cost (so accuracy strictly ascends too); of identical points the first is kept.
+ * A point joins only if it beats the best accuracy so far by more than `tolerance` (default 0: any gain).
  */
-export function paretoFrontier<P extends CostAccuracyPoint>(points: ReadonlyArray<P>): P[] {
+export function paretoFrontier<P extends CostAccuracyPoint>(points: ReadonlyArray<P>, tolerance = 0): P[] {
   for (const p of points)
     if (!Number.isFinite(p.cost) || !Number.isFinite(p.accuracy)) throw new RangeError(`frontier: point ${p.label ?? ""} is not finite`);
   const sorted = points.map((p, i) => ({ p, i })).sort((a, b) => a.p.cost - b.p.cost || b.p.accuracy - a.p.accuracy || a.i - b.i);
   const out: P[] = [];
   let best = -Infinity;
   for (const { p } of sorted) {
-    if (p.accuracy > best) {
+    if (p.accuracy > best + tolerance) {
       out.push(p);
       best = p.accuracy;
     }

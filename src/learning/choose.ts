@@ -3,6 +3,7 @@ import type { Handbook } from "../../handbook/schema.js";
 import { viewAtDepth, type Granularity } from "../../handbook/views.js";
 import { MODES, type Mode } from "../modes.js";
 import { evaluateHandbook, type Evaluation, type ReplayIndex } from "./evaluate.js";
+import { paretoFrontier as frontierOf } from "../eval/frontier.js";
 
 /**
  * Selecting a sub-handbook: candidates by granularity per mode (0: mode level only; 1: categories; "all"), each
@@ -49,18 +50,9 @@ export function candidateId(g: Partial<Record<Mode, Granularity>>): string {
   return parts.length ? parts.join(",") : "full";
 }
 
-/** Indices of the points not dominated (higher accuracy or lower cost), sorted by cost. */
+/** Indices of the points not dominated (higher accuracy or lower cost), sorted by cost; gains below 1e-12 ignored. */
 export function paretoFrontier(points: readonly { accuracy: number; meanCostUsd: number }[]): number[] {
-  const order = points.map((_, i) => i).sort((a, b) => points[a]!.meanCostUsd - points[b]!.meanCostUsd || points[b]!.accuracy - points[a]!.accuracy);
-  const out: number[] = [];
-  let best = -Infinity;
-  for (const i of order) {
-    if (points[i]!.accuracy > best + 1e-12) {
-      out.push(i);
-      best = points[i]!.accuracy;
-    }
-  }
-  return out;
+  return frontierOf(points.map((p, i) => ({ cost: p.meanCostUsd, accuracy: p.accuracy, index: i })), 1e-12).map((p) => p.index);
 }
 
 /** The candidate views of a handbook: one per granularity assignment over its modes. */
