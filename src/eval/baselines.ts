@@ -1,11 +1,17 @@
 import { createHash } from "node:crypto";
 import { InputError } from "../errors.js";
 import { agentStats, byAccuracyThenCost, type AgentStats, type Outcome, type ReplayTable, type RouteQuery, type Router } from "./replay.js";
-import { buildTfidfIndex } from "./tfidf.js";
+import { checkLambda, chooseByValue, costModel } from "./baselines/cost.js";
+import { textFeatures } from "./baselines/features.js";
+
+export { checkLambda, chooseByValue, costModel, restrictTable, type CostModel, type ValuedCandidate, type ValuedChoice } from "./baselines/cost.js";
+export { perClusterByTask, perClusterKMeans, sphericalKMeans, type ClusterExplanation, type ClusterRouter, type KMeansClusterOptions } from "./baselines/cluster.js";
+export { fitLogistic, logisticRouter, type LogisticModel, type LogisticOptions, type LogisticRouter } from "./baselines/logistic.js";
 
 /**
  * Baseline routers. Those "chosen on train" see only the train table; the oracles and the hindsight per-task
- * router are built from the test table and are bounds, not routers one could deploy.
+ * router are built from the test table and are bounds, not routers one could deploy. The routers that trade cost
+ * off (kNN, per-cluster, logistic) share one cost model with the learned handbook (baselines/cost.ts).
  */
 
 /** A router that always answers with one fixed agent. */
@@ -135,6 +141,8 @@ export function oracleCheapestCorrectRouter(test: ReplayTable): Router {
 export interface KnnOptions {
   /** Number of neighbours; default 20. */
   k?: number;
+  /** Router name (default `knn`). */
+  name?: string;
 }
 
 export interface KnnRouter extends Router {
@@ -147,6 +155,7 @@ export interface KnnCandidate {
   agent: string;
   /** Mean score over the neighbours holding a record of the agent. */
   meanScore: number;
+  /** The agent's mean cost per call over the whole train table (the shared cost model). */
   meanCostUsd: number;
   /** meanCostUsd / the largest meanCostUsd among the candidates (0 when that is 0). */
   normalisedCost: number;
@@ -162,59 +171,49 @@ export interface KnnExplanation {
 
 /**
  * kNN query router: the k train queries nearest by TF-IDF cosine (only those sharing a term; when none does,
- * every train query), then for each agent the neighbours' mean score and mean cost; choose
- *   argmax_a  meanScore_a − λ·meanCost_a / max_b meanCost_b
- * (cost normalised as the handbook's selection rule does). Ties: lower mean cost, then smaller agent id.
+ * every train query), then for each agent the neighbours' mean score p̂_a; choose argmax_a p̂_a − λ·Ĉ_a with the
+ * shared cost model (Ĉ_a: the agent's mean train cost over the largest candidate's; see baselines/cost.ts).
+ * Candidates: the agents with a record on some neighbour. Ties: lower mean cost, then smaller agent id.
  */
 export function knnRouter(train: ReplayTable, opts: KnnOptions = {}): KnnRouter {
   const k = opts.k ?? 20;
   if (!(Number.isInteger(k) && k >= 1)) throw new InputError(`knn: k must be a positive integer, got ${k}`);
-  const index = buildTfidfIndex(train.queries.map((q) => q.text));
+  const name = opts.name ?? "knn";
+  const features = textFeatures(train.queries.map((q) => q.text));
+  const cost = costModel(train);
   const rows = train.queries.map((q) => train.outcomes.get(q.id)!);
   const agents = train.agents;
   const all = rows.map((_, i) => i);
   // Neighbours depend on the text only: a λ sweep over the same queries finds them once.
-  const neighbourCache = new Map<string, number[]>();
+  const neighbourCache = new Map<string, { found: number[]; scores: [string, number][] }>();
 
   const explain = (query: RouteQuery, lambda = 0): KnnExplanation => {
-    if (!(lambda >= 0 && Number.isFinite(lambda))) throw new InputError(`knn: lambda must be a finite number >= 0, got ${lambda}`);
-    let found = neighbourCache.get(query.text);
-    if (!found) {
-      found = index.nearest(query.text, k).map((n) => n.doc);
-      neighbourCache.set(query.text, found);
-    }
-    const docs = found.length > 0 ? found : all;
-    const candidates: KnnCandidate[] = [];
-    let maxCost = 0;
-    for (const agent of agents) {
-      let n = 0;
-      let s = 0;
-      let c = 0;
-      for (const d of docs) {
-        const o = rows[d]!.get(agent);
-        if (!o) continue;
-        n++;
-        s += o.score;
-        c += o.costUsd;
+    checkLambda("knn", lambda);
+    let hit = neighbourCache.get(query.text);
+    if (!hit) {
+      const found = features.index.nearest(query.text, k).map((n) => n.doc);
+      const docs = found.length > 0 ? found : all;
+      const scores: [string, number][] = [];
+      for (const agent of agents) {
+        let n = 0;
+        let s = 0;
+        for (const d of docs) {
+          const o = rows[d]!.get(agent);
+          if (!o) continue;
+          n++;
+          s += o.score;
+        }
+        if (n > 0) scores.push([agent, s / n]);
       }
-      if (n === 0) continue;
-      const meanCostUsd = c / n;
-      if (meanCostUsd > maxCost) maxCost = meanCostUsd;
-      candidates.push({ agent, meanScore: s / n, meanCostUsd, normalisedCost: 0, value: 0 });
+      neighbourCache.set(query.text, (hit = { found, scores }));
     }
-    let best: KnnCandidate | undefined;
-    for (const cand of candidates) {
-      cand.normalisedCost = maxCost > 0 ? cand.meanCostUsd / maxCost : 0;
-      cand.value = cand.meanScore - lambda * cand.normalisedCost;
-      if (
-        !best ||
-        cand.value > best.value ||
-        (cand.value === best.value && (cand.meanCostUsd < best.meanCostUsd || (cand.meanCostUsd === best.meanCostUsd && cand.agent < best.agent)))
-      )
-        best = cand;
-    }
-    return { neighbours: found.map((d) => train.queries[d]!.id), candidates, chosen: best!.agent };
+    const choice = chooseByValue("knn", hit.scores, cost, lambda);
+    return {
+      neighbours: hit.found.map((d) => train.queries[d]!.id),
+      candidates: choice.candidates.map((c) => ({ agent: c.agent, meanScore: c.estimate, meanCostUsd: c.meanCostUsd, normalisedCost: c.normalisedCost, value: c.value })),
+      chosen: choice.chosen,
+    };
   };
 
-  return { name: "knn", k, explain, route: (q, lambda) => explain(q, lambda).chosen };
+  return { name, k, explain, route: (q, lambda) => explain(q, lambda).chosen };
 }

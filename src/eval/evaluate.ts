@@ -5,14 +5,19 @@ import {
   bestSingleAgent,
   cheapestAgent,
   knnRouter,
+  logisticRouter,
   oracleCheapestCorrectRouter,
   oracleRouter,
+  perClusterByTask,
+  perClusterKMeans,
   perTaskBest,
   randomRouter,
+  restrictTable,
+  type FixedRouter,
 } from "./baselines.js";
 import { frontierAuc, paretoFrontier, type AucRange, type CostAccuracyPoint } from "./frontier.js";
 import { aggregateSeeds, routingMetrics, type MetricContext, type RoutingMetrics, type SeededMetrics } from "./metrics.js";
-import { agentStats, buildReplayTable, routeAll, type Router } from "./replay.js";
+import { agentStats, buildReplayTable, routeAll, type ReplayTable, type Router } from "./replay.js";
 
 /**
  * Every router side by side on the same test queries and cost model: the routers under evaluation (ours) at each
@@ -46,14 +51,34 @@ export interface EvaluateOptions {
   lambdas?: ReadonlyArray<number>;
   /** Seeds for seeded routers (default [0]). */
   seeds?: ReadonlyArray<number>;
-  /** k of the kNN baseline (default 20). */
+  /** k of the kNN baseline named `knn` (default 20). */
   k?: number;
+  /**
+   * k of every kNN family (default [k, 50]): the first is the family `knn`, the others `knn-<k>`. Repeats are
+   * dropped.
+   */
+  ks?: ReadonlyArray<number>;
+  /** The deployable baselines to include (default all of DEPLOYABLE_BASELINES). */
+  baselines?: ReadonlyArray<DeployableBaseline>;
+  /**
+   * The train query ids labelled at a seed (e.g. those the learned handbook of that seed saw). When given, every
+   * deployable baseline chosen on train is seeded and, at each seed, trained only on the train records of those
+   * queries; without it they see every train record. The gap's origin (`bestSingle`) is always chosen on every
+   * train record.
+   */
+  labelledIds?: (seed: number) => Promise<ReadonlySet<string>> | ReadonlySet<string>;
+  /** L2 penalty of the logistic baseline (default that of logisticRouter). */
+  logisticL2?: number;
   /** The routers under evaluation. */
   routers?: ReadonlyArray<RouterSpec>;
   /** Named in errors (e.g. the records files). */
   trainSource?: string;
   testSource?: string;
 }
+
+/** The baselines chosen on train, in table order (kNN stands for every kNN family). */
+export const DEPLOYABLE_BASELINES = ["best-single", "cheapest", "knn", "per-task", "per-cluster-task", "per-cluster-kmeans", "logistic"] as const;
+export type DeployableBaseline = (typeof DEPLOYABLE_BASELINES)[number];
 
 /** One row of the comparison: a router family at one λ, over its seeds. */
 export interface RouterRow extends SeededMetrics {
@@ -97,13 +122,21 @@ export interface Evaluation {
   costEstimated: boolean;
   /** Some test record is simulated. */
   simulated: boolean;
-  /** The best single agent chosen on train, and its test accuracy (the gap's origin). */
+  /**
+   * The best single agent chosen on every train record, and its test accuracy: the gap's origin, the same for
+   * every router (also when the baselines are trained on labelled queries only).
+   */
   bestSingle: { agent: string; accuracy: number };
   /** Per-query oracle accuracy on test (the gap's end). */
   oracle: number;
   lambdas: number[];
   seeds: number[];
+  /** k of the family `knn`. */
   k: number;
+  /** k of every kNN family. */
+  ks: number[];
+  /** Train queries each seed's baselines were chosen on; absent: every train query (no labelledIds). */
+  labelledQueries?: Record<string, number>;
   rows: RouterRow[];
   /** One per family routed at more than one λ. */
   frontiers: FrontierSummary[];
@@ -127,9 +160,19 @@ function checkSeeds(seeds: ReadonlyArray<number>): number[] {
   return [...new Set(seeds)];
 }
 
+function checkKs(ks: ReadonlyArray<number>): number[] {
+  if (ks.length === 0) throw new InputError("eval: ks: give at least one k");
+  ks.forEach((x, i) => {
+    if (!(Number.isInteger(x) && x >= 1)) throw new InputError(`eval: ks[${i}]: must be a positive integer, got ${x}`);
+  });
+  return [...new Set(ks)];
+}
+
 interface Family {
   name: string;
   label: string;
+  /** The label (and fixed agent) once the routers of every seed are built. */
+  labelOf?: (routers: Router[]) => { label: string; agent?: string };
   kind: RouterKind;
   sweep: boolean;
   seeded: boolean;
@@ -138,11 +181,16 @@ interface Family {
   note?: string;
 }
 
-/** Evaluate every router on the test split. Pure over its inputs (routers aside); async because routers may be. */
+/**
+ * Evaluate every router on the test split. Pure over its inputs (routers aside); async because routers may be.
+ * Every swept family (ours, kNN, per-cluster, logistic) is routed at each λ with the same cost model, and every
+ * frontier's AUC is taken over the one shared aucRange.
+ */
 export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
   const lambdas = checkLambdas(opts.lambdas ?? [0]);
   const seeds = checkSeeds(opts.seeds ?? [0]);
-  const k = opts.k ?? 20;
+  const ks = checkKs(opts.ks ?? [opts.k ?? 20, 50]);
+  const k = ks[0]!;
   const train = buildReplayTable(opts.train, { ...(opts.mode ? { mode: opts.mode } : {}), source: opts.trainSource ?? "train records" });
   const test = buildReplayTable(opts.test, { ...(opts.mode ? { mode: opts.mode } : {}), source: opts.testSource ?? "test records" });
 
@@ -157,7 +205,55 @@ export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
   const oracleResult = await routeAll(oracle, test);
   const ctx: MetricContext = { pool: test.agents, agentCosts, bestSingle: bestResult.accuracy, oracle: oracleResult.accuracy };
 
-  const cheapest = cheapestAgent(train);
+  const include = new Set<DeployableBaseline>(opts.baselines ?? DEPLOYABLE_BASELINES);
+  // The train table of a seed: every train record, or those of the seed's labelled queries.
+  const labelled = opts.labelledIds;
+  const tables = new Map<number, Promise<ReplayTable>>();
+  const tableOf = (seed: number): Promise<ReplayTable> => {
+    if (!labelled) return Promise.resolve(train);
+    let t = tables.get(seed);
+    if (!t) {
+      t = Promise.resolve(labelled(seed)).then((ids) => restrictTable(train, ids, `${opts.trainSource ?? "train records"} (labelled at seed ${seed})`));
+      tables.set(seed, t);
+    }
+    return t;
+  };
+  const seededBaselines = labelled !== undefined;
+  const chosenOn = seededBaselines ? "chosen on each seed's labelled train queries" : "chosen on train";
+  const fixedLabel = (what: string) => (routers: Router[]) => {
+    const agents = [...new Set(routers.map((r) => (r as FixedRouter).agent))];
+    return agents.length === 1 ? { label: `${what} (${agents[0]})`, agent: agents[0]! } : { label: `${what} (per seed: ${agents.join(", ")})` };
+  };
+  const baseline = (name: string, label: string, sweep: boolean, make: (t: ReplayTable, seed: number) => Router, note: string, labelOf?: Family["labelOf"]): Family => ({
+    name,
+    label,
+    kind: "baseline",
+    sweep,
+    seeded: seededBaselines,
+    make: async (seed) => make(await tableOf(seed), seed),
+    note,
+    ...(labelOf ? { labelOf } : {}),
+  });
+  const deployable: Family[] = [];
+  if (include.has("best-single")) deployable.push(baseline("best-single", "best single", false, (t) => bestSingleAgent(t), chosenOn, fixedLabel("best single")));
+  if (include.has("cheapest")) deployable.push(baseline("cheapest", "cheapest", false, (t) => cheapestAgent(t), chosenOn, fixedLabel("cheapest")));
+  const knnFamilies = include.has("knn")
+    ? ks.map((kk, i) => {
+        const name = i === 0 ? "knn" : `knn-${kk}`;
+        return baseline(name, `kNN TF-IDF (k=${kk})`, true, (t) => knnRouter(t, { k: kk, name }), `${chosenOn}; p̂ − λ·Ĉ`);
+      })
+    : [];
+  const logistic = include.has("logistic")
+    ? [
+        baseline(
+          "logistic",
+          "logistic per-agent (TF-IDF)",
+          true,
+          (t) => logisticRouter(t, opts.logisticL2 !== undefined ? { l2: opts.logisticL2 } : {}),
+          `${chosenOn}; L2 logistic success predictor per agent; p̂ − λ·Ĉ`,
+        ),
+      ]
+    : [];
   const families: Family[] = [
     ...(opts.routers ?? []).map((r) => ({
       name: r.name,
@@ -168,11 +264,25 @@ export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
       make: r.make,
       ...(r.note !== undefined ? { note: r.note } : {}),
     })),
-    { name: "best-single", label: `best single (${best.agent})`, kind: "baseline", sweep: false, seeded: false, make: () => best, agent: best.agent, note: "chosen on train" },
-    { name: "cheapest", label: `cheapest (${cheapest.agent})`, kind: "baseline", sweep: false, seeded: false, make: () => cheapest, agent: cheapest.agent, note: "chosen on train" },
+    ...deployable,
     { name: "random", label: "random", kind: "baseline", sweep: false, seeded: true, make: (seed) => randomRouter(test.agents, seed) },
-    { name: "knn", label: `kNN TF-IDF (k=${k})`, kind: "baseline", sweep: true, seeded: false, make: () => knnRouter(train, { k }) },
-    { name: "per-task", label: "per-task best (train)", kind: "baseline", sweep: false, seeded: false, make: () => perTaskBest(train), note: "each task's best agent on train" },
+    ...knnFamilies,
+    ...(include.has("per-task") ? [baseline("per-task", "per-task best (train)", false, (t) => perTaskBest(t), `each task's best agent, ${chosenOn}`)] : []),
+    ...(include.has("per-cluster-task")
+      ? [baseline("per-cluster-task", "per-cluster best (task from text)", true, (t) => perClusterByTask(t), `task inferred by nearest TF-IDF centroid; ${chosenOn}; mean − λ·Ĉ`)]
+      : []),
+    ...(include.has("per-cluster-kmeans")
+      ? [
+          baseline(
+            "per-cluster-kmeans",
+            "per-cluster best (k-means, no labels)",
+            true,
+            (t, seed) => perClusterKMeans(t, { seed }),
+            `k-means of train texts, k = number of tasks; ${chosenOn}; mean − λ·Ĉ`,
+          ),
+        ]
+      : []),
+    ...logistic,
     { name: "per-task-hindsight", label: "per-task best (hindsight)", kind: "hindsight", sweep: false, seeded: false, make: () => perTaskBest(test, { hindsight: true }), note: "each task's best agent chosen on test" },
     { name: "oracle", label: "per-query oracle", kind: "bound", sweep: false, seeded: false, make: () => oracle, note: "upper bound on accuracy" },
     { name: "oracle-cheapest-correct", label: "oracle cheapest correct", kind: "bound", sweep: false, seeded: false, make: () => oracleCheapestCorrectRouter(test), note: "lower bound on cost" },
@@ -188,6 +298,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
     const runSeeds = f.seeded ? seeds : [0];
     const routers: Router[] = [];
     for (const s of runSeeds) routers.push(await f.make(s));
+    const named = f.labelOf ? f.labelOf(routers) : { label: f.label, ...(f.agent !== undefined ? { agent: f.agent } : {}) };
     for (const lambda of f.sweep ? lambdas : [undefined]) {
       const runs: RoutingMetrics[] = [];
       for (let i = 0; i < routers.length; i++) {
@@ -197,10 +308,10 @@ export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
       rows.push({
         id: lambda !== undefined ? `${f.name}@λ=${lambda}` : f.name,
         family: f.name,
-        label: lambda !== undefined && lambdas.length > 1 ? `${f.label} λ=${lambda}` : f.label,
+        label: lambda !== undefined && lambdas.length > 1 ? `${named.label} λ=${lambda}` : named.label,
         kind: f.kind,
         ...(lambda !== undefined ? { lambda } : {}),
-        ...(f.agent !== undefined ? { agent: f.agent } : {}),
+        ...(named.agent !== undefined ? { agent: named.agent } : {}),
         ...(f.note !== undefined ? { note: f.note } : {}),
         ...aggregateSeeds(runs, runSeeds, ctx),
         ...(f.seeded ? {} : { seeds: [] }),
@@ -231,6 +342,8 @@ export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
     lambdas,
     seeds,
     k,
+    ks,
+    ...(labelled ? { labelledQueries: Object.fromEntries(await Promise.all(seeds.map(async (sd) => [String(sd), (await tableOf(sd)).queries.length] as const))) } : {}),
     rows,
     frontiers,
     aucRange,

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/errors.js";
 import { evaluate, type RouterSpec } from "../../src/eval/evaluate.js";
 import { formatEvaluation, formatResultsTable, formatUsd } from "../../src/eval/format.js";
+import { frontierAuc } from "../../src/eval/frontier.js";
 import type { Router } from "../../src/eval/replay.js";
 import { testRecords, trainRecords } from "./helpers.js";
 
@@ -34,7 +35,19 @@ describe("evaluate", () => {
       "knn@λ=0",
       "knn@λ=0.4",
       "knn@λ=1",
+      "knn-50@λ=0",
+      "knn-50@λ=0.4",
+      "knn-50@λ=1",
       "per-task",
+      "per-cluster-task@λ=0",
+      "per-cluster-task@λ=0.4",
+      "per-cluster-task@λ=1",
+      "per-cluster-kmeans@λ=0",
+      "per-cluster-kmeans@λ=0.4",
+      "per-cluster-kmeans@λ=1",
+      "logistic@λ=0",
+      "logistic@λ=0.4",
+      "logistic@λ=1",
       "per-task-hindsight",
       "oracle",
       "oracle-cheapest-correct",
@@ -74,7 +87,58 @@ describe("evaluate", () => {
     expect(o.kind).toBe("ours");
     expect(o.frontier.map((p) => p.lambda)).toEqual([1, 0]);
     expect(o.auc).toBeCloseTo((0.5 * 0.01 + 0.6 * (hi - 0.02)) / hi, 12);
-    expect(ev.frontiers.map((f) => f.family)).toEqual(["ours", "knn"]);
+    // Per-cluster with the task inferred from the text: every test query's words put it in its own task, whose
+    // train means are fruit A 1, B 0.5, C 0.5 and cars A 0, B 1, C 0.5. λ = 0 and 0.4: A, A, B, B (0.6 at 0.025);
+    // λ = 1 (Ĉ = 1, 2/3, 1/3): fruit → C (0.5 − 1/3), cars → B (1 − 2/3) → C, C, B, B: 0.5 at 0.015.
+    expect(row("per-cluster-task@λ=0.4").accuracy.mean).toBeCloseTo(0.6, 12);
+    expect(row("per-cluster-task@λ=0.4").meanCostUsd.mean).toBeCloseTo(0.025, 12);
+    expect(row("per-cluster-task@λ=1").accuracy.mean).toBeCloseTo(0.5, 12);
+    expect(row("per-cluster-task@λ=1").meanCostUsd.mean).toBeCloseTo(0.015, 12);
+    // kNN at k = 50: only the train queries sharing a term are neighbours, the same two as at k = 2.
+    for (const l of [0, 0.4, 1]) expect(row(`knn-50@λ=${l}`).calls).toEqual(row(`knn@λ=${l}`).calls);
+    expect(ev.ks).toEqual([2, 50]);
+    expect(ev.labelledQueries).toBeUndefined();
+    expect(ev.frontiers.map((f) => f.family)).toEqual(["ours", "knn", "knn-50", "per-cluster-task", "per-cluster-kmeans", "logistic"]);
+    for (const f of ev.frontiers) expect(f.auc).toBeCloseTo(frontierAuc(f.points, ev.aucRange), 12);
+  });
+
+  it("labelledIds: every deployable baseline is seeded and chosen on that seed's labelled queries; the gap's origin is not", async () => {
+    // Seed 1 labels r1, r3 (A 0.5, B 1, C 0.5 → best single B); seed 2 labels r2, r4 (all 0.5 → the cheapest, C).
+    const labelled: Record<number, string[]> = { 1: ["r1", "r3"], 2: ["r2", "r4"] };
+    const asked: number[] = [];
+    const ev = await evaluate({
+      train: trainRecords(),
+      test: testRecords(),
+      seeds: [1, 2],
+      lambdas: [0, 1],
+      k: 1,
+      labelledIds: async (seed) => {
+        asked.push(seed);
+        return new Set(labelled[seed]);
+      },
+    });
+    expect([...new Set(asked)].sort()).toEqual([1, 2]);
+    expect(ev.labelledQueries).toEqual({ "1": 2, "2": 2 });
+    expect(ev.bestSingle).toEqual({ agent: "B", accuracy: expect.closeTo(0.3, 12) });
+    const row = (id: string) => ev.rows.find((r) => r.id === id)!;
+    const best = row("best-single");
+    expect(best.seeds).toEqual([1, 2]);
+    expect(best.label).toBe("best single (per seed: B, C)");
+    expect(best.agent).toBeUndefined();
+    // B on test 0.3, C on test 0.5.
+    expect(best.runs.map((r) => r.accuracy)).toEqual([expect.closeTo(0.3, 12), expect.closeTo(0.5, 12)]);
+    expect(best.note).toContain("labelled");
+    for (const id of ["cheapest", "knn@λ=0", "knn-50@λ=1", "per-task", "per-cluster-task@λ=0", "per-cluster-kmeans@λ=1", "logistic@λ=0"])
+      expect(row(id).seeds, id).toEqual([1, 2]);
+    // kNN k = 1 at seed 1 sees r1 and r3 only: fruit queries → r1 (A, B tie at 1 → B, cheaper), car queries → r3
+    // (B, C tie → C): B, B, C, C → 0 + 0.2 + 1 + 0.
+    expect(row("knn@λ=0").runs[0]!.calls).toEqual({ A: 0, B: 2, C: 2 });
+    expect(row("knn@λ=0").runs[0]!.accuracy).toBeCloseTo(0.3, 12);
+    // Per-task at seed 2: fruit has r2 only (A 1, B 0, C 1 → C, cheaper), cars r4 only (B) → C, C, B, B → 0.5.
+    expect(row("per-task").runs[1]!.accuracy).toBeCloseTo(0.5, 12);
+    // Bounds and hindsight are unchanged by the labelled split.
+    expect(row("oracle").seeds).toEqual([]);
+    await expect(evaluate({ train: trainRecords(), test: testRecords(), labelledIds: () => new Set(["nope"]) })).rejects.toThrow(/none of the 1 labelled query ids/);
   });
 
   it("labels estimated and simulated costs in every table", async () => {
@@ -97,6 +161,7 @@ describe("evaluate", () => {
     await expect(evaluate({ ...base, lambdas: [0, -1] })).rejects.toThrow(new InputError("eval: lambdas[1]: must be a finite number >= 0, got -1"));
     await expect(evaluate({ ...base, seeds: [1.5] })).rejects.toThrow(/seeds\[0\]: must be an integer/);
     await expect(evaluate({ ...base, routers: [{ ...ours, name: "knn" }] })).rejects.toThrow(/two routers named knn/);
+    await expect(evaluate({ ...base, ks: [20, 0] })).rejects.toThrow(/ks\[1\]: must be a positive integer/);
   });
 });
 
