@@ -170,6 +170,7 @@ export function importLlmRouter(files: LlmRouterFiles): ImportResult {
     rows: scores.length,
     records,
     agents,
+    repeatedIds: 0,
     skipped: [
       { reason: "score rows with no query row of the same text", count: unjoined },
       { reason: "score rows repeating an earlier question", count: duplicate },

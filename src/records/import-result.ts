@@ -27,6 +27,11 @@ export interface ImportResult {
   rows: number;
   records: ExecutionRecord[];
   agents: ImportedAgent[];
+  /**
+   * Rows whose source id repeats an earlier row's and that were kept under a new, stable id (`id#2`, `id#3`, …);
+   * nothing is dropped for it.
+   */
+  repeatedIds: number;
   /** What was skipped and why; counts are of rows (llmrouter) or of (row, model) cells (routerbench). */
   skipped: { reason: string; count: number }[];
   /** Other facts the user should know (e.g. ambiguous joins), one line each. */
@@ -75,6 +80,7 @@ export function formatImportReport(result: ImportResult): string {
       `${s.records} records, ${s.queries} queries, ${s.agents.length} agents, ${s.tasks.length} tasks`,
   ];
   const skippedTotal = result.skipped.reduce((n, x) => n + x.count, 0);
+  lines.push(`repeated ids: ${result.repeatedIds === 0 ? "none" : `${result.repeatedIds} rows renamed id#2, id#3, … (none dropped)`}`);
   lines.push(skippedTotal === 0 ? "skipped: none" : `skipped: ${skippedTotal}`);
   for (const x of result.skipped) if (x.count > 0) lines.push(`  ${x.count} ${x.reason}`);
   for (const a of result.agents) if (a.priceNote) lines.push(`price of ${a.id}: ${a.priceNote}`);

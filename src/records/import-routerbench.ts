@@ -4,6 +4,7 @@ import { InputError } from "../errors.js";
 import type { Price } from "../pool/schema.js";
 import { estimateTokens } from "./estimate.js";
 import { poolAgentId, type ImportedAgent, type ImportResult } from "./import-result.js";
+import { unwrapListLiteral } from "./python-literal.js";
 import { ExecutionRecordSchema, type ExecutionRecord } from "./schema.js";
 
 /**
@@ -11,6 +12,13 @@ import { ExecutionRecordSchema, type ExecutionRecord } from "./schema.js";
  * column named by the model, `<model>|model_response` and `<model>|total_cost`. Other columns are ignored.
  * An empty score or cost cell means the model has no record for that row: the cell is skipped and counted,
  * never read as 0. Costs are real (costEstimated false); tokens are not recorded and are stored as 0.
+ *
+ * `sample_id` is not unique in the real files (rows with different prompts share an id). Every row is kept: the
+ * first row of an id keeps it, later ones become `id#2`, `id#3`, … in file order (skipping any suffix already
+ * taken), with the original id in `meta.sampleId`; ImportResult.repeatedIds counts them.
+ *
+ * Prompts and responses are stored as the Python repr of a list of strings (`['…']`); they are unwrapped into
+ * their text (elements joined by a newline). A cell that is not such a literal is kept as it is.
  */
 
 export interface RouterBenchFile {
@@ -82,6 +90,9 @@ export async function importRouterBench(file: RouterBenchFile): Promise<ImportRe
   let cols: ReturnType<typeof columnsOf> | undefined;
   const records: ExecutionRecord[] = [];
   const seenIds = new Map<string, number>();
+  const usedIds = new Set<string>();
+  let repeatedIds = 0;
+  const repeatedExamples: string[] = [];
   let rows = 0;
   let missingScore = 0;
   let missingCost = 0;
@@ -99,11 +110,18 @@ export async function importRouterBench(file: RouterBenchFile): Promise<ImportRe
       if (sampleId === "") throw new InputError(`${path}:${line}: column "sample_id": empty`);
       const task = cells[cols.base.eval_name]!.trim();
       if (task === "") throw new InputError(`${path}:${line}: column "eval_name": empty`);
-      const earlier = seenIds.get(sampleId);
-      if (earlier !== undefined)
-        throw new InputError(`${path}:${line}: column "sample_id": "${sampleId}" repeats line ${earlier}`);
-      seenIds.set(sampleId, line);
-      const prompt = cells[cols.base.prompt]!;
+      let queryId = sampleId;
+      let occurrence = 1;
+      if (usedIds.has(sampleId)) {
+        occurrence = seenIds.get(sampleId) ?? 1;
+        do queryId = `${sampleId}#${++occurrence}`;
+        while (usedIds.has(queryId));
+        repeatedIds++;
+        if (repeatedExamples.length < 3) repeatedExamples.push(`line ${line}: ${sampleId} → ${queryId}`);
+      }
+      seenIds.set(sampleId, occurrence);
+      usedIds.add(queryId);
+      const prompt = unwrapListLiteral(cells[cols.base.prompt]!);
       for (const m of cols.models) {
         const scoreCell = cells[m.score]!;
         const costCell = cells[m.cost]!;
@@ -117,14 +135,14 @@ export async function importRouterBench(file: RouterBenchFile): Promise<ImportRe
         }
         const score = numberCell(path, line, m.name, scoreCell, 1);
         const costUsd = numberCell(path, line, m.name + COST, costCell, Infinity);
-        const response = cells[m.response]!;
+        const response = unwrapListLiteral(cells[m.response]!);
         const s = spent.get(m.name) ?? { cost: 0, tokens: 0 };
         s.cost += costUsd;
         s.tokens += estimateTokens(prompt) + estimateTokens(response);
         spent.set(m.name, s);
         records.push(
           ExecutionRecordSchema.parse({
-            queryId: sampleId,
+            queryId,
             query: prompt,
             task,
             references: [],
@@ -138,7 +156,11 @@ export async function importRouterBench(file: RouterBenchFile): Promise<ImportRe
             costUsd,
             costEstimated: false,
             provider: "import:routerbench",
-            meta: { csvLine: line, ...(file.split !== undefined ? { split: file.split } : {}) },
+            meta: {
+              csvLine: line,
+              ...(queryId !== sampleId ? { sampleId } : {}),
+              ...(file.split !== undefined ? { split: file.split } : {}),
+            },
           }),
         );
       }
@@ -177,10 +199,16 @@ export async function importRouterBench(file: RouterBenchFile): Promise<ImportRe
     rows,
     records,
     agents,
+    repeatedIds,
     skipped: [
       { reason: "(row, model) cells with an empty score: the model has no record for that row", count: missingScore },
       { reason: "(row, model) cells with a score but an empty cost", count: missingCost },
     ],
-    notes: ["costs are as recorded; token counts are not in the source and are stored as 0 (costEstimated false)"],
+    notes: [
+      "costs are as recorded; token counts are not in the source and are stored as 0 (costEstimated false)",
+      ...(repeatedIds > 0
+        ? [`${repeatedIds} rows repeat an earlier sample_id and were kept under a new id (${repeatedExamples.join("; ")}${repeatedIds > repeatedExamples.length ? "; …" : ""})`]
+        : []),
+    ],
   };
 }

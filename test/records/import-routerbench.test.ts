@@ -36,6 +36,7 @@ describe("importRouterBench", () => {
     const result = await importRouterBench({ csv, split: "0shot" });
     expect(result.rows).toBe(4);
     expect(result.records).toHaveLength(6);
+    expect(result.repeatedIds).toBe(0);
     expect(result.skipped).toEqual([
       { reason: "(row, model) cells with an empty score: the model has no record for that row", count: 1 },
       { reason: "(row, model) cells with a score but an empty cost", count: 1 },
@@ -112,8 +113,6 @@ describe("importRouterBench", () => {
     await expect(importRouterBench({ csv: badScore })).rejects.toThrow(`${badScore}:2: column "gpt-x": "1.5" is not a number in [0, 1]`);
     const badCost = put(`${HEADER}\ns1,p,t,x,1,r,free,1,r,0.1\n`);
     await expect(importRouterBench({ csv: badCost })).rejects.toThrow(`${badCost}:2: column "gpt-x|total_cost": "free"`);
-    const dupId = put(`${HEADER}\ns1,p,t,x,1,r,0.1,1,r,0.1\ns1,p,t,x,1,r,0.1,1,r,0.1\n`);
-    await expect(importRouterBench({ csv: dupId })).rejects.toThrow(`${dupId}:3: column "sample_id": "s1" repeats line 2`);
     const short = put(`${HEADER}\ns1,p,t,x,1\n`);
     const err = await importRouterBench({ csv: short }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
@@ -122,5 +121,61 @@ describe("importRouterBench", () => {
     await expect(importRouterBench({ csv: empty })).rejects.toThrow(`${empty}:1: empty file: no header`);
     const missing = join(dir, "absent.csv");
     await expect(importRouterBench({ csv: missing })).rejects.toThrow(`${missing}: cannot read CSV file (ENOENT)`);
+  });
+
+  it("keeps rows with a repeated sample_id under stable new ids (id#2, id#3 in file order) and counts them", async () => {
+    const csv = put(
+      [
+        HEADER,
+        "s1,first,t,x,1,a,0.1,0,b,0.2",
+        "s1,second,t,x,0,c,0.3,1,d,0.4",
+        "s2,other,t,x,1,e,0.1,1,f,0.1",
+        "s1,third,t,x,1,g,0.5,,,",
+        // A literal id that a renamed row already took is itself a repeat: it moves on to the next free suffix.
+        "s1#2,fourth,t,x,1,h,0.1,1,i,0.1",
+        "",
+      ].join("\n"),
+    );
+    const result = await importRouterBench({ csv });
+    expect(result.rows).toBe(5);
+    expect(result.repeatedIds).toBe(3);
+    expect(result.records).toHaveLength(9);
+    const byQuery = new Map<string, string>();
+    for (const r of result.records) byQuery.set(r.queryId, r.query);
+    expect([...byQuery]).toEqual([
+      ["s1", "first"],
+      ["s1#2", "second"],
+      ["s2", "other"],
+      ["s1#3", "third"],
+      ["s1#2#2", "fourth"],
+    ]);
+    const renamed = result.records.find((r) => r.queryId === "s1#3")!;
+    expect(renamed.meta).toEqual({ csvLine: 5, sampleId: "s1" });
+    expect(result.records.find((r) => r.queryId === "s1")!.meta).toEqual({ csvLine: 2 });
+    const report = formatImportReport(result);
+    expect(report).toContain("repeated ids: 3 rows renamed id#2, id#3, … (none dropped)");
+    expect(report).toContain("note: 3 rows repeat an earlier sample_id and were kept under a new id (line 3: s1 → s1#2; line 5: s1 → s1#3; line 6: s1#2 → s1#2#2)");
+    // Importing twice gives the same ids.
+    expect((await importRouterBench({ csv })).records.map((r) => r.queryId)).toEqual(result.records.map((r) => r.queryId));
+  });
+
+  it("unwraps Python list-literal prompts and responses; other cells are kept as they are", async () => {
+    const csv = put(
+      [
+        HEADER,
+        // CSV doubles the quotes: the prompt cell is ['Line one\nIt\'s "two"'] and gpt-x answered ['C'].
+        `s1,"['Line one\\nIt\\'s ""two""']",t,x,1,['C'],0.1,0,"[""x = '\\\\d'"", 'second']",0.1`,
+        `s2,plain prompt,t,x,1,not a list,0.1,1,"['unterminated",0.1`,
+        "",
+      ].join("\n"),
+    );
+    const result = await importRouterBench({ csv });
+    const get = (q: string, a: string) => result.records.find((r) => r.queryId === q && r.agent === a)!;
+    expect(get("s1", "gpt-x").query).toBe(`Line one\nIt's "two"`);
+    expect(get("s1", "gpt-x").response).toBe("C");
+    expect(get("s1", "meta/llama 2").response).toBe("x = '\\d'\nsecond");
+    expect(get("s2", "gpt-x").query).toBe("plain prompt");
+    expect(get("s2", "gpt-x").response).toBe("not a list");
+    expect(get("s2", "meta/llama 2").response).toBe("['unterminated");
   });
 });
