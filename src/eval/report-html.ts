@@ -236,15 +236,107 @@ const KIND_COLOUR: Record<RouterRow["kind"], string> = {
   hindsight: "#9467bd",
 };
 
-function scatter(ev: Evaluation): string {
-  const W = 760;
-  const H = 440;
-  const m = { l: 64, r: 90, t: 16, b: 48 };
+/** An axis-aligned box in SVG user units. */
+export interface Box {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+export const boxesIntersect = (a: Box, b: Box): boolean => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+
+/**
+ * Estimated width of `text` at `fontSize` px in a proportional sans-serif font, on the generous side (the layout
+ * must not under-estimate, or placed labels would touch): per character class, in ems.
+ */
+export function textWidth(text: string, fontSize: number): number {
+  let em = 0;
+  for (const c of text) {
+    if (" .,:;'!|()[]ilj".includes(c)) em += 0.4;
+    else if ("mwMW".includes(c)) em += 0.95;
+    else if (c === "=" || c === "+" || c === "±") em += 0.86;
+    else if (c >= "A" && c <= "Z") em += 0.76;
+    else em += 0.64;
+  }
+  return em * fontSize + 2;
+}
+
+export interface LabelRequest {
+  /** The anchor point (a marker's centre). */
+  x: number;
+  y: number;
+  text: string;
+}
+
+export interface PlacedLabel {
+  /** Where the text goes: `x` is its start or end (per `anchor`), `y` its baseline. */
+  x: number;
+  y: number;
+  anchor: "start" | "end";
+  /** The box the text is estimated to occupy. */
+  box: Box;
+  /** Placed away from its point: draw a leader line. */
+  leader: boolean;
+}
+
+/**
+ * Greedy label placement: each label, in the order given (most important first), takes the first candidate
+ * position around its point, nearest first, whose estimated box stays inside `bounds` and meets neither an
+ * earlier label nor any obstacle (the markers, the legend). A label with no free position is left out (null).
+ */
+export function placeLabels(requests: readonly LabelRequest[], opts: { bounds: Box; obstacles: readonly Box[]; fontSize: number }): (PlacedLabel | null)[] {
+  const fs = opts.fontSize;
+  const h = Math.ceil(fs * 1.3);
+  const taken: Box[] = [...opts.obstacles];
+  const inside = (b: Box) =>
+    b.x >= opts.bounds.x && b.y >= opts.bounds.y && b.x + b.w <= opts.bounds.x + opts.bounds.w && b.y + b.h <= opts.bounds.y + opts.bounds.h;
+  return requests.map((r) => {
+    const w = textWidth(r.text, fs);
+    for (const ring of [1, 2, 3, 4.5, 6]) {
+      const dx = 8 * ring;
+      const dy = 9 * ring;
+      // Right, left, above and below, then the diagonals; each as a box whose left edge is `left`.
+      const candidates: { left: number; top: number }[] = [
+        { left: r.x + dx, top: r.y - h / 2 },
+        { left: r.x - dx - w, top: r.y - h / 2 },
+        { left: r.x - w / 2, top: r.y - dy - h },
+        { left: r.x - w / 2, top: r.y + dy },
+        { left: r.x + dx * 0.7, top: r.y - dy - h * 0.6 },
+        { left: r.x + dx * 0.7, top: r.y + dy - h * 0.4 },
+        { left: r.x - dx * 0.7 - w, top: r.y - dy - h * 0.6 },
+        { left: r.x - dx * 0.7 - w, top: r.y + dy - h * 0.4 },
+      ];
+      for (const c of candidates) {
+        const box = { x: c.left, y: c.top, w, h };
+        if (!inside(box) || taken.some((t) => boxesIntersect(t, box))) continue;
+        taken.push(box);
+        // The text starts 1 px inside its box; its baseline sits about 0.3 em above the box's bottom.
+        return { x: c.left + 1, y: c.top + h - Math.round(fs * 0.32), anchor: "start" as const, box, leader: ring > 1 };
+      }
+    }
+    return null;
+  });
+}
+
+/** The order points are labelled in: ours on a frontier, other frontier points, single routers, the rest. */
+function labelPriority(r: RouterRow, onFrontier: Set<string>): number {
+  if (onFrontier.has(r.id)) return r.kind === "ours" ? 0 : 1;
+  if (r.lambda === undefined) return r.kind === "bound" || r.kind === "hindsight" ? 3 : 2;
+  return r.kind === "ours" ? 4 : 5;
+}
+
+const PLOT = { W: 1080, H: 560, fontSize: 12 };
+
+function scatter(ev: Evaluation): { svg: string; unlabelled: RouterRow[] } {
+  const { W, H } = PLOT;
+  const m = { l: 64, r: 24, t: 34, b: 48 };
   const pw = W - m.l - m.r;
   const ph = H - m.t - m.b;
   const costs = ev.rows.map((r) => r.meanCostUsd.mean);
   const accs = ev.rows.flatMap((r) => [r.accuracy.mean - r.accuracy.std, r.accuracy.mean + r.accuracy.std]);
-  const xMax = Math.max(...costs) * 1.05 || 1;
+  // Room to the right of the most expensive point for its label.
+  const xMax = Math.max(...costs) * 1.22 || 1;
   const yLo = Math.max(0, Math.floor((Math.min(...accs) - 0.02) * 10) / 10);
   const yHi = Math.min(1, Math.ceil((Math.max(...accs) + 0.02) * 10) / 10);
   const yTop = yHi > yLo ? yHi : yLo + 0.1;
@@ -305,30 +397,77 @@ function scatter(ev: Evaluation): string {
       const tip =
         `${r.label}: accuracy ${formatStat(r.accuracy, fix)}, ${formatStat(r.meanCostUsd, formatUsd)} USD/query${q ? " " + q : ""}` +
         `${r.gapRecovered ? `, gap recovered ${formatStat(r.gapRecovered, fix)}` : ""}${r.note ? ` (${r.note})` : ""}`;
-      const label = r.lambda !== undefined && ev.lambdas.length > 1 ? `λ=${r.lambda}` : r.label;
       return (
         err +
         `<circle data-point data-router="${e(r.id)}" data-kind="${r.kind}" data-accuracy="${r.accuracy.mean}" data-cost="${r.meanCostUsd.mean}" ` +
-        `cx="${cx.toFixed(1)}" cy="${cy.toFixed(1)}" r="4.5" fill="${colour}" data-tip="${e(tip)}"/>` +
-        `<text class="plabel" x="${(cx + 7).toFixed(1)}" y="${(cy - 5).toFixed(1)}">${e(label)}</text>`
+        `cx="${cx.toFixed(1)}" cy="${cy.toFixed(1)}" r="4.5" fill="${colour}" data-tip="${e(tip)}"/>`
       );
     })
     .join("");
 
-  const legend = (Object.keys(KIND_COLOUR) as RouterRow["kind"][])
-    .filter((k) => ev.rows.some((r) => r.kind === k))
-    .map((k, i) => `<g transform="translate(${m.l + 10 + i * 110} ${m.t + 10})"><circle r="5" fill="${KIND_COLOUR[k]}"/><text x="9" y="4">${k}</text></g>`)
+  const kinds = (Object.keys(KIND_COLOUR) as RouterRow["kind"][]).filter((k) => ev.rows.some((r) => r.kind === k));
+  const legendY = 14;
+  let lx = m.l + 4;
+  const legendBoxes: Box[] = [];
+  const legend = kinds
+    .map((k) => {
+      const g = `<g transform="translate(${lx + 5} ${legendY})"><circle r="5" fill="${KIND_COLOUR[k]}"/><text x="9" y="4">${k}</text></g>`;
+      const w = 14 + textWidth(k, 11);
+      legendBoxes.push({ x: lx, y: legendY - 7, w, h: 14 });
+      lx += w + 16;
+      return g;
+    })
     .join("");
 
-  return (
+  // Labels: one per distinct marker position (routers drawn on the same spot share one label).
+  const onFrontier = new Set(ev.frontiers.flatMap((f) => f.frontier.map((p) => p.id)));
+  const ordered = ev.rows
+    .map((r, i) => ({ r, i, p: labelPriority(r, onFrontier) }))
+    .sort((a, b) => a.p - b.p || b.r.accuracy.mean - a.r.accuracy.mean || a.i - b.i);
+  const groups: { x: number; y: number; rows: RouterRow[] }[] = [];
+  for (const { r } of ordered) {
+    const px = x(r.meanCostUsd.mean);
+    const py = y(r.accuracy.mean);
+    const g = groups.find((o) => Math.abs(o.x - px) < 1.5 && Math.abs(o.y - py) < 1.5);
+    if (g) g.rows.push(r);
+    else groups.push({ x: px, y: py, rows: [r] });
+  }
+  const markers: Box[] = groups.map((g) => ({ x: g.x - 7.5, y: g.y - 7.5, w: 15, h: 15 }));
+  const texts = groups.map((g) => (g.rows.length > 1 ? `${g.rows[0]!.label} (+${g.rows.length - 1} same)` : g.rows[0]!.label));
+  const placed = placeLabels(
+    groups.map((g, i) => ({ x: g.x, y: g.y, text: texts[i]! })),
+    { bounds: { x: m.l + 2, y: m.t - 6, w: pw + m.r - 2, h: ph + 6 }, obstacles: [...markers, ...legendBoxes], fontSize: PLOT.fontSize },
+  );
+  const unlabelled: RouterRow[] = [];
+  const labels = groups
+    .map((g, i) => {
+      const p = placed[i];
+      if (!p) {
+        unlabelled.push(...g.rows);
+        return "";
+      }
+      const near = {
+        x: Math.min(Math.max(g.x, p.box.x), p.box.x + p.box.w),
+        y: Math.min(Math.max(g.y, p.box.y), p.box.y + p.box.h),
+      };
+      const leader = p.leader ? `<line class="leader" x1="${g.x.toFixed(1)}" y1="${g.y.toFixed(1)}" x2="${near.x.toFixed(1)}" y2="${near.y.toFixed(1)}"/>` : "";
+      return (
+        leader +
+        `<text class="plabel" data-label-for="${e(g.rows.map((r) => r.id).join(" "))}" x="${p.x.toFixed(1)}" y="${p.y.toFixed(1)}">${e(texts[i]!)}</text>`
+      );
+    })
+    .join("");
+
+  const svg =
     `<svg class="chart" data-plot="accuracy-cost" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="accuracy against cost">` +
     grid.join("") +
     axes +
     lines +
+    labels +
     points +
     legend +
-    `</svg>`
-  );
+    `</svg>`;
+  return { svg, unlabelled };
 }
 
 function frontierLegend(ev: Evaluation): string {
@@ -387,20 +526,112 @@ function shareBars(ev: Evaluation): string {
   return `<div class="legend">${legend}</div>${rows}`;
 }
 
-function evaluationPanel(ev: Evaluation): string {
+/** A baseline costs "comparably" when it costs at most this much more than ours. */
+export const COMPARABLE_COST = 1.1;
+
+export interface Headline {
+  /** Our most accurate row (the cheaper on a tie). */
+  ours: RouterRow;
+  /** The best single agent (chosen on train). */
+  bestSingle?: RouterRow;
+  /** The most accurate deployable baseline costing at most COMPARABLE_COST × ours (the cheaper on a tie). */
+  baseline?: RouterRow;
+  /** The agent with the highest mean cost per call on test, and that cost: the denominator of "% of cost". */
+  expensive: { agent: string; cost: number };
+  /** The largest frontier AUC of ours and of the baselines. */
+  auc: { ours?: { label: string; auc: number }; baseline?: { label: string; auc: number } };
+}
+
+const better = (a: RouterRow, b: RouterRow) => a.accuracy.mean > b.accuracy.mean || (a.accuracy.mean === b.accuracy.mean && a.meanCostUsd.mean < b.meanCostUsd.mean);
+
+/** The figures the report opens with; undefined when no router of ours was evaluated. */
+export function headline(ev: Evaluation): Headline | undefined {
+  const ours = ev.rows.filter((r) => r.kind === "ours").reduce<RouterRow | undefined>((b, r) => (b && !better(r, b) ? b : r), undefined);
+  if (!ours) return undefined;
+  const bestSingle = ev.rows.find((r) => r.family === "best-single");
+  const limit = ours.meanCostUsd.mean * COMPARABLE_COST + 1e-12;
+  const baseline = ev.rows
+    .filter((r) => r.kind === "baseline" && r.family !== "best-single" && r.meanCostUsd.mean <= limit)
+    .reduce<RouterRow | undefined>((b, r) => (b && !better(r, b) ? b : r), undefined);
+  const [agent, cost] = Object.entries(ev.agentCosts).reduce<[string, number]>((b, [a, c]) => (c > b[1] ? [a, c] : b), ["", 0]);
+  const top = (kind: RouterRow["kind"]) =>
+    ev.frontiers.filter((f) => f.kind === kind).reduce<{ label: string; auc: number } | undefined>((b, f) => (b && b.auc >= f.auc ? b : { label: f.label, auc: f.auc }), undefined);
+  const oursAuc = top("ours");
+  const baseAuc = top("baseline");
+  return {
+    ours,
+    ...(bestSingle ? { bestSingle } : {}),
+    ...(baseline ? { baseline } : {}),
+    expensive: { agent, cost },
+    auc: { ...(oursAuc ? { ours: oursAuc } : {}), ...(baseAuc ? { baseline: baseAuc } : {}) },
+  };
+}
+
+function share(cost: number, of: number): string {
+  return of > 0 ? `${Math.round((100 * cost) / of)}%` : "–";
+}
+
+function headlinePanel(ev: Evaluation): string {
+  const hl = headline(ev);
+  if (!hl) return "";
+  const q = costQualifier(ev);
+  const row = (role: string, key: string, r: RouterRow) =>
+    `<tr data-headline="${key}" data-router="${e(r.id)}" class="${r.kind}"><th scope="row">${e(role)}</th><td>${e(r.label)}</td>` +
+    `<td class="n">${formatStat(r.accuracy, fix)}</td><td class="n">${formatStat(r.meanCostUsd, formatUsd)}</td>` +
+    `<td class="n">${share(r.meanCostUsd.mean, hl.expensive.cost)}</td></tr>`;
+  const rows = [
+    row("ours", "ours", hl.ours),
+    hl.bestSingle ? row("best single agent", "best-single", hl.bestSingle) : "",
+    hl.baseline
+      ? row("strongest baseline at comparable cost", "baseline", hl.baseline)
+      : `<tr data-headline="baseline"><th scope="row">strongest baseline at comparable cost</th><td colspan="4" class="muted">no baseline costs at most ${Math.round(COMPARABLE_COST * 100)}% of ours</td></tr>`,
+  ].join("");
+  const d = (a: RouterRow, b: RouterRow) => {
+    const diff = a.accuracy.mean - b.accuracy.mean;
+    return `${diff >= 0 ? "+" : "−"}${fix(Math.abs(diff))}`;
+  };
+  const verdict = [
+    hl.bestSingle ? `${d(hl.ours, hl.bestSingle)} accuracy against the best single agent` : "",
+    hl.baseline ? `${d(hl.ours, hl.baseline)} against the strongest baseline at comparable cost` : "",
+    hl.auc.ours && hl.auc.baseline
+      ? `frontier AUC ${fix(hl.auc.ours.auc)} (${hl.auc.ours.label}) against ${fix(hl.auc.baseline.auc)} (${hl.auc.baseline.label})`
+      : "",
+  ].filter(Boolean);
+  return (
+    `<div class="headline" data-headline-panel><p class="lead">Our most accurate router, <b>${e(hl.ours.label)}</b>: ` +
+    `<b>${formatStat(hl.ours.accuracy, fix)}</b> accuracy at ${formatStat(hl.ours.meanCostUsd, formatUsd)} USD/query${q ? " " + e(q) : ""}, ` +
+    `${share(hl.ours.meanCostUsd.mean, hl.expensive.cost)} of the most expensive agent's cost (${e(hl.expensive.agent)}).` +
+    (verdict.length ? ` ${e(verdict.join("; "))}.` : "") +
+    `</p><table class="results headline-table"><thead><tr><th></th><th>router</th><th>accuracy</th><th>USD/query${q ? " " + e(q) : ""}</th>` +
+    `<th>% of ${e(hl.expensive.agent)}'s cost</th></tr></thead><tbody>${rows}</tbody></table>` +
+    `<p class="muted">Comparable cost: at most ${Math.round(COMPARABLE_COST * 100)}% of ours. ± one standard deviation over seeds.</p></div>`
+  );
+}
+
+function resultPanel(ev: Evaluation): string {
   const flags = [ev.costEstimated ? "Costs are estimated (not reported by the provider)." : "", ev.simulated ? "Outcomes are simulated." : ""]
     .filter(Boolean)
     .map((f) => `<p class="flag">${e(f)}</p>`)
     .join("");
   return (
-    `<section id="evaluation" class="panel"><h2>Evaluation</h2>` +
-    `<p>${ev.queries} test queries, ${ev.trainQueries} train queries, ${ev.pool.length} agents. Best single agent (chosen on train) ` +
+    `<section id="result" class="panel"><h2>Result</h2>${headlinePanel(ev)}${flags}` +
+    `<p class="muted">${ev.queries} test queries, ${ev.trainQueries} train queries, ${ev.pool.length} agents. Best single agent (chosen on train) ` +
     `<b>${e(ev.bestSingle.agent)}</b> ${fix(ev.bestSingle.accuracy)}; per-query oracle ${fix(ev.oracle)}. ` +
-    `λ: ${ev.lambdas.join(", ")}; seeds: ${ev.seeds.join(", ")}; kNN k = ${ev.k}.</p>${flags}` +
-    `<h3>Accuracy against cost</h3>${scatter(ev)}${frontierLegend(ev)}` +
+    `λ: ${ev.lambdas.join(", ")}; seeds: ${ev.seeds.join(", ")}; kNN k = ${ev.k}.</p>` +
+    `<h3>Routers</h3>${resultsTable(ev)}</section>`
+  );
+}
+
+function evaluationPanel(ev: Evaluation): string {
+  const { svg, unlabelled } = scatter(ev);
+  const rest = unlabelled.length
+    ? `<p class="muted" data-unlabelled="${unlabelled.length}">Not labelled in the chart (no room beside their points; hover them, or see the router table): ` +
+      `${e(unlabelled.map((r) => r.label).join("; "))}.</p>`
+    : "";
+  return (
+    `<section id="evaluation" class="panel"><h2>Accuracy against cost</h2>${svg}${rest}${frontierLegend(ev)}` +
     `<p class="muted">One point per router (and per λ); bars are ± one standard deviation over seeds. Lines: the Pareto frontier ` +
     `over λ as a step function (best accuracy within a budget); AUC is its mean over budgets in [0, ${formatUsd(ev.aucRange.hi)}] USD.</p>` +
-    `<h3>Routers</h3>${resultsTable(ev)}` +
     `<h3>Call shares</h3>${shareBars(ev)}` +
     `</section>`
   );
@@ -423,12 +654,16 @@ table.heat th.agent { writing-mode: vertical-rl; transform: rotate(180deg); font
 table.heat th.skill { text-align: left; font-weight: 500; white-space: nowrap; padding-right: 8px; }
 th.d0 { font-style: italic; } th.d1 { font-weight: 700 !important; } th.d2 { padding-left: 14px; } th.d3 { padding-left: 28px; } th.d4 { padding-left: 42px; }
 table.results td, table.results th, table.kv td, table.kv th { border-bottom: 1px solid #eee; padding: 4px 8px; text-align: left; }
+table.results td:first-child { white-space: nowrap; }
 table.results td.n { text-align: right; font-variant-numeric: tabular-nums; }
 table.results tr.ours td:first-child { font-weight: 700; color: #d62728; }
 table.results tr.bound td, table.results tr.hindsight td { color: #555; }
 svg.chart { max-width: 100%; height: auto; font-size: 11px; }
 svg .grid { stroke: #eee; } svg .axis { stroke: #444; } svg .tick { fill: #555; } svg .label { fill: #222; font-size: 12px; }
-svg .plabel { fill: #333; font-size: 10px; }
+svg .plabel { fill: #222; font-size: ${PLOT.fontSize}px; paint-order: stroke; stroke: #fff; stroke-width: 3px; stroke-linejoin: round; } svg .leader { stroke: #999; stroke-width: 0.8; }
+.lead { font-size: 1.05rem; line-height: 1.45; } table.headline-table { font-size: 0.9rem; margin: 6px 0; }
+table.headline-table th[scope="row"] { font-weight: 500; color: #444; padding-right: 12px; }
+table.results tr.ours td:nth-child(2) { font-weight: 700; color: #d62728; }
 .frontiers { list-style: none; padding: 0; font-size: 0.85rem; } .frontiers li { margin: 3px 0; }
 svg .vertex { fill: none; stroke-width: 1.5; } svg .err { stroke-width: 1.5; }
 svg [data-tip] { cursor: pointer; }
@@ -471,7 +706,12 @@ const SCRIPT = `
 export function renderReport(data: ReportData): string {
   const title = data.title ?? "skillorchestra report";
   const sub = [data.subtitle, data.generatedAt ? `generated ${data.generatedAt}` : undefined].filter(Boolean).join(" · ");
-  const panels = [data.handbook ? handbookPanel(data.handbook) : "", data.evaluation ? evaluationPanel(data.evaluation) : ""]
+  // The result first (headline and router table), then the chart, then the handbook it came from.
+  const panels = [
+    data.evaluation ? resultPanel(data.evaluation) : "",
+    data.evaluation ? evaluationPanel(data.evaluation) : "",
+    data.handbook ? handbookPanel(data.handbook) : "",
+  ]
     .filter(Boolean)
     .join("\n");
   return `<!doctype html>

@@ -1,6 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { escapeHtml, heatMapRows, renderReport } from "../../src/eval/report-html.js";
-import { fixtureEvaluation, fixtureHandbook } from "./report-fixture.js";
+import {
+  boxesIntersect,
+  COMPARABLE_COST,
+  escapeHtml,
+  headline,
+  heatMapRows,
+  placeLabels,
+  renderReport,
+  textWidth,
+} from "../../src/eval/report-html.js";
+import { crowdedEvaluation, fixtureEvaluation, fixtureHandbook } from "./report-fixture.js";
 
 const count = (html: string, re: RegExp) => (html.match(re) ?? []).length;
 
@@ -30,7 +39,7 @@ describe("renderReport", () => {
     ]);
     expect(count(html, /<td data-cell /g)).toBe(6 * 3);
     expect(count(html, /<circle data-point /g)).toBe(ev.rows.length);
-    expect(count(html, /<circle data-frontier-point /g)).toBe(4);
+    expect(count(html, /<circle data-frontier-point /g)).toBe(ev.frontiers.reduce((n, f) => n + f.frontier.length, 0));
     expect(count(html, /data-share-bar /g)).toBe(ev.rows.length);
     expect(count(html, /<rect data-cost-bar /g)).toBe(3);
   });
@@ -59,5 +68,73 @@ describe("renderReport", () => {
   it("is deterministic for the same input", async () => {
     const ev = await fixtureEvaluation();
     expect(renderReport({ handbook: fixtureHandbook(), evaluation: ev })).toBe(renderReport({ handbook: fixtureHandbook(), evaluation: ev }));
+  });
+});
+
+describe("headline", () => {
+  it("names our most accurate row, the best single agent and the strongest baseline costing at most 110% of ours", async () => {
+    const ev = await crowdedEvaluation();
+    const hl = headline(ev)!;
+    const ours = ev.rows.filter((r) => r.kind === "ours");
+    expect(hl.ours.accuracy.mean).toBe(Math.max(...ours.map((r) => r.accuracy.mean)));
+    expect(hl.bestSingle!.family).toBe("best-single");
+    expect(hl.expensive.agent).toBe("gpt-4-1106-preview");
+    expect(hl.expensive.cost).toBeCloseTo(0.03, 12);
+    const limit = hl.ours.meanCostUsd.mean * COMPARABLE_COST;
+    expect(hl.baseline!.kind).toBe("baseline");
+    expect(hl.baseline!.meanCostUsd.mean).toBeLessThanOrEqual(limit);
+    for (const r of ev.rows.filter((r) => r.kind === "baseline" && r.family !== "best-single" && r.meanCostUsd.mean <= limit))
+      expect(r.accuracy.mean).toBeLessThanOrEqual(hl.baseline!.accuracy.mean);
+    const html = renderReport({ evaluation: ev });
+    expect(html).toContain(`data-headline="ours" data-router="${hl.ours.id}"`);
+    // The result (headline and router table) comes before the chart, the chart before the handbook.
+    const full = renderReport({ handbook: fixtureHandbook(), evaluation: ev });
+    const at = (s: string) => full.indexOf(s);
+    expect(at("data-headline-panel")).toBeGreaterThan(0);
+    expect(at("data-headline-panel")).toBeLessThan(at('<table class="results">'));
+    expect(at('<table class="results">')).toBeLessThan(at('data-plot="accuracy-cost"'));
+    expect(at('data-plot="accuracy-cost"')).toBeLessThan(at('id="handbook"'));
+  });
+
+  it("says so when no baseline costs comparably, and is absent without a router of ours", async () => {
+    const ev = await crowdedEvaluation();
+    const cheapOurs = { ...ev, rows: ev.rows.map((r) => (r.kind === "ours" ? { ...r, meanCostUsd: { ...r.meanCostUsd, mean: 1e-9 } } : r)) };
+    expect(headline(cheapOurs)!.baseline).toBeUndefined();
+    expect(renderReport({ evaluation: cheapOurs })).toContain("no baseline costs at most 110% of ours");
+    const noOurs = { ...ev, rows: ev.rows.filter((r) => r.kind !== "ours") };
+    expect(headline(noOurs)).toBeUndefined();
+    expect(renderReport({ evaluation: noOurs })).not.toContain("data-headline-panel");
+  });
+});
+
+describe("placeLabels", () => {
+  const bounds = { x: 0, y: 0, w: 400, h: 300 };
+  it("gives labels of points on the same spot distinct, non-overlapping boxes inside the bounds", () => {
+    const reqs = Array.from({ length: 6 }, (_, i) => ({ x: 200, y: 150, text: `router number ${i}` }));
+    const placed = placeLabels(reqs, { bounds, obstacles: [], fontSize: 12 });
+    const boxes = placed.filter((p) => p !== null).map((p) => p!.box);
+    expect(boxes.length).toBe(6);
+    for (let i = 0; i < boxes.length; i++) {
+      const b = boxes[i]!;
+      expect(b.x).toBeGreaterThanOrEqual(0);
+      expect(b.x + b.w).toBeLessThanOrEqual(400);
+      for (let j = i + 1; j < boxes.length; j++) expect(boxesIntersect(b, boxes[j]!)).toBe(false);
+    }
+    // The first label sits right of its point, without a leader line; later ones move out.
+    expect(placed[0]!.box.x).toBeGreaterThan(200);
+    expect(placed[0]!.leader).toBe(false);
+  });
+
+  it("avoids obstacles, and leaves out a label with no room", () => {
+    const obstacle = { x: 205, y: 0, w: 195, h: 300 };
+    const [right] = placeLabels([{ x: 200, y: 150, text: "label" }], { bounds, obstacles: [obstacle], fontSize: 12 });
+    expect(right!.box.x + right!.box.w).toBeLessThanOrEqual(205);
+    const everything = { x: 0, y: 0, w: 400, h: 300 };
+    expect(placeLabels([{ x: 200, y: 150, text: "label" }], { bounds, obstacles: [everything], fontSize: 12 })).toEqual([null]);
+  });
+
+  it("estimates wider boxes for longer and wider text", () => {
+    expect(textWidth("mmmm", 12)).toBeGreaterThan(textWidth("iiii", 12));
+    expect(textWidth("ours (posterior mean) λ=0.1", 12)).toBeGreaterThan(textWidth("ours λ=0.1", 12));
   });
 });
