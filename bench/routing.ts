@@ -1,104 +1,374 @@
 /**
- * Routing quality on the shared LLMRouter splits (../shared/data/llmrouter; costs there are ESTIMATED): the eval
- * command's comparison at labelled budgets of 10, 20, 40 and all train queries per task, 3 seeds each (the
- * labelled split, Thompson draws and random are seeded), λ sweep 0, 0.05, 0.1, 0.2, 0.5.
+ * Routing quality on real recorded outcomes, every router side by side on the same test queries and cost model.
  *
- * Ours is learned (statistical, no LLM) from the labelled budget only; the baselines chosen on train see every
- * train record; bounds and hindsight use the test outcomes.
+ * Data (read in place, never copied into the project):
+ * - LLMRouter (../shared/data/llmrouter): learn on the train split, report on its test split. Costs ESTIMATED.
+ * - RouterBench (../shared/data/routerbench/*.csv, real costs): the three train CSVs imported with
+ *   src/records/import-routerbench.ts; 30% of the queries of each task carved as the test split by a fixed hash
+ *   seed; learning and every baseline see only the rest.
  *
- * Run: npx tsx bench/routing.ts [--seeds N] [--budgets 10,20,40,all]
+ * At 10, 20, 40 labelled queries per task and all, over five seeds: ours (each estimator, learned by
+ * learnedRouters at that seed) and the reference cascade on the same handbook; the deployable baselines (best
+ * single, cheapest, kNN at k = 20 and 50, per-task, per-cluster with the task inferred from the text, k-means
+ * per-cluster, logistic) each trained at each seed on the same labelled queries the handbook saw (its
+ * split.json); random; bounds. Every router that trades cost off is swept over λ with the shared cost model,
+ * and every frontier's AUC is taken over one shared range.
+ *
+ * Imports are cached in a temporary directory (keyed by the source files' sizes and times).
+ *
+ * Run: npx tsx bench/routing.ts [--seeds 5] [--budgets 10,20,40,all] [--data llmrouter,routerbench]
+ *        [--lambdas 0,0.01,…,1] [--json out.json] [--test-share 0.3] [--complete-test]
+ *        [--baselines-only]
+ *
+ * --baselines-only skips learning: each seed's labelled split is drawn by the learning pipeline's split phase alone
+ * (the same queries the handbook of that seed would see), and only the baselines are evaluated.
+ * --complete-test keeps only the test queries with a record of every agent (for a replay that refuses a choice
+ * with no record; otherwise such a choice is scored by the replay).
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { importLlmRouterSplit } from "./llmrouter.js";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { Evaluation, RouterRow } from "../src/eval/evaluate.js";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { evaluate, type Evaluation, type RouterRow } from "../src/eval/evaluate.js";
 import { formatStat, formatUsd, renderTable } from "../src/eval/format.js";
-import { evaluateLearned, recordsInPool, type LearningSummary } from "../src/eval/learned.js";
-import { importPool } from "../src/records/import-result.js";
+import { learnedRouters, modesOfQueries, recordsInPool, type LearnedHandbook } from "../src/eval/learned.js";
+import { importRouterBench } from "../src/records/import-routerbench.js";
+import { writeImport, type ImportResult } from "../src/records/import-result.js";
+import { LearningLog } from "../src/learning/log.js";
+import { DEFAULT_SETTINGS, runSplit, type LearnSettings } from "../src/learning/pipeline.js";
+import { silentProgress } from "../src/learning/progress.js";
+import { loadRecords } from "../src/records/io.js";
+import type { ExecutionRecord } from "../src/records/schema.js";
+import { loadPool } from "../src/pool/load.js";
+import { importLlmRouterSplit, LLMROUTER_DIR } from "./llmrouter.js";
+
+const ROUTERBENCH_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../shared/data/routerbench");
+const ROUTERBENCH_FILES = ["arc_challenge_train.csv", "winograde_train.csv", "mbpp_train.csv"];
 
 const args = process.argv.slice(2);
 const arg = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
-const nSeeds = Number(arg("--seeds") ?? 3);
+const nSeeds = Number(arg("--seeds") ?? 5);
 const budgets = (arg("--budgets") ?? "10,20,40,all").split(",").map((b) => (b === "all" ? undefined : Number(b)));
+const datasets = (arg("--data") ?? "llmrouter,routerbench").split(",") as ("llmrouter" | "routerbench")[];
+const lambdas = (arg("--lambdas") ?? "0,0.01,0.02,0.03,0.05,0.07,0.1,0.15,0.2,0.3,0.5,1").split(",").map(Number);
+const testShare = Number(arg("--test-share") ?? 0.3);
+const completeTest = args.includes("--complete-test");
+const baselinesOnly = args.includes("--baselines-only");
+const jsonOut = resolve(arg("--json") ?? join(tmpdir(), "skillorchestra-bench-routing.json"));
 const seeds = Array.from({ length: nSeeds }, (_, i) => i + 1);
-const lambdas = [0, 0.05, 0.1, 0.2, 0.5];
-const tmp = mkdtempSync(join(tmpdir(), "bench-routing-"));
+const budgetName = (b: number | undefined) => (b === undefined ? "all" : String(b));
+const log = (msg: string) => console.error(`[${((performance.now() - T0) / 1000).toFixed(1)} s] ${msg}`);
+const T0 = performance.now();
 
+// ---- Data, cached -----------------------------------------------------------------------------------------------
 
-const train = importLlmRouterSplit(tmp, "train");
-const test = importLlmRouterSplit(tmp, "test");
-const pool = importPool(train.result, train.records);
-const trainRecords = recordsInPool(train.result.records, pool, train.records, train.pool);
-const testRecords = recordsInPool(test.result.records, pool, test.records, train.pool);
+interface Dataset {
+  name: "llmrouter" | "routerbench";
+  title: string;
+  /** Train records file and pool file the learner reads. */
+  recordsFile: string;
+  poolFile: string;
+  train: ExecutionRecord[];
+  test: ExecutionRecord[];
+  describe: string;
+  costEstimated: boolean;
+}
 
-console.log(`# Routing on the LLMRouter splits (replay; every USD figure ESTIMATED)\n`);
-console.log(`date ${new Date().toISOString()}; node ${process.version}; command: npx tsx bench/routing.ts${args.length ? " " + args.join(" ") : ""}`);
-console.log(
-  `data: ../shared/data/llmrouter dcrouter_preprocessed__{train,test}.json + example_data__query_data__default_query_{train,test}.jsonl + example_data__llm_candidates__default_llm.json`,
-);
-console.log(`train ${trainRecords.length} records, test ${testRecords.length} records; seeds ${seeds.join(", ")}; λ ${lambdas.join(", ")}; kNN k = 20\n`);
+const CACHE_VERSION = "routing-bench-v1";
+function cacheDir(sources: string[], extra: string): string {
+  const h = createHash("sha256").update(CACHE_VERSION).update(extra);
+  for (const s of sources) {
+    const st = statSync(s);
+    h.update(`${s}\u0000${st.size}\u0000${st.mtimeMs}\u0000`);
+  }
+  // The importers' own code is part of the key: a changed importer re-imports.
+  for (const f of ["../src/records/import-routerbench.ts", "../src/records/import-llmrouter.ts", "../src/records/import-result.ts"]) {
+    const p = resolve(dirname(fileURLToPath(import.meta.url)), f);
+    if (existsSync(p)) h.update(readFileSync(p));
+  }
+  const dir = join(tmpdir(), "skillorchestra-bench-cache", h.digest("hex").slice(0, 16));
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
 
-const num = (x: number) => x.toFixed(3);
-type Line = { budget: string; row: RouterRow };
-const lines: Line[] = [];
-const aucs: string[][] = [["budget", "router", "frontier AUC", "AUC range (USD/query)", "learning wall (s, per seed)", "skills (per seed)"]];
-let baselines: Evaluation | undefined;
+async function llmRouter(): Promise<Dataset> {
+  const sources = [
+    "dcrouter_preprocessed__train.json",
+    "dcrouter_preprocessed__test.json",
+    "example_data__query_data__default_query_train.jsonl",
+    "example_data__query_data__default_query_test.jsonl",
+    "example_data__llm_candidates__default_llm.json",
+  ].map((f) => join(LLMROUTER_DIR, f));
+  const dir = cacheDir(sources, "llmrouter");
+  const done = join(dir, "done");
+  if (!existsSync(done)) {
+    importLlmRouterSplit(dir, "train");
+    importLlmRouterSplit(dir, "test");
+    writeFileSync(done, "");
+  }
+  const pool = loadPool(join(dir, "train.pool.json"));
+  const train = recordsInPool(await loadRecords(join(dir, "train.jsonl")), pool, "llmrouter train", "train pool");
+  const test = recordsInPool(await loadRecords(join(dir, "test.jsonl")), pool, "llmrouter test", "train pool");
+  return {
+    name: "llmrouter",
+    title: "LLMRouter (train → its test split; every USD figure ESTIMATED)",
+    recordsFile: join(dir, "train.jsonl"),
+    poolFile: join(dir, "train.pool.json"),
+    train,
+    test,
+    describe: "../shared/data/llmrouter dcrouter_preprocessed__{train,test}.json + example_data__query_data__default_query_{train,test}.jsonl + example_data__llm_candidates__default_llm.json",
+    costEstimated: true,
+  };
+}
 
-for (const labelled of budgets) {
-  const budget = labelled === undefined ? "all" : String(labelled);
+/** Test query ids: per task, the queries ordered by SHA-256(seed, id), the first round(share·n). */
+function carveTest(records: readonly ExecutionRecord[], share: number, seed: string): Set<string> {
+  const byTask = new Map<string, Set<string>>();
+  for (const r of records) {
+    let s = byTask.get(r.task);
+    if (!s) byTask.set(r.task, (s = new Set()));
+    s.add(r.queryId);
+  }
+  const out = new Set<string>();
+  for (const ids of byTask.values()) {
+    const key = (id: string) => createHash("sha256").update(`${seed}\u0000${id}`).digest("hex");
+    const sorted = [...ids].map((id) => [key(id), id] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    for (const [, id] of sorted.slice(0, Math.round(share * ids.size))) out.add(id);
+  }
+  return out;
+}
+
+async function routerBench(): Promise<Dataset> {
+  const sources = ROUTERBENCH_FILES.map((f) => join(ROUTERBENCH_DIR, f));
+  const carveSeed = "routerbench-test-0";
+  const dir = cacheDir(sources, `routerbench:${testShare}:${carveSeed}`);
+  const done = join(dir, "done");
+  if (!existsSync(done)) {
+    const results: ImportResult[] = [];
+    for (const csv of sources) results.push(await importRouterBench({ csv, split: "train" }));
+    const all = results.flatMap((r) => r.records);
+    const testIds = carveTest(all, testShare, carveSeed);
+    const merged = (records: ExecutionRecord[], split: string): ImportResult => ({ ...results[0]!, split, rows: new Set(records.map((r) => r.queryId)).size, records });
+    writeImport(merged(all.filter((r) => !testIds.has(r.queryId)), "learn"), join(dir, "train.jsonl"), join(dir, "train.pool.json"));
+    writeImport(merged(all.filter((r) => testIds.has(r.queryId)), "test"), join(dir, "test.jsonl"), join(dir, "test.pool.json"));
+    writeFileSync(done, "");
+  }
+  const pool = loadPool(join(dir, "train.pool.json"));
+  const train = recordsInPool(await loadRecords(join(dir, "train.jsonl")), pool, "routerbench train", "train pool");
+  const test = recordsInPool(await loadRecords(join(dir, "test.jsonl")), pool, "routerbench test", "train pool");
+  return {
+    name: "routerbench",
+    title: `RouterBench (real costs; ${Math.round(testShare * 100)}% of each task's queries carved as test, learning on the rest)`,
+    recordsFile: join(dir, "train.jsonl"),
+    poolFile: join(dir, "train.pool.json"),
+    train,
+    test,
+    describe: `../shared/data/routerbench/{${ROUTERBENCH_FILES.join(",")}}; test = per task the first ${testShare} of queries by SHA-256("${carveSeed}", id)`,
+    costEstimated: false,
+  };
+}
+
+// ---- One data set at one labelled budget ---------------------------------------------------------------------
+
+interface BudgetRun {
+  budget: string;
+  evaluation: Evaluation;
+  handbooks: Omit<LearnedHandbook, "handbook">[];
+  wallS: number;
+}
+
+async function runBudget(data: Dataset, labelled: number | undefined, work: string): Promise<BudgetRun> {
   const t0 = performance.now();
-  const { evaluation, learning } = await evaluateLearned({
-    train: trainRecords,
-    test: testRecords,
-    records: train.records,
-    pool: train.pool,
+  const modes = modesOfQueries(data.test);
+  const workDir = join(work, data.name, budgetName(labelled));
+  const learned = learnedRouters({
+    records: data.recordsFile,
+    pool: data.poolFile,
     ...(labelled !== undefined ? { labelled } : {}),
+    modeOf: (id) => modes.get(id),
+    workDir,
+    onLearned: (l) => log(`${data.name} ${budgetName(labelled)}: seed ${l.seed} learned in ${(l.wallMs / 1000).toFixed(1)} s (${l.skills} skills, ${l.chosen})`),
+  });
+  // The labelled queries of a seed: those the handbook of that seed was learned from (train + validation).
+  const labelledIds = async (seed: number): Promise<ReadonlySet<string>> => {
+    if (baselinesOnly) {
+      const settings: LearnSettings = { ...DEFAULT_SETTINGS, records: data.recordsFile, pool: data.poolFile, ...(labelled !== undefined ? { labelled } : {}), seed };
+      const dir = join(workDir, `seed-${seed}`);
+      mkdirSync(dir, { recursive: true });
+      await runSplit(settings, { log: new LearningLog(join(dir, "learning.log.jsonl"), `bench-seed-${seed}`), progress: silentProgress }, join(dir, "split.json"));
+    } else await learned.handbook(seed);
+    const split = JSON.parse(readFileSync(join(workDir, `seed-${seed}`, "split.json"), "utf8")) as { train: string[]; validationIds: string[] };
+    return new Set([...split.train, ...split.validationIds]);
+  };
+  const evaluation = await evaluate({
+    train: data.train,
+    test: data.test,
     lambdas,
     seeds,
-    k: 20,
+    ks: [20, 50],
+    routers: baselinesOnly ? [] : learned.specs,
+    labelledIds,
+    trainSource: `${data.name} train`,
+    testSource: `${data.name} test`,
   });
-  const wall = (performance.now() - t0) / 1000;
-  baselines ??= evaluation;
-  for (const row of evaluation.rows) if (row.kind === "ours" || row.family === "reference-cascade") lines.push({ budget, row });
-  const learnWall = (l: LearningSummary) => l.handbooks.map((h) => (h.wallMs / 1000).toFixed(1)).join(", ");
-  const skills = (l: LearningSummary) => l.handbooks.map((h) => `${h.skills} (${h.chosen})`).join(", ");
-  for (const f of evaluation.frontiers) if (f.kind === "ours") aucs.push([budget, f.label, num(f.auc), `[0, ${formatUsd(evaluation.aucRange.hi)}]`, learnWall(learning), skills(learning)]);
-  if (labelled === undefined) for (const f of evaluation.frontiers) if (f.kind !== "ours") aucs.push(["all (train)", f.label, num(f.auc), `[0, ${formatUsd(evaluation.aucRange.hi)}]`, "-", "-"]);
-  console.error(`budget ${budget}: learned ${seeds.length} handbooks and evaluated in ${wall.toFixed(1)} s`);
+  const handbooks = learned.learned().map(({ handbook: _h, ...rest }) => rest);
+  learned.dispose();
+  return { budget: budgetName(labelled), evaluation, handbooks, wallS: (performance.now() - t0) / 1000 };
 }
 
-const header = ["labelled per task", "router", "accuracy", "mean USD/query (estimated)", "gap recovered", "top-agent share", "entropy"];
-const cells = (budget: string, r: RouterRow) => [
-  budget,
-  r.label,
-  formatStat(r.accuracy, num),
-  formatStat(r.meanCostUsd, formatUsd),
-  r.gapRecovered ? formatStat(r.gapRecovered, num) : "-",
-  formatStat(r.topShare, num),
-  formatStat(r.entropy, num),
-];
-const table: string[][] = [header];
-for (const { budget, row } of lines) table.push(cells(budget, row));
-for (const r of baselines!.rows) if (r.kind !== "ours" && r.family !== "reference-cascade") table.push(cells(r.kind === "baseline" ? "all (train)" : "test", r));
-const right = [false, false, true, true, true, true, true];
-console.log(`## Routers (mean ± std over ${seeds.length} seeds where seeded)\n`);
-console.log(renderTable(table, "markdown", right));
-console.log(
-  `best single (chosen on train) ${baselines!.bestSingle.agent} ${num(baselines!.bestSingle.accuracy)}; per-query oracle ${num(baselines!.oracle)}; ` +
-    `gap recovered = (accuracy − best single) / (oracle − best single).\n`,
-);
-console.log(`## Accuracy–cost frontier AUC over λ (mean best accuracy attainable within a budget, budgets uniform on the range)\n`);
-console.log(renderTable(aucs, "markdown", [false, false, true, false, false, false]));
+// ---- Report --------------------------------------------------------------------------------------------------
 
-// Share of the accuracy reached with every record, for ours (posterior mean) at λ = 0.
-const at = (budget: string) => lines.find((l) => l.budget === budget && l.row.id === "skillorchestra-mean@λ=0")?.row.accuracy.mean;
-const all = at("all");
-if (all !== undefined) {
-  const rows = [["labelled per task", "ours (mean, λ=0) accuracy", "% of all"]];
-  for (const b of budgets.map((x) => (x === undefined ? "all" : String(x)))) rows.push([b, num(at(b)!), ((100 * at(b)!) / all).toFixed(1)]);
-  console.log(`## Labelled budget against all records\n`);
-  console.log(renderTable(rows, "markdown", [false, true, true]));
+const num = (x: number) => x.toFixed(3);
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+function mostExpensive(ev: Evaluation): [string, number] {
+  return Object.entries(ev.agentCosts).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]!;
 }
 
-rmSync(tmp, { recursive: true, force: true });
+/** Rows shown: every router at each λ; bounds once. */
+function routerTable(ev: Evaluation, budget: string): string {
+  const [topAgent, topCost] = mostExpensive(ev);
+  const bestCost = ev.agentCosts[ev.bestSingle.agent]!;
+  const header = ["labelled per task", "router", "accuracy", "USD/query", `% of ${topAgent}'s cost`, `% of best single's cost`, "gap recovered", "top-agent share"];
+  const rows: string[][] = [header];
+  for (const r of ev.rows)
+    rows.push([
+      r.kind === "bound" || r.kind === "hindsight" ? "test" : budget,
+      r.label,
+      formatStat(r.accuracy, num),
+      formatStat(r.meanCostUsd, formatUsd),
+      pct(r.meanCostUsd.mean / topCost),
+      pct(r.meanCostUsd.mean / bestCost),
+      r.gapRecovered ? formatStat(r.gapRecovered, num) : "-",
+      formatStat(r.topShare, num),
+    ]);
+  return renderTable(rows, "markdown", [false, false, true, true, true, true, true, true]);
+}
+
+/** The most accurate λ point of each swept family whose mean cost is within `maxCost`. */
+function bestWithin(ev: Evaluation, maxCost: number): Map<string, RouterRow | undefined> {
+  const out = new Map<string, RouterRow | undefined>();
+  for (const f of ev.frontiers) {
+    let best: RouterRow | undefined;
+    for (const p of f.points) {
+      const r = ev.rows.find((x) => x.id === p.id)!;
+      if (r.meanCostUsd.mean <= maxCost && (!best || r.accuracy.mean > best.accuracy.mean)) best = r;
+    }
+    out.set(f.family, best);
+  }
+  return out;
+}
+
+function duplicateTexts(train: readonly ExecutionRecord[], test: readonly ExecutionRecord[]): number {
+  const seen = new Set(train.map((r) => r.query));
+  return new Set(test.filter((r) => seen.has(r.query)).map((r) => r.queryId)).size;
+}
+
+const work = mkdtempSync(join(tmpdir(), "bench-routing-"));
+const report: Record<string, unknown> = {
+  command: `npx tsx bench/routing.ts${args.length ? " " + args.join(" ") : ""}`,
+  date: new Date().toISOString(),
+  node: process.version,
+  seeds,
+  lambdas,
+  datasets: {},
+};
+const out: string[] = [];
+const print = (s = "") => {
+  out.push(s);
+  console.log(s);
+};
+
+print(`# Routing on recorded outcomes (replay)\n`);
+print(`date ${report.date as string}; node ${process.version}; command: ${report.command as string}`);
+print(`seeds ${seeds.join(", ")}; λ ${lambdas.join(", ")}; kNN k = 20 and 50; every deployable baseline trained at each seed on the labelled queries the learned handbook of that seed saw\n`);
+
+try {
+  for (const name of datasets) {
+    const data = name === "llmrouter" ? await llmRouter() : await routerBench();
+    const trainQ = new Set(data.train.map((r) => r.queryId)).size;
+    const testQ = new Set(data.test.map((r) => r.queryId)).size;
+    log(`${name}: ${trainQ} train queries (${data.train.length} records), ${testQ} test queries (${data.test.length} records)`);
+    print(`## ${data.title}\n`);
+    if (completeTest) {
+      const agents = new Set(data.train.map((r) => r.agent)).size;
+      const per = new Map<string, number>();
+      for (const r of data.test) per.set(r.queryId, (per.get(r.queryId) ?? 0) + 1);
+      const before = per.size;
+      data.test = data.test.filter((r) => per.get(r.queryId) === agents);
+      print(`--complete-test: kept ${new Set(data.test.map((r) => r.queryId)).size} of ${before} test queries (those with a record of all ${agents} agents)\n`);
+    }
+    print(`data: ${data.describe}`);
+    print(`train ${trainQ} queries (${data.train.length} records); test ${testQ} queries (${data.test.length} records); test queries whose text is also in train: ${duplicateTexts(data.train, data.test)}\n`);
+    const runs: BudgetRun[] = [];
+    for (const labelled of budgets) {
+      const run = await runBudget(data, labelled, work);
+      runs.push(run);
+      log(`${name} ${run.budget}: evaluated in ${run.wallS.toFixed(1)} s`);
+    }
+    const ev0 = runs[0]!.evaluation;
+    const [topAgent, topCost] = mostExpensive(ev0);
+    const bestCost = ev0.agentCosts[ev0.bestSingle.agent]!;
+    print(
+      `best single on all train: ${ev0.bestSingle.agent} ${num(ev0.bestSingle.accuracy)} at ${formatUsd(bestCost)}/query; most expensive: ${topAgent} at ${formatUsd(topCost)}/query; per-query oracle ${num(ev0.oracle)}. ` +
+        `Gap recovered = (accuracy − best single) / (oracle − best single).\n`,
+    );
+
+    // Frontier AUC per family and budget (shared range within each evaluation).
+    const families = [...new Set(runs.flatMap((r) => r.evaluation.frontiers.map((f) => f.family)))];
+    const aucRows: string[][] = [["router", ...runs.map((r) => `AUC at ${r.budget}`)]];
+    for (const fam of families) {
+      const label = runs.flatMap((r) => r.evaluation.frontiers).find((f) => f.family === fam)!.label;
+      aucRows.push([label, ...runs.map((r) => {
+        const f = r.evaluation.frontiers.find((x) => x.family === fam);
+        return f ? num(f.auc) : "-";
+      })]);
+    }
+    aucRows.push(["AUC range (USD/query)", ...runs.map((r) => `[0, ${formatUsd(r.evaluation.aucRange.hi)}]`)]);
+    print(`### Accuracy–cost frontier AUC over λ (mean best accuracy attainable within a budget, budgets uniform on the range)\n`);
+    print(renderTable(aucRows, "markdown", [false, ...runs.map(() => true)]));
+    print();
+
+    // Best point within the issue's budgets.
+    const caps: [string, number][] = name === "routerbench" ? [[`35% of ${topAgent}'s cost`, 0.35 * topCost]] : [[`65% of the best single's cost`, 0.65 * bestCost]];
+    for (const [capName, cap] of caps) {
+      const rows: string[][] = [["router", ...runs.map((r) => `${r.budget}: best accuracy ≤ ${capName} (λ)`)]];
+      const within = runs.map((r) => bestWithin(r.evaluation, cap));
+      for (const fam of families) {
+        const label = runs.flatMap((r) => r.evaluation.frontiers).find((f) => f.family === fam)!.label;
+        rows.push([label, ...within.map((w) => {
+          const r = w.get(fam);
+          return r ? `${formatStat(r.accuracy, num)} (λ=${r.lambda}, ${pct(r.meanCostUsd.mean / topCost)} of ${topAgent})` : "-";
+        })]);
+      }
+      print(`### Most accurate λ point within ${capName} (${formatUsd(cap)}/query)\n`);
+      print(renderTable(rows, "markdown", [false, ...runs.map(() => false)]));
+      print();
+    }
+
+    for (const r of runs) {
+      print(`### ${r.budget} labelled per task (mean ± std over ${seeds.length} seeds where seeded)\n`);
+      print(routerTable(r.evaluation, r.budget));
+      print();
+      print(
+        `learned handbooks: ${r.handbooks.map((h) => `seed ${h.seed}: ${h.skills} skills (${h.chosen}), ${h.trainQueries}+${h.validationQueries} queries, ${(h.wallMs / 1000).toFixed(1)} s`).join("; ")}; ` +
+          `baselines' labelled queries per seed: ${Object.values(r.evaluation.labelledQueries ?? {}).join(", ")}; wall ${r.wallS.toFixed(1)} s\n`,
+      );
+    }
+    (report.datasets as Record<string, unknown>)[name] = {
+      title: data.title,
+      data: data.describe,
+      trainQueries: trainQ,
+      testQueries: testQ,
+      duplicateTestTexts: duplicateTexts(data.train, data.test),
+      costEstimated: data.costEstimated,
+      mostExpensive: { agent: topAgent, meanCostUsd: topCost },
+      budgets: runs.map((r) => ({ labelled: r.budget, wallS: r.wallS, handbooks: r.handbooks, evaluation: r.evaluation })),
+    };
+  }
+  writeFileSync(jsonOut, JSON.stringify(report, null, 1));
+  log(`wrote ${jsonOut}`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}

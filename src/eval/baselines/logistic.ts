@@ -18,7 +18,7 @@ import { textFeatures } from "./features.js";
  */
 
 export interface LogisticOptions {
-  /** L2 penalty on the weights (default 0.01). */
+  /** L2 penalty on the weights (default 0.001, chosen on validation carved from the RouterBench and LLMRouter train splits). */
   l2?: number;
   /** Gradient iterations (default 300). */
   iterations?: number;
@@ -143,7 +143,7 @@ export function logisticRouter(train: ReplayTable, opts: LogisticOptions = {}): 
       if (o) targets[i * A + j] = o.score;
     });
   });
-  const model = fitLogistic(features.train, features.dims, agents, targets, { l2: opts.l2 ?? 0.01, iterations: opts.iterations ?? 300 });
+  const model = fitLogistic(features.train, features.dims, agents, targets, { l2: opts.l2 ?? 0.001, iterations: opts.iterations ?? 300 });
   const cost = costModel(train);
   const predicted = new Map<string, Float64Array>();
   const explain = (q: RouteQuery, lambda = 0): ValuedChoice => {
