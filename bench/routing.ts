@@ -32,6 +32,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { evaluate, type Evaluation, type RouterRow } from "../src/eval/evaluate.js";
 import { formatStat, formatUsd, renderTable } from "../src/eval/format.js";
+import { frontierAuc } from "../src/eval/frontier.js";
 import { learnedRouters, modesOfQueries, recordsInPool, type LearnedHandbook } from "../src/eval/learned.js";
 import { importRouterBench } from "../src/records/import-routerbench.js";
 import { writeImport, type ImportResult } from "../src/records/import-result.js";
@@ -315,18 +316,19 @@ try {
         `Gap recovered = (accuracy − best single) / (oracle − best single).\n`,
     );
 
-    // Frontier AUC per family and budget (shared range within each evaluation).
+    // Frontier AUC per family and budget, over one range for every budget: [0, the most expensive agent's mean
+    // test cost] (each evaluation's own aucRange, the largest mean cost of its rows, can differ between budgets).
     const families = [...new Set(runs.flatMap((r) => r.evaluation.frontiers.map((f) => f.family)))];
+    const range = { lo: 0, hi: topCost };
     const aucRows: string[][] = [["router", ...runs.map((r) => `AUC at ${r.budget}`)]];
     for (const fam of families) {
       const label = runs.flatMap((r) => r.evaluation.frontiers).find((f) => f.family === fam)!.label;
       aucRows.push([label, ...runs.map((r) => {
         const f = r.evaluation.frontiers.find((x) => x.family === fam);
-        return f ? num(f.auc) : "-";
+        return f ? num(frontierAuc(f.points, range)) : "-";
       })]);
     }
-    aucRows.push(["AUC range (USD/query)", ...runs.map((r) => `[0, ${formatUsd(r.evaluation.aucRange.hi)}]`)]);
-    print(`### Accuracy–cost frontier AUC over λ (mean best accuracy attainable within a budget, budgets uniform on the range)\n`);
+    print(`### Accuracy–cost frontier AUC over λ (mean best accuracy attainable within a budget, budgets uniform on [0, ${formatUsd(topCost)}] USD/query, ${topAgent}'s mean cost)\n`);
     print(renderTable(aucRows, "markdown", [false, ...runs.map(() => true)]));
     print();
 

@@ -224,13 +224,31 @@ export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
     const agents = [...new Set(routers.map((r) => (r as FixedRouter).agent))];
     return agents.length === 1 ? { label: `${what} (${agents[0]})`, agent: agents[0]! } : { label: `${what} (per seed: ${agents.join(", ")})` };
   };
-  const baseline = (name: string, label: string, sweep: boolean, make: (t: ReplayTable, seed: number) => Router, note: string, labelOf?: Family["labelOf"]): Family => ({
+  // Seeds whose labelled queries are the same (e.g. every train query) share one router of a family whose
+  // training does not depend on the seed.
+  const built = new Map<string, Router>();
+  const baseline = (
+    name: string,
+    label: string,
+    sweep: boolean,
+    make: (t: ReplayTable, seed: number) => Router,
+    note: string,
+    labelOf?: Family["labelOf"],
+    usesSeed = false,
+  ): Family => ({
     name,
     label,
     kind: "baseline",
     sweep,
     seeded: seededBaselines,
-    make: async (seed) => make(await tableOf(seed), seed),
+    make: async (seed) => {
+      const t = await tableOf(seed);
+      if (usesSeed) return make(t, seed);
+      const key = `${name}\u0000${t.queries.map((q) => q.id).join("\u0000")}`;
+      let r = built.get(key);
+      if (!r) built.set(key, (r = make(t, seed)));
+      return r;
+    },
     note,
     ...(labelOf ? { labelOf } : {}),
   });
@@ -279,6 +297,8 @@ export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
             true,
             (t, seed) => perClusterKMeans(t, { seed }),
             `k-means of train texts, k = number of tasks; ${chosenOn}; mean − λ·Ĉ`,
+            undefined,
+            true,
           ),
         ]
       : []),
