@@ -7,6 +7,7 @@ import { formatEvaluation } from "../eval/format.js";
 import { evaluateLearned, recordsInPool, type LearnedHandbook, type LearningSummary } from "../eval/learned.js";
 import { renderReport } from "../eval/report-html.js";
 import { writeFileAtomic } from "../fs/atomic.js";
+import { autoProgress, silentProgress, type ProgressFactory } from "../learning/progress.js";
 import type { Mode } from "../modes.js";
 import { loadPool } from "../pool/load.js";
 import { loadRecords } from "../records/io.js";
@@ -95,7 +96,7 @@ function budgetText(labelled: number | undefined): string {
 }
 
 /** Run an evaluation request: load, learn, evaluate, write the optional outputs. */
-export async function runEval(req: EvalRequest, log: (line: string) => void = () => {}): Promise<EvalOutcome> {
+export async function runEval(req: EvalRequest, log: (line: string) => void = () => {}, progress: ProgressFactory = silentProgress): Promise<EvalOutcome> {
   const pool = loadPool(req.pool);
   const train = recordsInPool(await loadRecords(req.train), pool, req.train, req.pool);
   const test = recordsInPool(await loadRecords(req.test), pool, req.test, req.pool);
@@ -113,6 +114,7 @@ export async function runEval(req: EvalRequest, log: (line: string) => void = ()
     k: req.k,
     trainSource: req.train,
     testSource: req.test,
+    progress,
     onLearned: (l) =>
       log(`learned seed ${l.seed}: ${l.skills} skills (${l.chosen}) from ${l.trainQueries} training + ${l.validationQueries} validation queries in ${(l.wallMs / 1000).toFixed(2)} s`),
   });
@@ -163,10 +165,14 @@ export function evalCommand(): Command {
     .option("--work <dir>", "keep the learned handbooks here (default: a temporary directory, removed)")
     .option("--json <file>", "write the evaluation as JSON")
     .option("--html <file>", "write the self-contained HTML report")
-    .option("--no-progress", "no progress lines on stderr")
+    .option("--no-progress", "no progress bars or lines on stderr")
     .action(async (f: EvalFlags) => {
       const req = evalRequest(f);
-      const out = await runEval(req, f.progress ? (line) => void process.stderr.write(`${line}\n`) : undefined);
+      const out = await runEval(
+        req,
+        f.progress ? (line) => void process.stderr.write(`${line}\n`) : undefined,
+        f.progress ? autoProgress(process.stderr, { prefix: "eval" }) : silentProgress,
+      );
       process.stdout.write(out.text);
       if (req.json) process.stdout.write(`wrote ${req.json}\n`);
       if (req.html) process.stdout.write(`wrote ${req.html}\n`);

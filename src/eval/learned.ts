@@ -18,7 +18,7 @@ import {
   type EstimatorName,
   type LearnSettings,
 } from "../learning/pipeline.js";
-import { silentProgress } from "../learning/progress.js";
+import { scopedProgress, silentProgress, type ProgressFactory } from "../learning/progress.js";
 import type { CandidateEvaluator } from "../learning/choose.js";
 import type { Mode } from "../modes.js";
 import type { Pool } from "../pool/schema.js";
@@ -54,12 +54,17 @@ export interface LearnedHandbook {
  * Learn one handbook with the pipeline's phases (split, discover, profile, refine, select), exactly as `learn`
  * runs them, writing their artefacts under `dir`.
  */
-export async function learnHandbook(settings: LearnSettings, dir: string, evaluateCandidate?: CandidateEvaluator): Promise<LearnedHandbook> {
+export async function learnHandbook(
+  settings: LearnSettings,
+  dir: string,
+  evaluateCandidate?: CandidateEvaluator,
+  progress: ProgressFactory = silentProgress,
+): Promise<LearnedHandbook> {
   mkdirSync(dir, { recursive: true });
   const t0 = performance.now();
   const io = {
     log: new LearningLog(join(dir, "learning.log.jsonl"), `eval-seed-${settings.seed}`),
-    progress: silentProgress,
+    progress,
     ...(evaluateCandidate ? { evaluateCandidate } : {}),
   };
   const split = await runSplit(settings, io, join(dir, "split.json"));
@@ -147,6 +152,8 @@ export interface LearnedRoutersOptions {
   cascade?: boolean;
   /** Called after each handbook is learned. */
   onLearned?: (l: LearnedHandbook) => void;
+  /** Progress of each seed's learning phases (`seed 7 discover`, …) and of routing the test queries. */
+  progress?: ProgressFactory;
 }
 
 export interface LearnedRouters {
@@ -187,7 +194,7 @@ export function learnedRouters(opts: LearnedRoutersOptions): LearnedRouters {
         ...(opts.labelled !== undefined ? { labelled: opts.labelled } : {}),
         seed,
       };
-      p = learnHandbook(settings, join(work, `seed-${seed}`)).then((l) => {
+      p = learnHandbook(settings, join(work, `seed-${seed}`), undefined, scopedProgress(opts.progress ?? silentProgress, `seed ${seed}`)).then((l) => {
         done.set(seed, l);
         opts.onLearned?.(l);
         return l;
@@ -264,6 +271,30 @@ export interface EvaluateLearnedOptions extends Omit<LearnedRoutersOptions, "mod
   testSource?: string;
 }
 
+/**
+ * The specs with every route call counted as the `routing` phase of `progress` (started on the first call): each
+ * spec routes every query once per seed, and once per λ when swept.
+ */
+function countRoutes(specs: RouterSpec[], progress: ProgressFactory, n: { queries: number; seeds: number; lambdas: number }): { specs: RouterSpec[]; end(): void } {
+  const total = specs.reduce((t, s) => t + n.queries * n.seeds * ((s.sweep ?? true) ? n.lambdas : 1), 0);
+  let phase: ReturnType<ProgressFactory> | undefined;
+  let done = 0;
+  const counted = specs.map((s) => ({
+    ...s,
+    make: async (seed: number): Promise<Router> => {
+      const r = await s.make(seed);
+      return {
+        name: r.name,
+        route: (q: RouteQuery, lambda?: number) => {
+          (phase ??= progress("routing")).update(++done, Math.max(total, done));
+          return r.route(q, lambda);
+        },
+      };
+    },
+  }));
+  return { specs: counted, end: () => phase?.end() };
+}
+
 /** What learning produced for an evaluation (the learned figures sit in the evaluation's rows). */
 export interface LearningSummary {
   /** Labelled queries per task; null: all. */
@@ -283,6 +314,9 @@ export interface LearningSummary {
 export async function evaluateLearned(opts: EvaluateLearnedOptions): Promise<{ evaluation: Evaluation; learning: LearningSummary; handbooks: LearnedHandbook[] }> {
   const modes = modesOfQueries(opts.test, opts.mode);
   const learned = learnedRouters({ ...opts, modeOf: (id) => modes.get(id) });
+  const routing = opts.progress
+    ? countRoutes(learned.specs, opts.progress, { queries: modes.size, seeds: new Set(opts.seeds ?? [0]).size, lambdas: new Set(opts.lambdas ?? [0]).size })
+    : { specs: learned.specs, end() {} };
   try {
     const evaluation = await evaluate({
       train: opts.train,
@@ -291,10 +325,11 @@ export async function evaluateLearned(opts: EvaluateLearnedOptions): Promise<{ e
       ...(opts.lambdas !== undefined ? { lambdas: opts.lambdas } : {}),
       ...(opts.seeds !== undefined ? { seeds: opts.seeds } : {}),
       ...(opts.k !== undefined ? { k: opts.k } : {}),
-      routers: learned.specs,
+      routers: routing.specs,
       ...(opts.trainSource !== undefined ? { trainSource: opts.trainSource } : {}),
       ...(opts.testSource !== undefined ? { testSource: opts.testSource } : {}),
     });
+    routing.end();
     const handbooks = learned.learned();
     return {
       evaluation,

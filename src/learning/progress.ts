@@ -11,53 +11,129 @@ export type ProgressFactory = (phase: string) => PhaseProgress;
 
 export const silentProgress: ProgressFactory = () => ({ update() {}, end() {} });
 
+/** The same factory with every phase named `scope phase` (e.g. `seed 7 discover`). */
+export function scopedProgress(factory: ProgressFactory, scope: string): ProgressFactory {
+  return (phase) => factory(`${scope} ${phase}`);
+}
+
+export interface ProgressOptions {
+  /** What the work is (the first word of every line or bar); default `learn`. */
+  prefix?: string;
+  /** Milliseconds on some monotonic clock (tests pass their own). */
+  now?: () => number;
+}
+
+/** Where a phase stands, for rendering. */
+export interface ProgressState {
+  /** `prefix phase`, e.g. `eval seed 7 discover`. */
+  label: string;
+  done: number;
+  total: number;
+  elapsedMs: number;
+}
+
+/** Linear estimate of the time left: the mean time per unit done so far × the units left; undefined before any. */
+export function etaMs(done: number, total: number, elapsedMs: number): number | undefined {
+  if (!(done > 0) || !(total > 0)) return undefined;
+  return (Math.max(0, total - done) * elapsedMs) / done;
+}
+
+/** A duration for people: `0.4s`, `12s`, `3m05s`, `1h02m`. */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, ms) / 1000;
+  if (s < 10) return `${s.toFixed(1)}s`;
+  if (s < 60) return `${Math.round(s)}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(Math.round(s - m * 60)).padStart(2, "0")}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, "0")}m`;
+}
+
+function percent(done: number, total: number): number {
+  return total > 0 ? Math.min(100, Math.floor((100 * done) / total)) : 0;
+}
+
+function etaText(s: ProgressState): string {
+  if (s.total > 0 && s.done >= s.total) return "ETA 0s";
+  const eta = etaMs(s.done, s.total, s.elapsedMs);
+  return eta === undefined ? "ETA –" : `ETA ${formatDuration(eta)}`;
+}
+
+/** One plain line (logs, CI): `eval seed 7 discover: 3/7 (42%), 1.2s elapsed, ETA 1.6s`. */
+export function progressLine(s: ProgressState): string {
+  return `${s.label}: ${s.done}/${s.total} (${percent(s.done, s.total)}%), ${formatDuration(s.elapsedMs)} elapsed, ${etaText(s)}`;
+}
+
+/** The final plain line of a phase. */
+export function doneLine(label: string, elapsedMs: number): string {
+  return `${label}: done in ${formatDuration(elapsedMs)}`;
+}
+
+/** What a terminal shows for a phase: `eval seed 7 discover  |██████░░░░░░| 3/7  42% | ETA 1.6s | 1.2s`. */
+export function barLine(s: ProgressState, opts: { width?: number; labelWidth?: number } = {}): string {
+  const width = opts.width ?? 24;
+  const filled = s.total > 0 ? Math.min(width, Math.round((width * Math.min(s.done, s.total)) / s.total)) : 0;
+  const bar = "█".repeat(filled) + "░".repeat(width - filled);
+  const label = s.label.padEnd(opts.labelWidth ?? 24);
+  return `${label} |${bar}| ${s.done}/${s.total} ${String(percent(s.done, s.total)).padStart(3)}% | ${etaText(s)} | ${formatDuration(s.elapsedMs)}`;
+}
+
 /** Plain lines (CI, logs): at most one line per `everyMs` per phase, plus one at the end. */
-export function lineProgress(stream: NodeJS.WritableStream, everyMs = 2000): ProgressFactory {
+export function lineProgress(stream: NodeJS.WritableStream, everyMs = 2000, opts: ProgressOptions = {}): ProgressFactory {
+  const now = opts.now ?? (() => performance.now());
+  const prefix = opts.prefix ?? "learn";
   return (phase) => {
+    const label = `${prefix} ${phase}`;
     let last = -Infinity;
-    let seen = { done: 0, total: 0 };
-    const started = performance.now();
-    const line = () => `learn ${phase}: ${seen.done}/${seen.total} (${((performance.now() - started) / 1000).toFixed(1)}s)\n`;
+    const started = now();
     return {
       update(done, total) {
-        seen = { done, total };
-        const now = performance.now();
-        if (now - last < everyMs) return;
-        last = now;
-        stream.write(line());
+        const t = now();
+        if (t - last < everyMs) return;
+        last = t;
+        stream.write(progressLine({ label, done, total, elapsedMs: t - started }) + "\n");
       },
       end() {
-        stream.write(`learn ${phase}: done in ${((performance.now() - started) / 1000).toFixed(1)}s\n`);
+        stream.write(doneLine(label, now() - started) + "\n");
       },
     };
   };
 }
 
-/** A live bar per phase (a terminal). */
-export function barProgress(stream: NodeJS.WritableStream): ProgressFactory {
+/** A live bar per phase (a terminal); a finished bar stays on its line, the next phase's bar starts below it. */
+export function barProgress(stream: NodeJS.WritableStream, opts: ProgressOptions = {}): ProgressFactory {
+  const now = opts.now ?? (() => performance.now());
+  const prefix = opts.prefix ?? "learn";
   return (phase) => {
+    const label = `${prefix} ${phase}`;
+    const started = now();
     const bar = new cliProgress.SingleBar(
-      { format: `learn ${phase.padEnd(8)} |{bar}| {value}/{total} {percentage}% | {duration_formatted}`, stream, hideCursor: true },
+      {
+        format: (_options, params) => barLine({ label, done: params.value, total: params.total, elapsedMs: now() - started }),
+        stream,
+        hideCursor: true,
+        // Redraw at least every second, so the ETA and the elapsed time move while a step runs.
+        fps: 5,
+      },
       cliProgress.Presets.shades_classic,
     );
-    let started = false;
+    let running = false;
     return {
       update(done, total) {
-        if (!started) {
+        if (!running) {
           bar.start(Math.max(1, total), 0);
-          started = true;
+          running = true;
         }
         bar.setTotal(Math.max(1, total));
         bar.update(done);
       },
       end() {
-        if (started) bar.stop();
+        if (running) bar.stop();
       },
     };
   };
 }
 
 /** Bars on a terminal, plain lines otherwise (CI, pipes). */
-export function autoProgress(stream: NodeJS.WriteStream = process.stderr): ProgressFactory {
-  return stream.isTTY && !process.env.CI ? barProgress(stream) : lineProgress(stream);
+export function autoProgress(stream: NodeJS.WriteStream = process.stderr, opts: ProgressOptions = {}): ProgressFactory {
+  return stream.isTTY && !process.env.CI ? barProgress(stream, opts) : lineProgress(stream, 2000, opts);
 }

@@ -1,0 +1,48 @@
+// `skillorchestra eval` as its own process with stderr a pipe: progress as plain lines, one per seed and phase.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { formatRecordLine } from "../../src/records/io.js";
+import { testRecords, trainRecords } from "../eval/helpers.js";
+import { startCli } from "../support/cli.js";
+
+const dir = mkdtempSync(join(tmpdir(), "so-progress-cli-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const train = join(dir, "train.jsonl");
+const test = join(dir, "test.jsonl");
+const pool = join(dir, "pool.json");
+writeFileSync(train, trainRecords().map(formatRecordLine).join(""));
+writeFileSync(test, testRecords().map(formatRecordLine).join(""));
+writeFileSync(
+  pool,
+  JSON.stringify({
+    version: 1,
+    agents: ["A", "B", "C"].map((id) => ({ id, modes: ["answer"], provider: "replay", model: id, price: { inputPer1M: 1, outputPer1M: 1 }, replay: { records: "train.jsonl" } })),
+  }),
+);
+const args = ["eval", "--train", train, "--test", test, "--pool", pool, "--seeds", "2", "--lambdas", "0,0.5"];
+
+describe("eval progress on a pipe", () => {
+  it("writes plain lines: each seed's learning phases in order, then routing, each ended with its time", async () => {
+    const r = await startCli(args).done;
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toMatch(/\x1b\[/); // no terminal control sequences
+    const done = r.stderr.split("\n").filter((l) => / done in \d/.test(l)).map((l) => l.replace(/: done in .*/, ""));
+    const phases = ["split", "discover", "profile", "refine", "select"];
+    expect(done).toEqual([...phases.map((p) => `eval seed 7 ${p}`), ...phases.map((p) => `eval seed 8 ${p}`), "eval routing"]);
+    // Every line of stderr is a progress line or one of eval's own log lines.
+    for (const line of r.stderr.trimEnd().split("\n"))
+      expect(line).toMatch(/^(eval (seed \d+ \w+|routing): (\d+\/\d+ \(\d+%\), [\d.hms]+ elapsed, ETA \S+|done in [\d.hms]+)|eval: |learned seed \d+: )/);
+    // A routing line counts the learned routers' calls: 3 estimators × 2 λ + the cascade, × 2 seeds × 4 queries.
+    const routing = r.stderr.split("\n").find((l) => l.startsWith("eval routing: ") && !l.includes("done in"));
+    expect(routing).toMatch(/^eval routing: \d+\/56 /);
+  }, 60_000);
+
+  it("--no-progress: none of them", async () => {
+    const r = await startCli([...args, "--no-progress"]).done;
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("");
+  }, 60_000);
+});
