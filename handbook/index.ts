@@ -33,6 +33,8 @@ export {
   type Strategy,
 } from "./select.js";
 export { merge, split, subgraph, viewAtDepth, type Granularity, type NewSkill, type RefineOptions, type SplitChild } from "./views.js";
+export { skillIdentifier, type IdentifyOptions, type SkillIdentifier } from "./identify.js";
+export { embed, fitTextModel, findBoilerplate, focus, type TextModel } from "./text.js";
 export { renderHandbook, type RenderOptions } from "./render.js";
 export { importReferenceHandbook, ReferenceHandbookSchema, type ImportOptions, type ImportResult, type ReferenceHandbook } from "./import-reference.js";
 export { loadHandbook, loadReferenceHandbook, saveHandbook } from "./store.js";

@@ -89,6 +89,12 @@ export const SkillSchema = z.object({
   mode: ModeSchema,
   parent: SkillIdSchema.optional(),
   provenance: ProvenanceSchema.default({ discoveredFrom: [], history: [] }),
+  /**
+   * Where the skill's queries sit in the mode's text model (`Handbook.text`): the unit-length mean embedding of
+   * its members, by dimension name (a term, a template token `~hash`, or `#feature`). When every leaf of a mode has
+   * one, a step's skills are identified by the nearest centroids instead of the lexical matcher.
+   */
+  centroid: z.record(z.string(), z.number().finite()).optional(),
 });
 export type Skill = z.output<typeof SkillSchema>;
 export type SkillInput = z.input<typeof SkillSchema>;
@@ -140,8 +146,22 @@ export const HandbookMetadataSchema = z.object({
 });
 export type HandbookMetadata = z.output<typeof HandbookMetadataSchema>;
 
+/** A mode's text model (see handbook/text.ts): shared lines, vocabulary with IDF, part weights. */
+export const TextModelSchema = z
+  .object({
+    boilerplate: z.array(z.string()).default([]),
+    vocabulary: z.array(z.string()),
+    idf: z.array(z.number().finite().positive()),
+    structureWeight: z.number().finite().nonnegative(),
+    templateWeight: z.number().finite().nonnegative(),
+  })
+  .refine((m) => m.vocabulary.length === m.idf.length, { message: "vocabulary and idf must have the same length" });
+export type TextModelStored = z.output<typeof TextModelSchema>;
+
 export const HandbookSchema = z.object({
   metadata: HandbookMetadataSchema,
+  /** Per mode, the text model its skill centroids live in (absent: skills are matched lexically). */
+  text: z.partialRecord(ModeSchema, TextModelSchema).optional(),
   modes: z.partialRecord(ModeSchema, ModeInfoSchema).default({}),
   skills: z.record(z.string(), SkillSchema).default({}),
   agents: z.record(AgentIdSchema, AgentProfileSchema).default({}),

@@ -116,6 +116,8 @@ export interface NewSkill {
   indicators?: string[];
   examples?: string[];
   discoveredFrom?: string[];
+  /** The skill's centroid in the mode's text model (see Skill.centroid). */
+  centroid?: Record<string, number>;
 }
 
 export interface SplitChild {
@@ -155,6 +157,7 @@ function makeSkill(s: NewSkill, mode: Mode, history: ProvenanceEvent[], fallback
     mode,
     ...(parent !== undefined ? { parent } : {}),
     provenance: { discoveredFrom: s.discoveredFrom ?? fallback?.provenance?.discoveredFrom ?? [], history },
+    ...(s.centroid ? { centroid: s.centroid } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Handbook } from "../../handbook/index.js";
-import { handbookMatcher, SkillMatcher, skillWeights } from "../../handbook/matcher.js";
+import { skillIdentifier } from "../../handbook/identify.js";
+import { SkillMatcher } from "../../handbook/matcher.js";
 import { MODES, type Mode } from "../../src/modes.js";
 import type { CodeResult, Document } from "../../src/providers/types.js";
 
@@ -106,5 +107,5 @@ export function matchText(input: PolicyInput): string {
 /** The offline policy: no model; the mode rule above, then skills from the handbook's lexical matcher for that mode. */
 export function offlineChoice(input: PolicyInput, h: Handbook): PolicyChoice {
   const { mode, reason } = chooseModeOffline(input, modeRelevance(h, input.task.text));
-  return { mode, reason, skills: skillWeights(handbookMatcher(h).match(matchText(input), mode)) };
+  return { mode, reason, skills: skillIdentifier(h).identify(matchText(input), mode) };
 }

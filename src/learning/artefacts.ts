@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { SkillSchema } from "../../handbook/schema.js";
+import { SkillSchema, TextModelSchema } from "../../handbook/schema.js";
 import { InputError, parseOrThrow } from "../errors.js";
 import { writeFileAtomic } from "../fs/atomic.js";
 import { ModeSchema } from "../modes.js";
@@ -28,6 +28,8 @@ export const SkillsArtefactSchema = z.object({
   discoverer: z.enum(["statistical", "llm"]),
   modes: z.array(ModeSchema),
   skills: z.array(SkillSchema),
+  /** Per mode, the text model the skills' centroids live in (statistical discovery). */
+  text: z.partialRecord(ModeSchema, TextModelSchema).optional(),
 });
 export type SkillsArtefact = z.output<typeof SkillsArtefactSchema>;
 

@@ -4,6 +4,10 @@ import { viewAtDepth, type Granularity } from "../../handbook/views.js";
 import { MODES, type Mode } from "../modes.js";
 import { evaluateHandbook, type Evaluation, type ReplayIndex } from "./evaluate.js";
 import { paretoFrontier as frontierOf } from "../eval/frontier.js";
+import { skillIdentifier } from "../../handbook/identify.js";
+import { selectAgent } from "../../handbook/select.js";
+import { InputError } from "../errors.js";
+import { choicePath, insideStep, objectiveAt, stepAt, validationCurve, type Curve, type PathPoint } from "./lambda-path.js";
 
 /**
  * Selecting a sub-handbook: candidates by granularity per mode (0: mode level only; 1: categories; "all"), each
@@ -17,13 +21,21 @@ export interface Candidate {
   skills: number;
   evaluation: Evaluation;
   onFrontier: boolean;
+  /** Validation accuracy and cost over λ (tradeoff by replay); absent when evaluated at one λ only. */
+  curve?: Curve;
+  /** Where the candidate's handbook is saved, relative to the selection file. */
+  file?: string;
 }
 
 export interface Selection {
   candidates: Candidate[];
   /** Candidate ids on the frontier, cheapest first. */
   frontier: string[];
+  /** The frontier's points over every (candidate, λ step), cheapest first; `from`: where the step starts. */
+  points: { candidate: string; from: number; accuracy: number; meanCostUsd: number }[];
   chosen: string;
+  /** The λ the chosen candidate is routed with (the given λ, or the one solved for the budget). */
+  lambda: number;
   by: { lambda: number } | { budgetUsd: number };
   reason: string;
 }
@@ -64,23 +76,92 @@ export function candidateViews(full: Handbook): { id: string; granularity: Parti
   }));
 }
 
-/** Views of a handbook at each granularity, evaluated on validation by replay, with the frontier and the choice. */
+/** Extra candidates besides the views (e.g. text clusterings of the training queries), already profiled. */
+export interface ExtraCandidate {
+  id: string;
+  handbook: Handbook;
+}
+
+/** The λ path of a handbook on validation points: each point's choice as a function of λ, and the curve. */
+export function curveOf(h: Handbook, validation: { index: ReplayIndex; queries: readonly string[] }, opts: ChooseOptions = {}): Curve {
+  return validationCurve(pathPoints(h, validation, opts));
+}
+
+/** Each validation point's choice path under a handbook, with its recorded outcomes. */
+export function pathPoints(h: Handbook, validation: { index: ReplayIndex; queries: readonly string[] }, opts: ChooseOptions = {}): PathPoint[] {
+  const identifier = skillIdentifier(h);
+  const want = new Set(validation.queries);
+  const points: PathPoint[] = [];
+  for (const p of validation.index.points) {
+    if (!want.has(p.queryId)) continue;
+    const recorded = validation.index.outcomes.get(p.key)!;
+    if (recorded.size === 0) continue;
+    const d = selectAgent(h, {
+      mode: p.mode,
+      skills: identifier.identify(p.text, p.mode),
+      lambda: 0,
+      ...(opts.estimator ? { estimator: opts.estimator } : {}),
+      ...(opts.shrinkage !== undefined ? { shrinkage: opts.shrinkage } : {}),
+    });
+    let top = 0;
+    for (const o of recorded.values()) top = Math.max(top, o.costUsd);
+    points.push({ path: choicePath(d.candidates), outcomes: recorded, maxCostUsd: top });
+  }
+  return points;
+}
+
+/**
+ * Cross-validated curves: each candidate's skill structure is kept, its competence and costs are profiled afresh
+ * without one fold of the labelled queries and its paths taken on that fold; the curve is over every labelled
+ * query. With a few dozen labels this is several times the validation data of one split, so the choice between
+ * candidates is far less noisy. `reprofile(h, heldOut)` profiles h on the labelled points outside `heldOut`.
+ */
+export function crossValidatedCurves(
+  views: readonly { handbook: Handbook }[],
+  folds: readonly (readonly string[])[],
+  index: ReplayIndex,
+  reprofile: (h: Handbook, heldOut: ReadonlySet<string>) => Handbook,
+  opts: ChooseOptions = {},
+): Curve[] {
+  return views.map((v) => {
+    const points: PathPoint[] = [];
+    for (const fold of folds) {
+      if (fold.length === 0) continue;
+      const h = reprofile(v.handbook, new Set(fold));
+      points.push(...pathPoints(h, { index, queries: fold }, opts));
+    }
+    return validationCurve(points);
+  });
+}
+
+/**
+ * Views of a handbook at each granularity, plus any extra candidates, evaluated on validation by replay: each
+ * candidate's whole λ path (tradeoff strategy), the frontier over every (candidate, λ step), and the choice for
+ * the given λ or budget (see chooseFor). The cascade strategy has no λ path: it is evaluated at the one λ.
+ */
 export function chooseHandbook(
   full: Handbook,
   validation: { index: ReplayIndex; queries: readonly string[] },
   opts: ChooseOptions = {},
+  extra: readonly ExtraCandidate[] = [],
+  crossValidate?: { folds: readonly (readonly string[])[]; index: ReplayIndex; reprofile: (h: Handbook, heldOut: ReadonlySet<string>) => Handbook },
 ): { selection: Selection; handbooks: Map<string, Handbook> } {
   const lambda = opts.lambda ?? 0;
-  const views = candidateViews(full);
-  const evaluations = views.map((v) =>
-    evaluateHandbook(v.handbook, validation.index, validation.queries, {
-      lambda,
-      ...(opts.strategy ? { strategy: opts.strategy } : {}),
-      ...(opts.estimator ? { estimator: opts.estimator } : {}),
-      ...(opts.shrinkage !== undefined ? { shrinkage: opts.shrinkage } : {}),
-    }),
-  );
-  return chooseAmong(views, evaluations, opts);
+  const views = [...candidateViews(full), ...extra.map((e) => ({ id: e.id, granularity: {}, handbook: e.handbook }))];
+  const evalOpts = {
+    lambda,
+    ...(opts.strategy ? { strategy: opts.strategy } : {}),
+    ...(opts.estimator ? { estimator: opts.estimator } : {}),
+    ...(opts.shrinkage !== undefined ? { shrinkage: opts.shrinkage } : {}),
+  };
+  const tradeoff = (opts.strategy ?? "tradeoff") === "tradeoff";
+  const curves = !tradeoff
+    ? undefined
+    : crossValidate
+      ? crossValidatedCurves(views, crossValidate.folds, crossValidate.index, crossValidate.reprofile, opts)
+      : views.map((v) => curveOf(v.handbook, validation, opts));
+  const evaluations = views.map((v) => evaluateHandbook(v.handbook, validation.index, validation.queries, evalOpts));
+  return chooseAmong(views, evaluations, opts, curves);
 }
 
 /**
@@ -89,16 +170,76 @@ export function chooseHandbook(
  */
 export type CandidateEvaluator = (handbook: Handbook, id: string) => Promise<Evaluation>;
 
-/** As chooseHandbook, with each candidate evaluated by the given evaluator instead of by replay. */
+/** As chooseHandbook, with each candidate evaluated by the given evaluator (at the one λ) instead of by replay. */
 export async function chooseHandbookWith(
   full: Handbook,
   evaluate: CandidateEvaluator,
   opts: ChooseOptions = {},
+  extra: readonly ExtraCandidate[] = [],
 ): Promise<{ selection: Selection; handbooks: Map<string, Handbook> }> {
-  const views = candidateViews(full);
+  const views = [...candidateViews(full), ...extra.map((e) => ({ id: e.id, granularity: {}, handbook: e.handbook }))];
   const evaluations: Evaluation[] = [];
   for (const v of views) evaluations.push(await evaluate(v.handbook, v.id));
   return chooseAmong(views, evaluations, opts);
+}
+
+/** What chooseFor decides: the candidate, the λ to route it with, and its validation figures there. */
+export interface Choice {
+  candidate: string;
+  lambda: number;
+  accuracy: number;
+  meanCostUsd: number;
+  reason: string;
+}
+
+const TIE = 1e-12;
+
+/**
+ * The candidate (and λ) for a λ or a budget, from a selection's validation curves.
+ * - λ: the candidate whose validation accuracy − λ·normalised cost is highest at that λ (ties: the earlier,
+ *   coarser candidate), routed with that λ.
+ * - budget (mean USD per query): the most accurate (candidate, λ step) whose validation mean cost is within it
+ *   (ties: cheaper, then coarser), routed with a λ inside that step; when none is within it, the cheapest.
+ * Candidates without a curve (evaluated at one λ by the target orchestrator) count at that λ only.
+ */
+export function chooseFor(selection: Pick<Selection, "candidates" | "lambda">, want: { lambda: number } | { budgetUsd: number }): Choice {
+  const cands = selection.candidates;
+  if (cands.length === 0) throw new InputError("selection: $.candidates: empty");
+  if ("lambda" in want) {
+    let best: { c: Candidate; obj: number; acc: number; cost: number } | undefined;
+    for (const c of cands) {
+      const at = c.curve ? stepAt(c.curve, want.lambda) : undefined;
+      const obj = c.curve ? objectiveAt(c.curve, want.lambda) : c.evaluation.objective;
+      if (!best || obj > best.obj + TIE)
+        best = { c, obj, acc: at?.accuracy ?? c.evaluation.accuracy, cost: at?.meanCostUsd ?? c.evaluation.meanCostUsd };
+    }
+    return {
+      candidate: best!.c.id,
+      lambda: want.lambda,
+      accuracy: best!.acc,
+      meanCostUsd: best!.cost,
+      reason: `highest validation accuracy − λ·normalised cost (λ=${want.lambda}): ${best!.obj.toFixed(4)} (${best!.c.id})`,
+    };
+  }
+  const budget = want.budgetUsd;
+  const options: { c: Candidate; lambda: number; acc: number; cost: number; order: number }[] = [];
+  cands.forEach((c, order) => {
+    if (c.curve) for (const s of c.curve.steps) options.push({ c, lambda: insideStep(s), acc: s.accuracy, cost: s.meanCostUsd, order });
+    else options.push({ c, lambda: selection.lambda ?? 0, acc: c.evaluation.accuracy, cost: c.evaluation.meanCostUsd, order });
+  });
+  const within = options.filter((o) => o.cost <= budget + 1e-15);
+  const pick = within.length
+    ? within.reduce((a, b) => (b.acc > a.acc + TIE || (Math.abs(b.acc - a.acc) <= TIE && (b.cost < a.cost - 1e-15 || (Math.abs(b.cost - a.cost) <= 1e-15 && b.order < a.order))) ? b : a))
+    : options.reduce((a, b) => (b.cost < a.cost ? b : a));
+  return {
+    candidate: pick.c.id,
+    lambda: pick.lambda,
+    accuracy: pick.acc,
+    meanCostUsd: pick.cost,
+    reason: within.length
+      ? `most accurate validation point with mean cost <= $${budget}: ${pick.c.id} at λ=${pick.lambda.toPrecision(4)} (accuracy ${pick.acc.toFixed(4)}, $${pick.cost.toPrecision(3)})`
+      : `no validation point within the budget $${budget}: the cheapest, ${pick.c.id} at λ=${pick.lambda.toPrecision(4)} ($${pick.cost.toPrecision(3)})`,
+  };
 }
 
 /** The frontier of evaluated candidates, and the choice by λ (objective) or budget. */
@@ -106,6 +247,7 @@ function chooseAmong(
   views: { id: string; granularity: Partial<Record<Mode, Granularity>>; handbook: Handbook }[],
   evaluations: Evaluation[],
   opts: ChooseOptions,
+  curves?: Curve[],
 ): { selection: Selection; handbooks: Map<string, Handbook> } {
   const lambda = opts.lambda ?? 0;
   const handbooks = new Map(views.map((v) => [v.id, v.handbook]));
@@ -115,32 +257,25 @@ function chooseAmong(
     skills: Object.keys(v.handbook.skills).length,
     evaluation: evaluations[i]!,
     onFrontier: false,
+    ...(curves ? { curve: curves[i]! } : {}),
   }));
-  const front = paretoFrontier(candidates.map((c) => c.evaluation));
-  for (const i of front) candidates[i]!.onFrontier = true;
-  let chosen: Candidate;
-  let reason: string;
-  if (opts.budgetUsd !== undefined) {
-    const within = candidates.filter((c) => c.evaluation.meanCostUsd <= opts.budgetUsd! + 1e-15);
-    if (within.length > 0) {
-      chosen = within.reduce((a, b) => (b.evaluation.accuracy > a.evaluation.accuracy + 1e-12 || (Math.abs(b.evaluation.accuracy - a.evaluation.accuracy) <= 1e-12 && b.evaluation.meanCostUsd < a.evaluation.meanCostUsd) ? b : a));
-      reason = `most accurate of ${within.length} candidate(s) with mean cost <= $${opts.budgetUsd}`;
-    } else {
-      chosen = candidates.reduce((a, b) => (b.evaluation.meanCostUsd < a.evaluation.meanCostUsd ? b : a));
-      reason = `no candidate within the budget $${opts.budgetUsd}: the cheapest`;
-    }
-  } else {
-    // Ties keep the earlier (coarser) candidate: fewer skills for the same objective.
-    chosen = candidates.reduce((a, b) => (b.evaluation.objective > a.evaluation.objective + 1e-12 ? b : a));
-    reason = `highest validation accuracy − λ·normalised cost (λ=${lambda}): ${chosen.evaluation.objective.toFixed(4)}`;
-  }
+  // The frontier over every (candidate, λ step): a candidate is on it when one of its steps is.
+  const points = candidates.flatMap((c, ci) =>
+    c.curve ? c.curve.steps.map((s) => ({ ci, from: s.from, accuracy: s.accuracy, meanCostUsd: s.meanCostUsd })) : [{ ci, from: lambda, accuracy: c.evaluation.accuracy, meanCostUsd: c.evaluation.meanCostUsd }],
+  );
+  const front = paretoFrontier(points).map((i) => points[i]!);
+  for (const p of front) candidates[p.ci]!.onFrontier = true;
+  const by = opts.budgetUsd !== undefined ? { budgetUsd: opts.budgetUsd } : { lambda };
+  const choice = chooseFor({ candidates, lambda }, by);
   return {
     selection: {
       candidates,
-      frontier: front.map((i) => candidates[i]!.id),
-      chosen: chosen.id,
-      by: opts.budgetUsd !== undefined ? { budgetUsd: opts.budgetUsd } : { lambda },
-      reason,
+      frontier: [...new Set(front.map((p) => candidates[p.ci]!.id))],
+      points: front.map((p) => ({ candidate: candidates[p.ci]!.id, from: p.from, accuracy: p.accuracy, meanCostUsd: p.meanCostUsd })),
+      chosen: choice.candidate,
+      lambda: choice.lambda,
+      by,
+      reason: choice.reason,
     },
     handbooks,
   };

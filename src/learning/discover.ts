@@ -5,7 +5,8 @@ import { kmeans } from "./kmeans.js";
 import type { LlmCall } from "./log.js";
 import type { QueryItem } from "./queries.js";
 import { profileTest, type OutcomeTable } from "./stats.js";
-import { dotDense, fitVectorizer, tokenizeAll, vectorize, type SparseVector } from "./vectors.js";
+import { centroidOf, type TextModel } from "../../handbook/text.js";
+import { dotDense, textVectors, type SparseVector } from "./vectors.js";
 
 /** What a discoverer is given for one mode. */
 export interface DiscoverInput {
@@ -26,6 +27,8 @@ export interface DiscoverOutput {
   skills: Skill[];
   /** Learning-model calls made (none for the statistical discoverer). */
   calls: LlmCall[];
+  /** The mode's text model the skills' centroids live in (absent: the skills carry no centroids). */
+  text?: TextModel;
 }
 
 /** Finds a hierarchy of skills for a mode from training routing points. */
@@ -176,8 +179,10 @@ function skillOf(
   at: string,
   parent: string | undefined,
   discoveredFrom: string[],
+  centroid?: Record<string, number>,
 ): Skill {
   return {
+    ...(centroid ? { centroid } : {}),
     id,
     name: d.name,
     description: d.description,
@@ -206,9 +211,9 @@ export function statisticalDiscoverer(opts: StatisticalOptions = {}): Discoverer
       if (items.length === 0) return { skills: [], calls: [] };
       const at = new Date().toISOString();
       const texts = items.map((i) => i.text);
-      const docs = tokenizeAll(texts);
-      const v = fitVectorizer(docs, opts.structureWeight !== undefined ? { structureWeight: opts.structureWeight } : {});
-      const points = docs.map((d, i) => vectorize(v, d, texts[i]!));
+      const v = textVectors(texts, undefined, opts.structureWeight !== undefined ? { structureWeight: opts.structureWeight } : {});
+      const { docs, points } = v;
+      const centroid = (members: readonly number[]) => centroidOf(v.model, members.map((i) => points[i]!));
       const outcomes = outcomeMatrix(items, agents);
       const all = items.map((_, i) => i);
       const nCategories = Math.max(1, Math.min(o.maxCategories, Math.floor(items.length / (2 * o.minSize))));
@@ -225,7 +230,7 @@ export function statisticalDiscoverer(opts: StatisticalOptions = {}): Discoverer
         const catId = `${mode}.cat_${nextCat++}`;
         taken.add(catId);
         const catDesc = describeCluster(cat, all, ctx);
-        skills.push(skillOf(catId, mode, catDesc, at, undefined, catDesc.memberIds));
+        skills.push(skillOf(catId, mode, catDesc, at, undefined, catDesc.memberIds, centroid(cat)));
         const { parts } = skillsOfCategory(cat, points, v.dims, outcomes, agents.length, {
           maxSkills: o.maxSkills,
           alpha: o.alpha,
@@ -238,12 +243,69 @@ export function statisticalDiscoverer(opts: StatisticalOptions = {}): Discoverer
           const id = `${catId}.skill_${nextSkill++}`;
           taken.add(id);
           const d = parts.length === 1 ? catDesc : describeCluster(part, all, ctx);
-          skills.push(skillOf(id, mode, d, at, catId, d.memberIds));
+          skills.push(skillOf(id, mode, d, at, catId, d.memberIds, centroid(part)));
         }
         input.onProgress?.(2 + ci, total);
       });
       input.onProgress?.(total, total);
-      return { skills, calls: [] };
+      return { skills, calls: [], text: v.model };
     },
   };
+}
+
+export interface ClusterOptions {
+  /** Clusters wanted (fewer when parts below `minSize` are absorbed). */
+  k: number;
+  seed: string | number;
+  /** The mode's text model (the full handbook's, so every candidate reads text the same way). */
+  model: TextModel;
+  minSize: number;
+  examples?: number;
+  indicators?: number;
+  /** Id prefix of the clusters within the mode (default `k<k>`): `answer.k3_0`, … */
+  prefix?: string;
+}
+
+/**
+ * A flat text clustering of a mode's training queries as categories with centroids (no skills below them): the
+ * per-cluster candidate that select weighs against finer and coarser views. Seeded k-means; no outcome is used.
+ */
+export function clusterSkills(mode: Mode, items: readonly QueryItem[], opts: ClusterOptions): Skill[] {
+  if (items.length === 0) return [];
+  const texts = items.map((i) => i.text);
+  const v = textVectors(texts, opts.model);
+  const all = items.map((_, i) => i);
+  let parts = partition(all, v.points, v.dims, Math.max(1, Math.min(opts.k, items.length)), `${opts.seed}:${mode}:flat:${opts.k}`);
+  parts = absorbSmallParts(parts, v.points, v.dims, opts.minSize);
+  const at = new Date().toISOString();
+  const ctx = { docs: v.docs, points: v.points, texts, items, dims: v.dims, examples: opts.examples ?? 20, indicators: opts.indicators ?? 8 };
+  const prefix = opts.prefix ?? `k${opts.k}`;
+  return parts.map((part, j) => {
+    const d = describeCluster(part, all, ctx);
+    const skill = skillOf(`${mode}.${prefix}_${j}`, mode, d, at, undefined, d.memberIds, centroidOf(opts.model, part.map((i) => v.points[i]!)));
+    skill.provenance.history[0]!.note = `text clustering, k = ${opts.k}`;
+    return skill;
+  });
+}
+
+/**
+ * One skill per task of the training queries (the records' task names), each with the centroid of its queries: a
+ * per-task candidate whose skills are still identified from the text alone at inference.
+ */
+export function taskSkills(mode: Mode, items: readonly QueryItem[], model: TextModel, examples = 20): Skill[] {
+  if (items.length === 0) return [];
+  const texts = items.map((i) => i.text);
+  const v = textVectors(texts, model);
+  const all = items.map((_, i) => i);
+  const tasks = [...new Set(items.map((i) => i.task))].sort();
+  if (tasks.length < 2) return [];
+  const at = new Date().toISOString();
+  const ctx = { docs: v.docs, points: v.points, texts, items, dims: v.dims, examples, indicators: 8 };
+  return tasks.map((task, j) => {
+    const part = all.filter((i) => items[i]!.task === task);
+    const d = describeCluster(part, all, ctx);
+    const skill = skillOf(`${mode}.task_${j}`, mode, { ...d, name: task, description: `${task} queries (${part.length} in training); ${d.description}` }, at, undefined, d.memberIds, centroidOf(model, part.map((i) => v.points[i]!)));
+    skill.provenance.history[0]!.note = `task ${task}`;
+    return skill;
+  });
 }

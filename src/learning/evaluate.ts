@@ -1,8 +1,7 @@
-import { handbookMatcher } from "../../handbook/matcher.js";
+import { skillIdentifier } from "../../handbook/identify.js";
 import { selectAgent, type Estimator, type Shrinkage, type Strategy } from "../../handbook/select.js";
 import type { Handbook } from "../../handbook/schema.js";
 import type { ExecutionRecord } from "../records/schema.js";
-import { identify } from "./identify.js";
 import { groupRecords, type AgentOutcome, type QueryItem } from "./queries.js";
 
 /**
@@ -62,7 +61,7 @@ export function evaluateHandbook(
 ): Evaluation {
   const index = "points" in records && "outcomes" in records ? (records as ReplayIndex) : replayIndex(records as readonly ExecutionRecord[]);
   const want = queries ? new Set(queries) : undefined;
-  const matcher = handbookMatcher(h);
+  const identifier = skillIdentifier(h);
   const lambda = opts.lambda ?? 0;
   const calls: Record<string, number> = {};
   let n = 0;
@@ -81,7 +80,7 @@ export function evaluateHandbook(
     maxCost += top;
     const decision = selectAgent(h, {
       mode: p.mode,
-      skills: identify(matcher, p.text, p.mode),
+      skills: identifier.identify(p.text, p.mode),
       lambda,
       ...(opts.strategy ? { strategy: opts.strategy } : {}),
       ...(opts.estimator ? { estimator: opts.estimator } : {}),

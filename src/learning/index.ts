@@ -1,9 +1,9 @@
 /** Learning a Skill Handbook from execution records: pure phases, their file-level runners, and the learning log. */
 export { splitLabelled, type LabelledOptions, type LabelledSplit } from "./labelled.js";
 export { groupRecords, itemKey, modesOf, agentsByMode, type AgentOutcome, type QueryItem } from "./queries.js";
-export { statisticalDiscoverer, outcomeMatrix, tableOf, skillsOfCategory, type Discoverer, type DiscoverInput, type DiscoverOutput, type StatisticalOptions } from "./discover.js";
+export { statisticalDiscoverer, clusterSkills, outcomeMatrix, tableOf, skillsOfCategory, type Discoverer, type DiscoverInput, type DiscoverOutput, type StatisticalOptions } from "./discover.js";
 export { llmDiscoverer, llmNamer, contrastive, discoveryPrompt, DiscoveryResponseSchema, DEFAULT_CONTEXT_LIMIT, type LlmDiscovererOptions } from "./discover-llm.js";
-export { identify, identifyAll } from "./identify.js";
+export { identifyAll } from "./identify.js";
 export { profile, evidenceFrom, skeletonHandbook, type AgentInfo } from "./profile.js";
 export { modeInsights, agentNotes, type InsightOptions } from "./insights.js";
 export { refine, type Namer, type NameRequest, type RefineOptions, type RefineResult, type RefinementStep } from "./refine.js";

@@ -1,5 +1,5 @@
 import seedrandom from "seedrandom";
-import { dotDense, type SparseVector } from "./vectors.js";
+import { dotDense, type SparseVector } from "../../handbook/text.js";
 
 /**
  * Seeded spherical k-means (cosine similarity) over unit-length sparse vectors, k-means++ initialisation.

@@ -2,7 +2,7 @@ import seedrandom from "seedrandom";
 import { InputError } from "../errors.js";
 import { kmeans } from "./kmeans.js";
 import type { QueryItem } from "./queries.js";
-import { fitVectorizer, tokenizeAll, vectorize } from "./vectors.js";
+import { textVectors } from "./vectors.js";
 
 /**
  * The labelled budget: which queries' outcomes learning may use for training and which for validation. Split by
@@ -43,9 +43,8 @@ function clusterStrata(items: readonly QueryItem[], seed: string | number): Map<
   const texts = new Map<string, string>();
   for (const it of items) if (!texts.has(it.queryId)) texts.set(it.queryId, it.text);
   const ids = [...texts.keys()].sort();
-  const docs = tokenizeAll(ids.map((id) => texts.get(id)!));
-  const v = fitVectorizer(docs);
-  const points = docs.map((d, i) => vectorize(v, d, texts.get(ids[i]!)!));
+  const v = textVectors(ids.map((id) => texts.get(id)!));
+  const points = v.points;
   const k = Math.min(6, Math.max(1, Math.floor(ids.length / 10)));
   const { assignment } = kmeans(points, k, v.dims, { seed: `${seed}:strata` });
   return new Map(ids.map((id, i) => [id, `cluster_${assignment[i]}`]));

@@ -1,4 +1,6 @@
-import { statSync } from "node:fs";
+import { mkdirSync, statSync } from "node:fs";
+import seedrandom from "seedrandom";
+import { basename, dirname, join } from "node:path";
 import { loadHandbook, saveHandbook } from "../../handbook/store.js";
 import { DEFAULT_SHRINKAGE, type Estimator, type Shrinkage, type Strategy } from "../../handbook/select.js";
 import type { Handbook, Skill } from "../../handbook/schema.js";
@@ -16,8 +18,8 @@ import {
   type SkillsArtefact,
   type SplitArtefact,
 } from "./artefacts.js";
-import { chooseHandbook, chooseHandbookWith, type CandidateEvaluator, type Selection } from "./choose.js";
-import { statisticalDiscoverer, type Discoverer } from "./discover.js";
+import { chooseHandbook, chooseHandbookWith, type CandidateEvaluator, type ExtraCandidate, type Selection } from "./choose.js";
+import { clusterSkills, statisticalDiscoverer, taskSkills, type Discoverer } from "./discover.js";
 import { llmDiscoverer, llmNamer } from "./discover-llm.js";
 import { replayIndex, type Evaluation } from "./evaluate.js";
 import { identifyAll } from "./identify.js";
@@ -57,6 +59,8 @@ export interface LearnSettings {
   examples: number;
   maxCategories: number;
   maxSkills: number;
+  /** Folds of select's cross-validation over every labelled query (default 5; below 2: the validation split only). */
+  folds?: number;
   /**
    * After selection, profile the chosen handbook afresh on training + validation traces (each labelled trace once,
    * identified with the chosen handbook's matcher), so the deployed competence uses every labelled query.
@@ -204,6 +208,7 @@ export async function runDiscover(s: LearnSettings, io: PhaseIO, split: SplitArt
     const modes = modesOf(train);
     const byMode = agentsByMode(train);
     const skills: Skill[] = [];
+    const text: NonNullable<SkillsArtefact["text"]> = {};
     const p = io.progress("discover");
     for (const [k, mode] of modes.entries()) {
       const found = await discoverer.discover({
@@ -216,9 +221,16 @@ export async function runDiscover(s: LearnSettings, io: PhaseIO, split: SplitArt
       });
       io.log.calls(found.calls);
       skills.push(...found.skills);
+      if (found.text) text[mode] = found.text;
     }
     p.end();
-    const artefact: SkillsArtefact = { kind: "skillorchestra.learning.skills", discoverer: discoverer.kind, modes, skills };
+    const artefact: SkillsArtefact = {
+      kind: "skillorchestra.learning.skills",
+      discoverer: discoverer.kind,
+      modes,
+      skills,
+      ...(Object.keys(text).length > 0 ? { text } : {}),
+    };
     writeJson(out, artefact);
     return { result: artefact, queries: train.length, summary: { discoverer: discoverer.kind, skills: skills.length, modes } };
   });
@@ -235,6 +247,7 @@ export async function runProfile(s: LearnSettings, io: PhaseIO, split: SplitArte
     const train = split ? subset(data.items, split.train) : data.items;
     const p = io.progress("profile");
     let h = skeletonHandbook(skills.skills, data.agents);
+    if (skills.text) h.text = structuredClone(skills.text);
     const ident = identifyAll(h, train, (d, t) => p.update(d, t + 1));
     h = profile(h, train, ident);
     for (const mode of Object.keys(h.modes) as Mode[]) {
@@ -316,19 +329,60 @@ export async function runRefine(
   });
 }
 
-/** Phase 5: candidate views by granularity, evaluated on validation; the frontier and the choice. */
+/** Cluster counts tried for the text-clustering candidates (each kept while every cluster can hold minCount). */
+export const CLUSTER_KS: readonly number[] = [2, 3, 4, 6, 8, 12];
+
+/**
+ * The candidates select weighs besides the full handbook's views, profiled on the training points: flat text
+ * clusterings of each mode's training queries at several k (per-cluster competence, the structure a G-test at
+ * small counts may fail to show), and, when the records name more than one task, one skill per task (identified
+ * from the text by the task's centroid, never by its label).
+ */
+export function extraCandidates(full: Handbook, train: readonly QueryItem[], s: Pick<LearnSettings, "seed" | "minCount" | "examples">): ExtraCandidate[] {
+  const modes = (Object.keys(full.text ?? {}) as Mode[]).filter((m) => train.some((i) => i.mode === m));
+  if (modes.length === 0) return [];
+  const agents: AgentInfo[] = Object.entries(full.agents).map(([id, p]) => ({ id, modes: [...p.modes] }));
+  const build = (id: string, skillsOf: (mode: Mode, items: QueryItem[]) => Skill[]): ExtraCandidate | undefined => {
+    const skills = modes.flatMap((m) => skillsOf(m, train.filter((i) => i.mode === m)));
+    if (skills.length === 0) return undefined;
+    const keep = Object.values(full.skills).filter((x) => !modes.includes(x.mode));
+    let h = skeletonHandbook([...keep, ...skills], agents, { prior: full.metadata.prior });
+    h.text = structuredClone(full.text);
+    h.modes = structuredClone(full.modes);
+    h = profile(h, train, identifyAll(h, train));
+    return { id, handbook: h };
+  };
+  const out: ExtraCandidate[] = [];
+  const largest = Math.max(...modes.map((m) => train.filter((i) => i.mode === m).length));
+  for (const k of CLUSTER_KS) {
+    if (k * s.minCount > largest) break;
+    const c = build(`clusters-${k}`, (mode, items) =>
+      items.length >= k * s.minCount ? clusterSkills(mode, items, { k, seed: s.seed, model: full.text![mode]!, minSize: s.minCount, examples: s.examples }) : [],
+    );
+    if (c) out.push(c);
+  }
+  const tasks = [...new Set(train.map((i) => i.task))].sort();
+  if (tasks.length > 1) {
+    const byTask = build("tasks", (mode, items) => taskSkills(mode, items, full.text![mode]!, s.examples));
+    if (byTask) out.push(byTask);
+  }
+  return out;
+}
+
+/** Phase 5: candidate views by granularity and text clusterings, evaluated on validation; the frontier and the choice. */
 export async function runSelect(
   s: LearnSettings,
   io: PhaseIO,
   split: SplitArtefact,
   full: Handbook,
   out: { chosen: string; selection: string },
-): Promise<{ handbook: Handbook; selection: Selection }> {
+): Promise<{ handbook: Handbook; selection: Selection; handbooks: Map<string, Handbook> }> {
   return io.log.phase("select", async () => {
     const data = await loadData(s.records, s.pool);
+    const train = subset(data.items, split.train);
     const val = subset(data.items, split.validationIds);
     const p = io.progress("select");
-    p.update(0, 1);
+    p.update(0, 3);
     const options = {
       lambda: s.lambda,
       ...(s.budgetUsd !== undefined ? { budgetUsd: s.budgetUsd } : {}),
@@ -336,36 +390,92 @@ export async function runSelect(
       estimator: estimatorOf(s.estimator, s.seed),
       ...(s.shrinkage !== undefined ? { shrinkage: s.shrinkage } : {}),
     };
+    const extra = extraCandidates(full, train, s);
+    p.update(1, 3);
     const { selection, handbooks } = io.evaluateCandidate
-      ? await chooseHandbookWith(full, io.evaluateCandidate, options)
-      : chooseHandbook(full, { index: replayIndex(val), queries: split.validationIds }, options);
-    let chosen = handbooks.get(selection.chosen)!;
-    if (s.foldValidation) {
-      const labelled = subset(data.items, [...split.train, ...split.validationIds]);
-      chosen = agentNotes(profile(chosen, labelled, identifyAll(chosen, labelled)), s.minCount);
-    }
-    const withMeta: Handbook = {
-      ...chosen,
-      metadata: {
-        ...chosen.metadata,
-        learning: {
-          ...chosen.metadata.learning,
-          selection: {
-            chosen: selection.chosen,
-            by: selection.by,
-            reason: selection.reason,
-            evaluatedBy: io.evaluateCandidate ? "target orchestrator" : "replay",
-            foldValidation: s.foldValidation,
+      ? await chooseHandbookWith(full, io.evaluateCandidate, options, extra)
+      : chooseHandbook(full, { index: replayIndex(val), queries: split.validationIds }, options, extra, crossValidation(data.items, split, s));
+    p.update(2, 3);
+    // Every candidate is saved (a different λ or budget picks a different one); with foldValidation each is
+    // profiled afresh on training + validation traces, so the deployed competence uses every labelled query.
+    const labelled = s.foldValidation ? subset(data.items, [...split.train, ...split.validationIds]) : [];
+    const dir = candidatesDir(out.selection);
+    const evaluatedBy = io.evaluateCandidate ? "target orchestrator" : "replay";
+    const deployed = new Map<string, Handbook>();
+    mkdirSync(dir, { recursive: true });
+    for (const c of selection.candidates) {
+      let h = handbooks.get(c.id)!;
+      if (s.foldValidation) h = agentNotes(profile(h, labelled, identifyAll(h, labelled)), s.minCount);
+      h = {
+        ...h,
+        metadata: {
+          ...h.metadata,
+          learning: {
+            ...h.metadata.learning,
+            selection: { candidate: c.id, chosen: selection.chosen, lambda: selection.lambda, by: selection.by, reason: selection.reason, evaluatedBy, foldValidation: s.foldValidation, file: basename(out.selection) },
           },
         },
-      },
-    };
-    const saved = saveHandbook(out.chosen, withMeta);
+      };
+      c.file = `${basename(dir)}/${safeName(c.id)}.json`;
+      deployed.set(c.id, saveHandbook(join(dirname(out.selection), c.file), h));
+    }
+    const saved = saveHandbook(out.chosen, deployed.get(selection.chosen)!);
     writeJson(out.selection, { kind: "skillorchestra.learning.selection", costEstimated: selection.candidates.some((c) => c.evaluation.costEstimated), ...selection });
-    p.update(1, 1);
+    p.update(3, 3);
     p.end();
-    return { result: { handbook: saved, selection }, queries: val.length, summary: { chosen: selection.chosen, frontier: selection.frontier } };
+    return {
+      result: { handbook: saved, selection, handbooks: deployed },
+      queries: val.length,
+      summary: { chosen: selection.chosen, lambda: selection.lambda, candidates: selection.candidates.length, frontier: selection.frontier },
+    };
   });
+}
+
+/**
+ * K-fold cross-validation over every labelled query (training + validation), folds stratified by task and seeded:
+ * select's curves then rest on every labelled query instead of the validation share alone. Off (undefined) with
+ * `folds` < 2.
+ */
+function crossValidation(items: readonly QueryItem[], split: SplitArtefact, s: LearnSettings) {
+  const k = s.folds ?? DEFAULT_FOLDS;
+  if (k < 2) return undefined;
+  const labelled = subset(items, [...split.train, ...split.validationIds]);
+  const byTask = new Map<string, string[]>();
+  for (const it of labelled) {
+    const l = byTask.get(it.task) ?? [];
+    if (!l.includes(it.queryId)) l.push(it.queryId);
+    byTask.set(it.task, l);
+  }
+  const rng = seedrandom(`${s.seed}:folds`);
+  const folds: string[][] = Array.from({ length: k }, () => []);
+  let next = 0;
+  for (const task of [...byTask.keys()].sort()) {
+    const ids = [...byTask.get(task)!].sort();
+    for (let i = ids.length - 1; i > 0; i--) {
+      const j = Math.floor(rng() * (i + 1));
+      [ids[i], ids[j]] = [ids[j]!, ids[i]!];
+    }
+    for (const id of ids) folds[next++ % k]!.push(id);
+  }
+  return {
+    folds,
+    index: replayIndex(labelled),
+    reprofile: (h: Handbook, heldOut: ReadonlySet<string>) => {
+      const rest = labelled.filter((i) => !heldOut.has(i.queryId));
+      return profile(h, rest, identifyAll(h, rest));
+    },
+  };
+}
+
+export const DEFAULT_FOLDS = 5;
+
+/** Where a selection's candidate handbooks are saved: `H.selection.json` → `H.candidates/`. */
+export function candidatesDir(selectionPath: string): string {
+  return selectionPath.replace(/\.selection\.json$/i, "") + ".candidates";
+}
+
+function safeName(id: string): string {
+  return id.replace(/[^A-Za-z0-9._-]+/g, "_");
 }
 
 export { loadHandbook };

@@ -10,7 +10,8 @@ import { kmeans } from "./kmeans.js";
 import type { LlmCall } from "./log.js";
 import type { QueryItem } from "./queries.js";
 import { perAgentTests, profileTest, type TestResult } from "./stats.js";
-import { fitVectorizer, tokenizeAll, vectorize, type SparseVector } from "./vectors.js";
+import { centroidOf, type TextModel } from "../../handbook/text.js";
+import { textVectors, type SparseVector } from "./vectors.js";
 
 /**
  * Refinement: split a skill whose agents' outcomes differ significantly between sub-clusters of its traces; merge
@@ -87,9 +88,11 @@ interface ModeText {
   points: SparseVector[];
   dims: number;
   ctx: DescribeContext;
+  /** The handbook's text model of the mode, when its skills carry centroids. */
+  model?: TextModel;
 }
 
-function modeTexts(train: readonly QueryItem[], examples: number): Map<Mode, ModeText> {
+function modeTexts(train: readonly QueryItem[], examples: number, models?: Handbook["text"]): Map<Mode, ModeText> {
   const out = new Map<Mode, ModeText>();
   const byMode = new Map<Mode, QueryItem[]>();
   for (const it of train) {
@@ -99,9 +102,8 @@ function modeTexts(train: readonly QueryItem[], examples: number): Map<Mode, Mod
   }
   for (const [mode, items] of byMode) {
     const texts = items.map((i) => i.text);
-    const docs = tokenizeAll(texts);
-    const v = fitVectorizer(docs);
-    const points = docs.map((d, i) => vectorize(v, d, texts[i]!));
+    const v = textVectors(texts, models?.[mode]);
+    const { docs, points } = v;
     out.set(mode, {
       items,
       all: items.map((_, i) => i),
@@ -110,6 +112,7 @@ function modeTexts(train: readonly QueryItem[], examples: number): Map<Mode, Mod
       points,
       dims: v.dims,
       ctx: { docs, points, texts, items, dims: v.dims, examples, indicators: 8 },
+      ...(models?.[mode] ? { model: v.model } : {}),
     });
   }
   return out;
@@ -200,7 +203,7 @@ export async function refine(
     ...(opts.estimator ? { estimator: opts.estimator } : {}),
     ...(opts.shrinkage !== undefined ? { shrinkage: opts.shrinkage } : {}),
   };
-  const texts = modeTexts(train, opts.examples ?? 20);
+  const texts = modeTexts(train, opts.examples ?? 20, start.text);
   const ident = new Map<string, ActiveSkill[]>([...identification].map(([k, v]) => [k, v.map((s) => ({ ...s }))]));
   let h = start;
   let current = evaluateHandbook(h, validation.index, validation.queries, evalOpts);
@@ -274,7 +277,7 @@ export async function refine(
           all,
           mt.ctx,
         );
-        return { id: freeChildId(h, prop.skill, k), d, part };
+        return { id: freeChildId(h, prop.skill, k), d, part, centroid: mt.model ? centroidOf(mt.model, part.map((t) => mt.points[t.i]!)) : undefined };
       });
       // Re-attribute the parent's traces among the children only (the matcher restricted to them), falling back
       // to the sub-cluster a trace was put in.
@@ -285,7 +288,7 @@ export async function refine(
       const traces = tracesOf(prop.skill, mt, ident);
       for (const t of traces) {
         const it = mt.items[t.i]!;
-        const matches = childMatcher.match(it.text, prop.mode);
+        const matches = mt.model ? [] : childMatcher.match(it.text, prop.mode);
         const total = matches.reduce((a, x) => a + x.score, 0);
         shares.set(it.key, total > 0 ? matches.map((x) => ({ id: x.id, weight: x.score / total })) : [{ id: children[partOf.get(t.i) ?? 0]!.id, weight: 1 }]);
       }
@@ -303,7 +306,15 @@ export async function refine(
         }
       }
       const splitChildren: SplitChild[] = children.map((c) => ({
-        skill: { id: c.id, name: c.d.name, description: c.d.description, indicators: c.d.indicators, examples: c.d.examples, discoveredFrom: c.d.memberIds },
+        skill: {
+          id: c.id,
+          name: c.d.name,
+          description: c.d.description,
+          indicators: c.d.indicators,
+          examples: c.d.examples,
+          discoveredFrom: c.d.memberIds,
+          ...(c.centroid ? { centroid: c.centroid } : {}),
+        },
         evidence: evidence[c.id]!,
       }));
       const note = `outcome profiles differ between sub-clusters (G=${prop.test.g.toFixed(1)}, df=${prop.test.df}, p=${prop.test.p.toExponential(2)})`;
@@ -384,6 +395,7 @@ export async function refine(
           name: d?.name ?? `${sa.name} / ${sb.name}`,
           ...(d ? { description: d.description, indicators: d.indicators } : {}),
           examples,
+          ...(mt?.model && unique.length > 0 ? { centroid: centroidOf(mt.model, unique.map((i) => mt.points[i]!)) } : {}),
         },
         { ...(opts.now ? { at: opts.now } : {}), note },
       );

@@ -1,0 +1,85 @@
+import type { Mode } from "../src/modes.js";
+import { handbookMatcher, leafSkills, skillWeights } from "./matcher.js";
+import type { Handbook } from "./schema.js";
+import type { ActiveSkill } from "./select.js";
+import { denseCentroid, dotDense, embed, type TextModel } from "./text.js";
+
+/**
+ * Active-skill identification: which of a handbook's leaf skills a text needs, with weights summing to 1. Learning
+ * credits traces with it and the orchestrator routes by it, so a text is read the same way in both.
+ *
+ * When the mode has a text model and every leaf skill of the mode has a centroid (the statistical learner's
+ * handbooks), the text is embedded and compared with the centroids (cosine): the nearest leaf gets the most
+ * weight, a close runner-up some (weights ∝ exp((sim − best)/τ), at most `k` skills, none below `minWeight`).
+ * Otherwise (hand-written, imported or LLM-discovered skills) the lexical matcher scores the skills' names,
+ * indicators and examples. An empty result means "mode level": no skill matched.
+ */
+
+export interface IdentifyOptions {
+  /** Temperature τ of the centroid weights (default 0.02). */
+  temperature?: number;
+  /** At most this many skills (default 3). */
+  k?: number;
+  /** Drop skills below this weight before renormalising (default 0.05). */
+  minWeight?: number;
+}
+
+export interface SkillIdentifier {
+  identify(text: string, mode: Mode): ActiveSkill[];
+  /** How a mode's skills are identified. */
+  method(mode: Mode): "centroid" | "lexical" | "none";
+}
+
+interface CentroidTable {
+  model: TextModel;
+  ids: string[];
+  dense: Float64Array[];
+}
+
+const cache = new WeakMap<Handbook, Map<string, SkillIdentifier>>();
+
+function centroidTable(h: Handbook, mode: Mode): CentroidTable | undefined {
+  const model = h.text?.[mode];
+  if (!model) return undefined;
+  const leaves = leafSkills(h.skills).filter((s) => s.mode === mode);
+  if (leaves.length === 0 || leaves.some((s) => !s.centroid)) return undefined;
+  return { model, ids: leaves.map((s) => s.id), dense: leaves.map((s) => denseCentroid(model, s.centroid!)) };
+}
+
+/** The identifier of a handbook, cached for as long as the handbook object lives (handbooks are immutable). */
+export function skillIdentifier(h: Handbook, opts: IdentifyOptions = {}): SkillIdentifier {
+  const key = `${opts.temperature ?? ""}:${opts.k ?? ""}:${opts.minWeight ?? ""}`;
+  let byKey = cache.get(h);
+  if (!byKey) cache.set(h, (byKey = new Map()));
+  const hit = byKey.get(key);
+  if (hit) return hit;
+  const tau = opts.temperature ?? 0.02;
+  const k = opts.k ?? 3;
+  const minWeight = opts.minWeight ?? 0.05;
+  const tables = new Map<Mode, CentroidTable | undefined>();
+  const tableOf = (mode: Mode) => {
+    if (!tables.has(mode)) tables.set(mode, centroidTable(h, mode));
+    return tables.get(mode);
+  };
+  const hasSkills = (mode: Mode) => Object.values(h.skills).some((s) => s.mode === mode);
+  const identifier: SkillIdentifier = {
+    method: (mode) => (tableOf(mode) ? "centroid" : hasSkills(mode) ? "lexical" : "none"),
+    identify(text, mode) {
+      const t = tableOf(mode);
+      if (!t) return hasSkills(mode) ? skillWeights(handbookMatcher(h).match(text, mode)) : [];
+      const v = embed(t.model, text);
+      if (v.idx.length === 0) return [];
+      const sims = t.dense.map((c, j) => ({ id: t.ids[j]!, sim: dotDense(v, c) }));
+      sims.sort((a, b) => b.sim - a.sim || (a.id < b.id ? -1 : 1));
+      const best = sims[0]!.sim;
+      if (!(best > 0)) return [];
+      const top = sims.slice(0, k).map((s) => ({ id: s.id, w: Math.exp((s.sim - best) / tau) }));
+      const total = top.reduce((a, s) => a + s.w, 0);
+      const kept = top.filter((s) => s.w / total >= minWeight);
+      const sum = kept.reduce((a, s) => a + s.w, 0);
+      return kept.map((s) => ({ id: s.id, weight: s.w / sum }));
+    },
+  };
+  byKey.set(key, identifier);
+  return identifier;
+}

@@ -1,0 +1,317 @@
+import MiniSearch from "minisearch";
+
+/**
+ * How the handbook reads a query's text: terms, structure features, and a TF-IDF embedding that keeps apart the
+ * part of a prompt that varies from the part shared by many prompts (instructions, few-shot context). Learning
+ * fits a `TextModel` per mode on its training queries and stores it in the handbook; the orchestrator embeds a
+ * step's text with the same model and identifies its skills by the nearest skill centroids. Pure.
+ *
+ * Shared lines: a line (normalised: lower case, runs of white space as one space) that appears in many of the
+ * training prompts is boilerplate. It is dropped from the prompt's body and kept as a template token instead, so
+ * a prompt's few-shot examples say "this is the ARC template" once, with the weight of one part of the vector,
+ * instead of drowning the question's own terms.
+ */
+
+const splitTerms = MiniSearch.getDefault("tokenize") as (text: string, field?: string) => string[];
+const processTerm = MiniSearch.getDefault("processTerm") as (term: string, field?: string) => string | null | undefined | false;
+
+/** Common English function words: they separate no skill and would crowd out the distinctive terms. */
+export const STOPWORDS: ReadonlySet<string> = new Set(
+  (
+    "a about above after again against all am an and any are as at be because been before being below between both but by " +
+    "can could did do does doing down during each few for from further had has have having he her here hers herself him " +
+    "himself his how i if in into is it its itself just me more most my myself no nor not now of off on once only or other " +
+    "our ours ourselves out over own same she should so some such than that the their theirs them themselves then there " +
+    "these they this those through to too under until up very was we were what when where which while who whom why will " +
+    "with would you your yours yourself yourselves s t d ll m re ve"
+  ).split(" "),
+);
+
+/** Lower-cased terms of a text, stopwords and one-letter non-digit terms dropped. */
+export function terms(text: string): string[] {
+  const out: string[] = [];
+  for (const raw of splitTerms(text)) {
+    if (!raw) continue;
+    const t = processTerm(raw);
+    if (!t || STOPWORDS.has(t)) continue;
+    if (t.length === 1 && !(t >= "0" && t <= "9")) continue;
+    out.push(t);
+  }
+  return out;
+}
+
+/** Names of the structure features, in vector order. */
+export const STRUCTURE_FEATURES = ["long", "digits", "code", "choices", "math", "question", "list"] as const;
+export type StructureFeature = (typeof STRUCTURE_FEATURES)[number];
+
+const CODE = /(^|\n)\s*(def |class |import |from \S+ import|return\b|#include|function\b)|```|>>>|\)\s*->|[{};]\s*\n|\bdef\s+\w+\(/;
+const CHOICES = /(^|\n|\s)\(?[A-Ea-e][).:]\s+\S[\s\S]*(\n|\s)\(?[B-Eb-e][).:]\s+\S|\b(options|choices)\s*:/;
+const MATH = /\\(frac|boxed|sqrt|cdot|times|le|ge|pi|sum|int)\b|\$[^$\n]+\$|\^\{?\d|\d\s*[+\-*/=]\s*\d/;
+const QUESTION = /^\s*(who|what|when|where|which|why|how)\b|\?\s*$/i;
+const LIST = /^[^\n.?!]*(,[^,\n.?!]+){4,}$/;
+const DIGIT = /\d/;
+
+/** Binary structure features of a query (plus `long`: more than 600 characters). */
+export function structure(text: string): Record<StructureFeature, boolean> {
+  return {
+    long: text.length > 600,
+    digits: DIGIT.test(text),
+    code: CODE.test(text),
+    choices: CHOICES.test(text),
+    math: MATH.test(text),
+    question: QUESTION.test(text.trim()),
+    list: LIST.test(text.trim()),
+  };
+}
+
+/** A line as compared for sharing: lower case, white space collapsed, trimmed. */
+function lineKey(line: string): string {
+  return line.toLowerCase().replace(/\s+/g, " ").trim();
+}
+
+/** FNV-1a (32 bit) of a string, as 8 hex digits: the id of a shared line. */
+export function lineHash(s: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(16).padStart(8, "0");
+}
+
+/** Prefix of template tokens (a shared line's hash) among the vocabulary's terms; no real term starts with it. */
+export const TEMPLATE_PREFIX = "~";
+
+export interface BoilerplateOptions {
+  /** A line is shared when at least this share of the texts holds it (default 0.05)… */
+  minShare?: number;
+  /** …and at least this many texts (default 3). */
+  minCount?: number;
+}
+
+/**
+ * Hashes of the lines shared by many texts (sorted). A line that is a whole text is never boilerplate (that is a
+ * repeated query, not a template), nor is an empty line.
+ */
+export function findBoilerplate(texts: readonly string[], opts: BoilerplateOptions = {}): string[] {
+  const minCount = Math.max(opts.minCount ?? 3, Math.ceil((opts.minShare ?? 0.05) * texts.length));
+  const df = new Map<string, number>();
+  for (const t of texts) {
+    const lines = new Set(t.split("\n").map(lineKey).filter((l) => l !== ""));
+    if (lines.size < 2) continue;
+    for (const l of lines) df.set(l, (df.get(l) ?? 0) + 1);
+  }
+  return [...df]
+    .filter(([, c]) => c >= minCount)
+    .map(([l]) => lineHash(l))
+    .sort();
+}
+
+/** A text split into its varying body and the template tokens of its shared lines. */
+export interface Focused {
+  body: string;
+  template: string[];
+}
+
+export function focus(text: string, boilerplate: ReadonlySet<string>): Focused {
+  if (boilerplate.size === 0) return { body: text, template: [] };
+  const body: string[] = [];
+  const template = new Set<string>();
+  for (const line of text.split("\n")) {
+    const key = lineKey(line);
+    const h = key === "" ? "" : lineHash(key);
+    if (h !== "" && boilerplate.has(h)) template.add(TEMPLATE_PREFIX + h);
+    else body.push(line);
+  }
+  return { body: body.join("\n").trim(), template: [...template].sort() };
+}
+
+/** The text model of one mode, as stored in a handbook (plain JSON). */
+export interface TextModel {
+  /** Hashes of shared lines (see findBoilerplate). */
+  boilerplate: string[];
+  /** Terms (body terms, then template tokens), each with its inverse document frequency. */
+  vocabulary: string[];
+  idf: number[];
+  /** Weight of each structure feature against the unit-length body. */
+  structureWeight: number;
+  /** Weight of the unit-length template part against the unit-length body. */
+  templateWeight: number;
+}
+
+export interface TextModelOptions extends BoilerplateOptions {
+  /** Keep body terms in at least this many texts (default 2; 1 below 20 texts). */
+  minDf?: number;
+  /** Drop body terms in more than this share of texts (default 0.6). Template tokens are never dropped. */
+  maxDfShare?: number;
+  /** At most this many body terms, the most frequent first (default 8,000). */
+  maxTerms?: number;
+  structureWeight?: number;
+  templateWeight?: number;
+}
+
+/** Terms of a text under a boilerplate set: the body's terms, then its template tokens. */
+export function textTerms(text: string, boilerplate: ReadonlySet<string>): { body: string[]; template: string[]; bodyText: string } {
+  const f = focus(text, boilerplate);
+  return { body: terms(f.body), template: f.template, bodyText: f.body };
+}
+
+/** Fit a text model on the training texts of a mode. */
+export function fitTextModel(texts: readonly string[], opts: TextModelOptions = {}): TextModel {
+  const boilerplate = findBoilerplate(texts, opts);
+  const set = new Set(boilerplate);
+  const n = texts.length;
+  const minDf = opts.minDf ?? (n < 20 ? 1 : 2);
+  const maxDf = Math.max(1, Math.floor((opts.maxDfShare ?? 0.6) * n));
+  const bodyDf = new Map<string, number>();
+  const tplDf = new Map<string, number>();
+  for (const t of texts) {
+    const tt = textTerms(t, set);
+    for (const x of new Set(tt.body)) bodyDf.set(x, (bodyDf.get(x) ?? 0) + 1);
+    for (const x of tt.template) tplDf.set(x, (tplDf.get(x) ?? 0) + 1);
+  }
+  const byCount = (a: [string, number], b: [string, number]) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+  const body = [...bodyDf]
+    .filter(([, c]) => c >= minDf && (c <= maxDf || n < 3))
+    .sort(byCount)
+    .slice(0, opts.maxTerms ?? 8_000);
+  const tpl = [...tplDf].sort(byCount);
+  const idfOf = (c: number) => Math.log((1 + n) / (1 + c)) + 1;
+  return {
+    boilerplate,
+    vocabulary: [...body.map(([t]) => t), ...tpl.map(([t]) => t)],
+    idf: [...body.map(([, c]) => idfOf(c)), ...tpl.map(([, c]) => idfOf(c))],
+    structureWeight: opts.structureWeight ?? 0.25,
+    templateWeight: opts.templateWeight ?? 1,
+  };
+}
+
+/** A sparse vector: sorted dimension indices and their values. */
+export interface SparseVector {
+  idx: Int32Array;
+  val: Float64Array;
+}
+
+interface Compiled {
+  index: Map<string, number>;
+  idf: Float64Array;
+  boilerplate: Set<string>;
+  /** Dimensions: the vocabulary, then the structure features. */
+  dims: number;
+  cache: Map<string, SparseVector>;
+}
+
+const compiled = new WeakMap<TextModel, Compiled>();
+const EMBED_CACHE_MAX = 20_000;
+
+function compile(m: TextModel): Compiled {
+  let c = compiled.get(m);
+  if (!c) {
+    c = {
+      index: new Map(m.vocabulary.map((t, i) => [t, i])),
+      idf: Float64Array.from(m.idf),
+      boilerplate: new Set(m.boilerplate),
+      dims: m.vocabulary.length + STRUCTURE_FEATURES.length,
+      cache: new Map(),
+    };
+    compiled.set(m, c);
+  }
+  return c;
+}
+
+/** Dimensions of a model's vectors. */
+export function dimsOf(m: TextModel): number {
+  return compile(m).dims;
+}
+
+/** The name of a dimension: a term, a template token, or `#feature`. */
+export function dimName(m: TextModel, i: number): string {
+  return i < m.vocabulary.length ? m.vocabulary[i]! : `#${STRUCTURE_FEATURES[i - m.vocabulary.length]}`;
+}
+
+/**
+ * The unit-length embedding of a text: sublinear TF-IDF of the body (unit length), plus each structure feature of
+ * the body at `structureWeight`, plus the template tokens' IDF vector (unit length) at `templateWeight`.
+ */
+export function embed(m: TextModel, text: string): SparseVector {
+  const c = compile(m);
+  const hit = c.cache.get(text);
+  if (hit) return hit;
+  const tt = textTerms(text, c.boilerplate);
+  const tf = new Map<number, number>();
+  for (const t of tt.body) {
+    const i = c.index.get(t);
+    if (i !== undefined) tf.set(i, (tf.get(i) ?? 0) + 1);
+  }
+  const entries: [number, number][] = [];
+  const part = (xs: [number, number][], weight: number) => {
+    let norm = 0;
+    for (const [, w] of xs) norm += w * w;
+    norm = Math.sqrt(norm);
+    if (norm > 0) for (const [i, w] of xs) entries.push([i, (weight * w) / norm]);
+  };
+  part(
+    [...tf].map(([i, n]) => [i, (1 + Math.log(n)) * c.idf[i]!]),
+    1,
+  );
+  const tpl: [number, number][] = [];
+  for (const t of tt.template) {
+    const i = c.index.get(t);
+    if (i !== undefined) tpl.push([i, c.idf[i]!]);
+  }
+  part(tpl, m.templateWeight);
+  const s = structure(tt.bodyText);
+  STRUCTURE_FEATURES.forEach((f, j) => {
+    if (s[f]) entries.push([m.vocabulary.length + j, m.structureWeight]);
+  });
+  entries.sort((a, b) => a[0] - b[0]);
+  let total = 0;
+  for (const [, w] of entries) total += w * w;
+  total = Math.sqrt(total);
+  const v: SparseVector = {
+    idx: Int32Array.from(entries, (e) => e[0]),
+    val: Float64Array.from(entries, (e) => (total > 0 ? e[1] / total : 0)),
+  };
+  if (c.cache.size >= EMBED_CACHE_MAX) c.cache.clear();
+  c.cache.set(text, v);
+  return v;
+}
+
+/** Dot product of a sparse vector with a dense one. */
+export function dotDense(a: SparseVector, dense: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.idx.length; i++) s += a.val[i]! * dense[a.idx[i]!]!;
+  return s;
+}
+
+/** Terms kept in a stored centroid (the largest weights). */
+export const CENTROID_TERMS = 300;
+
+/**
+ * A skill centroid as stored in the handbook: the mean of its members' embeddings, unit length, keyed by dimension
+ * name, only the `CENTROID_TERMS` largest weights kept (renormalised).
+ */
+export function centroidOf(m: TextModel, vectors: readonly SparseVector[]): Record<string, number> {
+  const sum = new Map<number, number>();
+  for (const v of vectors) for (let k = 0; k < v.idx.length; k++) sum.set(v.idx[k]!, (sum.get(v.idx[k]!) ?? 0) + v.val[k]!);
+  const top = [...sum]
+    .filter(([, w]) => w > 0)
+    .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+    .slice(0, CENTROID_TERMS);
+  const norm = Math.sqrt(top.reduce((a, [, w]) => a + w * w, 0));
+  const out: Record<string, number> = {};
+  for (const [i, w] of top) out[dimName(m, i)] = Number((w / norm).toPrecision(6));
+  return out;
+}
+
+/** A stored centroid as a dense vector over the model's dimensions (names the model lacks are dropped). */
+export function denseCentroid(m: TextModel, centroid: Readonly<Record<string, number>>): Float64Array {
+  const c = compile(m);
+  const d = new Float64Array(c.dims);
+  for (const [name, w] of Object.entries(centroid)) {
+    const f = name.startsWith("#") ? STRUCTURE_FEATURES.indexOf(name.slice(1) as StructureFeature) : -1;
+    const i = f >= 0 ? m.vocabulary.length + f : c.index.get(name);
+    if (i !== undefined) d[i] = w;
+  }
+  return d;
+}
