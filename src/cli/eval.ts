@@ -120,11 +120,13 @@ export async function runEval(req: EvalRequest, log: (line: string) => void = ()
   });
   const report: EvalReport = { kind: "skillorchestra.eval", ...evaluation, learning };
   const lines = [
-    `Learned (statistical, no LLM) at ${budgetText(req.labelled)}, one handbook per seed, learning λ = ${learning.lambda}; ` +
+    `Learned (statistical, no LLM) at ${budgetText(req.labelled)}, one selection of candidate handbooks per seed; ` +
       `baselines chosen on train see every train record.`,
-    ...handbooks.map(
-      (l) => `  seed ${l.seed}: ${l.skills} skills (${l.chosen}), ${l.trainQueries} training + ${l.validationQueries} validation queries, ${(l.wallMs / 1000).toFixed(2)} s`,
-    ),
+    ...learning.handbooks.flatMap((l) => [
+      `  seed ${l.seed}: ${l.candidates.length} candidates, ${l.trainQueries} training + ${l.validationQueries} validation queries, ${(l.wallMs / 1000).toFixed(2)} s; ` +
+        `the candidate serving each λ (chosen on validation):`,
+      `    ${l.byLambda.map((b) => `λ=${b.lambda}: ${b.candidate} (${b.skills} skills)`).join("; ")}`,
+    ]),
     "",
   ];
   const text = lines.join("\n") + "\n" + formatEvaluation(evaluation);

@@ -1,12 +1,11 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { handbookMatcher } from "../../handbook/matcher.js";
+import { skillIdentifier } from "../../handbook/identify.js";
 import type { ActiveSkill, Estimator, Strategy } from "../../handbook/select.js";
 import { selectAgent } from "../../handbook/select.js";
 import type { Handbook } from "../../handbook/schema.js";
 import { InputError } from "../errors.js";
-import { identify } from "../learning/identify.js";
 import { LearningLog } from "../learning/log.js";
 import {
   DEFAULT_SETTINGS,
@@ -19,7 +18,7 @@ import {
   type LearnSettings,
 } from "../learning/pipeline.js";
 import { scopedProgress, silentProgress, type ProgressFactory } from "../learning/progress.js";
-import type { CandidateEvaluator } from "../learning/choose.js";
+import { chooseFor, type CandidateEvaluator, type Selection } from "../learning/choose.js";
 import type { Mode } from "../modes.js";
 import type { Pool } from "../pool/schema.js";
 import type { ExecutionRecord } from "../records/schema.js";
@@ -39,7 +38,13 @@ export const ESTIMATORS: readonly EstimatorName[] = ["mean", "quantile", "thomps
 
 export interface LearnedHandbook {
   seed: number;
+  /** The handbook chosen at the learning λ (or budget). */
   handbook: Handbook;
+  /** Every candidate, as deployed (validation folded in), by id; a λ picks one with chooseFor(selection, …). */
+  candidates: Map<string, Handbook>;
+  selection: Selection;
+  /** The labelled queries learning saw (training + validation). */
+  labelledIds: ReadonlySet<string>;
   /** Chosen granularity (candidate id) and why. */
   chosen: string;
   reason: string;
@@ -71,13 +76,16 @@ export async function learnHandbook(
   const skills = await runDiscover(settings, io, split, join(dir, "skills.json"));
   const profiled = await runProfile(settings, io, split, skills, join(dir, "profiled.json"));
   const refined = await runRefine(settings, io, split, profiled, join(dir, "H.full.json"), join(dir, "refine.json"));
-  const { handbook, selection } = await runSelect(settings, io, split, refined.handbook, {
+  const { handbook, selection, handbooks } = await runSelect(settings, io, split, refined.handbook, {
     chosen: join(dir, "H.json"),
     selection: join(dir, "H.selection.json"),
   });
   return {
     seed: settings.seed,
     handbook,
+    candidates: handbooks,
+    selection,
+    labelledIds: new Set([...split.train, ...split.validationIds]),
     chosen: selection.chosen,
     reason: selection.reason,
     skills: Object.keys(handbook.skills).length,
@@ -105,7 +113,7 @@ export interface HandbookRouterOptions {
 
 /** Route a query as the orchestrator routes a step: matcher-identified skills, then the handbook's selection. */
 export function handbookRouter(h: Handbook, opts: HandbookRouterOptions): Router {
-  const matcher = handbookMatcher(h);
+  const identifier = skillIdentifier(h);
   const seed = opts.seed ?? 0;
   const strategy = opts.strategy ?? "tradeoff";
   const estimatorName = opts.estimator ?? "mean";
@@ -118,7 +126,7 @@ export function handbookRouter(h: Handbook, opts: HandbookRouterOptions): Router
       if (!found) {
         const mode = opts.modeOf(q.id);
         if (mode === undefined) throw new InputError(`router ${opts.name}: no mode known for query ${q.id}`);
-        found = { mode, skills: identify(matcher, q.text, mode) };
+        found = { mode, skills: identifier.identify(q.text, mode) };
         skillsOf.set(q.id, found);
       }
       const perQuery = `${seed}:${q.id}`;
@@ -131,6 +139,31 @@ export function handbookRouter(h: Handbook, opts: HandbookRouterOptions): Router
       });
       if (d.chosen === null) throw new InputError(`router ${opts.name}: query ${q.id}: ${d.reason}`);
       return d.chosen;
+    },
+  };
+}
+
+/**
+ * Route with a learned selection: at each λ, the candidate chosen for that λ on validation (chooseFor), routed with
+ * that λ as the orchestrator would be. Each candidate's router is built on first use.
+ */
+export function selectionRouter(l: Pick<LearnedHandbook, "selection" | "candidates">, opts: HandbookRouterOptions): Router & { chosenAt(lambda: number): string } {
+  const routers = new Map<string, Router>();
+  const routerOf = (id: string) => {
+    let r = routers.get(id);
+    if (!r) {
+      const h = l.candidates.get(id);
+      if (!h) throw new InputError(`router ${opts.name}: the selection names candidate ${id}, which was not learned`);
+      routers.set(id, (r = handbookRouter(h, opts)));
+    }
+    return r;
+  };
+  return {
+    name: opts.name,
+    chosenAt: (lambda) => chooseFor(l.selection, { lambda }).candidate,
+    route(q: RouteQuery, lambda?: number) {
+      const c = chooseFor(l.selection, { lambda: lambda ?? 0 });
+      return routerOf(c.candidate).route(q, c.lambda);
     },
   };
 }
@@ -210,8 +243,7 @@ export function learnedRouters(opts: LearnedRoutersOptions): LearnedRouters {
     sweep: true,
     seeded: true,
     note: `learned handbook, ${budget}`,
-    make: async (seed: number) =>
-      handbookRouter((await handbook(seed)).handbook, { name: `skillorchestra-${estimator}`, modeOf: opts.modeOf, estimator, seed }),
+    make: async (seed: number) => selectionRouter(await handbook(seed), { name: `skillorchestra-${estimator}`, modeOf: opts.modeOf, estimator, seed }),
   }));
   if (opts.cascade ?? true)
     specs.push({
@@ -295,6 +327,26 @@ function countRoutes(specs: RouterSpec[], progress: ProgressFactory, n: { querie
   return { specs: counted, end: () => phase?.end() };
 }
 
+/** One seed's learning, as reported: the candidates, and which one serves each λ of the sweep. */
+export interface LearnedSummary extends Omit<LearnedHandbook, "handbook" | "candidates" | "selection" | "labelledIds"> {
+  candidates: { id: string; skills: number; onFrontier: boolean }[];
+  /** Per λ of the sweep: the candidate chosen for it on validation, its skills, and its validation figures there. */
+  byLambda: { lambda: number; candidate: string; skills: number; accuracy: number; meanCostUsd: number }[];
+}
+
+export function learnedSummary(l: LearnedHandbook, lambdas: readonly number[]): LearnedSummary {
+  const { handbook: _h, candidates: _c, selection, labelledIds: _l, ...rest } = l;
+  const skillsOf = new Map(selection.candidates.map((c) => [c.id, c.skills]));
+  return {
+    ...rest,
+    candidates: selection.candidates.map((c) => ({ id: c.id, skills: c.skills, onFrontier: c.onFrontier })),
+    byLambda: lambdas.map((lambda) => {
+      const c = chooseFor(selection, { lambda });
+      return { lambda, candidate: c.candidate, skills: skillsOf.get(c.candidate) ?? 0, accuracy: c.accuracy, meanCostUsd: c.meanCostUsd };
+    }),
+  };
+}
+
 /** What learning produced for an evaluation (the learned figures sit in the evaluation's rows). */
 export interface LearningSummary {
   /** Labelled queries per task; null: all. */
@@ -303,7 +355,7 @@ export interface LearningSummary {
   /** Learning settings that are not the defaults' seeds and budget. */
   lambda: number;
   estimator: EstimatorName;
-  handbooks: Omit<LearnedHandbook, "handbook">[];
+  handbooks: LearnedSummary[];
 }
 
 /**
@@ -339,7 +391,7 @@ export async function evaluateLearned(opts: EvaluateLearnedOptions): Promise<{ e
         learner: "statistical",
         lambda: opts.settings?.lambda ?? DEFAULT_SETTINGS.lambda,
         estimator: opts.settings?.estimator ?? DEFAULT_SETTINGS.estimator,
-        handbooks: handbooks.map(({ handbook: _h, ...rest }) => rest),
+        handbooks: handbooks.map((l) => learnedSummary(l, evaluation.lambdas)),
       },
     };
   } finally {
