@@ -1,4 +1,5 @@
 import { END, START, StateGraph, type BaseCheckpointSaver, type RetryPolicy } from "@langchain/langgraph";
+import type { LoadedSelection } from "../../src/learning/selection-file.js";
 import type { Handbook } from "../../handbook/index.js";
 import type { Pool } from "../../src/pool/schema.js";
 import { AgentCallError } from "../../src/providers/runtime.js";
@@ -56,6 +57,8 @@ export interface CreateOrchestratorOptions {
   orchestratorModel?: ChatClient;
   /** Default settings of every run (a run's context and input still override them). */
   defaults?: Partial<OrchestratorContextType>;
+  /** A learned selection (loadSelection("H.selection.json")): a run's λ or budget then picks its candidate handbook. */
+  selection?: LoadedSelection;
   checkpointer?: BaseCheckpointSaver;
   name?: string;
 }
@@ -74,6 +77,7 @@ export async function createOrchestrator(opts: CreateOrchestratorOptions) {
     ...(opts.search ? { search: opts.search } : {}),
     ...(opts.orchestratorModel ? { orchestratorModel: opts.orchestratorModel } : {}),
     ...(opts.defaults ? { defaults: opts.defaults } : {}),
+    ...(opts.selection ? { selection: opts.selection } : {}),
   };
   const resolve: Resolve = async () => resources;
   return buildOrchestratorGraph(resolve)

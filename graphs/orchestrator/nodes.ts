@@ -8,7 +8,7 @@ import { rejectionOf } from "./accept.js";
 import { resolveSettings, type OrchestratorContextType, type Settings } from "./configuration.js";
 import { offlineChoice, type PolicyChoice, type PolicyInput } from "./policy.js";
 import { cleanSkills, policyMessages, PolicyReplySchema } from "./prompts.js";
-import { availableModes, type OrchestratorResources } from "./resources.js";
+import { availableModes, servingHandbook, type OrchestratorResources } from "./resources.js";
 import type { Dispatch, OrchestratorStateType, OrchestratorUpdate, RoutingDecision, Step, StopReason } from "./state.js";
 
 export type Resolve = (context: Partial<OrchestratorContextType> | undefined) => Promise<OrchestratorResources>;
@@ -88,8 +88,12 @@ function dispatchTo(decision: RoutingDecision, dispatch: Dispatch, runtime: Runt
  */
 export function orchestrateNode(resolve: Resolve) {
   return async (state: OrchestratorStateType, runtime: Runtime): Promise<Command> => {
-    const r = await resolve(runtime.context);
-    const s = resolveSettings({ ...r.defaults, ...definedOnly(runtime.context) }, state.settings ?? undefined);
+    const loaded = await resolve(runtime.context);
+    const settings = resolveSettings({ ...loaded.defaults, ...definedOnly(runtime.context) }, state.settings ?? undefined);
+    // With a learned selection, the run's λ or budget picks the candidate handbook (and the λ) it is routed with.
+    const serving = servingHandbook(loaded, settings);
+    const r = { ...loaded, handbook: serving.handbook };
+    const s = { ...settings, lambda: serving.lambda };
     const step = state.steps.length;
     const available = availableModes(r);
     const stop = (reason: StopReason, costUsd = 0) => new Command({ goto: END, update: { stopReason: reason, dispatch: null, costUsd } });
@@ -126,6 +130,7 @@ export function orchestrateNode(resolve: Resolve) {
       expectedCostUsd: expectedCostOf(record, agent),
       forced,
       ...(choice.costUsd > 0 ? { policyCostUsd: choice.costUsd } : {}),
+      ...(serving.candidate ? { candidate: serving.candidate } : {}),
     };
     const dispatch: Dispatch = { mode: choice.mode, agent, skills: choice.skills, forced };
     if (overBudget()) return new Command({ goto: "approve", update: { pending: { decision, dispatch, budgetUsd: s.budgetUsd! }, costUsd: choice.costUsd } });

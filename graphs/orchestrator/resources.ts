@@ -3,6 +3,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Handbook } from "../../handbook/index.js";
 import { loadHandbook } from "../../handbook/index.js";
+import { loadSelection, selectionPathOf, servingChoice, type LoadedSelection } from "../../src/learning/selection-file.js";
 import { InputError } from "../../src/errors.js";
 import type { Mode } from "../../src/modes.js";
 import { loadPool } from "../../src/pool/load.js";
@@ -33,6 +34,18 @@ export interface OrchestratorResources {
   orchestratorModel?: ChatClient;
   /** Settings that apply when neither the run's input nor its context sets them. */
   defaults?: Partial<OrchestratorContextType>;
+  /**
+   * The learned selection the handbook came from: when present, a run's λ (or budget) picks the candidate chosen
+   * for it on validation (for a budget, with the λ that meets it there) instead of the one handbook.
+   */
+  selection?: LoadedSelection;
+}
+
+/** The handbook and λ a run is routed with (see OrchestratorResources.selection), and which candidate it is. */
+export function servingHandbook(r: OrchestratorResources, s: { lambda: number; budgetUsd?: number }): { handbook: Handbook; lambda: number; candidate?: string } {
+  if (!r.selection) return { handbook: r.handbook, lambda: s.lambda };
+  const c = servingChoice(r.selection, s);
+  return { handbook: c.handbook, lambda: c.lambda, candidate: c.candidate };
 }
 
 /** Run a program in the sandbox with the sandbox's default limits. */
@@ -70,7 +83,14 @@ export async function loadResources(paths: ResourcePaths): Promise<OrchestratorR
   let search: SearchBackend | undefined;
   if (paths.corpus) search = LocalSearch.fromDocuments((await readCorpus(paths.corpus)).documents);
   else if (world) search = LocalSearch.fromDocuments(world.corpus);
-  const resources: OrchestratorResources = { handbook, agents, runCode: sandboxRunner, ...(search ? { search } : {}) };
+  const selectionPath = selectionPathOf(handbookPath, handbook);
+  const resources: OrchestratorResources = {
+    handbook,
+    agents,
+    runCode: sandboxRunner,
+    ...(search ? { search } : {}),
+    ...(selectionPath ? { selection: loadSelection(selectionPath) } : {}),
+  };
   if (paths.orchestratorModel) resources.orchestratorModel = orchestratorClient(pool, paths.orchestratorModel, poolPath);
   return resources;
 }

@@ -99,4 +99,6 @@ export interface RoutingDecision {
   human?: "approved" | "redirected";
   /** What the orchestrator model's own call cost for this decision (the LLM policy; included in `costUsd`). */
   policyCostUsd?: number;
+  /** The learned selection's candidate the step was routed with (chosen for the run's λ or budget). */
+  candidate?: string;
 }
