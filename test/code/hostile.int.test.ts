@@ -52,7 +52,8 @@ describe("runaway programs", () => {
     const r = await runProgram({
       language: "python",
       source: `import subprocess\nsubprocess.Popen(["sleep", "${m}"])\nprint("looping", flush=True)\nwhile True:\n    pass\n`,
-      timeoutMs: 1_000,
+      // Long enough for python to start and print on a busy machine; the loop never ends whatever the speed.
+      timeoutMs: 3_000,
       cpuSeconds: 30,
     });
     expect(r.timedOut).toBe(true);

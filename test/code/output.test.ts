@@ -49,7 +49,7 @@ describe("CappedOutput", () => {
 });
 
 describe("blockingLayers", () => {
-  const all = ["pid-namespace", "net-namespace", "mount-namespace", "unprivileged-uid", "rlimits"] as const;
+  const all = ["pid-namespace", "net-namespace", "mount-namespace", "unprivileged-uid", "rlimits", "seccomp"] as const;
   it("blocks nothing when every required layer is there", () => {
     expect(blockingLayers("python", all)).toEqual([]);
   });
@@ -61,6 +61,12 @@ describe("blockingLayers", () => {
   it("requires a memory cgroup for javascript only", () => {
     expect(blockingLayers("javascript", all)).toEqual(["cgroup-memory"]);
     expect(blockingLayers("javascript", [...all, "cgroup-memory"])).toEqual([]);
+  });
+  it("requires the seccomp filter for both languages", () => {
+    const noFilter = all.filter((l) => l !== "seccomp");
+    expect(blockingLayers("python", noFilter)).toEqual(["seccomp"]);
+    expect(blockingLayers("javascript", [...noFilter, "cgroup-memory"])).toEqual(["seccomp"]);
+    expect(blockingLayers("python", noFilter, ["seccomp"])).toEqual([]);
   });
 });
 

@@ -3,6 +3,7 @@ import { access, constants as fsConstants, realpath } from "node:fs/promises";
 import { dirname, isAbsolute } from "node:path";
 import { promisify } from "node:util";
 import { findCgroupRoots, type CgroupRoots } from "./cgroup.js";
+import { sandboxExecHelper } from "./helper.js";
 import { LAYERS, type IsolationLayer } from "./layers.js";
 import { launch, TMPDIR, WORKDIR, type LaunchSpec, type SandboxTools } from "./launch.js";
 
@@ -137,14 +138,18 @@ function trialSpec(
 
 async function probe(): Promise<SandboxCapabilities> {
   const sh = (await findTool("sh")) ?? "/bin/sh";
+  const bash = (await findTool("bash")) ?? "/bin/bash";
+  const helper = await sandboxExecHelper();
   const found = {
+    env: await findTool("env"),
     unshare: await findTool("unshare"),
     setpriv: await findTool("setpriv"),
     prlimit: await findTool("prlimit"),
     timeout: await findTool("timeout"),
   };
-  const tools: SandboxTools = { sh };
+  const tools: SandboxTools = { sh, bash };
   for (const [k, v] of Object.entries(found)) if (v) tools[k as keyof typeof found] = v;
+  if (helper.ok) tools.sandboxExec = helper.path;
   const results = new Map<IsolationLayer, LayerProbe>();
   const note = (layer: IsolationLayer, ok: boolean, detail: string) => results.set(layer, { layer, ok, detail });
 
@@ -179,7 +184,13 @@ async function probe(): Promise<SandboxCapabilities> {
   const trial = async (layers: Set<IsolationLayer>, expect: (stdout: string) => boolean) => {
     try {
       const out = await launch(
-        trialSpec(layers, tools, [sh, "-c", 'echo "uid=$(id -u) cwd=$(pwd)"; ls /'], binds, cgroupRoots),
+        trialSpec(
+          layers,
+          tools,
+          [sh, "-c", 'echo "uid=$(id -u) cwd=$(pwd)"; grep "^Seccomp:" /proc/self/status; ls /'],
+          binds,
+          cgroupRoots,
+        ),
       );
       if (out.exitCode === 0 && expect(out.stdout)) return "";
       return `trial exited ${out.exitCode ?? out.signal}: ${(out.stderr || out.stdout).trim().split("\n").slice(-2).join(" | ")}`;
@@ -199,6 +210,8 @@ async function probe(): Promise<SandboxCapabilities> {
       cgroupRoots?.memory ? undefined : "no writable memory cgroup controller",
     ],
     ["cgroup-pids", (s) => s.includes("uid="), cgroupRoots?.pids ? undefined : "no writable pids cgroup controller"],
+    // Mode 2 is a filter; the helper fails the run outright when it cannot install one.
+    ["seccomp", (s) => /^Seccomp:\s+2$/m.test(s), helper.ok ? undefined : helper.detail],
   ];
   for (const [layer, expect, missing] of steps) {
     if (baseProblem) {

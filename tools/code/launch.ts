@@ -12,11 +12,20 @@ import { SETUP_SCRIPT } from "./setup-script.js";
 /** Absolute paths of the system tools the sandbox drives. */
 export interface SandboxTools {
   sh: string;
+  /** Runs the setup script (it closes descriptors above 9, which dash cannot). */
+  bash: string;
+  /** coreutils env: the program's environment is exactly the allow-list, whatever the shells export. */
+  env?: string;
+  /** The built sandbox-exec helper (host path): closes descriptors, installs the seccomp filter, execs. */
+  sandboxExec?: string;
   unshare?: string;
   setpriv?: string;
   prlimit?: string;
   timeout?: string;
 }
+
+/** Where the setup script puts sandbox-exec in the private root. */
+const HELPER_INSIDE = "/run/sandbox-exec";
 
 /** Placeholders in argv and env values, replaced by the work directory and temp directory the program sees. */
 export const WORKDIR = "@WORKDIR@";
@@ -122,6 +131,8 @@ function buildCommand(
   const L = spec.layers;
   const { tools } = spec;
   const inner: string[] = [];
+  const mounted = L.has("mount-namespace");
+  if (tools.env) inner.push(tools.env, "-i", "--", ...Object.entries(spec.env).map(([k, v]) => `${k}=${v}`));
   // A safety net inside the sandbox: if the host dies, the program still cannot outlive its wall limit by much.
   if (tools.timeout) inner.push(tools.timeout, "-s", "KILL", `${Math.ceil(spec.timeoutMs / 1000) + 2}s`);
   if (L.has("unprivileged-uid") && tools.setpriv) {
@@ -149,19 +160,24 @@ function buildCommand(
     if (spec.addressSpaceMb !== undefined) inner.push(`--as=${spec.addressSpaceMb * mib}`);
     inner.push("--");
   }
+  const filtered = L.has("seccomp") && tools.sandboxExec !== undefined;
+  if (filtered) inner.push(mounted ? HELPER_INSIDE : tools.sandboxExec!, "--");
   inner.push(...spec.argv);
+  // --norc: bash reads ~/.bashrc even non-interactively when its stdin is a socket, as Node's pipes are.
   const script = [
+    "--norc",
     "-c",
     SETUP_SCRIPT,
     "sandbox-init",
     stage,
     String(uid),
-    L.has("mount-namespace") ? "1" : "0",
+    mounted ? "1" : "0",
     (cgroups?.dirs ?? []).join(":"),
     ["/usr", ...systemDirs.binds, ...spec.binds].join(":"),
     systemDirs.links.join(":"),
     `${spec.sandboxMb}m`,
     `${spec.tmpMb}m`,
+    filtered && mounted ? tools.sandboxExec! : "",
     "--",
     ...inner,
   ];
@@ -171,8 +187,8 @@ function buildCommand(
   if (L.has("net-namespace")) flags.push("--net");
   if (L.has("ipc-namespace")) flags.push("--ipc");
   if (L.has("uts-namespace")) flags.push("--uts");
-  if (flags.length > 0 && tools.unshare) return [tools.unshare, ...flags, "--", tools.sh, ...script];
-  return [tools.sh, ...script];
+  if (flags.length > 0 && tools.unshare) return [tools.unshare, ...flags, "--", tools.bash, ...script];
+  return [tools.bash, ...script];
 }
 
 /** Hand the staged files to the run's uid (the program may then change or delete them). */
@@ -234,13 +250,24 @@ export async function launch(spec: LaunchSpec): Promise<LaunchOutcome> {
   }
 }
 
+/**
+ * The setup script's own environment. With env(1) the program's environment is handed over in argv, so the
+ * script gets none (no BASH_ENV or SHELLOPTS for a root shell to act on); without it, the allow-list minus those.
+ */
+function scriptEnv(spec: LaunchSpec): Record<string, string> {
+  if (spec.tools.env) return {};
+  const out = { ...spec.env };
+  for (const name of ["BASH_ENV", "ENV", "SHELLOPTS", "BASHOPTS"]) delete out[name];
+  return out;
+}
+
 type Executed = Omit<LaunchOutcome, "memoryHit" | "memoryPressure" | "processesHit">;
 
 function execute(spec: LaunchSpec, command: string, args: string[]): Promise<Executed> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(command, args, {
-      env: spec.env,
+      env: scriptEnv(spec),
       detached: true,
       stdio: ["pipe", "pipe", "pipe", "pipe"],
       cwd: "/",

@@ -18,6 +18,11 @@ export const LAYERS = [
   "cgroup-memory",
   /** A pids cgroup capping the number of tasks of the whole tree. */
   "cgroup-pids",
+  /**
+   * A seccomp filter (sandbox-exec, libseccomp): new namespaces, mount, bpf, keyctl, ptrace, perf_event_open,
+   * kexec, modules, pivot_root, swapon, reboot, io_uring and the like fail with EPERM.
+   */
+  "seccomp",
   /** Node's permission model for JavaScript: fs limited to /sandbox and /tmp, no child processes or workers. */
   "node-permission",
 ] as const;
@@ -32,6 +37,7 @@ export function requiredLayers(language: "python" | "javascript"): IsolationLaye
     "mount-namespace",
     "unprivileged-uid",
     "rlimits",
+    "seccomp",
   ];
   // Python's memory is capped by RLIMIT_AS; V8 reserves far more address space than it uses, so for
   // JavaScript only a memory cgroup caps memory for real.
