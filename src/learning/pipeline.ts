@@ -2,6 +2,7 @@ import { mkdirSync, statSync } from "node:fs";
 import seedrandom from "seedrandom";
 import { basename, dirname, join } from "node:path";
 import { loadHandbook, saveHandbook } from "../../handbook/store.js";
+import { isPooled, poolAgents } from "../../handbook/pooling.js";
 import { DEFAULT_SHRINKAGE, type Estimator, type Shrinkage, type Strategy } from "../../handbook/select.js";
 import type { Handbook, Skill } from "../../handbook/schema.js";
 import { InputError } from "../errors.js";
@@ -18,7 +19,7 @@ import {
   type SkillsArtefact,
   type SplitArtefact,
 } from "./artefacts.js";
-import { chooseHandbook, chooseHandbookWith, type CandidateEvaluator, type ExtraCandidate, type Selection } from "./choose.js";
+import { candidateViews, chooseHandbook, chooseHandbookWith, type CandidateEvaluator, type ExtraCandidate, type Selection } from "./choose.js";
 import { clusterSkills, statisticalDiscoverer, taskSkills, type Discoverer } from "./discover.js";
 import { llmDiscoverer, llmNamer } from "./discover-llm.js";
 import { replayIndex, type Evaluation } from "./evaluate.js";
@@ -59,6 +60,8 @@ export interface LearnSettings {
   examples: number;
   maxCategories: number;
   maxSkills: number;
+  /** Also weigh each candidate with agent-pooled competence (handbook/pooling.ts); default true. */
+  pooled?: boolean;
   /** Folds of select's cross-validation over every labelled query (default 5; below 2: the validation split only). */
   folds?: number;
   /**
@@ -391,6 +394,11 @@ export async function runSelect(
       ...(s.shrinkage !== undefined ? { shrinkage: s.shrinkage } : {}),
     };
     const extra = extraCandidates(full, train, s);
+    // Each candidate also with agent-pooled competence (a named estimator); validation decides which serves.
+    if (s.pooled ?? true) {
+      const base = [...candidateViews(full).map((v) => ({ id: v.id, handbook: v.handbook })), ...extra];
+      extra.push(...base.map((c) => ({ id: `${c.id}+pooled`, handbook: poolAgents(c.handbook) })));
+    }
     p.update(1, 3);
     const { selection, handbooks } = io.evaluateCandidate
       ? await chooseHandbookWith(full, io.evaluateCandidate, options, extra)
@@ -405,7 +413,7 @@ export async function runSelect(
     mkdirSync(dir, { recursive: true });
     for (const c of selection.candidates) {
       let h = handbooks.get(c.id)!;
-      if (s.foldValidation) h = agentNotes(profile(h, labelled, identifyAll(h, labelled)), s.minCount);
+      if (s.foldValidation) h = agentNotes(reprofiled(h, labelled), s.minCount);
       h = {
         ...h,
         metadata: {
@@ -462,12 +470,18 @@ function crossValidation(items: readonly QueryItem[], split: SplitArtefact, s: L
     index: replayIndex(labelled),
     reprofile: (h: Handbook, heldOut: ReadonlySet<string>) => {
       const rest = labelled.filter((i) => !heldOut.has(i.queryId));
-      return profile(h, rest, identifyAll(h, rest));
+      return reprofiled(h, rest);
     },
   };
 }
 
 export const DEFAULT_FOLDS = 5;
+
+/** A candidate profiled afresh on some points, keeping its estimator (an agent-pooled one is pooled again). */
+function reprofiled(h: Handbook, items: readonly QueryItem[]): Handbook {
+  const fresh = profile(h, items, identifyAll(h, items));
+  return isPooled(h) ? poolAgents(fresh) : fresh;
+}
 
 /** Where a selection's candidate handbooks are saved: `H.selection.json` → `H.candidates/`. */
 export function candidatesDir(selectionPath: string): string {
