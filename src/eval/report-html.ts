@@ -1,5 +1,6 @@
 import { posteriorMean, subtreeEvidence } from "../../handbook/competence.js";
 import type { Handbook, Skill } from "../../handbook/schema.js";
+import { distinctSkillNames } from "../learning/describe.js";
 import { MODES } from "../modes.js";
 import type { Evaluation, RouterRow } from "./evaluate.js";
 import { costQualifier, formatStat, formatUsd } from "./format.js";
@@ -71,12 +72,18 @@ interface HeatRow {
   hasChildren: boolean;
 }
 
+/** Skill names as the report shows them: distinct (a name shared by several skills is qualified, see distinctSkillNames). */
+export function displayNames(h: Handbook): Map<string, string> {
+  return new Map(distinctSkillNames(Object.values(h.skills)).map((s) => [s.id, s.name]));
+}
+
 /** The heat map's rows: every skill node (sorted by id, so children follow parents), then mode-level entries. */
 export function heatMapRows(h: Handbook): HeatRow[] {
   const ids = Object.keys(h.skills).sort();
+  const names = displayNames(h);
   const rows: HeatRow[] = ids.map((id) => ({
     id,
-    label: h.skills[id]!.name,
+    label: names.get(id)!,
     depth: id.split(".").length - 1,
     hasChildren: ids.some((o) => o.startsWith(id + ".")),
   }));
@@ -175,13 +182,14 @@ function hierarchy(h: Handbook): string {
       roots.set(s.mode, list);
     }
   }
+  const names = displayNames(h);
   const node = (s: Skill): string => {
     const kids = children.get(s.id) ?? [];
     const indicators = s.indicators.length
       ? `<div class="indicators">${s.indicators.map((i) => `<span class="chip" data-indicator>${e(i)}</span>`).join("")}</div>`
       : "";
     return (
-      `<li data-skill-node="${e(s.id)}"><span class="skill-name">${e(s.name)}</span> <code>${e(s.id)}</code>` +
+      `<li data-skill-node="${e(s.id)}"><span class="skill-name">${e(names.get(s.id)!)}</span> <code>${e(s.id)}</code>` +
       (s.description ? `<div class="desc">${e(s.description)}</div>` : "") +
       indicators +
       (kids.length ? `<ul>${kids.map(node).join("")}</ul>` : "") +

@@ -138,3 +138,16 @@ describe("placeLabels", () => {
     expect(textWidth("ours (posterior mean) λ=0.1", 12)).toBeGreaterThan(textWidth("ours λ=0.1", 12));
   });
 });
+
+describe("skill names in the report", () => {
+  it("shows two skills that share a name apart (the later one qualified by an indicator), and leaves distinct names alone", () => {
+    const h = fixtureHandbook();
+    expect(heatMapRows(h).map((r) => r.label)).toEqual(["Facts", "Dates", "People", "Math", "Algebra", "answer (mode level)"]);
+    h.skills["answer.math.algebra"]!.name = "Math";
+    const labels = heatMapRows(h).map((r) => r.label);
+    expect(labels).toEqual(["Facts", "Dates", "People", "Math", "Math (solve for x)", "answer (mode level)"]);
+    const html = renderReport({ handbook: h });
+    expect(html).toContain(`<span class="skill-name">Math (solve for x)</span>`);
+    expect(count(html, /<span class="skill-name">Math<\/span>/g)).toBe(1);
+  });
+});
