@@ -3,9 +3,9 @@
  * host, the kernel's namespace and mount interfaces and the other system calls the seccomp filter denies, and
  * what PID 1 and the environment tell about the host. Every test runs real programs in real namespaces.
  */
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { closeSync, existsSync, openSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync } from "node:fs";
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +13,7 @@ import type { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runProgram, sandboxCapabilities, type RunResult, type SandboxCapabilities } from "../../tools/code/index.js";
 import { launch } from "../../tools/code/launch.js";
+import { LEFTOVER_PREFIX, OWNER_TAG } from "../../tools/code/leftovers.js";
 import { specWithout } from "./fixtures/spec.js";
 import { ROOT } from "../support/cli.js";
 
@@ -348,6 +349,59 @@ describe("what the program learns about the host", () => {
       expect(existsSync(marker)).toBe(false);
     } finally {
       delete process.env.BASH_ENV;
+    }
+  });
+});
+
+describe("leftovers of a host killed mid-run", () => {
+  const strays = (marker: string) => {
+    try {
+      return execFileSync("pgrep", ["-af", marker], { encoding: "utf8" }).trim();
+    } catch {
+      return ""; // pgrep exits 1 when nothing matches
+    }
+  };
+  const ownedBy = (pid: number) => {
+    const prefix = `${LEFTOVER_PREFIX}${OWNER_TAG.split("-")[0]}-${pid}-`;
+    const parents = [tmpdir(), caps.cgroupRoots?.memory, caps.cgroupRoots?.pids].filter((d): d is string => !!d);
+    return [...new Set(parents)].flatMap((d) => readdirSync(d).filter((n) => n.startsWith(prefix)).map((n) => join(d, n)));
+  };
+  const startHost = (source: string) => {
+    const child = spawn(process.execPath, ["--import", "tsx", FIXTURE], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, FD_HOST_PROGRAMS: JSON.stringify({ run: { language: "python", source } }) },
+    });
+    let stderr = "";
+    child.stderr!.on("data", (c) => (stderr += String(c)));
+    const exited = new Promise<number | null>((ok) => child.on("close", (c) => ok(c)));
+    return { child, exited, stderr: () => stderr };
+  };
+
+  it("are swept by the next host's start-up, and a live owner's are not", { timeout: 180_000 }, async () => {
+    const marker = `5${Math.floor(Math.random() * 1e8)}`;
+    const first = startHost(`import subprocess\nsubprocess.run(["sleep", "${marker}"])\n`);
+    // Wait (polling, no fixed delay) until the run is under way: its program sleeps inside the sandbox.
+    for (let i = 0; i < 1200 && strays(marker) === ""; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(strays(marker), first.stderr()).not.toBe("");
+    const left = ownedBy(first.child.pid!);
+    // A stage directory, and a memory and a pids cgroup (one directory each, or one for both on cgroup v2).
+    expect(left.filter((p) => p.startsWith(tmpdir()))).toHaveLength(1);
+    expect(left.length).toBeGreaterThanOrEqual(2);
+    first.child.kill("SIGKILL");
+    await first.exited;
+    expect(left.every((p) => existsSync(p))).toBe(true);
+    expect(strays(marker)).not.toBe("");
+
+    const alive = await mkdtemp(join(tmpdir(), `${LEFTOVER_PREFIX}${OWNER_TAG}-`));
+    try {
+      const second = startHost("print('fresh run')\n");
+      expect(await second.exited, second.stderr()).toBe(0);
+      expect(left.filter((p) => existsSync(p))).toEqual([]);
+      expect(strays(marker)).toBe("");
+      expect(existsSync(alive)).toBe(true);
+    } finally {
+      await rm(alive, { recursive: true, force: true });
     }
   });
 });

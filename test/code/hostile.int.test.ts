@@ -135,6 +135,7 @@ describe("runaway programs", () => {
       timeoutMs: 1_500,
     });
     expect(r.timedOut).toBe(true);
+    expect(r.limit).toBe("processes");
     expect(execFileSync("sh", ["-c", "echo alive"], { encoding: "utf8" }).trim()).toBe("alive");
   });
 

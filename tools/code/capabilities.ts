@@ -4,6 +4,7 @@ import { dirname, isAbsolute } from "node:path";
 import { promisify } from "node:util";
 import { findCgroupRoots, type CgroupRoots } from "./cgroup.js";
 import { sandboxExecHelper } from "./helper.js";
+import { sweepLeftovers } from "./leftovers.js";
 import { LAYERS, type IsolationLayer } from "./layers.js";
 import { launch, TMPDIR, WORKDIR, type LaunchSpec, type SandboxTools } from "./launch.js";
 
@@ -174,6 +175,8 @@ async function probe(): Promise<SandboxCapabilities> {
     }
   }
   const cgroupRoots = await findCgroupRoots();
+  // Start-up is when leftovers of hosts that were killed mid-run are cleared.
+  await sweepLeftovers(cgroupRoots);
 
   // 2. Build up the full pipeline one layer at a time, keeping each layer only if a real trial run still works.
   const [python, javascript] = await Promise.all([findPython(), findNode()]);

@@ -1,5 +1,6 @@
 import { mkdir, readFile, rmdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { LEFTOVER_PREFIX, OWNER_TAG } from "./leftovers.js";
 
 /** Where this process may create child cgroups for memory and pids, when it can. */
 export interface CgroupRoots {
@@ -73,7 +74,7 @@ export async function createRunCgroups(
   roots: CgroupRoots,
   limits: { memoryBytes?: number; maxTasks?: number },
 ): Promise<RunCgroups> {
-  const name = `skillorchestra-sandbox-${process.pid}-${++counter}-${Math.random().toString(36).slice(2, 8)}`;
+  const name = `${LEFTOVER_PREFIX}${OWNER_TAG}-${++counter}-${Math.random().toString(36).slice(2, 8)}`;
   const run: RunCgroups = { dirs: [], version: roots.version };
   try {
     if (roots.version === 2) {

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { cgroupHits, createRunCgroups, removeRunCgroups, type CgroupRoots, type RunCgroups } from "./cgroup.js";
 import type { IsolationLayer } from "./layers.js";
+import { LEFTOVER_PREFIX, OWNER_TAG } from "./leftovers.js";
 import { CappedOutput } from "./output.js";
 import { SETUP_SCRIPT } from "./setup-script.js";
 
@@ -203,7 +204,7 @@ async function chownTree(dir: string, uid: number): Promise<void> {
 
 /** Run one program in a fresh stage directory under the given layers, and always clean up after it. */
 export async function launch(spec: LaunchSpec): Promise<LaunchOutcome> {
-  const stage = await mkdtemp(join(tmpdir(), "skillorchestra-sandbox-"));
+  const stage = await mkdtemp(join(tmpdir(), `${LEFTOVER_PREFIX}${OWNER_TAG}-`));
   let cgroups: RunCgroups | undefined;
   try {
     await mkdir(join(stage, "in"));

@@ -143,7 +143,8 @@ export async function runProgram(options: RunOptions): Promise<RunResult> {
   const abnormal = out.signal !== null || (out.exitCode ?? 0) !== 0;
   const tail = out.stderr.slice(-4_096);
   let limit: RunLimit | undefined;
-  if (out.timedOut) limit = "wall";
+  // A fork bomb runs into the processes limit and then spins until the wall limit: the processes limit is the cause.
+  if (out.timedOut) limit = out.processesHit ? "processes" : "wall";
   else if (out.outputKilled) limit = "output";
   else if (out.signal === "SIGXCPU") limit = "cpu";
   else if (
