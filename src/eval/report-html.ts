@@ -638,7 +638,8 @@ function evaluationPanel(ev: Evaluation): string {
     : "";
   return (
     `<section id="evaluation" class="panel"><h2>Accuracy against cost</h2>${svg}${rest}${frontierLegend(ev)}` +
-    `<p class="muted">One point per router (and per λ); bars are ± one standard deviation over seeds. Lines: the Pareto frontier ` +
+    `<p class="muted">One point per router (and per λ); bars are ± one standard deviation over seeds; a label ending “(+n same)” ` +
+    `stands for n more routers drawn on the same spot. Lines: the Pareto frontier ` +
     `over λ as a step function (best accuracy within a budget); AUC is its mean over budgets in [0, ${formatUsd(ev.aucRange.hi)}] USD.</p>` +
     `<h3>Call shares</h3>${shareBars(ev)}` +
     `</section>`
