@@ -405,3 +405,31 @@ describe("leftovers of a host killed mid-run", () => {
     }
   });
 });
+
+describe("without the filter", () => {
+  it("the probe finds no seccomp layer and the sandbox refuses, naming what to install", { timeout: 120_000 }, async () => {
+    const cache = await mkdtemp(join(tmpdir(), "so-helper-cache-"));
+    try {
+      const child = spawn(process.execPath, ["--import", "tsx", FIXTURE], {
+        cwd: ROOT,
+        stdio: ["ignore", "pipe", "pipe"],
+        env: {
+          ...process.env,
+          SKILLORCHESTRA_SANDBOX_CACHE: cache,
+          CC: join(cache, "no-such-compiler"),
+          FD_HOST_PROGRAMS: JSON.stringify({ run: { language: "python", source: "print(1)" } }),
+        },
+      });
+      let stdout = "";
+      child.stdout!.on("data", (c) => (stdout += String(c)));
+      expect(await new Promise((ok) => child.on("close", ok))).toBe(0);
+      const { runs } = JSON.parse(stdout) as { runs: { run: { error?: string } } };
+      expect(runs.run.error).toMatch(/^SandboxUnavailableError: sandbox refuses to run python: missing isolation seccomp/);
+      expect(runs.run.error).toContain("no C compiler");
+      expect(runs.run.error).toContain("libseccomp-dev");
+      expect(runs.run.error).toContain('allowDegraded: ["seccomp"]');
+    } finally {
+      await rm(cache, { recursive: true, force: true });
+    }
+  });
+});

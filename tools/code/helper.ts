@@ -11,9 +11,13 @@ const here = dirname(fileURLToPath(import.meta.url));
 /** The C source of the sandbox's last step before the program: close descriptors, seccomp filter, exec. */
 export const HELPER_SOURCE = join(here, "sandbox-exec.c");
 
-/** Where built helpers are kept: the project's node_modules/.cache, one file per source version. */
+/**
+ * Where built helpers are kept, one file per source version: SKILLORCHESTRA_SANDBOX_CACHE when set (e.g. for a
+ * read-only install), else the project's node_modules/.cache/skillorchestra.
+ */
 export function helperCacheDir(): string {
-  return join(resolve(here, "../.."), "node_modules", ".cache", "skillorchestra");
+  const fallback = join(resolve(here, "../.."), "node_modules", ".cache", "skillorchestra");
+  return process.env.SKILLORCHESTRA_SANDBOX_CACHE || fallback;
 }
 
 export type HelperBuild = { ok: true; path: string } | { ok: false; detail: string };
@@ -36,15 +40,18 @@ async function build(): Promise<HelperBuild> {
     /* not built yet */
   }
   const temp = `${path}.${process.pid}.tmp`;
+  // CC, as make has it.
+  const compiler = process.env.CC || "cc";
   try {
     await mkdir(dir, { recursive: true, mode: 0o755 });
-    await run("cc", ["-o", temp, ...args], { timeout: 60_000 });
+    await run(compiler, ["-o", temp, ...args], { timeout: 60_000 });
     await rename(temp, path);
     return { ok: true, path };
   } catch (error) {
     await rm(temp, { force: true });
     const e = error as NodeJS.ErrnoException & { stderr?: string };
-    if (e.code === "ENOENT") return { ok: false, detail: "no C compiler (cc) to build sandbox-exec: install gcc" };
+    if (e.code === "ENOENT")
+      return { ok: false, detail: `no C compiler (${compiler}) to build sandbox-exec: install gcc and libseccomp-dev` };
     const stderr = e.stderr ?? "";
     if (/seccomp\.h/.test(stderr) || /-lseccomp/.test(stderr))
       return { ok: false, detail: "libseccomp's headers are missing: install libseccomp-dev" };
