@@ -1,8 +1,14 @@
 import { Command } from "commander";
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { InputError } from "../errors.js";
+import { writeFileAtomic } from "../fs/atomic.js";
 import { importLlmRouter } from "../records/import-llmrouter.js";
 import { formatImportReport, writeImport } from "../records/import-result.js";
 import { importRouterBench } from "../records/import-routerbench.js";
-import { loadRecords } from "../records/io.js";
+import { formatRecordLine, loadRecords } from "../records/io.js";
+import { findOverlap } from "../records/overlap.js";
+import { splitByQuery } from "../records/split.js";
 import { formatSummary, summarize } from "../records/summary.js";
 
 export interface RecordsCommandIO {
@@ -10,9 +16,22 @@ export interface RecordsCommandIO {
   out?: (text: string) => void;
 }
 
+function parseShare(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n <= 0 || n >= 1)
+    throw new InputError(`--test-share: must be a number strictly between 0 and 1, got "${value}"`);
+  return n;
+}
+
+function parseSeed(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isInteger(n)) throw new InputError(`--seed: must be a whole number, got "${value}"`);
+  return n;
+}
+
 /**
- * `skillorchestra records …`: import recorded outcomes into execution records plus a replay pool, and summarise a
- * records file. Bad input surfaces as an InputError (one line naming file and field) for main to report.
+ * `skillorchestra records …`: import recorded outcomes into execution records plus a replay pool, summarise a
+ * records file (and its overlap with another), and split one by query into train and test. Bad input surfaces as an InputError (one line naming file and field) for main to report.
  */
 export function recordsCommand(io: RecordsCommandIO = {}): Command {
   const out = io.out ?? ((text: string) => void process.stdout.write(text));
@@ -58,8 +77,53 @@ export function recordsCommand(io: RecordsCommandIO = {}): Command {
     .command("summary")
     .description("Per-agent accuracy and mean cost, and each task's best agent")
     .argument("<records.jsonl>", "records file")
-    .action(async (path: string) => {
-      out(formatSummary(summarize(await loadRecords(path))));
+    .option("--against <records.jsonl>", "also count the queries whose text appears in this file too (e.g. train against test)")
+    .action(async (path: string, o: { against?: string }) => {
+      const recs = await loadRecords(path);
+      out(formatSummary(summarize(recs)));
+      if (o.against !== undefined) {
+        const other = await loadRecords(o.against);
+        const ov = findOverlap(other, recs);
+        out(
+          `\noverlap with ${o.against}: ${ov.queries} queries of ${path} have their text (normalised) in it too ` +
+            `(${ov.trainIds.length} queries there)\n`,
+        );
+      }
+    });
+
+  records
+    .command("split")
+    .description("Seeded split by query (all records of a query on one side), stratified by task")
+    .argument("<records.jsonl>", "records file to split")
+    .requiredOption("--test-share <share>", "share of each task's queries that go to test, in (0, 1)")
+    .requiredOption("--train-out <records.jsonl>", "train records file to write")
+    .requiredOption("--test-out <records.jsonl>", "test records file to write")
+    .option("--seed <s>", "seed of the draw", "7")
+    .action(async (path: string, o: { testShare: string; seed: string; trainOut: string; testOut: string }) => {
+      const testShare = parseShare(o.testShare);
+      const seed = parseSeed(o.seed);
+      const [input, trainOut, testOut] = [path, o.trainOut, o.testOut].map((p) => resolve(p));
+      if (trainOut === testOut) throw new InputError(`--test-out: ${o.testOut} is also the --train-out file`);
+      if (trainOut === input) throw new InputError(`--train-out: ${o.trainOut} is the input file`);
+      if (testOut === input) throw new InputError(`--test-out: ${o.testOut} is the input file`);
+      const recs = await loadRecords(path);
+      if (recs.length === 0) throw new InputError(`${path}: no records to split`);
+      const split = splitByQuery(recs, { testShare, seed });
+      for (const [file, side] of [
+        [o.trainOut, split.train],
+        [o.testOut, split.test],
+      ] as const) {
+        mkdirSync(dirname(resolve(file)), { recursive: true });
+        writeFileAtomic(file, side.map(formatRecordLine).join(""));
+      }
+      const lines = [
+        `split ${path} by query (test share ${testShare}, seed ${seed}, stratified by task): ` +
+          `${split.trainQueries} train queries (${split.train.length} records), ${split.testQueries} test queries (${split.test.length} records)`,
+        ...split.tasks.map((t) => `  ${t.task}: ${t.trainQueries} train, ${t.testQueries} test`),
+        `overlap: ${findOverlap(split.train, split.test).queries} test queries have their text (normalised) in train too`,
+        `wrote ${o.trainOut} and ${o.testOut}`,
+      ];
+      out(lines.join("\n") + "\n");
     });
   return records;
 }

@@ -53,7 +53,7 @@ describe("RouterBench import of the real ARC train file", () => {
     const acc = Object.fromEntries(s.agents.map((a) => [a.agent, a.accuracy.toFixed(3)]));
     expect(acc).toMatchObject({ "gpt-4-1106-preview": "0.953", "zero-one-ai/Yi-34B-Chat": "0.897", "mistralai/mixtral-8x7b-chat": "0.851", "claude-v2": "0.570" });
     expect(s.agents.reduce((n, a) => n + (1039 - a.count), 0)).toBe(92);
-  });
+  }, 180_000);
 
   it("winogrande and MBPP: unique ids, no empty cells, every cell unwrapped", async () => {
     for (const [file, rows] of [["winograde_train.csv", 887], ["mbpp_train.csv", 299]] as const) {
@@ -64,5 +64,5 @@ describe("RouterBench import of the real ARC train file", () => {
       expect(result.skipped.every((x) => x.count === 0)).toBe(true);
       expect(result.records.filter((r) => /^\[['"]/.test(r.query) || /^\[['"]/.test(r.response))).toEqual([]);
     }
-  });
+  }, 120_000);
 });
