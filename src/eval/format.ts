@@ -59,14 +59,42 @@ const KIND_NOTE: Record<RouterRow["kind"], string> = {
   hindsight: "hindsight",
 };
 
-/** The main comparison: one line per router (and per λ), every figure on the same test queries. */
+/** Queries routed to an agent with no record on them, over the seeds ("" for a row that never did). */
+function missingCell(r: RouterRow): string {
+  const m = r.missing;
+  if (!m || m.max === 0) return "0";
+  const count = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(1));
+  return formatStat(m, count);
+}
+
+/** True when some router chose an agent with no record on a query. */
+export function anyMissing(ev: Evaluation): boolean {
+  return ev.rows.some((r) => (r.missing?.max ?? 0) > 0);
+}
+
+/**
+ * The main comparison: one line per router (and per λ), every figure on the same test queries. When some router
+ * chose an agent with no record on a query, a "missing" column gives each router's count of such queries (each
+ * scored as a miss: score 0, cost 0).
+ */
 export function formatResultsTable(ev: Evaluation, opts: FormatOptions = {}): string {
   const format = opts.format ?? "text";
   const d = opts.digits ?? 3;
   const num = (x: number) => x.toFixed(d);
   const q = costQualifier(ev);
+  const withMissing = anyMissing(ev);
   const rows: string[][] = [
-    ["router", "accuracy", `USD/query${q ? " " + q : ""}`, "gap recovered", "top agent share", "most expensive share", "entropy", "note"],
+    [
+      "router",
+      "accuracy",
+      `USD/query${q ? " " + q : ""}`,
+      "gap recovered",
+      "top agent share",
+      "most expensive share",
+      "entropy",
+      ...(withMissing ? ["missing"] : []),
+      "note",
+    ],
   ];
   for (const r of ev.rows) {
     const note = [KIND_NOTE[r.kind], r.note ?? "", r.seeds.length > 1 ? `${r.seeds.length} seeds` : ""].filter(Boolean).join("; ");
@@ -78,10 +106,11 @@ export function formatResultsTable(ev: Evaluation, opts: FormatOptions = {}): st
       formatStat(r.topShare, num),
       formatStat(r.expensiveShare, num),
       formatStat(r.entropy, num),
+      ...(withMissing ? [missingCell(r)] : []),
       note,
     ]);
   }
-  return renderTable(rows, format, [false, true, true, true, true, true, true, false]);
+  return renderTable(rows, format, [false, true, true, true, true, true, true, ...(withMissing ? [true] : []), false]);
 }
 
 /** Call shares per agent, one line per router; agents are numbered in the header, with a legend below. */
@@ -119,6 +148,11 @@ export function formatEvaluation(ev: Evaluation, opts: FormatOptions = {}): stri
     "entropy: of the agent-choice distribution, divided by ln(pool size).",
     "AUC: mean best accuracy attainable within a budget, over budgets uniform on the range (frontier step function).",
   ];
+  notes.push(
+    anyMissing(ev)
+      ? "missing: test queries for which the router chose an agent with no record on them, each scored 0 at cost 0."
+      : "missing records: none (every router's choice had a recorded outcome on every test query).",
+  );
   if (ev.costEstimated) notes.push("Every USD figure is estimated: tokens or costs were not reported by the provider.");
   if (ev.simulated) notes.push("Every outcome and USD figure is simulated, not from real models.");
   parts.push(h("Notes") + notes.map((n) => (format === "markdown" ? `- ${n}` : `  ${n}`)).join("\n") + "\n");

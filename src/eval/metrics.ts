@@ -9,6 +9,7 @@ import type { RoutingResult } from "./replay.js";
  * - collapse: the share of the most-used agent; the share of the most expensive agent (highest mean recorded
  *   cost per call on the evaluation queries); the normalised entropy of the choice distribution,
  *   H / ln(#agents in the pool), in [0, 1] (0: one agent gets everything; 1: uniform); 0 for a pool of one.
+ * - missing: queries whose chosen agent has no record on them, scored as misses (score 0, cost 0).
  */
 
 export interface Collapse {
@@ -91,6 +92,8 @@ export interface TaskMetrics {
   queries: number;
   accuracy: number;
   meanCostUsd: number;
+  /** Queries of the task whose chosen agent has no record on them. */
+  missing: number;
   calls: Record<string, number>;
   collapse: Collapse;
 }
@@ -103,6 +106,8 @@ export interface RoutingMetrics {
   calls: Record<string, number>;
   shares: Record<string, number>;
   collapse: Collapse;
+  /** Queries whose chosen agent has no record on them (scored 0 at cost 0). */
+  missing: number;
   /** The same figures per task (benchmark). */
   byTask: Record<string, TaskMetrics>;
   costEstimated: boolean;
@@ -110,11 +115,12 @@ export interface RoutingMetrics {
 }
 
 export function routingMetrics(result: RoutingResult, ctx: MetricContext): RoutingMetrics {
-  const tasks = new Map<string, { n: number; s: number; c: number; calls: Record<string, number> }>();
+  const tasks = new Map<string, { n: number; s: number; c: number; m: number; calls: Record<string, number> }>();
   for (const d of result.decisions) {
     let t = tasks.get(d.task);
-    if (!t) tasks.set(d.task, (t = { n: 0, s: 0, c: 0, calls: Object.fromEntries(ctx.pool.map((a) => [a, 0])) }));
+    if (!t) tasks.set(d.task, (t = { n: 0, s: 0, c: 0, m: 0, calls: Object.fromEntries(ctx.pool.map((a) => [a, 0])) }));
     t.n++;
+    if (d.missing) t.m++;
     t.s += d.score;
     t.c += d.costUsd;
     t.calls[d.agent] = (t.calls[d.agent] ?? 0) + 1;
@@ -126,6 +132,7 @@ export function routingMetrics(result: RoutingResult, ctx: MetricContext): Routi
       queries: t.n,
       accuracy: t.s / t.n,
       meanCostUsd: t.c / t.n,
+      missing: t.m,
       calls: t.calls,
       collapse: collapse(t.calls, ctx.pool, ctx.agentCosts),
     };
@@ -138,6 +145,7 @@ export function routingMetrics(result: RoutingResult, ctx: MetricContext): Routi
     calls: { ...result.calls },
     shares: callShares(result.calls),
     collapse: collapse(result.calls, ctx.pool, ctx.agentCosts),
+    missing: result.missing,
     byTask,
     costEstimated: result.costEstimated,
     simulated: result.simulated,
@@ -179,6 +187,8 @@ export interface SeededMetrics {
   topShare: Stat;
   expensiveShare: Stat;
   entropy: Stat;
+  /** Queries whose chosen agent had no record on them (scored as misses), over the seeds. */
+  missing: Stat;
   /** Calls per agent, averaged over the seeds. */
   calls: Record<string, number>;
   /** Shares of the averaged calls. */
@@ -207,6 +217,7 @@ export function aggregateSeeds(runs: ReadonlyArray<RoutingMetrics>, seeds: Reado
     topShare: stat(runs.map((r) => r.collapse.topShare)),
     expensiveShare: stat(runs.map((r) => r.collapse.expensiveShare)),
     entropy: stat(runs.map((r) => r.collapse.entropy)),
+    missing: stat(runs.map((r) => r.missing)),
     calls,
     shares: callShares(calls),
     collapse: collapse(calls, ctx.pool, ctx.agentCosts),

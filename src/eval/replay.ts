@@ -107,6 +107,8 @@ export interface RoutedQuery {
   agent: string;
   score: number;
   costUsd: number;
+  /** True when the chosen agent has no record on the query: scored as a miss (score 0, cost 0). */
+  missing?: true;
 }
 
 export interface RoutingResult {
@@ -119,8 +121,10 @@ export interface RoutingResult {
   /** Mean USD per query. */
   meanCostUsd: number;
   totalCostUsd: number;
-  /** Calls per agent (every agent of the table, 0 when never chosen). */
+  /** Calls per agent (every agent of the table, 0 when never chosen); a choice with no record counts too. */
   calls: Record<string, number>;
+  /** Queries whose chosen agent has no record on them (each scored 0 at cost 0). */
+  missing: number;
   /** True when any routed outcome's cost is estimated. */
   costEstimated: boolean;
   /** True when any routed outcome is simulated. */
@@ -134,7 +138,9 @@ export interface RouteAllOptions {
 
 /**
  * Route every query of the table and look up the chosen agent's recorded score and cost. A router choosing an
- * agent with no record on the query is an InputError (the comparison would not be on the same queries).
+ * agent with no record on the query (a hole in the recorded data, or an agent the table does not know) scores
+ * that query as a miss: score 0, cost 0, the choice still counted as a call, and the query counted in `missing`.
+ * Every router is thus still measured on the same queries.
  */
 export async function routeAll(router: Router, table: ReplayTable, opts: RouteAllOptions = {}): Promise<RoutingResult> {
   const decisions: RoutedQuery[] = [];
@@ -142,14 +148,19 @@ export async function routeAll(router: Router, table: ReplayTable, opts: RouteAl
   for (const a of table.agents) calls[a] = 0;
   let score = 0;
   let cost = 0;
+  let missing = 0;
   let costEstimated = false;
   let simulated = false;
   for (const q of table.queries) {
     const agent = await router.route(q, opts.lambda);
     const o = table.outcomes.get(q.id)!.get(agent);
-    if (!o) throw new InputError(`router ${router.name} chose agent ${agent} for query ${q.id}, which has no record of it`);
-    decisions.push({ queryId: q.id, task: q.task, agent, score: o.score, costUsd: o.costUsd });
     calls[agent] = (calls[agent] ?? 0) + 1;
+    if (!o) {
+      missing++;
+      decisions.push({ queryId: q.id, task: q.task, agent, score: 0, costUsd: 0, missing: true });
+      continue;
+    }
+    decisions.push({ queryId: q.id, task: q.task, agent, score: o.score, costUsd: o.costUsd });
     score += o.score;
     cost += o.costUsd;
     costEstimated ||= o.costEstimated;
@@ -165,6 +176,7 @@ export async function routeAll(router: Router, table: ReplayTable, opts: RouteAl
     meanCostUsd: cost / n,
     totalCostUsd: cost,
     calls,
+    missing,
     costEstimated,
     simulated,
   };

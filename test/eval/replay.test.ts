@@ -81,10 +81,28 @@ describe("routeAll", () => {
     expect(r.accuracy).toBeCloseTo(0.3, 12);
   });
 
-  it("rejects a choice of an agent with no record on the query", async () => {
-    await expect(routeAll(fixed("Z"), buildReplayTable(testRecords()))).rejects.toThrow(
-      new InputError("router always-Z chose agent Z for query t1, which has no record of it"),
-    );
+  it("scores a choice of an agent with no record on the query as a miss (score 0, cost 0) and counts it", async () => {
+    const unknown = await routeAll(fixed("Z"), buildReplayTable(testRecords()));
+    expect(unknown.missing).toBe(4);
+    expect(unknown.accuracy).toBe(0);
+    expect(unknown.totalCostUsd).toBe(0);
+    expect(unknown.calls).toEqual({ A: 0, B: 0, C: 0, Z: 4 });
+    expect(unknown.decisions[0]).toEqual({ queryId: "t1", task: "fruit", agent: "Z", score: 0, costUsd: 0, missing: true });
+
+    // A hole in the recorded data: A has no record on t1 and t3.
+    const holes = buildReplayTable(testRecords().filter((r) => !(r.agent === "A" && (r.queryId === "t1" || r.queryId === "t3"))));
+    const r = await routeAll(fixed("A"), holes);
+    expect(r.missing).toBe(2);
+    expect(r.decisions.map((d) => [d.queryId, d.score, d.costUsd, d.missing ?? false])).toEqual([
+      ["t1", 0, 0, true],
+      ["t2", 0.4, 0.03, false],
+      ["t3", 0, 0, true],
+      ["t4", 1, 0.03, false],
+    ]);
+    expect(r.accuracy).toBeCloseTo(1.4 / 4, 12);
+    expect(r.meanCostUsd).toBeCloseTo(0.06 / 4, 12);
+    expect(r.calls).toEqual({ A: 4, B: 0, C: 0 });
+    expect((await routeAll(fixed("B"), holes)).missing).toBe(0);
   });
 
   it("marks results estimated when a routed cost is", async () => {
