@@ -120,6 +120,11 @@ export const AgentProfileSchema = z.object({
   /** Evidence per skill id (or per bare mode id for a mode-level entry). */
   competence: z.record(z.string(), EvidenceSchema).default({}),
   costs: z.partialRecord(ModeSchema, CostStatsSchema).default({}),
+  /**
+   * Mean USD per call on each skill (weighted by the skill's share of each trace): what a step that needs the skill
+   * is expected to cost. Absent for a skill: its ancestors', then the mode's mean.
+   */
+  skillCosts: z.record(z.string(), z.object({ meanCostUsd: count, weight: count })).optional(),
   strengths: z.array(z.string()).default([]),
   weaknesses: z.array(z.string()).default([]),
   routingSignals: z.array(z.string()).default([]),

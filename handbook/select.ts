@@ -337,6 +337,34 @@ function checkSkills(h: Handbook, mode: Mode, skills: ReadonlyArray<ActiveSkill>
 }
 
 /** Choose an agent for a step and explain the choice. Pure: same handbook and options, same record. */
+/** Pseudo-weight of the mode's mean in a skill's cost estimate (a skill seen once is mostly the mode's mean). */
+const SKILL_COST_PRIOR = 1;
+
+/**
+ * Expected USD of a step: with active skills and per-skill costs, Σ w·ĉost(σ) / Σ w, where ĉost(σ) is the skill's
+ * weighted mean shrunk towards its nearest ancestor's (or the mode's) by SKILL_COST_PRIOR pseudo-calls; else the
+ * mode's mean.
+ */
+function stepCost(p: AgentProfile, modeMean: number, skills: ReadonlyArray<ActiveSkill>, totalWeight: number): number {
+  const sc = p.skillCosts;
+  if (!sc || skills.length === 0 || !(totalWeight > 0)) return modeMean;
+  let sum = 0;
+  for (const s of skills) {
+    let base = modeMean;
+    for (let id = parentIdOf(s.id); id !== undefined; id = parentIdOf(id)) {
+      const a = sc[id];
+      if (a) {
+        base = a.meanCostUsd;
+        break;
+      }
+    }
+    const own = sc[s.id];
+    const c = own ? (own.weight * own.meanCostUsd + SKILL_COST_PRIOR * base) / (own.weight + SKILL_COST_PRIOR) : base;
+    sum += s.weight * c;
+  }
+  return sum / totalWeight;
+}
+
 export function selectAgent(h: Handbook, opts: SelectOptions): DecisionRecord {
   const strategy = opts.strategy ?? "tradeoff";
   const lambda = opts.lambda ?? 0;
@@ -367,7 +395,7 @@ export function selectAgent(h: Handbook, opts: SelectOptions): DecisionRecord {
   let maxCost = 0;
   for (let i = 0; i < n; i++) {
     const c = profiles[i]!.costs[opts.mode];
-    const v = c ? c.meanCostUsd : null;
+    const v = c ? stepCost(profiles[i]!, c.meanCostUsd, skills, totalWeight) : null;
     costs[i] = v;
     if (v !== null && v > maxCost) maxCost = v;
   }

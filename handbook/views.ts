@@ -56,6 +56,23 @@ export function viewAtDepth(h: Handbook, depth: Granularity | Partial<Record<Mod
         profile.competence[t] = addEvidence(profile.competence[t], profile.competence[key]);
         delete profile.competence[key];
       }
+      // Per-skill costs of dropped skills fold into their target (a weighted mean); at mode level the mode's own
+      // cost statistics already hold every call.
+      const sc = profile.skillCosts;
+      if (sc) {
+        for (const key of Object.keys(sc)) {
+          if (!drop(key)) continue;
+          const t = target(key);
+          if (t !== mode) {
+            const a = sc[t];
+            const b = sc[key]!;
+            const w = (a?.weight ?? 0) + b.weight;
+            sc[t] = { meanCostUsd: w > 0 ? ((a?.meanCostUsd ?? 0) * (a?.weight ?? 0) + b.meanCostUsd * b.weight) / w : 0, weight: w };
+          }
+          delete sc[key];
+        }
+        if (Object.keys(sc).length === 0) delete profile.skillCosts;
+      }
     }
     if (g === 0) foldCuesIntoMode(out, mode);
     for (const id of Object.keys(out.skills)) if (drop(id)) delete out.skills[id];

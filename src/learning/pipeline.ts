@@ -20,6 +20,7 @@ import {
   type SplitArtefact,
 } from "./artefacts.js";
 import { candidateViews, chooseHandbook, chooseHandbookWith, type CandidateEvaluator, type ExtraCandidate, type Selection } from "./choose.js";
+import { distinctSkillNames } from "./describe.js";
 import { clusterSkills, statisticalDiscoverer, taskSkills, type Discoverer } from "./discover.js";
 import { llmDiscoverer, llmNamer } from "./discover-llm.js";
 import { replayIndex, type Evaluation } from "./evaluate.js";
@@ -319,6 +320,7 @@ export async function runRefine(
         note: st.kept ? `into ${st.into.join(", ")}` : "rolled back: the validation objective dropped",
       });
     let h = agentNotes(r.handbook, s.minCount);
+    h = { ...h, skills: Object.fromEntries(distinctSkillNames(Object.values(h.skills)).map((x) => [x.id, x])) };
     h = { ...h, metadata: { ...h.metadata, learning: { ...h.metadata.learning, refine: { rounds: r.rounds, kept: r.steps.filter((x) => x.kept).length, rolledBack: r.steps.filter((x) => !x.kept).length } } } };
     p.end();
     const saved = saveHandbook(out, h);

@@ -3,6 +3,7 @@ import type { ActiveSkill } from "../../handbook/select.js";
 import type { BetaPrior, CostStats, Evidence, Handbook, Skill } from "../../handbook/schema.js";
 import { InputError } from "../errors.js";
 import type { Mode } from "../modes.js";
+import { distinctSkillNames } from "./describe.js";
 import type { QueryItem } from "./queries.js";
 
 /**
@@ -28,7 +29,8 @@ export function skeletonHandbook(skills: readonly Skill[], agents: readonly Agen
     ...(opts.prior !== undefined ? { prior: opts.prior } : {}),
     modes: Object.fromEntries([...modes].map((m) => [m, { description: "", insights: [] }])),
   });
-  for (const s of skills) h.skills[s.id] = structuredClone(s);
+  // Two skills never share a name (a category with one skill would otherwise lend it its own).
+  for (const s of distinctSkillNames(skills)) h.skills[s.id] = structuredClone(s);
   for (const a of agents)
     h.agents[a.id] = { modes: [...a.modes], competence: {}, costs: {}, strengths: [], weaknesses: [], routingSignals: [] };
   return h;
@@ -70,6 +72,34 @@ export function evidenceFrom(
   return out;
 }
 
+/** Per agent and active skill: the weighted mean USD of the traces (each trace's skill weights sum to 1). */
+export function skillCostsFrom(
+  items: readonly QueryItem[],
+  identification: ReadonlyMap<string, readonly ActiveSkill[]>,
+): Map<string, Record<string, { meanCostUsd: number; weight: number }>> {
+  const sums = new Map<string, Map<string, { usd: number; w: number }>>();
+  for (const it of items) {
+    const skills = identification.get(it.key) ?? [];
+    const total = skills.reduce((a, s) => a + s.weight, 0);
+    if (skills.length === 0 || !(total > 0)) continue;
+    for (const o of it.outcomes) {
+      if (!o.acted) continue;
+      let m = sums.get(o.agent);
+      if (!m) sums.set(o.agent, (m = new Map()));
+      for (const s of skills) {
+        const w = s.weight / total;
+        const t = m.get(s.id) ?? { usd: 0, w: 0 };
+        t.usd += w * o.costUsd;
+        t.w += w;
+        m.set(s.id, t);
+      }
+    }
+  }
+  const out = new Map<string, Record<string, { meanCostUsd: number; weight: number }>>();
+  for (const [agent, m] of sums) out.set(agent, Object.fromEntries([...m].filter(([, t]) => t.w > 0).map(([k, t]) => [k, { meanCostUsd: t.usd / t.w, weight: t.w }])));
+  return out;
+}
+
 /**
  * Profile a handbook from scratch: every agent's competence and cost statistics are recomputed from the routing
  * points (the skills and agents stay). Throws an InputError for an outcome of an agent the handbook does not know
@@ -96,6 +126,7 @@ export function profile(h: Handbook, items: readonly QueryItem[], identification
     }
   }
   const evidence = evidenceFrom(items, identification);
+  const skillCosts = skillCostsFrom(items, identification);
   const agents: Handbook["agents"] = {};
   for (const [id, p] of Object.entries(h.agents)) {
     const competence: Record<string, Evidence> = {};
@@ -111,7 +142,9 @@ export function profile(h: Handbook, items: readonly QueryItem[], identification
         estimated: c.estimated,
       };
     }
-    agents[id] = { ...p, competence, costs: agentCosts };
+    const { skillCosts: _old, ...rest } = p;
+    const sc = skillCosts.get(id);
+    agents[id] = { ...rest, competence, costs: agentCosts, ...(sc && Object.keys(sc).length > 0 ? { skillCosts: sc } : {}) };
   }
   return { ...h, agents };
 }
