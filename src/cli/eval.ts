@@ -11,6 +11,7 @@ import { autoProgress, silentProgress, type ProgressFactory } from "../learning/
 import type { Mode } from "../modes.js";
 import { loadPool } from "../pool/load.js";
 import { loadRecords } from "../records/io.js";
+import { dedupeTrain, formatEvalOverlap, type EvalOverlap } from "../records/dedupe.js";
 
 /**
  * `skillorchestra eval`: learn a handbook from the train records at a labelled budget (statistical learner, once
@@ -32,6 +33,7 @@ export interface EvalFlags {
   work?: string;
   json?: string;
   html?: string;
+  dedupe?: boolean;
   progress: boolean;
 }
 
@@ -47,6 +49,8 @@ export interface EvalRequest {
   work?: string;
   json?: string;
   html?: string;
+  /** Drop from train the queries whose text is also a test query's, before learning and the baselines. */
+  dedupe?: boolean;
 }
 
 export const DEFAULT_LAMBDAS = "0,0.05,0.1,0.2,0.5";
@@ -78,11 +82,12 @@ export function evalRequest(f: EvalFlags): EvalRequest {
     ...(f.work !== undefined ? { work: f.work } : {}),
     ...(f.json !== undefined ? { json: f.json } : {}),
     ...(f.html !== undefined ? { html: f.html } : {}),
+    ...(f.dedupe ? { dedupe: true } : {}),
   };
 }
 
 /** What `--json` writes: the Evaluation, plus what learning produced. */
-export type EvalReport = Evaluation & { kind: "skillorchestra.eval"; learning: LearningSummary };
+export type EvalReport = Evaluation & { kind: "skillorchestra.eval"; learning: LearningSummary; overlap: EvalOverlap };
 
 export interface EvalOutcome {
   report: EvalReport;
@@ -98,13 +103,22 @@ function budgetText(labelled: number | undefined): string {
 /** Run an evaluation request: load, learn, evaluate, write the optional outputs. */
 export async function runEval(req: EvalRequest, log: (line: string) => void = () => {}, progress: ProgressFactory = silentProgress): Promise<EvalOutcome> {
   const pool = loadPool(req.pool);
-  const train = recordsInPool(await loadRecords(req.train), pool, req.train, req.pool);
-  const test = recordsInPool(await loadRecords(req.test), pool, req.test, req.pool);
+  const trainRecords = await loadRecords(req.train);
+  const testRecords = await loadRecords(req.test);
+  let train = recordsInPool(trainRecords, pool, req.train, req.pool);
+  const test = recordsInPool(testRecords, pool, req.test, req.pool);
+  // --dedupe: learning reads the train records from a file, so the kept ones are written to one (see dedupeTrain).
+  const deduped = dedupeTrain(trainRecords, testRecords, {
+    dedupe: req.dedupe ?? false,
+    trainPath: req.train,
+    ...(req.work !== undefined ? { dir: req.work } : {}),
+  });
+  if (req.dedupe) train = recordsInPool(deduped.records, pool, req.train, req.pool);
   log(`eval: ${train.length} train and ${test.length} test records; learning at ${budgetText(req.labelled)}, seeds ${req.seeds.join(", ")}`);
   const { evaluation, learning, handbooks } = await evaluateLearned({
     train,
     test,
-    records: req.train,
+    records: deduped.path,
     pool: req.pool,
     ...(req.labelled !== undefined ? { labelled: req.labelled } : {}),
     ...(req.mode !== undefined ? { mode: req.mode } : {}),
@@ -117,8 +131,8 @@ export async function runEval(req: EvalRequest, log: (line: string) => void = ()
     progress,
     onLearned: (l) =>
       log(`learned seed ${l.seed}: ${l.skills} skills (${l.chosen}) from ${l.trainQueries} training + ${l.validationQueries} validation queries in ${(l.wallMs / 1000).toFixed(2)} s`),
-  });
-  const report: EvalReport = { kind: "skillorchestra.eval", ...evaluation, learning };
+  }).finally(() => deduped.dispose());
+  const report: EvalReport = { kind: "skillorchestra.eval", ...evaluation, learning, overlap: deduped.report };
   const lines = [
     `Learned (statistical, no LLM) at ${budgetText(req.labelled)}, one selection of candidate handbooks per seed; ` +
       `baselines chosen on train see every train record.`,
@@ -129,7 +143,7 @@ export async function runEval(req: EvalRequest, log: (line: string) => void = ()
     ]),
     "",
   ];
-  const text = lines.join("\n") + "\n" + formatEvaluation(evaluation);
+  const text = lines.join("\n") + "\n" + formatEvalOverlap(deduped.report) + "\n\n" + formatEvaluation(evaluation);
   if (req.json) {
     mkdirSync(dirname(resolve(req.json)), { recursive: true });
     writeFileAtomic(req.json, JSON.stringify(report, null, 2) + "\n");
@@ -167,6 +181,7 @@ export function evalCommand(): Command {
     .option("--work <dir>", "keep the learned handbooks here (default: a temporary directory, removed)")
     .option("--json <file>", "write the evaluation as JSON")
     .option("--html <file>", "write the self-contained HTML report")
+    .option("--dedupe", "drop from train the queries whose text (normalised) is also a test query's, before learning and the baselines")
     .option("--no-progress", "no progress bars or lines on stderr")
     .action(async (f: EvalFlags) => {
       const req = evalRequest(f);
