@@ -2,6 +2,7 @@ import type { Mode } from "../src/modes.js";
 import { handbookMatcher, leafSkills, skillWeights } from "./matcher.js";
 import type { Handbook } from "./schema.js";
 import type { ActiveSkill } from "./select.js";
+import { localEvidence, type LocalEvidence } from "./neighbours.js";
 import { denseCentroid, dotDense, embed, type TextModel } from "./text.js";
 
 /**
@@ -82,4 +83,14 @@ export function skillIdentifier(h: Handbook, opts: IdentifyOptions = {}): SkillI
   };
   byKey.set(key, identifier);
   return identifier;
+}
+
+/**
+ * What selection needs of a step's text: its active skills and, when the handbook uses the neighbours estimator,
+ * the local evidence of its nearest labelled queries. Spread into selectAgent's options.
+ */
+export function stepSkills(h: Handbook, identifier: SkillIdentifier, text: string, mode: Mode): { skills: ActiveSkill[]; local?: LocalEvidence } {
+  const skills = identifier.identify(text, mode);
+  const local = localEvidence(h, text, mode, skills);
+  return local ? { skills, local } : { skills };
 }

@@ -163,8 +163,22 @@ export const TextModelSchema = z
   .refine((m) => m.vocabulary.length === m.idf.length, { message: "vocabulary and idf must have the same length" });
 export type TextModelStored = z.output<typeof TextModelSchema>;
 
+/**
+ * Labelled points kept for the neighbours estimator (handbook/neighbours.ts): each training query's embedding in
+ * the mode's text model (dimension indices and values), its active skills, and each agent's recorded score.
+ */
+export const MemoryPointSchema = z.object({
+  skills: z.array(z.string()),
+  idx: z.array(z.number().int().nonnegative()),
+  val: z.array(z.number().finite()),
+  outcomes: z.record(z.string(), z.number().min(0).max(1)),
+});
+export type MemoryPoint = z.output<typeof MemoryPointSchema>;
+
 export const HandbookSchema = z.object({
   metadata: HandbookMetadataSchema,
+  /** Per mode, labelled points for the neighbours estimator (absent: the estimator is not in use). */
+  memory: z.partialRecord(ModeSchema, z.array(MemoryPointSchema)).optional(),
   /** Per mode, the text model its skill centroids live in (absent: skills are matched lexically). */
   text: z.partialRecord(ModeSchema, TextModelSchema).optional(),
   modes: z.partialRecord(ModeSchema, ModeInfoSchema).default({}),

@@ -76,6 +76,11 @@ export interface SelectOptions {
   seed?: string | number;
   /** Hierarchical shrinkage of the prior towards the parent's competence (tradeoff only); default "auto". */
   shrinkage?: Shrinkage;
+  /**
+   * Evidence from the step's nearest labelled neighbours (handbook/neighbours.ts; tradeoff only): each agent's
+   * competence becomes (m·ĉ + successes) / (m + successes + failures), m = `strength`.
+   */
+  local?: { evidence: Readonly<Record<string, Evidence>>; strength: number };
 }
 
 export interface SkillCompetence {
@@ -110,6 +115,8 @@ export interface DecisionRecord {
     seed?: string | number;
     /** Shrinkage applied: the strength m per depth (strengths[0] for categories, [1] for skills, ...; null: plain prior). */
     shrinkage?: { setting: "auto" | "fixed"; strengths: (number | null)[] };
+    /** The neighbours estimator's blend: the skill-level estimate counted as `strength` observations. */
+    neighbours?: { strength: number };
   };
   lambda: number;
   skills: ActiveSkill[];
@@ -422,7 +429,7 @@ export function selectAgent(h: Handbook, opts: SelectOptions): DecisionRecord {
     return record;
   }
   if (strategy === "cascade") return cascade(h, record, mi, rows, agents, profiles, pooled, costs, normCost, totalWeight, opts.seed ?? 0);
-  return tradeoff(h, record, opts.estimator ?? { kind: "mean" }, shrinkage, mi, rows, agents, pooled, costs, normCost, totalWeight);
+  return tradeoff(h, record, opts.estimator ?? { kind: "mean" }, shrinkage, mi, rows, agents, pooled, costs, normCost, totalWeight, opts.local);
 }
 
 function tradeoff(
@@ -437,6 +444,7 @@ function tradeoff(
   costs: (number | null)[],
   normCost: (i: number) => number,
   totalWeight: number,
+  local?: SelectOptions["local"],
 ): DecisionRecord {
   const prior: BetaPrior = h.metadata.prior;
   const skills = record.skills;
@@ -496,6 +504,15 @@ function tradeoff(
         }
         competence[i] = competence[i]! + w * c;
       }
+    }
+  }
+
+  if (local) {
+    record.params = { ...record.params, neighbours: { strength: local.strength } };
+    for (let i = 0; i < n; i++) {
+      const e = local.evidence[agents[i]!];
+      if (!e) continue;
+      competence[i] = (local.strength * competence[i]! + e.successes) / (local.strength + e.successes + e.failures);
     }
   }
 

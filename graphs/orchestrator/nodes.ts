@@ -6,7 +6,8 @@ import { isStructuredOutputError } from "../../src/providers/runtime.js";
 import type { StepRequest, StepResult } from "../../src/providers/types.js";
 import { rejectionOf } from "./accept.js";
 import { resolveSettings, type OrchestratorContextType, type Settings } from "./configuration.js";
-import { offlineChoice, type PolicyChoice, type PolicyInput } from "./policy.js";
+import { localEvidence } from "../../handbook/neighbours.js";
+import { matchText, offlineChoice, type PolicyChoice, type PolicyInput } from "./policy.js";
 import { cleanSkills, policyMessages, PolicyReplySchema } from "./prompts.js";
 import { availableModes, servingHandbook, type OrchestratorResources } from "./resources.js";
 import type { Dispatch, OrchestratorStateType, OrchestratorUpdate, RoutingDecision, Step, StopReason } from "./state.js";
@@ -56,11 +57,14 @@ async function choose(
   }
 }
 
-function select(r: OrchestratorResources, s: Settings, mode: Mode, skills: { id: string; weight: number }[], step: number, allow?: string[]): DecisionRecord {
+function select(r: OrchestratorResources, s: Settings, mode: Mode, skills: { id: string; weight: number }[], step: number, text: string, allow?: string[]): DecisionRecord {
   const serving = [...r.agents.values()].filter((a) => a.spec.modes.includes(mode)).map((a) => a.spec.id);
+  const known = skills.filter((sk) => r.handbook.skills[sk.id]);
+  const local = localEvidence(r.handbook, text, mode, known);
   return selectAgent(r.handbook, {
     mode,
-    skills: skills.filter((sk) => r.handbook.skills[sk.id]),
+    skills: known,
+    ...(local ? { local } : {}),
     strategy: s.strategy,
     lambda: s.lambda,
     estimator: s.estimator === "quantile" ? { kind: "quantile", q: 0.25 } : s.estimator === "thompson" ? { kind: "thompson", seed: `${s.seed}:${step}` } : { kind: "mean" },
@@ -110,13 +114,14 @@ export function orchestrateNode(resolve: Resolve) {
       : await choose(r, input, runtime.signal);
     const spent = state.costUsd + choice.costUsd;
 
-    let record = select(r, s, choice.mode, choice.skills, step);
+    const text = matchText(input);
+    let record = select(r, s, choice.mode, choice.skills, step, text);
     let agent = record.chosen;
     const overBudget = () => agent !== null && s.budgetUsd !== undefined && spent + expectedCostOf(record, agent) > s.budgetUsd;
     if (overBudget() && !s.ask) {
       const fitting = record.candidates.filter((c) => (c.cost ?? 0) <= s.budgetUsd! - spent).map((c) => c.agent);
       if (fitting.length === 0) return stop("budget", choice.costUsd);
-      record = select(r, s, choice.mode, choice.skills, step, fitting);
+      record = select(r, s, choice.mode, choice.skills, step, text, fitting);
       agent = record.chosen;
     }
     if (!agent) return stop("no_agent", choice.costUsd);

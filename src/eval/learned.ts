@@ -1,7 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { skillIdentifier } from "../../handbook/identify.js";
+import { skillIdentifier, stepSkills } from "../../handbook/identify.js";
+import type { LocalEvidence } from "../../handbook/neighbours.js";
 import type { ActiveSkill, Estimator, Strategy } from "../../handbook/select.js";
 import { selectAgent } from "../../handbook/select.js";
 import type { Handbook } from "../../handbook/schema.js";
@@ -118,7 +119,7 @@ export function handbookRouter(h: Handbook, opts: HandbookRouterOptions): Router
   const strategy = opts.strategy ?? "tradeoff";
   const estimatorName = opts.estimator ?? "mean";
   // Identification depends on the text only: a λ sweep over the same queries identifies once.
-  const skillsOf = new Map<string, { mode: Mode; skills: ActiveSkill[] }>();
+  const skillsOf = new Map<string, { mode: Mode; skills: ActiveSkill[]; local?: LocalEvidence }>();
   return {
     name: opts.name,
     route(q: RouteQuery, lambda?: number): string {
@@ -126,13 +127,14 @@ export function handbookRouter(h: Handbook, opts: HandbookRouterOptions): Router
       if (!found) {
         const mode = opts.modeOf(q.id);
         if (mode === undefined) throw new InputError(`router ${opts.name}: no mode known for query ${q.id}`);
-        found = { mode, skills: identifier.identify(q.text, mode) };
+        found = { mode, ...stepSkills(h, identifier, q.text, mode) };
         skillsOf.set(q.id, found);
       }
       const perQuery = `${seed}:${q.id}`;
       const d = selectAgent(h, {
         mode: found.mode,
         skills: found.skills,
+        ...(found.local ? { local: found.local } : {}),
         lambda: lambda ?? 0,
         strategy,
         ...(strategy === "tradeoff" ? { estimator: estimatorFor(estimatorName, perQuery) } : { seed: perQuery }),

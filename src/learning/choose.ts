@@ -4,7 +4,7 @@ import { viewAtDepth, type Granularity } from "../../handbook/views.js";
 import { MODES, type Mode } from "../modes.js";
 import { evaluateHandbook, type Evaluation, type ReplayIndex } from "./evaluate.js";
 import { paretoFrontier as frontierOf } from "../eval/frontier.js";
-import { skillIdentifier } from "../../handbook/identify.js";
+import { skillIdentifier, stepSkills } from "../../handbook/identify.js";
 import { selectAgent } from "../../handbook/select.js";
 import { InputError } from "../errors.js";
 import { choicePath, insideStep, objectiveAt, stepAt, validationCurve, type Curve, type PathPoint } from "./lambda-path.js";
@@ -98,7 +98,7 @@ export function pathPoints(h: Handbook, validation: { index: ReplayIndex; querie
     if (recorded.size === 0) continue;
     const d = selectAgent(h, {
       mode: p.mode,
-      skills: identifier.identify(p.text, p.mode),
+      ...stepSkills(h, identifier, p.text, p.mode),
       lambda: 0,
       ...(opts.estimator ? { estimator: opts.estimator } : {}),
       ...(opts.shrinkage !== undefined ? { shrinkage: opts.shrinkage } : {}),

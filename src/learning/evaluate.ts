@@ -1,4 +1,4 @@
-import { skillIdentifier } from "../../handbook/identify.js";
+import { skillIdentifier, stepSkills } from "../../handbook/identify.js";
 import { selectAgent, type Estimator, type Shrinkage, type Strategy } from "../../handbook/select.js";
 import type { Handbook } from "../../handbook/schema.js";
 import type { ExecutionRecord } from "../records/schema.js";
@@ -80,7 +80,7 @@ export function evaluateHandbook(
     maxCost += top;
     const decision = selectAgent(h, {
       mode: p.mode,
-      skills: identifier.identify(p.text, p.mode),
+      ...stepSkills(h, identifier, p.text, p.mode),
       lambda,
       ...(opts.strategy ? { strategy: opts.strategy } : {}),
       ...(opts.estimator ? { estimator: opts.estimator } : {}),

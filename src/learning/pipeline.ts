@@ -3,6 +3,7 @@ import seedrandom from "seedrandom";
 import { basename, dirname, join } from "node:path";
 import { loadHandbook, saveHandbook } from "../../handbook/store.js";
 import { isPooled, poolAgents } from "../../handbook/pooling.js";
+import { withNeighbours } from "../../handbook/neighbours.js";
 import { DEFAULT_SHRINKAGE, type Estimator, type Shrinkage, type Strategy } from "../../handbook/select.js";
 import type { Handbook, Skill } from "../../handbook/schema.js";
 import { InputError } from "../errors.js";
@@ -63,6 +64,8 @@ export interface LearnSettings {
   maxSkills: number;
   /** Also weigh each candidate with agent-pooled competence (handbook/pooling.ts); default true. */
   pooled?: boolean;
+  /** Also weigh each candidate with the neighbours estimator (handbook/neighbours.ts); default true. */
+  neighbours?: boolean;
   /** Folds of select's cross-validation over every labelled query (default 5; below 2: the validation split only). */
   folds?: number;
   /**
@@ -397,10 +400,18 @@ export async function runSelect(
     };
     const extra = extraCandidates(full, train, s);
     // Each candidate also with agent-pooled competence (a named estimator); validation decides which serves.
-    if (s.pooled ?? true) {
-      const base = [...candidateViews(full).map((v) => ({ id: v.id, handbook: v.handbook })), ...extra];
-      extra.push(...base.map((c) => ({ id: `${c.id}+pooled`, handbook: poolAgents(c.handbook) })));
-    }
+    // And with the neighbours estimator (per-query evidence from the nearest labelled queries within a skill).
+    const base = [...candidateViews(full).map((v) => ({ id: v.id, handbook: v.handbook })), ...extra];
+    if (s.pooled ?? true) extra.push(...base.map((c) => ({ id: `${c.id}+pooled`, handbook: poolAgents(c.handbook) })));
+    if (s.neighbours ?? true)
+      extra.push(
+        ...base
+          .filter((c) => c.handbook.text !== undefined)
+          .map((c) => {
+            const h = withNeighbours(c.handbook);
+            return { id: `${c.id}+neighbours`, handbook: profile(h, train, identifyAll(h, train)) };
+          }),
+      );
     p.update(1, 3);
     const { selection, handbooks } = io.evaluateCandidate
       ? await chooseHandbookWith(full, io.evaluateCandidate, options, extra)

@@ -1,4 +1,6 @@
 import { createHandbook } from "../../handbook/build.js";
+import { memoryPoint, usesNeighbours } from "../../handbook/neighbours.js";
+import { embed } from "../../handbook/text.js";
 import type { ActiveSkill } from "../../handbook/select.js";
 import type { BetaPrior, CostStats, Evidence, Handbook, Skill } from "../../handbook/schema.js";
 import { InputError } from "../errors.js";
@@ -146,5 +148,24 @@ export function profile(h: Handbook, items: readonly QueryItem[], identification
     const sc = skillCosts.get(id);
     agents[id] = { ...rest, competence, costs: agentCosts, ...(sc && Object.keys(sc).length > 0 ? { skillCosts: sc } : {}) };
   }
-  return { ...h, agents };
+  return usesNeighbours(h) ? { ...h, agents, memory: memoryOf(h, items, identification) } : { ...h, agents };
+}
+
+/** Points kept per mode for the neighbours estimator (the first ones by key when there are more). */
+export const MEMORY_POINTS = 5_000;
+
+/** The labelled points of the neighbours estimator: each item's embedding, active skills and acting agents' scores. */
+export function memoryOf(h: Handbook, items: readonly QueryItem[], identification: ReadonlyMap<string, readonly ActiveSkill[]>): NonNullable<Handbook["memory"]> {
+  const out: NonNullable<Handbook["memory"]> = {};
+  const sorted = [...items].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  for (const it of sorted) {
+    const model = h.text?.[it.mode];
+    if (!model) continue;
+    const list = (out[it.mode] ??= []);
+    if (list.length >= MEMORY_POINTS) continue;
+    const outcomes: Record<string, number> = {};
+    for (const o of it.outcomes) if (o.acted) outcomes[o.agent] = o.score;
+    list.push(memoryPoint(embed(model, it.text), identification.get(it.key) ?? [], outcomes));
+  }
+  return out;
 }
