@@ -14,7 +14,7 @@ import seedrandom from "seedrandom";
 import { selectAgent, type Handbook } from "../handbook/index.js";
 import { createOrchestrator } from "../graphs/orchestrator/graph.js";
 import { offlineChoice, type PolicyInput } from "../graphs/orchestrator/policy.js";
-import { type SearchBackend } from "../graphs/orchestrator/resources.js";
+import type { SearchBackend } from "../graphs/orchestrator/resources.js";
 import type { OrchestratorStateType } from "../graphs/orchestrator/state.js";
 import { profileByTask } from "../src/demo/profile.js";
 import type { Mode } from "../src/modes.js";

@@ -39,7 +39,10 @@ const vocab: string[] = [];
 const seen = new Set<string>();
 while (vocab.length < VOCAB) {
   const w = Array.from({ length: 2 + Math.floor(rng() * 3) }, () => pick(SYLLABLES)).join("");
-  if (!seen.has(w)) (seen.add(w), vocab.push(w));
+  if (!seen.has(w)) {
+    seen.add(w);
+    vocab.push(w);
+  }
 }
 const COMMON = "the of a which what how many find compute list given value year city number".split(" ");
 const sentence = (words: readonly string[], n: number) => Array.from({ length: n }, () => (rng() < 0.6 ? pick(words) : pick(COMMON))).join(" ");
@@ -147,7 +150,7 @@ const evasive: Agent = {
     return { agent: "evasive", mode: req.mode, output, usage: { promptTokens: 500, completionTokens: 20 }, costUsd: 0.00058, costEstimated: false, latencyMs: 0, provider: "replay", simulated: true };
   },
 };
-handbook.agents["evasive"] = {
+handbook.agents.evasive = {
   modes: ["search", "answer"],
   competence: {},
   costs: {

@@ -96,7 +96,7 @@ for (const [name, traj] of baselines) for (const lambda of lambdas) rows.push(si
 const num = (x: number) => x.toFixed(3);
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 console.log(`# Orchestration on the SIMULATED world (every figure is SIMULATED)\n`);
-console.log(`date ${new Date().toISOString()}; node ${process.version}; command: npx tsx bench/orchestrate.ts${args.length ? " " + args.join(" ") : ""}`);
+console.log(`date ${new Date().toISOString()}; node ${process.version}; command: npx tsx bench/orchestrate.ts${args.length ? ` ${args.join(" ")}` : ""}`);
 console.log(`world seed ${seed}; ${trainTasks} explored training tasks (${records.length} records); ${testTasks} held-out test tasks; max ${maxSteps} steps; pool of ${agentIds.length} sim agents`);
 console.log(`ours: handbook learned by the statistical pipeline (no LLM, no task labels) at each λ, orchestrated at that λ:`);
 for (const n of learnedNotes) console.log(`  ${n}`);

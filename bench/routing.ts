@@ -268,7 +268,7 @@ function duplicateTexts(train: readonly ExecutionRecord[], test: readonly Execut
 
 const work = mkdtempSync(join(tmpdir(), "bench-routing-"));
 const report: Record<string, unknown> = {
-  command: `npx tsx bench/routing.ts${args.length ? " " + args.join(" ") : ""}`,
+  command: `npx tsx bench/routing.ts${args.length ? ` ${args.join(" ")}` : ""}`,
   date: new Date().toISOString(),
   node: process.version,
   seeds,

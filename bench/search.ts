@@ -44,7 +44,7 @@ while (vocab.length < VOCAB) {
 // Zipf(1.07) over the vocabulary, sampled by binary search on the cumulative weights.
 const cumulative = new Float64Array(VOCAB);
 let total = 0;
-for (let r = 0; r < VOCAB; r++) cumulative[r] = total += 1 / Math.pow(r + 1, 1.07);
+for (let r = 0; r < VOCAB; r++) cumulative[r] = total += 1 / (r + 1) ** 1.07;
 function zipfRank(): number {
   const x = rng() * total;
   let lo = 0;
@@ -71,7 +71,7 @@ for (let d = 0; d < docs; d++) {
   const text = Array.from(ranks, (r) => vocab[r]!).join(" ");
   lines.push(JSON.stringify({ id: `doc${d}`, title: `${zipfWord()} ${zipfWord()}`, text }));
 }
-writeFileSync(corpusPath, lines.join("\n") + "\n");
+writeFileSync(corpusPath, `${lines.join("\n")}\n`);
 lines.length = 0;
 
 // Words of Zipf rank < HEAD occur in most passages: the synthetic counterpart of function words, which the analyzer's

@@ -86,7 +86,7 @@ export function thompsonSample(e: Evidence | undefined, rng: Rng, prior: BetaPri
 }
 
 function clamp01(x: number): number {
-  return x < 0 ? 0 : x > 1 ? 1 : x;
+  return Math.min(1, Math.max(0, x));
 }
 
 /** The stored evidence of an agent on a skill (or on a bare mode id), or undefined when unseen. */
@@ -98,7 +98,7 @@ export function evidenceOf(h: Handbook, agent: string, key: string): Evidence | 
 export function subtreeEvidence(h: Handbook, agent: string, nodeId: string): Evidence {
   const profile = h.agents[agent];
   if (!profile) return { successes: 0, failures: 0 };
-  const prefix = nodeId + ".";
+  const prefix = `${nodeId}.`;
   let s = 0;
   let f = 0;
   for (const [key, e] of Object.entries(profile.competence)) {

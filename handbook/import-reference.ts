@@ -128,7 +128,7 @@ export interface ImportResult {
 
 function isoOr(value: string, fallback: string): string {
   if (!value) return fallback;
-  const withZone = /([zZ]|[+-]\d\d:?\d\d)$/.test(value) ? value : value + "Z";
+  const withZone = /([zZ]|[+-]\d\d:?\d\d)$/.test(value) ? value : `${value}Z`;
   const t = Date.parse(withZone);
   return Number.isNaN(t) ? fallback : new Date(t).toISOString();
 }
@@ -194,7 +194,7 @@ export function importReferenceHandbook(data: unknown, source: string, opts: Imp
     const mode = mapMode(refMode, ["skills", key, "mode"]);
     ensureMode(mode, `used by skill ${refId}`);
     let path = refId;
-    for (const prefix of [refMode + ".", mode + "."]) if (path.startsWith(prefix)) path = path.slice(prefix.length);
+    for (const prefix of [`${refMode}.`, `${mode}.`]) if (path.startsWith(prefix)) path = path.slice(prefix.length);
     const segments = path
       .split(".")
       .filter((seg) => seg.length > 0)
@@ -208,9 +208,9 @@ export function importReferenceHandbook(data: unknown, source: string, opts: Imp
     if (`${mode}.${path}` !== id) warnings.push(`skill ${refId} renamed ${id}`);
 
     const history: ProvenanceEvent[] = s.provenance.refinement_history.map((entry) => {
-      const action = String(entry["action"] ?? "");
-      const rationale = typeof entry["rationale"] === "string" ? entry["rationale"] : undefined;
-      const from = action === "merge" ? toStrings(entry["sources"]) : toStrings(entry["parent"]);
+      const action = String(entry.action ?? "");
+      const rationale = typeof entry.rationale === "string" ? entry.rationale : undefined;
+      const from = action === "merge" ? toStrings(entry.sources) : toStrings(entry.parent);
       return { op: action === "merge" ? "merge" : "split", from, at: updatedAt, ...(rationale ? { note: rationale } : {}) };
     });
     const refParent = s.parent_skill_id ?? undefined;
@@ -306,7 +306,7 @@ export function importReferenceHandbook(data: unknown, source: string, opts: Imp
       routingSignals: p.routing_signals,
     };
     h.agents[agentId] = profile;
-    (reference["agents"] as Record<string, unknown>)[agentId] = {
+    (reference.agents as Record<string, unknown>)[agentId] = {
       model_name: p.model_name,
       tools: p.tools,
       total_attempts: p.total_attempts,

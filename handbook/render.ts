@@ -60,7 +60,7 @@ function linesFor(h: Handbook, mode: Mode): Line[] {
     .sort();
   if (agents.length > 0) {
     out.push({ text: "Agents (competence = posterior mean, n = evidence):", value: 90 });
-    const prefix = mode + ".";
+    const prefix = `${mode}.`;
     for (const a of agents) {
       const p = h.agents[a]!;
       let s = 0;
@@ -110,7 +110,7 @@ export function renderHandbook(h: Handbook, opts: RenderOptions = {}): string {
     total -= lines[i]!.text.length + 1;
   }
   const kept = lines.filter((_, i) => !dropped.has(i));
-  const text = join(kept) + (dropped.size > 0 ? "\n" + note(dropped.size) : "");
+  const text = join(kept) + (dropped.size > 0 ? `\n${note(dropped.size)}` : "");
   if (text.length <= budget) return text;
-  return budget >= 1 ? text.slice(0, budget - 1) + "…" : "";
+  return budget >= 1 ? `${text.slice(0, budget - 1)}…` : "";
 }

@@ -185,7 +185,7 @@ function modeIndex(h: Handbook, mode: Mode): ModeIndex {
       .filter((a) => h.agents[a]!.modes.includes(mode))
       .sort();
     const profiles = agents.map((a) => h.agents[a]!);
-    const prefix = mode + ".";
+    const prefix = `${mode}.`;
     const pooled = profiles.map((p) => {
       let s = 0;
       let f = 0;
@@ -319,7 +319,7 @@ function categoryMembers(h: Handbook, category: string): string[] {
   const idx = indexOf(h);
   let m = idx.categoryMembers.get(category);
   if (!m) {
-    const prefix = category + ".";
+    const prefix = `${category}.`;
     m = Object.keys(h.skills).filter((id) => id.startsWith(prefix));
     idx.categoryMembers.set(category, m);
   }
@@ -627,7 +627,9 @@ function cascade(
     weights.fill(1);
     total = weights.length;
   }
-  tied.forEach((i, j) => (cands[i]!.cascade!.tieWeight = weights[j]! / total));
+  tied.forEach((i, j) => {
+    cands[i]!.cascade!.tieWeight = weights[j]! / total;
+  });
   const u = seededRng(seed)() * total;
   let acc = 0;
   let pick = tied[tied.length - 1]!;

@@ -20,7 +20,7 @@ export function saveHandbook(path: string, h: Handbook, now: string = new Date()
     metadata: { ...h.metadata, handbookVersion: h.metadata.handbookVersion + 1, updatedAt: now },
   };
   validateHandbook(saved, path);
-  writeFileAtomic(path, JSON.stringify(saved, null, 2) + "\n");
+  writeFileAtomic(path, `${JSON.stringify(saved, null, 2)}\n`);
   return saved;
 }
 

@@ -251,12 +251,12 @@ export function merge(h: Handbook, a: string, b: string, into: NewSkill, opts: R
   if (a === b) throw new InputError(`${src}: $.b: cannot merge ${a} with itself`);
   if (sa.mode !== sb.mode) throw new InputError(`${src}: $.b: ${b} is in mode ${sb.mode}, ${a} in ${sa.mode}`);
   for (const [key, id] of [["a", a], ["b", b]] as const) {
-    const prefix = id + ".";
+    const prefix = `${id}.`;
     const child = Object.keys(h.skills).find((s) => s.startsWith(prefix));
     if (child) throw new InputError(`${src}: $.${key}: ${id} has children (${child}); merge leaves only`);
   }
   if (into.id !== a && into.id !== b) checkNewId(h, into.id, "$.into.id", src);
-  if (!into.id.startsWith(sa.mode + ".")) throw new InputError(`${src}: $.into.id: must be in mode ${sa.mode}, got ${into.id}`);
+  if (!into.id.startsWith(`${sa.mode}.`)) throw new InputError(`${src}: $.into.id: must be in mode ${sa.mode}, got ${into.id}`);
   const parent = parentIdOf(into.id);
   if (parent !== undefined && (parent === a || parent === b || !(parent in h.skills)))
     throw new InputError(`${src}: $.into.id: parent ${parent} of ${into.id} does not exist after the merge`);

@@ -10,7 +10,7 @@ const graphs = Object.entries(config.graphs ?? {});
 
 describe("langgraph.json", () => {
   it("declares the orchestrator graph", () => {
-    expect(config.graphs?.["orchestrator"]).toBeDefined();
+    expect(config.graphs?.orchestrator).toBeDefined();
   });
 
   it.each(graphs)("graph %s points at an existing file that exports a compiled graph of that name", async (id, spec) => {

@@ -52,7 +52,13 @@ const append = <T>(a: T[], b: T | T[]): T[] => a.concat(b);
 /** Reducer for documents: append, keeping the first copy of a passage id. */
 export function mergeDocuments(a: Document[], b: Document[]): Document[] {
   const seen = new Set(a.map((d) => d.id));
-  return a.concat(b.filter((d) => !seen.has(d.id) && (seen.add(d.id), true)));
+  return a.concat(
+    b.filter((d) => {
+      if (seen.has(d.id)) return false;
+      seen.add(d.id);
+      return true;
+    }),
+  );
 }
 
 /** The narrow input: what a caller (or a Studio form) gives. */

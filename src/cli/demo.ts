@@ -45,7 +45,7 @@ export function formatDemoReport(r: DemoReport): string {
   lines.push(`handbook ${r.handbookPath}`);
   lines.push(`pool     ${r.poolPath}`);
   lines.push(`records  ${r.recordsPath}`);
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 export function demoCommand(): Command {
@@ -66,6 +66,6 @@ export function demoCommand(): Command {
         lambda: o.lambda,
         log: (l) => process.stderr.write(`${l}\n`),
       });
-      process.stdout.write(o.json ? JSON.stringify(report, null, 2) + "\n" : formatDemoReport(report));
+      process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : formatDemoReport(report));
     });
 }

@@ -143,10 +143,10 @@ export async function runEval(req: EvalRequest, log: (line: string) => void = ()
     ]),
     "",
   ];
-  const text = lines.join("\n") + "\n" + formatEvalOverlap(deduped.report) + "\n\n" + formatEvaluation(evaluation);
+  const text = `${lines.join("\n")}\n${formatEvalOverlap(deduped.report)}\n\n${formatEvaluation(evaluation)}`;
   if (req.json) {
     mkdirSync(dirname(resolve(req.json)), { recursive: true });
-    writeFileAtomic(req.json, JSON.stringify(report, null, 2) + "\n");
+    writeFileAtomic(req.json, `${JSON.stringify(report, null, 2)}\n`);
   }
   if (req.html) {
     mkdirSync(dirname(resolve(req.html)), { recursive: true });

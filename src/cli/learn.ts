@@ -267,7 +267,7 @@ export function learnPhaseCommands(): Command[] {
       .option("--log <file>", "learning log (JSONL, appended)")
       .action(async (f: CommonFlags & { out: string; split: string; handbook: string; selection?: string; log?: string }) => {
         const io = phaseIO(f.log ?? defaultLog(f.out), "select", f.progress);
-        const selectionPath = f.selection ?? f.out.replace(/\.json$/i, "") + ".selection.json";
+        const selectionPath = f.selection ?? `${f.out.replace(/\.json$/i, "")}.selection.json`;
         const { selection } = await runSelect(settingsFrom(f), io, readSplit(f.split), loadHandbook(f.handbook), { chosen: f.out, selection: selectionPath });
         for (const c of selection.candidates)
           process.stdout.write(

@@ -123,7 +123,7 @@ export function recordsCommand(io: RecordsCommandIO = {}): Command {
         `overlap: ${findOverlap(split.train, split.test).queries} test queries have their text (normalised) in train too`,
         `wrote ${o.trainOut} and ${o.testOut}`,
       ];
-      out(lines.join("\n") + "\n");
+      out(`${lines.join("\n")}\n`);
     });
   return records;
 }

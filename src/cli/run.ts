@@ -99,7 +99,7 @@ export function formatTrajectory(state: OrchestratorStateType, isSimulated?: (ag
 
 /** The whole run as text: the trajectory, then the outcome. */
 export function formatRun(state: OrchestratorStateType, threadId: string, isSimulated?: (agent: string) => boolean): string {
-  return [...formatTrajectory(state, isSimulated), formatOutcome(state, threadId)].join("\n") + "\n";
+  return `${[...formatTrajectory(state, isSimulated), formatOutcome(state, threadId)].join("\n")}\n`;
 }
 
 function number(name: string, check: (x: number) => boolean, what: string) {
@@ -162,7 +162,7 @@ async function run(taskArg: string | undefined, o: RunFlags): Promise<void> {
         throw new InputError(`--thread ${threadId}: the thread holds another task (${clip(existing.task.text, 60)}); omit the task to resume it`);
       if (saved.next.length === 0) {
         note(`thread ${threadId} has already finished\n`);
-        out(o.json ? JSON.stringify(existing, null, 2) + "\n" : formatRun(existing, threadId, isSimulated));
+        out(o.json ? `${JSON.stringify(existing, null, 2)}\n` : formatRun(existing, threadId, isSimulated));
         return;
       }
       if (Object.keys(settings).length) note(`note: the thread keeps the settings it started with; --lambda/--budget/--max-steps are ignored\n`);
@@ -199,8 +199,8 @@ async function run(taskArg: string | undefined, o: RunFlags): Promise<void> {
     const final = await graph.getState(thread);
     const state = final.values as OrchestratorStateType;
     const pending = final.tasks.flatMap((t) => t.interrupts.map((i) => i.value));
-    if (o.json) out(JSON.stringify(state, null, 2) + "\n");
-    else out(o.stream ? formatOutcome(state, threadId) + "\n" : formatRun(state, threadId, isSimulated));
+    if (o.json) out(`${JSON.stringify(state, null, 2)}\n`);
+    else out(o.stream ? `${formatOutcome(state, threadId)}\n` : formatRun(state, threadId, isSimulated));
     if (pending.length) {
       note(`paused for approval: ${JSON.stringify(pending[0])}\n`);
       note(`answer with --thread ${threadId} and one of --approve, --redirect <agent>, --stop\n`);

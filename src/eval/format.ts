@@ -39,7 +39,7 @@ export function renderTable(rows: ReadonlyArray<ReadonlyArray<string>>, format: 
     const esc = (c: string) => c.replace(/\|/g, "\\|");
     const lines = [`| ${header.map(esc).join(" | ")} |`, `|${header.map((_, i) => (rightAlign[i] ? "---:" : "---")).join("|")}|`];
     for (const r of rows.slice(1)) lines.push(`| ${r.map(esc).join(" | ")} |`);
-    return lines.join("\n") + "\n";
+    return `${lines.join("\n")}\n`;
   }
   const widths = header.map((_, i) => Math.max(...rows.map((r) => [...(r[i] ?? "")].length)));
   const pad = (c: string, i: number) => {
@@ -49,7 +49,7 @@ export function renderTable(rows: ReadonlyArray<ReadonlyArray<string>>, format: 
   const line = (r: ReadonlyArray<string>) => r.map(pad).join("  ").trimEnd();
   const out = [line(header), widths.map((w) => "-".repeat(w)).join("  ")];
   for (const r of rows.slice(1)) out.push(line(r));
-  return out.join("\n") + "\n";
+  return `${out.join("\n")}\n`;
 }
 
 const KIND_NOTE: Record<RouterRow["kind"], string> = {
@@ -87,7 +87,7 @@ export function formatResultsTable(ev: Evaluation, opts: FormatOptions = {}): st
     [
       "router",
       "accuracy",
-      `USD/query${q ? " " + q : ""}`,
+      `USD/query${q ? ` ${q}` : ""}`,
       "gap recovered",
       "top agent share",
       "most expensive share",
@@ -120,7 +120,7 @@ export function formatCallShares(ev: Evaluation, opts: FormatOptions = {}): stri
   const rows: string[][] = [["router", ...ev.pool.map((_, i) => `A${i + 1}`)]];
   for (const r of ev.rows) rows.push([r.label, ...ev.pool.map((a) => (r.shares[a] ?? 0).toFixed(d))]);
   const legend = ev.pool.map((a, i) => `A${i + 1} = ${a}`);
-  return renderTable(rows, format, [false, ...ev.pool.map(() => true)]) + "\n" + legend.join(format === "markdown" ? "; " : "\n") + "\n";
+  return `${renderTable(rows, format, [false, ...ev.pool.map(() => true)])}\n${legend.join(format === "markdown" ? "; " : "\n")}\n`;
 }
 
 /** The whole evaluation as text or markdown: a header, the comparison, frontiers with AUC, call shares, notes. */
@@ -155,6 +155,6 @@ export function formatEvaluation(ev: Evaluation, opts: FormatOptions = {}): stri
   );
   if (ev.costEstimated) notes.push("Every USD figure is estimated: tokens or costs were not reported by the provider.");
   if (ev.simulated) notes.push("Every outcome and USD figure is simulated, not from real models.");
-  parts.push(h("Notes") + notes.map((n) => (format === "markdown" ? `- ${n}` : `  ${n}`)).join("\n") + "\n");
+  parts.push(`${h("Notes") + notes.map((n) => (format === "markdown" ? `- ${n}` : `  ${n}`)).join("\n")}\n`);
   return parts.join("\n");
 }

@@ -85,7 +85,7 @@ export function heatMapRows(h: Handbook): HeatRow[] {
     id,
     label: names.get(id)!,
     depth: id.split(".").length - 1,
-    hasChildren: ids.some((o) => o.startsWith(id + ".")),
+    hasChildren: ids.some((o) => o.startsWith(`${id}.`)),
   }));
   for (const m of MODES) {
     const used = Object.values(h.agents).some((a) => a.competence[m] !== undefined);
@@ -366,7 +366,7 @@ function scatter(ev: Evaluation): { svg: string; unlabelled: RouterRow[] } {
   const axes =
     `<line class="axis" x1="${m.l}" x2="${m.l + pw}" y1="${m.t + ph}" y2="${m.t + ph}"/>` +
     `<line class="axis" x1="${m.l}" x2="${m.l}" y1="${m.t}" y2="${m.t + ph}"/>` +
-    `<text class="label" x="${m.l + pw / 2}" y="${H - 8}" text-anchor="middle">mean USD per query${q ? " " + e(q) : ""}</text>` +
+    `<text class="label" x="${m.l + pw / 2}" y="${H - 8}" text-anchor="middle">mean USD per query${q ? ` ${e(q)}` : ""}</text>` +
     `<text class="label" transform="translate(14 ${m.t + ph / 2}) rotate(-90)" text-anchor="middle">accuracy</text>`;
 
   // Frontiers: the step function the AUC integrates (accuracy attainable within a budget).
@@ -403,7 +403,7 @@ function scatter(ev: Evaluation): { svg: string; unlabelled: RouterRow[] } {
           ? `<line class="err" x1="${cx.toFixed(1)}" x2="${cx.toFixed(1)}" y1="${y(r.accuracy.mean - r.accuracy.std).toFixed(1)}" y2="${y(r.accuracy.mean + r.accuracy.std).toFixed(1)}" stroke="${colour}"/>`
           : "";
       const tip =
-        `${r.label}: accuracy ${formatStat(r.accuracy, fix)}, ${formatStat(r.meanCostUsd, formatUsd)} USD/query${q ? " " + q : ""}` +
+        `${r.label}: accuracy ${formatStat(r.accuracy, fix)}, ${formatStat(r.meanCostUsd, formatUsd)} USD/query${q ? ` ${q}` : ""}` +
         `${r.gapRecovered ? `, gap recovered ${formatStat(r.gapRecovered, fix)}` : ""}${r.note ? ` (${r.note})` : ""}`;
       return (
         err +
@@ -498,7 +498,7 @@ function frontierLegend(ev: Evaluation): string {
 function resultsTable(ev: Evaluation): string {
   const q = costQualifier(ev);
   const head =
-    `<tr><th>router</th><th>accuracy</th><th>USD/query${q ? " " + e(q) : ""}</th><th>gap recovered</th>` +
+    `<tr><th>router</th><th>accuracy</th><th>USD/query${q ? ` ${e(q)}` : ""}</th><th>gap recovered</th>` +
     `<th>top agent (share)</th><th>most expensive share</th><th>entropy</th><th>note</th></tr>`;
   const body = ev.rows
     .map(
@@ -607,10 +607,10 @@ function headlinePanel(ev: Evaluation): string {
   ].filter(Boolean);
   return (
     `<div class="headline" data-headline-panel><p class="lead">Our most accurate router, <b>${e(hl.ours.label)}</b>: ` +
-    `<b>${formatStat(hl.ours.accuracy, fix)}</b> accuracy at ${formatStat(hl.ours.meanCostUsd, formatUsd)} USD/query${q ? " " + e(q) : ""}, ` +
+    `<b>${formatStat(hl.ours.accuracy, fix)}</b> accuracy at ${formatStat(hl.ours.meanCostUsd, formatUsd)} USD/query${q ? ` ${e(q)}` : ""}, ` +
     `${share(hl.ours.meanCostUsd.mean, hl.expensive.cost)} of the most expensive agent's cost (${e(hl.expensive.agent)}).` +
     (verdict.length ? ` ${e(verdict.join("; "))}.` : "") +
-    `</p><table class="results headline-table"><thead><tr><th></th><th>router</th><th>accuracy</th><th>USD/query${q ? " " + e(q) : ""}</th>` +
+    `</p><table class="results headline-table"><thead><tr><th></th><th>router</th><th>accuracy</th><th>USD/query${q ? ` ${e(q)}` : ""}</th>` +
     `<th>% of ${e(hl.expensive.agent)}'s cost</th></tr></thead><tbody>${rows}</tbody></table>` +
     `<p class="muted">Comparable cost: at most ${Math.round(COMPARABLE_COST * 100)}% of ours. ± one standard deviation over seeds.</p></div>`
   );

@@ -77,6 +77,6 @@ export function barProgress(stream: NodeJS.WritableStream): ProgressSink {
 export function progressSink(setting: boolean | "auto" | ((p: ExploreProgress) => void) | undefined): ProgressSink {
   if (setting === false) return { update() {}, end() {} };
   if (typeof setting === "function") return { update: setting, end: setting };
-  const tty = Boolean((process.stderr as { isTTY?: boolean }).isTTY) && !process.env["CI"];
+  const tty = Boolean((process.stderr as { isTTY?: boolean }).isTTY) && !process.env.CI;
   return tty ? barProgress(process.stderr) : lineProgress(process.stderr);
 }

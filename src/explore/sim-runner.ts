@@ -126,7 +126,7 @@ export function simRunner(world: World, options: SimRunnerOptions = {}): Runner 
         response = queries.join("\n");
         score = steps.every((s) => documents.some((d) => isDocument(d, s.goldDocId!))) ? 1 : 0;
         metric = `gold_document_in_top_${k}`;
-        meta["retrieved"] = documents.map((d) => d.id);
+        meta.retrieved = documents.map((d) => d.id);
       } else if (mode === "code") {
         const codeResults: CodeResult[] = [];
         for (const s of steps) {
@@ -141,8 +141,8 @@ export function simRunner(world: World, options: SimRunnerOptions = {}): Runner 
         response = last.program;
         score = last.exitCode === 0 ? world.check(task, lastLine(last.stdout)) : 0;
         metric = "program_output_em";
-        meta["stdout"] = last.stdout.slice(0, 500);
-        meta["exitCode"] = last.exitCode;
+        meta.stdout = last.stdout.slice(0, 500);
+        meta.exitCode = last.exitCode;
       } else {
         const evidence = referenceEvidence(world, task, k);
         const s = steps[steps.length - 1]!;

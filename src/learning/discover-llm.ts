@@ -210,7 +210,7 @@ export function llmDiscoverer(opts: LlmDiscovererOptions): Discoverer {
             category.provenance.discoveredFrom = [...new Set([...category.provenance.discoveredFrom, ...from])];
             for (const sk of cat.skills) {
               const id = `${catId}.${slug(sk.id || sk.name)}`;
-              const siblings = [...skills.keys()].filter((k) => k.startsWith(catId + ".")).length;
+              const siblings = [...skills.keys()].filter((k) => k.startsWith(`${catId}.`)).length;
               if (taken.has(id) || siblings >= maxSkills) continue;
               taken.add(id);
               skills.set(id, {

@@ -80,12 +80,18 @@ export function outcomeMatrix(items: readonly QueryItem[], agents: readonly stri
 export function tableOf(groups: readonly (readonly number[])[], m: { s: Float64Array[]; f: Float64Array[] }, nAgents: number): OutcomeTable {
   const successes = groups.map((g) => {
     const row = new Array<number>(nAgents).fill(0);
-    for (const i of g) m.s[i]!.forEach((x, j) => (row[j]! += x));
+    for (const i of g)
+      m.s[i]!.forEach((x, j) => {
+        row[j]! += x;
+      });
     return row;
   });
   const failures = groups.map((g) => {
     const row = new Array<number>(nAgents).fill(0);
-    for (const i of g) m.f[i]!.forEach((x, j) => (row[j]! += x));
+    for (const i of g)
+      m.f[i]!.forEach((x, j) => {
+        row[j]! += x;
+      });
     return row;
   });
   return { successes, failures };
@@ -100,7 +106,9 @@ function partition(members: readonly number[], points: readonly SparseVector[], 
     { seed },
   );
   const parts: number[][] = km.sizes.map(() => []);
-  members.forEach((i, j) => parts[km.assignment[j]!]!.push(i));
+  members.forEach((i, j) => {
+    parts[km.assignment[j]!]!.push(i);
+  });
   return parts.sort((a, b) => b.length - a.length || a[0]! - b[0]!);
 }
 

@@ -113,7 +113,7 @@ const cache = new Map<string, { key: string; data: Data }>();
 
 /** Records grouped into routing points, with agents named as in the pool (records' `recordedAs` names mapped). */
 export async function loadData(records: string, poolPath?: string): Promise<Data> {
-  let st;
+  let st: ReturnType<typeof statSync>;
   try {
     st = statSync(records);
   } catch (err) {
@@ -498,7 +498,7 @@ function reprofiled(h: Handbook, items: readonly QueryItem[]): Handbook {
 
 /** Where a selection's candidate handbooks are saved: `H.selection.json` → `H.candidates/`. */
 export function candidatesDir(selectionPath: string): string {
-  return selectionPath.replace(/\.selection\.json$/i, "") + ".candidates";
+  return `${selectionPath.replace(/\.selection\.json$/i, "")}.candidates`;
 }
 
 function safeName(id: string): string {

@@ -90,10 +90,10 @@ export function lineProgress(stream: NodeJS.WritableStream, everyMs = 2000, opts
         const t = now();
         if (t - last < everyMs) return;
         last = t;
-        stream.write(progressLine({ label, done, total, elapsedMs: t - started }) + "\n");
+        stream.write(`${progressLine({ label, done, total, elapsedMs: t - started })}\n`);
       },
       end() {
-        stream.write(doneLine(label, now() - started) + "\n");
+        stream.write(`${doneLine(label, now() - started)}\n`);
       },
     };
   };

@@ -169,7 +169,7 @@ function dropEmptyCategories(h: Handbook, candidates: readonly string[]): Handbo
   let out = h;
   for (const cat of candidates) {
     if (!(cat in out.skills) || depthOf(cat) !== 1) continue;
-    const prefix = cat + ".";
+    const prefix = `${cat}.`;
     if (Object.keys(out.skills).some((id) => id.startsWith(prefix))) continue;
     if (Object.values(out.agents).some((p) => p.competence[cat])) continue;
     const skills = { ...out.skills };
@@ -254,7 +254,9 @@ export async function refine(
         { seed: `${seed}:${skill.id}:${round}` },
       );
       const parts: { i: number; w: number }[][] = [[], []];
-      traces.forEach((t, k) => parts[km.assignment[k] === 1 ? 1 : 0]!.push(t));
+      traces.forEach((t, k) => {
+        parts[km.assignment[k] === 1 ? 1 : 0]!.push(t);
+      });
       if (parts.some((p) => p.reduce((a, t) => a + t.w, 0) < minCount)) continue;
       const agents = agentsOf(skill.mode);
       const m = matrices.get(skill.mode) ?? matrices.set(skill.mode, outcomeMatrix(mt.items, agents)).get(skill.mode)!;
@@ -283,7 +285,9 @@ export async function refine(
       // to the sub-cluster a trace was put in.
       const childMatcher = new SkillMatcher(children.map((c) => ({ id: c.id, mode: prop.mode, name: c.d.name, description: c.d.description, indicators: c.d.indicators, examples: c.d.examples })));
       const partOf = new Map<number, number>();
-      children.forEach((c, k) => c.part.forEach((t) => partOf.set(t.i, k)));
+      children.forEach((c, k) => {
+        for (const t of c.part) partOf.set(t.i, k);
+      });
       const shares = new Map<string, ActiveSkill[]>();
       const traces = tracesOf(prop.skill, mt, ident);
       for (const t of traces) {
@@ -327,7 +331,7 @@ export async function refine(
       h = candidate;
       replaceSkill(ident, shares.keys(), new Set([prop.skill]), (key, w) => shares.get(key)!.map((s) => ({ id: s.id, weight: s.weight * w })));
       touched.add(prop.skill);
-      children.forEach((c) => touched.add(c.id));
+      for (const c of children) touched.add(c.id);
       changed++;
       if (opts.namer) {
         const unnamed = h;

@@ -42,7 +42,7 @@ export function selectionPathOf(handbookPath: string, h: Handbook): string | und
   const named = (h.metadata.learning.selection as { file?: unknown } | undefined)?.file;
   const candidates = [
     ...(typeof named === "string" ? [resolve(dirname(handbookPath), named)] : []),
-    handbookPath.replace(/\.json$/i, "") + ".selection.json",
+    `${handbookPath.replace(/\.json$/i, "")}.selection.json`,
   ];
   return candidates.find((p) => existsSync(p));
 }

@@ -20,7 +20,10 @@ export function gTest(table: readonly (readonly number[])[]): TestResult {
   if (rows.length < 2) return NONE;
   const cols = rows[0]!.length;
   const colSums = new Array<number>(cols).fill(0);
-  for (const r of rows) r.forEach((x, j) => (colSums[j]! += x));
+  for (const r of rows)
+    r.forEach((x, j) => {
+      colSums[j]! += x;
+    });
   const keepCols = colSums.map((s, j) => (s > 0 ? j : -1)).filter((j) => j >= 0);
   if (keepCols.length < 2) return NONE;
   const total = colSums.reduce((a, b) => a + b, 0);

@@ -22,7 +22,7 @@
  * @langchain/core 1.4 `BaseChatModel._generateUncached`; tested in openai.graph.int.test.ts).
  */
 import { ChatOpenAI } from "@langchain/openai";
-import { AIMessage, AIMessageChunk, type BaseMessage, type BaseMessageLike, HumanMessage, SystemMessage } from "@langchain/core/messages";
+import { AIMessage, type AIMessageChunk, type BaseMessage, type BaseMessageLike, HumanMessage, SystemMessage } from "@langchain/core/messages";
 import type { InvalidToolCall, ToolCall } from "@langchain/core/messages/tool";
 import type { Runnable } from "@langchain/core/runnables";
 import { toJsonSchema } from "@langchain/core/utils/json_schema";
@@ -141,7 +141,10 @@ function num(v: unknown): number | undefined {
 /** Usage the server reported, if it did: usage_metadata, else the raw `usage` or `tokenUsage` in response_metadata. */
 export function reportedUsage(message: AIMessage | AIMessageChunk): Usage | undefined {
   const um = message.usage_metadata;
-  const meta = (message.response_metadata ?? {}) as Record<string, any>;
+  const meta = (message.response_metadata ?? {}) as {
+    usage?: { prompt_tokens?: unknown; completion_tokens?: unknown };
+    tokenUsage?: { promptTokens?: unknown; completionTokens?: unknown };
+  };
   const candidates: [unknown, unknown][] = [
     [um?.input_tokens, um?.output_tokens],
     [meta.usage?.prompt_tokens, meta.usage?.completion_tokens],

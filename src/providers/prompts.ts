@@ -84,7 +84,7 @@ export function renderCodeResults(results: CodeResult[], limits: PromptLimits = 
   return shown
     .map((r, i) => {
       const status = r.limit ? `stopped: ${r.limit}` : `exit code ${r.exitCode ?? "none"}`;
-      const lines = [`Run ${results.length - shown.length + i + 1} (${r.language}, ${status}):`, "```" + r.language, cap(r.program, limits.maxCodeChars), "```"];
+      const lines = [`Run ${results.length - shown.length + i + 1} (${r.language}, ${status}):`, `\`\`\`${r.language}`, cap(r.program, limits.maxCodeChars), "```"];
       if (r.stdout) lines.push("stdout:", cap(r.stdout, limits.maxCodeChars));
       if (r.stderr) lines.push("stderr:", cap(r.stderr, limits.maxCodeChars));
       return lines.join("\n");

@@ -108,7 +108,7 @@ export async function createReplayAgent(spec: AgentSpec, records?: readonly Exec
         recordedScore: r.score,
       };
       if (request.mode === "code") {
-        const lang = r.meta?.["language"];
+        const lang = r.meta?.language;
         result.language = lang === "javascript" ? "javascript" : "python";
       }
       return result;

@@ -64,7 +64,7 @@ export function parsePythonString(text: string, at: number): { value: string; en
     } else if (e === "N") {
       return null;
     } else {
-      out += "\\" + e;
+      out += `\\${e}`;
       i += 2;
     }
   }

@@ -27,7 +27,7 @@ interface HostReport {
 /** The descriptors the host is given, and where: a high number too, since a shell can close only 0-9 by name. */
 const FDS = { root: 3, secret: 11, socket: 27 } as const;
 
-const PY_FDS = String.raw`
+const PY_FDS = `
 import errno, json, os
 listed = sorted(int(f) for f in os.listdir('/proc/self/fd') if os.path.lexists('/proc/self/fd/' + f))
 open_fds = []
@@ -56,7 +56,7 @@ print(json.dumps({'listed': listed, 'open': open_fds, 'uses': uses}))
 `;
 
 /** Node opens descriptors of its own (epoll, signals…) at any number, so JavaScript reports what each open one is. */
-const JS_FDS = String.raw`
+const JS_FDS = `
 const fs = require("fs");
 const open = [];
 for (let fd = 3; fd < 1024; fd++) {
@@ -74,7 +74,7 @@ console.log(JSON.stringify({ open, read }));
  * Each denied system call, made in a forked child with arguments that are harmless even where it succeeds; prints
  * label → "ok", the errno's name, or "signal N". System call numbers are the kernel's for x86_64 and aarch64.
  */
-const PY_SYSCALLS = String.raw`
+const PY_SYSCALLS = `
 import ctypes, json, os, platform, errno
 libc = ctypes.CDLL(None, use_errno=True)
 libc.syscall.restype = ctypes.c_long

@@ -284,7 +284,7 @@ describe("the host's files", () => {
       "import os",
       `os.symlink(${JSON.stringify(plantFile)}, "link")`,
       `os.symlink(${JSON.stringify(plantDir)}, "dirlink")`,
-      "for p in ['link', 'dirlink/secret.txt', '/proc/1/root' + " + JSON.stringify(plantFile) + "]:",
+      `for p in ['link', 'dirlink/secret.txt', '/proc/1/root' + ${JSON.stringify(plantFile)}]:`,
       "    try: print(open(p).read())",
       "    except OSError as e: print('refused', p, e.errno)",
     ].join("\n");

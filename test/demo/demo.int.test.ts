@@ -8,7 +8,9 @@ import { loadPool } from "../../src/pool/load.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 function demo(args: string[]) {
   const out = mkdtempSync(join(tmpdir(), "so-demo-"));

@@ -31,7 +31,10 @@ beforeAll(async () => {
   const train = importSplit("train");
   const test = importSplit("test");
   const json = join(dir, "eval.json");
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => ((text += String(chunk)), true));
+  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+    text += String(chunk);
+    return true;
+  });
   try {
     await evalCommand()
       .exitOverride()

@@ -203,7 +203,7 @@ describe("eval rejects bad input with one line naming the file or flag", () => {
   it("files", async () => {
     expect(await error(["--train", join(dir, "missing.jsonl"), "--test", small.test, "--pool", small.pool])).toMatch(/missing\.jsonl: cannot read records file \(ENOENT\)/);
     const bad = join(dir, "bad.jsonl");
-    writeFileSync(bad, formatRecordLine(testRecords()[0]!) + "{not json\n");
+    writeFileSync(bad, `${formatRecordLine(testRecords()[0]!)}{not json\n`);
     expect(await error(["--train", small.train, "--test", bad, "--pool", small.pool])).toMatch(/bad\.jsonl:2: invalid JSON/);
     const stranger = writeRecords("stranger.jsonl", [...testRecords(), ...testRecords().slice(0, 1).map((r) => ({ ...r, agent: "Z" }))]);
     expect(await error(["--train", small.train, "--test", stranger, "--pool", small.pool])).toBe(

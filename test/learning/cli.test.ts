@@ -58,7 +58,10 @@ describe("learn CLI", () => {
     expect(await run(learnCommand(), [...args, "--stop-after", "profile"])).toMatch(/learn: stopped after profile; next: refine/);
     stderr.mockRestore();
     let err = "";
-    vi.spyOn(process.stderr, "write").mockImplementation((c: string | Uint8Array) => ((err += String(c)), true));
+    vi.spyOn(process.stderr, "write").mockImplementation((c: string | Uint8Array) => {
+      err += String(c);
+      return true;
+    });
     const done = await run(learnCommand(), args);
     expect(err).toMatch(/learn: resuming thread learn-[0-9a-f]+ at refine/);
     expect(done).toMatch(/learn: wrote .*H\.json \(chosen: answer=/);

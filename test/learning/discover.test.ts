@@ -82,8 +82,14 @@ describe("absorbing small categories", () => {
       const n = Math.hypot(a, b);
       const idx: number[] = [];
       const val: number[] = [];
-      if (a) (idx.push(0), val.push(a / n));
-      if (b) (idx.push(1), val.push(b / n));
+      if (a) {
+        idx.push(0);
+        val.push(a / n);
+      }
+      if (b) {
+        idx.push(1);
+        val.push(b / n);
+      }
       return { idx: Int32Array.from(idx), val: Float64Array.from(val) };
     };
     const points = [v(1, 0), v(1, 0), v(1, 0), v(0, 1), v(0, 1), v(0, 1), v(0.2, 1), v(1, 0.3)];

@@ -28,7 +28,7 @@ describe("eval progress on a pipe", () => {
   it("writes plain lines: each seed's learning phases in order, then routing, each ended with its time", async () => {
     const r = await startCli(args).done;
     expect(r.code).toBe(0);
-    expect(r.stderr).not.toMatch(/\x1b\[/); // no terminal control sequences
+    expect(r.stderr).not.toContain("\u001b["); // no terminal control sequences
     const done = r.stderr.split("\n").filter((l) => / done in \d/.test(l)).map((l) => l.replace(/: done in .*/, ""));
     const phases = ["split", "discover", "profile", "refine", "select"];
     expect(done).toEqual([...phases.map((p) => `eval seed 7 ${p}`), ...phases.map((p) => `eval seed 8 ${p}`), "eval routing"]);

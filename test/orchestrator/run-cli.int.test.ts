@@ -75,7 +75,7 @@ describe("skillorchestra run (subprocess)", () => {
     expect(steps.length).toBe(inProcess.steps.length);
     inProcess.decisions.forEach((d, i) => {
       expect(decisions[i]).toContain(`decision ${i}: ${d.mode}  skills ${d.record.skills.map((s) => `${s.id} ${s.weight.toFixed(2)}`).join(", ")}  → ${d.record.chosen}`);
-      expect(decisions[i]).toMatch(/score \d\.\d{3}  expected \$\d\.\d{7} \(simulated\)  \[offline\]$/);
+      expect(decisions[i]).toMatch(/score \d\.\d{3} {2}expected \$\d\.\d{7} \(simulated\) {2}\[offline\]$/);
       expect(steps[i]).toContain(`step ${i}: ${d.mode} by ${d.record.chosen}: `);
       expect(steps[i]).toMatch(/\(simulated\)$/);
     });
@@ -201,7 +201,7 @@ describe("skillorchestra run (subprocess)", () => {
     expect(r.code).toBe(0);
     expect(replies).toEqual([]);
     const decisions = r.stdout.split("\n").filter((l) => l.startsWith("decision "));
-    expect(decisions[0]).toMatch(/^decision 0: search  skills search\.capital_lookup 1\.00  → sim-[\w-]+ .*\[llm\]$/);
+    expect(decisions[0]).toMatch(/^decision 0: search {2}skills search\.capital_lookup 1\.00 {2}→ sim-[\w-]+ .*\[llm\]$/);
     expect(decisions[1]).toMatch(/^decision 1: answer .*\[offline \(llm failed: agent router: tool call route_step has arguments that are not valid JSON\)\]$/);
     expect(r.stdout).toMatch(/stop: answered after 2 step\(s\)/);
     const mine = server.chatRequests().slice(before);

@@ -133,7 +133,7 @@ describe("replay agents on the recorded LLMRouter test split", () => {
       expect(w.costUsd).toBe(orig.costUsd);
       expect(w.costEstimated).toBe(true);
       expect(w.provider).toBe("replay");
-      expect(w.meta?.["recordedProvider"]).toBe("import:llmrouter");
+      expect(w.meta?.recordedProvider).toBe("import:llmrouter");
     }
   });
 });

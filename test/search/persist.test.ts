@@ -61,7 +61,7 @@ describe("buildIndex / openIndex", () => {
     expect((await buildIndex(corpusPath, indexPath, { passageWords: 50 })).reused).toBe(false);
     expect((await buildIndex(corpusPath, indexPath, { passageWords: 50, force: true })).reused).toBe(false);
 
-    writeFileSync(corpusPath, corpus + "\n" + line("k2", "K2", "K2 is the second highest mountain."));
+    writeFileSync(corpusPath, `${corpus}\n${line("k2", "K2", "K2 is the second highest mountain.")}`);
     const rebuilt = await buildIndex(corpusPath, indexPath, { passageWords: 50 });
     expect(rebuilt.reused).toBe(false);
     expect(rebuilt.search.search("second highest", 1)[0]!.docId).toBe("k2");

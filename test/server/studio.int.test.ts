@@ -253,7 +253,7 @@ describe("langgraphjs dev server", () => {
 
     const input = body.input_schema!;
     expect(Object.keys(input.properties ?? {}).sort()).toEqual(["settings", "task"]);
-    const taskSchema = input.properties!["task"]!;
+    const taskSchema = input.properties!.task!;
     const taskFields = taskSchema.$ref ? input.definitions?.[taskSchema.$ref.replace("#/definitions/", "")]?.properties : taskSchema.properties;
     expect(Object.keys(taskFields ?? {})).toEqual(expect.arrayContaining(["id", "text"]));
     // The full state is the output, kept apart from the narrow input.

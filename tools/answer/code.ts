@@ -16,7 +16,7 @@ export function extractProgram(response: string, language: CodeLanguage): string
     tag: m[1]!.toLowerCase(),
     code: m[2]!,
   }));
-  if (blocks.length === 0) return response.trim() === "" ? null : response.trim() + "\n";
+  if (blocks.length === 0) return response.trim() === "" ? null : `${response.trim()}\n`;
   const fitting = blocks.filter((b) => b.tag === "" || TAGS[language].includes(b.tag));
   const chosen = (fitting.length > 0 ? fitting : blocks).at(-1)!;
   return chosen.code.trim() === "" ? null : chosen.code;

@@ -80,7 +80,7 @@ export async function buildIndex(corpusPath: string, indexPath: string, opts: Bu
       if (!fresh && (await hashFile(corpusPath)) === previous.corpus.sha256) {
         fresh = true;
         manifest = { ...previous, corpus: { ...previous.corpus, mtimeMs: corpusStat.mtimeMs } };
-        writeFileAtomic(manifestPath(indexPath), JSON.stringify(manifest, null, 2) + "\n");
+        writeFileAtomic(manifestPath(indexPath), `${JSON.stringify(manifest, null, 2)}\n`);
       }
       if (fresh) return { search: await openIndex(indexPath), manifest, reused: true };
     }
@@ -110,7 +110,7 @@ export async function buildIndex(corpusPath: string, indexPath: string, opts: Bu
     index: { size: Buffer.byteLength(body, "utf8") },
     builtAt: new Date().toISOString(),
   };
-  writeFileAtomic(manifestPath(indexPath), JSON.stringify(manifest, null, 2) + "\n");
+  writeFileAtomic(manifestPath(indexPath), `${JSON.stringify(manifest, null, 2)}\n`);
   return { search, manifest, reused: false };
 }
 
