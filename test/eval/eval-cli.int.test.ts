@@ -1,30 +1,18 @@
 // `skillorchestra eval` as its own process: the output on stdout, one-line errors on stderr with exit code 2.
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { formatRecordLine } from "../../src/records/io.js";
-import { testRecords, trainRecords } from "./helpers.js";
+import { writeEvalFiles } from "./helpers.js";
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "..", "..");
 const entry = join(root, "src/cli/main.ts");
-const dir = mkdtempSync(join(tmpdir(), "so-eval-cli-int-"));
+const { dir, train, test, pool } = writeEvalFiles("so-eval-cli-int-");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-const train = join(dir, "train.jsonl");
-const test = join(dir, "test.jsonl");
-const pool = join(dir, "pool.json");
-writeFileSync(train, trainRecords().map(formatRecordLine).join(""));
-writeFileSync(test, testRecords().map(formatRecordLine).join(""));
-writeFileSync(
-  pool,
-  JSON.stringify({ version: 1, agents: ["A", "B", "C"].map((id) => ({ id, modes: ["answer"], provider: "replay", model: id, price: { inputPer1M: 1, outputPer1M: 1 }, replay: { records: "train.jsonl" } })) }),
-);
 
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {

@@ -1,3 +1,7 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { formatRecordLine } from "../../src/records/io.js";
 import { ExecutionRecordSchema, type ExecutionRecord, type ExecutionRecordInput } from "../../src/records/schema.js";
 
 /** One answer-mode record; cost in USD. */
@@ -66,4 +70,15 @@ export function testRecords(extra: Partial<ExecutionRecordInput> = {}): Executio
     ],
     extra,
   );
+}
+
+/** The hand-made train and test records and a replay pool of agents A, B, C, written into a fresh directory. */
+export function writeEvalFiles(prefix: string): { dir: string; train: string; test: string; pool: string } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const files = { dir, train: join(dir, "train.jsonl"), test: join(dir, "test.jsonl"), pool: join(dir, "pool.json") };
+  writeFileSync(files.train, trainRecords().map(formatRecordLine).join(""));
+  writeFileSync(files.test, testRecords().map(formatRecordLine).join(""));
+  const agents = ["A", "B", "C"].map((id) => ({ id, modes: ["answer"], provider: "replay", model: id, price: { inputPer1M: 1, outputPer1M: 1 }, replay: { records: "train.jsonl" } }));
+  writeFileSync(files.pool, JSON.stringify({ version: 1, agents }));
+  return files;
 }

@@ -1,27 +1,12 @@
 // `skillorchestra eval` as its own process with stderr a pipe: progress as plain lines, one per seed and phase.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
-import { formatRecordLine } from "../../src/records/io.js";
-import { testRecords, trainRecords } from "../eval/helpers.js";
+import { writeEvalFiles } from "../eval/helpers.js";
 import { startCli } from "../support/cli.js";
 
-const dir = mkdtempSync(join(tmpdir(), "so-progress-cli-"));
+const { dir, train, test, pool } = writeEvalFiles("so-progress-cli-");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const train = join(dir, "train.jsonl");
-const test = join(dir, "test.jsonl");
-const pool = join(dir, "pool.json");
-writeFileSync(train, trainRecords().map(formatRecordLine).join(""));
-writeFileSync(test, testRecords().map(formatRecordLine).join(""));
-writeFileSync(
-  pool,
-  JSON.stringify({
-    version: 1,
-    agents: ["A", "B", "C"].map((id) => ({ id, modes: ["answer"], provider: "replay", model: id, price: { inputPer1M: 1, outputPer1M: 1 }, replay: { records: "train.jsonl" } })),
-  }),
-);
 const args = ["eval", "--train", train, "--test", test, "--pool", pool, "--seeds", "2", "--lambdas", "0,0.5"];
 
 describe("eval progress on a pipe", () => {
