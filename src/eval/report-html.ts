@@ -499,14 +499,14 @@ function resultsTable(ev: Evaluation): string {
   const q = costQualifier(ev);
   const head =
     `<tr><th>router</th><th>accuracy</th><th>USD/query${q ? ` ${e(q)}` : ""}</th><th>gap recovered</th>` +
-    `<th>top agent (share)</th><th>most expensive share</th><th>entropy</th><th>note</th></tr>`;
+    `<th>top agent (share)</th><th>most expensive share</th><th>entropy</th><th title="queries where the router chose an agent with no record: scored as misses">missing</th><th>note</th></tr>`;
   const body = ev.rows
     .map(
       (r) =>
         `<tr data-row="${e(r.id)}" class="${r.kind}"><td>${e(r.label)}</td><td class="n">${formatStat(r.accuracy, fix)}</td>` +
         `<td class="n">${formatStat(r.meanCostUsd, formatUsd)}</td><td class="n">${r.gapRecovered ? formatStat(r.gapRecovered, fix) : "–"}</td>` +
         `<td>${e(r.collapse.topAgent ?? "–")} (${formatStat(r.topShare, fix)})</td><td class="n">${formatStat(r.expensiveShare, fix)}</td>` +
-        `<td class="n">${formatStat(r.entropy, fix)}</td>` +
+        `<td class="n">${formatStat(r.entropy, fix)}</td><td class="n" data-missing="${r.missing.mean}">${formatStat(r.missing, (x) => x.toFixed(Number.isInteger(x) ? 0 : 1))}</td>` +
         `<td>${e([r.kind === "ours" || r.kind === "baseline" ? "" : r.kind, r.note ?? "", r.seeds.length > 1 ? `${r.seeds.length} seeds` : ""].filter(Boolean).join("; "))}</td></tr>`,
     )
     .join("\n");

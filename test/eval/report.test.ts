@@ -44,6 +44,15 @@ describe("renderReport", () => {
     expect(count(html, /<rect data-cost-bar /g)).toBe(3);
   });
 
+  it("shows each router's count of chosen agents with no record (misses)", async () => {
+    const ev = await fixtureEvaluation();
+    const holey = { ...ev, rows: ev.rows.map((r, i) => (i === 0 ? { ...r, missing: { ...r.missing, mean: 3, min: 3, max: 3 } } : r)) };
+    const html = renderReport({ evaluation: holey });
+    expect(html).toContain("<th title=\"queries where the router chose an agent with no record: scored as misses\">missing</th>");
+    expect(count(html, /data-missing="/g)).toBe(ev.rows.length);
+    expect(html).toContain('data-missing="3"');
+  });
+
   it("escapes text from the handbook and the records", async () => {
     const h = fixtureHandbook();
     h.skills["answer.math"]!.name = `Math "&" <b>`;
