@@ -165,9 +165,10 @@ export async function runLearn(f: LearnFlags): Promise<number> {
     return 0;
   }
   const h = loadHandbook(paths.chosen);
-  const sel = h.metadata.learning.selection as { chosen?: string; reason?: string } | undefined;
+  const sel = h.metadata.learning.selection as { chosen?: string; reason?: string; lambda?: number } | undefined;
   process.stdout.write(
-    `learn: wrote ${paths.chosen} (chosen: ${sel?.chosen ?? "?"}, ${Object.keys(h.skills).length} skills), ${paths.full}, ${paths.selection}; ` +
+    `learn: wrote ${paths.chosen} (chosen: ${sel?.chosen ?? "?"}, ${Object.keys(h.skills).length} skills` +
+      `${sel?.lambda !== undefined ? `, routed at λ=${sel.lambda.toPrecision(4)}` : ""}), ${paths.full}, ${paths.selection}; ` +
       `log ${paths.log}\n`,
   );
   if (sel?.reason) process.stdout.write(`select: ${sel.reason}\n`);

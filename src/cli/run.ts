@@ -61,7 +61,9 @@ export function formatDecision(d: RoutingDecision, isSimulated: (agent: string) 
   const chosen = d.record.chosen ?? "-";
   const score = d.record.candidates.find((c) => c.agent === chosen)?.score;
   const skills = d.record.skills.length ? d.record.skills.map((s) => `${s.id} ${s.weight.toFixed(2)}`).join(", ") : "(mode level)";
-  const flags = [d.policy, d.forced ? "forced" : "", d.human ?? ""].filter(Boolean).join(", ");
+  const flags = [d.policy, d.forced ? "forced" : "", d.human ?? "", d.candidate ? `candidate ${d.candidate}, λ=${d.record.lambda.toPrecision(3)}` : ""]
+    .filter(Boolean)
+    .join(", ");
   return (
     `decision ${d.step}: ${d.mode}  skills ${skills}  → ${chosen}` +
     `  score ${score === undefined ? "-" : score.toFixed(3)}  expected ${usd(d.expectedCostUsd)}${costLabel(isSimulated(chosen), false)}  [${flags}]`

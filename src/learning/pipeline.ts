@@ -66,7 +66,10 @@ export interface LearnSettings {
   pooled?: boolean;
   /** Also weigh each candidate with the neighbours estimator (handbook/neighbours.ts); default true. */
   neighbours?: boolean;
-  /** Folds of select's cross-validation over every labelled query (default 5; below 2: the validation split only). */
+  /**
+   * Folds of select's cross-validation over every labelled query (default 5; below 2, or above CROSS_VALIDATE_MAX
+   * labelled queries: the validation split only).
+   */
   folds?: number;
   /**
    * After selection, profile the chosen handbook afresh on training + validation traces (each labelled trace once,
@@ -460,6 +463,9 @@ export async function runSelect(
 function crossValidation(items: readonly QueryItem[], split: SplitArtefact, s: LearnSettings) {
   const k = s.folds ?? DEFAULT_FOLDS;
   if (k < 2) return undefined;
+  // With many labels the validation split alone is a large sample, and k re-profilings of every candidate cost time
+  // for no gain: cross-validate only while the labelled queries are few.
+  if (split.train.length + split.validationIds.length > CROSS_VALIDATE_MAX) return undefined;
   const labelled = subset(items, [...split.train, ...split.validationIds]);
   const byTask = new Map<string, string[]>();
   for (const it of labelled) {
@@ -489,6 +495,8 @@ function crossValidation(items: readonly QueryItem[], split: SplitArtefact, s: L
 }
 
 export const DEFAULT_FOLDS = 5;
+/** Above this many labelled queries select uses the validation split alone (it then holds hundreds of queries). */
+export const CROSS_VALIDATE_MAX = 1_000;
 
 /** A candidate profiled afresh on some points, keeping its estimator (an agent-pooled one is pooled again). */
 function reprofiled(h: Handbook, items: readonly QueryItem[]): Handbook {
