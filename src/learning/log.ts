@@ -79,6 +79,7 @@ export interface LearningCost {
   /** Wall time per phase (ms), summed over every time the phase ran. */
   wallMs: Record<string, number>;
   totalWallMs: number;
+  /** Refinements of the last attempt of the refine phase (a resumed run reruns an interrupted one). */
   refinements: { kept: number; rolledBack: number };
 }
 
@@ -113,6 +114,11 @@ export function learningCost(entries: readonly StampedEntry[], run: string): Lea
   };
   for (const e of entries) {
     if (e.run !== run) continue;
+    // A resumed run reruns the phase a kill interrupted, and the killed attempt may already have logged its
+    // refinements (they are written before the phase's checkpoint): the last attempt's refinements are the ones
+    // the handbook holds, so each start of refine counts them afresh. Calls and wall time were really spent in
+    // every attempt and stay summed.
+    if (e.event === "phase_start" && e.phase === "refine") cost.refinements = { kept: 0, rolledBack: 0 };
     if (e.event === "phase_end") {
       cost.wallMs[e.phase] = (cost.wallMs[e.phase] ?? 0) + e.wallMs;
       cost.totalWallMs += e.wallMs;
