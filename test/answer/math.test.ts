@@ -97,3 +97,44 @@ describe("latexToExpression", () => {
     expect(latexToExpression("\\weird x")).toBeNull();
   });
 });
+
+describe("mathEquivalent: integers and rationals compare exactly", () => {
+  it.each([
+    ["1000000000", "1000000001"],
+    ["999999999999", "1000000000000"],
+    ["12345678901234567890", "12345678901234567891"],
+    ["2^{1000}", "2^{1000}+1"],
+    ["\\frac{10^{20}+1}{3}", "\\frac{10^{20}}{3}"],
+    ["-1000000000", "-1000000001"],
+    ["1000000000.0", "1000000001"], // a decimal never reaches past half a unit in its last place
+    ["1e9", "1000000001"],
+    ["2^{100000}", "2^{100000}+1"], // too large to compute exactly: not equal, rather than Infinity == Infinity
+  ])("%s != %s", (a, b) => {
+    expect(mathEquivalent(a, b)).toBe(false);
+    expect(mathEquivalent(b, a)).toBe(false);
+  });
+
+  it.each([
+    ["1000000001", "1000000001"],
+    ["2^{1000}+1", "1+2^{1000}"],
+    ["\\frac{2}{4}", "\\frac{1}{2}"],
+    ["10^{20}", "100000000000000000000"],
+    ["1000000000", "1e9"],
+    ["72", "72.0"],
+    ["0.1+0.2", "0.3"],
+    ["12.5\\%", "0.125"],
+  ])("%s == %s", (a, b) => {
+    expect(mathEquivalent(a, b)).toBe(true);
+    expect(mathEquivalent(b, a)).toBe(true);
+  });
+
+  it("keeps a tolerance for decimals, within their written precision", () => {
+    expect(mathEquivalent("0.3333333333333333", "\\frac{1}{3}")).toBe(true);
+    expect(mathEquivalent("0.30000000000000004", "0.3")).toBe(true);
+    expect(mathEquivalent("0.33333333", "\\frac{1}{3}")).toBe(false); // 3e-9 off: beyond the 1e-9 tolerance
+    expect(mathEquivalent("72.00000001", "72")).toBe(false); // beyond half a unit of its last place
+    expect(mathEquivalent("-0.8660254037844386", "-\\frac{\\sqrt{3}}{2}")).toBe(true); // irrational: floats
+    expect(mathEquivalent("0.33", "1/3", { relTol: 0.02 })).toBe(true); // a looser tolerance, within 0.005
+    expect(mathEquivalent("0.4", "1/3", { relTol: 0.2 })).toBe(false); // within 0.08, but beyond half a unit (0.05)
+  });
+});

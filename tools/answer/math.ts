@@ -1,5 +1,6 @@
 import { all, create, type FactoryFunctionMap, type MathNode } from "mathjs";
 import seedrandom from "seedrandom";
+import { absR, add, cmp, exactValue, halfLastPlace, hasDecimalLiteral, mul, parseDecimal, type Rational, sub } from "./exact.js";
 import { latexToExpression } from "./latex.js";
 import { wordsToNumbers } from "./number-words.js";
 
@@ -38,6 +39,8 @@ interface Parsed {
   symbols: string[];
   percent: boolean;
   text: string;
+  /** The expression in mathjs syntax, for exact evaluation. */
+  expression: string;
 }
 
 function parseAnswer(answer: string): Parsed | null {
@@ -69,7 +72,7 @@ function parseAnswer(answer: string): Parsed | null {
     }
   });
   if (!ok) return null;
-  return { node, symbols: [...symbols].sort(), percent: latex.percent, text: latex.expression.replace(/\s+/g, "") };
+  return { node, symbols: [...symbols].sort(), percent: latex.percent, text: latex.expression.replace(/\s+/g, ""), expression: latex.expression };
 }
 
 type Value = { re: number; im: number };
@@ -148,6 +151,8 @@ export function compareMath(prediction: string, reference: string, opts: MathOpt
   const scales = p.percent !== r.percent ? [1, 0.01] : [1];
   const symbols = [...new Set([...p.symbols, ...r.symbols])];
   if (symbols.length === 0) {
+    const exact = compareExact(p, r, relTol, absTol);
+    if (exact !== null) return { equal: exact, how: "numeric", ...base };
     const a = evaluate(p.node, {});
     const b = evaluate(r.node, {});
     if (!a || !b) return { equal: false, how: "numeric", ...base };
@@ -171,6 +176,50 @@ export function compareMath(prediction: string, reference: string, opts: MathOpt
     agreed++;
   }
   return { equal: agreed >= 3, how: "points", ...base };
+}
+
+const HUNDREDTH: Rational = { n: 1n, d: 100n };
+
+/**
+ * Compare two constant answers exactly when both are rational expressions (see exact.ts); null when either is not, so
+ * the caller compares them in floating point. With integer literals only, equality is exact. A side with a decimal
+ * literal ("0.3333333333", "2.5e9") is a float: it matches within the tolerance, and when the side is that one
+ * literal, never beyond half a unit in its last written place (so "1000000000.0" is not 1000000001).
+ */
+function compareExact(p: Parsed, r: Parsed, relTol: number, absTol: number): boolean | null {
+  const a = exactValue(p.expression);
+  const b = exactValue(r.expression);
+  if (a === null || b === null) return null;
+  if (a === "big" || b === "big") return false; // too large to compare exactly, and floats would say Infinity == Infinity
+  const rel = parseDecimal(String(relTol));
+  const abs = parseDecimal(String(absTol));
+  const pFloat = hasDecimalLiteral(p.expression);
+  const rFloat = hasDecimalLiteral(r.expression);
+  const scales = p.percent !== r.percent ? [false, true] : [false];
+  return scales.some((scaled) => {
+    // A percent sign on one side also accepts that side's value divided by 100.
+    const kp = scaled && p.percent;
+    const kr = scaled && r.percent;
+    const x = kp ? mul(a, HUNDREDTH) : a;
+    const y = kr ? mul(b, HUNDREDTH) : b;
+    const diff = absR(sub(x, y));
+    if (diff.n === 0n) return true;
+    if (!(pFloat || rFloat) || !rel || !abs) return false;
+    let limit = add(abs, mul(rel, cmp(absR(x), absR(y)) > 0 ? absR(x) : absR(y)));
+    // The coarser of the written precisions, when every decimal side is a single literal.
+    const caps = [pFloat ? capOf(p.expression, kp) : undefined, rFloat ? capOf(r.expression, kr) : undefined];
+    const known = caps.filter((c): c is Rational | null => c !== undefined);
+    if (known.every((c) => c !== null)) {
+      const coarsest = (known as Rational[]).reduce((m, c) => (cmp(c, m) > 0 ? c : m));
+      if (cmp(coarsest, limit) < 0) limit = coarsest;
+    }
+    return cmp(diff, limit) <= 0;
+  });
+}
+
+function capOf(expression: string, scaled: boolean): Rational | null {
+  const cap = halfLastPlace(expression);
+  return cap && scaled ? mul(cap, HUNDREDTH) : cap;
 }
 
 /** True when two math answers are equal (see compareMath). */
