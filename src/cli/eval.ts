@@ -11,6 +11,7 @@ import { autoProgress, silentProgress, type ProgressFactory } from "../learning/
 import type { Mode } from "../modes.js";
 import { loadPool } from "../pool/load.js";
 import { loadRecords } from "../records/io.js";
+import type { ExecutionRecord } from "../records/schema.js";
 import { dedupeTrain, formatEvalOverlap, type EvalOverlap } from "../records/dedupe.js";
 
 /**
@@ -100,11 +101,43 @@ function budgetText(labelled: number | undefined): string {
   return labelled === undefined ? "every train query" : `${labelled} labelled queries per task`;
 }
 
+/**
+ * Refuse records that cannot be evaluated, before anything is learned, with one line naming the file and field: an
+ * empty train or test file, records of several modes for one query and agent without --mode (replay needs one
+ * outcome per query and agent: evaluate one mode at a time), a --mode with no records, or a repeated record.
+ */
+export function checkEvalRecords(req: Pick<EvalRequest, "train" | "test" | "mode">, train: readonly ExecutionRecord[], test: readonly ExecutionRecord[]): void {
+  if (test.length === 0) throw new InputError(`${req.test}: no records to evaluate on (the --test file has no record lines)`);
+  if (train.length === 0) throw new InputError(`${req.train}: no records to learn from (the --train file has no record lines)`);
+  for (const [flag, path, records] of [
+    ["--test", req.test, test],
+    ["--train", req.train, train],
+  ] as const) {
+    const modes = [...new Set(records.filter((r) => r.step === undefined).map((r) => r.mode))].sort();
+    if (req.mode !== undefined && !modes.includes(req.mode))
+      throw new InputError(`${path}: $.mode: no single-call records in mode ${req.mode} (the ${flag} file has ${modes.length ? modes.join(", ") : "none"})`);
+    const seen = new Map<string, { mode: Mode; line: number }>();
+    records.forEach((r, i) => {
+      if (r.step !== undefined || (req.mode !== undefined && r.mode !== req.mode)) return;
+      const key = JSON.stringify([r.queryId, r.agent]);
+      const first = seen.get(key);
+      if (!first) return void seen.set(key, { mode: r.mode, line: i + 1 });
+      if (first.mode !== r.mode)
+        throw new InputError(
+          `${path}: record ${i + 1}: $.mode: query ${r.queryId} has records of agent ${r.agent} in several modes (${first.mode} at record ${first.line}, ${r.mode} here); ` +
+            `evaluate one mode at a time with --mode ${modes.join("|")}`,
+        );
+      throw new InputError(`${path}: record ${i + 1}: second record of agent ${r.agent} on query ${r.queryId} in mode ${r.mode} (first at record ${first.line})`);
+    });
+  }
+}
+
 /** Run an evaluation request: load, learn, evaluate, write the optional outputs. */
 export async function runEval(req: EvalRequest, log: (line: string) => void = () => {}, progress: ProgressFactory = silentProgress): Promise<EvalOutcome> {
   const pool = loadPool(req.pool);
   const trainRecords = await loadRecords(req.train);
   const testRecords = await loadRecords(req.test);
+  checkEvalRecords(req, trainRecords, testRecords);
   let train = recordsInPool(trainRecords, pool, req.train, req.pool);
   const test = recordsInPool(testRecords, pool, req.test, req.pool);
   // --dedupe: learning reads the train records from a file, so the kept ones are written to one (see dedupeTrain).

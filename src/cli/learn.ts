@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { Command, Option } from "commander";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
@@ -8,9 +9,11 @@ import { resolveKnobs } from "../../graphs/learning/configuration.js";
 import { artefactPaths } from "../../graphs/learning/nodes.js";
 import { loadHandbook } from "../../handbook/store.js";
 import { InputError } from "../errors.js";
+import { loadPool } from "../pool/load.js";
 import { formatLearningCost, learningCost, LearningLog, readLog } from "../learning/log.js";
 import {
   DEFAULT_SETTINGS,
+  loadData,
   readSkills,
   readSplit,
   runDiscover,
@@ -121,11 +124,47 @@ interface LearnFlags extends CommonFlags {
   stopAfter?: string;
 }
 
+function kindOf(path: string): "missing" | "directory" | "file" {
+  try {
+    return statSync(path).isDirectory() ? "directory" : "file";
+  } catch {
+    return "missing";
+  }
+}
+
+/**
+ * Refuse what would fail late, before any phase runs or the learning model is called: an output path that is a
+ * directory (or a work directory that is a file), records that do not load or hold no record, a pool that does not
+ * load, a learning model the pool does not hold. The records and pool are loaded here once; the phases reuse them.
+ */
+export async function checkLearnInput(s: LearnSettings, out: string): Promise<void> {
+  const paths = artefactPaths(out);
+  for (const [what, path] of [
+    ["--out", paths.chosen],
+    ["the full handbook beside --out", paths.full],
+    ["the selection beside --out", paths.selection],
+  ] as const)
+    if (kindOf(path) === "directory") throw new InputError(`${path}: is a directory; ${what} must be a file to write the handbook to`);
+  if (kindOf(paths.work) === "file") throw new InputError(`${paths.work}: is a file; learning needs it as its work directory beside --out`);
+  if (kindOf(s.records) === "directory") throw new InputError(`${s.records}: is a directory; --records must be a records file (JSONL)`);
+  if (s.pool !== undefined) loadPool(s.pool); // one line for a missing or bad pool file, before the records are read
+  const data = await loadData(s.records, s.pool);
+  if (data.records === 0) throw new InputError(`${s.records}: no records to learn from (the --records file has no record lines)`);
+  if (data.items.length === 0) throw new InputError(`${s.records}: no single-call records to learn from (every record is a step of a trajectory)`);
+  if (s.llm !== undefined) {
+    if (!data.pool) throw new InputError(`--llm ${s.llm}: needs --pool (the learning model is a pool agent)`);
+    const spec = data.pool.agents.find((a) => a.id === s.llm);
+    if (!spec) throw new InputError(`${s.pool}: $.agents: no agent "${s.llm}" (named by --llm)`);
+    if (spec.provider !== "openai") throw new InputError(`${s.pool}: $.agents: agent "${s.llm}" (named by --llm) has provider ${spec.provider}; the learning model needs provider openai`);
+  }
+}
+
 /** Run the learning graph; returns the exit code. */
 export async function runLearn(f: LearnFlags): Promise<number> {
   const s = settingsFrom(f);
   if (f.stopAfter !== undefined && !(PHASES as readonly string[]).includes(f.stopAfter))
     throw new InputError(`--stop-after: unknown phase "${f.stopAfter}" (use ${PHASES.join(", ")})`);
+  await checkLearnInput(s, f.out);
   const checkpointer: BaseCheckpointSaver | undefined = f.checkpoint ? SqliteSaver.fromConnString(f.checkpoint) : undefined;
   const g = buildLearningGraph({ progress: f.progress ? autoProgress() : silentProgress }).compile({
     ...(checkpointer ? { checkpointer } : {}),

@@ -80,9 +80,11 @@ export function recordsCommand(io: RecordsCommandIO = {}): Command {
     .option("--against <records.jsonl>", "also count the queries whose text appears in this file too (e.g. train against test)")
     .action(async (path: string, o: { against?: string }) => {
       const recs = await loadRecords(path);
+      if (recs.length === 0) throw new InputError(`${path}: no records to summarise (the file has no record lines)`);
+      const other = o.against === undefined ? undefined : await loadRecords(o.against);
+      if (other?.length === 0) throw new InputError(`--against ${o.against}: no records to compare with (the file has no record lines)`);
       out(formatSummary(summarize(recs)));
-      if (o.against !== undefined) {
-        const other = await loadRecords(o.against);
+      if (o.against !== undefined && other !== undefined) {
         const ov = findOverlap(other, recs);
         out(
           `\noverlap with ${o.against}: ${ov.queries} queries of ${path} have their text (normalised) in it too ` +

@@ -13,7 +13,7 @@ export const ExploreTaskSchema = z.object({
   metric: z.string().min(1).optional(),
 });
 
-/** Read a JSONL tasks file; a bad line or a repeated id throws an InputError `file:LINE: $.field: message`. */
+/** Read a JSONL tasks file; a bad line, a repeated id or a file without tasks throws an InputError `file:LINE: $.field: message`. */
 export function loadTasks(path: string): ExploreTask[] {
   const text = readTextFile(path, "tasks file");
   const out: ExploreTask[] = [];
@@ -34,6 +34,7 @@ export function loadTasks(path: string): ExploreTask[] {
       ...(t.metric !== undefined ? { metric: t.metric } : {}),
     });
   });
+  if (out.length === 0) throw new InputError(`${path}: no tasks to explore (the file has no task lines)`);
   return out;
 }
 

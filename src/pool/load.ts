@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import { dirname, extname, isAbsolute, relative, resolve, sep } from "node:path";
 import { parse as parseYaml, stringify as stringifyYaml, YAMLParseError } from "yaml";
 import { InputError, parseOrThrow } from "../errors.js";
@@ -6,6 +7,14 @@ import { parseJsonText, readTextFile } from "../records/json-file.js";
 import { PoolSchema, type Pool } from "./schema.js";
 
 type PoolFormat = "json" | "yaml";
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false; // a missing file is reported when it is read
+  }
+}
 
 function formatOf(path: string): PoolFormat {
   const ext = extname(path).toLowerCase();
@@ -20,6 +29,7 @@ function formatOf(path: string): PoolFormat {
  * `file: $.json.path: message`.
  */
 export function loadPool(path: string): Pool {
+  if (isDirectory(path)) throw new InputError(`${path}: is a directory, not a pool file (give a .json, .yaml or .yml file)`);
   const format = formatOf(path);
   const text = readTextFile(path, "pool file");
   let data: unknown;
