@@ -121,7 +121,10 @@ export function checkEvalRecords(req: Pick<EvalRequest, "train" | "test" | "mode
       if (r.step !== undefined || (req.mode !== undefined && r.mode !== req.mode)) return;
       const key = JSON.stringify([r.queryId, r.agent]);
       const first = seen.get(key);
-      if (!first) return void seen.set(key, { mode: r.mode, line: i + 1 });
+      if (!first) {
+        seen.set(key, { mode: r.mode, line: i + 1 });
+        return;
+      }
       if (first.mode !== r.mode)
         throw new InputError(
           `${path}: record ${i + 1}: $.mode: query ${r.queryId} has records of agent ${r.agent} in several modes (${first.mode} at record ${first.line}, ${r.mode} here); ` +
