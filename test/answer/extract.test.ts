@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { extractBoxed, extractFinalAnswer } from "../../tools/answer/extract.js";
+import { extractBoxed, extractFinalAnswer, extractHashAnswer } from "../../tools/answer/extract.js";
 
 describe("extractBoxed", () => {
   it("keeps nested braces and takes the last box", () => {
@@ -32,5 +32,21 @@ describe("extractFinalAnswer", () => {
 
   it("gives null when nothing marks an answer", () => {
     expect(extractFinalAnswer("I think it's Paris")).toBeNull();
+  });
+});
+
+describe("extractHashAnswer (GSM8K's #### line)", () => {
+  it("reads the last line's #### answer", () => {
+    expect(extractHashAnswer("48 + 24 = <<48+24=72>>72 clips.\n#### 72")).toBe("72");
+    expect(extractHashAnswer("so\n####   1,234  \n\n")).toBe("1,234");
+    expect(extractHashAnswer("#### **18**.")).toBe("18");
+    expect(extractFinalAnswer("She pays 3 * 6 = 18.\n#### 18")).toBe("18");
+  });
+
+  it("takes no markdown heading for an answer", () => {
+    expect(extractHashAnswer("#### Step 1\nAdd 3 and 4.")).toBeNull();
+    expect(extractHashAnswer("##### 5")).toBeNull();
+    expect(extractHashAnswer("####")).toBeNull();
+    expect(extractFinalAnswer("#### Step 1\nCompute 3+4 = 7.\n#### Step 2\nSo the answer is 7.")).toBe("7");
   });
 });

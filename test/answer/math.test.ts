@@ -138,3 +138,48 @@ describe("mathEquivalent: integers and rationals compare exactly", () => {
     expect(mathEquivalent("0.4", "1/3", { relTol: 0.2 })).toBe(false); // within 0.08, but beyond half a unit (0.05)
   });
 });
+
+describe("mathEquivalent: notation that must not hide a right answer", () => {
+  it.each([
+    ["\u22125", "-5"], // U+2212 MINUS SIGN
+    ["\u2212\\frac{1}{2}", "-0.5"],
+    ["3 \u2212 x", "-x + 3"],
+    ["\\left( 2, 3 \\right)", "(2, 3)"],
+    ["\\left[ 1, 2 \\right)", "[1, 2)"],
+    ["\\bigl( -1, \u22122 \\bigr)", "(-1, -2)"],
+    ["5\\text{ m}", "5"],
+    ["8\\ \\text{m}^2", "8"],
+    ["\\frac{1}{2}\\,\\mathrm{kg}", "0.5"],
+    ["5 m", "5"],
+    ["8 m^2", "8"],
+    ["8 m²", "8"],
+    ["9.8 m/s^2", "9.8"],
+    ["x²+1", "x^2+1"],
+    ["\\{1, 2, 3\\}", "\\{3, 1, 2\\}"],
+    ["\\left\\{ -1, \\frac{1}{2} \\right\\}", "\\{0.5, -1\\}"],
+    ["{2, 1}", "\\{1, 2\\}"],
+    ["2, -3", "-3, 2"], // all solutions, separated by commas
+  ])("%s == %s", (a, b) => {
+    expect(mathEquivalent(a, b)).toBe(true);
+    expect(mathEquivalent(b, a)).toBe(true);
+  });
+
+  it.each([
+    ["\u22125", "5"],
+    ["\\left( 2, 3 \\right)", "(3, 2)"], // tuples stay ordered
+    ["\\left( 2, 3 \\right)", "[2, 3]"],
+    ["\\left[ 1, 2 \\right)", "[1, 2]"],
+    ["5\\text{ m}", "6"],
+    ["8\\ \\text{m}^2", "64"],
+    ["5 m", "5.5"],
+    ["2 x", "2"], // x is no unit
+    ["\\{1, 2\\}", "\\{1, 3\\}"],
+    ["\\{1, 2\\}", "(1, 2)"],
+    ["\\{1, 1, 2\\}", "\\{1, 2, 2\\}"],
+    ["2, -3", "-3, 3"],
+    ["1,000", "000,1"], // a thousands separator, not a list
+  ])("%s != %s", (a, b) => {
+    expect(mathEquivalent(a, b)).toBe(false);
+    expect(mathEquivalent(b, a)).toBe(false);
+  });
+});

@@ -39,6 +39,20 @@ describe("score", () => {
     expect(score("\\boxed{0.25}", "1/2", "math").score).toBe(0);
   });
 
+  it("scores GSM8K's #### answers on both sides", () => {
+    const gold = "Natalia sold 48/2 = <<48/2=24>>24 clips in May.\nNatalia sold 48+24 = <<48+24=72>>72 clips altogether.\n#### 72";
+    expect(score("48 + 24 = 72\n#### 72", gold, "math")).toEqual({ score: 1, metric: "math", extracted: "72" });
+    expect(score("The answer is 72.", gold, "math").score).toBe(1);
+    expect(score("48 + 24 = 71\n#### 71", gold, "math").score).toBe(0);
+    expect(score("#### 1,000,000,001", "#### 1000000000", "math").score).toBe(0);
+  });
+
+  it("scores a plain-text answer with a one-letter unit", () => {
+    expect(score("The answer is 5 m.", "5", "math")).toEqual({ score: 1, metric: "math", extracted: "5 m" });
+    expect(score("The answer is 5 m.", "\\boxed{5\\text{ m}}", "math").score).toBe(1);
+    expect(score("The answer is 6 m.", "5", "math").score).toBe(0);
+  });
+
   it("rejects an unknown metric and an empty reference list", () => {
     expect(() => score("x", "x", "bleu" as never)).toThrow(InputError);
     expect(() => score("x", "x", "bleu" as never)).toThrow(/^metric: unknown metric "bleu"/);

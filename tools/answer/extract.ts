@@ -55,9 +55,21 @@ export function extractAnswerPhrase(text: string): string | null {
 }
 
 /**
- * The model's final answer: the last `\boxed{}` if any, else the last `<answer>` tag, else the last "the answer
- * is ..." phrase; null when the response marks no final answer.
+ * GSM8K's final-answer line, `#### 72`: what follows `####` on the last non-empty line. Only the last line counts, so
+ * a markdown heading ("#### Step 1") earlier in a response is not taken for an answer. Null when there is none.
+ */
+export function extractHashAnswer(text: string): string | null {
+  const lines = text.trimEnd().split("\n");
+  const m = /^\s*####(?!#)[ \t]*(.*?)\s*$/.exec(lines.at(-1) ?? "");
+  if (!m) return null;
+  const s = m[1]!.replace(/\.$/, "").replace(/^\*\*|\*\*$/g, "").trim();
+  return s === "" ? null : s;
+}
+
+/**
+ * The model's final answer: the last `\boxed{}` if any, else the last `<answer>` tag, else a GSM8K `#### 72` last
+ * line, else the last "the answer is ..." phrase; null when the response marks no final answer.
  */
 export function extractFinalAnswer(text: string): string | null {
-  return extractBoxed(text) ?? extractAnswerTag(text) ?? extractAnswerPhrase(text);
+  return extractBoxed(text) ?? extractAnswerTag(text) ?? extractHashAnswer(text) ?? extractAnswerPhrase(text);
 }

@@ -110,12 +110,27 @@ function rewrite(s: string): string | null {
   return out;
 }
 
+/** Units of one letter that may follow a plain number in text ("5 m", "3 s", "2 kg" is covered by longer words). */
+const ONE_LETTER_UNITS = "mgshlLKNJWV";
+const UNIT_WORD = `(?:[a-zA-Z]{2,}|[${ONE_LETTER_UNITS}])(?:\\s*\\^\\s*\\(?\\s*-?\\d\\s*\\)?)?`;
+/** A plain number followed by unit words: "5 cm", "12 apples", "3.5 square meters", "5 m", "8 m^2", "9.8 m/s^2". */
+const NUMBER_WITH_UNITS = new RegExp(
+  `^([-+]?(?:\\d+\\.?\\d*|\\.\\d+)(?:e[-+]?\\d+)?)\\s+${UNIT_WORD}(?:\\s*(?:/|\\s)\\s*${UNIT_WORD})*\\.?$`,
+);
+
+/** Typographic signs that mean plain ASCII ones in an answer: the minus sign U+2212, superscript two and three. */
+export function asciiMath(s: string): string {
+  return s.replace(/\u2212/g, "-").replace(/²/g, "^2").replace(/³/g, "^3");
+}
+
 export function latexToExpression(input: string): MathText | null {
-  let s = input.normalize("NFKC").trim();
+  let s = asciiMath(input).normalize("NFKC").trim();
   s = s.replace(/(\d)\\,(?=\d{3}(?!\d))/g, "$1"); // 1\,000 (thin-space thousands separator)
   // Delimiters and spacing.
   s = s.replace(/^\$+|\$+$/g, "").replace(/^\\\(|\\\)$/g, "").replace(/^\\\[|\\\]$/g, "");
   s = s.replace(/\\displaystyle|\\left\.?|\\right\.?|\\[!,;: ]|~/g, (m) => (m.startsWith("\\left") || m.startsWith("\\right") ? "" : " "));
+  // A unit in text after a number, at the end: 5\text{ m}, 8\ \text{m}^2, \frac{1}{2}\,\mathrm{kg}.
+  s = s.replace(/([\d}])\s*\\(?:text|mbox|textrm|mathrm)\s*\{[^{}]*\}(?:\s*\^\s*(?:\{[^{}]*\}|\d))?\s*\.?\s*$/, "$1");
   s = s.replace(/\\(?:text|mbox|textrm|mathrm|textbf|mathbf|operatorname)\s*\{([^{}]*)\}/g, (_m, inner: string) =>
     /^\s*[a-zA-Z]\s*$/.test(inner) ? inner : " ",
   ); // \text{cm} (units, words) dropped; \mathrm{x} (one letter) kept
@@ -137,7 +152,7 @@ export function latexToExpression(input: string): MathText | null {
   const assign = /^[a-zA-Z]\s*=\s*(.+)$/.exec(s);
   if (assign) s = assign[1]!.trim();
   // Trailing unit words after a plain number: "5 cm", "12 apples", "3.5 square meters".
-  const unit = /^([-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?)\s+[a-zA-Z]{2,}(?:\s+[a-zA-Z]+)*\.?$/.exec(s);
+  const unit = NUMBER_WITH_UNITS.exec(s);
   if (unit) s = unit[1]!;
   if (s === "") return null;
   return { expression: s, percent };

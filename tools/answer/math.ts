@@ -1,7 +1,7 @@
 import { all, create, type FactoryFunctionMap, type MathNode } from "mathjs";
 import seedrandom from "seedrandom";
 import { absR, add, cmp, exactValue, halfLastPlace, hasDecimalLiteral, mul, parseDecimal, type Rational, sub } from "./exact.js";
-import { latexToExpression } from "./latex.js";
+import { asciiMath, latexToExpression } from "./latex.js";
 import { wordsToNumbers } from "./number-words.js";
 
 const math = create(all as FactoryFunctionMap);
@@ -97,12 +97,17 @@ function close(a: Value, b: Value, relTol: number, absTol: number): boolean {
   return near(a.re, b.re) && near(a.im, b.im);
 }
 
-/** Split a tuple or interval "(1, 2]" into its brackets and parts; null when there is no top-level comma. */
+/**
+ * Split a tuple, interval, set or list into its brackets and parts: "(1, 2]", "\{1, 2\}" (open "{"), "1, 2" (no
+ * brackets). Null when there is no top-level comma, or when the text is one number with thousands separators ("1,000").
+ */
 function tupleOf(text: string): { open: string; close: string; parts: string[] } | null {
-  const s = text.trim();
+  let s = text.trim();
+  if (/^\\\{[\s\S]*\\\}$/.test(s)) s = `{${s.slice(2, -2)}}`; // \{1, 2\}: a set
   const open = /^[([{]/.exec(s)?.[0] ?? "";
   const closing = /[)\]}]$/.exec(s)?.[0] ?? "";
   const body = open && closing ? s.slice(1, -1) : s;
+  if (!(open && closing) && /^[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$/.test(body)) return null;
   const parts: string[] = [];
   let depth = 0;
   let start = 0;
@@ -120,21 +125,33 @@ function tupleOf(text: string): { open: string; close: string; parts: string[] }
   return { open, close: closing, parts };
 }
 
+/** An answer's text before it is split or parsed: no $ delimiters, ASCII signs, no \left \right sizing. */
+function prepare(s: string): string {
+  return stripDollars(asciiMath(s))
+    .replace(/\\(?:left|right)\./g, "")
+    .replace(/\\(?:left|right|[bB]igg?[lr]?)(?![a-zA-Z])/g, "")
+    .trim();
+}
+
 /**
  * Whether two math answers are equal: numbers, fractions, simple LaTeX, percentages, and expressions in the same
- * variables. Numbers compare within tolerance (so 0.5 == 1/2 == \frac{1}{2}); expressions with variables compare at
- * seeded random points (so x+1 == 1+x). A percent sign on one side also accepts the value divided by 100 ("50%" ==
- * "50" == "0.5"). Tuples and intervals compare part by part with the same brackets.
+ * variables. Integers and fractions of integers compare exactly, decimals within a tolerance (see compareExact), and
+ * irrational values (roots, π) in floating point within the tolerance; so 0.5 == 1/2 == \frac{1}{2}. Expressions with
+ * variables compare at seeded random points (so x+1 == 1+x). A percent sign on one side also accepts the value
+ * divided by 100 ("50%" == "50" == "0.5"). Tuples and intervals compare part by part with the same brackets; sets
+ * (`\{1, 2\}`) and bare lists ("1, 2", as in "all solutions, separated by commas") compare without regard to order.
  */
 export function compareMath(prediction: string, reference: string, opts: MathOptions = {}): MathComparison {
-  const tp = tupleOf(stripDollars(prediction));
-  const tr = tupleOf(stripDollars(reference));
+  const tp = tupleOf(prepare(prediction));
+  const tr = tupleOf(prepare(reference));
   if (tp && tr) {
+    const equalParts = (a: string, b: string) => compareMath(a, b, opts).equal;
+    const unordered = tp.open === "{" || tp.open === "";
     const equal =
       tp.open === tr.open &&
       tp.close === tr.close &&
       tp.parts.length === tr.parts.length &&
-      tp.parts.every((p, i) => compareMath(p, tr.parts[i]!, opts).equal);
+      (unordered ? sameMultiset(tp.parts, tr.parts, equalParts) : tp.parts.every((p, i) => equalParts(p, tr.parts[i]!)));
     return { equal, how: "numeric", prediction: prediction.trim(), reference: reference.trim() };
   }
   const p = parseAnswer(prediction);
@@ -225,6 +242,17 @@ function capOf(expression: string, scaled: boolean): Rational | null {
 /** True when two math answers are equal (see compareMath). */
 export function mathEquivalent(prediction: string, reference: string, opts: MathOptions = {}): boolean {
   return compareMath(prediction, reference, opts).equal;
+}
+
+/** Whether every part of `a` pairs with a distinct equal part of `b` (same length). */
+function sameMultiset(a: readonly string[], b: readonly string[], equal: (x: string, y: string) => boolean): boolean {
+  const used = new Set<number>();
+  return a.every((x) => {
+    const j = b.findIndex((y, k) => !used.has(k) && equal(x, y));
+    if (j < 0) return false;
+    used.add(j);
+    return true;
+  });
 }
 
 function stripDollars(s: string): string {
