@@ -33,16 +33,43 @@ export function memoryPoint(v: SparseVector, skills: readonly ActiveSkill[], out
   return { skills: skills.map((s) => s.id), idx: Array.from(v.idx), val: Array.from(v.val, (x) => Number(x.toPrecision(5))), outcomes };
 }
 
-function dot(a: SparseVector, b: MemoryPoint): number {
-  let s = 0;
-  for (let i = 0, j = 0; i < a.idx.length && j < b.idx.length; ) {
-    const x = a.idx[i]!;
-    const y = b.idx[j]!;
-    if (x === y) s += a.val[i++]! * b.val[j++]!;
-    else if (x < y) i++;
-    else j++;
+/** Per handbook and mode: an inverted index of the memory (dimension → points and values) and skill members. */
+interface MemoryIndex {
+  points: readonly MemoryPoint[];
+  postings: Map<number, { p: Int32Array; v: Float64Array }>;
+  members: Map<string, Uint8Array>;
+  sims: Float64Array;
+}
+
+const indexes = new WeakMap<Handbook, Map<Mode, MemoryIndex>>();
+
+function memoryIndex(h: Handbook, mode: Mode, points: readonly MemoryPoint[]): MemoryIndex {
+  let byMode = indexes.get(h);
+  if (!byMode) indexes.set(h, (byMode = new Map()));
+  let mi = byMode.get(mode);
+  if (!mi) {
+    const lists = new Map<number, { p: number[]; v: number[] }>();
+    const members = new Map<string, Uint8Array>();
+    points.forEach((pt, i) => {
+      for (let k = 0; k < pt.idx.length; k++) {
+        const d = pt.idx[k]!;
+        let l = lists.get(d);
+        if (!l) lists.set(d, (l = { p: [], v: [] }));
+        l.p.push(i);
+        l.v.push(pt.val[k]!);
+      }
+      for (const s of pt.skills) {
+        let m = members.get(s);
+        if (!m) members.set(s, (m = new Uint8Array(points.length)));
+        m[i] = 1;
+      }
+    });
+    const postings = new Map<number, { p: Int32Array; v: Float64Array }>();
+    for (const [d, l] of lists) postings.set(d, { p: Int32Array.from(l.p), v: Float64Array.from(l.v) });
+    mi = { points, postings, members, sims: new Float64Array(points.length) };
+    byMode.set(mode, mi);
   }
-  return s;
+  return mi;
 }
 
 /** Local evidence for a step, or undefined when the handbook keeps no memory for the mode or nothing is near. */
@@ -50,17 +77,29 @@ export function localEvidence(h: Handbook, text: string, mode: Mode, skills: rea
   const memory = h.memory?.[mode];
   const model = h.text?.[mode];
   if (!memory || !model || memory.length === 0 || !usesNeighbours(h)) return undefined;
+  const mi = memoryIndex(h, mode, memory);
   const main = [...skills].sort((a, b) => b.weight - a.weight)[0]?.id;
+  const within = main !== undefined ? mi.members.get(main) : undefined;
+  if (main !== undefined && !within) return undefined;
   const q = embed(model, text);
-  const k = opts.k ?? 10;
-  const near: { p: MemoryPoint; sim: number }[] = [];
-  for (const p of memory) {
-    if (main !== undefined && !p.skills.includes(main)) continue;
-    const sim = dot(q, p);
-    if (sim > 0) near.push({ p, sim });
+  const sims = mi.sims;
+  const touched: number[] = [];
+  for (let k = 0; k < q.idx.length; k++) {
+    const post = mi.postings.get(q.idx[k]!);
+    if (!post) continue;
+    const w = q.val[k]!;
+    for (let j = 0; j < post.p.length; j++) {
+      const i = post.p[j]!;
+      if (within && within[i] === 0) continue;
+      if (sims[i] === 0) touched.push(i);
+      sims[i] = sims[i]! + w * post.v[j]!;
+    }
   }
+  const near = touched.filter((i) => sims[i]! > 0).map((i) => ({ p: mi.points[i]!, sim: sims[i]! }));
+  for (const i of touched) sims[i] = 0;
   if (near.length === 0) return undefined;
   near.sort((a, b) => b.sim - a.sim);
+  const k = opts.k ?? 10;
   const evidence: Record<string, Evidence> = {};
   for (const { p, sim } of near.slice(0, k))
     for (const [agent, score] of Object.entries(p.outcomes)) {

@@ -25,6 +25,11 @@ export interface Candidate {
   curve?: Curve;
   /** Where the candidate's handbook is saved, relative to the selection file. */
   file?: string;
+  /**
+   * False for a candidate that no λ or budget would pick (neither best at any λ nor on the frontier): it keeps its
+   * curve for the record, but is not saved and chooseFor passes it over.
+   */
+  deployed?: boolean;
 }
 
 export interface Selection {
@@ -203,8 +208,8 @@ const TIE = 1e-12;
  * Candidates without a curve (evaluated at one λ by the target orchestrator) count at that λ only.
  */
 export function chooseFor(selection: Pick<Selection, "candidates" | "lambda">, want: { lambda: number } | { budgetUsd: number }): Choice {
-  const cands = selection.candidates;
-  if (cands.length === 0) throw new InputError("selection: $.candidates: empty");
+  const cands = selection.candidates.filter((c) => c.deployed !== false);
+  if (cands.length === 0) throw new InputError("selection: $.candidates: no deployed candidate");
   if ("lambda" in want) {
     let best: { c: Candidate; obj: number; acc: number; cost: number } | undefined;
     for (const c of cands) {

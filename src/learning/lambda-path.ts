@@ -159,3 +159,24 @@ export function insideStep(s: CurveStep): number {
   if (Number.isFinite(s.to)) return (s.from + s.to) / 2;
   return s.from === 0 ? 0 : s.from * 1.5 + 0.01;
 }
+
+/**
+ * The candidates that are the best by validation objective at some λ ≥ 0 (indices into `curves`, sorted): the
+ * objective of each is linear in λ between the curves' breakpoints, so on each interval the winners are the upper
+ * envelope of straight lines (choicePath again). Ties go to the earlier candidate, as in chooseFor.
+ */
+export function lambdaWinners(curves: readonly Curve[]): number[] {
+  const bounds = [...new Set(curves.flatMap((c) => c.steps.map((s) => s.from)))].sort((a, b) => a - b);
+  const won = new Set<number>();
+  bounds.forEach((lo, b) => {
+    const hi = bounds[b + 1] ?? Infinity;
+    const lines = curves.map((c, i) => {
+      const s = stepAt(c, lo);
+      const slope = c.maxMeanCostUsd > 0 ? s.meanCostUsd / c.maxMeanCostUsd : 0;
+      // Index-padded names keep the earlier candidate first on exact ties, as chooseFor does.
+      return { agent: String(i).padStart(6, "0"), competence: s.accuracy - lo * slope, normalisedCost: slope, index: i };
+    });
+    for (const step of choicePath(lines.map(({ index: _i, ...l }) => l))) if (step.from < hi - lo - EPS) won.add(Number(step.agent));
+  });
+  return [...won].sort((a, b) => a - b);
+}

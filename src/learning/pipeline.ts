@@ -20,6 +20,7 @@ import {
   type SkillsArtefact,
   type SplitArtefact,
 } from "./artefacts.js";
+import { lambdaWinners, type Curve } from "./lambda-path.js";
 import { candidateViews, chooseHandbook, chooseHandbookWith, type CandidateEvaluator, type ExtraCandidate, type Selection } from "./choose.js";
 import { distinctSkillNames } from "./describe.js";
 import { clusterSkills, statisticalDiscoverer, taskSkills, type Discoverer } from "./discover.js";
@@ -427,7 +428,16 @@ export async function runSelect(
     const evaluatedBy = io.evaluateCandidate ? "target orchestrator" : "replay";
     const deployed = new Map<string, Handbook>();
     mkdirSync(dir, { recursive: true });
+    // Only candidates some λ or budget can pick are folded and saved: the best at some λ, and the frontier's.
+    const curves = selection.candidates.map((c) => c.curve);
+    const pickable = new Set<string>([selection.chosen, ...selection.frontier]);
+    if (curves.every((c) => c !== undefined)) for (const i of lambdaWinners(curves as Curve[])) pickable.add(selection.candidates[i]!.id);
+    else for (const c of selection.candidates) pickable.add(c.id);
     for (const c of selection.candidates) {
+      if (!pickable.has(c.id)) {
+        c.deployed = false;
+        continue;
+      }
       let h = handbooks.get(c.id)!;
       if (s.foldValidation) h = agentNotes(reprofiled(h, labelled), s.minCount);
       h = {

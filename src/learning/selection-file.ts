@@ -29,6 +29,7 @@ export function loadSelection(path: string): LoadedSelection {
   const handbooks = new Map<string, Handbook>();
   sel.candidates.forEach((c, i) => {
     if (typeof c?.id !== "string") throw new InputError(`${path}: $.candidates[${i}].id: missing`);
+    if (c.deployed === false) return;
     if (typeof c.file !== "string") throw new InputError(`${path}: $.candidates[${i}].file: missing (a selection written before candidates were saved: learn again)`);
     const file = resolve(dirname(path), c.file);
     if (!existsSync(file)) throw new InputError(`${path}: $.candidates[${i}].file: ${c.file} does not exist`);

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { poolAgents } from "../../handbook/pooling.js";
-import { choiceAt, choicePath, insideStep, stepAt, validationCurve, type LineCandidate } from "../../src/learning/lambda-path.js";
+import { choiceAt, choicePath, insideStep, lambdaWinners, objectiveAt, stepAt, validationCurve, type Curve, type LineCandidate } from "../../src/learning/lambda-path.js";
 import { selectAgent } from "../../handbook/select.js";
 import { skeletonHandbook } from "../../src/learning/profile.js";
 
@@ -65,6 +65,30 @@ describe("exact λ paths", () => {
     ]);
     expect(stepAt(c, 0.3).meanCostUsd).toBe(1);
     expect(insideStep(c.steps[1]!)).toBeCloseTo(0.35, 12);
+  });
+});
+
+describe("candidates some λ can pick", () => {
+  const curve = fc
+    .array(fc.record({ gap: fc.integer({ min: 1, max: 100 }).map((x) => x / 100), accuracy: fc.integer({ min: 0, max: 100 }).map((x) => x / 100), cost: fc.integer({ min: 0, max: 100 }) }), { minLength: 1, maxLength: 5 })
+    .map((steps): Curve => {
+      let from = 0;
+      const out = steps.map((s, i) => {
+        if (i > 0) from += s.gap;
+        return { from, to: Infinity, accuracy: s.accuracy, meanCostUsd: s.cost, missing: 0 };
+      });
+      out.forEach((s, i) => (s.to = out[i + 1]?.from ?? Infinity));
+      return { points: 10, maxMeanCostUsd: 100, steps: out };
+    });
+  it("hold the best objective at every λ", () => {
+    fc.assert(
+      fc.property(fc.array(curve, { minLength: 1, maxLength: 6 }), fc.integer({ min: 0, max: 400 }).map((x) => x / 100), (curves, lambda) => {
+        const winners = lambdaWinners(curves);
+        const best = Math.max(...curves.map((c) => objectiveAt(c, lambda)));
+        expect(Math.max(...winners.map((i) => objectiveAt(curves[i]!, lambda)))).toBeCloseTo(best, 9);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 
