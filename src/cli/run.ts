@@ -126,6 +126,27 @@ function resolveTask(text: string, taskId: string | undefined, r: OrchestratorRe
   return { id: taskId ?? `task-${createHash("sha256").update(text).digest("hex").slice(0, 12)}`, text };
 }
 
+/**
+ * Check the handbook's agents against the pool's before the run starts. An agent the handbook routes to that the
+ * pool lacks would be chosen and then fail to run: refused, one line naming the pool file and the agents. A pool
+ * agent the handbook has no profile of is never routed to, and the run is still correct: a warning lists them. A
+ * --redirect to an agent outside the pool is refused too.
+ */
+export function preflightAgents(r: OrchestratorResources, o: Pick<RunFlags, "handbook" | "pool" | "orchestratorModel">, reply: ApprovalReply | undefined, warn: (line: string) => void): void {
+  const routed = Object.keys(r.handbook.agents).sort();
+  const missing = routed.filter((a) => !r.agents.has(a));
+  if (missing.length)
+    throw new InputError(
+      `${o.pool}: $.agents: no agent ${missing.map((a) => `"${a}"`).join(", ")}, which the handbook ${o.handbook} routes to ` +
+        `(add ${missing.length > 1 ? "them" : "it"} to the pool, or use a handbook learned on this pool)`,
+    );
+  if (reply?.action === "redirect" && !r.agents.has(reply.agent))
+    throw new InputError(`--redirect: no agent "${reply.agent}" in the pool ${o.pool}`);
+  const unprofiled = [...r.agents.keys()].filter((a) => !(a in r.handbook.agents) && a !== o.orchestratorModel).sort();
+  if (unprofiled.length)
+    warn(`warning: ${o.pool}: agent ${unprofiled.map((a) => `"${a}"`).join(", ")} ha${unprofiled.length > 1 ? "ve" : "s"} no profile in the handbook ${o.handbook} and will not be routed to`);
+}
+
 async function run(taskArg: string | undefined, o: RunFlags): Promise<void> {
   const out = (s: string) => void process.stdout.write(s);
   const note = (s: string) => void (o.json ? process.stderr : process.stdout).write(s);
@@ -140,6 +161,7 @@ async function run(taskArg: string | undefined, o: RunFlags): Promise<void> {
   };
   // Load (and validate) handbook, pool and corpus now: the graph's nodes get the same cached resources.
   const resources = await resolveFromContext(context);
+  preflightAgents(resources, o, reply, (line) => void process.stderr.write(`${line}\n`));
   const isSimulated = (agent: string) => resources.agents.get(agent)?.spec.provider === "sim";
 
   const dbPath = resolve(o.db);
