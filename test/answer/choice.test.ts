@@ -58,3 +58,42 @@ describe("extractChoice: bracketed letters in prose", () => {
     expect(extractChoice("The options are (A) Paris and (B) London; hard to say")).toBeNull();
   });
 });
+
+describe("extractChoice: more ways of answering", () => {
+  it.each([
+    ["Answer: b", "B"],
+    ["a) 12", "A"],
+    ["I'd say C", "C"],
+    ["\\boxed{\\text{B}}", "B"],
+    ["$\\boxed{\\textbf{(D)}}$", "D"],
+    ["\\boxed{b}", "B"],
+    ["b", "B"],
+    ["c.", "C"],
+    ["Answer: (b) 12", "B"],
+    ["I would go with (b)", "B"],
+    ["Hmm. I'd pick A, but no: I'd say E", "E"],
+    ["(A) 3 (B) 4 (C) 5 (D) 6\nI'd say C", "C"],
+    ["Options:\n(A) 3\n(B) 4\nAnswer: b", "B"],
+  ])("%s → %s", (response, letter) => {
+    expect(extractChoice(response)).toBe(letter);
+  });
+
+  it.each([
+    "(A) 3 (B) 4 (C) 5 (D) 6", // an echoed option list
+    "A. 3\nB. 4\nC. 5\nD. 6",
+    "a) 3\nb) 4\nc) 5",
+    "I'd say A is wrong", // a letter that is then called wrong
+    "I'd say it depends",
+    "I choose option d", // a bare lower-case letter in prose
+    "a lot of thought went into this",
+    "\\boxed{\\text{Paris}}",
+  ])("finds no choice in %s", (response) => {
+    expect(extractChoice(response)).toBeNull();
+  });
+
+  it("scores an echoed option list as no answer, whatever the gold", () => {
+    for (const gold of ["A", "B", "C", "D"]) expect(scoreChoice("(A) 3 (B) 4 (C) 5 (D) 6", gold)).toBe(0);
+    expect(scoreChoice("\\boxed{\\text{B}}", "B")).toBe(1);
+    expect(scoreChoice("\\boxed{\\text{B}}", "C")).toBe(0);
+  });
+});

@@ -13,23 +13,39 @@ function escapeClass(letters: string): string {
 }
 
 /**
- * The letter alone, possibly decorated: "B", "(B)", "[b]", "B.", "B)", "**B**", "Option B", "B: Paris", "(b) Paris".
- * A bare letter must be upper case (so the article "a" is never read as option A); a bracketed one may be either.
+ * The letter alone, possibly decorated: "B", "(B)", "[b]", "B.", "B)", "**B**", "\text{B}", "Option B", "B: Paris",
+ * "(b) Paris", "b) Paris". A bare letter must be upper case (so the article "a" is never read as option A), unless it
+ * is all there is ("b", "b.") or closed by a parenthesis ("a) 12"); a bracketed one may be either.
  */
 function letterOf(answer: string, letters: string): string | null {
   const L = escapeClass(letters.toUpperCase());
   const l = escapeClass(letters.toLowerCase());
-  const s = answer.replace(/\*\*/g, "").trim().replace(/^(?:option|choice)\s+/i, "");
+  const s = answer
+    .replace(/\*\*/g, "")
+    .replace(/\\(?:text|textbf|textit|textrm|mathrm|mathbf|mbox)\s*\{([^{}]*)\}/g, "$1")
+    .trim()
+    .replace(/^\$+|\$+$/g, "")
+    .trim()
+    .replace(/^(?:option|choice)\s+/i, "");
   const bracketed = new RegExp(`^[([]\\s*([${L}${l}])\\s*[)\\]](?=$|[\\s.,:;])`).exec(s);
   if (bracketed) return bracketed[1]!.toUpperCase();
   const bare = new RegExp(`^([${L}])(?=$|[.):,;\\]]|\\s+[-–—:(])`).exec(s);
-  return bare ? bare[1]! : null;
+  if (bare) return bare[1]!;
+  const lower = new RegExp(`^([${l}])(?:[.)]?$|\\)(?=\\s))`).exec(s);
+  return lower ? lower[1]!.toUpperCase() : null;
 }
+
+/** Verbs and nouns after which a letter is the choice: "the answer is B", "option C", "I'd say C", "I pick (d)". */
+const CHOICE_LEAD = String.raw`\b(?:(?:answer|option|choice)\s*(?:is|:|=)?|(?:say|pick|choose|chose|select|go\s+with|going\s+with|opt\s+for|guess)\s)`;
+/** After a verb, a letter that is then called wrong is no choice: "I'd say A is wrong". */
+const NOT_CHOSEN = String.raw`(?!\s+(?:is|are|was|seems)\s+(?:not|wrong|incorrect|false)\b)`;
 
 /**
  * The option letter a response chose, or null. In order: a marked final answer (`\boxed{B}`, `<answer>B</answer>`,
- * "the answer is (B)"); the last "answer/option/choice is B" anywhere; the response being only a letter; the response
- * starting with a letter and a separator ("B. Paris"); the only bracketed letter in it ("I pick (c)."). An upper-case letter is required unless bracketed.
+ * "the answer is (B)", "Answer: b"); the last "answer/option/choice is B" or "I'd say / I pick / I choose B" anywhere;
+ * then, unless the response lists several options ("(A) 3 (B) 4 ...", lines "A. 3" "B. 4": an echoed option list gives
+ * no choice), the response being only a letter, starting with a letter and a separator ("B. Paris", "a) 12"), or its one
+ * bracketed letter ("I think (c)."). An upper-case letter is required unless bracketed, alone, or closed by ")".
  */
 export function extractChoice(response: string, opts: ChoiceOptions = {}): string | null {
   const letters = (opts.letters ?? "ABCDE").toUpperCase();
@@ -41,7 +57,7 @@ export function extractChoice(response: string, opts: ChoiceOptions = {}): strin
   const L = escapeClass(letters);
   const l = escapeClass(letters.toLowerCase());
   const phrase = new RegExp(
-    `\\b(?:answer|option|choice)\\s*(?:is|:|=)?\\s*(?:option\\s+|choice\\s+)?(?:\\(([${L}${l}])\\)|([${L}]))(?![\\p{L}\\p{N}])`,
+    `${CHOICE_LEAD}\\s*(?:option\\s+|choice\\s+)?(?:\\(([${L}${l}])\\)|([${L}]))(?![\\p{L}\\p{N}])${NOT_CHOSEN}`,
     "giu",
   );
   let found: string | null = null;
@@ -50,13 +66,19 @@ export function extractChoice(response: string, opts: ChoiceOptions = {}): strin
     else if (m[2] && m[2] === m[2].toUpperCase()) found = m[2];
   }
   if (found) return found;
+  // Option markers: bracketed letters anywhere, and letters opening a line ("B. 4", "c) 5").
+  const markers = new Set(
+    [
+      ...response.matchAll(new RegExp(`\\(([${L}${l}])\\)`, "g")),
+      ...response.matchAll(new RegExp(`^[ \\t]*(?:([${L}])[.)]|([${l}])\\))[ \\t]`, "gm")),
+    ].map((m) => (m[1] ?? m[2])!.toUpperCase()),
+  );
+  if (markers.size > 1) return null;
   const leading = letterOf(response, letters);
   if (leading) return leading;
-  // One bracketed letter somewhere ("I pick (c)."), and no other: a list of options gives several, hence no choice.
-  const bracketed = new Set(
-    [...response.matchAll(new RegExp(`\\(([${L}${l}])\\)`, "g"))].map((m) => m[1]!.toUpperCase()),
-  );
-  return bracketed.size === 1 ? [...bracketed][0]! : null;
+  // One bracketed letter somewhere ("I think (c).").
+  const bracketed = [...response.matchAll(new RegExp(`\\(([${L}${l}])\\)`, "g"))];
+  return bracketed.length > 0 ? bracketed[0]![1]!.toUpperCase() : null;
 }
 
 /** 1 when the response chose the gold letter ("B", "(b)", ...), else 0. A gold that is not a letter is an InputError. */
