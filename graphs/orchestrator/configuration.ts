@@ -24,6 +24,11 @@ export const OrchestratorContext = Annotation.Root({
   seed: Annotation<number | undefined>,
   /** Search corpus (JSONL of {id, title, text}) for search mode; sim pools bring their own. */
   corpus: Annotation<string | undefined>,
+  /**
+   * Time limit of one run (one invoke or stream of the graph, a resume included) in ms; default 600 000. Model calls
+   * are cut at it, and a run past it stops with stop reason `deadline`.
+   */
+  deadlineMs: Annotation<number | undefined>,
 });
 
 export type OrchestratorContextType = typeof OrchestratorContext.State;
@@ -36,6 +41,7 @@ export interface Settings {
   maxSteps: number;
   ask: boolean;
   seed: number;
+  deadlineMs: number;
 }
 
 export const DEFAULTS: Settings = {
@@ -46,6 +52,7 @@ export const DEFAULTS: Settings = {
   maxSteps: 8,
   ask: false,
   seed: 7,
+  deadlineMs: 600_000,
 };
 
 /** Resolve settings: per-run input overrides context, context overrides defaults. */
@@ -62,5 +69,6 @@ export function resolveSettings(
     maxSteps: run?.maxSteps ?? c.maxSteps ?? DEFAULTS.maxSteps,
     ask: c.ask ?? DEFAULTS.ask,
     seed: c.seed ?? DEFAULTS.seed,
+    deadlineMs: c.deadlineMs ?? DEFAULTS.deadlineMs,
   };
 }

@@ -1,8 +1,7 @@
-import { END, START, StateGraph, type BaseCheckpointSaver, type RetryPolicy } from "@langchain/langgraph";
+import { END, START, StateGraph, type BaseCheckpointSaver } from "@langchain/langgraph";
 import type { LoadedSelection } from "../../src/learning/selection-file.js";
 import type { Handbook } from "../../handbook/index.js";
 import type { Pool } from "../../src/pool/schema.js";
-import { AgentCallError } from "../../src/providers/runtime.js";
 import type { Agent } from "../../src/providers/types.js";
 import { createAgents } from "../../src/providers/index.js";
 import type { ChatClient } from "../../src/providers/openai.js";
@@ -11,13 +10,6 @@ import { approveNode, modeNode, orchestrateNode, type Resolve } from "./nodes.js
 import { cachedResources, sandboxRunner, type CodeRunner, type OrchestratorResources, type SearchBackend } from "./resources.js";
 import { OrchestratorInput, OrchestratorState } from "./state.js";
 
-/** Retry a node whose model call failed transiently (after the provider's own retries). */
-export const MODEL_RETRY: RetryPolicy = {
-  maxAttempts: 2,
-  initialInterval: 500,
-  retryOn: (err: unknown) => err instanceof AgentCallError && err.retryable,
-};
-
 /**
  * LangGraph's recursion limit, in supersteps. A step takes two (orchestrate, then the mode's node), so the default
  * of 25 would end a run with an error near 12 steps, below a configured `maxSteps`. The step limit in the
@@ -25,14 +17,20 @@ export const MODEL_RETRY: RetryPolicy = {
  */
 export const RECURSION_LIMIT = 10_000;
 
-/** The graph's wiring. `resolve` gives the resources of a run (fixed ones, or loaded from the context's paths). */
+/**
+ * The graph's wiring. `resolve` gives the resources of a run (fixed ones, or loaded from the context's paths).
+ *
+ * No node has a retry policy: the provider is the one retry layer (maxRetries + 1 attempts per call, see
+ * src/providers/openai.ts). A call that still fails is recorded in `failures` and its step re-routed to the next-best
+ * agent (nodes.ts), so no model error escapes the graph.
+ */
 export function buildOrchestratorGraph(resolve: Resolve) {
   return new StateGraph({ stateSchema: OrchestratorState, input: OrchestratorInput }, OrchestratorContext)
-    .addNode("orchestrate", orchestrateNode(resolve), { ends: ["approve", "search", "code", "answer", END], retryPolicy: MODEL_RETRY })
+    .addNode("orchestrate", orchestrateNode(resolve), { ends: ["approve", "search", "code", "answer", END] })
     .addNode("approve", approveNode(), { ends: ["search", "code", "answer", END] })
-    .addNode("search", modeNode("search", resolve), { ends: ["orchestrate"], retryPolicy: MODEL_RETRY })
-    .addNode("code", modeNode("code", resolve), { ends: ["orchestrate"], retryPolicy: MODEL_RETRY })
-    .addNode("answer", modeNode("answer", resolve), { ends: ["orchestrate", END], retryPolicy: MODEL_RETRY })
+    .addNode("search", modeNode("search", resolve), { ends: ["orchestrate"] })
+    .addNode("code", modeNode("code", resolve), { ends: ["orchestrate"] })
+    .addNode("answer", modeNode("answer", resolve), { ends: ["orchestrate", END] })
     .addEdge(START, "orchestrate");
 }
 

@@ -2,7 +2,7 @@ import { Command, END, interrupt } from "@langchain/langgraph";
 import { ZodError } from "zod";
 import { renderHandbook, selectAgent, type DecisionRecord } from "../../handbook/index.js";
 import type { Mode } from "../../src/modes.js";
-import { isStructuredOutputError } from "../../src/providers/runtime.js";
+import { AgentCallError, isStructuredOutputError } from "../../src/providers/runtime.js";
 import type { StepRequest, StepResult } from "../../src/providers/types.js";
 import { rejectionOf } from "./accept.js";
 import { resolveSettings, type OrchestratorContextType, type Settings } from "./configuration.js";
@@ -10,7 +10,8 @@ import { localEvidence } from "../../handbook/neighbours.js";
 import { matchText, offlineChoice, type PolicyChoice, type PolicyInput } from "./policy.js";
 import { cleanSkills, policyMessages, PolicyReplySchema } from "./prompts.js";
 import { availableModes, servingHandbook, type OrchestratorResources } from "./resources.js";
-import type { Dispatch, OrchestratorStateType, OrchestratorUpdate, RoutingDecision, Step, StopReason } from "./state.js";
+import { runDeadlineAt } from "./deadline.js";
+import type { AgentFailure, Dispatch, OrchestratorStateType, OrchestratorUpdate, RoutingDecision, Step, StopReason } from "./state.js";
 
 export type Resolve = (context: Partial<OrchestratorContextType> | undefined) => Promise<OrchestratorResources>;
 
@@ -33,6 +34,7 @@ async function choose(
   r: OrchestratorResources,
   input: PolicyInput,
   signal?: AbortSignal,
+  deadlineAt?: number,
 ): Promise<PolicyChoice & { policy: string; costUsd: number }> {
   const offline = () => offlineChoice(input, r.handbook);
   if (!r.orchestratorModel) return { ...offline(), policy: "offline", costUsd: 0 };
@@ -40,7 +42,7 @@ async function choose(
   try {
     const reply = await r.orchestratorModel.chat(
       policyMessages(input, renderHandbook(r.handbook, { modes: input.available, budget: HANDBOOK_PROMPT_CHARS })),
-      { schema: PolicyReplySchema, schemaName: "route_step", ...(signal ? { signal } : {}) },
+      { schema: PolicyReplySchema, schemaName: "route_step", ...(signal ? { signal } : {}), ...(deadlineAt !== undefined ? { deadlineAt } : {}) },
     );
     costUsd = reply.costUsd;
     const parsed = PolicyReplySchema.parse(reply.structured);
@@ -78,6 +80,22 @@ function definedOnly<T extends object>(o: T | undefined): Partial<T> {
   return Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined && v !== null)) as Partial<T>;
 }
 
+/** A call that failed for good, as recorded in state. Errors other than AgentCallError count as one attempt. */
+function failureOf(err: unknown, f: Pick<AgentFailure, "step" | "role" | "mode" | "agent" | "skills" | "forced">): AgentFailure {
+  if (err instanceof AgentCallError) {
+    const detail = err.bodyExcerpt ?? err.detail;
+    return { ...f, error: err.what, ...(detail ? { detail } : {}), attempts: err.attempts, deadline: err.deadline };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return { ...f, error: message.split("\n")[0]!.slice(0, 200), attempts: 1, deadline: false };
+}
+
+/** The end of a run whose call failed for good: `deadline` when the run's deadline is past, else `agent_error`. */
+function endWithFailure(failure: AgentFailure, runtime: Runtime, pastDeadline = failure.deadline): Command {
+  runtime.writer?.({ type: "failure", ...failure });
+  return new Command({ goto: END, update: { failures: [failure], stopReason: pastDeadline ? "deadline" : "agent_error", dispatch: null } });
+}
+
 const expectedCostOf = (d: DecisionRecord, agent: string) => d.candidates.find((c) => c.agent === agent)?.cost ?? 0;
 
 /** Send a decision: stream it, record it, and route to its mode's node. */
@@ -101,6 +119,8 @@ export function orchestrateNode(resolve: Resolve) {
     const step = state.steps.length;
     const available = availableModes(r);
     const stop = (reason: StopReason, costUsd = 0) => new Command({ goto: END, update: { stopReason: reason, dispatch: null, costUsd } });
+    const deadlineAt = runDeadlineAt(runtime, s.deadlineMs);
+    if (Date.now() >= deadlineAt) return stop("deadline");
     // Without asking, a spent budget ends the run; with asking, every step past it waits for a human at `approve`.
     if (s.budgetUsd !== undefined && state.costUsd >= s.budgetUsd && !s.ask) return stop("budget");
 
@@ -109,22 +129,38 @@ export function orchestrateNode(resolve: Resolve) {
     const forced = step >= s.maxSteps;
     if (forced && !available.includes("answer")) return stop("step_limit");
     const input: PolicyInput = { task: state.task, steps: state.steps, documents: state.documents, codeResults: state.codeResults, attempts: state.attempts, available };
-    const choice = forced
-      ? { mode: "answer" as const, reason: `step limit ${s.maxSteps} reached: one forced answer`, skills: offlineChoice({ ...input, available: ["answer"] }, r.handbook).skills, policy: "limit", costUsd: 0 }
-      : await choose(r, input, runtime.signal);
+    // A step whose agent failed for good is re-routed: same mode and skills, the failed agents excluded.
+    const failedHere = (state.failures ?? []).filter((f) => f.step === step && f.role === "step" && f.mode !== null);
+    const failed = failedHere[failedHere.length - 1];
+    const allow = failed ? [...r.agents.keys()].filter((a) => !failedHere.some((f) => f.agent === a)) : undefined;
+    let choice: PolicyChoice & { policy: string; costUsd: number };
+    if (failed) {
+      choice = { mode: failed.mode!, reason: `re-routed: ${failed.agent} failed (${failed.error} after ${failed.attempts} attempt(s))`, skills: failed.skills, policy: "re-route", costUsd: 0 };
+    } else if (forced) {
+      choice = { mode: "answer" as const, reason: `step limit ${s.maxSteps} reached: one forced answer`, skills: offlineChoice({ ...input, available: ["answer"] }, r.handbook).skills, policy: "limit", costUsd: 0 };
+    } else {
+      try {
+        choice = await choose(r, input, runtime.signal, deadlineAt);
+      } catch (err) {
+        // The orchestrator model failed for good (its provider retried): the run ends saying so.
+        if (runtime.signal?.aborted || !r.orchestratorModel) throw err;
+        const failure = failureOf(err, { step, role: "policy", mode: null, agent: r.orchestratorModel.spec.id, skills: [], forced });
+        return endWithFailure(failure, runtime, failure.deadline || Date.now() >= deadlineAt);
+      }
+    }
     const spent = state.costUsd + choice.costUsd;
 
     const text = matchText(input);
-    let record = select(r, s, choice.mode, choice.skills, step, text);
+    let record = select(r, s, choice.mode, choice.skills, step, text, allow);
     let agent = record.chosen;
     const overBudget = () => agent !== null && s.budgetUsd !== undefined && spent + expectedCostOf(record, agent) > s.budgetUsd;
     if (overBudget() && !s.ask) {
       const fitting = record.candidates.filter((c) => (c.cost ?? 0) <= s.budgetUsd! - spent).map((c) => c.agent);
-      if (fitting.length === 0) return stop("budget", choice.costUsd);
+      if (fitting.length === 0) return failed ? new Command({ goto: END, update: { stopReason: "agent_error", dispatch: null } }) : stop("budget", choice.costUsd);
       record = select(r, s, choice.mode, choice.skills, step, text, fitting);
       agent = record.chosen;
     }
-    if (!agent) return stop("no_agent", choice.costUsd);
+    if (!agent) return stop(failed ? "agent_error" : "no_agent", choice.costUsd);
 
     const decision: RoutingDecision = {
       step,
@@ -136,8 +172,9 @@ export function orchestrateNode(resolve: Resolve) {
       forced,
       ...(choice.costUsd > 0 ? { policyCostUsd: choice.costUsd } : {}),
       ...(serving.candidate ? { candidate: serving.candidate } : {}),
+      ...(failed ? { reroute: { from: failed.agent, error: failed.error, attempts: failed.attempts } } : {}),
     };
-    const dispatch: Dispatch = { mode: choice.mode, agent, skills: choice.skills, forced };
+    const dispatch: Dispatch = { mode: choice.mode, agent, skills: choice.skills, forced: failed ? failed.forced : forced };
     if (overBudget()) return new Command({ goto: "approve", update: { pending: { decision, dispatch, budgetUsd: s.budgetUsd! }, costUsd: choice.costUsd } });
     return dispatchTo(decision, dispatch, runtime, { costUsd: choice.costUsd });
   };
@@ -212,11 +249,20 @@ export function modeNode(mode: Mode, resolve: Resolve) {
       attempts: state.attempts,
       skills: d.skills,
     };
+    const loaded = resolveSettings({ ...r.defaults, ...definedOnly(runtime.context) }, state.settings ?? undefined);
+    const deadlineAt = runDeadlineAt(runtime, loaded.deadlineMs);
     let res: StepResult;
     try {
-      res = await agent.act(request, runtime.signal ? { signal: runtime.signal } : {});
+      res = await agent.act(request, { ...(runtime.signal ? { signal: runtime.signal } : {}), deadlineAt });
     } catch (err) {
-      if (!isStructuredOutputError(err)) throw err;
+      if (runtime.signal?.aborted) throw err;
+      if (!isStructuredOutputError(err)) {
+        // Failed for good (the provider made every attempt it may): re-route the step, or end at the deadline.
+        const failure = failureOf(err, { step: state.steps.length, role: "step", mode, agent: d.agent, skills: d.skills, forced: d.forced });
+        if (failure.deadline || Date.now() >= deadlineAt) return endWithFailure(failure, runtime, true);
+        runtime.writer?.({ type: "failure", ...failure });
+        return new Command({ goto: "orchestrate", update: { failures: [failure] } });
+      }
       const cost = err.costUsd ?? 0;
       const update: OrchestratorUpdate = {
         steps: [{ ...stepOf(state, d, "", `unusable output from ${d.agent}`, undefined, err.message), costUsd: cost, costEstimated: err.costEstimated ?? false }],

@@ -28,8 +28,33 @@ export interface Step {
   error?: string;
 }
 
-/** Why a run stopped. */
-export type StopReason = "answered" | "forced_answer" | "step_limit" | "budget" | "stopped_by_user" | "no_agent";
+/**
+ * Why a run stopped. `agent_error`: an agent (or the orchestrator model) failed for good and no other agent was left
+ * to re-route its step to (`failures` names it, the error and the attempts). `deadline`: the run's deadline passed.
+ */
+export type StopReason = "answered" | "forced_answer" | "step_limit" | "budget" | "stopped_by_user" | "no_agent" | "agent_error" | "deadline";
+
+/** A call that failed for good (after every attempt its provider allows); the step is re-routed or the run ends. */
+export interface AgentFailure {
+  /** The step it failed at (the re-routed step keeps this index). */
+  step: number;
+  /** `step`: the agent dispatched for the step; `policy`: the orchestrator model choosing the step's mode. */
+  role: "step" | "policy";
+  /** The step's mode (null for the orchestrator model, which failed before a mode was chosen). */
+  mode: Mode | null;
+  agent: string;
+  /** What failed, in a few words: `HTTP 500`, `timed out`, `network error`, `unusable response`, or the error. */
+  error: string;
+  /** The server's error body or what went wrong, when known. */
+  detail?: string;
+  /** HTTP attempts made, the failing one included. */
+  attempts: number;
+  /** True when the run's deadline, not the agent, ended the call. */
+  deadline: boolean;
+  /** The dispatch that failed, so the step can be re-routed with the same skills. */
+  skills: { id: string; weight: number }[];
+  forced: boolean;
+}
 
 /** The dispatch the orchestrator node chose, consumed by the sub-agent node it routes to. */
 export interface Dispatch {
@@ -76,6 +101,8 @@ export const OrchestratorState = Annotation.Root({
   codeResults: Annotation<CodeResult[]>({ reducer: append, default: () => [] }),
   /** Answers that were rejected (empty or evasive). */
   attempts: Annotation<string[]>({ reducer: append, default: () => [] }),
+  /** Calls that failed for good, in order (a re-routed step has a second decision for the same step). */
+  failures: Annotation<AgentFailure[]>({ reducer: append, default: () => [] }),
   /** Every routing decision, in order: the handbook's decision records plus what the policy inferred. */
   decisions: Annotation<RoutingDecision[]>({ reducer: append, default: () => [] }),
   costUsd: Annotation<number>({ reducer: (a, b) => a + b, default: () => 0 }),
@@ -107,4 +134,6 @@ export interface RoutingDecision {
   policyCostUsd?: number;
   /** The learned selection's candidate the step was routed with (chosen for the run's λ or budget). */
   candidate?: string;
+  /** Set when this decision re-routes a step whose agent failed for good: the failed agent is excluded. */
+  reroute?: { from: string; error: string; attempts: number };
 }

@@ -11,6 +11,7 @@ import { runCommand } from "./run.js";
 const program = new Command()
   .name("skillorchestra")
   .description("Skill-aware, cost-aware orchestration of LLM agents")
+  .option("--debug", "print the stack trace of an error")
   .showHelpAfterError();
 
 program.addCommand(demoCommand());
@@ -21,12 +22,13 @@ for (const phase of learnPhaseCommands()) program.addCommand(phase);
 program.addCommand(recordsCommand());
 program.addCommand(runCommand());
 
+// An error is one line (exit 2 for bad input, 1 otherwise); its stack trace only with --debug.
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  if (err instanceof InputError) {
-    process.stderr.write(`skillorchestra: ${err.message}\n`);
-    process.exit(2);
-  }
-  throw err;
+  const debug = program.opts().debug === true || process.argv.includes("--debug");
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`skillorchestra: ${debug ? message : (message.split("\n")[0] ?? "")}\n`);
+  if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  process.exit(err instanceof InputError ? 2 : 1);
 }

@@ -8,7 +8,7 @@ import { buildOrchestratorGraph, resolveFromContext } from "../../graphs/orchest
 import type { OrchestratorContextType } from "../../graphs/orchestrator/configuration.js";
 import type { ApprovalReply } from "../../graphs/orchestrator/nodes.js";
 import type { OrchestratorResources } from "../../graphs/orchestrator/resources.js";
-import type { OrchestratorStateType, RoutingDecision, RunSettings, Step, Task } from "../../graphs/orchestrator/state.js";
+import type { AgentFailure, OrchestratorStateType, RoutingDecision, RunSettings, Step, Task } from "../../graphs/orchestrator/state.js";
 import { InputError } from "../errors.js";
 import type { SimAgent } from "../providers/sim/agent.js";
 
@@ -31,6 +31,7 @@ interface RunFlags {
   approve?: boolean;
   redirect?: string;
   stop?: boolean;
+  deadline?: number;
 }
 
 /** The reply to a paused thread's approval request, from --approve, --redirect or --stop (at most one). */
@@ -88,15 +89,46 @@ export function formatOutcome(state: OrchestratorStateType, threadId: string): s
   ].join("\n");
 }
 
-/** The trajectory as lines: each decision followed by the step it led to. */
+/** The trajectory as lines: each decision followed by the step it led to (a re-routed step after its last decision). */
 export function formatTrajectory(state: OrchestratorStateType, isSimulated?: (agent: string) => boolean): string[] {
   const lines: string[] = [];
-  for (const d of state.decisions) {
+  state.decisions.forEach((d, i) => {
     lines.push(formatDecision(d, isSimulated));
+    if (state.decisions.slice(i + 1).some((later) => later.step === d.step)) return;
     const step = state.steps.find((s) => s.index === d.step);
     if (step) lines.push(formatStep(step));
-  }
+  });
   return lines;
+}
+
+const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`;
+
+/**
+ * One line per call that failed for good: `agent X: HTTP 500 after 3 attempts; step 2 re-routed to Y`, or, for the
+ * failure that ended the run, why nothing was re-routed.
+ */
+export function formatFailures(state: OrchestratorStateType): string[] {
+  const failures: AgentFailure[] = state.failures ?? [];
+  return failures.map((f, i) => {
+    const who = f.role === "policy" ? `orchestrator model ${f.agent}` : `agent ${f.agent}`;
+    const head = `${who}: ${f.error} after ${plural(f.attempts, "attempt")}${f.detail ? ` (${clip(f.detail, 100)})` : ""}`;
+    const rerouted = state.decisions.find((d) => d.step === f.step && d.reroute?.from === f.agent);
+    if (rerouted) return `${head}; step ${f.step} re-routed to ${rerouted.record.chosen}`;
+    const last = i === failures.length - 1;
+    if (last && state.stopReason === "deadline") return `${head}; the run's deadline was reached at step ${f.step}`;
+    if (last && state.stopReason === "agent_error")
+      return f.role === "policy" ? `${head}; the run stopped at step ${f.step}` : `${head}; no other ${f.mode} agent left for step ${f.step}: the run stopped`;
+    return head;
+  });
+}
+
+/** A duration: `90` or `90s` (seconds), `1500ms`, `2m`, `1h`; in milliseconds. */
+export function parseDuration(v: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(v);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m?.[2] ?? "s") as "ms" | "s" | "m" | "h"];
+  const ms = m ? Math.round(Number(m[1]) * unit) : Number.NaN;
+  if (!Number.isFinite(ms) || ms <= 0) throw new InvalidArgumentError(`--deadline must be a duration > 0 such as 90s, 1500ms or 5m, got "${v}"`);
+  return ms;
 }
 
 /** The whole run as text: the trajectory, then the outcome. */
@@ -158,6 +190,7 @@ async function run(taskArg: string | undefined, o: RunFlags): Promise<void> {
     pool: resolve(o.pool),
     ...(o.corpus ? { corpus: resolve(o.corpus) } : {}),
     ...(o.orchestratorModel ? { orchestratorModel: o.orchestratorModel } : {}),
+    ...(o.deadline !== undefined ? { deadlineMs: o.deadline } : {}),
   };
   // Load (and validate) handbook, pool and corpus now: the graph's nodes get the same cached resources.
   const resources = await resolveFromContext(context);
@@ -223,8 +256,11 @@ async function run(taskArg: string | undefined, o: RunFlags): Promise<void> {
     const final = await graph.getState(thread);
     const state = final.values as OrchestratorStateType;
     const pending = final.tasks.flatMap((t) => t.interrupts.map((i) => i.value));
+    for (const line of formatFailures(state)) process.stderr.write(`${line}\n`);
     if (o.json) out(`${JSON.stringify(state, null, 2)}\n`);
     else out(o.stream ? `${formatOutcome(state, threadId)}\n` : formatRun(state, threadId, isSimulated));
+    // A run that produced no answer because a call failed for good (or the deadline passed) is a failed command.
+    if (state.finalAnswer === null && (state.stopReason === "agent_error" || state.stopReason === "deadline")) process.exitCode = 1;
     if (pending.length) {
       note(`paused for approval: ${JSON.stringify(pending[0])}\n`);
       note(`answer with --thread ${threadId} and one of --approve, --redirect <agent>, --stop\n`);
@@ -258,5 +294,6 @@ export function runCommand(): Command {
     .option("--approve", "answer a paused thread (--thread): run the step as decided")
     .option("--redirect <agent>", "answer a paused thread (--thread): run the step with this agent instead")
     .option("--stop", "answer a paused thread (--thread): stop the run")
+    .option("--deadline <duration>", "time limit of the run (90s, 1500ms, 5m; a bare number is seconds); default 10m", parseDuration)
     .action((task: string | undefined, o: RunFlags) => run(task, o));
 }

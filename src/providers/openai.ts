@@ -14,7 +14,12 @@
  * - Structured output defaults to tool calling with a forced tool_choice, which vLLM (with a tool parser), Ollama,
  *   llama.cpp (--jinja) and OpenRouter support; `method: "jsonSchema"` sends `response_format: json_schema` instead.
  * - Model ids containing "codex" or "gpt-5.x-pro" make ChatOpenAI use the Responses API, which only OpenAI serves.
- * - Retries are ours (runtime.ts): ChatOpenAI gets maxRetries 0, so attempt counts are exact.
+ * - Retries are ours (runtime.ts), and the only layer: ChatOpenAI gets maxRetries 0 and the graph's nodes have no
+ *   retry policy, so a call makes at most `maxRetries + 1` HTTP attempts (default 3). Backoff: the pool's agent fields,
+ *   else SKILLORCHESTRA_BACKOFF_BASE_MS / SKILLORCHESTRA_BACKOFF_MAX_MS / SKILLORCHESTRA_RETRY_AFTER_MAX_MS, else
+ *   500 ms / 20 s / 60 s.
+ * - Deadlines: each attempt has `timeoutMs` (default 60 s) for the whole response, a streamed body included; a
+ *   caller's `deadlineAt` (the run's deadline) shortens the attempt and stops retries that could not start before it.
  *
  * Streaming: `stream: true` streams each call and aggregates the chunks. Without it, a call made inside a LangGraph
  * node still streams tokens to `streamMode: "messages"`: LangGraph's messages handler asks for streaming
@@ -35,15 +40,26 @@ import {
   AgentCallError,
   classifyCallError,
   createLimiter,
+  DEFAULT_BACKOFF_BASE_MS,
+  DEFAULT_BACKOFF_MAX_MS,
   DEFAULT_CONCURRENCY,
+  DEFAULT_MAX_RETRIES,
+  DEFAULT_MAX_RETRY_AFTER_MS,
   StructuredOutputError,
   withRetry,
   type RetryOptions,
 } from "./runtime.js";
 import type { Agent, StepRequest, StepResult, Usage } from "./types.js";
 
+/** Time one attempt may take, response body included, when the pool's `timeoutMs` does not say. */
 export const DEFAULT_TIMEOUT_MS = 60_000;
-export const DEFAULT_MAX_RETRIES = 3;
+export { DEFAULT_MAX_RETRIES };
+/** Environment variables that set the backoff of every openai agent (milliseconds). */
+export const BACKOFF_ENV = {
+  baseDelayMs: "SKILLORCHESTRA_BACKOFF_BASE_MS",
+  maxDelayMs: "SKILLORCHESTRA_BACKOFF_MAX_MS",
+  maxRetryAfterMs: "SKILLORCHESTRA_RETRY_AFTER_MAX_MS",
+} as const;
 export const DEFAULT_API_KEY_ENV = "OPENAI_API_KEY";
 export const OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1";
 /** Characters per token when a server reports no usage (a common rule of thumb for English text). */
@@ -58,7 +74,7 @@ export interface ToolDefinition {
 export interface ChatClientOptions {
   /** The limiter of the agent this client speaks for; default: a new one of `spec.concurrency` (default 4). */
   limiter?: LimitFunction;
-  /** Backoff settings; maxRetries comes from `spec.maxRetries` (default 3). */
+  /** Backoff settings (they win over BACKOFF_ENV); maxRetries comes from `spec.maxRetries` (default 2: 3 attempts). */
   retry?: Pick<RetryOptions, "baseDelayMs" | "maxDelayMs" | "maxRetryAfterMs" | "onRetry" | "random">;
   /** Stream every call unless a call says otherwise; default false. */
   stream?: boolean;
@@ -79,6 +95,8 @@ export interface ChatOptions<T> {
   toolChoice?: "auto" | "required" | "none" | (string & {});
   stream?: boolean;
   signal?: AbortSignal;
+  /** Epoch ms the call must end by (the run's deadline): attempts are cut at it and no retry starts past it. */
+  deadlineAt?: number;
 }
 
 export interface ChatResult<T = unknown> {
@@ -113,6 +131,29 @@ export function resolveEndpoint(spec: AgentSpec, env: Env = process.env): { base
     throw new InputError(`agent ${spec.id}: environment variable ${apiKeyEnv} is not set (the API key of this openai agent; name another with openai.apiKeyEnv)`);
   const baseURL = spec.openai?.baseURL ?? (env.OPENAI_BASE_URL || undefined) ?? OPENAI_DEFAULT_BASE_URL;
   return { baseURL, apiKey, apiKeyEnv };
+}
+
+/** Backoff from BACKOFF_ENV, or an InputError naming the variable that is not a number of milliseconds >= 0. */
+export function backoffFromEnv(env: Env = process.env): Pick<RetryOptions, "baseDelayMs" | "maxDelayMs" | "maxRetryAfterMs"> {
+  const out: Pick<RetryOptions, "baseDelayMs" | "maxDelayMs" | "maxRetryAfterMs"> = {};
+  for (const [key, name] of Object.entries(BACKOFF_ENV) as [keyof typeof BACKOFF_ENV, string][]) {
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === "") continue;
+    const ms = Number(raw);
+    if (!Number.isFinite(ms) || ms < 0) throw new InputError(`${name} must be a number of milliseconds >= 0, got "${raw}"`);
+    out[key] = ms;
+  }
+  return out;
+}
+
+/** The backoff an agent retries with: the client's options, else the environment, else the defaults. */
+export function backoffOf(env: Env = process.env, options: ChatClientOptions["retry"] = {}): Required<Pick<RetryOptions, "baseDelayMs" | "maxDelayMs" | "maxRetryAfterMs">> {
+  const fromEnv = backoffFromEnv(env);
+  return {
+    baseDelayMs: options.baseDelayMs ?? fromEnv.baseDelayMs ?? DEFAULT_BACKOFF_BASE_MS,
+    maxDelayMs: options.maxDelayMs ?? fromEnv.maxDelayMs ?? DEFAULT_BACKOFF_MAX_MS,
+    maxRetryAfterMs: options.maxRetryAfterMs ?? fromEnv.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS,
+  };
 }
 
 function textOf(content: unknown): string {
@@ -222,6 +263,7 @@ export function createChatClient(spec: AgentSpec, env: Env = process.env, option
   const { baseURL, apiKey } = resolveEndpoint(spec, env);
   const timeoutMs = spec.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxRetries = spec.maxRetries ?? DEFAULT_MAX_RETRIES;
+  const backoff = backoffOf(env, options.retry);
   const limiter = options.limiter ?? createLimiter(spec.concurrency ?? DEFAULT_CONCURRENCY);
   const model = new ChatOpenAI({
     model: spec.model,
@@ -239,10 +281,16 @@ export function createChatClient(spec: AgentSpec, env: Env = process.env, option
     messages: BaseMessageLike[],
     stream: boolean,
     signal: AbortSignal | undefined,
+    deadlineAt: number | undefined,
   ): Promise<{ message: AIMessage; latencyMs: number }> {
-    // Our own deadline covers the whole attempt, a streamed body included (the SDK's timeout stops at the headers).
+    // Our own deadline covers the whole attempt, a streamed body included (the SDK's timeout stops at the headers);
+    // the caller's deadline shortens it.
+    const left = deadlineAt === undefined ? Number.POSITIVE_INFINITY : deadlineAt - Date.now();
+    if (left <= 0) throw new AgentCallError({ agent, kind: "timeout", attempts: 1, retryable: false, deadline: true, detail: "the run's deadline was reached" });
+    const cutByCaller = left < timeoutMs;
+    const limitMs = cutByCaller ? left : timeoutMs;
     const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), timeoutMs);
+    const timer = setTimeout(() => deadline.abort(), limitMs);
     const combined = signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal;
     const started = performance.now();
     try {
@@ -261,6 +309,8 @@ export function createChatClient(spec: AgentSpec, env: Env = process.env, option
       if (signal?.aborted) throw signal.reason ?? err;
       const classified = classifyCallError(agent, err);
       // Our deadline and the SDK's timeout (same length) race; report either the same way.
+      if (deadline.signal.aborted && cutByCaller)
+        throw new AgentCallError({ agent, kind: "timeout", attempts: 1, retryable: false, deadline: true, detail: "the run's deadline was reached", cause: err });
       if (deadline.signal.aborted || classified?.kind === "timeout")
         throw new AgentCallError({ agent, kind: "timeout", attempts: 1, retryable: true, detail: `no complete response within ${timeoutMs} ms`, cause: err });
       throw classified ?? err;
@@ -304,9 +354,15 @@ export function createChatClient(spec: AgentSpec, env: Env = process.env, option
       outcome = await withRetry(
         (attempt) => {
           attempts = attempt;
-          return limiter(() => attemptOnce(runnable, messages, stream, opts.signal));
+          return limiter(() => attemptOnce(runnable, messages, stream, opts.signal, opts.deadlineAt));
         },
-        { ...options.retry, maxRetries, ...(opts.signal ? { signal: opts.signal } : {}) },
+        {
+          ...options.retry,
+          ...backoff,
+          maxRetries,
+          ...(opts.signal ? { signal: opts.signal } : {}),
+          ...(opts.deadlineAt !== undefined ? { deadlineAt: opts.deadlineAt } : {}),
+        },
       );
     } catch (err) {
       if (err instanceof AgentCallError) throw err.withAttempts(attempts);
@@ -373,12 +429,15 @@ export function createOpenAIAgent(spec: AgentSpec, env: Env = process.env, optio
   const limits: PromptLimits = { ...DEFAULT_PROMPT_LIMITS, ...options.promptLimits };
   return {
     spec,
-    async act(request: StepRequest, actOptions: { signal?: AbortSignal } = {}): Promise<StepResult> {
+    async act(request: StepRequest, actOptions: { signal?: AbortSignal; deadlineAt?: number } = {}): Promise<StepResult> {
       if (!spec.modes.includes(request.mode))
         throw new Error(`agent ${spec.id} does not serve mode ${request.mode} (it serves ${spec.modes.join(", ")})`);
       const prompt = buildStepPrompt(request, limits);
       const messages: BaseMessage[] = [new SystemMessage(prompt.system), new HumanMessage(prompt.user)];
-      const result = await client.chat(messages, actOptions.signal ? { signal: actOptions.signal } : {});
+      const result = await client.chat(messages, {
+        ...(actOptions.signal ? { signal: actOptions.signal } : {}),
+        ...(actOptions.deadlineAt !== undefined ? { deadlineAt: actOptions.deadlineAt } : {}),
+      });
       const extracted = extractStepOutput(request.mode, result.text);
       if (extracted.output === "")
         throw new StructuredOutputError(spec.id, `empty ${request.mode} output`, result.text, {

@@ -23,6 +23,8 @@ export class AgentCallError extends Error {
   readonly retryAfterMs?: number;
   /** What went wrong, for failures without an HTTP body (timeout, network, protocol). */
   readonly detail?: string;
+  /** True when the caller's deadline (the run's), not the agent's own timeout, ended the call. */
+  readonly deadline: boolean;
 
   constructor(fields: {
     agent: string;
@@ -33,16 +35,10 @@ export class AgentCallError extends Error {
     retryable: boolean;
     retryAfterMs?: number;
     detail?: string;
+    deadline?: boolean;
     cause?: unknown;
   }) {
-    const what =
-      fields.kind === "http"
-        ? `HTTP ${fields.status ?? "error"}`
-        : fields.kind === "timeout"
-          ? "timed out"
-          : fields.kind === "network"
-            ? "network error"
-            : "unusable response";
+    const what = failureWhat(fields.kind, fields.status);
     const tail = fields.bodyExcerpt ?? fields.detail;
     const plural = fields.attempts === 1 ? "attempt" : "attempts";
     super(`agent ${fields.agent}: ${what} after ${fields.attempts} ${plural}${tail ? `: ${tail}` : ""}`, {
@@ -56,6 +52,12 @@ export class AgentCallError extends Error {
     this.retryable = fields.retryable;
     if (fields.retryAfterMs !== undefined) this.retryAfterMs = fields.retryAfterMs;
     if (fields.detail !== undefined) this.detail = fields.detail;
+    this.deadline = fields.deadline ?? false;
+  }
+
+  /** The failure in two or three words: `HTTP 500`, `timed out`, `network error`, `unusable response`. */
+  get what(): string {
+    return failureWhat(this.kind, this.status);
   }
 
   /** The same failure, counted over `attempts` attempts. */
@@ -69,9 +71,14 @@ export class AgentCallError extends Error {
       attempts,
       retryable: this.retryable,
       ...(this.detail !== undefined ? { detail: this.detail } : {}),
+      deadline: this.deadline,
       cause: this.cause,
     });
   }
+}
+
+function failureWhat(kind: AgentCallErrorKind, status: number | undefined): string {
+  return kind === "http" ? `HTTP ${status ?? "error"}` : kind === "timeout" ? "timed out" : kind === "network" ? "network error" : "unusable response";
 }
 
 /**
@@ -231,8 +238,17 @@ export function classifyCallError(agent: string, err: unknown): AgentCallError |
   });
 }
 
+/** Retries after the first attempt when neither the pool (`maxRetries`) nor the caller says: 3 attempts in all. */
+export const DEFAULT_MAX_RETRIES = 2;
+/** Base of the exponential backoff between attempts. */
+export const DEFAULT_BACKOFF_BASE_MS = 500;
+/** Cap of one backoff wait. */
+export const DEFAULT_BACKOFF_MAX_MS = 20_000;
+/** Cap on a server's Retry-After: a longer request is cut to this. */
+export const DEFAULT_MAX_RETRY_AFTER_MS = 60_000;
+
 export interface RetryOptions {
-  /** Retries after the first attempt; default 3. */
+  /** Retries after the first attempt; default DEFAULT_MAX_RETRIES (2). */
   maxRetries?: number;
   /** Base of the exponential backoff; default 500 ms. */
   baseDelayMs?: number;
@@ -247,6 +263,8 @@ export interface RetryOptions {
   /** Called before each wait with the 1-based number of the attempt that failed. */
   onRetry?: (info: { attempt: number; delayMs: number; error: unknown }) => void;
   signal?: AbortSignal;
+  /** Epoch ms after which no attempt starts: a wait that would end past it is not taken, the last error is thrown. */
+  deadlineAt?: number;
   /** Uniform [0, 1) source for jitter; default Math.random. */
   random?: () => number;
 }
@@ -278,13 +296,14 @@ const defaultRetryAfter = (err: unknown) => (err instanceof AgentCallError ? err
 /**
  * Run `fn` (given the 1-based attempt number) until it succeeds, a non-retryable error occurs, or `maxRetries`
  * retries are spent; then rethrow the last error. Waits a server's Retry-After when it sent one (429/503), else
- * exponential backoff with full jitter. An abort of `signal` stops the wait and rethrows the abort reason.
+ * exponential backoff with full jitter. An abort of `signal` stops the wait and rethrows the abort reason. With
+ * `deadlineAt`, a wait that would end past it is not taken: the last error is thrown at once.
  */
 export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions = {}): Promise<T> {
-  const maxRetries = options.maxRetries ?? 3;
-  const baseDelayMs = options.baseDelayMs ?? 500;
-  const maxDelayMs = options.maxDelayMs ?? 20_000;
-  const maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
+  const maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
+  const baseDelayMs = options.baseDelayMs ?? DEFAULT_BACKOFF_BASE_MS;
+  const maxDelayMs = options.maxDelayMs ?? DEFAULT_BACKOFF_MAX_MS;
+  const maxRetryAfterMs = options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
   const isRetryable = options.isRetryable ?? defaultIsRetryable;
   const retryAfter = options.retryAfterMs ?? defaultRetryAfter;
   const random = options.random ?? Math.random;
@@ -297,6 +316,7 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options:
       const asked = retryAfter(error);
       const delayMs =
         asked !== undefined ? Math.min(asked, maxRetryAfterMs) : backoffDelay(attempt - 1, baseDelayMs, maxDelayMs, random);
+      if (options.deadlineAt !== undefined && Date.now() + delayMs >= options.deadlineAt) throw error;
       options.onRetry?.({ attempt, delayMs, error });
       await sleep(delayMs, options.signal);
     }

@@ -69,5 +69,9 @@ export interface StepResult {
 /** One agent of the pool: a spec and the ability to act. Graphs only ever see this. */
 export interface Agent {
   readonly spec: AgentSpec;
-  act(request: StepRequest, options?: { signal?: AbortSignal }): Promise<StepResult>;
+  /**
+   * Act for one step. `deadlineAt` (epoch ms) is the run's deadline: a provider that calls a remote model ends the
+   * call by then (with an AgentCallError whose `deadline` is true).
+   */
+  act(request: StepRequest, options?: { signal?: AbortSignal; deadlineAt?: number }): Promise<StepResult>;
 }

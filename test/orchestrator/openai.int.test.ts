@@ -145,11 +145,15 @@ describe("LLM policy over real HTTP", () => {
     expect(b.decisions[0]!.mode).not.toBe("search");
   });
 
-  it("a failed call (HTTP 401) is not hidden behind the offline policy: the run fails with the provider's error", async () => {
+  it("a failed call (HTTP 401) is not hidden behind the offline policy: the run ends with agent_error naming it", async () => {
     const task = testTask(fx.world, "capital_lookup");
     routeQueue = [{ kind: "error", status: 401, body: { error: { message: "Invalid API key" } } }];
-    await expect((await llmOrchestrator()).invoke(inputOf(task))).rejects.toThrow(/agent router: HTTP 401/);
+    const s = (await (await llmOrchestrator()).invoke(inputOf(task))) as OrchestratorStateType;
     expect(routeQueue).toEqual([]);
+    expect(s.stopReason).toBe("agent_error");
+    expect(s.steps).toEqual([]);
+    expect(s.failures).toEqual([expect.objectContaining({ role: "policy", agent: "router", error: "HTTP 401", attempts: 1, step: 0 })]);
+    expect(s.failures[0]!.detail).toContain("Invalid API key");
   });
 });
 

@@ -5,8 +5,13 @@
  * - POST /v1/chat/completions: plain replies, tool calls, streaming (SSE, with a final usage chunk when the request
  *   asks for `stream_options.include_usage`), and scripted failures.
  * - GET /v1/models: lists "test-model".
- * Every request is recorded (method, path, headers, parsed body) so tests can assert on counts and contents, and the
- * server counts the most chat requests it ever had in flight at once.
+ * Every request is recorded (method, path, headers, parsed body, arrival time) so tests can assert on counts, contents
+ * and spacing, and the server counts the most chat requests it ever had in flight at once.
+ *
+ * Fault modes: `error` (any status, e.g. 500, or 429 with a Retry-After header; `errorStorm` builds a script of
+ * them), `malformed` (200 with a body that is not JSON), `reset` (the connection dropped before any byte, or with
+ * `afterBytes` mid-body), `hang` (headers never sent), `drip` (200 and headers at once, then the body a few bytes
+ * at a time, too slowly to finish within a client's timeout).
  */
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
@@ -37,8 +42,10 @@ export type ScriptStep =
   | { kind: "hang" }
   /** Answer 200 with a body that is not JSON. */
   | { kind: "malformed"; body?: string }
-  /** Drop the connection without answering. */
-  | { kind: "reset" };
+  /** Drop the connection: before any byte, or after sending headers and the first `afterBytes` bytes of a reply. */
+  | { kind: "reset"; afterBytes?: number }
+  /** Answer 200 with `content` (a plain, non-streamed completion), sending `bytesPerTick` bytes every `intervalMs`. */
+  | { kind: "drip"; content?: string; intervalMs?: number; bytesPerTick?: number };
 
 export interface RecordedRequest {
   method: string;
@@ -46,6 +53,13 @@ export interface RecordedRequest {
   headers: IncomingHttpHeaders;
   /** Parsed JSON body, or the raw text when it was not JSON. */
   body: any;
+  /** When the request's body had arrived (performance.now() of this process). */
+  at: number;
+}
+
+/** A script answering every chat request with `status` (e.g. 429 with `{"retry-after": "0.2"}`) for good. */
+export function errorStorm(status: number, headers: Record<string, string> = {}): Script {
+  return () => ({ kind: "error", status, headers, body: { error: { message: `scripted ${status} storm`, type: "server_error" } } });
 }
 
 /** A queue of steps, used in order, or a function of the request and its 0-based index among chat requests. */
@@ -79,6 +93,19 @@ function sendJson(res: ServerResponse, status: number, payload: unknown, headers
   const text = typeof payload === "string" ? payload : JSON.stringify(payload);
   res.writeHead(status, { "content-type": "application/json", ...headers });
   res.end(text);
+}
+
+/** A plain chat completion with `content`, as a server sends it (not streamed). */
+function completionBody(req: RecordedRequest, content: string): object {
+  const model = typeof req.body?.model === "string" ? req.body.model : "test-model";
+  return {
+    id: "chatcmpl-fixed",
+    object: "chat.completion",
+    created: 1_700_000_000,
+    model,
+    choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }],
+    usage: { prompt_tokens: estimateTokens(contentOf(req.body)), completion_tokens: estimateTokens(content), total_tokens: 0 },
+  };
 }
 
 export async function startOpenAIServer(script: Script): Promise<OpenAIServer> {
@@ -187,7 +214,7 @@ export async function startOpenAIServer(script: Script): Promise<OpenAIServer> {
           /* keep the raw text */
         }
         const path = (req.url ?? "/").split("?")[0]!;
-        const recorded: RecordedRequest = { method: req.method ?? "GET", path, headers: req.headers, body };
+        const recorded: RecordedRequest = { method: req.method ?? "GET", path, headers: req.headers, body, at: performance.now() };
         requests.push(recorded);
 
         if (req.method === "GET" && path === "/v1/models") {
@@ -229,8 +256,33 @@ export async function startOpenAIServer(script: Script): Promise<OpenAIServer> {
               res.end(step.body ?? '{"id": "chatcmpl-broken", "choices": [');
               break;
             case "reset":
-              req.socket.destroy();
+              if (step.afterBytes === undefined) {
+                req.socket.destroy();
+                break;
+              }
+              {
+                const full = JSON.stringify(completionBody(recorded, "never delivered"));
+                res.writeHead(200, { "content-type": "application/json", "content-length": String(Buffer.byteLength(full)) });
+                res.write(full.slice(0, step.afterBytes), () => req.socket.destroy());
+              }
               break;
+            case "drip": {
+              const full = Buffer.from(JSON.stringify(completionBody(recorded, step.content ?? "Final answer: dripped")));
+              res.writeHead(200, { "content-type": "application/json", "content-length": String(full.length) });
+              const per = step.bytesPerTick ?? 1;
+              let sent = 0;
+              const tick = setInterval(() => {
+                if (res.destroyed || sent >= full.length) {
+                  clearInterval(tick);
+                  if (!res.destroyed) res.end();
+                  return;
+                }
+                res.write(full.subarray(sent, sent + per));
+                sent += per;
+              }, step.intervalMs ?? 200);
+              res.on("close", () => clearInterval(tick));
+              break;
+            }
           }
         } catch (err) {
           sendJson(res, 500, { error: { message: `openai-server: script threw: ${String(err)}` } });
