@@ -30,4 +30,15 @@ describe("score with code_tests", () => {
     });
     await expect(score("x = 1", "assert x == 1", "code_tests", {} as never)).rejects.toBeInstanceOf(InputError);
   });
+
+  it("runs a generation cut off before its closing fence, without the fence line", async () => {
+    const truncated = "Here you go:\n```python\ndef add(a, b):\n    return a + b\n";
+    const r = await score(truncated, ["assert add(1, 2) == 3"], "code_tests", { language: "python" });
+    expect(r).toMatchObject({ score: 1, extracted: "def add(a, b):\n    return a + b\n", tests: { passed: 1, total: 1 } });
+    const wrong = await score("```python\ndef add(a, b):\n    return a - b\n", ["assert add(1, 2) == 3"], "code_tests", {
+      language: "python",
+    });
+    expect(wrong).toMatchObject({ score: 0, tests: { passed: 0, total: 1 } });
+    expect(wrong.tests!.output).not.toContain("SyntaxError");
+  });
 });
