@@ -7,7 +7,7 @@ import { paretoFrontier as frontierOf } from "../eval/frontier.js";
 import { skillIdentifier, stepSkills } from "../../handbook/identify.js";
 import { selectAgent } from "../../handbook/select.js";
 import { InputError } from "../errors.js";
-import { choicePath, insideStep, objectiveAt, stepAt, validationCurve, type Curve, type PathPoint } from "./lambda-path.js";
+import { choiceAt, choicePath, insideStep, objectiveAt, stepAt, validationCurve, type Curve, type PathPoint } from "./lambda-path.js";
 
 /**
  * Selecting a sub-handbook: candidates by granularity per mode (0: mode level only; 1: categories; "all"), each
@@ -92,6 +92,35 @@ export function curveOf(h: Handbook, validation: { index: ReplayIndex; queries: 
   return validationCurve(pathPoints(h, validation, opts));
 }
 
+/** What routing the points at λ gives (the replay Evaluation of evaluateHandbook, from the paths). */
+export function evaluationAt(points: readonly PathPoint[], lambda: number): Evaluation {
+  const calls: Record<string, number> = {};
+  let score = 0;
+  let cost = 0;
+  let maxCost = 0;
+  let missing = 0;
+  let estimated = false;
+  for (const p of points) {
+    maxCost += p.maxCostUsd;
+    const agent = choiceAt(p.path, lambda);
+    const o = agent !== undefined ? p.outcomes.get(agent) : undefined;
+    if (!o) {
+      missing++;
+      continue;
+    }
+    calls[agent!] = (calls[agent!] ?? 0) + 1;
+    score += o.score;
+    cost += o.costUsd;
+    estimated ||= (o as { costEstimated?: boolean }).costEstimated ?? false;
+  }
+  const n = points.length;
+  const accuracy = n ? score / n : 0;
+  const meanCostUsd = n ? cost / n : 0;
+  const maxMeanCostUsd = n ? maxCost / n : 0;
+  const objective = accuracy - lambda * (maxMeanCostUsd > 0 ? meanCostUsd / maxMeanCostUsd : 0);
+  return { points: n, accuracy, meanCostUsd, maxMeanCostUsd, costEstimated: estimated, objective, missing, calls };
+}
+
 /** Each validation point's choice path under a handbook, with its recorded outcomes. */
 export function pathPoints(h: Handbook, validation: { index: ReplayIndex; queries: readonly string[] }, opts: ChooseOptions = {}): PathPoint[] {
   const identifier = skillIdentifier(h);
@@ -160,12 +189,16 @@ export function chooseHandbook(
     ...(opts.shrinkage !== undefined ? { shrinkage: opts.shrinkage } : {}),
   };
   const tradeoff = (opts.strategy ?? "tradeoff") === "tradeoff";
-  const curves = !tradeoff
-    ? undefined
-    : crossValidate
-      ? crossValidatedCurves(views, crossValidate.folds, crossValidate.index, crossValidate.reprofile, opts)
-      : views.map((v) => curveOf(v.handbook, validation, opts));
-  const evaluations = views.map((v) => evaluateHandbook(v.handbook, validation.index, validation.queries, evalOpts));
+  if (!tradeoff) {
+    const evaluations = views.map((v) => evaluateHandbook(v.handbook, validation.index, validation.queries, evalOpts));
+    return chooseAmong(views, evaluations, opts);
+  }
+  // The validation split's paths give both the evaluation at λ and (without cross-validation) the curve.
+  const points = views.map((v) => pathPoints(v.handbook, validation, opts));
+  const evaluations = points.map((pts) => evaluationAt(pts, lambda));
+  const curves = crossValidate
+    ? crossValidatedCurves(views, crossValidate.folds, crossValidate.index, crossValidate.reprofile, opts)
+    : points.map((pts) => validationCurve(pts));
   return chooseAmong(views, evaluations, opts, curves);
 }
 
