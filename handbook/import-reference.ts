@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { z } from "zod";
 import { InputError } from "../src/errors.js";
 import { MODES, type Mode } from "../src/modes.js";
@@ -24,18 +25,29 @@ import { handbookPath, parseWithPath, validateHandbook } from "./validate.js";
  * - competence is `skill_competence: {skill_id: {alpha, beta}}`, a Beta posterior that *includes* a Beta(1, 1)
  *   prior (every entry starts at alpha = beta = 1 and each trace adds 1). We store evidence without the prior:
  *   successes = alpha − 1, failures = beta − 1 (clamped at 0), and set our prior to {1, 1}. Entries with no
- *   evidence (the reference fills every mode skill with a bare prior) are dropped: unseen already means the prior.
+ *   evidence (the reference fills every mode skill with a bare prior) are kept as zero evidence: the posterior is
+ *   the prior either way, and the cascade's category rate averages over the agent's own entries, as the
+ *   reference's does. Entries on skills the registry does not have are dropped with a warning.
  *   A merged skill there holds the *average* of its sources' alpha and beta, so its evidence is already halved;
  *   the import cannot undo that.
  * - each profile serves one `mode` and has one `cost_stats` {avg_cost_usd, avg_prompt_tokens,
- *   avg_completion_tokens, avg_latency_s, total_executions}; latency becomes milliseconds.
+ *   avg_completion_tokens, avg_latency_s, total_executions}; latency becomes milliseconds. The imported agent
+ *   serves that mode only.
  * - skill ids are `category.skill` or `mode.category.skill` with the mode in a separate field, and categories are
  *   not skills. Ours are always `mode.category[.skill…]` with category nodes: the mode prefix is added when
  *   missing, characters outside [A-Za-z0-9_-] become `_`, and missing categories are created. A split child's
  *   `parent_skill_id` does not follow from its id there; our parent follows the id, and the reference parent is
  *   kept in the provenance note.
- * - trajectory-level `total_attempts`/`total_successes`, `model_name`, `tools` and the reference version string
- *   are kept under `metadata.learning.reference`.
+ * - the skill registry is global: an agent of any mode may hold evidence on any skill id, and `mode_skill_index`
+ *   may list one id under several modes. A skill is made in its registered mode and copied (same path, same text)
+ *   into every other mode that lists it or whose agents have evidence on it; an agent's evidence goes to the copy
+ *   in its own mode.
+ * - agent ids outside our alphabet (`gpt-4o (azure)`) are cleaned (other characters → `_`); a cleaned id that
+ *   collides with another agent's id gets `-` and six hex digits of the SHA-256 of the reference id. Each
+ *   renaming is a warning; `agentIds` maps every reference agent to ours.
+ * - trajectory-level `total_attempts`/`total_successes`, `model_name`, `tools`, the agent's mode and (when renamed)
+ *   its reference id are kept under `metadata.learning.reference.agents[ourId]`, where the cascade's overall rate
+ *   reads the totals; the reference version string and learning stats beside them.
  */
 
 const RefInsightSchema = z.object({
@@ -124,6 +136,28 @@ export interface ImportResult {
   handbook: Handbook;
   /** What the conversion changed or dropped, one line each. */
   warnings: string[];
+  /** Reference agent (profile key) → our agent id. */
+  agentIds: Record<string, string>;
+  /** Reference skill id (and registry key) → its path within a mode (our id is `mode.path`). */
+  skillPaths: Record<string, string>;
+}
+
+/** Path within a mode of a reference skill id: the mode prefix removed, characters outside [A-Za-z0-9_-] → `_`. */
+function cleanPath(refId: string, modes: string[]): string[] {
+  let path = refId;
+  for (const prefix of modes.map((m) => `${m}.`)) if (path.startsWith(prefix)) path = path.slice(prefix.length);
+  return path
+    .split(".")
+    .filter((seg) => seg.length > 0)
+    .map((seg) => (SKILL_SEGMENT.test(seg) ? seg : seg.replace(/[^A-Za-z0-9_-]/g, "_")));
+}
+
+/**
+ * Our id, in `mode`, of a skill id as the reference names it in a query: the imported skill's path under that mode,
+ * or for an id the reference handbook does not register, the same clean-up applied to it.
+ */
+export function referenceSkillId(imported: Pick<ImportResult, "skillPaths">, refId: string, mode: Mode): string {
+  return `${mode}.${imported.skillPaths[refId] ?? cleanPath(refId, [mode]).join(".")}`;
 }
 
 function isoOr(value: string, fallback: string): string {
@@ -185,8 +219,11 @@ export function importReferenceHandbook(data: unknown, source: string, opts: Imp
     }
   };
 
-  // Skills: map ids, then create missing categories.
-  const idMap = new Map<string, string>();
+  // Skills: map ids, then create missing categories. A reference skill id maps to one path; our id is
+  // `mode.path`, made in its registered mode and in every other mode that lists it or whose agents have evidence on
+  // it (the reference's registry is global: a bare id means the same thing in every mode).
+  const idMap = new Map<string, string>(); // reference id (and registry key) → our id in its registered mode
+  const origin = new Map<string, string>(); // our skill id → the reference id it was made from
   const importEvent = (from: string[], note?: string): ProvenanceEvent => ({ op: "import", from, at: now, ...(note ? { note } : {}) });
   for (const [key, s] of Object.entries(ref.skills)) {
     const refId = s.skill_id || key;
@@ -195,16 +232,14 @@ export function importReferenceHandbook(data: unknown, source: string, opts: Imp
     ensureMode(mode, `used by skill ${refId}`);
     let path = refId;
     for (const prefix of [`${refMode}.`, `${mode}.`]) if (path.startsWith(prefix)) path = path.slice(prefix.length);
-    const segments = path
-      .split(".")
-      .filter((seg) => seg.length > 0)
-      .map((seg) => (SKILL_SEGMENT.test(seg) ? seg : seg.replace(/[^A-Za-z0-9_-]/g, "_")));
+    const segments = cleanPath(refId, [refMode, mode]);
     if (segments.length === 0) fail(["skills", key, "skill_id"], `skill id ${JSON.stringify(refId)} has no name within mode ${refMode}`);
     const id = `${mode}.${segments.join(".")}`;
-    const clash = [...idMap.entries()].find(([, v]) => v === id);
-    if (clash) fail(["skills", key, "skill_id"], `skill ${refId} and ${clash[0]} both become ${id}`);
+    const clash = origin.get(id);
+    if (clash !== undefined) fail(["skills", key, "skill_id"], `skill ${refId} and ${clash} both become ${id}`);
     idMap.set(refId, id);
     if (key !== refId) idMap.set(key, id);
+    origin.set(id, refId);
     if (`${mode}.${path}` !== id) warnings.push(`skill ${refId} renamed ${id}`);
 
     const history: ProvenanceEvent[] = s.provenance.refinement_history.map((entry) => {
@@ -226,9 +261,120 @@ export function importReferenceHandbook(data: unknown, source: string, opts: Imp
     };
     h.skills[id] = skill;
   }
+  /**
+   * Our id of reference skill `sid` in `mode`, making the mode's copy of the skill if needed; undefined when the
+   * reference does not register `sid`, or when its path in `mode` is taken by another reference skill.
+   */
+  const inMode = (sid: string, mode: Mode, why: string): string | undefined => {
+    const home = idMap.get(sid);
+    if (home === undefined) return undefined;
+    const id = `${mode}.${home.slice(home.indexOf(".") + 1)}`;
+    const from = origin.get(id);
+    if (from !== undefined) {
+      if (from === (ref.skills[sid]?.skill_id || sid)) return id;
+      warnings.push(`skill ${sid} would be ${id} in mode ${mode}, which is skill ${from}; ${why} dropped`);
+      return undefined;
+    }
+    const src = h.skills[home]!;
+    h.skills[id] = {
+      ...src,
+      id,
+      mode,
+      provenance: { discoveredFrom: src.provenance.discoveredFrom, history: [importEvent([sid], `copy of ${home} in mode ${mode} (${why})`)] },
+    };
+    origin.set(id, origin.get(home)!);
+    warnings.push(`skill ${sid} of mode ${src.mode} also made in mode ${mode} as ${id} (${why})`);
+    return id;
+  };
+  for (const [m, ids] of Object.entries(ref.mode_skill_index)) {
+    const mode = opts.modeMap?.[m] ?? ((MODES as readonly string[]).includes(m) ? (m as Mode) : undefined);
+    for (const sid of ids) {
+      if (!idMap.has(sid)) warnings.push(`mode_skill_index.${m} lists unknown skill ${sid}`);
+      else if (mode && h.skills[idMap.get(sid)!]!.mode !== mode) {
+        ensureMode(mode, `lists skill ${sid}`);
+        inMode(sid, mode, `mode_skill_index.${m} lists it`);
+      }
+    }
+  }
+
+  // Agent profiles: each serves its one mode. Ids outside our alphabet are cleaned; a cleaned id that collides
+  // with another agent's id takes a suffix from a hash of the reference id, so the mapping does not depend on order.
+  const refAgents = Object.entries(ref.agent_profiles).map(([key, p]) => ({ key, p, refId: p.agent_id || key }));
+  const cleaned = new Map(refAgents.map(({ refId }) => [refId, cleanAgentId(refId)]));
+  const taken = new Map<string, number>();
+  for (const id of cleaned.values()) taken.set(id, (taken.get(id) ?? 0) + 1);
+  const agentIds: Record<string, string> = {};
+  const seen = new Map<string, string>(); // our agent id → reference id
+  for (const { key, refId } of refAgents) {
+    let id = cleaned.get(refId)!;
+    if (id !== refId && taken.get(id)! > 1) {
+      const suffixed = `${id}-${createHash("sha256").update(refId).digest("hex").slice(0, 6)}`;
+      warnings.push(`agent ${JSON.stringify(refId)}: imported as ${suffixed} (${id} is also another agent's id after clean-up)`);
+      id = suffixed;
+    } else if (id !== refId) {
+      warnings.push(`agent ${JSON.stringify(refId)}: imported as ${id} (agent ids: letters, digits and ._:/@- only)`);
+    }
+    const dup = seen.get(id);
+    if (dup !== undefined) fail(["agent_profiles", key, "agent_id"], dup === refId ? `duplicate agent ${refId}` : `agents ${dup} and ${refId} both become ${id}`);
+    seen.set(id, refId);
+    agentIds[key] = id;
+  }
   // Merge/split histories name reference ids: translate those we know.
   for (const skill of Object.values(h.skills))
     for (const ev of skill.provenance.history) if (ev.op !== "import") ev.from = ev.from.map((f) => idMap.get(f) ?? f);
+  // Agent profiles.
+  const reference: Record<string, unknown> = {
+    version: ref.metadata.version,
+    learning_stats: ref.metadata.learning_stats,
+    agents: {} as Record<string, unknown>,
+  };
+  for (const { key, p, refId } of refAgents) {
+    const agentId = agentIds[key]!;
+    const mode = mapMode(p.mode, ["agent_profiles", key, "mode"]);
+    ensureMode(mode, `served by agent ${agentId}`);
+    const competence: Record<string, Evidence> = {};
+    for (const [sid, bc] of Object.entries(p.skill_competence)) {
+      const id = inMode(sid, mode, `agent ${agentId} has evidence on it`);
+      if (!id) {
+        if (!idMap.has(sid)) warnings.push(`agent ${agentId}: competence on unknown skill ${sid} dropped`);
+        continue;
+      }
+      if (bc.alpha < 1 || bc.beta < 1) warnings.push(`agent ${agentId}: ${sid} has alpha/beta below the Beta(1, 1) prior; clamped`);
+      // Kept even with no evidence: the reference's category rate averages over the agent's own entries.
+      competence[id] = addEvidence(competence[id], { successes: Math.max(0, bc.alpha - 1), failures: Math.max(0, bc.beta - 1) });
+    }
+    const c = p.cost_stats;
+    const hasCost = c.total_executions > 0 || c.avg_cost_usd > 0 || c.avg_prompt_tokens > 0 || c.avg_completion_tokens > 0;
+    const profile: AgentProfile = {
+      modes: [mode],
+      competence,
+      costs: hasCost
+        ? {
+            [mode]: {
+              meanPromptTokens: Math.max(0, c.avg_prompt_tokens),
+              meanCompletionTokens: Math.max(0, c.avg_completion_tokens),
+              meanCostUsd: Math.max(0, c.avg_cost_usd),
+              meanLatencyMs: Math.max(0, c.avg_latency_s * 1000),
+              count: c.total_executions,
+              estimated: false,
+            },
+          }
+        : {},
+      strengths: p.strengths,
+      weaknesses: p.weaknesses,
+      routingSignals: p.routing_signals,
+    };
+    h.agents[agentId] = profile;
+    (reference.agents as Record<string, unknown>)[agentId] = {
+      ...(agentId !== refId ? { agent_id: refId } : {}),
+      mode,
+      model_name: p.model_name,
+      tools: p.tools,
+      total_attempts: p.total_attempts,
+      total_successes: p.total_successes,
+    };
+  }
+  // Categories, and parents that follow the ids (after the agents: they may add skills to other modes).
   for (const id of Object.keys(h.skills).sort()) {
     const skill = h.skills[id]!;
     const parts = id.split(".");
@@ -249,72 +395,20 @@ export function importReferenceHandbook(data: unknown, source: string, opts: Imp
     }
     if (parts.length > 2) skill.parent = parts.slice(0, -1).join(".");
   }
-
-  for (const [m, ids] of Object.entries(ref.mode_skill_index)) {
-    for (const sid of ids) if (!idMap.has(sid)) warnings.push(`mode_skill_index.${m} lists unknown skill ${sid}`);
-  }
-
-  // Agent profiles.
-  const reference: Record<string, unknown> = {
-    version: ref.metadata.version,
-    learning_stats: ref.metadata.learning_stats,
-    agents: {} as Record<string, unknown>,
-  };
-  for (const [key, p] of Object.entries(ref.agent_profiles)) {
-    const agentId = p.agent_id || key;
-    if (!AgentIdSchema.safeParse(agentId).success) fail(["agent_profiles", key, "agent_id"], `agent id ${JSON.stringify(agentId)}: letters, digits and ._:/@- only`);
-    if (h.agents[agentId]) fail(["agent_profiles", key, "agent_id"], `duplicate agent ${agentId}`);
-    const mode = mapMode(p.mode, ["agent_profiles", key, "mode"]);
-    ensureMode(mode, `served by agent ${agentId}`);
-    const modes = new Set<Mode>([mode]);
-    const competence: Record<string, Evidence> = {};
-    for (const [sid, bc] of Object.entries(p.skill_competence)) {
-      const id = idMap.get(sid);
-      if (!id) {
-        warnings.push(`agent ${agentId}: competence on unknown skill ${sid} dropped`);
-        continue;
-      }
-      if (bc.alpha < 1 || bc.beta < 1) warnings.push(`agent ${agentId}: ${sid} has alpha/beta below the Beta(1, 1) prior; clamped`);
-      const e = { successes: Math.max(0, bc.alpha - 1), failures: Math.max(0, bc.beta - 1) };
-      if (e.successes + e.failures === 0) continue;
-      competence[id] = e;
-      const skillMode = h.skills[id]!.mode;
-      if (!modes.has(skillMode)) {
-        modes.add(skillMode);
-        warnings.push(`agent ${agentId}: also serves ${skillMode} (it has evidence on ${sid})`);
-      }
-    }
-    const c = p.cost_stats;
-    const hasCost = c.total_executions > 0 || c.avg_cost_usd > 0 || c.avg_prompt_tokens > 0 || c.avg_completion_tokens > 0;
-    const profile: AgentProfile = {
-      modes: [...modes],
-      competence,
-      costs: hasCost
-        ? {
-            [mode]: {
-              meanPromptTokens: Math.max(0, c.avg_prompt_tokens),
-              meanCompletionTokens: Math.max(0, c.avg_completion_tokens),
-              meanCostUsd: Math.max(0, c.avg_cost_usd),
-              meanLatencyMs: Math.max(0, c.avg_latency_s * 1000),
-              count: c.total_executions,
-              estimated: false,
-            },
-          }
-        : {},
-      strengths: p.strengths,
-      weaknesses: p.weaknesses,
-      routingSignals: p.routing_signals,
-    };
-    h.agents[agentId] = profile;
-    (reference.agents as Record<string, unknown>)[agentId] = {
-      model_name: p.model_name,
-      tools: p.tools,
-      total_attempts: p.total_attempts,
-      total_successes: p.total_successes,
-    };
-  }
   h.metadata.learning = { reference };
-  return { handbook: validateHandbook(h, source), warnings };
+  const skillPaths: Record<string, string> = {};
+  for (const [sid, id] of idMap) skillPaths[sid] = id.slice(id.indexOf(".") + 1);
+  return { handbook: validateHandbook(h, source), warnings, agentIds, skillPaths };
+}
+
+function addEvidence(a: Evidence | undefined, b: Evidence): Evidence {
+  return a ? { successes: a.successes + b.successes, failures: a.failures + b.failures } : b;
+}
+
+/** An agent id in our alphabet: characters outside [A-Za-z0-9._:/@-] become `_`; it starts with a letter or digit. */
+function cleanAgentId(refId: string): string {
+  const id = refId.replace(/[^A-Za-z0-9._:/@-]/g, "_").replace(/^[^A-Za-z0-9]+/, "");
+  return AgentIdSchema.safeParse(id).success ? id : "agent";
 }
 
 function toStrings(v: unknown): string[] {

@@ -40,14 +40,22 @@ import { depthOf, parentIdOf, type AgentProfile, type BetaPrior, type Evidence, 
  * skill in agent-id order, so a seed fixes the decision.
  *
  * Strategy "cascade" (the reference implementation's lexicographic rule, kept for comparison):
- *   1. weighted raw success rate over the active skills (unseen = 0; with no active skills every agent gets 0.5);
- *      agents within 1e-6 of the best stay;
- *   2. among those, the mean over the active skills' categories of the category rate (the mean raw rate over every
- *      skill under that category, unseen = 0); agents within 1e-9 of the best stay;
- *   3. then the raw rate of the agent's evidence pooled over the mode; within 1e-9 stay;
+ *   1. weighted raw success rate over the active skills, Σ_σ w_σ·r_a(σ) (unseen = 0; with no active skills every
+ *      agent gets 0.5); agents less than 1e-6 below the best stay. The band applies to the unnormalised sum, as in
+ *      the reference; the record's `competence` is the sum divided by Σ w;
+ *   2. among those, the mean over the active skills' categories of the category rate: the mean raw rate over the
+ *      agent's own competence entries under that category (zero-evidence entries count as 0; none: 0); agents
+ *      within 1e-9 of the best stay;
+ *   3. then the overall rate: the agent's trajectory-level successes / attempts when the handbook has them for the
+ *      mode (an imported reference handbook keeps them in `metadata.learning.reference.agents`), else the raw rate
+ *      of its evidence pooled over the mode; within 1e-9 stay;
  *   4. then a seeded random draw with weights max(0, 1 − λ·cost_usd) on the raw USD cost (uniform if all are 0).
  *   The category of an active skill is, as in the reference, its id within the mode minus the last segment
  *   (`search.a.b` → `search.a`), or itself when it is a category.
+ *
+ * A skill of the mode that the handbook does not know (an id under `mode.` with no registry entry) is scored as
+ * unseen by every agent: 0 in the cascade (as in the reference), the prior in the tradeoff; the record carries a
+ * warning for each. docs/reference-differences.md lists where the cascade deliberately departs from the reference.
  */
 
 export type Strategy = "tradeoff" | "cascade";
@@ -123,6 +131,8 @@ export interface DecisionRecord {
   candidates: Candidate[];
   chosen: string | null;
   reason: string;
+  /** What the selection could not take at face value (an unknown skill scored as unseen); absent when none. */
+  warnings?: string[];
 }
 
 interface ModeIndex {
@@ -159,7 +169,6 @@ interface ShrinkageTable {
 
 interface HandbookIndex {
   modes: Map<Mode, ModeIndex>;
-  categoryMembers: Map<string, string[]>;
 }
 
 /**
@@ -171,7 +180,7 @@ const indexes = new WeakMap<Handbook, HandbookIndex>();
 function indexOf(h: Handbook): HandbookIndex {
   let idx = indexes.get(h);
   if (!idx) {
-    idx = { modes: new Map(), categoryMembers: new Map() };
+    idx = { modes: new Map() };
     indexes.set(h, idx);
   }
   return idx;
@@ -314,25 +323,18 @@ function checkShrinkage(s: Shrinkage): void {
     );
 }
 
-/** Skills strictly under a category id, from the handbook's registry. */
-function categoryMembers(h: Handbook, category: string): string[] {
-  const idx = indexOf(h);
-  let m = idx.categoryMembers.get(category);
-  if (!m) {
-    const prefix = `${category}.`;
-    m = Object.keys(h.skills).filter((id) => id.startsWith(prefix));
-    idx.categoryMembers.set(category, m);
-  }
-  return m;
-}
-
-function checkSkills(h: Handbook, mode: Mode, skills: ReadonlyArray<ActiveSkill>): number {
+/** Validates the active skills; returns Σ w and the indices of skills the handbook does not know. */
+function checkSkills(h: Handbook, mode: Mode, skills: ReadonlyArray<ActiveSkill>): { total: number; unknown: number[] } {
   let total = 0;
+  const unknown: number[] = [];
   for (let i = 0; i < skills.length; i++) {
     const s = skills[i]!;
     const skill = h.skills[s.id];
-    if (!skill) throw new InputError(`select: $.skills[${i}].id: unknown skill ${s.id}`);
-    if (skill.mode !== mode) throw new InputError(`select: $.skills[${i}].id: skill ${s.id} belongs to mode ${skill.mode}, not ${mode}`);
+    if (!skill) {
+      if (typeof s.id !== "string" || !s.id.startsWith(`${mode}.`) || s.id.length === mode.length + 1)
+        throw new InputError(`select: $.skills[${i}].id: unknown skill ${s.id}, not an id of mode ${mode}`);
+      unknown.push(i);
+    } else if (skill.mode !== mode) throw new InputError(`select: $.skills[${i}].id: skill ${s.id} belongs to mode ${skill.mode}, not ${mode}`);
     if (!(s.weight >= 0 && Number.isFinite(s.weight)))
       throw new InputError(`select: $.skills[${i}].weight: must be a finite number >= 0, got ${s.weight}`);
     for (let j = 0; j < i; j++)
@@ -340,7 +342,7 @@ function checkSkills(h: Handbook, mode: Mode, skills: ReadonlyArray<ActiveSkill>
     total += s.weight;
   }
   if (skills.length > 0 && !(total > 0)) throw new InputError(`select: $.skills: weights must not all be 0`);
-  return total;
+  return { total, unknown };
 }
 
 /** Choose an agent for a step and explain the choice. Pure: same handbook and options, same record. */
@@ -377,7 +379,7 @@ export function selectAgent(h: Handbook, opts: SelectOptions): DecisionRecord {
   const lambda = opts.lambda ?? 0;
   if (!(lambda >= 0 && Number.isFinite(lambda))) throw new InputError(`select: $.lambda: must be a finite number >= 0, got ${lambda}`);
   const skills = opts.skills ?? [];
-  const totalWeight = checkSkills(h, opts.mode, skills);
+  const { total: totalWeight, unknown } = checkSkills(h, opts.mode, skills);
   const shrinkage = opts.shrinkage ?? DEFAULT_SHRINKAGE;
   checkShrinkage(shrinkage);
   const mi = modeIndex(h, opts.mode);
@@ -423,6 +425,10 @@ export function selectAgent(h: Handbook, opts: SelectOptions): DecisionRecord {
     chosen: null,
     reason: "",
   };
+  if (unknown.length > 0)
+    record.warnings = unknown.map(
+      (i) => `unknown skill ${skills[i]!.id}: scored as unseen by every agent (${strategy === "cascade" ? "rate 0" : "the prior"})`,
+    );
   if (n === 0) {
     record.reason = `no agent serves mode ${opts.mode}${opts.allow ? " among the allowed agents" : ""}`;
     if (strategy === "tradeoff") record.estimator = (opts.estimator ?? { kind: "mean" }).kind;
@@ -486,7 +492,17 @@ function tradeoff(
     for (let j = 0; j < k; j++) {
       const s = skills[j]!;
       const w = s.weight / totalWeight;
-      const col = mi.column.get(s.id)!;
+      const col = mi.column.get(s.id);
+      if (col === undefined) {
+        // Unknown skill: every agent is unseen on it, so it scores the handbook's prior.
+        for (let i = 0; i < n; i++) {
+          const evidence = { successes: 0, failures: 0 };
+          const c = estimate(evidence);
+          perSkill[i]![j] = { skill: s.id, competence: c, evidence };
+          competence[i] = competence[i]! + w * c;
+        }
+        continue;
+      }
       const base = col * A;
       const m = table ? (table.strengths[mi.depth[col]! - 1] ?? null) : null;
       for (let i = 0; i < n; i++) {
@@ -560,9 +576,13 @@ function cascade(
   record.estimator = "raw";
   record.params = { seed };
 
-  // Key 1: weighted raw success rate.
+  // Key 1: weighted raw success rate (an unknown skill: 0 for everyone).
   const A = mi.agents.length;
-  const bases = skills.map((s) => mi.column.get(s.id)! * A);
+  const bases = skills.map((s) => {
+    const col = mi.column.get(s.id);
+    return col === undefined ? -1 : col * A;
+  });
+  const key1 = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const row = rows === null ? i : rows[i]!;
     const perSkill: SkillCompetence[] = [];
@@ -571,13 +591,15 @@ function cascade(
       let acc = 0;
       for (let j = 0; j < k; j++) {
         const s = skills[j]!;
-        const evidence = { successes: mi.successes[bases[j]! + row]!, failures: mi.failures[bases[j]! + row]! };
+        const b = bases[j]!;
+        const evidence = b < 0 ? { successes: 0, failures: 0 } : { successes: mi.successes[b + row]!, failures: mi.failures[b + row]! };
         const r = rawRate(evidence);
         perSkill.push({ skill: s.id, competence: r, evidence });
         acc += s.weight * r;
       }
+      key1[i] = acc;
       competence = acc / totalWeight;
-    }
+    } else key1[i] = competence;
     record.candidates.push({
       agent: agents[i]!,
       competence,
@@ -590,24 +612,27 @@ function cascade(
     });
   }
   const cands = record.candidates;
-  let tied = keepBest(
-    cands.map((_, i) => i),
-    (i) => cands[i]!.score,
-    1e-6,
-  );
+  let best1 = -Infinity;
+  for (let i = 0; i < n; i++) best1 = Math.max(best1, key1[i]!);
+  let tied = cands.map((_, i) => i).filter((i) => Math.abs(key1[i]! - best1) < 1e-6);
   if (tied.length === 1) return decide(record, tied[0]!, "highest weighted skill success rate");
 
-  // Key 2: category rate.
+  // Key 2: category rate over the agent's own entries.
   if (k > 0) {
     const categories = [...new Set(skills.map((s) => categoryOf(s.id)))];
     for (const i of tied) {
-      const profile = profiles[i]!;
+      const competence = profiles[i]!.competence;
       let sum = 0;
       for (const cat of categories) {
-        const members = categoryMembers(h, cat);
+        const prefix = `${cat}.`;
         let rates = 0;
-        for (const m of members) rates += rawRate(profile.competence[m]);
-        sum += members.length > 0 ? rates / members.length : 0;
+        let entries = 0;
+        for (const key in competence) {
+          if (!key.startsWith(prefix)) continue;
+          rates += rawRate(competence[key]);
+          entries++;
+        }
+        sum += entries > 0 ? rates / entries : 0;
       }
       cands[i]!.cascade!.category = sum / categories.length;
     }
@@ -615,8 +640,11 @@ function cascade(
     if (tied.length === 1) return decide(record, tied[0]!, "tied on skill rate; highest category success rate");
   }
 
-  // Key 3: overall rate in the mode.
-  for (const i of tied) cands[i]!.cascade!.overall = rawRate(pooled[i]);
+  // Key 3: overall rate in the mode (trajectory-level totals when the handbook has them).
+  for (const i of tied) {
+    const t = trajectoryTotals(h, agents[i]!, record.mode);
+    cands[i]!.cascade!.overall = t ? t.successes / t.attempts : rawRate(pooled[i]);
+  }
   tied = keepBest(tied, (i) => cands[i]!.cascade!.overall!, 1e-9);
   if (tied.length === 1) return decide(record, tied[0]!, "tied on skill and category rate; highest overall success rate in the mode");
 
@@ -641,6 +669,24 @@ function cascade(
     }
   }
   return decide(record, pick, `tied on every rate; drawn among ${tied.length} agents with cost weights`);
+}
+
+/**
+ * An agent's trajectory-level totals in a mode, as an imported reference handbook keeps them
+ * (`metadata.learning.reference.agents[agent]`: `total_attempts`, `total_successes`, `mode`); undefined when absent,
+ * for another mode, or with no attempts.
+ */
+export function trajectoryTotals(h: Handbook, agent: string, mode: Mode): { attempts: number; successes: number } | undefined {
+  const ref = h.metadata.learning.reference;
+  if (typeof ref !== "object" || ref === null) return undefined;
+  const agents = (ref as { agents?: unknown }).agents;
+  if (typeof agents !== "object" || agents === null || !Object.hasOwn(agents, agent)) return undefined;
+  const a = (agents as Record<string, unknown>)[agent] as { total_attempts?: unknown; total_successes?: unknown; mode?: unknown } | null;
+  if (typeof a !== "object" || a === null) return undefined;
+  const { total_attempts: attempts, total_successes: successes } = a;
+  if (a.mode !== undefined && a.mode !== mode) return undefined;
+  if (typeof attempts !== "number" || typeof successes !== "number" || !(attempts > 0) || !Number.isFinite(successes)) return undefined;
+  return { attempts, successes };
 }
 
 /** The reference's category of an active skill: its id within the mode minus the last segment, or itself. */

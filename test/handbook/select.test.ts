@@ -145,9 +145,27 @@ describe("tradeoff", () => {
     expect(none.reason).toBe("no agent serves mode search among the allowed agents");
   });
 
-  it("rejects unknown skills, skills of another mode, bad weights and bad λ with one-line errors", () => {
+  it("scores an unknown skill of the mode at the prior, with a warning in the record", () => {
     const h = example();
-    expect(() => selectAgent(h, { mode: "search", skills: [{ id: "search.nope", weight: 1 }] })).toThrow("select: $.skills[0].id: unknown skill search.nope");
+    const skills = [...ACTIVE, { id: "search.facts.unheard", weight: 4 }];
+    const r = selectAgent(h, { mode: "search", shrinkage: "none", skills });
+    expect(r.warnings).toEqual(["unknown skill search.facts.unheard: scored as unseen by every agent (the prior)"]);
+    const big = r.candidates.find((c) => c.agent === "big")!;
+    expect(big.perSkill[2]).toEqual({ skill: "search.facts.unheard", competence: 0.5, evidence: ev(0, 0) });
+    expect(big.competence).toBeCloseTo(0.5 * BIG + 0.5 * 0.5, 12);
+    expect(r.chosen).toBe("big");
+    // The handbook's prior, under every estimator; known-only selections carry no warnings.
+    const skeptical = { ...h, metadata: { ...h.metadata, prior: { alpha: 1, beta: 3 } } };
+    const only = selectAgent(skeptical, { mode: "search", shrinkage: "none", skills: [{ id: "search.nope", weight: 1 }], estimator: { kind: "quantile", q: 0.5 } });
+    expect(only.candidates.map((c) => c.competence)).toEqual([1 - Math.cbrt(0.5), 1 - Math.cbrt(0.5)].map((x) => expect.closeTo(x, 9)));
+    expect(selectAgent(h, { mode: "search", skills: [{ id: "search.nope", weight: 1 }] }).candidates.map((c) => c.competence)).toEqual([0.5, 0.5]);
+    expect(selectAgent(h, { mode: "search", skills: ACTIVE }).warnings).toBeUndefined();
+  });
+
+  it("rejects ids outside the mode, skills of another mode, bad weights and bad λ with one-line errors", () => {
+    const h = example();
+    expect(() => selectAgent(h, { mode: "search", skills: [{ id: "nope", weight: 1 }] })).toThrow("select: $.skills[0].id: unknown skill nope, not an id of mode search");
+    expect(() => selectAgent(h, { mode: "search", skills: [{ id: "code.nope", weight: 1 }] })).toThrow("select: $.skills[0].id: unknown skill code.nope, not an id of mode search");
     const h2 = handbookWith([...SKILLS, "code.x"], {});
     expect(() => selectAgent(h2, { mode: "search", skills: [{ id: "code.x", weight: 1 }] })).toThrow(
       "select: $.skills[0].id: skill code.x belongs to mode code, not search",
@@ -177,7 +195,7 @@ describe("cascade (the reference's lexicographic rule)", () => {
     expect(selectAgent(h, { mode: "search", shrinkage: "none", skills: one }).chosen).toBe("steady");
   });
 
-  it("breaks a tie on the skill rate with the category rate (mean over the category's skills, unseen = 0)", () => {
+  it("breaks a tie on the skill rate with the category rate (mean over the agent's own entries under the category)", () => {
     const h = handbookWith(SKILLS, {
       x: { modes: ["search"], competence: { "search.facts.dates": ev(2, 2), "search.facts.people": ev(1, 2) } },
       y: { modes: ["search"], competence: { "search.facts.dates": ev(1, 1), "search.facts.people": ev(3, 0) } },
@@ -187,6 +205,63 @@ describe("cascade (the reference's lexicographic rule)", () => {
     expect(c.chosen).toBe("y");
     expect(c.candidates.map((x) => x.cascade!.category)).toEqual([0.5 * (0.5 + 1 / 3), 0.5 * (0.5 + 1), null]);
     expect(c.reason).toMatch(/^y: tied on skill rate; highest category success rate/);
+    // Only the agent's own entries count: w has no entry for people, so its category rate is its dates rate; an
+    // entry with no evidence counts as 0.
+    const own = handbookWith(SKILLS, {
+      v: { modes: ["search"], competence: { "search.facts.dates": ev(2, 2), "search.facts.people": ev(0, 0) } },
+      w: { modes: ["search"], competence: { "search.facts.dates": ev(1, 1) } },
+    });
+    const o = selectAgent(own, { mode: "search", skills: one, strategy: "cascade" });
+    expect(o.candidates.map((x) => x.cascade!.category)).toEqual([0.25, 0.5]);
+    expect(o.chosen).toBe("w");
+  });
+
+  it("scores an unknown skill 0 for every agent, with a warning, and still ranks by category", () => {
+    const h = handbookWith(SKILLS, {
+      x: { modes: ["search"], competence: { "search.facts.dates": ev(1, 3) } },
+      y: { modes: ["search"], competence: { "search.facts.people": ev(3, 1) } },
+    });
+    const c = selectAgent(h, { mode: "search", skills: [{ id: "search.facts.unheard", weight: 1 }], strategy: "cascade" });
+    expect(c.warnings).toEqual(["unknown skill search.facts.unheard: scored as unseen by every agent (rate 0)"]);
+    expect(c.candidates.map((x) => [x.competence, x.perSkill[0]!.evidence, x.cascade!.category])).toEqual([
+      [0, ev(0, 0), 0.25],
+      [0, ev(0, 0), 0.75],
+    ]);
+    expect(c.chosen).toBe("y");
+  });
+
+  it("uses the trajectory-level totals of an imported reference handbook for the overall rate, in their mode", () => {
+    const base = handbookWith(SKILLS, {
+      x: { modes: ["search"], competence: { "search.facts.dates": ev(1, 1), "search.other.misc": ev(4, 0) } },
+      y: { modes: ["search"], competence: { "search.facts.dates": ev(2, 2) } },
+    });
+    // Pooled skill evidence: x 5/6 beats y 2/4.
+    expect(selectAgent(base, { mode: "search", skills: one, strategy: "cascade" }).chosen).toBe("x");
+    const withTotals = (mode: string) => ({
+      ...base,
+      metadata: {
+        ...base.metadata,
+        learning: { reference: { agents: { x: { mode, total_attempts: 10, total_successes: 3 }, y: { mode, total_attempts: 4, total_successes: 2 } } } },
+      },
+    });
+    const c = selectAgent(withTotals("search"), { mode: "search", skills: one, strategy: "cascade" });
+    expect(c.candidates.map((x) => x.cascade!.overall)).toEqual([0.3, 0.5]);
+    expect(c.chosen).toBe("y");
+    // Totals recorded for another mode are not this mode's.
+    expect(selectAgent(withTotals("answer"), { mode: "search", skills: one, strategy: "cascade" }).chosen).toBe("x");
+  });
+
+  it("applies the skill-rate tie band to the weighted sum, not the weighted mean", () => {
+    // With weights summing to 1000, rates 1e-8 apart differ by 1e-5 in the sum: no tie, as in the reference.
+    const h = handbookWith(SKILLS, {
+      x: { modes: ["search"], competence: { "search.facts.dates": ev(50_000_000, 50_000_000) } },
+      y: { modes: ["search"], competence: { "search.facts.dates": ev(50_000_001, 49_999_999) } },
+    });
+    const c = selectAgent(h, { mode: "search", skills: [{ id: "search.facts.dates", weight: 1000 }], strategy: "cascade" });
+    expect(c.chosen).toBe("y");
+    expect(c.reason).toMatch(/highest weighted skill success rate/);
+    const small = selectAgent(h, { mode: "search", skills: [{ id: "search.facts.dates", weight: 1 }], strategy: "cascade" });
+    expect(small.candidates.every((x) => x.cascade!.category !== null)).toBe(true); // tied on the first key
   });
 
   it("then by the overall rate in the mode, then by a seeded cost-weighted draw", () => {
