@@ -70,7 +70,7 @@ function bestExcluding(d: RoutingDecision, excluded: string[]): string {
 beforeAll(async () => {
   fx = await buildSimFixture();
   // One sim answer agent's records, ten copies of each query for each of ours at fixed success rates (1, 0.6, 0.2):
-  // then ranks primary > backup > spare on every answer skill, at the same cost.
+  // the handbook then ranks primary > backup > spare on every answer skill, at the same cost.
   const answers = fx.records.filter((r) => r.mode === "answer");
   const source = answers.filter((r) => r.agent === answers[0]!.agent);
   const rates: Record<Name, number> = { primary: 1, backup: 0.6, spare: 0.2 };
