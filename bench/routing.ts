@@ -186,6 +186,7 @@ async function runBudget(data: Dataset, labelled: number | undefined, work: stri
   const learned = learnedRouters({
     records: data.recordsFile,
     pool: data.poolFile,
+    budgets: servedBudgets(data.train),
     ...(labelled !== undefined ? { labelled } : {}),
     modeOf: (id) => modes.get(id),
     workDir,
@@ -222,6 +223,26 @@ async function runBudget(data: Dataset, labelled: number | undefined, work: stri
 
 const num = (x: number) => x.toFixed(3);
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+/** Shares of the most expensive agent's mean train cost that ours is also served at, as `learn --budget` would. */
+const BUDGET_SHARES = [0.1, 0.2, 0.35, 0.5, 0.65, 0.8] as const;
+
+function servedBudgets(train: readonly ExecutionRecord[]): number[] {
+  const sums = new Map<string, { c: number; n: number }>();
+  for (const r of train) {
+    const t = sums.get(r.agent) ?? { c: 0, n: 0 };
+    t.c += r.costUsd;
+    t.n++;
+    sums.set(r.agent, t);
+  }
+  const top = Math.max(...[...sums.values()].map((t) => t.c / t.n));
+  return BUDGET_SHARES.map((f) => Number((f * top).toPrecision(3)));
+}
+
+/** Ours served by budget: one row per budget family (not swept). */
+function budgetRows(ev: Evaluation): RouterRow[] {
+  return ev.rows.filter((r) => r.family.startsWith("skillorchestra-budget-"));
+}
 
 function mostExpensive(ev: Evaluation): [string, number] {
   return Object.entries(ev.agentCosts).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]!;
@@ -328,6 +349,13 @@ try {
         return f ? num(frontierAuc(f.points, range)) : "-";
       })]);
     }
+    aucRows.push([
+      "ours served by budget (learn --budget; frontier of the budget points)",
+      ...runs.map((r) => {
+        const pts = budgetRows(r.evaluation).map((x) => ({ cost: x.meanCostUsd.mean, accuracy: x.accuracy.mean }));
+        return pts.length ? num(frontierAuc(pts, range)) : "-";
+      }),
+    ]);
     print(`### Accuracy–cost frontier AUC over λ (mean best accuracy attainable within a budget, budgets uniform on [0, ${formatUsd(topCost)}] USD/query, ${topAgent}'s mean cost)\n`);
     print(renderTable(aucRows, "markdown", [false, ...runs.map(() => true)]));
     print();
@@ -344,10 +372,33 @@ try {
           return r ? `${formatStat(r.accuracy, num)} (λ=${r.lambda}, ${pct(r.meanCostUsd.mean / topCost)} of ${topAgent})` : "-";
         })]);
       }
+      rows.push([
+        "ours served by budget (most accurate budget point within the cap)",
+        ...runs.map((r) => {
+          const ok = budgetRows(r.evaluation).filter((x) => x.meanCostUsd.mean <= cap);
+          const b = ok.sort((x, y) => y.accuracy.mean - x.accuracy.mean)[0];
+          return b ? `${formatStat(b.accuracy, num)} (${b.label.replace(/^ours \(|\)$/g, "")}, ${pct(b.meanCostUsd.mean / topCost)} of ${topAgent})` : "-";
+        }),
+      ]);
       print(`### Most accurate λ point within ${capName} (${formatUsd(cap)}/query)\n`);
       print(renderTable(rows, "markdown", [false, ...runs.map(() => false)]));
       print();
     }
+
+    // Ours served by budget: what a user who gives learn/run a budget gets on test.
+    const byBudget: string[][] = [["budget (share of the most expensive agent's train cost)", ...runs.map((r) => `${r.budget}: accuracy @ % of ${topAgent}'s cost`)]];
+    BUDGET_SHARES.forEach((share, i) => {
+      byBudget.push([
+        `${pct(share)}`,
+        ...runs.map((r) => {
+          const x = budgetRows(r.evaluation)[i];
+          return x ? `${formatStat(x.accuracy, num)} @ ${pct(x.meanCostUsd.mean / topCost)}` : "-";
+        }),
+      ]);
+    });
+    print(`### Ours served by budget (candidate and λ solved on validation for the budget, then routed on test)\n`);
+    print(renderTable(byBudget, "markdown", [false, ...runs.map(() => false)]));
+    print();
 
     for (const r of runs) {
       print(`### ${r.budget} labelled per task (mean ± std over ${seeds.length} seeds where seeded)\n`);

@@ -27,6 +27,7 @@ export interface EvalFlags {
   pool: string;
   labelled?: string;
   lambdas: string;
+  budgets?: string;
   seeds: string;
   seed: string;
   k: string;
@@ -44,6 +45,8 @@ export interface EvalRequest {
   pool: string;
   labelled?: number;
   lambdas: number[];
+  /** Mean USD per query budgets ours is also served at (candidate and λ solved on validation). */
+  budgets?: number[];
   seeds: number[];
   k: number;
   mode?: Mode;
@@ -68,6 +71,7 @@ function parseNumber(flag: string, value: string, opts: { integer?: boolean; min
 export function evalRequest(f: EvalFlags): EvalRequest {
   const labelled = f.labelled === undefined || f.labelled === "all" ? undefined : parseNumber("--labelled", f.labelled, { integer: true, min: 1 });
   const lambdas = f.lambdas.split(",").map((x) => parseNumber("--lambdas", x.trim(), { min: 0 }));
+  const budgets = f.budgets === undefined ? undefined : f.budgets.split(",").map((x) => parseNumber("--budgets", x.trim(), { min: 0 }));
   const count = parseNumber("--seeds", f.seeds, { integer: true, min: 1 });
   const first = parseNumber("--seed", f.seed, { integer: true });
   const k = parseNumber("--k", f.k, { integer: true, min: 1 });
@@ -77,6 +81,7 @@ export function evalRequest(f: EvalFlags): EvalRequest {
     pool: f.pool,
     ...(labelled !== undefined ? { labelled } : {}),
     lambdas,
+    ...(budgets !== undefined ? { budgets } : {}),
     seeds: Array.from({ length: count }, (_, i) => first + i),
     k,
     ...(f.mode !== undefined ? { mode: f.mode } : {}),
@@ -160,6 +165,7 @@ export async function runEval(req: EvalRequest, log: (line: string) => void = ()
     ...(req.mode !== undefined ? { mode: req.mode } : {}),
     ...(req.work !== undefined ? { workDir: req.work } : {}),
     lambdas: req.lambdas,
+    ...(req.budgets !== undefined ? { budgets: req.budgets } : {}),
     seeds: req.seeds,
     k: req.k,
     trainSource: req.train,
@@ -210,6 +216,7 @@ export function evalCommand(): Command {
     .requiredOption("--pool <file>", "pool file (JSON or YAML) naming the agents")
     .option("--labelled <n|all>", "labelled queries per task for learning (default all)")
     .option("--lambdas <list>", "λ sweep, comma-separated", DEFAULT_LAMBDAS)
+    .option("--budgets <list>", "also serve ours at these mean USD per query budgets (comma-separated), as learn/run --budget do")
     .option("--seeds <n>", "number of seeds (labelled split, Thompson and random draws)", "3")
     .option("--seed <s>", "first seed", "7")
     .option("--k <n>", "neighbours of the kNN baseline", "20")

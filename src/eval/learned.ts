@@ -149,7 +149,10 @@ export function handbookRouter(h: Handbook, opts: HandbookRouterOptions): Router
  * Route with a learned selection: at each λ, the candidate chosen for that λ on validation (chooseFor), routed with
  * that λ as the orchestrator would be. Each candidate's router is built on first use.
  */
-export function selectionRouter(l: Pick<LearnedHandbook, "selection" | "candidates">, opts: HandbookRouterOptions): Router & { chosenAt(lambda: number): string } {
+export function selectionRouter(
+  l: Pick<LearnedHandbook, "selection" | "candidates">,
+  opts: HandbookRouterOptions & { budgetUsd?: number },
+): Router & { chosenAt(lambda: number): string } {
   const routers = new Map<string, Router>();
   const routerOf = (id: string) => {
     let r = routers.get(id);
@@ -164,7 +167,8 @@ export function selectionRouter(l: Pick<LearnedHandbook, "selection" | "candidat
     name: opts.name,
     chosenAt: (lambda) => chooseFor(l.selection, { lambda }).candidate,
     route(q: RouteQuery, lambda?: number) {
-      const c = chooseFor(l.selection, { lambda: lambda ?? 0 });
+      // With a budget, the candidate and λ solved for it on validation (the λ of the sweep does not enter).
+      const c = chooseFor(l.selection, opts.budgetUsd !== undefined ? { budgetUsd: opts.budgetUsd } : { lambda: lambda ?? 0 });
       return routerOf(c.candidate).route(q, c.lambda);
     },
   };
@@ -183,6 +187,8 @@ export interface LearnedRoutersOptions {
   /** Where the learned artefacts go (one sub-directory per seed); default a temporary directory removed by dispose. */
   workDir?: string;
   estimators?: readonly EstimatorName[];
+  /** Mean USD per query budgets to serve ours at (a family each), besides the λ sweep. */
+  budgets?: readonly number[];
   /** Also the reference cascade on the same handbook (default true). */
   cascade?: boolean;
   /** Called after each handbook is learned. */
@@ -247,6 +253,17 @@ export function learnedRouters(opts: LearnedRoutersOptions): LearnedRouters {
     note: `learned handbook, ${budget}`,
     make: async (seed: number) => selectionRouter(await handbook(seed), { name: `skillorchestra-${estimator}`, modeOf: opts.modeOf, estimator, seed }),
   }));
+  // Ours served by budget, as `learn --budget` / `run --budget` serve it: one family per budget, not swept.
+  for (const b of opts.budgets ?? [])
+    specs.push({
+      name: `skillorchestra-budget-${b}`,
+      label: `ours (budget $${b.toPrecision(3)}/query)`,
+      kind: "ours",
+      sweep: false,
+      seeded: true,
+      note: `learned handbook, ${budget}; candidate and λ solved for mean validation cost <= $${b.toPrecision(3)}`,
+      make: async (seed: number) => selectionRouter(await handbook(seed), { name: `skillorchestra-budget-${b}`, modeOf: opts.modeOf, seed, budgetUsd: b }),
+    });
   if (opts.cascade ?? true)
     specs.push({
       name: "reference-cascade",
