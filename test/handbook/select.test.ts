@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { importReferenceHandbook, referenceSkillId } from "../../handbook/import-reference.js";
 import { selectAgent, type DecisionRecord } from "../../handbook/select.js";
 import type { Evidence } from "../../handbook/schema.js";
 import { cost, ev, handbookWith } from "./helpers.js";
@@ -346,6 +347,71 @@ describe("property: tradeoff-with-mean and cascade agree when raw-rate order equ
         },
       ),
       { numRuns: 300, seed: 20250101 },
+    );
+    expect(decisive).toBeGreaterThan(100);
+  });
+});
+
+/**
+ * The same property on imported reference handbooks: two modes, trajectory totals, bare ids the reference's
+ * mode_skill_index lists under both modes, and agents holding evidence on the other mode's skills (which import
+ * puts in the agent's own mode). Every agent has n observations on every bare id, so the argument above holds.
+ */
+describe("property: the agreement holds on imported reference handbooks", () => {
+  it("holds with several modes, shared bare ids, cross-mode evidence and trajectory totals", () => {
+    const bare = ["c.s0", "c.s1", "c.s2", "c.s3"];
+    let decisive = 0;
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom<"search" | "answer">("search", "answer"), { minLength: 2, maxLength: 6 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.array(fc.array(fc.nat(), { minLength: 4, maxLength: 4 }), { minLength: 6, maxLength: 6 }),
+        fc.array(fc.tuple(fc.nat({ max: 20 }), fc.nat({ max: 20 })), { minLength: 6, maxLength: 6 }),
+        fc.constantFrom<"search" | "answer">("search", "answer"),
+        fc.subarray([0, 1, 2, 3], { minLength: 1 }),
+        fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 4, maxLength: 4 }),
+        (agentModes, n, successTable, totals, mode, activeIdx, weights) => {
+          const ref = {
+            modes: { search: { mode: "search" }, answer: { mode: "answer" } },
+            skills: Object.fromEntries(bare.map((id, j) => [id, { skill_id: id, name: id, mode: j < 2 ? "search" : "answer" }])),
+            mode_skill_index: { search: ["c.s0", "c.s1", "c.s2"], answer: ["c.s2", "c.s3", "c.s0"] },
+            agent_profiles: Object.fromEntries(
+              agentModes.map((m, a) => [
+                `agent ${a}`,
+                {
+                  agent_id: `agent ${a}`,
+                  mode: m,
+                  skill_competence: Object.fromEntries(
+                    bare.map((id, j) => {
+                      const succ = successTable[a]![j]! % (n + 1);
+                      return [id, { alpha: 1 + succ, beta: 1 + n - succ }];
+                    }),
+                  ),
+                  total_attempts: totals[a]![0] + totals[a]![1],
+                  total_successes: totals[a]![0],
+                  cost_stats: { avg_cost_usd: 0.01, total_executions: 3 },
+                },
+              ]),
+            ),
+          };
+          const imported = importReferenceHandbook(ref, "ref.json", { now: "2025-06-01T00:00:00.000Z" });
+          const h = imported.handbook;
+          const active = activeIdx.map((j) => ({ id: referenceSkillId(imported, bare[j]!, mode), weight: weights[j]! }));
+          const cas = selectAgent(h, { mode, skills: active, strategy: "cascade" });
+          // Each agent serves its reference mode only, and holds evidence on every bare id there.
+          const expected = agentModes.flatMap((m, a) => (m === mode ? [imported.agentIds[`agent ${a}`]!] : [])).sort();
+          expect(cas.candidates.map((c) => c.agent)).toEqual(expected);
+          for (const c of cas.candidates) for (const p of c.perSkill) expect(p.evidence.successes + p.evidence.failures).toBe(n);
+          if (cas.candidates.length === 0) return;
+          const top = Math.max(...cas.candidates.map((c) => c.competence));
+          const rest = cas.candidates.filter((c) => c.agent !== cas.chosen).map((c) => c.competence);
+          if (!rest.every((r) => top - r > 1e-6)) return;
+          decisive++;
+          const tr = selectAgent(h, { mode, shrinkage: "none", skills: active, strategy: "tradeoff", lambda: 0 });
+          expect(tr.chosen).toBe(cas.chosen);
+        },
+      ),
+      { numRuns: 300, seed: 20250601 },
     );
     expect(decisive).toBeGreaterThan(100);
   });
