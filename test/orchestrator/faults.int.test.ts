@@ -10,6 +10,7 @@ import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Handbook } from "../../handbook/index.js";
 import { runDeadlineAt } from "../../graphs/orchestrator/deadline.js";
+import type { OrchestratorContextType } from "../../graphs/orchestrator/configuration.js";
 import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
 import type { OrchestratorStateType, RoutingDecision } from "../../graphs/orchestrator/state.js";
 import { profileByTask } from "../../src/demo/profile.js";
@@ -58,7 +59,7 @@ async function run(pool: Pool, context: { deadlineMs?: number } = {}) {
   const task = testTask(fx.world, "capital_lookup");
   const since = server.chatRequests().length;
   const started = performance.now();
-  const state = (await graph.invoke(inputOf(task), { context })) as OrchestratorStateType;
+  const state = (await graph.invoke(inputOf(task), { context: context as OrchestratorContextType })) as OrchestratorStateType;
   return { state, since, elapsedMs: performance.now() - started };
 }
 

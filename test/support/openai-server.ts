@@ -58,7 +58,7 @@ export interface RecordedRequest {
 }
 
 /** A script answering every chat request with `status` (e.g. 429 with `{"retry-after": "0.2"}`) for good. */
-export function errorStorm(status: number, headers: Record<string, string> = {}): Script {
+export function errorStorm(status: number, headers: Record<string, string> = {}): (request: RecordedRequest, index: number) => ScriptStep {
   return () => ({ kind: "error", status, headers, body: { error: { message: `scripted ${status} storm`, type: "server_error" } } });
 }
 
