@@ -34,7 +34,7 @@ export function loadTasks(path: string): ExploreTask[] {
       ...(t.metric !== undefined ? { metric: t.metric } : {}),
     });
   });
-  if (out.length === 0) throw new InputError(`${path}: no tasks to explore (the file has no task lines)`);
+  if (out.length === 0) throw new InputError(`${path}: no tasks to explore (the --tasks file has no task lines)`);
   return out;
 }
 
