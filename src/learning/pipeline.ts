@@ -405,9 +405,11 @@ export async function runSelect(
     const extra = extraCandidates(full, train, s);
     // Each candidate also with agent-pooled competence (a named estimator); validation decides which serves.
     // And with the neighbours estimator (per-query evidence from the nearest labelled queries within a skill).
+    // Replay makes these cheap to weigh; a target orchestrator run per candidate does not, so there they are left out.
     const base = [...candidateViews(full).map((v) => ({ id: v.id, handbook: v.handbook })), ...extra];
-    if (s.pooled ?? true) extra.push(...base.map((c) => ({ id: `${c.id}+pooled`, handbook: poolAgents(c.handbook) })));
-    if (s.neighbours ?? true)
+    const variants = !io.evaluateCandidate;
+    if (variants && (s.pooled ?? true)) extra.push(...base.map((c) => ({ id: `${c.id}+pooled`, handbook: poolAgents(c.handbook) })));
+    if (variants && (s.neighbours ?? true))
       extra.push(
         ...base
           .filter((c) => c.handbook.text !== undefined)
