@@ -73,7 +73,7 @@ describe("skillorchestra run against faulty models (subprocess)", () => {
     expect(r.stdout).toMatch(/stop: answered after 1 step\(s\)/);
     expect(r.stdout).toMatch(/decision 0: answer .*→ backup .*\[re-route\]/);
     expect(server.chatRequests().slice(since).filter((q) => agentOf(q) === "primary")).toHaveLength(3);
-  }, 90_000);
+  }, 120_000);
 
   it("every agent fails: one line per failure, stop reason agent_error, exit 1, no stack trace; --json names them", async () => {
     behaviour = { primary: () => ({ kind: "malformed" }), backup: () => ({ kind: "reset" }) };
@@ -92,7 +92,7 @@ describe("skillorchestra run against faulty models (subprocess)", () => {
       ["primary", "unusable response", 1],
       ["backup", "network error", 3],
     ]);
-  }, 90_000);
+  }, 120_000);
 
   it("--deadline ends a run against a hanging server at the deadline, though each attempt may take 60 s", async () => {
     behaviour = { primary: () => ({ kind: "hang" }), backup: () => ({ kind: "hang" }) };
@@ -105,8 +105,8 @@ describe("skillorchestra run against faulty models (subprocess)", () => {
     expect(r.stderr).not.toMatch(STACK_LINE);
     // Uncut, three 60 s attempts per agent; the bound leaves a busy machine ample room over the 2 s deadline.
     expect(elapsed).toBeGreaterThanOrEqual(2000);
-    expect(elapsed).toBeLessThan(45_000);
-  }, 90_000);
+    expect(elapsed).toBeLessThan(60_000);
+  }, 120_000);
 
   it("an error outside the graph is one line; --debug adds its stack trace", async () => {
     // The checkpoint database cannot be opened (its path is a directory): not bad input, so exit 1.
@@ -119,5 +119,5 @@ describe("skillorchestra run against faulty models (subprocess)", () => {
     expect(plain.stderr).not.toMatch(STACK_LINE);
     expect(debug.code).toBe(1);
     expect(debug.stderr).toMatch(STACK_LINE);
-  }, 90_000);
+  }, 120_000);
 });
