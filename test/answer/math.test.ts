@@ -109,6 +109,8 @@ describe("mathEquivalent: integers and rationals compare exactly", () => {
     ["1000000000.0", "1000000001"], // a decimal never reaches past half a unit in its last place
     ["1e9", "1000000001"],
     ["2^{100000}", "2^{100000}+1"], // too large to compute exactly: not equal, rather than Infinity == Infinity
+    ["10^{10^{9}}", "10^{10^{9}}+1"], // refused before computing, not a hang
+    ["(-1)^{10^{9}+1}", "1"],
   ])("%s != %s", (a, b) => {
     expect(mathEquivalent(a, b)).toBe(false);
     expect(mathEquivalent(b, a)).toBe(false);
@@ -123,6 +125,9 @@ describe("mathEquivalent: integers and rationals compare exactly", () => {
     ["72", "72.0"],
     ["0.1+0.2", "0.3"],
     ["12.5\\%", "0.125"],
+    ["(-1)^{10^{9}+1}", "-1"],
+    ["2^{\\frac{4}{2}}", "4"],
+    ["\\frac{6}{4}", "1.5"],
   ])("%s == %s", (a, b) => {
     expect(mathEquivalent(a, b)).toBe(true);
     expect(mathEquivalent(b, a)).toBe(true);

@@ -6,14 +6,14 @@ import { all, create, type FactoryFunctionMap, type MathNode } from "mathjs";
  * 2^{1000} ≠ 2^{1000}+1. Anything else (roots, π, functions, variables) has no exact value here.
  */
 
-/** A reduced fraction n/d with d > 0. */
+/** A fraction n/d with d > 0, not necessarily reduced: comparisons cross-multiply, so no gcd is ever needed. */
 export interface Rational {
   n: bigint;
   d: bigint;
 }
 
-/** Numerators and denominators beyond this many bits are "too big" rather than computed. */
-const MAX_BITS = 100_000;
+/** Numerators and denominators beyond this many bits (about 20,000 digits) are "too big" rather than computed. */
+const MAX_BITS = 65_536;
 
 /** The answer parsed with BigNumber literals, so every literal keeps all its digits. */
 const bigMath = create(all as FactoryFunctionMap, { number: "BigNumber" });
@@ -22,22 +22,14 @@ function abs(x: bigint): bigint {
   return x < 0n ? -x : x;
 }
 
-function gcd(a: bigint, b: bigint): bigint {
-  let [x, y] = [abs(a), abs(b)];
-  while (y !== 0n) [x, y] = [y, x % y];
-  return x;
-}
-
 function bits(x: bigint): number {
   return x === 0n ? 0 : abs(x).toString(16).length * 4;
 }
 
 function make(n: bigint, d: bigint): Rational {
   if (d < 0n) [n, d] = [-n, -d];
-  const g = gcd(n, d) || 1n;
-  const r = { n: n / g, d: d / g };
-  if (bits(r.n) > MAX_BITS || bits(r.d) > MAX_BITS) throw new TooBig();
-  return r;
+  if (bits(n) > MAX_BITS || bits(d) > MAX_BITS) throw new TooBig();
+  return { n, d };
 }
 
 class TooBig extends Error {}
@@ -70,14 +62,14 @@ export function parseDecimal(text: string): Rational | null {
 }
 
 function power(base: Rational, exponent: Rational): Rational {
-  if (exponent.d !== 1n) throw new NotRational();
-  const e = exponent.n;
+  if (exponent.n % exponent.d !== 0n) throw new NotRational();
+  const e = exponent.n / exponent.d;
   if (e === 0n) return { n: 1n, d: 1n };
   if (base.n === 0n) {
     if (e < 0n) throw new NotRational(); // division by zero
     return { n: 0n, d: 1n };
   }
-  if (base.d === 1n && abs(base.n) === 1n) return { n: e % 2n === 0n ? 1n : base.n, d: 1n };
+  if (abs(base.n) === base.d) return { n: e % 2n === 0n || base.n > 0n ? 1n : -1n, d: 1n }; // ±1
   if (abs(e) * BigInt(Math.max(bits(base.n), bits(base.d))) > BigInt(MAX_BITS) * 4n) throw new TooBig();
   const k = abs(e);
   const r = make(base.n ** k, base.d ** k);
