@@ -65,7 +65,9 @@ describe("learn refuses before any phase runs", SLOW, () => {
   it("a directory as --pool, and a --llm the pool does not hold", async () => {
     const out = join(dir, "learn-pool", "H.json");
     refused(await cli(["learn", "--records", records, "--pool", emptyDir, "--out", out, "--no-progress"]), emptyDir, /is a directory, not a pool file/);
-    refused(await cli(["learn", "--records", records, "--pool", pool, "--llm", "nobody", "--out", out, "--no-progress"]), pool, /\$\.agents: no agent "nobody" \(named by --llm\)/);
+    const llm = await cli(["learn", "--records", records, "--pool", pool, "--llm", "nobody", "--out", out, "--no-progress"]);
+    expect(llm.stderr.trimEnd().split("\n")).toEqual([`skillorchestra: --llm: no agent "nobody" in the pool ${pool}`]);
+    expect(llm.code).toBe(2);
     expect(existsSync(join(dir, "learn-pool"))).toBe(false);
   });
 });

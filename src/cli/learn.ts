@@ -154,8 +154,8 @@ export async function checkLearnInput(s: LearnSettings, out: string): Promise<vo
   if (s.llm !== undefined) {
     if (!data.pool) throw new InputError(`--llm ${s.llm}: needs --pool (the learning model is a pool agent)`);
     const spec = data.pool.agents.find((a) => a.id === s.llm);
-    if (!spec) throw new InputError(`${s.pool}: $.agents: no agent "${s.llm}" (named by --llm)`);
-    if (spec.provider !== "openai") throw new InputError(`${s.pool}: $.agents: agent "${s.llm}" (named by --llm) has provider ${spec.provider}; the learning model needs provider openai`);
+    if (!spec) throw new InputError(`--llm: no agent "${s.llm}" in the pool ${s.pool}`);
+    if (spec.provider !== "openai") throw new InputError(`--llm: agent "${s.llm}" has provider ${spec.provider}; the learning model needs provider openai`);
   }
 }
 
