@@ -71,6 +71,9 @@ describe("extractChoice: more ways of answering", () => {
     ["c.", "C"],
     ["Answer: (b) 12", "B"],
     ["I would go with (b)", "B"],
+    ["We'll go with D.", "D"],
+    ["I'm going with B", "B"],
+    ["Let's say A is the area, so I think (c).", "C"],
     ["Hmm. I'd pick A, but no: I'd say E", "E"],
     ["(A) 3 (B) 4 (C) 5 (D) 6\nI'd say C", "C"],
     ["Options:\n(A) 3\n(B) 4\nAnswer: b", "B"],
@@ -84,6 +87,7 @@ describe("extractChoice: more ways of answering", () => {
     "a) 3\nb) 4\nc) 5",
     "I'd say A is wrong", // a letter that is then called wrong
     "I'd say it depends",
+    "Let's say A is the area of the square.", // no speaker choosing
     "I choose option d", // a bare lower-case letter in prose
     "a lot of thought went into this",
     "\\boxed{\\text{Paris}}",

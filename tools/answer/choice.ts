@@ -35,8 +35,11 @@ function letterOf(answer: string, letters: string): string | null {
   return lower ? lower[1]!.toUpperCase() : null;
 }
 
-/** Verbs and nouns after which a letter is the choice: "the answer is B", "option C", "I'd say C", "I pick (d)". */
-const CHOICE_LEAD = String.raw`\b(?:(?:answer|option|choice)\s*(?:is|:|=)?|(?:say|pick|choose|chose|select|go\s+with|going\s+with|opt\s+for|guess)\s)`;
+/**
+ * Words after which a letter is the choice: "the answer is B", "option C", and a speaker choosing: "I'd say C",
+ * "I pick (d)", "we'll go with A", "I'm going with B". The speaker is required, so "let's say A is the area" is no choice.
+ */
+const CHOICE_LEAD = String.raw`\b(?:(?:answer|option|choice)\s*(?:is|:|=)?|(?:(?:I|we)(?:'d|'ll|\s+would|\s+will)?\s+(?:say|pick|choose|chose|select|go\s+with|opt\s+for|guess)|(?:I'm|I\s+am|we're|we\s+are)\s+going\s+with)\s)`;
 /** After a verb, a letter that is then called wrong is no choice: "I'd say A is wrong". */
 const NOT_CHOSEN = String.raw`(?!\s+(?:is|are|was|seems)\s+(?:not|wrong|incorrect|false)\b)`;
 
