@@ -87,6 +87,15 @@ describe("records summary and explore refuse empty files", SLOW, () => {
     expect(existsSync(out)).toBe(false);
     refused(await cli(["explore", "--pool", emptyDir, "--tasks", empty, "--out", out, "--no-progress"]), emptyDir, /is a directory, not a pool file/);
     expect(existsSync(out)).toBe(false);
+    refused(await cli(["explore", "--pool", pool, "--sim-tasks", "2", "--out", emptyDir, "--no-progress"]), emptyDir, /is a directory; --out must be a records file/);
+    expect(readdirSync(emptyDir)).toEqual([]);
+  });
+
+  it("records split with an output that is a directory writes neither side", async () => {
+    const train = join(dir, "split-train.jsonl");
+    refused(await cli(["records", "split", records, "--test-share", "0.3", "--train-out", train, "--test-out", emptyDir]), emptyDir, /is a directory; --test-out must be a records file/);
+    expect(existsSync(train)).toBe(false);
+    expect(readdirSync(emptyDir)).toEqual([]);
   });
 });
 
@@ -110,6 +119,8 @@ describe("eval", SLOW, () => {
     refused(await cli(["eval", "--train", empty, "--test", records, "--pool", pool, "--seeds", "1", "--json", json, "--no-progress"]), empty, /no records to learn from \(the --train file/);
     refused(await cli(["eval", "--train", records, "--test", records, "--pool", emptyDir, "--seeds", "1", "--json", json, "--no-progress"]), emptyDir, /is a directory, not a pool file/);
     expect(existsSync(json)).toBe(false);
+    refused(await cli(["eval", "--train", records, "--test", records, "--pool", pool, "--seeds", "1", "--json", emptyDir, "--no-progress"]), emptyDir, /is a directory; --json must be a file/);
+    expect(readdirSync(emptyDir)).toEqual([]);
   });
 
   it("records of several modes per query and agent: the line says to evaluate one mode with --mode, which then works", async () => {

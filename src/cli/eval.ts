@@ -1,5 +1,5 @@
 import { Command, Option } from "commander";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { InputError } from "../errors.js";
 import type { Evaluation } from "../eval/evaluate.js";
@@ -106,6 +106,14 @@ function budgetText(labelled: number | undefined): string {
   return labelled === undefined ? "every train query" : `${labelled} labelled queries per task`;
 }
 
+function kindOf(path: string): "missing" | "directory" | "file" {
+  try {
+    return statSync(path).isDirectory() ? "directory" : "file";
+  } catch {
+    return "missing";
+  }
+}
+
 /**
  * Refuse records that cannot be evaluated, before anything is learned, with one line naming the file and field: an
  * empty train or test file, records of several modes for one query and agent without --mode (replay needs one
@@ -142,6 +150,12 @@ export function checkEvalRecords(req: Pick<EvalRequest, "train" | "test" | "mode
 
 /** Run an evaluation request: load, learn, evaluate, write the optional outputs. */
 export async function runEval(req: EvalRequest, log: (line: string) => void = () => {}, progress: ProgressFactory = silentProgress): Promise<EvalOutcome> {
+  for (const [flag, path] of [
+    ["--json", req.json],
+    ["--html", req.html],
+  ] as const)
+    if (path !== undefined && kindOf(path) === "directory") throw new InputError(`${path}: is a directory; ${flag} must be a file to write`);
+  if (req.work !== undefined && kindOf(req.work) === "file") throw new InputError(`${req.work}: is a file; --work must be a directory`);
   const pool = loadPool(req.pool);
   const trainRecords = await loadRecords(req.train);
   const testRecords = await loadRecords(req.test);

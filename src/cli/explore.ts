@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import { Command, Option } from "commander";
 import { InputError } from "../errors.js";
 import { simSeedOf } from "../explore/seed.js";
@@ -21,6 +22,14 @@ interface ExploreFlags {
   concurrency: string;
   progress: boolean;
   simSleep?: string;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function wholeNumber(flag: string, value: string, min: number): number {
@@ -48,6 +57,7 @@ export async function runExplore(flags: ExploreFlags): Promise<number> {
   const sleepScale = flags.simSleep === undefined ? undefined : Number(flags.simSleep);
   if (sleepScale !== undefined && !(sleepScale >= 0 && Number.isFinite(sleepScale)))
     throw new InputError(`--sim-sleep: must be a number >= 0, got "${flags.simSleep}"`);
+  if (isDirectory(flags.out)) throw new InputError(`${flags.out}: is a directory; --out must be a records file (JSONL)`);
   const pool = loadPool(flags.pool);
   const seedFlag = flags.seed === undefined ? undefined : wholeNumber("--seed", flags.seed, Number.MIN_SAFE_INTEGER);
   const needsWorld = flags.simTasks !== undefined || pool.agents.some((a) => a.provider === "sim");

@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { InputError } from "../errors.js";
 import { writeFileAtomic } from "../fs/atomic.js";
@@ -14,6 +14,14 @@ import { formatSummary, summarize } from "../records/summary.js";
 export interface RecordsCommandIO {
   /** Where summaries are printed (default: stdout). */
   out?: (text: string) => void;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function parseShare(value: string): number {
@@ -108,6 +116,11 @@ export function recordsCommand(io: RecordsCommandIO = {}): Command {
       if (trainOut === testOut) throw new InputError(`--test-out: ${o.testOut} is also the --train-out file`);
       if (trainOut === input) throw new InputError(`--train-out: ${o.trainOut} is the input file`);
       if (testOut === input) throw new InputError(`--test-out: ${o.testOut} is the input file`);
+      for (const [flag, file] of [
+        ["--train-out", o.trainOut],
+        ["--test-out", o.testOut],
+      ] as const)
+        if (isDirectory(file)) throw new InputError(`${file}: is a directory; ${flag} must be a records file to write`);
       const recs = await loadRecords(path);
       if (recs.length === 0) throw new InputError(`${path}: no records to split`);
       const split = splitByQuery(recs, { testShare, seed });
