@@ -77,7 +77,7 @@ describe("candidates some λ can pick", () => {
         if (i > 0) from += s.gap;
         return { from, to: Infinity, accuracy: s.accuracy, meanCostUsd: s.cost, missing: 0 };
       });
-      out.forEach((s, i) => (s.to = out[i + 1]?.from ?? Infinity));
+      for (let i = 0; i < out.length; i++) out[i]!.to = out[i + 1]?.from ?? Infinity;
       return { points: 10, maxMeanCostUsd: 100, steps: out };
     });
   it("hold the best objective at every λ", () => {
