@@ -98,7 +98,7 @@ const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 console.log(`# Orchestration on the SIMULATED world (every figure is SIMULATED)\n`);
 console.log(`date ${new Date().toISOString()}; node ${process.version}; command: npx tsx bench/orchestrate.ts${args.length ? ` ${args.join(" ")}` : ""}`);
 console.log(`world seed ${seed}; ${trainTasks} explored training tasks (${records.length} records); ${testTasks} held-out test tasks; max ${maxSteps} steps; pool of ${agentIds.length} sim agents`);
-console.log(`ours: handbook learned by the statistical pipeline (no LLM, no task labels) at each λ, orchestrated at that λ:`);
+console.log(`ours: handbook learned by the statistical pipeline at each λ (no LLM; the training records' task names may form one candidate, whose skills are then identified from the text of test tasks), orchestrated at that λ:`);
 for (const n of learnedNotes) console.log(`  ${n}`);
 console.log(`by-task profile: one skill per (mode, task) profiled from the same records (uses task labels), orchestrated at each λ.`);
 console.log("");
