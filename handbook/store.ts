@@ -5,6 +5,7 @@ import { writeFileAtomic } from "../src/fs/atomic.js";
 import { importReferenceHandbook, type ImportOptions, type ImportResult } from "./import-reference.js";
 import type { Handbook } from "./schema.js";
 import { validateHandbook } from "./validate.js";
+import { processAlive } from "../src/fs/alive.js";
 
 /**
  * The only I/O of the handbook: versioned JSON files, written atomically (a crash leaves the old or the new file,
@@ -17,16 +18,6 @@ import { validateHandbook } from "./validate.js";
  * file within a second or so; ten minutes also covers a slow disk, and bounds what a reused pid could keep alive.
  */
 export const STALE_TEMP_MS = 10 * 60_000;
-
-/** Is process `pid` alive on this host? (EPERM: it exists, under another user.) */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /**
  * Remove the stale temp files of a handbook file: those writeFileAtomic left beside it (`.NAME.PID.MS.tmp`) when a
@@ -52,7 +43,7 @@ export function removeStaleTemps(path: string, now: number = Date.now()): string
     if (!m) continue;
     const pid = Number(m[1]);
     const started = Number(m[2]);
-    if (alive(pid) && now - started <= STALE_TEMP_MS) continue;
+    if (processAlive(pid) && now - started <= STALE_TEMP_MS) continue;
     try {
       unlinkSync(join(dir, name));
       removed.push(join(dir, name));

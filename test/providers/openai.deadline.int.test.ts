@@ -2,25 +2,17 @@
  * The provider's bounds over loopback HTTP: the default number of attempts, backoff from the environment, and a
  * caller's deadline cutting an attempt and stopping retries (an AgentCallError whose `deadline` is true).
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/errors.js";
 import { AgentSpecSchema, type AgentSpec } from "../../src/pool/schema.js";
 import { BACKOFF_ENV, backoffFromEnv, backoffOf, createChatClient, DEFAULT_MAX_RETRIES } from "../../src/providers/openai.js";
 import { AgentCallError, withRetry } from "../../src/providers/runtime.js";
-import { errorStorm, startOpenAIServer, type OpenAIServer, type Script } from "../support/openai-server.js";
+import { errorStorm, serverPerTest } from "../support/openai-server.js";
 
 const KEY_ENV = "SKILLORCHESTRA_DEADLINE_TEST_KEY";
 const env = { [KEY_ENV]: "k" };
 
-let server: OpenAIServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-async function serve(script: Script): Promise<OpenAIServer> {
-  server = await startOpenAIServer(script);
-  return server;
-}
+const serve = serverPerTest();
 function specFor(url: string, over: Partial<AgentSpec> = {}): AgentSpec {
   return AgentSpecSchema.parse({ id: "mini", modes: ["answer"], provider: "openai", model: "test-model", price: { inputPer1M: 1, outputPer1M: 1 }, openai: { baseURL: url, apiKeyEnv: KEY_ENV }, ...over });
 }

@@ -1,26 +1,17 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { InputError } from "../../src/errors.js";
 import { AgentSpecSchema, costOf, type AgentSpec } from "../../src/pool/schema.js";
 import { createChatClient, createOpenAIAgent } from "../../src/providers/openai.js";
 import { AgentCallError, StructuredOutputError } from "../../src/providers/runtime.js";
 import type { StepRequest } from "../../src/providers/types.js";
-import { startOpenAIServer, type OpenAIServer, type Script } from "../support/openai-server.js";
+import { serverPerTest, startOpenAIServer } from "../support/openai-server.js";
 
 const KEY_ENV = "SKILLORCHESTRA_TEST_KEY";
 const env = { [KEY_ENV]: "sk-test-loopback" };
 const fastRetry = { baseDelayMs: 1, maxDelayMs: 5 };
 
-let server: OpenAIServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-
-async function serve(script: Script): Promise<OpenAIServer> {
-  server = await startOpenAIServer(script);
-  return server;
-}
+const serve = serverPerTest();
 
 function specFor(url: string, over: Partial<AgentSpec> = {}): AgentSpec {
   return AgentSpecSchema.parse({

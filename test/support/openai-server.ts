@@ -1,3 +1,4 @@
+import { afterEach } from "vitest";
 /**
  * A small OpenAI-compatible chat-completions server on 127.0.0.1, driven by a script, for tests that must exercise
  * the real HTTP path of the `openai` provider without a real key or the internet.
@@ -311,5 +312,18 @@ export async function startOpenAIServer(script: Script): Promise<OpenAIServer> {
         for (const s of sockets) s.destroy();
         server.close(() => resolve());
       }),
+  };
+}
+
+/** For a test file: `serve(script)` starts a loopback server, closed after each test. */
+export function serverPerTest(): (script: Script) => Promise<OpenAIServer> {
+  let server: OpenAIServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+  return async (script) => {
+    server = await startOpenAIServer(script);
+    return server;
   };
 }

@@ -3,6 +3,7 @@ import { readdir, readFile, rm, rmdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CgroupRoots } from "./cgroup.js";
+import { processAlive } from "../../src/fs/alive.js";
 
 /** What every stage directory and cgroup of a run is named after: the prefix, then its owner's tag. */
 export const LEFTOVER_PREFIX = "skillorchestra-sandbox-";
@@ -23,15 +24,6 @@ export const OWNER_TAG = `${pidNamespace()}-${process.pid}`;
 
 const TAGGED = /^skillorchestra-sandbox-(\d+)-(\d+)-/;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /** Names under `dir` left by a process of this PID namespace that is gone. */
 async function orphans(dir: string): Promise<string[]> {
   const ns = OWNER_TAG.split("-")[0];
@@ -43,7 +35,7 @@ async function orphans(dir: string): Promise<string[]> {
   }
   return names.filter((name) => {
     const m = TAGGED.exec(name);
-    return m !== null && m[1] === ns && !alive(Number(m[2]));
+    return m !== null && m[1] === ns && !processAlive(Number(m[2]));
   });
 }
 
