@@ -37,4 +37,6 @@ export { skillIdentifier, type IdentifyOptions, type SkillIdentifier } from "./i
 export { embed, fitTextModel, findBoilerplate, focus, type TextModel } from "./text.js";
 export { renderHandbook, type RenderOptions } from "./render.js";
 export { importReferenceHandbook, ReferenceHandbookSchema, type ImportOptions, type ImportResult, type ReferenceHandbook } from "./import-reference.js";
-export { loadHandbook, loadReferenceHandbook, saveHandbook } from "./store.js";
+export { loadHandbook, loadReferenceHandbook, loadSelection, saveHandbook, selectionPathOf, servingChoice, type LoadedSelection } from "./store.js";
+export { chooseFor, type Choice, type ServableCandidate, type ServableSelection } from "./serve.js";
+export { choicePath, validationCurve, type Curve, type CurveStep } from "./lambda-path.js";

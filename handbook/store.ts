@@ -1,11 +1,12 @@
-import { readdirSync, readFileSync, unlinkSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { existsSync, readdirSync, readFileSync, unlinkSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
 import { InputError } from "../src/errors.js";
 import { writeFileAtomic } from "../src/fs/atomic.js";
 import { importReferenceHandbook, type ImportOptions, type ImportResult } from "./import-reference.js";
 import type { Handbook } from "./schema.js";
 import { validateHandbook } from "./validate.js";
-import { processAlive } from "../src/fs/alive.js";
+import { chooseFor, type Choice, type ServableSelection } from "./serve.js";
+import { processAlive } from "../src/core/process.js";
 
 /**
  * The only I/O of the handbook: versioned JSON files, written atomically (a crash leaves the old or the new file,
@@ -92,4 +93,55 @@ export function loadHandbook(path: string): Handbook {
 /** Read a handbook file in the reference implementation's native format and convert it (see import-reference.ts). */
 export function loadReferenceHandbook(path: string, opts: ImportOptions = {}): ImportResult {
   return importReferenceHandbook(readJson(path), path, opts);
+}
+
+/**
+ * A learned selection as the orchestrator uses it: the candidates' validation curves and their deployed handbooks,
+ * so a run's λ or budget picks its candidate (and, for a budget, the λ that meets it on validation).
+ */
+export interface LoadedSelection {
+  path: string;
+  selection: ServableSelection & { kind?: string };
+  handbooks: Map<string, Handbook>;
+}
+
+/** Read `H.selection.json` and every candidate handbook it names (paths relative to it). One-line errors. */
+export function loadSelection(path: string): LoadedSelection {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    throw new InputError(`${path}: cannot read the selection: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const sel = raw as Partial<ServableSelection> & { kind?: string };
+  if (sel.kind !== "skillorchestra.learning.selection") throw new InputError(`${path}: $.kind: not a selection file (want "skillorchestra.learning.selection")`);
+  if (!Array.isArray(sel.candidates) || sel.candidates.length === 0) throw new InputError(`${path}: $.candidates: missing or empty`);
+  const handbooks = new Map<string, Handbook>();
+  sel.candidates.forEach((c, i) => {
+    if (typeof c?.id !== "string") throw new InputError(`${path}: $.candidates[${i}].id: missing`);
+    if (c.deployed === false) return;
+    if (typeof c.file !== "string") throw new InputError(`${path}: $.candidates[${i}].file: missing (a selection written before candidates were saved: learn again)`);
+    const file = resolve(dirname(path), c.file);
+    if (!existsSync(file)) throw new InputError(`${path}: $.candidates[${i}].file: ${c.file} does not exist`);
+    handbooks.set(c.id, loadHandbook(file));
+  });
+  return { path, selection: sel as ServableSelection, handbooks };
+}
+
+/** The selection file of a learned handbook: the one its metadata names, else `H.selection.json` beside it. */
+export function selectionPathOf(handbookPath: string, h: Handbook): string | undefined {
+  const named = (h.metadata.learning.selection as { file?: unknown } | undefined)?.file;
+  const candidates = [
+    ...(typeof named === "string" ? [resolve(dirname(handbookPath), named)] : []),
+    `${handbookPath.replace(/\.json$/i, "")}.selection.json`,
+  ];
+  return candidates.find((p) => existsSync(p));
+}
+
+/** The handbook (and λ) that serves a run: by budget when one is given, else by λ. */
+export function servingChoice(s: LoadedSelection, want: { lambda: number; budgetUsd?: number }): Choice & { handbook: Handbook } {
+  const c = chooseFor(s.selection, want.budgetUsd !== undefined ? { budgetUsd: want.budgetUsd } : { lambda: want.lambda });
+  const handbook = s.handbooks.get(c.candidate);
+  if (!handbook) throw new InputError(`${s.path}: $.candidates: no handbook for candidate ${c.candidate}`);
+  return { ...c, handbook };
 }

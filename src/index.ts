@@ -6,8 +6,7 @@ export { createOrchestrator, buildOrchestratorGraph, type CreateOrchestratorOpti
 export type { OrchestratorStateType, RoutingDecision, Step, StopReason, Task } from "../graphs/orchestrator/state.js";
 export type { ApprovalReply } from "../graphs/orchestrator/nodes.js";
 export { buildLearningGraph } from "../graphs/learning/graph.js";
-export { loadSelection, type LoadedSelection } from "./learning/selection-file.js";
-export { chooseFor, type Choice, type Selection } from "./learning/choose.js";
+export type { Selection } from "./learning/choose.js";
 export * from "../handbook/index.js";
 export { createAgents, createChatClient, AgentCallError, StructuredOutputError, type Agent, type StepRequest, type StepResult } from "./providers/index.js";
 export { loadPool, savePool } from "./pool/load.js";

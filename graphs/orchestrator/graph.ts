@@ -1,5 +1,5 @@
 import { END, START, StateGraph, type BaseCheckpointSaver } from "@langchain/langgraph";
-import type { LoadedSelection } from "../../src/learning/selection-file.js";
+import type { LoadedSelection } from "../../handbook/store.js";
 import type { Handbook } from "../../handbook/index.js";
 import type { Pool } from "../../src/pool/schema.js";
 import type { Agent } from "../../src/providers/types.js";

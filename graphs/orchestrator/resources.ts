@@ -3,7 +3,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Handbook } from "../../handbook/index.js";
 import { loadHandbook } from "../../handbook/index.js";
-import { loadSelection, selectionPathOf, servingChoice, type LoadedSelection } from "../../src/learning/selection-file.js";
+import { loadSelection, selectionPathOf, servingChoice, type LoadedSelection } from "../../handbook/store.js";
 import { InputError } from "../../src/errors.js";
 import type { Mode } from "../../src/modes.js";
 import { loadPool } from "../../src/pool/load.js";

@@ -19,7 +19,8 @@ import {
   type LearnSettings,
 } from "../learning/pipeline.js";
 import { scopedProgress, silentProgress, type ProgressFactory } from "../learning/progress.js";
-import { chooseFor, type CandidateEvaluator, type Selection } from "../learning/choose.js";
+import { chooseFor, type Choice } from "../../handbook/serve.js";
+import type { CandidateEvaluator, Selection } from "../learning/choose.js";
 import type { Mode } from "../modes.js";
 import type { Pool } from "../pool/schema.js";
 import type { ExecutionRecord } from "../records/schema.js";
@@ -149,10 +150,7 @@ export function handbookRouter(h: Handbook, opts: HandbookRouterOptions): Router
  * Route with a learned selection: at each λ, the candidate chosen for that λ on validation (chooseFor), routed with
  * that λ as the orchestrator would be. Each candidate's router is built on first use.
  */
-export function selectionRouter(
-  l: Pick<LearnedHandbook, "selection" | "candidates">,
-  opts: HandbookRouterOptions & { budgetUsd?: number },
-): Router & { chosenAt(lambda: number): string } {
+export function selectionRouter(l: Pick<LearnedHandbook, "selection" | "candidates">, opts: HandbookRouterOptions & { budgetUsd?: number }): Router {
   const routers = new Map<string, Router>();
   const routerOf = (id: string) => {
     let r = routers.get(id);
@@ -163,12 +161,18 @@ export function selectionRouter(
     }
     return r;
   };
+  // The choice depends on λ (or the budget) only: made once per λ, not per query.
+  const choices = new Map<number, Choice>();
+  const choiceAt = (lambda: number) => {
+    let c = choices.get(lambda);
+    if (!c) choices.set(lambda, (c = chooseFor(l.selection, opts.budgetUsd !== undefined ? { budgetUsd: opts.budgetUsd } : { lambda })));
+    return c;
+  };
   return {
     name: opts.name,
-    chosenAt: (lambda) => chooseFor(l.selection, { lambda }).candidate,
     route(q: RouteQuery, lambda?: number) {
       // With a budget, the candidate and λ solved for it on validation (the λ of the sweep does not enter).
-      const c = chooseFor(l.selection, opts.budgetUsd !== undefined ? { budgetUsd: opts.budgetUsd } : { lambda: lambda ?? 0 });
+      const c = choiceAt(lambda ?? 0);
       return routerOf(c.candidate).route(q, c.lambda);
     },
   };

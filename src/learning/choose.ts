@@ -6,8 +6,8 @@ import { evaluateHandbook, type Evaluation, type ReplayIndex } from "./evaluate.
 import { paretoFrontier as frontierOf } from "../eval/frontier.js";
 import { skillIdentifier, stepSkills } from "../../handbook/identify.js";
 import { selectAgent } from "../../handbook/select.js";
-import { InputError } from "../errors.js";
-import { choiceAt, choicePath, insideStep, objectiveAt, stepAt, validationCurve, type Curve, type PathPoint } from "./lambda-path.js";
+import { choiceAt, choicePath, validationCurve, type Curve, type PathPoint } from "../../handbook/lambda-path.js";
+import { chooseFor } from "../../handbook/serve.js";
 
 /**
  * Selecting a sub-handbook: candidates by granularity per mode (0: mode level only; 1: categories; "all"), each
@@ -85,11 +85,6 @@ export function candidateViews(full: Handbook): { id: string; granularity: Parti
 export interface ExtraCandidate {
   id: string;
   handbook: Handbook;
-}
-
-/** The λ path of a handbook on validation points: each point's choice as a function of λ, and the curve. */
-export function curveOf(h: Handbook, validation: { index: ReplayIndex; queries: readonly string[] }, opts: ChooseOptions = {}): Curve {
-  return validationCurve(pathPoints(h, validation, opts));
 }
 
 /** What routing the points at λ gives (the replay Evaluation of evaluateHandbook, from the paths). */
@@ -219,65 +214,6 @@ export async function chooseHandbookWith(
   const evaluations: Evaluation[] = [];
   for (const v of views) evaluations.push(await evaluate(v.handbook, v.id));
   return chooseAmong(views, evaluations, opts);
-}
-
-/** What chooseFor decides: the candidate, the λ to route it with, and its validation figures there. */
-export interface Choice {
-  candidate: string;
-  lambda: number;
-  accuracy: number;
-  meanCostUsd: number;
-  reason: string;
-}
-
-const TIE = 1e-12;
-
-/**
- * The candidate (and λ) for a λ or a budget, from a selection's validation curves.
- * - λ: the candidate whose validation accuracy − λ·normalised cost is highest at that λ (ties: the earlier,
- *   coarser candidate), routed with that λ.
- * - budget (mean USD per query): the most accurate (candidate, λ step) whose validation mean cost is within it
- *   (ties: cheaper, then coarser), routed with a λ inside that step; when none is within it, the cheapest.
- * Candidates without a curve (evaluated at one λ by the target orchestrator) count at that λ only.
- */
-export function chooseFor(selection: Pick<Selection, "candidates" | "lambda">, want: { lambda: number } | { budgetUsd: number }): Choice {
-  const cands = selection.candidates.filter((c) => c.deployed !== false);
-  if (cands.length === 0) throw new InputError("selection: $.candidates: no deployed candidate");
-  if ("lambda" in want) {
-    let best: { c: Candidate; obj: number; acc: number; cost: number } | undefined;
-    for (const c of cands) {
-      const at = c.curve ? stepAt(c.curve, want.lambda) : undefined;
-      const obj = c.curve ? objectiveAt(c.curve, want.lambda) : c.evaluation.objective;
-      if (!best || obj > best.obj + TIE)
-        best = { c, obj, acc: at?.accuracy ?? c.evaluation.accuracy, cost: at?.meanCostUsd ?? c.evaluation.meanCostUsd };
-    }
-    return {
-      candidate: best!.c.id,
-      lambda: want.lambda,
-      accuracy: best!.acc,
-      meanCostUsd: best!.cost,
-      reason: `highest validation accuracy − λ·normalised cost (λ=${want.lambda}): ${best!.obj.toFixed(4)} (${best!.c.id})`,
-    };
-  }
-  const budget = want.budgetUsd;
-  const options: { c: Candidate; lambda: number; acc: number; cost: number; order: number }[] = [];
-  cands.forEach((c, order) => {
-    if (c.curve) for (const s of c.curve.steps) options.push({ c, lambda: insideStep(s), acc: s.accuracy, cost: s.meanCostUsd, order });
-    else options.push({ c, lambda: selection.lambda ?? 0, acc: c.evaluation.accuracy, cost: c.evaluation.meanCostUsd, order });
-  });
-  const within = options.filter((o) => o.cost <= budget + 1e-15);
-  const pick = within.length
-    ? within.reduce((a, b) => (b.acc > a.acc + TIE || (Math.abs(b.acc - a.acc) <= TIE && (b.cost < a.cost - 1e-15 || (Math.abs(b.cost - a.cost) <= 1e-15 && b.order < a.order))) ? b : a))
-    : options.reduce((a, b) => (b.cost < a.cost ? b : a));
-  return {
-    candidate: pick.c.id,
-    lambda: pick.lambda,
-    accuracy: pick.acc,
-    meanCostUsd: pick.cost,
-    reason: within.length
-      ? `most accurate validation point with mean cost <= $${budget}: ${pick.c.id} at λ=${pick.lambda.toPrecision(4)} (accuracy ${pick.acc.toFixed(4)}, $${pick.cost.toPrecision(3)})`
-      : `no validation point within the budget $${budget}: the cheapest, ${pick.c.id} at λ=${pick.lambda.toPrecision(4)} ($${pick.cost.toPrecision(3)})`,
-  };
 }
 
 /** The frontier of evaluated candidates, and the choice by λ (objective) or budget. */

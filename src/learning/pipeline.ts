@@ -20,7 +20,7 @@ import {
   type SkillsArtefact,
   type SplitArtefact,
 } from "./artefacts.js";
-import { lambdaWinners, type Curve } from "./lambda-path.js";
+import { lambdaWinners, type Curve } from "../../handbook/lambda-path.js";
 import { candidateViews, chooseHandbook, chooseHandbookWith, type CandidateEvaluator, type ExtraCandidate, type Selection } from "./choose.js";
 import { distinctSkillNames } from "./describe.js";
 import { clusterSkills, statisticalDiscoverer, taskSkills, type Discoverer } from "./discover.js";

@@ -3,7 +3,7 @@ import { readdir, readFile, rm, rmdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CgroupRoots } from "./cgroup.js";
-import { processAlive } from "../../src/fs/alive.js";
+import { processAlive } from "../../src/core/process.js";
 
 /** What every stage directory and cgroup of a run is named after: the prefix, then its owner's tag. */
 export const LEFTOVER_PREFIX = "skillorchestra-sandbox-";

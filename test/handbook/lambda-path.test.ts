@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { poolAgents } from "../../handbook/pooling.js";
-import { choiceAt, choicePath, insideStep, lambdaWinners, objectiveAt, stepAt, validationCurve, type Curve, type LineCandidate } from "../../src/learning/lambda-path.js";
+import { choiceAt, choicePath, insideStep, lambdaWinners, objectiveAt, stepAt, validationCurve, type Curve, type LineCandidate } from "../../handbook/lambda-path.js";
 import { selectAgent } from "../../handbook/select.js";
 import { skeletonHandbook } from "../../src/learning/profile.js";
 
