@@ -15,6 +15,7 @@ import {
   restrictTable,
   type FixedRouter,
 } from "./baselines.js";
+import { frugalCascade } from "./baselines/cascade.js";
 import { frontierAuc, paretoFrontier, type AucRange, type CostAccuracyPoint } from "./frontier.js";
 import { aggregateSeeds, routingMetrics, type MetricContext, type RoutingMetrics, type SeededMetrics } from "./metrics.js";
 import { agentStats, buildReplayTable, routeAll, type ReplayTable, type Router } from "./replay.js";
@@ -67,7 +68,7 @@ export interface EvaluateOptions {
    * train record.
    */
   labelledIds?: (seed: number) => Promise<ReadonlySet<string>> | ReadonlySet<string>;
-  /** L2 penalty of the logistic baseline (default that of logisticRouter). */
+  /** L2 penalty of the logistic baseline and of the cascade's scorer (default that of logisticRouter). */
   logisticL2?: number;
   /** The routers under evaluation. */
   routers?: ReadonlyArray<RouterSpec>;
@@ -77,7 +78,7 @@ export interface EvaluateOptions {
 }
 
 /** The baselines chosen on train, in table order (kNN stands for every kNN family). */
-export const DEPLOYABLE_BASELINES = ["best-single", "cheapest", "knn", "per-task", "per-cluster-task", "per-cluster-kmeans", "logistic"] as const;
+export const DEPLOYABLE_BASELINES = ["best-single", "cheapest", "knn", "per-task", "per-cluster-task", "per-cluster-kmeans", "logistic", "cascade-frugal"] as const;
 export type DeployableBaseline = (typeof DEPLOYABLE_BASELINES)[number];
 
 /** One row of the comparison: a router family at one λ, over its seeds. */
@@ -183,8 +184,8 @@ interface Family {
 
 /**
  * Evaluate every router on the test split. Pure over its inputs (routers aside); async because routers may be.
- * Every swept family (ours, kNN, per-cluster, logistic) is routed at each λ with the same cost model, and every
- * frontier's AUC is taken over the one shared aucRange.
+ * Every swept family (ours, kNN, per-cluster, logistic, the cascade) is routed at each λ with the same cost model,
+ * and every frontier's AUC is taken over the one shared aucRange.
  */
 export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
   const lambdas = checkLambdas(opts.lambdas ?? [0]);
@@ -272,6 +273,17 @@ export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
         ),
       ]
     : [];
+  const cascade = include.has("cascade-frugal")
+    ? [
+        baseline(
+          "cascade-frugal",
+          "FrugalGPT-style cascade (cheapest first, learned thresholds)",
+          true,
+          (t) => frugalCascade(t, opts.logisticL2 !== undefined ? { l2: opts.logisticL2 } : {}),
+          `${chosenOn}; logistic scorer; chain and thresholds maximise accuracy − λ·Ĉ on train; every call paid`,
+        ),
+      ]
+    : [];
   const families: Family[] = [
     ...(opts.routers ?? []).map((r) => ({
       name: r.name,
@@ -303,6 +315,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
         ]
       : []),
     ...logistic,
+    ...cascade,
     { name: "per-task-hindsight", label: "per-task best (hindsight)", kind: "hindsight", sweep: false, seeded: false, make: () => perTaskBest(test, { hindsight: true }), note: "each task's best agent chosen on test" },
     { name: "oracle", label: "per-query oracle", kind: "bound", sweep: false, seeded: false, make: () => oracle, note: "upper bound on accuracy" },
     { name: "oracle-cheapest-correct", label: "oracle cheapest correct", kind: "bound", sweep: false, seeded: false, make: () => oracleCheapestCorrectRouter(test), note: "lower bound on cost" },

@@ -72,10 +72,32 @@ export function anyMissing(ev: Evaluation): boolean {
   return ev.rows.some((r) => (r.missing?.max ?? 0) > 0);
 }
 
+/** True when the row made other than one call per query (a multi-step router) at some seed. */
+export function isMultiStep(r: RouterRow): boolean {
+  return r.callsPerQuery.min !== 1 || r.callsPerQuery.max !== 1;
+}
+
+/** True when some router made other than one call per query. */
+export function anyMultiStep(ev: Evaluation): boolean {
+  return ev.rows.some(isMultiStep);
+}
+
+/** The share of queries answered after exactly 1, 2, … calls, mean over seeds, in whole percent: "62/30/8 %". */
+export function acceptedShares(r: RouterRow): string {
+  return `${r.acceptedAtStep.map((s) => Math.round(100 * s.mean)).join("/")} %`;
+}
+
+/** Calls per query, and for a multi-step row the shares answered at each call: "1.46 (62/30/8 %)". */
+function callsCell(r: RouterRow): string {
+  if (!isMultiStep(r)) return "1";
+  return `${formatStat(r.callsPerQuery, (x) => x.toFixed(2))} (${acceptedShares(r)})`;
+}
+
 /**
  * The main comparison: one line per router (and per λ), every figure on the same test queries. When some router
  * chose an agent with no record on a query, a "missing" column gives each router's count of such queries (each
- * scored as a miss: score 0, cost 0).
+ * scored as a miss: score 0, cost 0). When some router is multi-step, a "calls/q" column gives each router's calls
+ * per query and, for the multi-step ones, the shares of queries answered after 1, 2, … calls.
  */
 export function formatResultsTable(ev: Evaluation, opts: FormatOptions = {}): string {
   const format = opts.format ?? "text";
@@ -83,11 +105,13 @@ export function formatResultsTable(ev: Evaluation, opts: FormatOptions = {}): st
   const num = (x: number) => x.toFixed(d);
   const q = costQualifier(ev);
   const withMissing = anyMissing(ev);
+  const withCalls = anyMultiStep(ev);
   const rows: string[][] = [
     [
       "router",
       "accuracy",
       `USD/query${q ? ` ${q}` : ""}`,
+      ...(withCalls ? ["calls/q"] : []),
       "gap recovered",
       "top agent share",
       "most expensive share",
@@ -102,6 +126,7 @@ export function formatResultsTable(ev: Evaluation, opts: FormatOptions = {}): st
       r.label,
       formatStat(r.accuracy, num),
       formatStat(r.meanCostUsd, formatUsd),
+      ...(withCalls ? [callsCell(r)] : []),
       r.gapRecovered ? formatStat(r.gapRecovered, num) : "-",
       formatStat(r.topShare, num),
       formatStat(r.expensiveShare, num),
@@ -110,7 +135,7 @@ export function formatResultsTable(ev: Evaluation, opts: FormatOptions = {}): st
       note,
     ]);
   }
-  return renderTable(rows, format, [false, true, true, true, true, true, true, ...(withMissing ? [true] : []), false]);
+  return renderTable(rows, format, [false, true, true, ...(withCalls ? [true] : []), true, true, true, true, ...(withMissing ? [true] : []), false]);
 }
 
 /** Call shares per agent, one line per router; agents are numbered in the header, with a legend below. */
@@ -148,6 +173,10 @@ export function formatEvaluation(ev: Evaluation, opts: FormatOptions = {}): stri
     "entropy: of the agent-choice distribution, divided by ln(pool size).",
     "AUC: mean best accuracy attainable within a budget, over budgets uniform on the range (frontier step function).",
   ];
+  if (anyMultiStep(ev))
+    notes.push(
+      "calls/q: calls per query (every call paid); for a multi-step router, in brackets, the shares of queries answered after 1, 2, … calls.",
+    );
   notes.push(
     anyMissing(ev)
       ? "missing: test queries for which the router chose an agent with no record on them, each scored 0 at cost 0."

@@ -10,6 +10,9 @@ import type { RoutingResult } from "./replay.js";
  *   cost per call on the evaluation queries); the normalised entropy of the choice distribution,
  *   H / ln(#agents in the pool), in [0, 1] (0: one agent gets everything; 1: uniform); 0 for a pool of one.
  * - missing: queries whose chosen agent has no record on them, scored as misses (score 0, cost 0).
+ * - steps (multi-step routers, which ask agents in turn): calls per query; the share of queries whose final answer
+ *   came after exactly i + 1 calls; the collapse of the agents asked at call i, over the queries that made an
+ *   (i + 1)-th call. A single-step router makes one call per query: 1, [1], and the collapse of its choices.
  */
 
 export interface Collapse {
@@ -94,12 +97,21 @@ export interface TaskMetrics {
   meanCostUsd: number;
   /** Queries of the task whose chosen agent has no record on them. */
   missing: number;
+  /** Calls per agent on the task's queries (every call of a multi-step router). */
   calls: Record<string, number>;
   collapse: Collapse;
 }
 
 export interface RoutingMetrics {
   queries: number;
+  /** Mean calls per query (1 for a single-step router). */
+  callsPerQuery: number;
+  /** Entry i: the share of queries whose final answer came after exactly i + 1 calls (single-step: [1]). */
+  acceptedAtStep: number[];
+  /** Entry i: calls per agent at call index i, over the queries that made an (i + 1)-th call. */
+  callsByStep: Record<string, number>[];
+  /** Entry i: the collapse of callsByStep[i]. */
+  collapseByStep: Collapse[];
   accuracy: number;
   meanCostUsd: number;
   gapRecovered: number | null;
@@ -114,7 +126,27 @@ export interface RoutingMetrics {
   simulated: boolean;
 }
 
+/** Calls per query, the share accepted after each number of calls, and the calls at each call index. */
+function stepFigures(result: RoutingResult, pool: ReadonlyArray<string>): { callsPerQuery: number; acceptedAtStep: number[]; callsByStep: Record<string, number>[] } {
+  const accepted: number[] = [];
+  const callsByStep: Record<string, number>[] = [];
+  let total = 0;
+  for (const d of result.decisions) {
+    const asked = d.calls ?? [d.agent];
+    total += asked.length;
+    while (accepted.length < asked.length) accepted.push(0);
+    accepted[asked.length - 1]!++;
+    asked.forEach((a, i) => {
+      if (!callsByStep[i]) callsByStep[i] = Object.fromEntries(pool.map((p) => [p, 0]));
+      callsByStep[i]![a] = (callsByStep[i]![a] ?? 0) + 1;
+    });
+  }
+  const n = result.decisions.length;
+  return { callsPerQuery: n > 0 ? total / n : 0, acceptedAtStep: accepted.map((c) => (n > 0 ? c / n : 0)), callsByStep };
+}
+
 export function routingMetrics(result: RoutingResult, ctx: MetricContext): RoutingMetrics {
+  const steps = stepFigures(result, ctx.pool);
   const tasks = new Map<string, { n: number; s: number; c: number; m: number; calls: Record<string, number> }>();
   for (const d of result.decisions) {
     let t = tasks.get(d.task);
@@ -123,7 +155,7 @@ export function routingMetrics(result: RoutingResult, ctx: MetricContext): Routi
     if (d.missing) t.m++;
     t.s += d.score;
     t.c += d.costUsd;
-    t.calls[d.agent] = (t.calls[d.agent] ?? 0) + 1;
+    for (const a of d.calls ?? [d.agent]) t.calls[a] = (t.calls[a] ?? 0) + 1;
   }
   const byTask: Record<string, TaskMetrics> = {};
   for (const task of [...tasks.keys()].sort()) {
@@ -139,6 +171,10 @@ export function routingMetrics(result: RoutingResult, ctx: MetricContext): Routi
   }
   return {
     queries: result.decisions.length,
+    callsPerQuery: steps.callsPerQuery,
+    acceptedAtStep: steps.acceptedAtStep,
+    callsByStep: steps.callsByStep,
+    collapseByStep: steps.callsByStep.map((c) => collapse(c, ctx.pool, ctx.agentCosts)),
     accuracy: result.accuracy,
     meanCostUsd: result.meanCostUsd,
     gapRecovered: gapRecovered(result.accuracy, ctx.bestSingle, ctx.oracle),
@@ -178,9 +214,26 @@ export function stat(values: ReadonlyArray<number>): Stat {
   return { mean, std: n > 1 ? Math.sqrt(ss / (n - 1)) : 0, min, max, n };
 }
 
+/** The collapse at one call index over seeds, aggregated like the whole result's. */
+export interface SeededStepCollapse {
+  topShare: Stat;
+  expensiveShare: Stat;
+  entropy: Stat;
+  /** Calls per agent at this call index, averaged over the seeds (0 for a seed that never made this call). */
+  calls: Record<string, number>;
+  /** Collapse of the averaged calls. */
+  collapse: Collapse;
+}
+
 /** Figures of one router over one or more seeds. */
 export interface SeededMetrics {
   seeds: number[];
+  /** Mean calls per query, over the seeds. */
+  callsPerQuery: Stat;
+  /** Entry i: the share of queries answered after exactly i + 1 calls, over the seeds (0 for a seed that never was). */
+  acceptedAtStep: Stat[];
+  /** Entry i: the collapse of the agents asked at call i, over the seeds (a seed that never made the call: no calls). */
+  collapseByStep: SeededStepCollapse[];
   accuracy: Stat;
   meanCostUsd: Stat;
   gapRecovered: Stat | null;
@@ -209,8 +262,27 @@ export function aggregateSeeds(runs: ReadonlyArray<RoutingMetrics>, seeds: Reado
   for (const a of ctx.pool) calls[a] = 0;
   for (const r of runs) for (const [a, c] of Object.entries(r.calls)) calls[a] = (calls[a] ?? 0) + c / runs.length;
   const gaps = runs.map((r) => r.gapRecovered);
+  const depth = Math.max(...runs.map((r) => r.acceptedAtStep.length));
+  const none = collapse({}, ctx.pool, ctx.agentCosts);
+  const collapseByStep: SeededStepCollapse[] = [];
+  for (let i = 0; i < depth; i++) {
+    const at = runs.map((r) => r.collapseByStep[i] ?? none);
+    const stepCalls: Record<string, number> = {};
+    for (const a of ctx.pool) stepCalls[a] = 0;
+    for (const r of runs) for (const [a, c] of Object.entries(r.callsByStep[i] ?? {})) stepCalls[a] = (stepCalls[a] ?? 0) + c / runs.length;
+    collapseByStep.push({
+      topShare: stat(at.map((c) => c.topShare)),
+      expensiveShare: stat(at.map((c) => c.expensiveShare)),
+      entropy: stat(at.map((c) => c.entropy)),
+      calls: stepCalls,
+      collapse: collapse(stepCalls, ctx.pool, ctx.agentCosts),
+    });
+  }
   return {
     seeds: [...seeds],
+    callsPerQuery: stat(runs.map((r) => r.callsPerQuery)),
+    acceptedAtStep: Array.from({ length: depth }, (_, i) => stat(runs.map((r) => r.acceptedAtStep[i] ?? 0))),
+    collapseByStep,
     accuracy: stat(runs.map((r) => r.accuracy)),
     meanCostUsd: stat(runs.map((r) => r.meanCostUsd)),
     gapRecovered: gaps.every((g): g is number => g !== null) ? stat(gaps) : null,

@@ -3,7 +3,7 @@ import type { Handbook, Skill } from "../../handbook/schema.js";
 import { distinctSkillNames } from "../learning/describe.js";
 import { MODES } from "../modes.js";
 import type { Evaluation, RouterRow } from "./evaluate.js";
-import { costQualifier, formatStat, formatUsd } from "./format.js";
+import { acceptedShares, anyMultiStep, costQualifier, formatStat, formatUsd, isMultiStep } from "./format.js";
 
 /**
  * The HTML report: one self-contained file (inline CSS, inline SVG, a few lines of inline JS for tooltips; no
@@ -14,6 +14,8 @@ import { costQualifier, formatStat, formatUsd } from "./format.js";
  *   [data-point]           one point per router row of the evaluation, with data-router (the row id)
  *   [data-frontier-point]  one vertex per point on a λ frontier, with data-family
  *   [data-share-bar]       one call-share bar per router row; its segments are [data-share] with data-agent
+ *   [data-calls]           the calls-per-query cell of a router row (only when some router is multi-step)
+ *   [data-step-row]        one row per (multi-step router row, call index), with data-router and data-step (1-based)
  *   [data-tip]             hover text (shown by the inline script)
  */
 
@@ -497,20 +499,59 @@ function frontierLegend(ev: Evaluation): string {
 
 function resultsTable(ev: Evaluation): string {
   const q = costQualifier(ev);
+  const withCalls = anyMultiStep(ev);
+  const callsHead = withCalls
+    ? `<th title="calls per query, every call paid; for a multi-step router, the shares of queries answered after 1, 2, … calls">calls/q</th>`
+    : "";
+  const callsCell = (r: RouterRow) =>
+    withCalls
+      ? `<td class="n" data-calls="${r.callsPerQuery.mean}">${isMultiStep(r) ? `${formatStat(r.callsPerQuery, (x) => x.toFixed(2))} (${e(acceptedShares(r))})` : "1"}</td>`
+      : "";
   const head =
-    `<tr><th>router</th><th>accuracy</th><th>USD/query${q ? ` ${e(q)}` : ""}</th><th>gap recovered</th>` +
+    `<tr><th>router</th><th>accuracy</th><th>USD/query${q ? ` ${e(q)}` : ""}</th>${callsHead}<th>gap recovered</th>` +
     `<th>top agent (share)</th><th>most expensive share</th><th>entropy</th><th title="queries where the router chose an agent with no record: scored as misses">missing</th><th>note</th></tr>`;
   const body = ev.rows
     .map(
       (r) =>
         `<tr data-row="${e(r.id)}" class="${r.kind}"><td>${e(r.label)}</td><td class="n">${formatStat(r.accuracy, fix)}</td>` +
-        `<td class="n">${formatStat(r.meanCostUsd, formatUsd)}</td><td class="n">${r.gapRecovered ? formatStat(r.gapRecovered, fix) : "–"}</td>` +
+        `<td class="n">${formatStat(r.meanCostUsd, formatUsd)}</td>${callsCell(r)}<td class="n">${r.gapRecovered ? formatStat(r.gapRecovered, fix) : "–"}</td>` +
         `<td>${e(r.collapse.topAgent ?? "–")} (${formatStat(r.topShare, fix)})</td><td class="n">${formatStat(r.expensiveShare, fix)}</td>` +
         `<td class="n">${formatStat(r.entropy, fix)}</td><td class="n" data-missing="${r.missing.mean}">${formatStat(r.missing, (x) => x.toFixed(Number.isInteger(x) ? 0 : 1))}</td>` +
         `<td>${e([r.kind === "ours" || r.kind === "baseline" ? "" : r.kind, r.note ?? "", r.seeds.length > 1 ? `${r.seeds.length} seeds` : ""].filter(Boolean).join("; "))}</td></tr>`,
     )
     .join("\n");
   return `<div class="scroll"><table class="results"><thead>${head}</thead><tbody>${body}</tbody></table></div>`;
+}
+
+/**
+ * Multi-step routers call by call: for each call index, the share of queries that reached it, the share answered
+ * there, and the collapse of the agents asked at it. Empty when every router is single-step.
+ */
+function stepsTable(ev: Evaluation): string {
+  const multi = ev.rows.filter(isMultiStep);
+  if (multi.length === 0) return "";
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const body = multi
+    .flatMap((r) => {
+      let reached = 1;
+      return r.acceptedAtStep.map((answered, i) => {
+        const c = r.collapseByStep[i]!;
+        const cells =
+          `<td class="n">${i + 1}</td><td class="n">${pct(reached)}</td><td class="n">${formatStat(answered, pct)}</td>` +
+          `<td>${e(c.collapse.topAgent ?? "–")} (${formatStat(c.topShare, fix)})</td><td class="n">${formatStat(c.expensiveShare, fix)}</td>` +
+          `<td class="n">${formatStat(c.entropy, fix)}</td>`;
+        reached -= answered.mean;
+        return `<tr data-step-row data-router="${e(r.id)}" data-step="${i + 1}" class="${r.kind}"><td>${e(r.label)}</td>${cells}</tr>`;
+      });
+    })
+    .join("\n");
+  return (
+    `<h3>Multi-step routers, call by call</h3><div class="scroll"><table class="results steps"><thead><tr><th>router</th><th>call</th>` +
+    `<th title="share of queries that made this call">reached</th><th title="share of queries whose final answer came at this call">answered here</th>` +
+    `<th>top agent asked (share)</th><th>most expensive share</th><th>entropy</th></tr></thead><tbody>${body}</tbody></table></div>` +
+    `<p class="muted">Shares are of all test queries (reached: mean over seeds); the collapse at a call is over the agents asked at it, ` +
+    `among the queries that reached it. Every call is paid.</p>`
+  );
 }
 
 function shareBars(ev: Evaluation): string {
@@ -626,7 +667,7 @@ function resultPanel(ev: Evaluation): string {
     `<p class="muted">${ev.queries} test queries, ${ev.trainQueries} train queries, ${ev.pool.length} agents. Best single agent (chosen on train) ` +
     `<b>${e(ev.bestSingle.agent)}</b> ${fix(ev.bestSingle.accuracy)}; per-query oracle ${fix(ev.oracle)}. ` +
     `λ: ${ev.lambdas.join(", ")}; seeds: ${ev.seeds.join(", ")}; kNN k = ${ev.k}.</p>` +
-    `<h3>Routers</h3>${resultsTable(ev)}</section>`
+    `<h3>Routers</h3>${resultsTable(ev)}${stepsTable(ev)}</section>`
   );
 }
 
@@ -665,6 +706,7 @@ th.d0 { font-style: italic; } th.d1 { font-weight: 700 !important; } th.d2 { pad
 table.results td, table.results th, table.kv td, table.kv th { border-bottom: 1px solid #eee; padding: 4px 8px; text-align: left; }
 table.results td:first-child { white-space: nowrap; }
 table.results td.n { text-align: right; font-variant-numeric: tabular-nums; }
+table.results td[data-calls] { white-space: nowrap; }
 table.results tr.ours td:first-child { font-weight: 700; color: #d62728; }
 table.results tr.bound td, table.results tr.hindsight td { color: #555; }
 svg.chart { max-width: 100%; height: auto; font-size: 11px; }

@@ -48,6 +48,9 @@ describe("evaluate", () => {
       "logistic@λ=0",
       "logistic@λ=0.4",
       "logistic@λ=1",
+      "cascade-frugal@λ=0",
+      "cascade-frugal@λ=0.4",
+      "cascade-frugal@λ=1",
       "per-task-hindsight",
       "oracle",
       "oracle-cheapest-correct",
@@ -98,7 +101,7 @@ describe("evaluate", () => {
     for (const l of [0, 0.4, 1]) expect(row(`knn-50@λ=${l}`).calls).toEqual(row(`knn@λ=${l}`).calls);
     expect(ev.ks).toEqual([2, 50]);
     expect(ev.labelledQueries).toBeUndefined();
-    expect(ev.frontiers.map((f) => f.family)).toEqual(["ours", "knn", "knn-50", "per-cluster-task", "per-cluster-kmeans", "logistic"]);
+    expect(ev.frontiers.map((f) => f.family)).toEqual(["ours", "knn", "knn-50", "per-cluster-task", "per-cluster-kmeans", "logistic", "cascade-frugal"]);
     for (const f of ev.frontiers) expect(f.auc).toBeCloseTo(frontierAuc(f.points, ev.aucRange), 12);
   });
 
@@ -128,7 +131,7 @@ describe("evaluate", () => {
     // B on test 0.3, C on test 0.5.
     expect(best.runs.map((r) => r.accuracy)).toEqual([expect.closeTo(0.3, 12), expect.closeTo(0.5, 12)]);
     expect(best.note).toContain("labelled");
-    for (const id of ["cheapest", "knn@λ=0", "knn-50@λ=1", "per-task", "per-cluster-task@λ=0", "per-cluster-kmeans@λ=1", "logistic@λ=0"])
+    for (const id of ["cheapest", "knn@λ=0", "knn-50@λ=1", "per-task", "per-cluster-task@λ=0", "per-cluster-kmeans@λ=1", "logistic@λ=0", "cascade-frugal@λ=1"])
       expect(row(id).seeds, id).toEqual([1, 2]);
     // kNN k = 1 at seed 1 sees r1 and r3 only: fruit queries → r1 (A, B tie at 1 → B, cheaper), car queries → r3
     // (B, C tie → C): B, B, C, C → 0 + 0.2 + 1 + 0.
@@ -170,9 +173,10 @@ describe("results tables", () => {
     const ev = await evaluate({ train: trainRecords(), test: testRecords(), seeds: [1, 2], lambdas: [0], k: 2 });
     const text = formatResultsTable(ev).trimEnd().split("\n");
     expect(text).toHaveLength(2 + ev.rows.length);
-    expect(text[0]).toMatch(/^router\s+accuracy\s+USD\/query\s+gap recovered/);
+    // The cascade is multi-step: a calls/q column, 1 for every single-step router.
+    expect(text[0]).toMatch(/^router\s+accuracy\s+USD\/query\s+calls\/q\s+gap recovered/);
     const oracleLine = text.find((l) => l.startsWith("per-query oracle"))!;
-    expect(oracleLine).toMatch(/0\.850\s+0\.0200\s+1\.000/);
+    expect(oracleLine).toMatch(/0\.850\s+0\.0200\s+1\s+1\.000/);
     expect(oracleLine).toContain("bound; upper bound on accuracy");
     expect(text.find((l) => l.startsWith("random"))).toMatch(/± /);
     expect(text.find((l) => l.startsWith("random"))).toContain("2 seeds");
@@ -180,9 +184,9 @@ describe("results tables", () => {
 
     const md = formatResultsTable(ev, { format: "markdown" }).trimEnd().split("\n");
     expect(md).toHaveLength(2 + ev.rows.length);
-    expect(md[1]).toBe("|---|---:|---:|---:|---:|---:|---:|---|");
+    expect(md[1]).toBe("|---|---:|---:|---:|---:|---:|---:|---:|---|");
     expect(md.every((l) => l.startsWith("| ") || l.startsWith("|---"))).toBe(true);
-    expect(md.find((l) => l.startsWith("| best single (B) |"))).toBe("| best single (B) | 0.300 | 0.0200 | 0.000 | 1.000 | 0.000 | 0.000 | chosen on train |");
+    expect(md.find((l) => l.startsWith("| best single (B) |"))).toBe("| best single (B) | 0.300 | 0.0200 | 1 | 0.000 | 1.000 | 0.000 | 0.000 | chosen on train |");
   });
 
   it("formats USD with three significant figures", () => {
