@@ -1,51 +1,17 @@
-/**
- * Routing quality on real recorded outcomes, every router side by side on the same test queries and cost model.
- *
- * Data (read in place, never copied into the project):
- * - LLMRouter (../shared/data/llmrouter): learn on the train split, report on its test split. Costs ESTIMATED.
- * - RouterBench (../shared/data/routerbench/*.csv, real costs): the three train CSVs imported with
- *   src/records/import-routerbench.ts; 30% of the queries of each task carved as the test split by a fixed hash
- *   seed; learning and every baseline see only the rest.
- *
- * At 10, 20, 40 labelled queries per task and all, over five seeds: ours (each estimator, learned by
- * learnedRouters at that seed) and the reference cascade on the same handbook; the deployable baselines (best
- * single, cheapest, kNN at k = 20 and 50, per-task, per-cluster with the task inferred from the text, k-means
- * per-cluster, logistic) each trained at each seed on the same labelled queries the handbook saw (its
- * split.json); random; bounds. Every router that trades cost off is swept over λ with the shared cost model,
- * and every frontier's AUC is taken over one shared range.
- *
- * Imports are cached in a temporary directory (keyed by the source files' sizes and times).
- *
- * Run: npx tsx bench/routing.ts [--seeds 5] [--budgets 10,20,40,all] [--data llmrouter,routerbench]
- *        [--lambdas 0,0.01,…,1] [--json out.json] [--test-share 0.3] [--complete-test]
- *        [--baselines-only]
- *
- * --baselines-only skips learning: each seed's labelled split is drawn by the learning pipeline's split phase alone
- * (the same queries the handbook of that seed would see), and only the baselines are evaluated.
- * --complete-test keeps only the test queries with a record of every agent (for a replay that refuses a choice
- * with no record; otherwise such a choice is scored by the replay).
- */
-import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, resolve } from "node:path";
 import { evaluate, type Evaluation, type RouterRow } from "../src/eval/evaluate.js";
 import { formatStat, formatUsd, renderTable } from "../src/eval/format.js";
 import { frontierAuc } from "../src/eval/frontier.js";
-import { learnedRouters, modesOfQueries, recordsInPool, type LearnedHandbook } from "../src/eval/learned.js";
-import { importRouterBench } from "../src/records/import-routerbench.js";
-import { writeImport, type ImportResult } from "../src/records/import-result.js";
+import { learnedRouters, modesOfQueries, type LearnedHandbook } from "../src/eval/learned.js";
 import { LearningLog } from "../src/learning/log.js";
 import { DEFAULT_SETTINGS, runSplit, type LearnSettings } from "../src/learning/pipeline.js";
 import { silentProgress } from "../src/learning/progress.js";
-import { loadRecords } from "../src/records/io.js";
 import type { ExecutionRecord } from "../src/records/schema.js";
-import { loadPool } from "../src/pool/load.js";
-import { importLlmRouterSplit, LLMROUTER_DIR } from "./llmrouter.js";
+import { llmRouter, routerBench, type Dataset } from "./datasets.js";
 
-const ROUTERBENCH_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../shared/data/routerbench");
-const ROUTERBENCH_FILES = ["arc_challenge_train.csv", "winograde_train.csv", "mbpp_train.csv"];
 
 const args = process.argv.slice(2);
 const arg = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
@@ -61,114 +27,6 @@ const seeds = Array.from({ length: nSeeds }, (_, i) => i + 1);
 const budgetName = (b: number | undefined) => (b === undefined ? "all" : String(b));
 const log = (msg: string) => console.error(`[${((performance.now() - T0) / 1000).toFixed(1)} s] ${msg}`);
 const T0 = performance.now();
-
-// ---- Data, cached -----------------------------------------------------------------------------------------------
-
-interface Dataset {
-  name: "llmrouter" | "routerbench";
-  title: string;
-  /** Train records file and pool file the learner reads. */
-  recordsFile: string;
-  poolFile: string;
-  train: ExecutionRecord[];
-  test: ExecutionRecord[];
-  describe: string;
-  costEstimated: boolean;
-}
-
-const CACHE_VERSION = "routing-bench-v1";
-function cacheDir(sources: string[], extra: string): string {
-  const h = createHash("sha256").update(CACHE_VERSION).update(extra);
-  for (const s of sources) {
-    const st = statSync(s);
-    h.update(`${s}\u0000${st.size}\u0000${st.mtimeMs}\u0000`);
-  }
-  // The importers' own code is part of the key: a changed importer re-imports.
-  for (const f of ["../src/records/import-routerbench.ts", "../src/records/import-llmrouter.ts", "../src/records/import-result.ts"]) {
-    const p = resolve(dirname(fileURLToPath(import.meta.url)), f);
-    if (existsSync(p)) h.update(readFileSync(p));
-  }
-  const dir = join(tmpdir(), "skillorchestra-bench-cache", h.digest("hex").slice(0, 16));
-  mkdirSync(dir, { recursive: true });
-  return dir;
-}
-
-async function llmRouter(): Promise<Dataset> {
-  const sources = [
-    "dcrouter_preprocessed__train.json",
-    "dcrouter_preprocessed__test.json",
-    "example_data__query_data__default_query_train.jsonl",
-    "example_data__query_data__default_query_test.jsonl",
-    "example_data__llm_candidates__default_llm.json",
-  ].map((f) => join(LLMROUTER_DIR, f));
-  const dir = cacheDir(sources, "llmrouter");
-  const done = join(dir, "done");
-  if (!existsSync(done)) {
-    importLlmRouterSplit(dir, "train");
-    importLlmRouterSplit(dir, "test");
-    writeFileSync(done, "");
-  }
-  const pool = loadPool(join(dir, "train.pool.json"));
-  const train = recordsInPool(await loadRecords(join(dir, "train.jsonl")), pool, "llmrouter train", "train pool");
-  const test = recordsInPool(await loadRecords(join(dir, "test.jsonl")), pool, "llmrouter test", "train pool");
-  return {
-    name: "llmrouter",
-    title: "LLMRouter (train → its test split; every USD figure ESTIMATED)",
-    recordsFile: join(dir, "train.jsonl"),
-    poolFile: join(dir, "train.pool.json"),
-    train,
-    test,
-    describe: "../shared/data/llmrouter dcrouter_preprocessed__{train,test}.json + example_data__query_data__default_query_{train,test}.jsonl + example_data__llm_candidates__default_llm.json",
-    costEstimated: true,
-  };
-}
-
-/** Test query ids: per task, the queries ordered by SHA-256(seed, id), the first round(share·n). */
-function carveTest(records: readonly ExecutionRecord[], share: number, seed: string): Set<string> {
-  const byTask = new Map<string, Set<string>>();
-  for (const r of records) {
-    let s = byTask.get(r.task);
-    if (!s) byTask.set(r.task, (s = new Set()));
-    s.add(r.queryId);
-  }
-  const out = new Set<string>();
-  for (const ids of byTask.values()) {
-    const key = (id: string) => createHash("sha256").update(`${seed}\u0000${id}`).digest("hex");
-    const sorted = [...ids].map((id) => [key(id), id] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    for (const [, id] of sorted.slice(0, Math.round(share * ids.size))) out.add(id);
-  }
-  return out;
-}
-
-async function routerBench(): Promise<Dataset> {
-  const sources = ROUTERBENCH_FILES.map((f) => join(ROUTERBENCH_DIR, f));
-  const carveSeed = "routerbench-test-0";
-  const dir = cacheDir(sources, `routerbench:${testShare}:${carveSeed}`);
-  const done = join(dir, "done");
-  if (!existsSync(done)) {
-    const results: ImportResult[] = [];
-    for (const csv of sources) results.push(await importRouterBench({ csv, split: "train" }));
-    const all = results.flatMap((r) => r.records);
-    const testIds = carveTest(all, testShare, carveSeed);
-    const merged = (records: ExecutionRecord[], split: string): ImportResult => ({ ...results[0]!, split, rows: new Set(records.map((r) => r.queryId)).size, records });
-    writeImport(merged(all.filter((r) => !testIds.has(r.queryId)), "learn"), join(dir, "train.jsonl"), join(dir, "train.pool.json"));
-    writeImport(merged(all.filter((r) => testIds.has(r.queryId)), "test"), join(dir, "test.jsonl"), join(dir, "test.pool.json"));
-    writeFileSync(done, "");
-  }
-  const pool = loadPool(join(dir, "train.pool.json"));
-  const train = recordsInPool(await loadRecords(join(dir, "train.jsonl")), pool, "routerbench train", "train pool");
-  const test = recordsInPool(await loadRecords(join(dir, "test.jsonl")), pool, "routerbench test", "train pool");
-  return {
-    name: "routerbench",
-    title: `RouterBench (real costs; ${Math.round(testShare * 100)}% of each task's queries carved as test, learning on the rest)`,
-    recordsFile: join(dir, "train.jsonl"),
-    poolFile: join(dir, "train.pool.json"),
-    train,
-    test,
-    describe: `../shared/data/routerbench/{${ROUTERBENCH_FILES.join(",")}}; test = per task the first ${testShare} of queries by SHA-256("${carveSeed}", id)`,
-    costEstimated: false,
-  };
-}
 
 // ---- One data set at one labelled budget ---------------------------------------------------------------------
 
@@ -308,7 +166,7 @@ print(`seeds ${seeds.join(", ")}; λ ${lambdas.join(", ")}; kNN k = 20 and 50; e
 
 try {
   for (const name of datasets) {
-    const data = name === "llmrouter" ? await llmRouter() : await routerBench();
+    const data = name === "llmrouter" ? await llmRouter() : await routerBench(testShare);
     const trainQ = new Set(data.train.map((r) => r.queryId)).size;
     const testQ = new Set(data.test.map((r) => r.queryId)).size;
     log(`${name}: ${trainQ} train queries (${data.train.length} records), ${testQ} test queries (${data.test.length} records)`);

@@ -40,3 +40,17 @@ export { importReferenceHandbook, ReferenceHandbookSchema, type ImportOptions, t
 export { loadHandbook, loadReferenceHandbook, loadSelection, saveHandbook, selectionPathOf, servingChoice, type LoadedSelection } from "./store.js";
 export { chooseFor, type Choice, type ServableCandidate, type ServableSelection } from "./serve.js";
 export { choicePath, validationCurve, type Curve, type CurveStep } from "./lambda-path.js";
+export {
+  betaMean,
+  consultTrajectory,
+  judge,
+  planFor,
+  planValue,
+  vote,
+  type ConsultRun,
+  type ConsultState,
+  type GivenAnswer,
+  type Judgement,
+  type Limits,
+  type PlanChoice,
+} from "./consult.js";

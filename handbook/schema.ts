@@ -175,6 +175,62 @@ export const MemoryPointSchema = z.object({
 });
 export type MemoryPoint = z.output<typeof MemoryPointSchema>;
 
+/** A Beta posterior (already shrunk): its parameters, prior included. */
+export const BetaSchema = z.object({ alpha: z.number().finite().positive(), beta: z.number().finite().positive() });
+export type Beta = z.output<typeof BetaSchema>;
+
+/**
+ * One way to answer a step of a skill by consulting (handbook/consult.ts): the first agent answers; the second may
+ * be consulted, and their answers compared; on the state that follows, the escalation agent may be consulted. Each
+ * P(correct | state) is a Beta posterior fitted on labelled queries of the skill, shrunk toward the unconditional
+ * competence of the agent whose answer it would accept.
+ */
+export const ConsultPlanSchema = z.object({
+  /** In order: the first, the second and (optionally) the escalation agent. */
+  agents: z.array(AgentIdSchema).min(2).max(3),
+  /** Vote weight of each agent: the log-odds of its competence in the skill. */
+  weights: z.array(z.number().finite()),
+  /** Expected USD of one call of each agent on the skill. */
+  costs: z.array(count),
+  /** USD of the costliest agent on the skill: λ prices cost / costScale, as agent selection does. */
+  costScale: count,
+  /** After the escalation: the weighted vote of the three answers, or the escalation agent's own answer. */
+  final: z.enum(["vote", "escalation"]).default("vote"),
+  /** P(first agent correct), alone. */
+  alone: BetaSchema,
+  /** P(the first two agree). */
+  agreeRate: BetaSchema,
+  /** P(the shared answer is correct | they agree). */
+  agree: BetaSchema,
+  /** P(the more competent one's answer is correct | they disagree). */
+  disagree: BetaSchema,
+  /** P(the final answer after escalating is correct | they agreed), and | they disagreed. */
+  escalateAgree: BetaSchema.optional(),
+  escalateDisagree: BetaSchema.optional(),
+  /** Labelled queries the plan was fitted on. */
+  labelled: z.number().int().nonnegative(),
+});
+export type ConsultPlan = z.output<typeof ConsultPlanSchema>;
+
+/** When to trust an answer and whom to consult next, per skill (answer mode). */
+export const ConsultRuleSchema = z.object({
+  version: z.literal(1),
+  /** At most this many answer calls per step: the first agent, a second one, an escalation (1 turns consulting off). */
+  maxCalls: z.number().int().min(1).max(3).default(3),
+  /** Pseudo-observations of the shrinkage of each conditional rate toward the unconditional competence. */
+  strength: z.number().finite().positive(),
+  /** Per skill id (or the bare mode id: the fallback for every other skill), the plans kept, best first at some λ. */
+  plans: z.record(z.string(), z.array(ConsultPlanSchema).min(1)),
+  /**
+   * The rule's own skills, when its granularity is not the handbook's: each with its centroid in the answer mode's
+   * text model. A step's text is identified with the nearest of them; absent, the step's own skills are used.
+   */
+  scopes: z.record(z.string(), z.object({ name: z.string(), centroid: z.record(z.string(), z.number().finite()) })).optional(),
+  /** Which granularity the scopes come from, and why (learning's note). */
+  chosenBy: z.string().optional(),
+});
+export type ConsultRule = z.output<typeof ConsultRuleSchema>;
+
 export const HandbookSchema = z.object({
   metadata: HandbookMetadataSchema,
   /** Per mode, labelled points for the neighbours estimator (absent: the estimator is not in use). */
@@ -182,6 +238,8 @@ export const HandbookSchema = z.object({
   /** Per mode, the text model its skill centroids live in (absent: skills are matched lexically). */
   text: z.partialRecord(ModeSchema, TextModelSchema).optional(),
   modes: z.partialRecord(ModeSchema, ModeInfoSchema).default({}),
+  /** When to accept an answer and whom to consult (absent: the first usable answer is accepted). */
+  consult: ConsultRuleSchema.optional(),
   skills: z.record(z.string(), SkillSchema).default({}),
   agents: z.record(AgentIdSchema, AgentProfileSchema).default({}),
 });

@@ -11,7 +11,9 @@ import { matchText, offlineChoice, type PolicyChoice, type PolicyInput } from ".
 import { cleanSkills, policyMessages, PolicyReplySchema } from "./prompts.js";
 import { availableModes, servingHandbook, type OrchestratorResources } from "./resources.js";
 import { runDeadlineAt } from "./deadline.js";
-import type { AgentFailure, Dispatch, OrchestratorStateType, OrchestratorUpdate, RoutingDecision, Step, StopReason } from "./state.js";
+import { firstPlan, firstRecord, judgeAnswers } from "./consult.js";
+import { answerKey, answerKind } from "../../tools/answer/key.js";
+import type { AgentFailure, Consulting, Dispatch, OrchestratorStateType, OrchestratorUpdate, RoutingDecision, Step, StopReason } from "./state.js";
 
 export type Resolve = (context: Partial<OrchestratorContextType> | undefined) => Promise<OrchestratorResources>;
 
@@ -120,6 +122,9 @@ export function orchestrateNode(resolve: Resolve) {
     const available = availableModes(r);
     const stop = (reason: StopReason, costUsd = 0) => new Command({ goto: END, update: { stopReason: reason, dispatch: null, costUsd } });
     const deadlineAt = runDeadlineAt(runtime, s.deadlineMs);
+    // An answer of a consultation waits: accept it (or the vote) or consult the plan's next agent. Limits (steps,
+    // budget, deadline) only ever make it accept, so a run with an answer in hand ends with it.
+    if (state.consulting?.awaiting) return judgeStep(r, s, state, state.consulting, runtime, serving.candidate, Date.now() >= deadlineAt);
     if (Date.now() >= deadlineAt) return stop("deadline");
     // Without asking, a spent budget ends the run; with asking, every step past it waits for a human at `approve`.
     if (s.budgetUsd !== undefined && state.costUsd >= s.budgetUsd && !s.ask) return stop("budget");
@@ -162,6 +167,23 @@ export function orchestrateNode(resolve: Resolve) {
     }
     if (!agent) return stop(failed ? "agent_error" : "no_agent", choice.costUsd);
 
+    // An answer step under a consult rule: the plan's first agent answers, and its answer is judged. A step re-routed
+    // within a consultation keeps it.
+    let consulting: Consulting | null = null;
+    let consultRecord: RoutingDecision["consult"];
+    const inConsultation = failed && state.consulting && state.consulting.answers.length > 0 ? state.consulting : null;
+    if (inConsultation) consulting = inConsultation;
+    else if (choice.mode === "answer" && !forced && r.handbook.consult) {
+      const plan = firstPlan(r.handbook, text, record.skills, s, { steps: state.steps, costUsd: spent }, new Set(record.candidates.map((c) => c.agent)));
+      if (plan) {
+        const first = firstRecord(record, plan, s.lambda);
+        record = first.record;
+        agent = record.chosen!;
+        consultRecord = first.consult;
+        consulting = { plan: plan.plan, scope: plan.scope, answers: [], awaiting: false };
+      }
+    }
+
     const decision: RoutingDecision = {
       step,
       mode: choice.mode,
@@ -173,11 +195,37 @@ export function orchestrateNode(resolve: Resolve) {
       ...(choice.costUsd > 0 ? { policyCostUsd: choice.costUsd } : {}),
       ...(serving.candidate ? { candidate: serving.candidate } : {}),
       ...(failed ? { reroute: { from: failed.agent, error: failed.error, attempts: failed.attempts } } : {}),
+      ...(consultRecord ? { consult: consultRecord } : {}),
     };
-    const dispatch: Dispatch = { mode: choice.mode, agent, skills: choice.skills, forced: failed ? failed.forced : forced };
-    if (overBudget()) return new Command({ goto: "approve", update: { pending: { decision, dispatch, budgetUsd: s.budgetUsd! }, costUsd: choice.costUsd } });
-    return dispatchTo(decision, dispatch, runtime, { costUsd: choice.costUsd });
+    const dispatch: Dispatch = { mode: choice.mode, agent, skills: choice.skills, forced: failed ? failed.forced : forced, ...(consulting ? { consult: true } : {}) };
+    const update: OrchestratorUpdate = { costUsd: choice.costUsd, ...(consulting ? { consulting } : {}) };
+    if (overBudget()) return new Command({ goto: "approve", update: { ...update, pending: { decision, dispatch, budgetUsd: s.budgetUsd! } } });
+    return dispatchTo(decision, dispatch, runtime, update);
   };
+}
+
+/** Accept an answer of the consultation (end), or dispatch the plan's next agent on the same step's skills. */
+function judgeStep(r: OrchestratorResources, s: Settings, state: OrchestratorStateType, c: Consulting, runtime: Runtime, candidate: string | undefined, pastDeadline: boolean): Command {
+  const { judgement, consult } = judgeAnswers(r.handbook, c, s, state, pastDeadline);
+  const last = state.dispatch;
+  const skills = last?.skills ?? [];
+  const step = state.steps.length;
+  const base = { step, mode: "answer" as const, policy: "consult", modeReason: consult.reason, forced: false, consult, ...(candidate ? { candidate } : {}) };
+  if (judgement.action === "accept" || !r.agents.has(judgement.agent)) {
+    const accepted = c.answers[judgement.action === "accept" ? judgement.answer : c.answers.length - 1]!;
+    const record: DecisionRecord = { mode: "answer", strategy: s.strategy, estimator: "mean", params: {}, lambda: s.lambda, skills, candidates: [], chosen: accepted.agent, reason: consult.reason };
+    const decision: RoutingDecision = { ...base, record, expectedCostUsd: 0 };
+    runtime.writer?.({ type: "decision", ...decision });
+    return new Command({
+      goto: END,
+      update: { decisions: [decision], finalAnswer: accepted.text, stopReason: "answered", dispatch: null, consulting: { ...c, awaiting: false } },
+    });
+  }
+  const text = matchText({ task: state.task, steps: state.steps, documents: state.documents, codeResults: state.codeResults, attempts: state.attempts, available: ["answer"] });
+  const selected = select(r, s, "answer", skills, step, text, [judgement.agent]);
+  const record: DecisionRecord = { ...selected, chosen: judgement.agent, reason: judgement.reason };
+  const decision: RoutingDecision = { ...base, record, expectedCostUsd: judgement.expectedCostUsd };
+  return dispatchTo(decision, { mode: "answer", agent: judgement.agent, skills, forced: false, consult: true }, runtime, { consulting: { ...c, awaiting: false } });
 }
 
 /**
@@ -285,6 +333,19 @@ export function modeNode(mode: Mode, resolve: Resolve) {
     }
     const answer = res.output.trim();
     const rejected = d.forced ? null : rejectionOf(answer);
+    const c = d.consult ? state.consulting : null;
+    if (c) {
+      // Within a consultation the orchestrator judges each answer; a rejected one does not count, but the answers
+      // before it are still judged.
+      if (rejected)
+        return new Command({ goto: "orchestrate", update: { ...base, attempts: [answer], steps: [stepOf(state, d, answer, `rejected: ${rejected}`, res)], consulting: { ...c, awaiting: c.answers.length > 0 } } });
+      const key = answerKey(answer, answerKind(state.task.text));
+      const given = { step: state.steps.length, agent: d.agent, text: answer, key };
+      return new Command({
+        goto: "orchestrate",
+        update: { ...base, steps: [stepOf(state, d, answer, `answered (${key === null ? "no answer read" : `answer ${clip(key, 60)}`}); judged next`, res)], consulting: { ...c, answers: [...c.answers, given], awaiting: true } },
+      });
+    }
     if (rejected) {
       return new Command({ goto: "orchestrate", update: { ...base, attempts: [answer], steps: [stepOf(state, d, answer, `rejected: ${rejected}`, res)] } });
     }

@@ -1,7 +1,8 @@
 import { Annotation } from "@langchain/langgraph";
 import type { Mode } from "../../src/modes.js";
 import type { CodeResult, Document } from "../../src/providers/types.js";
-import type { DecisionRecord } from "../../handbook/index.js";
+import type { ConsultPlan, DecisionRecord } from "../../handbook/index.js";
+import type { ConsultState } from "../../handbook/consult.js";
 
 /** The task a run solves. `references` are never shown to agents; they let a caller score the answer. */
 export interface Task {
@@ -63,6 +64,43 @@ export interface Dispatch {
   skills: { id: string; weight: number }[];
   /** True for the one forced answer at the step or budget limit: it is accepted whatever it says. */
   forced: boolean;
+  /** True when the answer is judged (accept or consult) by the orchestrator instead of accepted outright. */
+  consult?: boolean;
+}
+
+/** An answer given within a consultation, with its normalised key (null: no answer could be read). */
+export interface ConsultAnswer {
+  step: number;
+  agent: string;
+  text: string;
+  key: string | null;
+}
+
+/** The consultation of the current answer: the plan it follows and the answers so far. */
+export interface Consulting {
+  plan: ConsultPlan;
+  /** The skill (or mode) the plan is the handbook's for. */
+  scope: string;
+  answers: ConsultAnswer[];
+  /** True when the last answer waits for the orchestrator's accept-or-consult decision. */
+  awaiting: boolean;
+}
+
+/** The accept-or-consult decision, as recorded in a routing decision. */
+export interface ConsultRecord {
+  action: "accept" | "consult" | "first";
+  state: ConsultState | "start";
+  scope: string;
+  /** The plan's agents: first, second, escalation. */
+  plan: string[];
+  /** P(the answer accepted now is correct | state, skill); for `first`, the plan's expected accuracy. */
+  pCorrect: number;
+  /** Consult: the value of consulting; first: the plan's value at λ. */
+  value?: number;
+  expectedCostUsd?: number;
+  /** The answers so far (agent and normalised key). */
+  answers: { agent: string; key: string | null }[];
+  reason: string;
 }
 
 /** Per-run settings a caller may pass with the task (they override the context). */
@@ -107,6 +145,8 @@ export const OrchestratorState = Annotation.Root({
   decisions: Annotation<RoutingDecision[]>({ reducer: append, default: () => [] }),
   costUsd: Annotation<number>({ reducer: (a, b) => a + b, default: () => 0 }),
   dispatch: Annotation<Dispatch | null>({ reducer: (_a, b) => b, default: () => null }),
+  /** The consultation of the current answer (absent: the handbook has no consult rule, or no answer step yet). */
+  consulting: Annotation<Consulting | null>({ reducer: (_a, b) => b, default: () => null }),
   /** A decision waiting for a human at the `approve` node (asking is on and the step would exceed the budget). */
   pending: Annotation<{ decision: RoutingDecision; dispatch: Dispatch; budgetUsd: number } | null>({ reducer: (_a, b) => b, default: () => null }),
   finalAnswer: Annotation<string | null>({ reducer: (_a, b) => b, default: () => null }),
@@ -134,6 +174,8 @@ export interface RoutingDecision {
   policyCostUsd?: number;
   /** The learned selection's candidate the step was routed with (chosen for the run's λ or budget). */
   candidate?: string;
+  /** Set for answers judged by the handbook's consult rule: the first agent of a plan, a consult, or an accept. */
+  consult?: ConsultRecord;
   /** Set when this decision re-routes a step whose agent failed for good: the failed agent is excluded. */
   reroute?: { from: string; error: string; attempts: number };
 }

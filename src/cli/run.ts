@@ -65,10 +65,12 @@ export function formatDecision(d: RoutingDecision, isSimulated: (agent: string) 
   const flags = [d.policy, d.forced ? "forced" : "", d.human ?? "", d.candidate ? `candidate ${d.candidate}, λ=${d.record.lambda.toPrecision(3)}` : ""]
     .filter(Boolean)
     .join(", ");
-  return (
-    `decision ${d.step}: ${d.mode}  skills ${skills}  → ${chosen}` +
-    `  score ${score === undefined ? "-" : score.toFixed(3)}  expected ${usd(d.expectedCostUsd)}${costLabel(isSimulated(chosen), false)}  [${flags}]`
-  );
+  const c = d.consult;
+  if (c?.action === "accept") return `decision ${d.step}: accept ${chosen}'s answer (${c.state})  [${flags}]\n  why: ${c.reason}`;
+  const line =
+    `decision ${d.step}: ${c?.action === "consult" ? "consult" : d.mode}  skills ${skills}  → ${chosen}` +
+    `  score ${score === undefined ? "-" : score.toFixed(3)}  expected ${usd(d.expectedCostUsd)}${costLabel(isSimulated(chosen), false)}  [${flags}]`;
+  return c ? `${line}\n  why: ${c.reason}` : line;
 }
 
 /** One line per step: what the agent wrote and what came back. */

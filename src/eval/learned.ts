@@ -20,6 +20,7 @@ import {
 } from "../learning/pipeline.js";
 import { scopedProgress, silentProgress, type ProgressFactory } from "../learning/progress.js";
 import { chooseFor, type Choice } from "../../handbook/serve.js";
+import { consultScopes, consultTrajectory, planFor } from "../../handbook/consult.js";
 import type { CandidateEvaluator, Selection } from "../learning/choose.js";
 import type { Mode } from "../modes.js";
 import type { Pool } from "../pool/schema.js";
@@ -105,6 +106,13 @@ function estimatorFor(name: EstimatorName, seed: string): Estimator {
 
 export interface HandbookRouterOptions {
   name: string;
+  /**
+   * Answer with the handbook's consult rule (multi-step: ask the plan's first agent, then accept or consult), as
+   * the orchestrator does; default false (single-step). A handbook without a rule routes single-step either way.
+   */
+  consult?: boolean;
+  /** Answer calls per query at most, with consult (default the rule's maxCalls). */
+  maxCalls?: number;
   /** The mode each query is routed in. */
   modeOf: (queryId: string) => Mode | undefined;
   strategy?: Strategy;
@@ -121,16 +129,19 @@ export function handbookRouter(h: Handbook, opts: HandbookRouterOptions): Router
   const estimatorName = opts.estimator ?? "mean";
   // Identification depends on the text only: a λ sweep over the same queries identifies once.
   const skillsOf = new Map<string, { mode: Mode; skills: ActiveSkill[]; local?: LocalEvidence }>();
-  return {
-    name: opts.name,
-    route(q: RouteQuery, lambda?: number): string {
-      let found = skillsOf.get(q.id);
-      if (!found) {
-        const mode = opts.modeOf(q.id);
-        if (mode === undefined) throw new InputError(`router ${opts.name}: no mode known for query ${q.id}`);
-        found = { mode, ...stepSkills(h, identifier, q.text, mode) };
-        skillsOf.set(q.id, found);
-      }
+  const identified = (q: RouteQuery) => {
+    let found = skillsOf.get(q.id);
+    if (!found) {
+      const mode = opts.modeOf(q.id);
+      if (mode === undefined) throw new InputError(`router ${opts.name}: no mode known for query ${q.id}`);
+      found = { mode, ...stepSkills(h, identifier, q.text, mode) };
+      skillsOf.set(q.id, found);
+    }
+    return found;
+  };
+  const rule = opts.consult ? h.consult : undefined;
+  const route = (q: RouteQuery, lambda?: number): string => {
+      const found = identified(q);
       const perQuery = `${seed}:${q.id}`;
       const d = selectAgent(h, {
         mode: found.mode,
@@ -142,6 +153,23 @@ export function handbookRouter(h: Handbook, opts: HandbookRouterOptions): Router
       });
       if (d.chosen === null) throw new InputError(`router ${opts.name}: query ${q.id}: ${d.reason}`);
       return d.chosen;
+  };
+  if (!rule) return { name: opts.name, route };
+  const left = { callsLeft: opts.maxCalls ?? rule.maxCalls };
+  return {
+    name: opts.name,
+    route,
+    // As the orchestrator answers a step: the plan of the step's skills at λ, then judge after each answer.
+    trajectory(q: RouteQuery, ask: (agent: string) => string | null, lambda?: number) {
+      const found = identified(q);
+      const choice = found.mode === "answer" ? planFor(rule, consultScopes(h, q.text, found.skills), "answer", lambda ?? 0, left) : null;
+      if (!choice) {
+        const agent = route(q, lambda);
+        ask(agent);
+        return { answeredBy: agent };
+      }
+      const run = consultTrajectory(choice, ask, lambda ?? 0, left);
+      return { answeredBy: run.answers[run.accepted]!.agent };
     },
   };
 }
@@ -168,7 +196,7 @@ export function selectionRouter(l: Pick<LearnedHandbook, "selection" | "candidat
     if (!c) choices.set(lambda, (c = chooseFor(l.selection, opts.budgetUsd !== undefined ? { budgetUsd: opts.budgetUsd } : { lambda })));
     return c;
   };
-  return {
+  const router: Router = {
     name: opts.name,
     route(q: RouteQuery, lambda?: number) {
       // With a budget, the candidate and λ solved for it on validation (the λ of the sweep does not enter).
@@ -176,6 +204,16 @@ export function selectionRouter(l: Pick<LearnedHandbook, "selection" | "candidat
       return routerOf(c.candidate).route(q, c.lambda);
     },
   };
+  if (opts.consult)
+    router.trajectory = (q, ask, lambda) => {
+      const c = choiceAt(lambda ?? 0);
+      const r = routerOf(c.candidate);
+      if (r.trajectory) return r.trajectory(q, ask, c.lambda);
+      const agent = r.route(q, c.lambda) as string;
+      ask(agent);
+      return { answeredBy: agent };
+    };
+  return router;
 }
 
 export interface LearnedRoutersOptions {
@@ -195,6 +233,8 @@ export interface LearnedRoutersOptions {
   budgets?: readonly number[];
   /** Also the reference cascade on the same handbook (default true). */
   cascade?: boolean;
+  /** Also ours multi-step: answers judged by the handbook's consult rule, every call paid (default true). */
+  consult?: boolean;
   /** Called after each handbook is learned. */
   onLearned?: (l: LearnedHandbook) => void;
   /** Progress of each seed's learning phases (`seed 7 discover`, …) and of routing the test queries. */
@@ -257,6 +297,16 @@ export function learnedRouters(opts: LearnedRoutersOptions): LearnedRouters {
     note: `learned handbook, ${budget}`,
     make: async (seed: number) => selectionRouter(await handbook(seed), { name: `skillorchestra-${estimator}`, modeOf: opts.modeOf, estimator, seed }),
   }));
+  if (opts.consult ?? true)
+    specs.push({
+      name: "skillorchestra-consult",
+      label: "ours multi-step (consult/accept)",
+      kind: "ours",
+      sweep: true,
+      seeded: true,
+      note: `learned handbook and consult rule, ${budget}; every call paid`,
+      make: async (seed: number) => selectionRouter(await handbook(seed), { name: "skillorchestra-consult", modeOf: opts.modeOf, seed, consult: true }),
+    });
   // Ours served by budget, as `learn --budget` / `run --budget` serve it: one family per budget, not swept.
   for (const b of opts.budgets ?? [])
     specs.push({
@@ -338,12 +388,21 @@ function countRoutes(specs: RouterSpec[], progress: ProgressFactory, n: { querie
     ...s,
     make: async (seed: number): Promise<Router> => {
       const r = await s.make(seed);
+      const tick = () => (phase ??= progress("routing")).update(++done, Math.max(total, done));
       return {
         name: r.name,
         route: (q: RouteQuery, lambda?: number) => {
-          (phase ??= progress("routing")).update(++done, Math.max(total, done));
+          tick();
           return r.route(q, lambda);
         },
+        ...(r.trajectory
+          ? {
+              trajectory: (q: RouteQuery, ask: (agent: string) => string | null, lambda?: number) => {
+                tick();
+                return r.trajectory!(q, ask, lambda);
+              },
+            }
+          : {}),
       };
     },
   }));

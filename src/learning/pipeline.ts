@@ -28,6 +28,7 @@ import { llmDiscoverer, llmNamer } from "./discover-llm.js";
 import { replayIndex, type Evaluation } from "./evaluate.js";
 import { identifyAll } from "./identify.js";
 import { agentNotes, modeInsights } from "./insights.js";
+import { learnConsultRule } from "./consult.js";
 import { splitLabelled } from "./labelled.js";
 import type { LearningLog } from "./log.js";
 import { profile, skeletonHandbook, type AgentInfo } from "./profile.js";
@@ -77,6 +78,11 @@ export interface LearnSettings {
    * identified with the chosen handbook's matcher), so the deployed competence uses every labelled query.
    */
   foldValidation: boolean;
+  /**
+   * The consult/accept rule: at most this many answer calls per step (first agent, second, escalation; default 3),
+   * fitted per skill from the labelled responses (src/learning/consult.ts). 1: no rule, the first answer is accepted.
+   */
+  maxCalls?: number;
 }
 
 export const DEFAULT_SETTINGS: Omit<LearnSettings, "records"> = {
@@ -427,6 +433,12 @@ export async function runSelect(
     // profiled afresh on training + validation traces, so the deployed competence uses every labelled query.
     const labelled = s.foldValidation ? subset(data.items, [...split.train, ...split.validationIds]) : [];
     const dir = candidatesDir(out.selection);
+    // When to trust an answer: one consult rule for every candidate, its granularity chosen on held-out labels.
+    const cv = crossValidation(data.items, split, s);
+    const consult = learnConsultRule(base, subset(data.items, [...split.train, ...split.validationIds]), {
+      ...(cv ? { folds: cv.folds } : { validationIds: split.validationIds }),
+      maxCalls: s.maxCalls ?? 3,
+    });
     const evaluatedBy = io.evaluateCandidate ? "target orchestrator" : "replay";
     const deployed = new Map<string, Handbook>();
     mkdirSync(dir, { recursive: true });
@@ -442,6 +454,7 @@ export async function runSelect(
       }
       let h = handbooks.get(c.id)!;
       if (s.foldValidation) h = agentNotes(reprofiled(h, labelled), s.minCount);
+      if (consult) h = { ...h, consult: consult.rule };
       h = {
         ...h,
         metadata: {
@@ -462,7 +475,13 @@ export async function runSelect(
     return {
       result: { handbook: saved, selection, handbooks: deployed },
       queries: val.length,
-      summary: { chosen: selection.chosen, lambda: selection.lambda, candidates: selection.candidates.length, frontier: selection.frontier },
+      summary: {
+        chosen: selection.chosen,
+        lambda: selection.lambda,
+        candidates: selection.candidates.length,
+        frontier: selection.frontier,
+        ...(consult ? { consult: { scopes: consult.scopes, plans: Object.keys(consult.rule.plans).length, maxCalls: consult.rule.maxCalls, objectives: consult.objectives } } : {}),
+      },
     };
   });
 }
