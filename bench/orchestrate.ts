@@ -147,6 +147,24 @@ for (const r of once)
       return `${num(s.topShare)} ${s.topAgent} / ${num(s.entropy)} (${s.calls}; ${modes})`;
     }),
   ]);
+const judged = rows.filter((r) => r.consults.judged > 0);
+if (judged.length > 0) {
+  const consult: string[][] = [["router", "λ", "answers judged", "agents consulted after the first (0 / 1 / 2)", "accepted when (state: runs)", "example"]];
+  for (const r of judged)
+    consult.push([
+      r.router,
+      String(r.lambda),
+      String(r.consults.judged),
+      [0, 1, 2].map((k) => String(r.consults.byConsults[k] ?? 0)).join(" / "),
+      Object.entries(r.consults.acceptedIn)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join(", "),
+      r.consults.example ?? "-",
+    ]);
+  console.log(`## Consult and accept decisions (SIMULATED): the handbook's consult rule after each answer\n`);
+  console.log(renderTable(consult, "markdown", [false, true, true, false, false, false]));
+}
+
 console.log(`## Collapse per step index (SIMULATED): most-used agent share and normalised entropy over the ${agentIds.length} agents\n`);
 console.log(renderTable(steps, "markdown"));
 console.log(

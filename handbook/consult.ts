@@ -287,3 +287,31 @@ export function consultTrajectory(choice: Pick<PlanChoice, "plan" | "scope">, as
     rest = after(rest, j.expectedCostUsd);
   }
 }
+
+/** One line of a plan, for prompts and reports: its agents, each state's P(correct) and the agents' costs. */
+export function describePlan(plan: ConsultPlan): string {
+  const [A, , E] = plan.agents;
+  const parts = [
+    `${plan.agents.join(" → ")}`,
+    `P(correct | ${A} alone) ${p3(betaMean(plan.alone))}`,
+    `agree ${(100 * betaMean(plan.agreeRate)).toFixed(0)}% → P ${p3(betaMean(plan.agree))}`,
+    `disagree → P ${p3(betaMean(plan.disagree))}`,
+  ];
+  if (E !== undefined && plan.escalateAgree && plan.escalateDisagree)
+    parts.push(`escalated to ${E} (${plan.final === "vote" ? "weighted vote" : `${E}'s answer`}) → P ${p3(betaMean(plan.escalateAgree))} if agreed, ${p3(betaMean(plan.escalateDisagree))} if not`);
+  parts.push(`cost ${plan.costs.map(usd).join(" / ")}; n=${plan.labelled}`);
+  return parts.join("; ");
+}
+
+/** The rule in a few lines: what it decides, and per scope its plans (best first at some λ). */
+export function describeRule(rule: ConsultRule, plansPerScope = 2): string[] {
+  const out = [
+    `Consult rule: after an answer, accept it, or consult the plan's next agent (at most ${rule.maxCalls} calls) when the expected gain in P(correct) is worth more than λ times its cost; P(correct | state) are Beta posteriors shrunk (${rule.strength} pseudo-observations) toward each agent's competence.`,
+  ];
+  if (rule.chosenBy) out.push(`Granularity: ${rule.chosenBy}.`);
+  for (const [scope, plans] of Object.entries(rule.plans)) {
+    const name = rule.scopes?.[scope]?.name;
+    for (const p of plans.slice(0, plansPerScope)) out.push(`- ${scope}${name ? ` (${name})` : ""}: ${describePlan(p)}`);
+  }
+  return out;
+}

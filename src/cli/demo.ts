@@ -37,6 +37,13 @@ export function formatDemoReport(r: DemoReport): string {
       .join(", ");
     lines.push(`${x.router} calls: ${shares}`);
     lines.push(`${x.router} stops: ${Object.entries(x.stopReasons).map(([k, n]) => `${k} ${n}`).join(", ")}`);
+    const c = x.consults;
+    if (c.judged > 0) {
+      const by = Object.entries(c.byConsults).map(([k, n]) => `${k}: ${n} runs`).join(", ");
+      const states = Object.entries(c.acceptedIn).map(([k, n]) => `${k} ${n}`).join(", ");
+      lines.push(`${x.router} answers judged by the consult rule: ${c.judged}; agents consulted after the first: ${by}; accepted when ${states}`);
+      if (c.example) lines.push(`  e.g. ${c.example}`);
+    }
   }
   lines.push("");
   lines.push(r.calibration);

@@ -1,5 +1,6 @@
 import { posteriorMean, subtreeEvidence } from "../../handbook/competence.js";
 import type { Handbook, Skill } from "../../handbook/schema.js";
+import { describeRule } from "../../handbook/consult.js";
 import { distinctSkillNames } from "../learning/describe.js";
 import { MODES } from "../modes.js";
 import type { Evaluation, RouterRow } from "./evaluate.js";
@@ -222,6 +223,22 @@ function learningStats(h: Handbook): string {
   return `<h3>Learning cost</h3><table class="kv">${rows}</table>`;
 }
 
+/** The consult/accept rule: per scope its plans, each state's P(correct) and costs. */
+function consultRule(h: Handbook): string {
+  const rule = h.consult;
+  if (!rule) return "";
+  const [summary, ...rest] = describeRule(rule, 3);
+  const granularity = rest[0]?.startsWith("Granularity:") ? rest.shift() : undefined;
+  const rows = rest.map((line) => {
+    const m = /^- ([^:]+(?: \([^)]*\))?): (.*)$/.exec(line);
+    return `<tr><th>${e(m?.[1] ?? "")}</th><td>${e(m?.[2] ?? line)}</td></tr>`;
+  });
+  return (
+    `<h3>When to trust an answer (consult rule)</h3><p class="muted">${e(summary!)}${granularity ? ` ${e(granularity)}` : ""}</p>` +
+    `<table class="kv consult"><tr><th>scope</th><th>plan: agents; P(correct | state); costs</th></tr>${rows.join("")}</table>`
+  );
+}
+
 function handbookPanel(h: Handbook): string {
   const agents = Object.keys(h.agents).length;
   const skills = Object.keys(h.skills).length;
@@ -231,6 +248,7 @@ function handbookPanel(h: Handbook): string {
     `<h3>Competence: skill × agent</h3>${heatMap(h)}` +
     `<h3>Cost per agent</h3>${costBars(h)}` +
     `<h3>Skill hierarchy</h3>${hierarchy(h)}` +
+    consultRule(h) +
     learningStats(h) +
     `</section>`
   );

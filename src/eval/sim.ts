@@ -34,6 +34,8 @@ export interface SimTrajectory {
   costUsd: number;
   stopReason: string;
   steps: SimStepTaken[];
+  /** The answer's consultation (handbook consult rule): agents consulted after the first, and the state accepted in. */
+  consult?: { consults: number; accepted: string; reason: string };
 }
 
 /**
@@ -84,6 +86,7 @@ export async function orchestrateTasks(opts: OrchestrateOptions): Promise<SimTra
       score: state.finalAnswer !== null ? opts.world.check(task, state.finalAnswer) : 0,
       costUsd: state.costUsd,
       stopReason: state.stopReason ?? "none",
+      ...consultOf(state),
       steps: state.steps.map((s, i) => ({
         index: i,
         mode: s.mode,
@@ -95,6 +98,14 @@ export async function orchestrateTasks(opts: OrchestrateOptions): Promise<SimTra
     });
   }
   return out;
+}
+
+/** The consultation of a run's answer, from its decisions (absent: the answer was not judged by a consult rule). */
+function consultOf(state: OrchestratorStateType): Pick<SimTrajectory, "consult"> {
+  const judged = state.decisions.filter((d) => d.consult);
+  const accept = judged.find((d) => d.consult!.action === "accept");
+  if (!accept) return {};
+  return { consult: { consults: judged.filter((d) => d.consult!.action === "consult").length, accepted: accept.consult!.state, reason: accept.consult!.reason } };
 }
 
 export interface StepCollapse {
@@ -128,6 +139,8 @@ export interface SimRouterMetrics {
   entropy: number;
   byStep: StepCollapse[];
   stopReasons: Record<string, number>;
+  /** Runs whose answer was judged by the consult rule, by how many agents were consulted after the first, and by the state the answer was accepted in. */
+  consults: { judged: number; byConsults: Record<string, number>; acceptedIn: Record<string, number>; example?: string };
 }
 
 /** Per-step regrets at λ of the steps with a latent skill. */
@@ -165,7 +178,15 @@ export function simMetrics(router: string, world: World, trajectories: readonly 
   let failed = 0;
   let offPlan = 0;
   const regrets: number[] = [];
+  const consults: SimRouterMetrics["consults"] = { judged: 0, byConsults: {}, acceptedIn: {} };
   for (const t of trajectories) {
+    if (t.consult) {
+      consults.judged++;
+      consults.byConsults[t.consult.consults] = (consults.byConsults[t.consult.consults] ?? 0) + 1;
+      consults.acceptedIn[t.consult.accepted] = (consults.acceptedIn[t.consult.accepted] ?? 0) + 1;
+      // The first run that consulted, as an example of why an answer was accepted.
+      if (consults.example === undefined && t.consult.consults > 0) consults.example = `${t.taskId}: ${t.consult.reason}`;
+    }
     score += t.score;
     cost += t.costUsd;
     steps += t.steps.length;
@@ -212,6 +233,7 @@ export function simMetrics(router: string, world: World, trajectories: readonly 
       };
     }),
     stopReasons,
+    consults,
   };
 }
 

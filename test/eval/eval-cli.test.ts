@@ -146,7 +146,7 @@ describe("eval on hand-made records", () => {
       [3, 2, 2],
       [4, 2, 2],
     ]);
-    expect(ev.frontiers.map((f) => f.family)).toEqual(["skillorchestra-mean", "skillorchestra-quantile", "skillorchestra-thompson", "knn", "knn-50", "per-cluster-task", "per-cluster-kmeans", "logistic", "cascade-frugal"]);
+    expect(ev.frontiers.map((f) => f.family)).toEqual(["skillorchestra-mean", "skillorchestra-quantile", "skillorchestra-thompson", "skillorchestra-consult", "knn", "knn-50", "per-cluster-task", "per-cluster-kmeans", "logistic", "cascade-frugal"]);
     // --work keeps each seed's learned handbook.
     expect(Object.keys(loadHandbook(join(work, "seed-3", "H.json")).agents).sort()).toEqual(["agent-a", "agent-b", "agent-c"]);
   });
