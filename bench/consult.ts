@@ -24,7 +24,7 @@ const nSeeds = Number(arg("--seeds") ?? 5);
 const budgets = (arg("--budgets") ?? "40,all").split(",").map((b) => (b === "all" ? undefined : Number(b)));
 const jsonOut = resolve(arg("--json") ?? join(tmpdir(), "skillorchestra-bench-consult.json"));
 const seeds = Array.from({ length: nSeeds }, (_, i) => i + 1);
-const lambdas = [0, 0.005, 0.01, 0.02, 0.03, 0.05, 0.07, 0.1, 0.15, 0.2, 0.3, 0.5, 1];
+const lambdas = [0, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08, 0.1, 0.12, 0.15, 0.2, 0.3, 0.5, 1];
 const T0 = performance.now();
 const log = (msg: string) => console.error(`[${((performance.now() - T0) / 1000).toFixed(1)} s] ${msg}`);
 const num = (x: number) => x.toFixed(3);

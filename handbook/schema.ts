@@ -192,7 +192,7 @@ export const ConsultPlanSchema = z.object({
   weights: z.array(z.number().finite()),
   /** Expected USD of one call of each agent on the skill. */
   costs: z.array(count),
-  /** USD of the costliest agent on the skill: λ prices cost / costScale, as agent selection does. */
+  /** USD of the costliest agent's mean call on the mode: λ prices cost / costScale (one price of a USD for every skill). */
   costScale: count,
   /** After the escalation: the weighted vote of the three answers, or the escalation agent's own answer. */
   final: z.enum(["vote", "escalation"]).default("vote"),

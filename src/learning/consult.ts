@@ -1,4 +1,4 @@
-import { consultTrajectory, planFor, planValue } from "../../handbook/consult.js";
+import { betaMean, consultTrajectory, planFor, planValue } from "../../handbook/consult.js";
 import type { Beta, ConsultPlan, ConsultRule, Handbook } from "../../handbook/schema.js";
 import { answerKey, answerKind } from "../../tools/answer/key.js";
 import { identifyAll } from "./identify.js";
@@ -10,7 +10,8 @@ import type { QueryItem } from "./queries.js";
  * whose recorded responses show what each agent answered.
  *
  * For each ordered triple of agents, on the skill's labelled queries where all three have a record:
- * - P(first correct) alone: the first agent's competence on the skill;
+ * - P(first correct) alone, from the same states: P(agree)·P(correct | agree) + P(disagree)·P(first correct | disagree)
+ *   (so that a consultation which cannot change the answer is worth nothing);
  * - P(the first two agree), and P(correct | agree) (the shared answer) and P(correct | disagree) (the answer of the
  *   one with the higher competence);
  * - P(correct | agree, escalated) and P(correct | disagree, escalated): the final answer after asking the third
@@ -55,9 +56,13 @@ export const DEFAULT_CONSULT_STRENGTH = 8;
 /** λ grid the plans are shortlisted at (λ prices cost / the costliest agent's, as in agent selection). */
 const LAMBDAS = [0, 0.005, 0.01, 0.02, 0.03, 0.05, 0.07, 0.1, 0.15, 0.2, 0.3, 0.5, 0.7, 1];
 
-const logit = (p: number) => {
+/**
+ * Vote weight of an agent of competence p: its log-odds, floored just above 0 so that an agent no better than a coin
+ * never counts against the answer it gives (two weak agents agreeing still outvote neither).
+ */
+const weightOf = (p: number) => {
   const q = Math.min(0.98, Math.max(0.02, p));
-  return Math.log(q / (1 - q));
+  return Math.max(0.01, Math.log(q / (1 - q)));
 };
 const beta = (mass: number, center: number, successes: number, trials: number): Beta => ({
   alpha: mass * center + successes + 1e-9,
@@ -101,6 +106,7 @@ function fitScope(
   modeCompetence: Map<string, number>,
   m: number,
   maxCalls: number,
+  costScale: number,
 ): ConsultPlan[] {
   // Per agent on the scope: competence shrunk to the mode's, mean cost.
   const comp = new Map<string, number>();
@@ -121,7 +127,6 @@ function fitScope(
     cost.set(a, usd / n);
   }
   const present = agents.filter((a) => comp.has(a));
-  const costScale = Math.max(0, ...present.map((a) => cost.get(a)!));
   const plans: ConsultPlan[] = [];
   const third = maxCalls >= 3 && present.length >= 3;
   for (const A of present)
@@ -151,14 +156,16 @@ function fitPlan(
   const e = E !== undefined ? cols.get(E)! : undefined;
   const pA = comp.get(A)!;
   const pB = comp.get(B)!;
-  const wA = logit(pA);
-  const wB = logit(pB);
-  const wE = E !== undefined ? logit(comp.get(E)!) : 0;
+  const wA = weightOf(pA);
+  const wB = weightOf(pB);
+  const wE = E !== undefined ? weightOf(comp.get(E)!) : 0;
   const strongerIsA = wA >= wB;
   let n = 0;
   let nAgree = 0;
   let sAgree = 0;
   let sDisagree = 0;
+  // The first agent's own score when they disagree: what accepting it alone gets there.
+  let sFirstDisagree = 0;
   // Escalated finals: [vote, escalation's own] per state.
   const esc = { agreeVote: 0, agreeOwn: 0, disVote: 0, disOwn: 0 };
   for (const i of idx) {
@@ -170,7 +177,12 @@ function fitPlan(
     if (agreed) {
       nAgree++;
       sAgree += a.score[i]!;
-    } else sDisagree += strongerIsA ? a.score[i]! : b.score[i]!;
+    } else {
+      // As the vote of two takes it at run time: the stronger one's answer, unless only the other's could be read.
+      const takeA = ka >= 0 && (kb < 0 || strongerIsA);
+      sDisagree += takeA ? a.score[i]! : b.score[i]!;
+      sFirstDisagree += a.score[i]!;
+    }
     if (e) {
       const ke = e.key[i]!;
       // The weighted vote of the three answers; ties and unread keys as in handbook/consult.ts `vote`.
@@ -202,17 +214,24 @@ function fitPlan(
   }
   const nDis = n - nAgree;
   const pS = strongerIsA ? pA : pB;
+  const agreeRate = beta(2, 0.5, nAgree, n);
+  const agree = beta(m, pA, sAgree, nAgree);
+  const disagree = beta(m, pS, sDisagree, nDis);
+  // Alone, from the same states: P(agree)·P(correct | agree) + P(disagree)·P(first correct | disagree), so that a
+  // consultation that cannot change the answer is worth exactly nothing (each state shrunk the same way).
+  const r = betaMean(agreeRate);
+  const firstDisagree = betaMean(beta(m, pA, sFirstDisagree, nDis));
+  const aloneMean = r * betaMean(agree) + (1 - r) * firstDisagree;
   const plan: ConsultPlan = {
     agents: E !== undefined ? [A, B, E] : [A, B],
     weights: E !== undefined ? [wA, wB, wE] : [wA, wB],
     costs: [cost.get(A)!, cost.get(B)!, ...(E !== undefined ? [cost.get(E)!] : [])],
     costScale,
     final: "vote",
-    // The unconditional competence, with the weight of the observations it rests on.
-    alone: beta(n + 2, pA, 0, 0),
-    agreeRate: beta(2, 0.5, nAgree, n),
-    agree: beta(m, pA, sAgree, nAgree),
-    disagree: beta(m, pS, sDisagree, nDis),
+    alone: beta(n + 2 * m, aloneMean, 0, 0),
+    agreeRate,
+    agree,
+    disagree,
     labelled: n,
   };
   if (E !== undefined) {
@@ -255,19 +274,26 @@ export function fitConsultRule(points: readonly ConsultPoint[], opts: FitConsult
   const cols = columns(points, agents);
   const all = points.map((_, i) => i);
   const modeCompetence = new Map<string, number>();
+  // One price of a USD for every scope: λ over the costliest agent's mean cost on the whole mode. (A scale per
+  // scope would make a dollar cheaper where the strong agent is dearer; one marginal price is what maximises
+  // accuracy for the money overall.)
+  let costScale = 0;
   for (const a of agents) {
     const c = cols.get(a)!;
     let n = 0;
     let s = 0;
+    let usd = 0;
     for (const i of all)
       if (c.has[i]) {
         n++;
         s += c.score[i]!;
+        usd += c.cost[i]!;
       }
     modeCompetence.set(a, (s + 1) / (n + 2));
+    if (n > 0) costScale = Math.max(costScale, usd / n);
   }
   const plans: Record<string, ConsultPlan[]> = {};
-  const modePlans = shortlist(fitScope(all, cols, agents, modeCompetence, m, maxCalls), keep, maxCalls);
+  const modePlans = shortlist(fitScope(all, cols, agents, modeCompetence, m, maxCalls, costScale), keep, maxCalls);
   if (modePlans.length > 0) plans[opts.mode] = modePlans;
   const bySkill = new Map<string, number[]>();
   points.forEach((p, i) => {
@@ -277,7 +303,7 @@ export function fitConsultRule(points: readonly ConsultPoint[], opts: FitConsult
   });
   for (const [skill, idx] of [...bySkill].sort((x, y) => (x[0] < y[0] ? -1 : 1))) {
     if (idx.length < minLabelled || skill === opts.mode) continue;
-    const kept = shortlist(fitScope(idx, cols, agents, modeCompetence, m, maxCalls), keep, maxCalls);
+    const kept = shortlist(fitScope(idx, cols, agents, modeCompetence, m, maxCalls, costScale), keep, maxCalls);
     if (kept.length > 0) plans[skill] = kept;
   }
   return { version: 1, maxCalls, strength: m, plans };

@@ -124,8 +124,11 @@ describe("fitConsultRule on synthetic answers with known ground truth", () => {
     expect(betaMean(cheapPair.disagree)).toBeLessThan(betaMean(cheapPair.alone) - 0.2);
     // The vote did better than strong's own answer (0.874 against 0.8), so the plan keeps the vote.
     expect(cheapPair.final).toBe("vote");
-    // Weights are the log-odds of the competences.
-    expect(cheapPair.weights[0]).toBeCloseTo(Math.log(betaMean(cheapPair.alone) / (1 - betaMean(cheapPair.alone))), 6);
+    // Weights are the log-odds of the competences (0.7 here: 0.847), within sampling error.
+    expect(Math.abs(cheapPair.weights[0]! - Math.log(0.7 / 0.3))).toBeLessThan(0.15);
+    // Alone is built from the same states: P(agree)·P(correct | agree) + P(disagree)·P(first correct | disagree).
+    const r = betaMean(cheapPair.agreeRate);
+    expect(betaMean(cheapPair.alone)).toBeGreaterThan(r * betaMean(cheapPair.agree));
   });
 
   it("at λ=0 the best plan asks a third agent on disagreement and is worth the three-way vote's 0.874", () => {
@@ -208,19 +211,36 @@ describe("fitConsultRule's shrinkage", () => {
     const p = planXY(rule.plans["answer.s"]!);
     // Competence on the skill, shrunk toward the mode's (81/102) with 8 pseudo-observations.
     const pX = (80 + 8 * (81 / 102)) / (100 + 8);
-    expect(betaMean(p.alone)).toBeCloseTo(pX, 6);
     // The agree state: 3 observations, all wrong, against 8 at pX.
     const agree = betaMean(p.agree);
     expect(agree).toBeCloseTo((8 * pX + 0) / (8 + 3), 6);
     expect(Math.abs(agree - pX)).toBeLessThan(Math.abs(agree - 0));
     expect(agree).toBeGreaterThan(0.5);
+    // Alone, from the same states: P(agree)·agree + P(disagree)·P(x correct | disagree), each shrunk toward pX.
+    const r = 4 / 102;
+    const xDisagree = (80 + 8 * pX) / (97 + 8);
+    expect(betaMean(p.alone)).toBeCloseTo(r * agree + (1 - r) * xDisagree, 6);
     // More strength, closer still.
     const firm = planXY(fitConsultRule(pts, { mode: "answer", strength: 100 })!.plans["answer.s"]!);
     expect(betaMean(firm.agree)).toBeGreaterThan(agree);
-    expect(betaMean(firm.agree)).toBeCloseTo((100 * betaMean(firm.alone)) / 103, 6);
+    expect(betaMean(firm.agree)).toBeCloseTo((100 * ((80 + 100 * (81 / 102)) / 200)) / 103, 6);
     // The rate of agreement: 3 of 100, with a flat pseudo-pair.
     expect(betaMean(p.agreeRate)).toBeCloseTo(4 / 102, 6);
     expect(p.labelled).toBe(100);
+  });
+
+  it("a consultation that cannot change the answer is worth nothing: x always right, y always wrong, x first never consults y", () => {
+    // 15 points on a small skill: the accepted answer after consulting y would always be x's (the stronger).
+    const pts = [...pointsOf("answer.small", [["A", "B", 1, 0, 15]]), ...pointsOf("answer.big", [["A", "A", 1, 1, 30], ["B", "A", 0, 1, 30]])];
+    const rule = fitConsultRule(pts, { mode: "answer" })!;
+    const p = planXY(rule.plans["answer.small"]!);
+    const r = betaMean(p.agreeRate);
+    // Consulting y: agree (never seen) or disagree (x's answer kept): the same accuracy as x alone.
+    expect(r * betaMean(p.agree) + (1 - r) * betaMean(p.disagree)).toBeCloseTo(betaMean(p.alone), 6);
+    for (const lambda of [0.001, 0.01, 0.1]) {
+      const j = judge({ plan: p, scope: "answer.small" }, [{ agent: "x", key: "A" }], lambda, { callsLeft: 1 });
+      expect(j.action).toBe("accept");
+    }
   });
 
   it("with 3,000 labelled points in a state the posterior matches the empirical rate", () => {
