@@ -18,6 +18,8 @@ export const LearningContext = Annotation.Root({
   examples: Annotation<number | undefined>,
   maxCategories: Annotation<number | undefined>,
   maxSkills: Annotation<number | undefined>,
+  /** Answer calls per step at most under the learned consult rule (first, second, escalation; 1: no rule). */
+  maxCalls: Annotation<number | undefined>,
 });
 
 export type LearningContextType = typeof LearningContext.State;
@@ -31,6 +33,7 @@ export interface LearningKnobs {
   examples: number;
   maxCategories: number;
   maxSkills: number;
+  maxCalls: number;
 }
 
 /** The context's set fields over the defaults (a Studio form sends unset fields as undefined or null). */
@@ -45,5 +48,6 @@ export function resolveKnobs(c: Partial<LearningContextType> | undefined): Learn
     examples: pick("examples"),
     maxCategories: pick("maxCategories"),
     maxSkills: pick("maxSkills"),
+    maxCalls: pick("maxCalls"),
   };
 }

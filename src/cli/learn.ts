@@ -1,3 +1,4 @@
+import type { Handbook } from "../../handbook/schema.js";
 import { createHash } from "node:crypto";
 import { statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -46,15 +47,17 @@ interface CommonFlags {
   alpha?: string;
   minCount?: string;
   maxRounds?: string;
+  maxCalls?: string;
   progress: boolean;
 }
 
-function number(flag: string, value: string | undefined, opts: { min?: number; integer?: boolean } = {}): number | undefined {
+function number(flag: string, value: string | undefined, opts: { min?: number; max?: number; integer?: boolean } = {}): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (value.trim() === "" || !Number.isFinite(n)) throw new InputError(`${flag}: must be a number, got "${value}"`);
   if (opts.integer && !Number.isInteger(n)) throw new InputError(`${flag}: must be a whole number, got "${value}"`);
   if (opts.min !== undefined && n < opts.min) throw new InputError(`${flag}: must be >= ${opts.min}, got "${value}"`);
+  if (opts.max !== undefined && n > opts.max) throw new InputError(`${flag}: must be <= ${opts.max}, got "${value}"`);
   return n;
 }
 
@@ -73,6 +76,7 @@ export function settingsFrom(f: CommonFlags): LearnSettings {
     alpha: number("--alpha", f.alpha, { min: 0 }) ?? DEFAULT_SETTINGS.alpha,
     minCount: number("--min-count", f.minCount, { min: 1 }) ?? DEFAULT_SETTINGS.minCount,
     maxRounds: number("--max-rounds", f.maxRounds, { min: 0, integer: true }) ?? DEFAULT_SETTINGS.maxRounds,
+    maxCalls: number("--max-calls", f.maxCalls, { min: 1, max: 3, integer: true }) ?? DEFAULT_SETTINGS.maxCalls,
   };
   const validation = number("--validation", f.validation, { min: 0 });
   if (validation !== undefined) s.validation = validation;
@@ -96,7 +100,8 @@ function tuning(cmd: Command): Command {
     .addOption(new Option("--estimator <e>", "competence estimator for validation routing").choices(["mean", "quantile", "thompson"]))
     .option("--alpha <p>", "significance level of the split and merge tests (default 0.01)")
     .option("--min-count <n>", "minimum observations behind a test (default 8)")
-    .option("--max-rounds <n>", "refinement rounds at most (default 3)");
+    .option("--max-rounds <n>", "refinement rounds at most (default 3)")
+    .option("--max-calls <n>", "answer calls per step at most under the learned consult rule: 1 (none), 2 or 3 (default 3)");
 }
 
 function phaseIO(log: string, phase: string, progress: boolean): PhaseIO {
@@ -211,8 +216,18 @@ export async function runLearn(f: LearnFlags): Promise<number> {
       `log ${paths.log}\n`,
   );
   if (sel?.reason) process.stdout.write(`select: ${sel.reason}\n`);
+  const consult = consultLine(h);
+  if (consult) process.stdout.write(`${consult}\n`);
   process.stdout.write(`${formatLearningCost(final.cost)}\n`);
   return 0;
+}
+
+/** What the consult rule learned, in one line (none: the records carried no responses). */
+function consultLine(h: Handbook): string | undefined {
+  const rule = h.consult;
+  if (!rule) return undefined;
+  const scopes = Object.keys(rule.plans).length;
+  return `consult: up to ${rule.maxCalls} answer calls per step, plans for ${scopes} scope(s)${rule.chosenBy ? `; ${rule.chosenBy}` : ""}`;
 }
 
 export function learnCommand(): Command {
@@ -314,6 +329,8 @@ export function learnPhaseCommands(): Command[] {
             `  ${c.id.padEnd(12)} accuracy ${c.evaluation.accuracy.toFixed(4)}  mean cost $${c.evaluation.meanCostUsd.toExponential(3)}${c.evaluation.costEstimated ? " (estimated)" : ""}${c.onFrontier ? "  frontier" : ""}${c.id === selection.chosen ? "  chosen" : ""}\n`,
           );
         process.stdout.write(`select: ${selection.reason} → ${f.out}, ${selectionPath}\n`);
+        const consult = consultLine(loadHandbook(f.out));
+        if (consult) process.stdout.write(`${consult}\n`);
         printCost(io);
       }),
   );

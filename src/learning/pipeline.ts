@@ -82,7 +82,7 @@ export interface LearnSettings {
    * The consult/accept rule: at most this many answer calls per step (first agent, second, escalation; default 3),
    * fitted per skill from the labelled responses (src/learning/consult.ts). 1: no rule, the first answer is accepted.
    */
-  maxCalls?: number;
+  maxCalls: number;
 }
 
 export const DEFAULT_SETTINGS: Omit<LearnSettings, "records"> = {
@@ -98,6 +98,7 @@ export const DEFAULT_SETTINGS: Omit<LearnSettings, "records"> = {
   maxCategories: 6,
   maxSkills: 4,
   foldValidation: true,
+  maxCalls: 3,
 };
 
 export interface PhaseIO {
@@ -437,7 +438,7 @@ export async function runSelect(
     const cv = crossValidation(data.items, split, s);
     const consult = learnConsultRule(base, subset(data.items, [...split.train, ...split.validationIds]), {
       ...(cv ? { folds: cv.folds } : { validationIds: split.validationIds }),
-      maxCalls: s.maxCalls ?? 3,
+      maxCalls: s.maxCalls,
     });
     const evaluatedBy = io.evaluateCandidate ? "target orchestrator" : "replay";
     const deployed = new Map<string, Handbook>();
