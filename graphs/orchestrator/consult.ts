@@ -9,9 +9,13 @@ import type { ConsultRecord, Consulting, OrchestratorStateType } from "./state.j
  * fresh answer step follows, and the judgement after each answer, as routing-decision records.
  */
 
-/** Calls and USD left for the current consultation: the rule's cap, the step limit and the budget. */
+/**
+ * Calls and USD left for the current consultation: the rule's cap, the step limit and the budget. Every answer step
+ * since the consultation's first answer is one of its calls, a rejected (evasive) answer included.
+ */
 export function consultLimits(h: Handbook, c: Pick<Consulting, "answers">, s: Settings, state: Pick<OrchestratorStateType, "steps" | "costUsd">, pastDeadline: boolean): Limits {
-  const cap = (h.consult?.maxCalls ?? 1) - c.answers.length;
+  const made = c.answers.length > 0 ? state.steps.length - c.answers[0]!.step : 0;
+  const cap = (h.consult?.maxCalls ?? 1) - made;
   const steps = s.maxSteps - state.steps.length;
   return {
     callsLeft: pastDeadline ? 0 : Math.max(0, Math.min(cap, steps)),

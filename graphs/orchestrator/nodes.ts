@@ -137,7 +137,11 @@ export function orchestrateNode(resolve: Resolve) {
     // A step whose agent failed for good is re-routed: same mode and skills, the failed agents excluded.
     const failedHere = (state.failures ?? []).filter((f) => f.step === step && f.role === "step" && f.mode !== null);
     const failed = failedHere[failedHere.length - 1];
-    const allow = failed ? [...r.agents.keys()].filter((a) => !failedHere.some((f) => f.agent === a)) : undefined;
+    // Within a consultation, an agent that already answered is not asked again (its answer is in hand); with no
+    // other agent left, the answers in hand are judged with no call left.
+    const answered = failed && state.consulting && state.consulting.answers.length > 0 ? new Set(state.consulting.answers.map((a) => a.agent)) : null;
+    const allow = failed ? [...r.agents.keys()].filter((a) => !failedHere.some((f) => f.agent === a) && !answered?.has(a)) : undefined;
+    const judgeInHand = () => judgeStep(r, s, state, state.consulting!, runtime, serving.candidate, true);
     let choice: PolicyChoice & { policy: string; costUsd: number };
     if (failed) {
       choice = { mode: failed.mode!, reason: `re-routed: ${failed.agent} failed (${failed.error} after ${failed.attempts} attempt(s))`, skills: failed.skills, policy: "re-route", costUsd: 0 };
@@ -157,14 +161,19 @@ export function orchestrateNode(resolve: Resolve) {
 
     const text = matchText(input);
     let record = select(r, s, choice.mode, choice.skills, step, text, allow);
+    // A consult plan may name any agent serving the step: the budget limits it through the plan's own costs
+    // (planFor, judge), not by the candidates a single call over budget narrows the selection to below.
+    const unnarrowed = record;
     let agent = record.chosen;
     const overBudget = () => agent !== null && s.budgetUsd !== undefined && spent + expectedCostOf(record, agent) > s.budgetUsd;
     if (overBudget() && !s.ask) {
       const fitting = record.candidates.filter((c) => (c.cost ?? 0) <= s.budgetUsd! - spent).map((c) => c.agent);
+      if (fitting.length === 0 && answered) return judgeInHand();
       if (fitting.length === 0) return failed ? new Command({ goto: END, update: { stopReason: "agent_error", dispatch: null } }) : stop("budget", choice.costUsd);
       record = select(r, s, choice.mode, choice.skills, step, text, fitting);
       agent = record.chosen;
     }
+    if (!agent && answered) return judgeInHand();
     if (!agent) return stop(failed ? "agent_error" : "no_agent", choice.costUsd);
 
     // An answer step under a consult rule: the plan's first agent answers, and its answer is judged. A step re-routed
@@ -174,9 +183,9 @@ export function orchestrateNode(resolve: Resolve) {
     const inConsultation = failed && state.consulting && state.consulting.answers.length > 0 ? state.consulting : null;
     if (inConsultation) consulting = inConsultation;
     else if (choice.mode === "answer" && !forced && r.handbook.consult) {
-      const plan = firstPlan(r.handbook, text, record.skills, s, { steps: state.steps, costUsd: spent }, new Set(record.candidates.map((c) => c.agent)));
+      const plan = firstPlan(r.handbook, text, unnarrowed.skills, s, { steps: state.steps, costUsd: spent }, new Set(unnarrowed.candidates.map((c) => c.agent)));
       if (plan) {
-        const first = firstRecord(record, plan, s.lambda);
+        const first = firstRecord(unnarrowed, plan, s.lambda);
         record = first.record;
         agent = record.chosen!;
         consultRecord = first.consult;
@@ -199,7 +208,8 @@ export function orchestrateNode(resolve: Resolve) {
     };
     const dispatch: Dispatch = { mode: choice.mode, agent, skills: choice.skills, forced: failed ? failed.forced : forced, ...(consulting ? { consult: true } : {}) };
     const update: OrchestratorUpdate = { costUsd: choice.costUsd, ...(consulting ? { consulting } : {}) };
-    if (overBudget()) return new Command({ goto: "approve", update: { ...update, pending: { decision, dispatch, budgetUsd: s.budgetUsd! } } });
+    // Without asking, a plan's first agent is dispatched when the plan's expected cost fits (planFor checked it).
+    if (overBudget() && (s.ask || !consultRecord)) return new Command({ goto: "approve", update: { ...update, pending: { decision, dispatch, budgetUsd: s.budgetUsd! } } });
     return dispatchTo(decision, dispatch, runtime, update);
   };
 }
