@@ -16,6 +16,8 @@ import { join, resolve } from "node:path";
 import { evaluate, type Evaluation, type RouterRow } from "../src/eval/evaluate.js";
 import { formatStat, formatUsd, renderTable } from "../src/eval/format.js";
 import { learnedRouters, modesOfQueries } from "../src/eval/learned.js";
+import type { ExecutionRecord } from "../src/records/schema.js";
+import { answerKey, answerKind } from "../tools/answer/key.js";
 import { routerBench } from "./datasets.js";
 
 const args = process.argv.slice(2);
@@ -128,5 +130,63 @@ for (const r of runs) {
   print(renderTable(rows, "markdown", [true, true, true, true, true, false]));
   print();
 }
+/**
+ * The ceiling of the fixed shape on the test split, in hindsight (not a router): per task, every single agent and
+ * every (first, second, escalation) triple with the rule "accept when the first two agree, else the escalation's
+ * answer", scored on the test queries themselves; then the most accurate per-task combination within each cap
+ * (a Lagrangian sweep over per-task frontiers).
+ */
+function hindsightCeiling(test: readonly ExecutionRecord[], caps: number[]): number[] {
+  const byQuery = new Map<string, { task: string; kind: ReturnType<typeof answerKind>; o: Map<string, { score: number; cost: number; key: string | null }> }>();
+  for (const r of test) {
+    let q = byQuery.get(r.queryId);
+    if (!q) byQuery.set(r.queryId, (q = { task: r.task, kind: answerKind(r.query), o: new Map() }));
+    q.o.set(r.agent, { score: r.score, cost: r.costUsd, key: answerKey(r.response, q.kind) });
+  }
+  const agents = [...new Set(test.map((r) => r.agent))].sort();
+  const full = [...byQuery.values()].filter((q) => q.o.size === agents.length);
+  const tasks = [...new Set(full.map((q) => q.task))];
+  const options = tasks.map((t) => {
+    const qs = full.filter((q) => q.task === t);
+    const opts: [number, number][] = agents.map((a) => [qs.reduce((x, q) => x + q.o.get(a)!.score, 0), qs.reduce((x, q) => x + q.o.get(a)!.cost, 0)]);
+    for (const A of agents)
+      for (const B of agents)
+        for (const E of agents) {
+          if (A === B || E === A || E === B) continue;
+          let acc = 0;
+          let usd = 0;
+          for (const q of qs) {
+            const a = q.o.get(A)!;
+            const b = q.o.get(B)!;
+            usd += a.cost + b.cost;
+            if (a.key !== null && a.key === b.key) acc += a.score;
+            else {
+              const e = q.o.get(E)!;
+              acc += e.score;
+              usd += e.cost;
+            }
+          }
+          opts.push([acc, usd]);
+        }
+    return opts;
+  });
+  return caps.map((cap) => {
+    let best = 0;
+    for (let i = 0; i <= 4000; i++) {
+      const price = (i / 4000) ** 2 * 2000; // accuracy per USD
+      let acc = 0;
+      let usd = 0;
+      for (const opts of options) {
+        const o = opts.reduce((x, y) => (y[0] - price * y[1] > x[0] - price * x[1] ? y : x));
+        acc += o[0];
+        usd += o[1];
+      }
+      if (usd / full.length <= cap) best = Math.max(best, acc / full.length);
+    }
+    return best;
+  });
+}
+const ceiling = hindsightCeiling(data.test, [0.4 * strongCost, 0.45 * strongCost]);
+print(`Hindsight ceiling of the fixed shape on the test split (per task, the best single agent or (first, second, escalation) triple chosen on the test queries themselves; not a router): ${num(ceiling[0]!)} within 40% and ${num(ceiling[1]!)} within 45% of ${STRONG}'s cost\n`);
 writeFileSync(jsonOut, JSON.stringify({ date: new Date().toISOString(), seeds, lambdas, runs }, null, 1));
 log(`wrote ${jsonOut}`);

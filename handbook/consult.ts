@@ -143,12 +143,15 @@ export interface PlanChoice {
   value: number;
   accuracy: number;
   costUsd: number;
+  /** True when the plan consults a second agent (from its first answer) at this λ and within these limits. */
+  consults: boolean;
 }
 
 /**
  * The plan a step is answered with: the plans of its most weighted skill that has any (else the mode's), the one of
  * highest value at λ among those whose agents are all allowed and whose first call fits the limits. Null when the
- * handbook has no rule, consulting is off (maxCalls 1), or no plan fits.
+ * handbook has no rule, consulting is off (maxCalls 1), or no plan fits. A choice that does not `consult` is one
+ * agent answering alone: the orchestrator (and replay) then route the step by agent selection, as without a rule.
  */
 export function planFor(
   rule: ConsultRule | undefined,
@@ -168,7 +171,7 @@ export function planFor(
     for (const plan of plans) {
       if (!plan.agents.every(allow)) continue;
       const v = planValue(plan, lambda, capped);
-      if (v && (!best || v.value > best.value)) best = { plan, scope, value: v.value, accuracy: v.accuracy, costUsd: v.costUsd };
+      if (v && (!best || v.value > best.value)) best = { plan, scope, value: v.value, accuracy: v.accuracy, costUsd: v.costUsd, consults: v.consults };
     }
     if (best) return best;
   }

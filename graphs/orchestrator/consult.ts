@@ -36,7 +36,9 @@ export function firstPlan(
   allowed: ReadonlySet<string>,
 ): PlanChoice | null {
   if (!h.consult) return null;
-  return planFor(h.consult, consultScopes(h, text, skills), "answer", s.lambda, consultLimits(h, { answers: [] }, s, state, false), (a) => allowed.has(a));
+  const p = planFor(h.consult, consultScopes(h, text, skills), "answer", s.lambda, consultLimits(h, { answers: [] }, s, state, false), (a) => allowed.has(a));
+  // A plan that would not consult is one agent answering alone: the step is routed by agent selection instead.
+  return p?.consults ? p : null;
 }
 
 const usd = (x: number) => `$${x.toPrecision(2)}`;

@@ -163,7 +163,8 @@ export function handbookRouter(h: Handbook, opts: HandbookRouterOptions): Router
     trajectory(q: RouteQuery, ask: (agent: string) => string | null, lambda?: number) {
       const found = identified(q);
       const choice = found.mode === "answer" ? planFor(rule, consultScopes(h, q.text, found.skills), "answer", lambda ?? 0, left) : null;
-      if (!choice) {
+      // As the orchestrator: a plan that would not consult leaves the step to agent selection.
+      if (!choice?.consults) {
         const agent = route(q, lambda);
         ask(agent);
         return { answeredBy: agent };
