@@ -84,7 +84,10 @@ function linesFor(h: Handbook, mode: Mode): Line[] {
         out.push({ text: `  ${key}: ${num(mean)} (n=${num(n, 1)})`, value: 10 + 20 * (1 - 1 / (1 + n)) });
     }
   }
-  if (mode === "answer" && h.consult) describeRule(h.consult, 1).forEach((text, i) => out.push({ text, value: i === 0 ? 92 : 50 }));
+  if (mode === "answer" && h.consult)
+    describeRule(h.consult, 1).forEach((text, i) => {
+      out.push({ text, value: i === 0 ? 92 : 50 });
+    });
   return out;
 }
 
