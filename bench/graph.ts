@@ -17,7 +17,7 @@ import { offlineChoice, type PolicyInput } from "../graphs/orchestrator/policy.j
 import type { SearchBackend } from "../graphs/orchestrator/resources.js";
 import type { OrchestratorStateType } from "../graphs/orchestrator/state.js";
 import { profileByTask } from "../src/demo/profile.js";
-import type { Mode } from "../src/modes.js";
+import type { Mode } from "../src/core/modes.js";
 import type { AgentSpec, Pool } from "../src/pool/schema.js";
 import { createReplayAgent } from "../src/providers/replay.js";
 import type { Agent } from "../src/providers/types.js";

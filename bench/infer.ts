@@ -20,7 +20,7 @@ import { createOrchestrator } from "../graphs/orchestrator/graph.js";
 import { offlineChoice, type PolicyInput } from "../graphs/orchestrator/policy.js";
 import { handbookMatcher } from "../handbook/matcher.js";
 import type { OrchestratorStateType } from "../graphs/orchestrator/state.js";
-import { MODES, type Mode } from "../src/modes.js";
+import { MODES, type Mode } from "../src/core/modes.js";
 import type { Agent, StepRequest, StepResult } from "../src/providers/types.js";
 import { LocalSearch } from "../tools/search/index.js";
 

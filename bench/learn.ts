@@ -27,7 +27,7 @@ import { silentProgress } from "../src/learning/progress.js";
 import { writeImport } from "../src/records/import-result.js";
 import { savePool } from "../src/pool/load.js";
 import { importPool } from "../src/records/import-result.js";
-import { startOpenAIServer } from "../test/support/openai-server.js";
+import { startOpenAIServer } from "./support/openai-server.js";
 
 const args = process.argv.slice(2);
 const seeds = Number(args[args.indexOf("--seeds") + 1] ?? 3) || 3;

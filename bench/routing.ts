@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { evaluate, type Evaluation, type RouterRow } from "../src/eval/evaluate.js";
 import { formatStat, formatUsd, renderTable } from "../src/eval/format.js";
-import { frontierAuc } from "../src/eval/frontier.js";
+import { frontierAuc } from "../src/core/frontier.js";
 import { learnedRouters, modesOfQueries, type LearnedHandbook } from "../src/eval/learned.js";
 import { LearningLog } from "../src/learning/log.js";
 import { DEFAULT_SETTINGS, runSplit, type LearnSettings } from "../src/learning/pipeline.js";

@@ -1,5 +1,5 @@
-import { InputError } from "../src/errors.js";
-import type { Mode } from "../src/modes.js";
+import { InputError } from "../src/core/errors.js";
+import type { Mode } from "../src/core/modes.js";
 import { update } from "./competence.js";
 import { addCostObservation, type CostObservation } from "./costs.js";
 import { FLAT_PRIOR, HANDBOOK_SCHEMA_VERSION, type BetaPrior, type Handbook, type ModeInfo } from "./schema.js";

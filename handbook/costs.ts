@@ -1,4 +1,4 @@
-import type { Mode } from "../src/modes.js";
+import type { Mode } from "../src/core/modes.js";
 import type { AgentProfile, CostStats } from "./schema.js";
 
 /** One call's cost, to fold into an agent's per-mode running means. */

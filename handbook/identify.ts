@@ -1,4 +1,4 @@
-import type { Mode } from "../src/modes.js";
+import type { Mode } from "../src/core/modes.js";
 import { handbookMatcher, leafSkills, skillWeights } from "./matcher.js";
 import type { Handbook } from "./schema.js";
 import type { ActiveSkill } from "./select.js";

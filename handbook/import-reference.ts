@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { InputError } from "../src/errors.js";
-import { MODES, type Mode } from "../src/modes.js";
+import { InputError } from "../src/core/errors.js";
+import { MODES, type Mode } from "../src/core/modes.js";
 import {
   AgentIdSchema,
   HANDBOOK_SCHEMA_VERSION,

@@ -1,5 +1,5 @@
 import MiniSearch from "minisearch";
-import type { Mode } from "../src/modes.js";
+import type { Mode } from "../src/core/modes.js";
 
 /** What the lexical matcher needs of a skill. */
 export interface MatchableSkill {

@@ -1,4 +1,4 @@
-import type { Mode } from "../src/modes.js";
+import type { Mode } from "../src/core/modes.js";
 import type { Evidence, Handbook, MemoryPoint } from "./schema.js";
 import type { ActiveSkill } from "./select.js";
 import { embed, type SparseVector } from "./text.js";

@@ -1,4 +1,4 @@
-import { MODES, type Mode } from "../src/modes.js";
+import { MODES, type Mode } from "../src/core/modes.js";
 import { observations, posteriorMean } from "./competence.js";
 import { describeRule } from "./consult.js";
 import { depthOf, type Handbook } from "./schema.js";

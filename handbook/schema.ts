@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { MODES, ModeSchema, type Mode } from "../src/modes.js";
+import { MODES, ModeSchema, type Mode } from "../src/core/modes.js";
 
 /**
  * The Skill Handbook: modes with routing insights, a hierarchy of skills, and per-agent competence and cost.

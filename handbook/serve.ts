@@ -1,4 +1,4 @@
-import { InputError } from "../src/errors.js";
+import { InputError } from "../src/core/errors.js";
 import { insideStep, objectiveAt, stepAt, type Curve } from "./lambda-path.js";
 
 /**

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, unlinkSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { InputError } from "../src/errors.js";
-import { writeFileAtomic } from "../src/fs/atomic.js";
+import { InputError } from "../src/core/errors.js";
+import { writeFileAtomic } from "../src/core/atomic.js";
 import { importReferenceHandbook, type ImportOptions, type ImportResult } from "./import-reference.js";
 import type { Handbook } from "./schema.js";
 import { validateHandbook } from "./validate.js";

@@ -1,6 +1,6 @@
 import type { z } from "zod";
-import { InputError } from "../src/errors.js";
-import { MODES } from "../src/modes.js";
+import { InputError } from "../src/core/errors.js";
+import { MODES } from "../src/core/modes.js";
 import { HandbookSchema, depthOf, modeOfId, parentIdOf, type Handbook } from "./schema.js";
 
 /** One referential-integrity problem: where (a JSON path as keys) and what. */

@@ -1,5 +1,5 @@
-import { InputError } from "../src/errors.js";
-import { MODES, type Mode } from "../src/modes.js";
+import { InputError } from "../src/core/errors.js";
+import { MODES, type Mode } from "../src/core/modes.js";
 import { addEvidence, observations } from "./competence.js";
 import {
   depthOf,

@@ -3,7 +3,7 @@ import type { LoadedSelection } from "../../handbook/store.js";
 import type { Handbook } from "../../handbook/index.js";
 import type { Pool } from "../../src/pool/schema.js";
 import type { Agent } from "../../src/providers/types.js";
-import { createAgents } from "../../src/providers/index.js";
+import { createAgents } from "../../src/sim/create-agents.js";
 import type { ChatClient } from "../../src/providers/openai.js";
 import { OrchestratorContext, type OrchestratorContextType } from "./configuration.js";
 import { approveNode, modeNode, orchestrateNode, type Resolve } from "./nodes.js";

@@ -1,7 +1,7 @@
 import { Command, END, interrupt } from "@langchain/langgraph";
 import { ZodError } from "zod";
 import { renderHandbook, selectAgent, type DecisionRecord } from "../../handbook/index.js";
-import type { Mode } from "../../src/modes.js";
+import type { Mode } from "../../src/core/modes.js";
 import { AgentCallError, isStructuredOutputError } from "../../src/providers/runtime.js";
 import type { StepRequest, StepResult } from "../../src/providers/types.js";
 import { rejectionOf } from "./accept.js";

@@ -1,8 +1,8 @@
 import type { Handbook } from "../../handbook/index.js";
 import { skillIdentifier } from "../../handbook/identify.js";
 import { SkillMatcher } from "../../handbook/matcher.js";
-import { MODES, type Mode } from "../../src/modes.js";
-import type { CodeResult, Document } from "../../src/providers/types.js";
+import { MODES, type Mode } from "../../src/core/modes.js";
+import type { CodeResult, Document } from "../../src/core/types.js";
 
 /** What a policy sees at one step. */
 export interface PolicyInput {

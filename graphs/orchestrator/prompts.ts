@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Mode } from "../../src/modes.js";
+import type { Mode } from "../../src/core/modes.js";
 import type { PolicyInput } from "./policy.js";
 
 /** What the LLM policy must return (structured output). */

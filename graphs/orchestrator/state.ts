@@ -1,6 +1,6 @@
 import { Annotation } from "@langchain/langgraph";
-import type { Mode } from "../../src/modes.js";
-import type { CodeResult, Document } from "../../src/providers/types.js";
+import type { Mode } from "../../src/core/modes.js";
+import type { CodeResult, Document } from "../../src/core/types.js";
 import type { ConsultPlan, DecisionRecord } from "../../handbook/index.js";
 import type { ConsultState } from "../../handbook/consult.js";
 

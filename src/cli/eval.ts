@@ -1,14 +1,14 @@
 import { Command, Option } from "commander";
 import { mkdirSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { InputError } from "../errors.js";
+import { InputError } from "../core/errors.js";
 import type { Evaluation } from "../eval/evaluate.js";
 import { formatEvaluation } from "../eval/format.js";
 import { evaluateLearned, recordsInPool, type LearnedHandbook, type LearningSummary } from "../eval/learned.js";
 import { renderReport } from "../eval/report-html.js";
-import { writeFileAtomic } from "../fs/atomic.js";
+import { writeFileAtomic } from "../core/atomic.js";
 import { autoProgress, silentProgress, type ProgressFactory } from "../learning/progress.js";
-import type { Mode } from "../modes.js";
+import type { Mode } from "../core/modes.js";
 import { loadPool } from "../pool/load.js";
 import { loadRecords } from "../records/io.js";
 import type { ExecutionRecord } from "../records/schema.js";

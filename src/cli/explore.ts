@@ -1,14 +1,14 @@
 import { statSync } from "node:fs";
 import { Command, Option } from "commander";
-import { InputError } from "../errors.js";
+import { InputError } from "../core/errors.js";
 import { simSeedOf } from "../explore/seed.js";
 import { explore } from "../explore/explore.js";
 import { formatCost } from "../explore/progress.js";
 import { defaultRunner } from "../explore/runners.js";
 import { loadTasks, simExploreTasks } from "../explore/tasks.js";
-import { MODES, type Mode } from "../modes.js";
+import { MODES, type Mode } from "../core/modes.js";
 import { loadPool } from "../pool/load.js";
-import { createAgents } from "../providers/index.js";
+import { createAgents } from "../sim/create-agents.js";
 import { createWorld } from "../sim/world.js";
 
 interface ExploreFlags {

@@ -9,7 +9,7 @@ import { buildLearningGraph, PHASES, type Phase } from "../../graphs/learning/gr
 import { resolveKnobs } from "../../graphs/learning/configuration.js";
 import { artefactPaths } from "../../graphs/learning/nodes.js";
 import { loadHandbook } from "../../handbook/store.js";
-import { InputError } from "../errors.js";
+import { InputError } from "../core/errors.js";
 import { loadPool } from "../pool/load.js";
 import { formatLearningCost, learningCost, LearningLog, readLog } from "../learning/log.js";
 import {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command } from "commander";
-import { InputError } from "../errors.js";
+import { InputError } from "../core/errors.js";
 import { demoCommand } from "./demo.js";
 import { evalCommand } from "./eval.js";
 import { exploreCommand } from "./explore.js";

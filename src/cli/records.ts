@@ -1,8 +1,8 @@
 import { Command } from "commander";
 import { mkdirSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { InputError } from "../errors.js";
-import { writeFileAtomic } from "../fs/atomic.js";
+import { InputError } from "../core/errors.js";
+import { writeFileAtomic } from "../core/atomic.js";
 import { importLlmRouter } from "../records/import-llmrouter.js";
 import { formatImportReport, writeImport } from "../records/import-result.js";
 import { importRouterBench } from "../records/import-routerbench.js";

@@ -9,8 +9,8 @@ import type { OrchestratorContextType } from "../../graphs/orchestrator/configur
 import type { ApprovalReply } from "../../graphs/orchestrator/nodes.js";
 import type { OrchestratorResources } from "../../graphs/orchestrator/resources.js";
 import type { AgentFailure, OrchestratorStateType, RoutingDecision, RunSettings, Step, Task } from "../../graphs/orchestrator/state.js";
-import { InputError } from "../errors.js";
-import type { SimAgent } from "../providers/sim/agent.js";
+import { InputError } from "../core/errors.js";
+import type { SimAgent } from "../sim/provider.js";
 
 export const DEFAULT_THREADS_DB = ".skillorchestra/threads.sqlite";
 

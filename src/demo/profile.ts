@@ -1,5 +1,5 @@
 import { createHandbook, recordOutcome, type Handbook } from "../../handbook/index.js";
-import type { Mode } from "../modes.js";
+import type { Mode } from "../core/modes.js";
 import type { Pool } from "../pool/schema.js";
 import type { ExecutionRecord } from "../records/schema.js";
 

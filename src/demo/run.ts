@@ -4,7 +4,7 @@ import { loadHandbook, saveHandbook, type Handbook } from "../../handbook/index.
 import { buildLearningGraph } from "../../graphs/learning/graph.js";
 import { resolveKnobs } from "../../graphs/learning/configuration.js";
 import { savePool } from "../pool/load.js";
-import { createAgents } from "../providers/index.js";
+import { createAgents } from "../sim/create-agents.js";
 import type { Agent } from "../providers/types.js";
 import { loadRecords } from "../records/io.js";
 import { explore, simExploreTasks, simRunner } from "../explore/index.js";

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { InputError } from "../errors.js";
+import { InputError } from "../core/errors.js";
 import { agentStats, byAccuracyThenCost, type AgentStats, type Outcome, type ReplayTable, type RouteQuery, type Router } from "./replay.js";
 import { checkLambda, chooseByValue, costModel } from "./baselines/cost.js";
 import { textFeatures } from "./baselines/features.js";

@@ -1,5 +1,5 @@
-import { InputError } from "../errors.js";
-import type { Mode } from "../modes.js";
+import { InputError } from "../core/errors.js";
+import type { Mode } from "../core/modes.js";
 import type { ExecutionRecord } from "../records/schema.js";
 import {
   bestSingleAgent,
@@ -16,7 +16,7 @@ import {
   type FixedRouter,
 } from "./baselines.js";
 import { frugalCascade } from "./baselines/cascade.js";
-import { frontierAuc, paretoFrontier, type AucRange, type CostAccuracyPoint } from "./frontier.js";
+import { frontierAuc, paretoFrontier, type AucRange, type CostAccuracyPoint } from "../core/frontier.js";
 import { aggregateSeeds, routingMetrics, type MetricContext, type RoutingMetrics, type SeededMetrics } from "./metrics.js";
 import { agentStats, buildReplayTable, routeAll, type ReplayTable, type Router } from "./replay.js";
 

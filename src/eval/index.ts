@@ -47,7 +47,7 @@ export {
   type Stat,
   type TaskMetrics,
 } from "./metrics.js";
-export { frontierAuc, paretoFrontier, type AucRange, type CostAccuracyPoint } from "./frontier.js";
+export { frontierAuc, paretoFrontier, type AucRange, type CostAccuracyPoint } from "../core/frontier.js";
 export {
   evaluate,
   type EvaluateOptions,

@@ -6,7 +6,7 @@ import type { LocalEvidence } from "../../handbook/neighbours.js";
 import type { ActiveSkill, Estimator, Strategy } from "../../handbook/select.js";
 import { selectAgent } from "../../handbook/select.js";
 import type { Handbook } from "../../handbook/schema.js";
-import { InputError } from "../errors.js";
+import { InputError } from "../core/errors.js";
 import { LearningLog } from "../learning/log.js";
 import {
   DEFAULT_SETTINGS,
@@ -22,7 +22,7 @@ import { scopedProgress, silentProgress, type ProgressFactory } from "../learnin
 import { chooseFor, type Choice } from "../../handbook/serve.js";
 import { consultScopes, consultTrajectory, planFor } from "../../handbook/consult.js";
 import type { CandidateEvaluator, Selection } from "../learning/choose.js";
-import type { Mode } from "../modes.js";
+import type { Mode } from "../core/modes.js";
 import type { Pool } from "../pool/schema.js";
 import type { ExecutionRecord } from "../records/schema.js";
 import { evaluate, type Evaluation, type RouterSpec } from "./evaluate.js";

@@ -1,5 +1,5 @@
-import { InputError } from "../errors.js";
-import type { Mode } from "../modes.js";
+import { InputError } from "../core/errors.js";
+import type { Mode } from "../core/modes.js";
 import type { ExecutionRecord } from "../records/schema.js";
 import { answerKey, answerKind, type AnswerKind } from "../../tools/answer/key.js";
 

@@ -2,7 +2,7 @@ import { posteriorMean, subtreeEvidence } from "../../handbook/competence.js";
 import type { Handbook, Skill } from "../../handbook/schema.js";
 import { describeRule } from "../../handbook/consult.js";
 import { distinctSkillNames } from "../learning/describe.js";
-import { MODES } from "../modes.js";
+import { MODES } from "../core/modes.js";
 import type { Evaluation, RouterRow } from "./evaluate.js";
 import { acceptedShares, anyMultiStep, costQualifier, formatStat, formatUsd, isMultiStep } from "./format.js";
 

@@ -5,7 +5,7 @@ import type { CandidateEvaluator } from "../learning/choose.js";
 import type { Evaluation } from "../learning/evaluate.js";
 import type { OrchestratorStateType } from "../../graphs/orchestrator/state.js";
 import { worldIndex } from "../explore/index.js";
-import { MODES, type Mode } from "../modes.js";
+import { MODES, type Mode } from "../core/modes.js";
 import type { Agent } from "../providers/types.js";
 import type { ExecutionRecord } from "../records/schema.js";
 import type { SimTask, World } from "../sim/index.js";

@@ -1,5 +1,5 @@
 import pLimit from "p-limit";
-import { MODES, type Mode } from "../modes.js";
+import { MODES, type Mode } from "../core/modes.js";
 import type { Agent } from "../providers/types.js";
 import { RecordWriter } from "../records/io.js";
 import { recordKey, type ExecutionRecordInput } from "../records/schema.js";

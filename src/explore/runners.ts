@@ -1,7 +1,7 @@
-import { InputError } from "../errors.js";
-import type { Mode } from "../modes.js";
+import { InputError } from "../core/errors.js";
+import type { Mode } from "../core/modes.js";
 import type { ReplayAgent } from "../providers/replay.js";
-import type { SimAgent } from "../providers/sim/agent.js";
+import type { SimAgent } from "../sim/provider.js";
 import type { Agent } from "../providers/types.js";
 import type { ExecutionRecordInput } from "../records/schema.js";
 import type { World } from "../sim/world.js";

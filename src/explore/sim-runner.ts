@@ -1,7 +1,8 @@
 import { LocalSearch } from "../../tools/search/index.js";
 import { runProgram, toCodeResult, type RunOptions } from "../../tools/code/index.js";
-import type { Mode } from "../modes.js";
-import type { Agent, CodeResult, Document, StepRequest, StepResult } from "../providers/types.js";
+import type { Mode } from "../core/modes.js";
+import type { CodeResult, Document } from "../core/types.js";
+import type { Agent, StepRequest, StepResult } from "../providers/types.js";
 import type { ExecutionRecordInput } from "../records/schema.js";
 import { isDocument } from "../sim/act.js";
 import type { SimTask } from "../sim/types.js";

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { InputError, parseOrThrow } from "../errors.js";
-import { parseJsonText, readTextFile } from "../records/json-file.js";
+import { InputError, parseOrThrow } from "../core/errors.js";
+import { parseJsonText, readTextFile } from "../core/json-file.js";
 import type { World } from "../sim/world.js";
 import type { ExploreTask } from "./types.js";
 

@@ -1,4 +1,4 @@
-import type { Mode } from "../modes.js";
+import type { Mode } from "../core/modes.js";
 import type { Agent } from "../providers/types.js";
 import type { ExecutionRecordInput } from "../records/schema.js";
 

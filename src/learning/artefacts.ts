@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { SkillSchema, TextModelSchema } from "../../handbook/schema.js";
-import { InputError, parseOrThrow } from "../errors.js";
-import { writeFileAtomic } from "../fs/atomic.js";
-import { ModeSchema } from "../modes.js";
+import { InputError, parseOrThrow } from "../core/errors.js";
+import { writeFileAtomic } from "../core/atomic.js";
+import { ModeSchema } from "../core/modes.js";
 
 /** The plain-JSON artefacts the learning phases hand each other (besides handbooks). */
 

@@ -1,9 +1,9 @@
 import type { Estimator, Shrinkage, Strategy } from "../../handbook/select.js";
 import type { Handbook } from "../../handbook/schema.js";
 import { viewAtDepth, type Granularity } from "../../handbook/views.js";
-import { MODES, type Mode } from "../modes.js";
+import { MODES, type Mode } from "../core/modes.js";
 import { evaluateHandbook, type Evaluation, type ReplayIndex } from "./evaluate.js";
-import { paretoFrontier as frontierOf } from "../eval/frontier.js";
+import { paretoFrontier as frontierOf } from "../core/frontier.js";
 import { skillIdentifier, stepSkills } from "../../handbook/identify.js";
 import { selectAgent } from "../../handbook/select.js";
 import { choiceAt, choicePath, validationCurve, type Curve, type PathPoint } from "../../handbook/lambda-path.js";

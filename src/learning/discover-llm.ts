@@ -4,7 +4,7 @@ import type { Skill } from "../../handbook/schema.js";
 import type { AgentSpec } from "../pool/schema.js";
 import type { ChatClient } from "../providers/openai.js";
 import { AgentCallError, isStructuredOutputError } from "../providers/runtime.js";
-import type { Mode } from "../modes.js";
+import type { Mode } from "../core/modes.js";
 import { excerpt } from "./describe.js";
 import type { DiscoverInput, DiscoverOutput, Discoverer } from "./discover.js";
 import type { LlmCall } from "./log.js";

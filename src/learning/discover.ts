@@ -1,5 +1,5 @@
 import type { Skill } from "../../handbook/schema.js";
-import type { Mode } from "../modes.js";
+import type { Mode } from "../core/modes.js";
 import { describeCluster, type ClusterDescription } from "./describe.js";
 import { kmeans } from "./kmeans.js";
 import type { LlmCall } from "./log.js";

@@ -1,7 +1,7 @@
 import { observations, posteriorMean } from "../../handbook/competence.js";
 import type { Handbook, RoutingInsight } from "../../handbook/schema.js";
 import { leafSkills } from "../../handbook/matcher.js";
-import type { Mode } from "../modes.js";
+import type { Mode } from "../core/modes.js";
 import type { QueryItem } from "./queries.js";
 import { gTest } from "./stats.js";
 import { FEATURE_TEXT, STRUCTURE_FEATURES, structure, type StructureFeature } from "./text.js";

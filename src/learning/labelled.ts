@@ -1,5 +1,5 @@
 import seedrandom from "seedrandom";
-import { InputError } from "../errors.js";
+import { InputError } from "../core/errors.js";
 import { kmeans } from "./kmeans.js";
 import type { QueryItem } from "./queries.js";
 import { textVectors } from "./vectors.js";

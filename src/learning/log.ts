@@ -1,6 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
-import type { Mode } from "../modes.js";
+import type { Mode } from "../core/modes.js";
 
 /**
  * The learning log: one JSON object per line, append-only. Every phase logs its start and end (wall time, what it

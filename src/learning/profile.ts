@@ -3,8 +3,8 @@ import { memoryPoint, usesNeighbours } from "../../handbook/neighbours.js";
 import { embed } from "../../handbook/text.js";
 import type { ActiveSkill } from "../../handbook/select.js";
 import type { BetaPrior, CostStats, Evidence, Handbook, Skill } from "../../handbook/schema.js";
-import { InputError } from "../errors.js";
-import type { Mode } from "../modes.js";
+import { InputError } from "../core/errors.js";
+import type { Mode } from "../core/modes.js";
 import { distinctSkillNames } from "./describe.js";
 import type { QueryItem } from "./queries.js";
 

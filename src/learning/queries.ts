@@ -1,4 +1,4 @@
-import type { Mode } from "../modes.js";
+import type { Mode } from "../core/modes.js";
 import type { ExecutionRecord } from "../records/schema.js";
 
 /**

@@ -2,7 +2,7 @@ import { leafSkills, SkillMatcher } from "../../handbook/matcher.js";
 import type { ActiveSkill, Estimator, Shrinkage, Strategy } from "../../handbook/select.js";
 import { depthOf, parentIdOf, type Evidence, type Handbook, type Skill } from "../../handbook/schema.js";
 import { merge, split, type SplitChild } from "../../handbook/views.js";
-import type { Mode } from "../modes.js";
+import type { Mode } from "../core/modes.js";
 import { describeCluster, type DescribeContext } from "./describe.js";
 import { outcomeMatrix } from "./discover.js";
 import { evaluateHandbook, type Evaluation, type ReplayIndex } from "./evaluate.js";

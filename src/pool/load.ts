@@ -1,9 +1,9 @@
 import { statSync } from "node:fs";
 import { dirname, extname, isAbsolute, relative, resolve, sep } from "node:path";
 import { parse as parseYaml, stringify as stringifyYaml, YAMLParseError } from "yaml";
-import { InputError, parseOrThrow } from "../errors.js";
-import { writeFileAtomic } from "../fs/atomic.js";
-import { parseJsonText, readTextFile } from "../records/json-file.js";
+import { InputError, parseOrThrow } from "../core/errors.js";
+import { writeFileAtomic } from "../core/atomic.js";
+import { parseJsonText, readTextFile } from "../core/json-file.js";
 import { PoolSchema, type Pool } from "./schema.js";
 
 type PoolFormat = "json" | "yaml";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ModeSchema } from "../modes.js";
+import { ModeSchema } from "../core/modes.js";
 
 /** USD per one million tokens. */
 export const PriceSchema = z.object({

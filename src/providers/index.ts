@@ -1,41 +1,39 @@
 /**
  * The agent pool as agents: one Agent per pool entry, built by its provider. The graphs only ever see `Agent`.
- * Replay and sim providers are loaded on demand, so a pool of real agents never loads the simulator.
+ * The replay provider is loaded on demand. Agents of the simulated world (provider `sim`) are built by the factory
+ * the caller passes (`createAgents` in src/sim/create-agents.ts does), so this layer never loads the simulator.
  */
 import type { AgentSpec, Pool } from "../pool/schema.js";
 import type { ExecutionRecord } from "../records/schema.js";
-import type { World } from "../sim/world.js";
 import { createOpenAIAgent, type OpenAIAgentOptions } from "./openai.js";
-import type { SimAgentOptions } from "./sim/agent.js";
 import type { Agent } from "./types.js";
 
-export type { Agent, StepRequest, StepResult, Usage, Document, CodeResult } from "./types.js";
+export type { Agent, StepRequest, StepResult } from "./types.js";
 export { AgentCallError, StructuredOutputError, isStructuredOutputError, withRetry } from "./runtime.js";
 export { createChatClient, createOpenAIAgent } from "./openai.js";
 export type { ChatClient, ChatOptions, ChatResult, ChatClientOptions, OpenAIAgentOptions, ToolDefinition } from "./openai.js";
 
-export interface CreateAgentsOptions {
+export interface BuildAgentsOptions {
   /** Where openai agents read their key and OPENAI_BASE_URL; default process.env. */
   env?: Record<string, string | undefined>;
   /** Options for every openai agent (backoff, streaming, headers, prompt caps). */
   openai?: OpenAIAgentOptions;
-  /** The simulated world of sim agents; default: one built from each agent's `sim.seed` (default 7). */
-  world?: World;
-  sim?: SimAgentOptions;
   /** Records for replay agents, instead of each agent's `replay.records` file. */
   records?: readonly ExecutionRecord[];
+  /** Builds the agent of each pool entry whose provider is `sim`; absent, such an entry is an error. */
+  simAgent?: (spec: AgentSpec) => Promise<Agent>;
 }
 
-function unavailable(spec: AgentSpec, err: unknown): Error {
+/** The error for an agent whose provider cannot be loaded. */
+export function providerUnavailable(spec: AgentSpec, err: unknown): Error {
   return new Error(`agent ${spec.id}: provider ${spec.provider} not available (${err instanceof Error ? err.message : String(err)})`, {
     cause: err,
   });
 }
 
 /** Build every agent of `pool`, keyed by agent id, in pool order. */
-export async function createAgents(pool: Pool, options: CreateAgentsOptions = {}): Promise<Map<string, Agent>> {
+export async function buildAgents(pool: Pool, options: BuildAgentsOptions = {}): Promise<Map<string, Agent>> {
   const agents = new Map<string, Agent>();
-  const worlds = new Map<number, World>();
   for (const spec of pool.agents) {
     switch (spec.provider) {
       case "openai":
@@ -46,28 +44,15 @@ export async function createAgents(pool: Pool, options: CreateAgentsOptions = {}
         try {
           mod = await import("./replay.js");
         } catch (err) {
-          throw unavailable(spec, err);
+          throw providerUnavailable(spec, err);
         }
         agents.set(spec.id, await mod.createReplayAgent(spec, options.records));
         break;
       }
-      case "sim": {
-        let mod: typeof import("./sim/agent.js");
-        let worldMod: typeof import("../sim/world.js");
-        try {
-          [mod, worldMod] = await Promise.all([import("./sim/agent.js"), import("../sim/world.js")]);
-        } catch (err) {
-          throw unavailable(spec, err);
-        }
-        let world = options.world;
-        if (!world) {
-          const seed = spec.sim?.seed ?? 7;
-          world = worlds.get(seed) ?? worldMod.createWorld({ seed });
-          worlds.set(seed, world);
-        }
-        agents.set(spec.id, mod.createSimAgent(spec, world, options.sim));
+      case "sim":
+        if (!options.simAgent) throw providerUnavailable(spec, new Error("sim agents are built by createAgents (src/sim/create-agents.ts)"));
+        agents.set(spec.id, await options.simAgent(spec));
         break;
-      }
       default: {
         const never: never = spec.provider;
         throw new Error(`agent ${(spec as AgentSpec).id}: unknown provider ${String(never)}`);

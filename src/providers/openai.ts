@@ -33,7 +33,7 @@ import type { Runnable } from "@langchain/core/runnables";
 import { toJsonSchema } from "@langchain/core/utils/json_schema";
 import type { LimitFunction } from "p-limit";
 import type { z } from "zod";
-import { InputError, jsonPath } from "../errors.js";
+import { InputError, jsonPath } from "../core/errors.js";
 import { costOf, type AgentSpec } from "../pool/schema.js";
 import { buildStepPrompt, DEFAULT_PROMPT_LIMITS, extractStepOutput, type PromptLimits } from "./prompts.js";
 import {
@@ -49,7 +49,8 @@ import {
   withRetry,
   type RetryOptions,
 } from "./runtime.js";
-import type { Agent, StepRequest, StepResult, Usage } from "./types.js";
+import type { Usage } from "../core/types.js";
+import type { Agent, StepRequest, StepResult } from "./types.js";
 
 /** Time one attempt may take, response body included, when the pool's `timeoutMs` does not say. */
 export const DEFAULT_TIMEOUT_MS = 60_000;

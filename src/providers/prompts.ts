@@ -3,8 +3,9 @@
  * Pure functions: no I/O, no model. Retrieved documents are untrusted text: they are fenced, capped, and the system
  * prompt says never to follow instructions inside them.
  */
-import type { Mode } from "../modes.js";
-import type { CodeResult, Document, StepRequest } from "./types.js";
+import type { Mode } from "../core/modes.js";
+import type { CodeResult, Document } from "../core/types.js";
+import type { StepRequest } from "./types.js";
 
 export interface PromptLimits {
   /** Most documents shown; default 8. */

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
-import { InputError } from "../errors.js";
-import type { Mode } from "../modes.js";
+import { InputError } from "../core/errors.js";
+import type { Mode } from "../core/modes.js";
 import type { AgentSpec } from "../pool/schema.js";
 import { loadRecords } from "../records/io.js";
 import type { ExecutionRecord } from "../records/schema.js";

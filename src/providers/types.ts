@@ -1,35 +1,11 @@
-import type { Mode } from "../modes.js";
+import type { Mode } from "../core/modes.js";
+import type { AgentTask, CodeResult, Document, Usage } from "../core/types.js";
 import type { AgentSpec } from "../pool/schema.js";
-
-/** A document the search tool returned, as kept in a trajectory's state. */
-export interface Document {
-  id: string;
-  title: string;
-  text: string;
-  score: number;
-}
-
-/** The output of one sandboxed program run, as kept in a trajectory's state. */
-export interface CodeResult {
-  language: "python" | "javascript";
-  program: string;
-  stdout: string;
-  stderr: string;
-  exitCode: number | null;
-  /** Why the run ended when it did not finish normally (timeout, memory, output cap...). */
-  limit?: string;
-}
 
 /** What a sub-agent sees when asked to act in a mode at one step of a task. */
 export interface StepRequest {
   mode: Mode;
-  task: {
-    /** Stable id of the task (query); replay and sim look outcomes up by it. */
-    id: string;
-    text: string;
-    /** The task family, when known (sim and replay use it; real models never see it). */
-    family?: string;
-  };
+  task: AgentTask;
   /** 0-based step index within the trajectory. */
   step: number;
   documents: Document[];
@@ -38,12 +14,6 @@ export interface StepRequest {
   attempts: string[];
   /** Skills the orchestrator inferred for this step, heaviest first (sim agents use them; prompts may cite them). */
   skills?: { id: string; weight: number }[];
-}
-
-/** Token usage of one call. */
-export interface Usage {
-  promptTokens: number;
-  completionTokens: number;
 }
 
 /** What a sub-agent produced for one step. */

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { writeFileAtomic } from "../fs/atomic.js";
+import { writeFileAtomic } from "../core/atomic.js";
 import { formatRecordLine } from "./io.js";
 import { dropOverlap, type Overlap } from "./overlap.js";
 import type { ExecutionRecord } from "./schema.js";

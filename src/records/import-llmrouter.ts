@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { InputError, parseOrThrow } from "../errors.js";
+import { InputError, parseOrThrow } from "../core/errors.js";
 import { costOf, type Price } from "../pool/schema.js";
 import { assumedCompletionTokens, estimateTokens } from "./estimate.js";
 import { poolAgentId, type ImportedAgent, type ImportResult } from "./import-result.js";
-import { parseJsonText, readJsonFile, readTextFile } from "./json-file.js";
+import { parseJsonText, readJsonFile, readTextFile } from "../core/json-file.js";
 import { ExecutionRecordSchema, type ExecutionRecord } from "./schema.js";
 
 /**

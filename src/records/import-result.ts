@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { writeFileAtomic } from "../fs/atomic.js";
+import { writeFileAtomic } from "../core/atomic.js";
 import { savePool } from "../pool/load.js";
 import type { Pool, Price } from "../pool/schema.js";
 import { formatRecordLine } from "./io.js";

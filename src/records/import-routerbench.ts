@@ -1,6 +1,6 @@
 import { createReadStream } from "node:fs";
 import { CsvError, parse } from "csv-parse";
-import { InputError } from "../errors.js";
+import { InputError } from "../core/errors.js";
 import type { Price } from "../pool/schema.js";
 import { estimateTokens } from "./estimate.js";
 import { poolAgentId, type ImportedAgent, type ImportResult } from "./import-result.js";

@@ -2,7 +2,7 @@ import { createReadStream } from "node:fs";
 import { open, stat, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
 import { createInterface } from "node:readline";
-import { InputError, parseOrThrow } from "../errors.js";
+import { InputError, parseOrThrow } from "../core/errors.js";
 import { ExecutionRecordSchema, recordKey, type ExecutionRecord, type ExecutionRecordInput } from "./schema.js";
 
 /**

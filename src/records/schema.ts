@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ModeSchema } from "../modes.js";
+import { ModeSchema } from "../core/modes.js";
 
 /**
  * One execution record: one agent run on one query (in one mode, at one step of a trajectory).

@@ -1,4 +1,4 @@
-import { rngFor, shuffled } from "../sim/random.js";
+import { rngFor, shuffled } from "../core/random.js";
 import type { ExecutionRecord } from "./schema.js";
 
 /**

@@ -1,6 +1,6 @@
-import type { Mode } from "../modes.js";
-import type { CodeResult, Document } from "../providers/types.js";
-import { rngFor } from "./random.js";
+import type { Mode } from "../core/modes.js";
+import type { CodeResult, Document } from "../core/types.js";
+import { rngFor } from "../core/random.js";
 import type { SimAgentProfile, SimTask } from "./types.js";
 import type { World } from "./world.js";
 

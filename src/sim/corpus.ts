@@ -1,5 +1,5 @@
 import type { Entities } from "./entities.js";
-import { pick, rngFor, shuffled } from "./random.js";
+import { pick, rngFor, shuffled } from "../core/random.js";
 
 /** One document of the world's corpus (the shape the local search index takes). */
 export interface CorpusDoc {

@@ -1,5 +1,5 @@
 import { NameBook, slug } from "./names.js";
-import { intBetween, pick, rngFor, type Rng } from "./random.js";
+import { intBetween, pick, rngFor, type Rng } from "../core/random.js";
 
 /** An invented country: its capital is the fact lookup questions ask for; its largest city is the lure. */
 export interface Country {

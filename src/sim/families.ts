@@ -1,6 +1,6 @@
 import type { Entities } from "./entities.js";
 import { formatNumber, PY_FMT } from "./numbers.js";
-import { intBetween, pick, type Rng } from "./random.js";
+import { intBetween, pick, type Rng } from "../core/random.js";
 import { FAMILY_SPECS } from "./skills.js";
 import type { Family, SimFacts, SimProgram, SimStep } from "./types.js";
 

@@ -1,4 +1,4 @@
-import { intBetween, pick, type Rng } from "./random.js";
+import { intBetween, pick, type Rng } from "../core/random.js";
 
 /** Syllables of the invented names of the simulated world (no real place, company or person is named). */
 const ONSETS = ["b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "br", "dr", "kr", "tr", "th", "sh", "qu", "st"];

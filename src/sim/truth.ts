@@ -1,4 +1,4 @@
-import type { Mode } from "../modes.js";
+import type { Mode } from "../core/modes.js";
 import { SKILLS } from "./skills.js";
 import type { SimAgentProfile } from "./types.js";
 import { expectedCallCost } from "./usage.js";

@@ -1,4 +1,4 @@
-import type { Mode } from "../modes.js";
+import type { Mode } from "../core/modes.js";
 import type { Price } from "../pool/schema.js";
 
 /** The task families of the simulated world. */

@@ -1,6 +1,6 @@
-import type { Mode } from "../modes.js";
+import type { Mode } from "../core/modes.js";
 import { costOf, type Price } from "../pool/schema.js";
-import type { Usage } from "../providers/types.js";
+import type { Usage } from "../core/types.js";
 import type { SimAgentProfile } from "./types.js";
 
 /** Tokens of the fixed instructions a sub-agent gets in each mode. */

@@ -1,5 +1,5 @@
-import { InputError } from "../errors.js";
-import { MODES } from "../modes.js";
+import { InputError } from "../core/errors.js";
+import { MODES } from "../core/modes.js";
 import type { Pool } from "../pool/schema.js";
 // qa.js, not the index: the index pulls in the math library, seconds to load, which the world never needs.
 import { exactMatch } from "../../tools/answer/qa.js";
@@ -8,7 +8,7 @@ import { generateCorpus, type CorpusDoc } from "./corpus.js";
 import { generateEntities, type Entities } from "./entities.js";
 import { GENERATORS } from "./families.js";
 import { formatNumber } from "./numbers.js";
-import { rngFor, shuffled } from "./random.js";
+import { rngFor, shuffled } from "../core/random.js";
 import { FAMILY_SPECS, SKILLS } from "./skills.js";
 import { groundTruthOf, type GroundTruth } from "./truth.js";
 import type { FamilySpec, SimAgentProfile, SimTask, SkillSpec } from "./types.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { InputError } from "../../src/errors.js";
+import { InputError } from "../../src/core/errors.js";
 import { score } from "../../tools/answer/score.js";
 
 // Runs real programs in the sandbox of tools/code.

@@ -7,7 +7,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { loadHandbook } from "../../handbook/store.js";
 import { evalCommand, type EvalReport } from "../../src/cli/eval.js";
 import type { RouterRow } from "../../src/eval/evaluate.js";
-import { InputError } from "../../src/errors.js";
+import { InputError } from "../../src/core/errors.js";
 import { formatRecordLine } from "../../src/records/io.js";
 import type { ExecutionRecord } from "../../src/records/schema.js";
 import { synthRecords } from "../learning/helpers.js";

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { InputError } from "../../src/errors.js";
+import { InputError } from "../../src/core/errors.js";
 import { evaluate, type RouterSpec } from "../../src/eval/evaluate.js";
 import { formatEvaluation, formatResultsTable, formatUsd } from "../../src/eval/format.js";
-import { frontierAuc } from "../../src/eval/frontier.js";
+import { frontierAuc } from "../../src/core/frontier.js";
 import type { Router } from "../../src/eval/replay.js";
 import { testRecords, trainRecords } from "./helpers.js";
 

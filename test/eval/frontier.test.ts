@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { frontierAuc, paretoFrontier, type CostAccuracyPoint } from "../../src/eval/frontier.js";
+import { frontierAuc, paretoFrontier, type CostAccuracyPoint } from "../../src/core/frontier.js";
 
 const P = (cost: number, accuracy: number, label?: string): CostAccuracyPoint => ({ cost, accuracy, ...(label ? { label } : {}) });
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { explore } from "../../src/explore/explore.js";
 import { simRunner } from "../../src/explore/sim-runner.js";
 import { simExploreTasks } from "../../src/explore/tasks.js";
-import { createSimAgent } from "../../src/providers/sim/agent.js";
+import { createSimAgent } from "../../src/sim/provider.js";
 import { loadRecords } from "../../src/records/io.js";
 import { recordKey } from "../../src/records/schema.js";
 import { createWorld } from "../../src/sim/world.js";

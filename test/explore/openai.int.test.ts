@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runExplore } from "../../src/cli/explore.js";
 import { loadRecords } from "../../src/records/io.js";
-import { startOpenAIServer, type OpenAIServer } from "../support/openai-server.js";
+import { startOpenAIServer, type OpenAIServer } from "../../bench/support/openai-server.js";
 
 const KEY_ENV = "SKILLORCHESTRA_EXPLORE_TEST_KEY";
 let server: OpenAIServer;

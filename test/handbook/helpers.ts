@@ -1,4 +1,4 @@
-import type { Mode } from "../../src/modes.js";
+import type { Mode } from "../../src/core/modes.js";
 import { createHandbook } from "../../handbook/build.js";
 import type { CostStats, Evidence, Handbook, Skill } from "../../handbook/schema.js";
 import { parentIdOf } from "../../handbook/schema.js";

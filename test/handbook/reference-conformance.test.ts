@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { importReferenceHandbook, referenceSkillId, type ImportResult } from "../../handbook/import-reference.js";
 import { selectAgent } from "../../handbook/select.js";
-import type { Mode } from "../../src/modes.js";
+import type { Mode } from "../../src/core/modes.js";
 
 /**
  * Conformance of the `cascade` strategy with the reference implementation's lexicographic rule, on generated

@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { loadHandbook } from "../../handbook/store.js";
 import { learnCommand, learnPhaseCommands } from "../../src/cli/learn.js";
-import { InputError } from "../../src/errors.js";
+import { InputError } from "../../src/core/errors.js";
 import { readLog } from "../../src/learning/log.js";
 import { synthRecords } from "./helpers.js";
 import { writeFixture } from "./fixtures.js";

@@ -4,7 +4,7 @@ import { contrastive, llmDiscoverer, llmNamer } from "../../src/learning/discove
 import { groupRecords } from "../../src/learning/queries.js";
 import { AgentSpecSchema, type AgentSpec } from "../../src/pool/schema.js";
 import { createChatClient } from "../../src/providers/openai.js";
-import { startOpenAIServer, type OpenAIServer, type RecordedRequest, type ScriptStep } from "../support/openai-server.js";
+import { startOpenAIServer, type OpenAIServer, type RecordedRequest, type ScriptStep } from "../../bench/support/openai-server.js";
 import { AGENTS, synthRecords } from "./helpers.js";
 
 const KEY_ENV = "LEARN_TEST_KEY";

@@ -8,7 +8,7 @@ import { artefactPaths } from "../../graphs/learning/nodes.js";
 import { loadHandbook } from "../../handbook/store.js";
 import { readLog } from "../../src/learning/log.js";
 import { silentProgress } from "../../src/learning/progress.js";
-import { startOpenAIServer } from "../support/openai-server.js";
+import { startOpenAIServer } from "../../bench/support/openai-server.js";
 import { synthRecords } from "./helpers.js";
 import { writeFixture } from "./fixtures.js";
 

@@ -3,7 +3,7 @@ import { recordOutcome } from "../../handbook/build.js";
 import { posteriorMean } from "../../handbook/competence.js";
 import { selectAgent } from "../../handbook/select.js";
 import type { ActiveSkill } from "../../handbook/select.js";
-import { InputError } from "../../src/errors.js";
+import { InputError } from "../../src/core/errors.js";
 import { modeInsights } from "../../src/learning/insights.js";
 import { profile, skeletonHandbook } from "../../src/learning/profile.js";
 import { groupRecords } from "../../src/learning/queries.js";

@@ -9,9 +9,10 @@ import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
 import type { OrchestratorStateType } from "../../graphs/orchestrator/state.js";
 import { HandbookSchema, type ConsultPlan, type Handbook } from "../../handbook/schema.js";
 import { costOf, type AgentSpec, type Pool, type Price } from "../../src/pool/schema.js";
-import { createAgents } from "../../src/providers/index.js";
+import { createAgents } from "../../src/sim/create-agents.js";
 import { cost, handbookWith } from "../handbook/helpers.js";
-import { serverPerTest, type RecordedRequest, type ScriptStep } from "../support/openai-server.js";
+import type { RecordedRequest, ScriptStep } from "../../bench/support/openai-server.js";
+import { serverPerTest } from "../support/server-per-test.js";
 
 const serve = serverPerTest();
 

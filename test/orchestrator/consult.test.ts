@@ -19,7 +19,7 @@ import { handbookRouter, learnHandbook, recordsInPool } from "../../src/eval/lea
 import { DEFAULT_SETTINGS } from "../../src/learning/pipeline.js";
 import { loadPool } from "../../src/pool/load.js";
 import type { Pool } from "../../src/pool/schema.js";
-import { createAgents } from "../../src/providers/index.js";
+import { createAgents } from "../../src/sim/create-agents.js";
 import type { Agent } from "../../src/providers/types.js";
 import { importRouterBench } from "../../src/records/import-routerbench.js";
 import { writeImport, type ImportResult } from "../../src/records/import-result.js";

@@ -14,7 +14,7 @@ import { savePool } from "../../src/pool/load.js";
 import type { AgentSpec, Pool } from "../../src/pool/schema.js";
 import type { ExecutionRecord } from "../../src/records/schema.js";
 import { startCli } from "../support/cli.js";
-import { startOpenAIServer, type OpenAIServer, type RecordedRequest, type ScriptStep } from "../support/openai-server.js";
+import { startOpenAIServer, type OpenAIServer, type RecordedRequest, type ScriptStep } from "../../bench/support/openai-server.js";
 import { buildSimFixture, testTask, type SimFixture } from "./fixture.js";
 
 const AGENTS = ["primary", "backup"] as const;

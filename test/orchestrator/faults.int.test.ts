@@ -15,9 +15,9 @@ import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
 import type { OrchestratorStateType, RoutingDecision } from "../../graphs/orchestrator/state.js";
 import { profileByTask } from "../../src/demo/profile.js";
 import type { AgentSpec, Pool } from "../../src/pool/schema.js";
-import { createAgents } from "../../src/providers/index.js";
+import { createAgents } from "../../src/sim/create-agents.js";
 import type { ExecutionRecord } from "../../src/records/schema.js";
-import { errorStorm, startOpenAIServer, type OpenAIServer, type RecordedRequest, type ScriptStep } from "../support/openai-server.js";
+import { errorStorm, startOpenAIServer, type OpenAIServer, type RecordedRequest, type ScriptStep } from "../../bench/support/openai-server.js";
 import { buildSimFixture, inputOf, testTask, type SimFixture } from "./fixture.js";
 
 const AGENTS = ["primary", "backup", "spare"] as const;

@@ -9,7 +9,7 @@ import type { Handbook } from "../../handbook/index.js";
 import { profileByTask } from "../../src/demo/profile.js";
 import { explore, simExploreTasks, simRunner, worldIndex } from "../../src/explore/index.js";
 import type { Pool } from "../../src/pool/schema.js";
-import { createAgents } from "../../src/providers/index.js";
+import { createAgents } from "../../src/sim/create-agents.js";
 import type { Agent } from "../../src/providers/types.js";
 import { loadRecords } from "../../src/records/io.js";
 import type { ExecutionRecord } from "../../src/records/schema.js";

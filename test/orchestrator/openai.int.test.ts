@@ -9,7 +9,7 @@ import type { OrchestratorStateType } from "../../graphs/orchestrator/state.js";
 import { profileByTask } from "../../src/demo/profile.js";
 import { costOf, type AgentSpec, type Pool } from "../../src/pool/schema.js";
 import { createChatClient } from "../../src/providers/openai.js";
-import { startOpenAIServer, type OpenAIServer, type RecordedRequest, type ScriptStep } from "../support/openai-server.js";
+import { startOpenAIServer, type OpenAIServer, type RecordedRequest, type ScriptStep } from "../../bench/support/openai-server.js";
 import { buildSimFixture, inputOf, testTask, type SimFixture } from "./fixture.js";
 
 let fx: SimFixture;

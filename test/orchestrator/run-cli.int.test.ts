@@ -14,7 +14,7 @@ import type { OrchestratorStateType, Step } from "../../graphs/orchestrator/stat
 import { profileByTask } from "../../src/demo/profile.js";
 import { savePool } from "../../src/pool/load.js";
 import type { AgentSpec, Pool } from "../../src/pool/schema.js";
-import { startOpenAIServer, type OpenAIServer, type RecordedRequest, type ScriptStep } from "../support/openai-server.js";
+import { startOpenAIServer, type OpenAIServer, type RecordedRequest, type ScriptStep } from "../../bench/support/openai-server.js";
 import { buildSimFixture, inputOf, testTask, type SimFixture } from "./fixture.js";
 import { startCli } from "../support/cli.js";
 

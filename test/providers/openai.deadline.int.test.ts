@@ -3,11 +3,12 @@
  * caller's deadline cutting an attempt and stopping retries (an AgentCallError whose `deadline` is true).
  */
 import { describe, expect, it } from "vitest";
-import { InputError } from "../../src/errors.js";
+import { InputError } from "../../src/core/errors.js";
 import { AgentSpecSchema, type AgentSpec } from "../../src/pool/schema.js";
 import { BACKOFF_ENV, backoffFromEnv, backoffOf, createChatClient, DEFAULT_MAX_RETRIES } from "../../src/providers/openai.js";
 import { AgentCallError, withRetry } from "../../src/providers/runtime.js";
-import { errorStorm, serverPerTest } from "../support/openai-server.js";
+import { errorStorm } from "../../bench/support/openai-server.js";
+import { serverPerTest } from "../support/server-per-test.js";
 
 const KEY_ENV = "SKILLORCHESTRA_DEADLINE_TEST_KEY";
 const env = { [KEY_ENV]: "k" };

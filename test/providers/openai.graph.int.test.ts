@@ -2,7 +2,7 @@ import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
 import { afterEach, describe, expect, it } from "vitest";
 import { AgentSpecSchema } from "../../src/pool/schema.js";
 import { createOpenAIAgent } from "../../src/providers/openai.js";
-import { startOpenAIServer, type OpenAIServer } from "../support/openai-server.js";
+import { startOpenAIServer, type OpenAIServer } from "../../bench/support/openai-server.js";
 
 const env = { SKILLORCHESTRA_TEST_KEY: "sk-test-loopback" };
 

@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { InputError } from "../../src/errors.js";
+import { InputError } from "../../src/core/errors.js";
 import { AgentSpecSchema, costOf, type AgentSpec } from "../../src/pool/schema.js";
 import { createChatClient, createOpenAIAgent } from "../../src/providers/openai.js";
 import { AgentCallError, StructuredOutputError } from "../../src/providers/runtime.js";
 import type { StepRequest } from "../../src/providers/types.js";
-import { serverPerTest, startOpenAIServer } from "../support/openai-server.js";
+import { startOpenAIServer } from "../../bench/support/openai-server.js";
+import { serverPerTest } from "../support/server-per-test.js";
 
 const KEY_ENV = "SKILLORCHESTRA_TEST_KEY";
 const env = { [KEY_ENV]: "sk-test-loopback" };

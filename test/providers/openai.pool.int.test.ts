@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { PoolSchema } from "../../src/pool/schema.js";
-import { createAgents } from "../../src/providers/index.js";
-import { startOpenAIServer, type OpenAIServer } from "../support/openai-server.js";
+import { createAgents } from "../../src/sim/create-agents.js";
+import { startOpenAIServer, type OpenAIServer } from "../../bench/support/openai-server.js";
 
 let server: OpenAIServer | undefined;
 afterEach(async () => {

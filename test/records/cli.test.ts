@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { recordsCommand } from "../../src/cli/records.js";
-import { InputError } from "../../src/errors.js";
+import { InputError } from "../../src/core/errors.js";
 import { loadPool } from "../../src/pool/load.js";
 import { loadRecords } from "../../src/records/io.js";
 import { rec } from "./helpers.js";

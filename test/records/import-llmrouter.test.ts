@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { InputError } from "../../src/errors.js";
+import { InputError } from "../../src/core/errors.js";
 import { loadPool } from "../../src/pool/load.js";
 import { importLlmRouter, textQueryId } from "../../src/records/import-llmrouter.js";
 import { formatImportReport, writeImport } from "../../src/records/import-result.js";

@@ -2,7 +2,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { InputError } from "../../src/errors.js";
+import { InputError } from "../../src/core/errors.js";
 import { DuplicateRecordError, loadRecords, readRecords, RecordWriter } from "../../src/records/io.js";
 import { ExecutionRecordSchema, recordKey } from "../../src/records/schema.js";
 import { rec } from "./helpers.js";

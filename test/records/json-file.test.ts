@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { InputError } from "../../src/errors.js";
-import { lineColumn, parseJsonText } from "../../src/records/json-file.js";
+import { InputError } from "../../src/core/errors.js";
+import { lineColumn, parseJsonText } from "../../src/core/json-file.js";
 
 const errorOf = (text: string): string => {
   try {

@@ -10,7 +10,7 @@ import { saveHandbook } from "../../handbook/index.js";
 import { profileByTask } from "../../src/demo/profile.js";
 import { explore, simExploreTasks, simRunner } from "../../src/explore/index.js";
 import { savePool } from "../../src/pool/load.js";
-import { createAgents } from "../../src/providers/index.js";
+import { createAgents } from "../../src/sim/create-agents.js";
 import { loadRecords } from "../../src/records/io.js";
 import { createWorld } from "../../src/sim/index.js";
 

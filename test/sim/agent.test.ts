@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { InputError } from "../../src/errors.js";
-import type { Mode } from "../../src/modes.js";
+import { InputError } from "../../src/core/errors.js";
+import type { Mode } from "../../src/core/modes.js";
 import { costOf, type AgentSpec } from "../../src/pool/schema.js";
-import { createSimAgent, type SimAgent } from "../../src/providers/sim/agent.js";
-import type { Document, StepRequest } from "../../src/providers/types.js";
+import { createSimAgent, type SimAgent } from "../../src/sim/provider.js";
+import type { Document } from "../../src/core/types.js";
+import type { StepRequest } from "../../src/providers/types.js";
 import { createWorld } from "../../src/sim/world.js";
 import type { Family, SimTask } from "../../src/sim/types.js";
 

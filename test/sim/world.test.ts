@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { runProgram } from "../../tools/code/index.js";
 import { LocalSearch } from "../../tools/search/index.js";
-import { InputError } from "../../src/errors.js";
+import { InputError } from "../../src/core/errors.js";
 import { PoolSchema } from "../../src/pool/schema.js";
 import { calibrationReport } from "../../src/sim/calibration.js";
 import { DEFAULT_AGENTS } from "../../src/sim/agents.js";

@@ -1,4 +1,4 @@
-import { InputError } from "../../src/errors.js";
+import { InputError } from "../../src/core/errors.js";
 import { extractFinalAnswer } from "./extract.js";
 
 /** Multiple-choice letter extraction and scoring. */

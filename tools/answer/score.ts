@@ -1,4 +1,4 @@
-import { InputError } from "../../src/errors.js";
+import { InputError } from "../../src/core/errors.js";
 import { extractChoice, scoreChoice, type ChoiceOptions } from "./choice.js";
 import { extractProgram, type CodeLanguage } from "./code.js";
 import { extractFinalAnswer } from "./extract.js";

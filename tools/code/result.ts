@@ -1,4 +1,4 @@
-import type { CodeResult } from "../../src/providers/types.js";
+import type { CodeResult } from "../../src/core/types.js";
 import type { Language, RunResult } from "./run.js";
 
 /** The part of a sandbox run a trajectory keeps. */

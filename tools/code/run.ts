@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { InputError, jsonPath, parseOrThrow } from "../../src/errors.js";
+import { InputError, jsonPath, parseOrThrow } from "../../src/core/errors.js";
 import { nodePermissionArgs, sandboxCapabilities } from "./capabilities.js";
 import { blockingLayers, LAYERS, type IsolationLayer } from "./layers.js";
 import { launch, TMPDIR, WORKDIR } from "./launch.js";

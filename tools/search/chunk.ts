@@ -1,4 +1,4 @@
-import { InputError } from "../../src/errors.js";
+import { InputError } from "../../src/core/errors.js";
 
 /** How documents are cut into passages: windows of `passageWords` words, each sharing `overlapWords` with the last. */
 export interface ChunkOptions {

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { z } from "zod";
-import { InputError, parseOrThrow } from "../../src/errors.js";
+import { InputError, parseOrThrow } from "../../src/core/errors.js";
 import type { CorpusDocument } from "./passage.js";
 
 /** One corpus line: `{"id": "...", "title": "...", "text": "..."}`; other fields are ignored. */

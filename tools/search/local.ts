@@ -1,6 +1,6 @@
 import MiniSearch from "minisearch";
 import type { AsPlainObject, Options } from "minisearch";
-import { InputError } from "../../src/errors.js";
+import { InputError } from "../../src/core/errors.js";
 import { processTerm, tokenize } from "./analyze.js";
 import { chunkWords, resolveChunkOptions, type ChunkOptions } from "./chunk.js";
 import { parseCorpusDocument } from "./corpus.js";

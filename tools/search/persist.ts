@@ -1,8 +1,8 @@
 import { readFile, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { z } from "zod";
-import { InputError, parseOrThrow } from "../../src/errors.js";
-import { writeFileAtomic } from "../../src/fs/atomic.js";
+import { InputError, parseOrThrow } from "../../src/core/errors.js";
+import { writeFileAtomic } from "../../src/core/atomic.js";
 import { ANALYZER_VERSION } from "./analyze.js";
 import { resolveChunkOptions } from "./chunk.js";
 import { hashFile, readCorpus } from "./corpus.js";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { InputError, jsonPath } from "../../src/errors.js";
+import { InputError, jsonPath } from "../../src/core/errors.js";
 import type { Passage } from "./passage.js";
 
 /** Whether web search is available, and a line saying so (the orchestrator shows it). */

@@ -1,4 +1,4 @@
-import { InputError } from "../../errors.js";
+import { InputError } from "../../core/errors.js";
 import type { ReplayTable, RouteQuery, Router } from "../replay.js";
 import { checkLambda, costModel } from "./cost.js";
 import { textFeatures } from "./features.js";

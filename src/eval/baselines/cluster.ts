@@ -1,5 +1,5 @@
 import seedrandom from "seedrandom";
-import { InputError } from "../../errors.js";
+import { InputError } from "../../core/errors.js";
 import type { ReplayTable, RouteQuery, Router } from "../replay.js";
 import type { SparseVector } from "../tfidf.js";
 import { chooseByValue, costModel, type CostModel, type ValuedChoice } from "./cost.js";

@@ -1,4 +1,4 @@
-import { InputError } from "../../errors.js";
+import { InputError } from "../../core/errors.js";
 import type { ReplayTable, RouteQuery, Router } from "../replay.js";
 import type { SparseVector } from "../tfidf.js";
 import { chooseByValue, costModel, type ValuedChoice } from "./cost.js";

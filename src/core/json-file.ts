@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { InputError } from "../errors.js";
+import { InputError } from "./errors.js";
 
 /** Read a user's text file, or throw a one-line InputError naming it. */
 export function readTextFile(path: string, what = "file"): string {

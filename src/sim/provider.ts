@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { InputError } from "../../errors.js";
-import { costOf, type AgentSpec } from "../../pool/schema.js";
-import { decideStep, type SimDecision } from "../../sim/act.js";
-import { simLatencyMs, simUsage } from "../../sim/usage.js";
-import type { World } from "../../sim/world.js";
-import type { Agent, StepRequest, StepResult } from "../types.js";
+import { InputError } from "../core/errors.js";
+import { costOf, type AgentSpec } from "../pool/schema.js";
+import { decideStep, type SimDecision } from "./act.js";
+import { simLatencyMs, simUsage } from "./usage.js";
+import type { World } from "./world.js";
+import type { Agent, StepRequest, StepResult } from "../providers/types.js";
 
 export interface SimAgentOptions {
   /**

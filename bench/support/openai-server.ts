@@ -1,4 +1,3 @@
-import { afterEach } from "vitest";
 /**
  * A small OpenAI-compatible chat-completions server on 127.0.0.1, driven by a script, for tests that must exercise
  * the real HTTP path of the `openai` provider without a real key or the internet.
@@ -53,6 +52,7 @@ export interface RecordedRequest {
   path: string;
   headers: IncomingHttpHeaders;
   /** Parsed JSON body, or the raw text when it was not JSON. */
+  // biome-ignore lint/suspicious/noExplicitAny: a request body of any shape, read freely by the tests' assertions
   body: any;
   /** When the request's body had arrived (performance.now() of this process). */
   at: number;
@@ -83,10 +83,10 @@ function estimateTokens(text: string): number {
   return Math.ceil(text.length / 4);
 }
 
-function contentOf(body: any): string {
+function contentOf(body: RecordedRequest["body"]): string {
   if (!body || !Array.isArray(body.messages)) return "";
   return body.messages
-    .map((m: any) => (typeof m.content === "string" ? m.content : JSON.stringify(m.content ?? "")))
+    .map((m: { content?: unknown }) => (typeof m.content === "string" ? m.content : JSON.stringify(m.content ?? "")))
     .join("\n");
 }
 
@@ -208,7 +208,7 @@ export async function startOpenAIServer(script: Script): Promise<OpenAIServer> {
     req.on("end", () => {
       void (async () => {
         const raw = Buffer.concat(chunks).toString("utf8");
-        let body: any = raw;
+        let body: RecordedRequest["body"] = raw;
         try {
           body = raw ? JSON.parse(raw) : undefined;
         } catch {
@@ -312,18 +312,5 @@ export async function startOpenAIServer(script: Script): Promise<OpenAIServer> {
         for (const s of sockets) s.destroy();
         server.close(() => resolve());
       }),
-  };
-}
-
-/** For a test file: `serve(script)` starts a loopback server, closed after each test. */
-export function serverPerTest(): (script: Script) => Promise<OpenAIServer> {
-  let server: OpenAIServer | undefined;
-  afterEach(async () => {
-    await server?.close();
-    server = undefined;
-  });
-  return async (script) => {
-    server = await startOpenAIServer(script);
-    return server;
   };
 }
