@@ -7,13 +7,15 @@
  * wall time, minus the time spent inside agents' `act` (and the search backend), is divided by its steps.
  * Variants: answer mode only (1 step per task); search + answer over a tiny in-memory index (2 steps); the same with
  * a MemorySaver checkpointer (a thread per task). Baseline, same process: the pure functions a step calls
- * (`offlineChoice` + `selectAgent`) in a plain loop over the same tasks.
+ * (`openStep`, `offlineChoice`, `decideStep`) in a plain loop over the same tasks.
  */
 import { MemorySaver } from "@langchain/langgraph";
 import seedrandom from "seedrandom";
-import { selectAgent, type Handbook } from "../handbook/index.js";
+import type { Handbook } from "../handbook/index.js";
 import { createOrchestrator } from "../graphs/orchestrator/graph.js";
-import { offlineChoice, type PolicyInput } from "../graphs/orchestrator/policy.js";
+import { DEFAULTS } from "../graphs/orchestrator/configuration.js";
+import { offlineChoice } from "../graphs/orchestrator/policy.js";
+import { decideStep, openStep, type StepState, type StepWorld } from "../graphs/orchestrator/step.js";
 import type { SearchBackend } from "../graphs/orchestrator/resources.js";
 import type { OrchestratorStateType } from "../graphs/orchestrator/state.js";
 import { profileByTask } from "../src/demo/profile.js";
@@ -191,26 +193,19 @@ async function runVariant(name: string, modes: Mode[], train: BenchTask[], test:
   };
 }
 
-/** The pure work of one step: the offline policy and agent selection, as the orchestrator node calls them. */
+/** The pure work of one step, the functions the orchestrator node calls: openStep, the offline policy, decideStep. */
 function baseline(handbook: Handbook, test: BenchTask[], modes: Mode[]): { median: number; p99: number } {
-  const serving = Object.keys(handbook.agents);
+  const world: StepWorld = { handbook, agents: AGENTS.map((a) => ({ id: a.id, modes })), settings: { ...DEFAULTS, lambda: 0.2 } };
   const times: number[] = [];
   for (let i = 0; i < WARMUP * 5 + test.length * 3; i++) {
     const t = test[i % test.length]!;
-    const input: PolicyInput = { task: { text: t.text }, steps: [], documents: [], codeResults: [], attempts: [], available: modes };
+    const state: StepState = { task: { id: t.id, text: t.text }, steps: [], documents: [], codeResults: [], attempts: [], failures: [], consulting: null, costUsd: 0, dispatch: null };
     const t0 = performance.now();
-    const choice = offlineChoice(input, handbook);
-    const record = selectAgent(handbook, {
-      mode: choice.mode,
-      skills: choice.skills.filter((s) => handbook.skills[s.id]),
-      strategy: "tradeoff",
-      lambda: 0.2,
-      estimator: { kind: "mean" },
-      allow: serving,
-      seed: `7:${i}`,
-    });
+    const open = openStep(world, state, modes, 0, Number.POSITIVE_INFINITY);
+    if (open.kind !== "ask") throw new Error(`baseline: step opened as ${open.kind}`);
+    const out = decideStep(world, state, { ...offlineChoice(open.input, handbook), policy: "offline", costUsd: 0 }, modes);
     const dt = performance.now() - t0;
-    if (!record.chosen) throw new Error("baseline: no agent chosen");
+    if (out.kind !== "dispatch") throw new Error("baseline: no agent chosen");
     if (i >= WARMUP * 5) times.push(dt);
   }
   return { median: quantile(times, 0.5), p99: quantile(times, 0.99) };
@@ -234,7 +229,7 @@ for (const r of results) {
       `× baseline median ${(r.median / b.median).toFixed(1)}`,
   );
 }
-console.log(`baseline (offlineChoice + selectAgent, answer only)      median ${fmt(base.median)}  p99 ${fmt(base.p99)}`);
-console.log(`baseline (offlineChoice + selectAgent, search + answer)  median ${fmt(baseSearch.median)}  p99 ${fmt(baseSearch.p99)}`);
+console.log(`baseline (openStep + offlineChoice + decideStep, answer)   median ${fmt(base.median)}  p99 ${fmt(base.p99)}`);
+console.log(`baseline (openStep + offlineChoice + decideStep, s + a)   median ${fmt(baseSearch.median)}  p99 ${fmt(baseSearch.p99)}`);
 const worst = Math.max(...results.map((r) => r.p99));
 console.log(`target ≤ 5 ms per step: ${results.every((r) => r.median <= 5) ? "met" : "NOT met"} at the median; worst p99 ${fmt(worst)}`);

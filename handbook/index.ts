@@ -54,3 +54,4 @@ export {
   type Limits,
   type PlanChoice,
 } from "./consult.js";
+export { ESTIMATOR_NAMES, QUANTILE_Q, estimatorOf, type EstimatorName } from "./estimators.js";

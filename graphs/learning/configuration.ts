@@ -1,5 +1,6 @@
 import { Annotation } from "@langchain/langgraph";
-import { DEFAULT_SETTINGS, type EstimatorName } from "../../src/learning/pipeline.js";
+import { DEFAULT_SETTINGS } from "../../src/learning/pipeline.js";
+import type { EstimatorName } from "../../handbook/estimators.js";
 import type { Strategy } from "../../handbook/select.js";
 
 /** Per-run configuration of the learning graph (its context schema). Every field has a default. */

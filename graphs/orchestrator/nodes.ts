@@ -1,19 +1,18 @@
 import { Command, END, interrupt } from "@langchain/langgraph";
 import { ZodError } from "zod";
-import { renderHandbook, selectAgent, type DecisionRecord } from "../../handbook/index.js";
+import { renderHandbook } from "../../handbook/index.js";
 import type { Mode } from "../../src/core/modes.js";
 import { AgentCallError, isStructuredOutputError } from "../../src/providers/runtime.js";
 import type { StepRequest, StepResult } from "../../src/providers/types.js";
 import { rejectionOf } from "./accept.js";
 import { resolveSettings, type OrchestratorContextType, type Settings } from "./configuration.js";
-import { localEvidence } from "../../handbook/neighbours.js";
-import { matchText, offlineChoice, type PolicyChoice, type PolicyInput } from "./policy.js";
+import { offlineChoice, type PolicyChoice, type PolicyInput } from "./policy.js";
 import { cleanSkills, policyMessages, PolicyReplySchema } from "./prompts.js";
 import { availableModes, servingHandbook, type OrchestratorResources } from "./resources.js";
 import { runDeadlineAt } from "./deadline.js";
-import { firstPlan, firstRecord, judgeAnswers } from "./consult.js";
+import { decideStep, judgeStep, openStep, type StepChoice, type StepWorld, type Verdict } from "./step.js";
 import { answerKey, answerKind } from "../../tools/answer/key.js";
-import type { AgentFailure, Consulting, Dispatch, OrchestratorStateType, OrchestratorUpdate, RoutingDecision, Step, StopReason } from "./state.js";
+import type { AgentFailure, Dispatch, OrchestratorStateType, OrchestratorUpdate, RoutingDecision, Step, StopReason } from "./state.js";
 
 export type Resolve = (context: Partial<OrchestratorContextType> | undefined) => Promise<OrchestratorResources>;
 
@@ -61,22 +60,6 @@ async function choose(
   }
 }
 
-function select(r: OrchestratorResources, s: Settings, mode: Mode, skills: { id: string; weight: number }[], step: number, text: string, allow?: string[]): DecisionRecord {
-  const serving = [...r.agents.values()].filter((a) => a.spec.modes.includes(mode)).map((a) => a.spec.id);
-  const known = skills.filter((sk) => r.handbook.skills[sk.id]);
-  const local = localEvidence(r.handbook, text, mode, known);
-  return selectAgent(r.handbook, {
-    mode,
-    skills: known,
-    ...(local ? { local } : {}),
-    strategy: s.strategy,
-    lambda: s.lambda,
-    estimator: s.estimator === "quantile" ? { kind: "quantile", q: 0.25 } : s.estimator === "thompson" ? { kind: "thompson", seed: `${s.seed}:${step}` } : { kind: "mean" },
-    allow: allow ? serving.filter((a) => allow.includes(a)) : serving,
-    seed: `${s.seed}:${step}`,
-  });
-}
-
 /** The context's fields that are set (a Studio form sends unset fields as undefined or null). */
 function definedOnly<T extends object>(o: T | undefined): Partial<T> {
   return Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined && v !== null)) as Partial<T>;
@@ -98,17 +81,28 @@ function endWithFailure(failure: AgentFailure, runtime: Runtime, pastDeadline = 
   return new Command({ goto: END, update: { failures: [failure], stopReason: pastDeadline ? "deadline" : "agent_error", dispatch: null } });
 }
 
-const expectedCostOf = (d: DecisionRecord, agent: string) => d.candidates.find((c) => c.agent === agent)?.cost ?? 0;
-
 /** Send a decision: stream it, record it, and route to its mode's node. */
 function dispatchTo(decision: RoutingDecision, dispatch: Dispatch, runtime: Runtime, extra: OrchestratorUpdate = {}): Command {
   runtime.writer?.({ type: "decision", ...decision });
   return new Command({ goto: dispatch.mode, update: { ...extra, dispatch, decisions: [decision] } });
 }
 
+/** The pure step's view of a run: the serving handbook, the pool's agents and the run's settings. */
+function worldOf(r: OrchestratorResources, s: Settings, candidate: string | undefined): StepWorld {
+  return { handbook: r.handbook, agents: [...r.agents.values()].map((a) => ({ id: a.spec.id, modes: a.spec.modes })), settings: s, ...(candidate ? { candidate } : {}) };
+}
+
+/** A consultation's verdict as a Command: end with the accepted answer, or dispatch the next agent. */
+function verdictCommand(v: Verdict, runtime: Runtime): Command {
+  if (v.kind === "consult") return dispatchTo(v.decision, v.dispatch, runtime, { consulting: v.consulting });
+  runtime.writer?.({ type: "decision", ...v.decision });
+  return new Command({ goto: END, update: { decisions: [v.decision], finalAnswer: v.answer, stopReason: "answered", dispatch: null, consulting: v.consulting } });
+}
+
 /**
- * The orchestrator node: limits, mode and skills (the policy is asked once per step), agent selection within the
- * budget, then dispatch — or, when asking is on and the step would exceed the budget, hand over to `approve`.
+ * The orchestrator node: reads the state, asks the policy for the step's mode and skills when the step needs it
+ * (its only I/O), and turns the pure step's result (step.ts) into a Command: dispatch to the mode's node, hand
+ * over to `approve` (asking is on and the step would exceed the budget), judge a consultation, or end.
  */
 export function orchestrateNode(resolve: Resolve) {
   return async (state: OrchestratorStateType, runtime: Runtime): Promise<Command> => {
@@ -118,124 +112,34 @@ export function orchestrateNode(resolve: Resolve) {
     const serving = servingHandbook(loaded, settings);
     const r = { ...loaded, handbook: serving.handbook };
     const s = { ...settings, lambda: serving.lambda };
-    const step = state.steps.length;
+    const w = worldOf(r, s, serving.candidate);
     const available = availableModes(r);
     const stop = (reason: StopReason, costUsd = 0) => new Command({ goto: END, update: { stopReason: reason, dispatch: null, costUsd } });
     const deadlineAt = runDeadlineAt(runtime, s.deadlineMs);
-    // An answer of a consultation waits: accept it (or the vote) or consult the plan's next agent. Limits (steps,
-    // budget, deadline) only ever make it accept, so a run with an answer in hand ends with it.
-    if (state.consulting?.awaiting) return judgeStep(r, s, state, state.consulting, runtime, serving.candidate, Date.now() >= deadlineAt);
-    if (Date.now() >= deadlineAt) return stop("deadline");
-    // Without asking, a spent budget ends the run; with asking, every step past it waits for a human at `approve`.
-    if (s.budgetUsd !== undefined && state.costUsd >= s.budgetUsd && !s.ask) return stop("budget");
 
-    // Past the limit means the one forced answer was made and failed (unusable output): no second one.
-    if (step > s.maxSteps) return stop("step_limit");
-    const forced = step >= s.maxSteps;
-    if (forced && !available.includes("answer")) return stop("step_limit");
-    const input: PolicyInput = { task: state.task, steps: state.steps, documents: state.documents, codeResults: state.codeResults, attempts: state.attempts, available };
-    // A step whose agent failed for good is re-routed: same mode and skills, the failed agents excluded.
-    const failedHere = (state.failures ?? []).filter((f) => f.step === step && f.role === "step" && f.mode !== null);
-    const failed = failedHere[failedHere.length - 1];
-    // Within a consultation, an agent that already answered is not asked again (its answer is in hand); with no
-    // other agent left, the answers in hand are judged with no call left.
-    const answered = failed && state.consulting && state.consulting.answers.length > 0 ? new Set(state.consulting.answers.map((a) => a.agent)) : null;
-    const allow = failed ? [...r.agents.keys()].filter((a) => !failedHere.some((f) => f.agent === a) && !answered?.has(a)) : undefined;
-    const judgeInHand = () => judgeStep(r, s, state, state.consulting!, runtime, serving.candidate, true);
-    let choice: PolicyChoice & { policy: string; costUsd: number };
-    if (failed) {
-      choice = { mode: failed.mode!, reason: `re-routed: ${failed.agent} failed (${failed.error} after ${failed.attempts} attempt(s))`, skills: failed.skills, policy: "re-route", costUsd: 0 };
-    } else if (forced) {
-      choice = { mode: "answer" as const, reason: `step limit ${s.maxSteps} reached: one forced answer`, skills: offlineChoice({ ...input, available: ["answer"] }, r.handbook).skills, policy: "limit", costUsd: 0 };
-    } else {
+    const open = openStep(w, state, available, Date.now(), deadlineAt);
+    if (open.kind === "judge") return verdictCommand(judgeStep(w, state, state.consulting!, open.pastDeadline), runtime);
+    if (open.kind === "stop") return stop(open.reason);
+    let choice: StepChoice;
+    if (open.kind === "given") choice = open.choice;
+    else {
       try {
-        choice = await choose(r, input, runtime.signal, deadlineAt);
+        choice = await choose(r, open.input, runtime.signal, deadlineAt);
       } catch (err) {
         // The orchestrator model failed for good (its provider retried): the run ends saying so.
         if (runtime.signal?.aborted || !r.orchestratorModel) throw err;
-        const failure = failureOf(err, { step, role: "policy", mode: null, agent: r.orchestratorModel.spec.id, skills: [], forced });
+        const failure = failureOf(err, { step: state.steps.length, role: "policy", mode: null, agent: r.orchestratorModel.spec.id, skills: [], forced: false });
         return endWithFailure(failure, runtime, failure.deadline || Date.now() >= deadlineAt);
       }
     }
-    const spent = state.costUsd + choice.costUsd;
 
-    const text = matchText(input);
-    let record = select(r, s, choice.mode, choice.skills, step, text, allow);
-    // A consult plan may name any agent serving the step: the budget limits it through the plan's own costs
-    // (planFor, judge), not by the candidates a single call over budget narrows the selection to below.
-    const unnarrowed = record;
-    let agent = record.chosen;
-    const overBudget = () => agent !== null && s.budgetUsd !== undefined && spent + expectedCostOf(record, agent) > s.budgetUsd;
-    if (overBudget() && !s.ask) {
-      const fitting = record.candidates.filter((c) => (c.cost ?? 0) <= s.budgetUsd! - spent).map((c) => c.agent);
-      if (fitting.length === 0 && answered) return judgeInHand();
-      if (fitting.length === 0) return failed ? new Command({ goto: END, update: { stopReason: "agent_error", dispatch: null } }) : stop("budget", choice.costUsd);
-      record = select(r, s, choice.mode, choice.skills, step, text, fitting);
-      agent = record.chosen;
-    }
-    if (!agent && answered) return judgeInHand();
-    if (!agent) return stop(failed ? "agent_error" : "no_agent", choice.costUsd);
-
-    // An answer step under a consult rule: the plan's first agent answers, and its answer is judged. A step re-routed
-    // within a consultation keeps it.
-    let consulting: Consulting | null = null;
-    let consultRecord: RoutingDecision["consult"];
-    const inConsultation = failed && state.consulting && state.consulting.answers.length > 0 ? state.consulting : null;
-    if (inConsultation) consulting = inConsultation;
-    else if (choice.mode === "answer" && !forced && r.handbook.consult) {
-      const plan = firstPlan(r.handbook, text, unnarrowed.skills, s, { steps: state.steps, costUsd: spent }, new Set(unnarrowed.candidates.map((c) => c.agent)));
-      if (plan) {
-        const first = firstRecord(unnarrowed, plan, s.lambda);
-        record = first.record;
-        agent = record.chosen!;
-        consultRecord = first.consult;
-        consulting = { plan: plan.plan, scope: plan.scope, answers: [], awaiting: false };
-      }
-    }
-
-    const decision: RoutingDecision = {
-      step,
-      mode: choice.mode,
-      policy: choice.policy,
-      modeReason: choice.reason,
-      record,
-      expectedCostUsd: expectedCostOf(record, agent),
-      forced,
-      ...(choice.costUsd > 0 ? { policyCostUsd: choice.costUsd } : {}),
-      ...(serving.candidate ? { candidate: serving.candidate } : {}),
-      ...(failed ? { reroute: { from: failed.agent, error: failed.error, attempts: failed.attempts } } : {}),
-      ...(consultRecord ? { consult: consultRecord } : {}),
-    };
-    const dispatch: Dispatch = { mode: choice.mode, agent, skills: choice.skills, forced: failed ? failed.forced : forced, ...(consulting ? { consult: true } : {}) };
-    const update: OrchestratorUpdate = { costUsd: choice.costUsd, ...(consulting ? { consulting } : {}) };
-    // Without asking, a plan's first agent is dispatched when the plan's expected cost fits (planFor checked it).
-    if (overBudget() && (s.ask || !consultRecord)) return new Command({ goto: "approve", update: { ...update, pending: { decision, dispatch, budgetUsd: s.budgetUsd! } } });
-    return dispatchTo(decision, dispatch, runtime, update);
+    const out = decideStep(w, state, choice, available);
+    if (out.kind === "judge") return verdictCommand(judgeStep(w, state, state.consulting!, true), runtime);
+    if (out.kind === "stop") return stop(out.reason, out.costUsd);
+    const update: OrchestratorUpdate = { costUsd: out.costUsd, ...(out.consulting ? { consulting: out.consulting } : {}) };
+    if (out.approve) return new Command({ goto: "approve", update: { ...update, pending: { decision: out.decision, dispatch: out.dispatch, budgetUsd: s.budgetUsd! } } });
+    return dispatchTo(out.decision, out.dispatch, runtime, update);
   };
-}
-
-/** Accept an answer of the consultation (end), or dispatch the plan's next agent on the same step's skills. */
-function judgeStep(r: OrchestratorResources, s: Settings, state: OrchestratorStateType, c: Consulting, runtime: Runtime, candidate: string | undefined, pastDeadline: boolean): Command {
-  const { judgement, consult } = judgeAnswers(r.handbook, c, s, state, pastDeadline);
-  const last = state.dispatch;
-  const skills = last?.skills ?? [];
-  const step = state.steps.length;
-  const base = { step, mode: "answer" as const, policy: "consult", modeReason: consult.reason, forced: false, consult, ...(candidate ? { candidate } : {}) };
-  if (judgement.action === "accept" || !r.agents.has(judgement.agent)) {
-    const accepted = c.answers[judgement.action === "accept" ? judgement.answer : c.answers.length - 1]!;
-    const record: DecisionRecord = { mode: "answer", strategy: s.strategy, estimator: "mean", params: {}, lambda: s.lambda, skills, candidates: [], chosen: accepted.agent, reason: consult.reason };
-    const decision: RoutingDecision = { ...base, record, expectedCostUsd: 0 };
-    runtime.writer?.({ type: "decision", ...decision });
-    return new Command({
-      goto: END,
-      update: { decisions: [decision], finalAnswer: accepted.text, stopReason: "answered", dispatch: null, consulting: { ...c, awaiting: false } },
-    });
-  }
-  const text = matchText({ task: state.task, steps: state.steps, documents: state.documents, codeResults: state.codeResults, attempts: state.attempts, available: ["answer"] });
-  const selected = select(r, s, "answer", skills, step, text, [judgement.agent]);
-  const record: DecisionRecord = { ...selected, chosen: judgement.agent, reason: judgement.reason };
-  const decision: RoutingDecision = { ...base, record, expectedCostUsd: judgement.expectedCostUsd };
-  return dispatchTo(decision, { mode: "answer", agent: judgement.agent, skills, forced: false, consult: true }, runtime, { consulting: { ...c, awaiting: false } });
 }
 
 /**

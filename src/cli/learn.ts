@@ -22,10 +22,10 @@ import {
   runRefine,
   runSelect,
   runSplit,
-  type EstimatorName,
   type LearnSettings,
   type PhaseIO,
 } from "../learning/pipeline.js";
+import type { EstimatorName } from "../../handbook/estimators.js";
 import { autoProgress, silentProgress } from "../learning/progress.js";
 
 /**

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { skillIdentifier, stepSkills } from "../../handbook/identify.js";
 import type { LocalEvidence } from "../../handbook/neighbours.js";
-import type { ActiveSkill, Estimator, Strategy } from "../../handbook/select.js";
+import type { ActiveSkill, Strategy } from "../../handbook/select.js";
 import { selectAgent } from "../../handbook/select.js";
 import type { Handbook } from "../../handbook/schema.js";
 import { InputError } from "../core/errors.js";
@@ -15,9 +15,9 @@ import {
   runRefine,
   runSelect,
   runSplit,
-  type EstimatorName,
   type LearnSettings,
 } from "../learning/pipeline.js";
+import { estimatorOf, type EstimatorName } from "../../handbook/estimators.js";
 import { scopedProgress, silentProgress, type ProgressFactory } from "../learning/progress.js";
 import { chooseFor, type Choice } from "../../handbook/serve.js";
 import { consultScopes, consultTrajectory, planFor } from "../../handbook/consult.js";
@@ -36,7 +36,7 @@ import type { RouteQuery, Router } from "./replay.js";
  * cascade on the same handbook).
  */
 
-/** The estimators evaluated, in table order; quantile is q = 0.25 (as `estimatorOf`). */
+/** The estimators evaluated, in table order (handbook/estimators.ts). */
 export const ESTIMATORS: readonly EstimatorName[] = ["mean", "quantile", "thompson"];
 
 export interface LearnedHandbook {
@@ -99,10 +99,6 @@ export async function learnHandbook(
   };
 }
 
-/** The estimator of a name, as learning's `estimatorOf` (quantile q = 0.25), with a per-query Thompson seed. */
-function estimatorFor(name: EstimatorName, seed: string): Estimator {
-  return name === "quantile" ? { kind: "quantile", q: 0.25 } : name === "thompson" ? { kind: "thompson", seed } : { kind: "mean" };
-}
 
 export interface HandbookRouterOptions {
   name: string;
@@ -149,7 +145,7 @@ export function handbookRouter(h: Handbook, opts: HandbookRouterOptions): Router
         ...(found.local ? { local: found.local } : {}),
         lambda: lambda ?? 0,
         strategy,
-        ...(strategy === "tradeoff" ? { estimator: estimatorFor(estimatorName, perQuery) } : { seed: perQuery }),
+        ...(strategy === "tradeoff" ? { estimator: estimatorOf(estimatorName, perQuery) } : { seed: perQuery }),
       });
       if (d.chosen === null) throw new InputError(`router ${opts.name}: query ${q.id}: ${d.reason}`);
       return d.chosen;

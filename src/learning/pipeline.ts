@@ -4,7 +4,8 @@ import { basename, dirname, join } from "node:path";
 import { loadHandbook, saveHandbook } from "../../handbook/store.js";
 import { isPooled, poolAgents } from "../../handbook/pooling.js";
 import { withNeighbours } from "../../handbook/neighbours.js";
-import { DEFAULT_SHRINKAGE, type Estimator, type Shrinkage, type Strategy } from "../../handbook/select.js";
+import { DEFAULT_SHRINKAGE, type Shrinkage, type Strategy } from "../../handbook/select.js";
+import { estimatorOf, type EstimatorName } from "../../handbook/estimators.js";
 import type { Handbook, Skill } from "../../handbook/schema.js";
 import { InputError } from "../core/errors.js";
 import type { Mode } from "../core/modes.js";
@@ -42,7 +43,6 @@ import { refine, type RefinementStep } from "./refine.js";
  * phases. Records are read once per process (cached by path, size and modification time).
  */
 
-export type EstimatorName = "mean" | "quantile" | "thompson";
 
 export interface LearnSettings {
   records: string;
@@ -109,9 +109,6 @@ export interface PhaseIO {
   evaluateCandidate?: CandidateEvaluator;
 }
 
-export function estimatorOf(name: EstimatorName, seed: number): Estimator {
-  return name === "quantile" ? { kind: "quantile", q: 0.25 } : name === "thompson" ? { kind: "thompson", seed } : { kind: "mean" };
-}
 
 interface Data {
   items: QueryItem[];
