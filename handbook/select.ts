@@ -1,6 +1,7 @@
 import { InputError } from "../src/core/errors.js";
 import type { Mode } from "../src/core/modes.js";
 import {
+  FastRng,
   MAX_STRENGTH,
   MIN_STRENGTH,
   momStrength,
@@ -10,7 +11,6 @@ import {
   seededRng,
   shrinkagePrior,
   thompsonSample,
-  type Rng,
 } from "./competence.js";
 import { depthOf, parentIdOf, type AgentProfile, type BetaPrior, type Evidence, type Handbook } from "./schema.js";
 
@@ -36,8 +36,9 @@ import { depthOf, parentIdOf, type AgentProfile, type BetaPrior, type Evidence, 
  * counted twice; an only child shrinks straight to its grandparent). The parent pools, strengths
  * and prior centres are computed once per handbook and setting, so a call costs the same as without shrinkage.
  * Ties on score go to the cheaper agent, then to the smaller agent id. Thompson draws (one per agent and active
- * skill, by inverse CDF from a generator seeded with the estimator's seed) are taken skill by skill, and within a
- * skill in agent-id order, so a seed fixes the decision.
+ * skill: a Beta draw from two Marsaglia–Tsang gamma draws, on a `FastRng` seeded with the estimator's seed) are taken
+ * skill by skill, and within a skill in agent-id order, so a seed fixes the decision. Posterior quantiles are
+ * cached per handbook, prior (plain or a shrinkage setting) and q, so each (skill, agent) pair's is computed once.
  *
  * Strategy "cascade" (the reference implementation's lexicographic rule, kept for comparison):
  *   1. weighted raw success rate over the active skills, Σ_σ w_σ·r_a(σ) (unseen = 0; with no active skills every
@@ -155,6 +156,35 @@ interface ModeIndex {
   subFailures: Float64Array;
   /** Prior centres and strengths per shrinkage setting, built on first use. */
   shrinkage: Map<string, ShrinkageTable>;
+  /** Posterior quantiles under the handbook's prior (column C: the evidence pooled over the mode). */
+  quantiles: QuantileCache;
+}
+
+/**
+ * Posterior quantiles per level q, then per column: one value per agent row, NaN until computed. Columns are
+ * allocated on first use; at most QUANTILE_LEVELS levels are kept (the least recently used goes first).
+ */
+type QuantileCache = Map<number, (Float64Array | undefined)[]>;
+const QUANTILE_LEVELS = 8;
+
+/** The cached quantiles of column `col` at level q (NaN where not computed yet). */
+function quantileColumn(cache: QuantileCache, q: number, col: number, columns: number, rows: number): Float64Array {
+  let level = cache.get(q);
+  if (level) {
+    // Most recently used last (Map keeps insertion order).
+    cache.delete(q);
+    cache.set(q, level);
+  } else {
+    if (cache.size >= QUANTILE_LEVELS) cache.delete(cache.keys().next().value!);
+    level = new Array(columns);
+    cache.set(q, level);
+  }
+  let column = level[col];
+  if (!column) {
+    column = new Float64Array(rows).fill(Number.NaN);
+    level[col] = column;
+  }
+  return column;
 }
 
 interface ShrinkageTable {
@@ -165,6 +195,8 @@ interface ShrinkageTable {
   centre: Float64Array;
   /** The Beta prior of every (column, agent row), made on first use (decision records share them). */
   priors: (BetaPrior | undefined)[];
+  /** Posterior quantiles under these priors (columns whose depth has a strength). */
+  quantiles: QuantileCache;
 }
 
 interface HandbookIndex {
@@ -236,7 +268,7 @@ function modeIndex(h: Handbook, mode: Mode): ModeIndex {
         subFailures[p * A + r]! += subFailures[c * A + r]!;
       }
     }
-    mi = { agents, profiles, pooled, column, successes, failures, depth, parent, subSuccesses, subFailures, shrinkage: new Map() };
+    mi = { agents, profiles, pooled, column, successes, failures, depth, parent, subSuccesses, subFailures, shrinkage: new Map(), quantiles: new Map() };
     idx.modes.set(mode, mi);
   }
   return mi;
@@ -310,7 +342,7 @@ function shrinkageTable(h: Handbook, mi: ModeIndex, setting: Exclude<Shrinkage, 
       centre[c * A + r] = m === null ? (prior.alpha + s) / (prior.alpha + prior.beta + n) : (m * centre[p * A + r]! + s) / (m + n);
     }
   }
-  t = { setting: setting === "auto" ? "auto" : "fixed", strengths, centre, priors: new Array(C * A) };
+  t = { setting: setting === "auto" ? "auto" : "fixed", strengths, centre, priors: new Array(C * A), quantiles: new Map() };
   mi.shrinkage.set(key, t);
   return t;
 }
@@ -456,14 +488,14 @@ function tradeoff(
   const skills = record.skills;
   const k = skills.length;
   const n = agents.length;
-  let rng: Rng | undefined;
+  let rng: FastRng | undefined;
   record.estimator = estimator.kind;
   if (estimator.kind === "quantile") {
     if (!(estimator.q >= 0 && estimator.q <= 1)) throw new InputError(`select: $.estimator.q: must be in [0, 1], got ${estimator.q}`);
     record.params = { q: estimator.q };
   } else if (estimator.kind === "thompson") {
     record.params = { seed: estimator.seed };
-    rng = seededRng(estimator.seed);
+    rng = new FastRng(estimator.seed);
   }
   const estimate = (e: Evidence, p: BetaPrior = prior): number =>
     estimator.kind === "mean"
@@ -478,14 +510,23 @@ function tradeoff(
   const competence = new Float64Array(n);
   const perSkill: SkillCompetence[][] = new Array(n);
   for (let i = 0; i < n; i++) perSkill[i] = new Array(k || 1);
+  const A = mi.agents.length;
+  const C = mi.column.size;
+  const q = estimator.kind === "quantile" ? estimator.q : 0;
   if (k === 0) {
+    const cache = estimator.kind === "quantile" ? quantileColumn(mi.quantiles, q, C, C + 1, A) : undefined;
     for (let i = 0; i < n; i++) {
       const e = pooled[i]!;
-      competence[i] = estimate(e);
-      perSkill[i]![0] = { skill: record.mode, competence: competence[i]!, evidence: e };
+      let c: number;
+      if (cache) {
+        const row = rows === null ? i : rows[i]!;
+        c = cache[row]!;
+        if (Number.isNaN(c)) c = cache[row] = posteriorQuantile(e, q, prior);
+      } else c = estimate(e);
+      competence[i] = c;
+      perSkill[i]![0] = { skill: record.mode, competence: c, evidence: e };
     }
   } else {
-    const A = mi.agents.length;
     const pa = prior.alpha;
     const pab = prior.alpha + prior.beta;
     const mean = estimator.kind === "mean";
@@ -494,10 +535,11 @@ function tradeoff(
       const w = s.weight / totalWeight;
       const col = mi.column.get(s.id);
       if (col === undefined) {
-        // Unknown skill: every agent is unseen on it, so it scores the handbook's prior.
+        // Unknown skill: every agent is unseen on it, so it scores the handbook's prior (drawn per agent by Thompson).
+        const unseen = estimator.kind === "thompson" ? 0 : estimate({ successes: 0, failures: 0 });
         for (let i = 0; i < n; i++) {
           const evidence = { successes: 0, failures: 0 };
-          const c = estimate(evidence);
+          const c = estimator.kind === "thompson" ? estimate(evidence) : unseen;
           perSkill[i]![j] = { skill: s.id, competence: c, evidence };
           competence[i] = competence[i]! + w * c;
         }
@@ -505,17 +547,27 @@ function tradeoff(
       }
       const base = col * A;
       const m = table ? (table.strengths[mi.depth[col]! - 1] ?? null) : null;
+      const cache = estimator.kind === "quantile" ? quantileColumn(m === null ? mi.quantiles : table!.quantiles, q, col, C + 1, A) : undefined;
       for (let i = 0; i < n; i++) {
-        const at = base + (rows === null ? i : rows[i]!);
+        const row = rows === null ? i : rows[i]!;
+        const at = base + row;
         const evidence = { successes: mi.successes[at]!, failures: mi.failures[at]! };
         let c: number;
         if (m === null) {
-          c = mean ? (pa + evidence.successes) / (pab + evidence.successes + evidence.failures) : estimate(evidence);
+          if (mean) c = (pa + evidence.successes) / (pab + evidence.successes + evidence.failures);
+          else if (cache) {
+            c = cache[row]!;
+            if (Number.isNaN(c)) c = cache[row] = posteriorQuantile(evidence, q, prior);
+          } else c = thompsonSample(evidence, rng!, prior);
           perSkill[i]![j] = { skill: s.id, competence: c, evidence };
         } else {
           const centre = table!.centre[at]!;
           const p = (table!.priors[at] ??= Object.freeze(shrinkagePrior(centre, m)));
-          c = mean ? (m * centre + evidence.successes) / (m + evidence.successes + evidence.failures) : estimate(evidence, p);
+          if (mean) c = (m * centre + evidence.successes) / (m + evidence.successes + evidence.failures);
+          else if (cache) {
+            c = cache[row]!;
+            if (Number.isNaN(c)) c = cache[row] = posteriorQuantile(evidence, q, p);
+          } else c = thompsonSample(evidence, rng!, p);
           perSkill[i]![j] = { skill: s.id, competence: c, evidence, prior: p };
         }
         competence[i] = competence[i]! + w * c;
