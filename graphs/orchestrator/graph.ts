@@ -3,12 +3,21 @@ import type { LoadedSelection } from "../../handbook/store.js";
 import type { Handbook } from "../../handbook/index.js";
 import type { Pool } from "../../src/pool/schema.js";
 import type { Agent } from "../../src/providers/types.js";
-import { createAgents } from "../../src/sim/create-agents.js";
 import type { ChatClient } from "../../src/providers/openai.js";
 import { OrchestratorContext, type OrchestratorContextType } from "./configuration.js";
 import { approveNode, modeNode, orchestrateNode, type Resolve } from "./nodes.js";
-import { cachedResources, sandboxRunner, type CodeRunner, type OrchestratorResources, type SearchBackend } from "./resources.js";
+import {
+  cachedResources,
+  providerAgents,
+  resourcePaths,
+  sandboxRunner,
+  type AgentFactory,
+  type CodeRunner,
+  type OrchestratorResources,
+  type SearchBackend,
+} from "./resources.js";
 import { OrchestratorInput, OrchestratorState } from "./state.js";
+import { LocalSearch } from "../../tools/search/index.js";
 
 /**
  * LangGraph's recursion limit, in supersteps. A step takes two (orchestrate, then the mode's node), so the default
@@ -34,20 +43,36 @@ export function buildOrchestratorGraph(resolve: Resolve) {
     .addEdge(START, "orchestrate");
 }
 
-/** Resources from the run's context (paths of handbook, pool and corpus), cached until those files change. */
-export const resolveFromContext: Resolve = (c) =>
-  cachedResources({
-    ...(c?.handbook ? { handbook: c.handbook } : {}),
-    ...(c?.pool ? { pool: c.pool } : {}),
-    ...(c?.corpus ? { corpus: c.corpus } : {}),
-    ...(c?.orchestratorModel ? { orchestratorModel: c.orchestratorModel } : {}),
-  });
+export interface ContextResolverOptions {
+  /** Builds the pool's agents; default providerAgents (openai and replay agents, no sim ones). */
+  agentFactory?: AgentFactory;
+  /** Where a file the context does not give is looked up (SKILLORCHESTRA_HANDBOOK, …: see resourcePaths); default nowhere. */
+  env?: Record<string, string | undefined>;
+}
+
+/**
+ * Resources from the run's context (paths of handbook, pool and corpus), else from `env`, cached until those files
+ * change. A run with no handbook or pool fails with one InputError naming what to set, before any agent is called.
+ */
+export function contextResolver(opts: ContextResolverOptions = {}): Resolve {
+  const env = opts.env ?? {};
+  const factory = opts.agentFactory ?? providerAgents;
+  return async (c) => cachedResources(resourcePaths(c, env), factory);
+}
+
+/** contextResolver() with its defaults: the context's paths only, pools of openai and replay agents. */
+export const resolveFromContext: Resolve = contextResolver();
 
 export interface CreateOrchestratorOptions {
   handbook: Handbook;
-  /** A pool (its agents are built here) or agents already built. */
+  /** A pool (its agents built by `agentFactory`) or agents already built. */
   pool?: Pool;
   agents?: Map<string, Agent>;
+  /**
+   * Builds the pool's agents; default providerAgents, which builds no sim agents (src/deploy/orchestrator.ts's
+   * poolAgents does). Documents it returns are searched when `search` is absent.
+   */
+  agentFactory?: AgentFactory;
   /** Search backend; absent, search mode is unavailable. */
   search?: SearchBackend;
   /** Code runner; default the sandbox. */
@@ -67,12 +92,13 @@ export interface CreateOrchestratorOptions {
  */
 export async function createOrchestrator(opts: CreateOrchestratorOptions) {
   if (!opts.agents && !opts.pool) throw new Error("createOrchestrator: give a pool or agents");
-  const agents = opts.agents ?? (await createAgents(opts.pool!));
+  const built = opts.agents ? { agents: opts.agents } : await (opts.agentFactory ?? providerAgents)(opts.pool!);
+  const search = opts.search ?? (built.documents ? LocalSearch.fromDocuments(built.documents) : undefined);
   const resources: OrchestratorResources = {
     handbook: opts.handbook,
-    agents,
+    agents: built.agents,
     runCode: opts.runCode ?? sandboxRunner,
-    ...(opts.search ? { search: opts.search } : {}),
+    ...(search ? { search } : {}),
     ...(opts.orchestratorModel ? { orchestratorModel: opts.orchestratorModel } : {}),
     ...(opts.defaults ? { defaults: opts.defaults } : {}),
     ...(opts.selection ? { selection: opts.selection } : {}),
@@ -85,7 +111,3 @@ export async function createOrchestrator(opts: CreateOrchestratorOptions) {
     })
     .withConfig({ recursionLimit: RECURSION_LIMIT });
 }
-
-/** The deployed graph (langgraph.json): resources from the context's paths; compiled without a checkpointer. */
-export const graph = buildOrchestratorGraph(resolveFromContext).compile().withConfig({ recursionLimit: RECURSION_LIMIT });
-graph.name = "orchestrator";

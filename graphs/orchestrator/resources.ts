@@ -1,6 +1,4 @@
 import { statSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Handbook } from "../../handbook/index.js";
 import { loadHandbook } from "../../handbook/index.js";
 import { loadSelection, selectionPathOf, servingChoice, type LoadedSelection } from "../../handbook/store.js";
@@ -8,12 +6,12 @@ import { InputError } from "../../src/core/errors.js";
 import type { Mode } from "../../src/core/modes.js";
 import { loadPool } from "../../src/pool/load.js";
 import type { Pool } from "../../src/pool/schema.js";
-import { createAgents } from "../../src/sim/create-agents.js";
+import { buildAgents } from "../../src/providers/index.js";
 import { createChatClient, type ChatClient } from "../../src/providers/openai.js";
 import type { CodeResult } from "../../src/core/types.js";
 import type { Agent } from "../../src/providers/types.js";
 import type { OrchestratorContextType } from "./configuration.js";
-import { LocalSearch, readCorpus, type Passage } from "../../tools/search/index.js";
+import { LocalSearch, readCorpus, type CorpusDocument, type Passage } from "../../tools/search/index.js";
 import { runProgram, toCodeResult } from "../../tools/code/index.js";
 
 /** Something that retrieves passages for a query (the local index, a web adapter, a test double). */
@@ -61,30 +59,63 @@ export function availableModes(r: OrchestratorResources): Mode[] {
   return (["search", "code", "answer"] as const).filter((m) => served.has(m));
 }
 
-/** Where `npm start` (the demo) writes its handbook and pool: the defaults of the deployed graph. */
-export const DEMO_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../out/demo");
+/** A pool's agents, and the documents search mode uses when no corpus is given (a simulated world's, for sim agents). */
+export interface PoolAgents {
+  agents: Map<string, Agent>;
+  documents?: readonly CorpusDocument[];
+}
+
+/** Builds the agents of a pool. */
+export type AgentFactory = (pool: Pool) => Promise<PoolAgents>;
+
+/**
+ * Agents that call models or replay records (src/providers' buildAgents). A pool with sim agents needs a factory
+ * that has the simulator (src/deploy/orchestrator.ts's poolAgents).
+ */
+export const providerAgents: AgentFactory = async (pool) => ({ agents: await buildAgents(pool) });
 
 export interface ResourcePaths {
-  handbook?: string;
-  pool?: string;
+  handbook: string;
+  pool: string;
   corpus?: string;
   orchestratorModel?: string;
 }
 
-/** Build resources from files: a pool, a handbook, and a corpus (sim pools bring the world's corpus). */
-export async function loadResources(paths: ResourcePaths): Promise<OrchestratorResources> {
-  const handbookPath = paths.handbook ?? resolve(DEMO_DIR, "handbook.json");
-  const poolPath = paths.pool ?? resolve(DEMO_DIR, "pool.json");
-  const pool = loadPool(poolPath);
-  const handbook = loadHandbook(handbookPath);
-  const simSeed = pool.agents.find((a) => a.provider === "sim")?.sim?.seed;
-  // The simulator is loaded only for pools that have sim agents.
-  const world = pool.agents.some((a) => a.provider === "sim") ? (await import("../../src/sim/index.js")).createWorld({ seed: simSeed ?? 7 }) : undefined;
-  const agents = await createAgents(pool, world ? { world } : {});
+/** The environment variable of each file a run loads, read when the run's context does not give that file. */
+export const RESOURCE_ENV = { handbook: "SKILLORCHESTRA_HANDBOOK", pool: "SKILLORCHESTRA_POOL", corpus: "SKILLORCHESTRA_CORPUS" } as const;
+
+const WHAT = { handbook: "a handbook JSON path", pool: "a pool file path, JSON or YAML" } as const;
+
+/**
+ * The files of a run: each from the context's field, else its environment variable (RESOURCE_ENV; an empty value is
+ * unset). A missing handbook or pool is one InputError naming what to set, before anything is loaded.
+ */
+export function resourcePaths(context: Partial<OrchestratorContextType> | undefined, env: Record<string, string | undefined>): ResourcePaths {
+  const pick = (k: keyof typeof RESOURCE_ENV) => context?.[k] || env[RESOURCE_ENV[k]] || undefined;
+  const found = { handbook: pick("handbook"), pool: pick("pool") };
+  const missing = (["handbook", "pool"] as const).filter((k) => !found[k]);
+  if (missing.length)
+    throw new InputError(
+      `orchestrator: ${missing.map((k) => `no ${k}`).join(", ")}: set ${missing.map((k) => `the context's "${k}" (${WHAT[k]}) or ${RESOURCE_ENV[k]}`).join(", and ")}`,
+    );
+  const corpus = pick("corpus");
+  return {
+    handbook: found.handbook!,
+    pool: found.pool!,
+    ...(corpus ? { corpus } : {}),
+    ...(context?.orchestratorModel ? { orchestratorModel: context.orchestratorModel } : {}),
+  };
+}
+
+/** Build resources from files: a pool (its agents built by `agentFactory`), a handbook, and a corpus. */
+export async function loadResources(paths: ResourcePaths, agentFactory: AgentFactory = providerAgents): Promise<OrchestratorResources> {
+  const pool = loadPool(paths.pool);
+  const handbook = loadHandbook(paths.handbook);
+  const { agents, documents } = await agentFactory(pool);
   let search: SearchBackend | undefined;
   if (paths.corpus) search = LocalSearch.fromDocuments((await readCorpus(paths.corpus)).documents);
-  else if (world) search = LocalSearch.fromDocuments(world.corpus);
-  const selectionPath = selectionPathOf(handbookPath, handbook);
+  else if (documents) search = LocalSearch.fromDocuments(documents);
+  const selectionPath = selectionPathOf(paths.handbook, handbook);
   const resources: OrchestratorResources = {
     handbook,
     agents,
@@ -92,7 +123,7 @@ export async function loadResources(paths: ResourcePaths): Promise<OrchestratorR
     ...(search ? { search } : {}),
     ...(selectionPath ? { selection: loadSelection(selectionPath) } : {}),
   };
-  if (paths.orchestratorModel) resources.orchestratorModel = orchestratorClient(pool, paths.orchestratorModel, poolPath);
+  if (paths.orchestratorModel) resources.orchestratorModel = orchestratorClient(pool, paths.orchestratorModel, paths.pool);
   return resources;
 }
 
@@ -103,7 +134,7 @@ function orchestratorClient(pool: Pool, id: string, poolPath: string): ChatClien
   return createChatClient(spec);
 }
 
-const cache = new Map<string, { stamp: string; resources: Promise<OrchestratorResources> }>();
+const caches = new WeakMap<AgentFactory, Map<string, { stamp: string; resources: Promise<OrchestratorResources> }>>();
 
 function stampOf(paths: (string | undefined)[]): string {
   return paths
@@ -119,13 +150,15 @@ function stampOf(paths: (string | undefined)[]): string {
     .join("|");
 }
 
-/** Resources for the deployed graph, loaded from the context's paths and cached until a file changes. */
-export function cachedResources(paths: ResourcePaths): Promise<OrchestratorResources> {
+/** Resources loaded from files (loadResources), cached per agent factory until one of the files changes. */
+export function cachedResources(paths: ResourcePaths, agentFactory: AgentFactory = providerAgents): Promise<OrchestratorResources> {
+  let cache = caches.get(agentFactory);
+  if (!cache) caches.set(agentFactory, (cache = new Map()));
   const key = JSON.stringify(paths);
-  const stamp = stampOf([paths.handbook ?? resolve(DEMO_DIR, "handbook.json"), paths.pool ?? resolve(DEMO_DIR, "pool.json"), paths.corpus]);
+  const stamp = stampOf([paths.handbook, paths.pool, paths.corpus]);
   const hit = cache.get(key);
   if (hit && hit.stamp === stamp) return hit.resources;
-  const resources = loadResources(paths);
+  const resources = loadResources(paths, agentFactory);
   cache.set(key, { stamp, resources });
   resources.catch(() => cache.delete(key));
   return resources;

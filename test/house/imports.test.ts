@@ -24,22 +24,21 @@ const RULES: Record<string, readonly string[]> = {
   "src/sim": [CORE, "src/pool", "src/providers", ...TOOLS],
   "src/explore": [CORE, "src/pool", "src/records", "src/providers", "src/sim", ...TOOLS, "handbook"],
   "src/learning": [CORE, "handbook", "src/records", "src/pool", "src/providers", ...TOOLS],
-  "graphs/orchestrator": [
-    ...BELOW_GRAPHS,
-    // to be removed (deployed graph stands alone): the sim pool's agents and world (src/sim/create-agents.ts, createWorld)
-    "src/sim",
-  ],
+  "graphs/orchestrator": BELOW_GRAPHS,
   "graphs/learning": BELOW_GRAPHS,
   "src/eval": [...BELOW_GRAPHS, "src/sim", "graphs/orchestrator", "graphs/learning"],
   "src/cli": [],
+  // The deployed graph (langgraph.json): builds any pool's agents, sim ones included.
+  "src/deploy": [],
   "src/demo": [],
   "src/index.ts": [],
   bench: [],
   test: [],
 };
-/** The shipped code: what the CLI, the demo and the public index may import, and the benchmarks too. */
+/** The shipped code: what the CLI, the deployed graph, the demo and the public index may import, and the benchmarks too. */
 const PRODUCT = Object.keys(RULES).filter((f) => f !== "bench" && f !== "test");
 RULES["src/cli"] = PRODUCT;
+RULES["src/deploy"] = PRODUCT;
 RULES["src/demo"] = PRODUCT;
 RULES["src/index.ts"] = PRODUCT;
 RULES.bench = PRODUCT;
