@@ -60,9 +60,6 @@ export function contextResolver(opts: ContextResolverOptions = {}): Resolve {
   return async (c) => cachedResources(resourcePaths(c, env), factory);
 }
 
-/** contextResolver() with its defaults: the context's paths only, pools of openai and replay agents. */
-export const resolveFromContext: Resolve = contextResolver();
-
 export interface CreateOrchestratorOptions {
   handbook: Handbook;
   /** A pool (its agents built by `agentFactory`) or agents already built. */
