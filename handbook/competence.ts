@@ -191,8 +191,14 @@ zigguratTables();
  * of deviates cost one word and a comparison.
  */
 function normalDeviate(rng: Uniforms): number {
+  const u = rng.word();
+  const j = u >> 7;
+  return Math.abs(j) < ZIG_K[u & 127]! ? j * ZIG_W[u & 127]! : normalBeyond(rng, u);
+}
+
+/** The ziggurat's other tries: from the word u whose fast test failed, until a deviate is accepted. */
+function normalBeyond(rng: Uniforms, u: number): number {
   for (;;) {
-    const u = rng.word();
     const i = u & 127;
     const j = u >> 7;
     if (Math.abs(j) < ZIG_K[i]!) return j * ZIG_W[i]!;
@@ -207,6 +213,7 @@ function normalDeviate(rng: Uniforms): number {
     }
     const x = j * ZIG_W[i]!;
     if (ZIG_F[i]! + rng.next() * (ZIG_F[i - 1]! - ZIG_F[i]!) < Math.exp(-0.5 * x * x)) return x;
+    u = rng.word();
   }
 }
 
@@ -242,17 +249,14 @@ function logGammaDraw(k: number, rng: Uniforms): number {
  * four uniforms, two square roots and no logarithm. NaN unless α, β > 0.
  */
 export function betaSample(alpha: number, beta: number, rng: Rng | FastRng): number {
-  if (!(alpha > 0 && beta > 0)) return Number.NaN;
-  return betaDraw(alpha, beta, typeof rng === "function" ? new FunctionRng(rng) : rng);
-}
-
-function betaDraw(alpha: number, beta: number, rng: Uniforms): number {
+  const g = typeof rng === "function" ? new FunctionRng(rng) : rng;
   if (alpha >= 1 && beta >= 1) {
-    const x = gammaDraw(alpha, rng);
-    return x / (x + gammaDraw(beta, rng));
+    const x = gammaDraw(alpha, g);
+    return x / (x + gammaDraw(beta, g));
   }
-  const lx = logGammaDraw(alpha, rng);
-  return 1 / (1 + Math.exp(logGammaDraw(beta, rng) - lx));
+  if (!(alpha > 0 && beta > 0)) return Number.NaN;
+  const lx = logGammaDraw(alpha, g);
+  return 1 / (1 + Math.exp(logGammaDraw(beta, g) - lx));
 }
 
 /**
