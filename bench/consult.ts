@@ -13,7 +13,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { evaluate, type Evaluation, type RouterRow } from "../src/eval/evaluate.js";
+import { evaluate, mostAccurateWithin, type Evaluation } from "../src/eval/evaluate.js";
 import { formatStat, formatUsd, renderTable } from "../src/eval/format.js";
 import { learnedRouters, modesOfQueries } from "../src/eval/learned.js";
 import type { ExecutionRecord } from "../src/records/schema.js";
@@ -85,22 +85,9 @@ print(`date ${new Date().toISOString()}; command: npx tsx bench/consult.ts${args
 print(`data: ${data.describe}; ${ev0.queries} test queries, ${ev0.trainQueries} train queries`);
 print(`${STRONG} on test: accuracy ${num(strongAcc)} at ${formatUsd(strongCost)}/query\n`);
 
-/** The most accurate λ point of each swept family within a cost cap. */
-function bestWithin(ev: Evaluation, cap: number): Map<string, RouterRow | undefined> {
-  const m = new Map<string, RouterRow | undefined>();
-  for (const f of ev.frontiers) {
-    let best: RouterRow | undefined;
-    for (const p of f.points) {
-      const r = ev.rows.find((x) => x.id === p.id)!;
-      if (r.meanCostUsd.mean <= cap && (!best || r.accuracy.mean > best.accuracy.mean)) best = r;
-    }
-    m.set(f.label, best);
-  }
-  return m;
-}
 for (const share of [0.4, 0.45]) {
   const rows: string[][] = [["router", ...runs.map((r) => `${r.budget} per task: best accuracy ≤ ${pct(share)} of ${STRONG}'s cost`)]];
-  const within = runs.map((r) => bestWithin(r.evaluation, share * strongCost));
+  const within = runs.map((r) => mostAccurateWithin(r.evaluation, share * strongCost, (f) => f.label));
   const labels = [...new Set(runs.flatMap((r) => r.evaluation.frontiers.map((f) => f.label)))];
   for (const label of labels)
     rows.push([

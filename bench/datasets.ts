@@ -51,6 +51,16 @@ function cacheDir(sources: string[], extra: string): string {
   return dir;
 }
 
+/** The train and test records imported into a cache directory, both checked against its train pool. */
+async function cachedSplits(dir: string, name: Dataset["name"]): Promise<Pick<Dataset, "recordsFile" | "poolFile" | "train" | "test">> {
+  const recordsFile = join(dir, "train.jsonl");
+  const poolFile = join(dir, "train.pool.json");
+  const pool = loadPool(poolFile);
+  const train = recordsInPool(await loadRecords(recordsFile), pool, `${name} train`, "train pool");
+  const test = recordsInPool(await loadRecords(join(dir, "test.jsonl")), pool, `${name} test`, "train pool");
+  return { recordsFile, poolFile, train, test };
+}
+
 export async function llmRouter(): Promise<Dataset> {
   const sources = [
     "dcrouter_preprocessed__train.json",
@@ -66,16 +76,10 @@ export async function llmRouter(): Promise<Dataset> {
     importLlmRouterSplit(dir, "test");
     writeFileSync(done, "");
   }
-  const pool = loadPool(join(dir, "train.pool.json"));
-  const train = recordsInPool(await loadRecords(join(dir, "train.jsonl")), pool, "llmrouter train", "train pool");
-  const test = recordsInPool(await loadRecords(join(dir, "test.jsonl")), pool, "llmrouter test", "train pool");
   return {
     name: "llmrouter",
     title: "LLMRouter (train → its test split; every USD figure ESTIMATED)",
-    recordsFile: join(dir, "train.jsonl"),
-    poolFile: join(dir, "train.pool.json"),
-    train,
-    test,
+    ...(await cachedSplits(dir, "llmrouter")),
     describe: "../shared/data/llmrouter dcrouter_preprocessed__{train,test}.json + example_data__query_data__default_query_{train,test}.jsonl + example_data__llm_candidates__default_llm.json",
     costEstimated: true,
   };
@@ -113,16 +117,10 @@ export async function routerBench(testShare = 0.3): Promise<Dataset> {
     writeImport(merged(all.filter((r) => testIds.has(r.queryId)), "test"), join(dir, "test.jsonl"), join(dir, "test.pool.json"));
     writeFileSync(done, "");
   }
-  const pool = loadPool(join(dir, "train.pool.json"));
-  const train = recordsInPool(await loadRecords(join(dir, "train.jsonl")), pool, "routerbench train", "train pool");
-  const test = recordsInPool(await loadRecords(join(dir, "test.jsonl")), pool, "routerbench test", "train pool");
   return {
     name: "routerbench",
     title: `RouterBench (real costs; ${Math.round(testShare * 100)}% of each task's queries carved as test, learning on the rest)`,
-    recordsFile: join(dir, "train.jsonl"),
-    poolFile: join(dir, "train.pool.json"),
-    train,
-    test,
+    ...(await cachedSplits(dir, "routerbench")),
     describe: `../shared/data/routerbench/{${ROUTERBENCH_FILES.join(",")}}; test = per task the first ${testShare} of queries by SHA-256("${carveSeed}", id)`,
     costEstimated: false,
   };

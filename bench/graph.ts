@@ -16,7 +16,6 @@ import { createOrchestrator } from "../graphs/orchestrator/graph.js";
 import { DEFAULTS } from "../graphs/orchestrator/configuration.js";
 import { offlineChoice } from "../graphs/orchestrator/policy.js";
 import { decideStep, openStep, type StepState, type StepWorld } from "../graphs/orchestrator/step.js";
-import type { SearchBackend } from "../graphs/orchestrator/resources.js";
 import type { OrchestratorStateType } from "../graphs/orchestrator/state.js";
 import { profileByTask } from "../src/demo/profile.js";
 import type { Mode } from "../src/core/modes.js";
@@ -24,7 +23,7 @@ import type { AgentSpec, Pool } from "../src/pool/schema.js";
 import { createReplayAgent } from "../src/providers/replay.js";
 import type { Agent } from "../src/providers/types.js";
 import type { ExecutionRecord } from "../src/records/schema.js";
-import { LocalSearch } from "../tools/search/index.js";
+import { LocalSearch, type SearchBackend } from "../tools/search/index.js";
 
 const TASKS = Number(process.argv[2] ?? 1500);
 const WARMUP = 200;

@@ -20,7 +20,7 @@ import { createOrchestrator } from "../graphs/orchestrator/graph.js";
 import { offlineChoice, type PolicyInput } from "../graphs/orchestrator/policy.js";
 import { handbookMatcher } from "../handbook/matcher.js";
 import type { OrchestratorStateType } from "../graphs/orchestrator/state.js";
-import { MODES, type Mode } from "../src/core/modes.js";
+import { MODES } from "../src/core/modes.js";
 import type { Agent, StepRequest, StepResult } from "../src/providers/types.js";
 import { LocalSearch } from "../tools/search/index.js";
 
@@ -98,14 +98,13 @@ function inputAt(i: number): PolicyInput {
   const skill = skills[(i * 7919) % skills.length]!;
   const words = [...skill.indicators, ...skill.examples.join(" ").split(" ")];
   const stepCount = i % 4;
-  const modes: Mode[] = ["search", "code", "answer"];
   return {
     task: { text: `${sentence(words, 9)}?` },
-    steps: Array.from({ length: stepCount }, (_, k) => ({ mode: modes[k % 3]! })),
+    steps: Array.from({ length: stepCount }, (_, k) => ({ mode: MODES[k % MODES.length]! })),
     documents: Array.from({ length: stepCount * 2 }, (_, k) => ({ id: `d${k}`, title: sentence(vocab, 4), text: "", score: 1 })),
     codeResults: [],
     attempts: stepCount > 2 ? ["I do not know"] : [],
-    available: modes,
+    available: [...MODES],
   };
 }
 const inputs = Array.from({ length: 1024 }, (_, i) => inputAt(i));

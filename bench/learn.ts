@@ -19,6 +19,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildLearningGraph } from "../graphs/learning/graph.js";
 import { loadHandbook } from "../handbook/store.js";
+import { DEFAULT_SEED } from "../src/core/random.js";
 import { evaluateHandbook, replayBaselines, replayIndex } from "../src/learning/evaluate.js";
 import { splitLabelled } from "../src/learning/labelled.js";
 import { groupRecords, type QueryItem } from "../src/learning/queries.js";
@@ -82,7 +83,7 @@ const t0 = performance.now();
 // A copy of the records under another name, so the timed run reads and parses them itself.
 const records2 = join(tmp, "train-timed.jsonl");
 writeImport(train.result, records2, join(tmp, "train-timed.pool.json"));
-const final = await learn(records2, join(tmp, "train-timed.pool.json"), fullOut, { seed: 7 });
+const final = await learn(records2, join(tmp, "train-timed.pool.json"), fullOut, { seed: DEFAULT_SEED });
 const wall = (performance.now() - t0) / 1000;
 clearInterval(sampler);
 peak = Math.max(peak, process.memoryUsage().rss);
@@ -118,7 +119,7 @@ for (const labelled of budgets) {
     r.acc.push(e.accuracy);
     r.cost.push(e.meanCostUsd);
     r.top.push(Math.max(...Object.values(e.calls)) / e.points);
-    const sp = splitLabelled(trainItems, { seed: labelled === undefined ? 7 : seed, ...(labelled !== undefined ? { labelled } : {}) });
+    const sp = splitLabelled(trainItems, { seed: labelled === undefined ? DEFAULT_SEED : seed, ...(labelled !== undefined ? { labelled } : {}) });
     r.single.push(singleAccuracy(bestFromLabels(new Set([...sp.train, ...sp.validationIds]))));
     r.sweep.push(lambdas.map((lambda) => {
       const x = lambda === 0 ? e : evaluateHandbook(h, testIndex, undefined, { lambda });

@@ -20,6 +20,7 @@ import { learnHandbook } from "../src/eval/learned.js";
 import { cheapestByPrice, orchestrateTasks, orchestratorEvaluator, pinnedAgents, simMetrics, strongestByRecords, type SimRouterMetrics, type SimTrajectory } from "../src/eval/sim.js";
 import { DEFAULT_SETTINGS } from "../src/learning/pipeline.js";
 import { MODES } from "../src/core/modes.js";
+import { DEFAULT_SEED } from "../src/core/random.js";
 import { savePool } from "../src/pool/load.js";
 import { createAgents } from "../src/sim/create-agents.js";
 import { loadRecords } from "../src/records/io.js";
@@ -28,7 +29,7 @@ import { profileByTask } from "../src/demo/profile.js";
 
 const args = process.argv.slice(2);
 const arg = (name: string, dflt: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : dflt);
-const seed = arg("--seed", 7);
+const seed = arg("--seed", DEFAULT_SEED);
 const trainTasks = arg("--train", 72);
 const testTasks = arg("--test", 60);
 const lambdas = [0, 0.1, 0.2, 0.5];

@@ -2,7 +2,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { evaluate, type Evaluation, type RouterRow } from "../src/eval/evaluate.js";
+import { evaluate, mostAccurateWithin, type Evaluation, type RouterRow } from "../src/eval/evaluate.js";
 import { formatStat, formatUsd, renderTable } from "../src/eval/format.js";
 import { frontierAuc } from "../src/core/frontier.js";
 import { learnedRouters, modesOfQueries, type LearnedHandbook } from "../src/eval/learned.js";
@@ -126,20 +126,6 @@ function routerTable(ev: Evaluation, budget: string): string {
   return renderTable(rows, "markdown", [false, false, true, true, true, true, true, true]);
 }
 
-/** The most accurate λ point of each swept family whose mean cost is within `maxCost`. */
-function bestWithin(ev: Evaluation, maxCost: number): Map<string, RouterRow | undefined> {
-  const out = new Map<string, RouterRow | undefined>();
-  for (const f of ev.frontiers) {
-    let best: RouterRow | undefined;
-    for (const p of f.points) {
-      const r = ev.rows.find((x) => x.id === p.id)!;
-      if (r.meanCostUsd.mean <= maxCost && (!best || r.accuracy.mean > best.accuracy.mean)) best = r;
-    }
-    out.set(f.family, best);
-  }
-  return out;
-}
-
 function duplicateTexts(train: readonly ExecutionRecord[], test: readonly ExecutionRecord[]): number {
   const seen = new Set(train.map((r) => r.query));
   return new Set(test.filter((r) => seen.has(r.query)).map((r) => r.queryId)).size;
@@ -222,7 +208,7 @@ try {
     const caps: [string, number][] = name === "routerbench" ? [[`35% of ${topAgent}'s cost`, 0.35 * topCost]] : [[`65% of the best single's cost`, 0.65 * bestCost]];
     for (const [capName, cap] of caps) {
       const rows: string[][] = [["router", ...runs.map((r) => `${r.budget}: best accuracy ≤ ${capName} (λ)`)]];
-      const within = runs.map((r) => bestWithin(r.evaluation, cap));
+      const within = runs.map((r) => mostAccurateWithin(r.evaluation, cap));
       for (const fam of families) {
         const label = runs.flatMap((r) => r.evaluation.frontiers).find((f) => f.family === fam)!.label;
         rows.push([label, ...within.map((w) => {

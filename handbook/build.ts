@@ -26,7 +26,8 @@ export function createHandbook(opts: { now?: string; prior?: BetaPrior; modes?: 
   };
 }
 
-export interface Outcome {
+/** One trace of an agent to fold into a handbook (recordOutcome). */
+export interface TraceOutcome {
   agent: string;
   mode: Mode;
   /** The step's active skills; weights are normalised to sum to 1, so one trace is one observation. */
@@ -40,7 +41,7 @@ export interface Outcome {
  * Fold one trace into a handbook (returns a new one): a weighted fractional update of the agent's evidence on
  * each active skill (or on the mode-level entry when there are none), and the call's cost into its cost stats.
  */
-export function recordOutcome(h: Handbook, o: Outcome): Handbook {
+export function recordOutcome(h: Handbook, o: TraceOutcome): Handbook {
   const profile = h.agents[o.agent];
   if (!profile) throw new InputError(`outcome: $.agent: unknown agent ${o.agent}`);
   if (!profile.modes.includes(o.mode)) throw new InputError(`outcome: $.mode: agent ${o.agent} does not serve mode ${o.mode}`);

@@ -132,7 +132,7 @@ export interface ImportOptions {
   now?: string;
 }
 
-export interface ImportResult {
+export interface ReferenceImport {
   handbook: Handbook;
   /** What the conversion changed or dropped, one line each. */
   warnings: string[];
@@ -156,7 +156,7 @@ function cleanPath(refId: string, modes: string[]): string[] {
  * Our id, in `mode`, of a skill id as the reference names it in a query: the imported skill's path under that mode,
  * or for an id the reference handbook does not register, the same clean-up applied to it.
  */
-export function referenceSkillId(imported: Pick<ImportResult, "skillPaths">, refId: string, mode: Mode): string {
+export function referenceSkillId(imported: Pick<ReferenceImport, "skillPaths">, refId: string, mode: Mode): string {
   return `${mode}.${imported.skillPaths[refId] ?? cleanPath(refId, [mode]).join(".")}`;
 }
 
@@ -168,7 +168,7 @@ function isoOr(value: string, fallback: string): string {
 }
 
 /** Convert parsed reference JSON (`source` names the file in errors) into a validated handbook. */
-export function importReferenceHandbook(data: unknown, source: string, opts: ImportOptions = {}): ImportResult {
+export function importReferenceHandbook(data: unknown, source: string, opts: ImportOptions = {}): ReferenceImport {
   const ref = parseWithPath(ReferenceHandbookSchema, data, source);
   const now = opts.now ?? new Date().toISOString();
   const warnings: string[] = [];

@@ -20,7 +20,7 @@ export {
   type Rng,
 } from "./competence.js";
 export { addCostObservation, expectedCost, mergeCostStats, type CostObservation } from "./costs.js";
-export { createHandbook, recordOutcome, type Outcome } from "./build.js";
+export { createHandbook, recordOutcome, type TraceOutcome } from "./build.js";
 export {
   categoryOf,
   selectAgent,
@@ -32,11 +32,11 @@ export {
   type SkillCompetence,
   type Strategy,
 } from "./select.js";
-export { merge, split, subgraph, viewAtDepth, type Granularity, type NewSkill, type RefineOptions, type SplitChild } from "./views.js";
+export { merge, split, subgraph, viewAtDepth, type Granularity, type NewSkill, type SplitMergeOptions, type SplitChild } from "./views.js";
 export { skillIdentifier, type IdentifyOptions, type SkillIdentifier } from "./identify.js";
 export { embed, fitTextModel, findBoilerplate, focus, type TextModel } from "./text.js";
 export { renderHandbook, type RenderOptions } from "./render.js";
-export { importReferenceHandbook, ReferenceHandbookSchema, type ImportOptions, type ImportResult, type ReferenceHandbook } from "./import-reference.js";
+export { importReferenceHandbook, ReferenceHandbookSchema, type ImportOptions, type ReferenceImport, type ReferenceHandbook } from "./import-reference.js";
 export { loadHandbook, loadReferenceHandbook, loadSelection, saveHandbook, selectionPathOf, servingChoice, type LoadedSelection } from "./store.js";
 export { chooseFor, type Choice, type ServableCandidate, type ServableSelection } from "./serve.js";
 export { choicePath, validationCurve, type Curve, type CurveStep } from "./lambda-path.js";

@@ -1,5 +1,6 @@
 import MiniSearch from "minisearch";
 import type { Mode } from "../src/core/modes.js";
+import { minisearchTerms } from "./text.js";
 
 /** What the lexical matcher needs of a skill. */
 export interface MatchableSkill {
@@ -57,7 +58,7 @@ export class SkillMatcher {
       };
     });
     this.index.addAll(docs);
-    for (const d of docs) for (const field of [d.name, d.description, d.indicators, d.examples]) for (const t of queryTerms(field)) this.vocabulary.add(t);
+    for (const d of docs) for (const field of [d.name, d.description, d.indicators, d.examples]) for (const t of minisearchTerms(field)) this.vocabulary.add(t);
   }
 
   private scoresOf(term: string): ReadonlyArray<readonly [number, number]> {
@@ -90,17 +91,6 @@ export class SkillMatcher {
   }
 }
 
-/** The terms minisearch makes of a text (its tokenizer and term processing), in order. */
-function queryTerms(text: string): string[] {
-  const out: string[] = [];
-  for (const raw of TOKENIZE(text)) {
-    const t = PROCESS(raw);
-    if (Array.isArray(t)) for (const x of t) x && out.push(x);
-    else if (t) out.push(t);
-  }
-  return out;
-}
-
 /**
  * Distinct terms of a query text with their counts, cached by text (tokenizing does not depend on the skills, and
  * learning scores the same texts against many candidate handbooks). The cache is dropped when it grows large.
@@ -109,7 +99,7 @@ function termCounts(text: string): ReadonlyArray<readonly [string, number]> {
   let tc = TERM_CACHE.get(text);
   if (!tc) {
     const counts = new Map<string, number>();
-    for (const t of queryTerms(text)) counts.set(t, (counts.get(t) ?? 0) + 1);
+    for (const t of minisearchTerms(text)) counts.set(t, (counts.get(t) ?? 0) + 1);
     tc = [...counts];
     if (TERM_CACHE.size >= TERM_CACHE_MAX) TERM_CACHE.clear();
     TERM_CACHE.set(text, tc);
@@ -121,8 +111,6 @@ const TERM_CACHE = new Map<string, ReadonlyArray<readonly [string, number]>>();
 const TERM_CACHE_MAX = 50_000;
 
 const NO_SCORES: ReadonlyArray<readonly [number, number]> = [];
-const TOKENIZE = MiniSearch.getDefault("tokenize") as (text: string) => string[];
-const PROCESS = MiniSearch.getDefault("processTerm") as (term: string) => string | string[] | null | undefined | false;
 
 /**
  * The skills a step can be identified with: the leaves of the hierarchy (a skill with children is described by

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, unlinkSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { InputError } from "../src/core/errors.js";
 import { writeFileAtomic } from "../src/core/atomic.js";
-import { importReferenceHandbook, type ImportOptions, type ImportResult } from "./import-reference.js";
+import { importReferenceHandbook, type ImportOptions, type ReferenceImport } from "./import-reference.js";
 import type { Handbook } from "./schema.js";
 import { validateHandbook } from "./validate.js";
 import { chooseFor, type Choice, type ServableSelection } from "./serve.js";
@@ -91,7 +91,7 @@ export function loadHandbook(path: string): Handbook {
 }
 
 /** Read a handbook file in the reference implementation's native format and convert it (see import-reference.ts). */
-export function loadReferenceHandbook(path: string, opts: ImportOptions = {}): ImportResult {
+export function loadReferenceHandbook(path: string, opts: ImportOptions = {}): ReferenceImport {
   return importReferenceHandbook(readJson(path), path, opts);
 }
 

@@ -14,6 +14,8 @@ import MiniSearch from "minisearch";
 
 const splitTerms = MiniSearch.getDefault("tokenize") as (text: string, field?: string) => string[];
 const processTerm = MiniSearch.getDefault("processTerm") as (term: string, field?: string) => string | null | undefined | false;
+// Kept apart from tools/search/analyze.ts (accents folded, other stopwords, versioned with persisted indexes): these
+// terms are stored in handbooks (text models, indicators) and must not change with the search index's rules.
 
 /** Common English function words: they separate no skill and would crowd out the distinctive terms. */
 export const STOPWORDS: ReadonlySet<string> = new Set(
@@ -27,17 +29,22 @@ export const STOPWORDS: ReadonlySet<string> = new Set(
   ).split(" "),
 );
 
-/** Lower-cased terms of a text, stopwords and one-letter non-digit terms dropped. */
-export function terms(text: string): string[] {
+/**
+ * The terms minisearch makes of a text (its default tokenizer and term processing: lower case), in order. The skill
+ * matcher's index uses the same defaults, so these are the terms it can find.
+ */
+export function minisearchTerms(text: string): string[] {
   const out: string[] = [];
   for (const raw of splitTerms(text)) {
-    if (!raw) continue;
     const t = processTerm(raw);
-    if (!t || STOPWORDS.has(t)) continue;
-    if (t.length === 1 && !(t >= "0" && t <= "9")) continue;
-    out.push(t);
+    if (t) out.push(t);
   }
   return out;
+}
+
+/** Lower-cased terms of a text (minisearchTerms), stopwords and one-letter non-digit terms dropped. */
+export function terms(text: string): string[] {
+  return minisearchTerms(text).filter((t) => !STOPWORDS.has(t) && !(t.length === 1 && !(t >= "0" && t <= "9")));
 }
 
 /** Names of the structure features, in vector order. */

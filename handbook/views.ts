@@ -143,7 +143,7 @@ export interface SplitChild {
   evidence: Record<string, Evidence>;
 }
 
-export interface RefineOptions {
+export interface SplitMergeOptions {
   /** ISO time of the operation (default: now). */
   at?: string;
   note?: string;
@@ -184,7 +184,7 @@ function makeSkill(s: NewSkill, mode: Mode, history: ProvenanceEvent[], fallback
  * (traces that fit no child), so the subtree's totals per agent are unchanged. Children may not take more
  * successes or failures than the parent holds.
  */
-export function split(h: Handbook, skillId: string, children: ReadonlyArray<SplitChild>, opts: RefineOptions = {}): Handbook {
+export function split(h: Handbook, skillId: string, children: ReadonlyArray<SplitChild>, opts: SplitMergeOptions = {}): Handbook {
   const src = "split";
   const parent = h.skills[skillId];
   if (!parent) throw new InputError(`${src}: $.skill: unknown skill ${skillId}`);
@@ -242,7 +242,7 @@ export function split(h: Handbook, skillId: string, children: ReadonlyArray<Spli
  * the exact sum of its evidence on the two. `into.id` may be one of the two, or a new id whose parent exists.
  * Indicators and examples default to the union of the two; the provenance keeps both histories plus the merge.
  */
-export function merge(h: Handbook, a: string, b: string, into: NewSkill, opts: RefineOptions = {}): Handbook {
+export function merge(h: Handbook, a: string, b: string, into: NewSkill, opts: SplitMergeOptions = {}): Handbook {
   const src = "merge";
   const sa = h.skills[a];
   const sb = h.skills[b];

@@ -15,6 +15,7 @@
  */
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { tokensForChars } from "../../src/core/tokens.js";
 
 export interface ScriptedToolCall {
   name: string;
@@ -79,10 +80,6 @@ export interface OpenAIServer {
 
 const CHAT_PATH = "/v1/chat/completions";
 
-function estimateTokens(text: string): number {
-  return Math.ceil(text.length / 4);
-}
-
 function contentOf(body: RecordedRequest["body"]): string {
   if (!body || !Array.isArray(body.messages)) return "";
   return body.messages
@@ -105,7 +102,7 @@ function completionBody(req: RecordedRequest, content: string): object {
     created: 1_700_000_000,
     model,
     choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }],
-    usage: { prompt_tokens: estimateTokens(contentOf(req.body)), completion_tokens: estimateTokens(content), total_tokens: 0 },
+    usage: { prompt_tokens: tokensForChars(contentOf(req.body).length), completion_tokens: tokensForChars(content.length), total_tokens: 0 },
   };
 }
 
@@ -143,8 +140,8 @@ export async function startOpenAIServer(script: Script): Promise<OpenAIServer> {
         ? undefined
         : (() => {
             const u = step.usage ?? {
-              prompt_tokens: estimateTokens(contentOf(req.body)),
-              completion_tokens: estimateTokens(completionText),
+              prompt_tokens: tokensForChars(contentOf(req.body).length),
+              completion_tokens: tokensForChars(completionText.length),
             };
             return { ...u, total_tokens: u.prompt_tokens + u.completion_tokens };
           })();

@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { resolve } from "node:path";
+import { DEFAULT_SEED } from "../core/random.js";
 import { runDemo, type DemoReport } from "../demo/run.js";
 
 const usd = (x: number) => `$${x.toFixed(5)}`;
@@ -59,7 +60,7 @@ export function demoCommand(): Command {
   return new Command("demo")
     .description("Offline end-to-end demo on the simulated world: explore, build a handbook, orchestrate held-out tasks, report")
     .option("--out <dir>", "output directory", "out/demo")
-    .option("--seed <n>", "world seed", (v) => Number.parseInt(v, 10), 7)
+    .option("--seed <n>", "world seed", (v) => Number.parseInt(v, 10), DEFAULT_SEED)
     .option("--train <n>", "training tasks to explore", (v) => Number.parseInt(v, 10), 72)
     .option("--test <n>", "held-out tasks to orchestrate", (v) => Number.parseInt(v, 10), 36)
     .option("--lambda <x>", "price of accuracy λ", Number.parseFloat, 0.2)

@@ -8,7 +8,8 @@ import { evaluateLearned, recordsInPool, type LearnedHandbook, type LearningSumm
 import { renderReport } from "../eval/report-html.js";
 import { writeFileAtomic } from "../core/atomic.js";
 import { autoProgress, silentProgress, type ProgressFactory } from "../learning/progress.js";
-import type { Mode } from "../core/modes.js";
+import { MODES, type Mode } from "../core/modes.js";
+import { DEFAULT_SEED } from "../core/random.js";
 import { loadPool } from "../pool/load.js";
 import { loadRecords } from "../records/io.js";
 import type { ExecutionRecord } from "../records/schema.js";
@@ -232,9 +233,9 @@ export function evalCommand(): Command {
     .option("--lambdas <list>", "λ sweep, comma-separated", DEFAULT_LAMBDAS)
     .option("--budgets <list>", "also serve ours at these mean USD per query budgets (comma-separated), as learn/run --budget do")
     .option("--seeds <n>", "number of seeds (labelled split, Thompson and random draws)", "3")
-    .option("--seed <s>", "first seed", "7")
+    .option("--seed <s>", "first seed", String(DEFAULT_SEED))
     .option("--k <n>", "neighbours of the kNN baseline", "20")
-    .addOption(new Option("--mode <mode>", "only records of this mode").choices(["search", "code", "answer"]))
+    .addOption(new Option("--mode <mode>", "only records of this mode").choices([...MODES]))
     .option("--work <dir>", "keep the learned handbooks here (default: a temporary directory, removed)")
     .option("--json <file>", "write the evaluation as JSON")
     .option("--html <file>", "write the self-contained HTML report")

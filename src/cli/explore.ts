@@ -7,6 +7,7 @@ import { formatCost } from "../explore/progress.js";
 import { defaultRunner } from "../explore/runners.js";
 import { loadTasks, simExploreTasks } from "../explore/tasks.js";
 import { MODES, type Mode } from "../core/modes.js";
+import { DEFAULT_SEED } from "../core/random.js";
 import { loadPool } from "../pool/load.js";
 import { createAgents } from "../sim/create-agents.js";
 import { createWorld } from "../sim/world.js";
@@ -112,7 +113,7 @@ export function exploreCommand(): Command {
     .requiredOption("--pool <file>", "pool file (JSON or YAML)")
     .requiredOption("--out <file>", "records file to write (JSONL; resumed when it exists)")
     .option("--sim-tasks <n>", "explore N tasks of the simulated world")
-    .option("--seed <s>", "seed of the simulated world (default: the pool's sim seed, else 7)")
+    .option("--seed <s>", `seed of the simulated world (default: the pool's sim seed, else ${DEFAULT_SEED})`)
     .option("--split <name>", "split of the simulated world's tasks", "train")
     .option("--tasks <file>", "tasks file (JSONL of {id, text, family?, references?, metric?})")
     .option("--modes <list>", `modes to explore, comma-separated (default ${MODES.join(",")})`)

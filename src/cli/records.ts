@@ -3,6 +3,7 @@ import { mkdirSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { InputError } from "../core/errors.js";
 import { writeFileAtomic } from "../core/atomic.js";
+import { DEFAULT_SEED } from "../core/random.js";
 import { importLlmRouter } from "../records/import-llmrouter.js";
 import { formatImportReport, writeImport } from "../records/import-result.js";
 import { importRouterBench } from "../records/import-routerbench.js";
@@ -108,7 +109,7 @@ export function recordsCommand(io: RecordsCommandIO = {}): Command {
     .requiredOption("--test-share <share>", "share of each task's queries that go to test, in (0, 1)")
     .requiredOption("--train-out <records.jsonl>", "train records file to write")
     .requiredOption("--test-out <records.jsonl>", "test records file to write")
-    .option("--seed <s>", "seed of the draw", "7")
+    .option("--seed <s>", "seed of the draw", String(DEFAULT_SEED))
     .action(async (path: string, o: { testShare: string; seed: string; trainOut: string; testOut: string }) => {
       const testShare = parseShare(o.testShare);
       const seed = parseSeed(o.seed);

@@ -1,5 +1,8 @@
 import seedrandom from "seedrandom";
 
+/** The seed used where none is given: of the simulated world, of splits and draws, of the CLI's `--seed`. */
+export const DEFAULT_SEED = 7;
+
 /** A source of uniform numbers in [0, 1). */
 export type Rng = () => number;
 

@@ -5,6 +5,10 @@ import type { ExecutionRecord } from "../records/schema.js";
 
 const STOP = new Set("a an and are as at be by for from has have how in is it its many much of on or the to was were what which who whom why with".split(" "));
 
+/**
+ * Words of a text for the by-task profile's indicators: letters only, longer than two. Kept apart from
+ * handbook/text.ts's terms because the demo's and the benchmarks' by-task figures were measured with these.
+ */
 function terms(text: string): Set<string> {
   return new Set(
     text
@@ -15,7 +19,7 @@ function terms(text: string): Set<string> {
 }
 
 /** The words most specific to one group of texts against the rest: document-frequency share in minus share out. */
-export function distinctiveTerms(inside: readonly string[], outside: readonly string[], k = 8): string[] {
+export function distinctiveWords(inside: readonly string[], outside: readonly string[], k = 8): string[] {
   const df = (texts: readonly string[]) => {
     const m = new Map<string, number>();
     for (const t of texts) for (const w of terms(t)) m.set(w, (m.get(w) ?? 0) + 1);
@@ -54,7 +58,7 @@ export function profileByTask(records: readonly ExecutionRecord[], pool: Pool, n
       id,
       name: g.task.replace(/_/g, " "),
       description: `${g.mode} steps of ${g.task.replace(/_/g, " ")} tasks`,
-      indicators: distinctiveTerms(inside, outside),
+      indicators: distinctiveWords(inside, outside),
       examples: inside.slice(0, 50),
       mode: g.mode,
       provenance: { discoveredFrom: [...g.queries.keys()], history: [{ op: "discover", from: [], at: h.metadata.createdAt, note: "one skill per (mode, task) by direct profiling" }] },

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { loadHandbook, saveHandbook, type Handbook } from "../../handbook/index.js";
 import { buildLearningGraph } from "../../graphs/learning/graph.js";
 import { resolveKnobs } from "../../graphs/learning/configuration.js";
+import { DEFAULT_SEED } from "../core/random.js";
 import { savePool } from "../pool/load.js";
 import { createAgents } from "../sim/create-agents.js";
 import type { Agent } from "../providers/types.js";
@@ -51,7 +52,7 @@ export interface DemoReport {
  * labels), always-strongest and always-cheapest. Every figure is SIMULATED.
  */
 export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
-  const seed = opts.seed ?? 7;
+  const seed = opts.seed ?? DEFAULT_SEED;
   const lambda = opts.lambda ?? 0.2;
   const maxSteps = opts.maxSteps ?? 8;
   const log = opts.log ?? (() => {});

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { InputError } from "../core/errors.js";
-import { agentStats, byAccuracyThenCost, type AgentStats, type Outcome, type ReplayTable, type RouteQuery, type Router } from "./replay.js";
+import { agentStats, byAccuracyThenCost, type AgentStats, type ReplayOutcome, type ReplayTable, type RouteQuery, type Router } from "./replay.js";
 import { checkLambda, chooseByValue, costModel } from "./baselines/cost.js";
 import { textFeatures } from "./baselines/features.js";
 
@@ -96,7 +96,7 @@ export function perTaskBest(table: ReplayTable, opts: { hindsight?: boolean } = 
   };
 }
 
-function outcomesOf(test: ReplayTable, q: RouteQuery, who: string): Map<string, Outcome> {
+function outcomesOf(test: ReplayTable, q: RouteQuery, who: string): Map<string, ReplayOutcome> {
   const row = test.outcomes.get(q.id);
   if (!row) throw new InputError(`${who}: query ${q.id} is not in the test records`);
   return row;
@@ -107,7 +107,7 @@ export function oracleRouter(test: ReplayTable): Router {
   return {
     name: "oracle",
     route(q) {
-      let best: [string, Outcome] | undefined;
+      let best: [string, ReplayOutcome] | undefined;
       for (const e of outcomesOf(test, q, "oracle")) {
         if (!best || e[1].score > best[1].score || (e[1].score === best[1].score && e[1].costUsd < best[1].costUsd)) best = e;
       }
@@ -126,7 +126,7 @@ export function oracleCheapestCorrectRouter(test: ReplayTable): Router {
     route(q) {
       const row = outcomesOf(test, q, "oracle-cheapest-correct");
       const pick = (onlySuccess: boolean) => {
-        let best: [string, Outcome] | undefined;
+        let best: [string, ReplayOutcome] | undefined;
         for (const e of row) {
           if (onlySuccess && !e[1].success) continue;
           if (!best || e[1].costUsd < best[1].costUsd || (e[1].costUsd === best[1].costUsd && e[1].score > best[1].score)) best = e;

@@ -145,6 +145,23 @@ export interface Evaluation {
   aucRange: AucRange;
 }
 
+/**
+ * The most accurate λ point of each swept family whose mean cost is within `maxCost` (undefined where none is),
+ * keyed by `keyOf` of its frontier (default: the family).
+ */
+export function mostAccurateWithin(ev: Evaluation, maxCost: number, keyOf: (f: FrontierSummary) => string = (f) => f.family): Map<string, RouterRow | undefined> {
+  const out = new Map<string, RouterRow | undefined>();
+  for (const f of ev.frontiers) {
+    let best: RouterRow | undefined;
+    for (const p of f.points) {
+      const r = ev.rows.find((x) => x.id === p.id)!;
+      if (r.meanCostUsd.mean <= maxCost && (!best || r.accuracy.mean > best.accuracy.mean)) best = r;
+    }
+    out.set(keyOf(f), best);
+  }
+  return out;
+}
+
 function checkLambdas(lambdas: ReadonlyArray<number>): number[] {
   if (lambdas.length === 0) throw new InputError("eval: lambdas: give at least one λ");
   lambdas.forEach((l, i) => {

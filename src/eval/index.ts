@@ -5,7 +5,7 @@ export {
   byAccuracyThenCost,
   routeAll,
   type AgentStats,
-  type Outcome,
+  type ReplayOutcome,
   type ReplayOptions,
   type ReplayQuery,
   type ReplayTable,
@@ -30,7 +30,7 @@ export {
   type KnnRouter,
   type PerTaskRouter,
 } from "./baselines.js";
-export { buildTfidfIndex, tokenize, type Neighbour, type SparseVector, type TfidfIndex } from "./tfidf.js";
+export { buildTfidfIndex, tfidfTokens, type Neighbour, type TfidfVector, type TfidfIndex } from "./tfidf.js";
 export {
   aggregateSeeds,
   callShares,
@@ -50,6 +50,7 @@ export {
 export { frontierAuc, paretoFrontier, type AucRange, type CostAccuracyPoint } from "../core/frontier.js";
 export {
   evaluate,
+  mostAccurateWithin,
   type EvaluateOptions,
   type Evaluation,
   type FrontierPoint,

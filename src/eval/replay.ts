@@ -27,7 +27,7 @@ export interface Router {
 }
 
 /** One recorded outcome of an agent on a query. */
-export interface Outcome {
+export interface ReplayOutcome {
   score: number;
   success: boolean;
   costUsd: number;
@@ -50,7 +50,7 @@ export interface ReplayTable {
   /** Every agent with at least one record, sorted. */
   agents: string[];
   /** queryId → agent → outcome. */
-  outcomes: Map<string, Map<string, Outcome>>;
+  outcomes: Map<string, Map<string, ReplayOutcome>>;
   /** True when any record's cost is estimated. */
   costEstimated: boolean;
   /** True when any record is simulated. */
@@ -72,7 +72,7 @@ export interface ReplayOptions {
 export function buildReplayTable(records: ReadonlyArray<ExecutionRecord>, opts: ReplayOptions = {}): ReplayTable {
   const source = opts.source ?? "records";
   const queries: ReplayQuery[] = [];
-  const outcomes = new Map<string, Map<string, Outcome>>();
+  const outcomes = new Map<string, Map<string, ReplayOutcome>>();
   const agents = new Set<string>();
   const kinds = new Map<string, AnswerKind>();
   let costEstimated = false;

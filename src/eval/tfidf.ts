@@ -9,12 +9,16 @@
 
 const TOKEN = /[\p{L}\p{N}_]{2,}/gu;
 
-export function tokenize(text: string): string[] {
+/**
+ * The tokens of a text. Kept apart from handbook/text.ts's terms: the baselines are plain query-level routers (the
+ * token rule of scikit-learn's TfidfVectorizer, no stopwords), and their recorded figures were measured with it.
+ */
+export function tfidfTokens(text: string): string[] {
   return text.toLowerCase().match(TOKEN) ?? [];
 }
 
 /** A sparse vector: term ids ascending, with weights. */
-export interface SparseVector {
+export interface TfidfVector {
   terms: Uint32Array;
   weights: Float64Array;
 }
@@ -31,7 +35,7 @@ export interface TfidfIndex {
   vocabulary: Map<string, number>;
   idf: Float64Array;
   /** The L2-normalised TF-IDF vector of a text (only known terms). */
-  vectorize(text: string): SparseVector;
+  vectorize(text: string): TfidfVector;
   /**
    * The k documents most similar to `text` by cosine, most similar first; only documents sharing at least one
    * term (similarity > 0). Ties go to the earlier document.
@@ -53,7 +57,7 @@ function countTerms(tokens: string[], vocab: Map<string, number>, addUnknown: bo
   return counts;
 }
 
-function weigh(counts: Map<number, number>, idf: Float64Array): SparseVector {
+function weigh(counts: Map<number, number>, idf: Float64Array): TfidfVector {
   const terms = Uint32Array.from(counts.keys()).sort();
   const weights = new Float64Array(terms.length);
   let norm = 0;
@@ -69,7 +73,7 @@ function weigh(counts: Map<number, number>, idf: Float64Array): SparseVector {
 
 export function buildTfidfIndex(texts: ReadonlyArray<string>): TfidfIndex {
   const vocab = new Map<string, number>();
-  const docCounts = texts.map((t) => countTerms(tokenize(t), vocab, true));
+  const docCounts = texts.map((t) => countTerms(tfidfTokens(t), vocab, true));
   const n = texts.length;
   const df = new Uint32Array(vocab.size);
   for (const c of docCounts) for (const id of c.keys()) df[id]!++;
@@ -93,7 +97,7 @@ export function buildTfidfIndex(texts: ReadonlyArray<string>): TfidfIndex {
   });
 
   const scores = new Float64Array(n);
-  const vectorize = (text: string) => weigh(countTerms(tokenize(text), vocab, false), idf);
+  const vectorize = (text: string) => weigh(countTerms(tfidfTokens(text), vocab, false), idf);
 
   return {
     size: n,

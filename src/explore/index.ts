@@ -3,5 +3,5 @@ export { simRunner, referenceEvidence, worldIndex, type SimRunnerOptions } from 
 export { replayRunner, answerRunner, defaultRunner, type AnswerRunnerOptions } from "./runners.js";
 export { loadTasks, simExploreTasks, ExploreTaskSchema } from "./tasks.js";
 export { simSeedOf } from "./seed.js";
-export { progressLine, formatCost, lineProgress, barProgress, progressSink, type ProgressSink } from "./progress.js";
+export { exploreProgressLine, formatCost, lineSink, barSink, progressSink, type ProgressSink } from "./progress.js";
 export type { ExploreOptions, ExploreSummary, ExploreTask, ExploreProgress, ExploreFailure, Runner } from "./types.js";

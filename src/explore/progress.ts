@@ -18,7 +18,7 @@ function etaSeconds(p: ExploreProgress): number | undefined {
 }
 
 /** A line for logs: `explore: 40/120 (33%), 1 failed, 15 already done, cost $0.0123 (simulated), eta 30s`. */
-export function progressLine(p: ExploreProgress): string {
+export function exploreProgressLine(p: ExploreProgress): string {
   const pct = p.total > 0 ? Math.floor((100 * p.done) / p.total) : 100;
   const eta = etaSeconds(p);
   return (
@@ -31,22 +31,22 @@ export function progressLine(p: ExploreProgress): string {
 }
 
 /** Plain lines on a stream: at most one every `everyMs` (default 5 s), and a last one at the end. */
-export function lineProgress(stream: NodeJS.WritableStream, everyMs = 5000): ProgressSink {
+export function lineSink(stream: NodeJS.WritableStream, everyMs = 5000): ProgressSink {
   let last = -Infinity;
   return {
     update(p) {
       if (p.elapsedMs - last < everyMs) return;
       last = p.elapsedMs;
-      stream.write(`${progressLine(p)}\n`);
+      stream.write(`${exploreProgressLine(p)}\n`);
     },
     end(p) {
-      stream.write(`${progressLine(p)}\n`);
+      stream.write(`${exploreProgressLine(p)}\n`);
     },
   };
 }
 
 /** A live bar with ETA and running cost (for a terminal). */
-export function barProgress(stream: NodeJS.WritableStream): ProgressSink {
+export function barSink(stream: NodeJS.WritableStream): ProgressSink {
   const bar = new cliProgress.SingleBar(
     {
       format: "explore |{bar}| {value}/{total} {percentage}% | ETA {eta_formatted} | cost {cost}{failed}",
@@ -78,5 +78,5 @@ export function progressSink(setting: boolean | "auto" | ((p: ExploreProgress) =
   if (setting === false) return { update() {}, end() {} };
   if (typeof setting === "function") return { update: setting, end: setting };
   const tty = Boolean((process.stderr as { isTTY?: boolean }).isTTY) && !process.env.CI;
-  return tty ? barProgress(process.stderr) : lineProgress(process.stderr);
+  return tty ? barSink(process.stderr) : lineSink(process.stderr);
 }

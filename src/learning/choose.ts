@@ -15,7 +15,7 @@ import { chooseFor } from "../../handbook/serve.js";
  * by the user's λ (maximise accuracy − λ·normalised cost) or budget (the most accurate with mean cost ≤ budget).
  */
 
-export interface Candidate {
+export interface CandidateHandbook {
   id: string;
   granularity: Partial<Record<Mode, Granularity>>;
   skills: number;
@@ -33,7 +33,7 @@ export interface Candidate {
 }
 
 export interface Selection {
-  candidates: Candidate[];
+  candidates: CandidateHandbook[];
   /** Candidate ids on the frontier, cheapest first. */
   frontier: string[];
   /** The frontier's points over every (candidate, λ step), cheapest first; `from`: where the step starts. */
@@ -68,7 +68,7 @@ export function candidateId(g: Partial<Record<Mode, Granularity>>): string {
 }
 
 /** Indices of the points not dominated (higher accuracy or lower cost), sorted by cost; gains below 1e-12 ignored. */
-export function paretoFrontier(points: readonly { accuracy: number; meanCostUsd: number }[]): number[] {
+export function paretoIndices(points: readonly { accuracy: number; meanCostUsd: number }[]): number[] {
   return frontierOf(points.map((p, i) => ({ cost: p.meanCostUsd, accuracy: p.accuracy, index: i })), 1e-12).map((p) => p.index);
 }
 
@@ -225,7 +225,7 @@ function chooseAmong(
 ): { selection: Selection; handbooks: Map<string, Handbook> } {
   const lambda = opts.lambda ?? 0;
   const handbooks = new Map(views.map((v) => [v.id, v.handbook]));
-  const candidates: Candidate[] = views.map((v, i) => ({
+  const candidates: CandidateHandbook[] = views.map((v, i) => ({
     id: v.id,
     granularity: v.granularity,
     skills: Object.keys(v.handbook.skills).length,
@@ -237,7 +237,7 @@ function chooseAmong(
   const points = candidates.flatMap((c, ci) =>
     c.curve ? c.curve.steps.map((s) => ({ ci, from: s.from, accuracy: s.accuracy, meanCostUsd: s.meanCostUsd })) : [{ ci, from: lambda, accuracy: c.evaluation.accuracy, meanCostUsd: c.evaluation.meanCostUsd }],
   );
-  const front = paretoFrontier(points).map((i) => points[i]!);
+  const front = paretoIndices(points).map((i) => points[i]!);
   for (const p of front) candidates[p.ci]!.onFrontier = true;
   const by = opts.budgetUsd !== undefined ? { budgetUsd: opts.budgetUsd } : { lambda };
   const choice = chooseFor({ candidates, lambda }, by);

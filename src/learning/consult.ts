@@ -99,6 +99,20 @@ function columns(points: readonly ConsultPoint[], agents: readonly string[]): Ma
   return out;
 }
 
+/** An agent's records among the points `idx`: how many, their summed score and summed cost. */
+function tally(c: Column, idx: readonly number[]): { n: number; s: number; usd: number } {
+  let n = 0;
+  let s = 0;
+  let usd = 0;
+  for (const i of idx)
+    if (c.has[i]) {
+      n++;
+      s += c.score[i]!;
+      usd += c.cost[i]!;
+    }
+  return { n, s, usd };
+}
+
 function fitScope(
   idx: readonly number[],
   cols: Map<string, Column>,
@@ -112,16 +126,7 @@ function fitScope(
   const comp = new Map<string, number>();
   const cost = new Map<string, number>();
   for (const a of agents) {
-    const c = cols.get(a)!;
-    let n = 0;
-    let s = 0;
-    let usd = 0;
-    for (const i of idx)
-      if (c.has[i]) {
-        n++;
-        s += c.score[i]!;
-        usd += c.cost[i]!;
-      }
+    const { n, s, usd } = tally(cols.get(a)!, idx);
     if (n === 0) continue;
     comp.set(a, (s + m * (modeCompetence.get(a) ?? 0.5)) / (n + m));
     cost.set(a, usd / n);
@@ -279,16 +284,7 @@ export function fitConsultRule(points: readonly ConsultPoint[], opts: FitConsult
   // accuracy for the money overall.)
   let costScale = 0;
   for (const a of agents) {
-    const c = cols.get(a)!;
-    let n = 0;
-    let s = 0;
-    let usd = 0;
-    for (const i of all)
-      if (c.has[i]) {
-        n++;
-        s += c.score[i]!;
-        usd += c.cost[i]!;
-      }
+    const { n, s, usd } = tally(cols.get(a)!, all);
     modeCompetence.set(a, (s + 1) / (n + 2));
     if (n > 0) costScale = Math.max(costScale, usd / n);
   }

@@ -5,6 +5,7 @@ import type { AgentSpec } from "../pool/schema.js";
 import type { ChatClient } from "../providers/openai.js";
 import { AgentCallError, isStructuredOutputError } from "../providers/runtime.js";
 import type { Mode } from "../core/modes.js";
+import { CHARS_PER_TOKEN } from "../core/tokens.js";
 import { excerpt } from "./describe.js";
 import type { DiscoverInput, DiscoverOutput, Discoverer } from "./discover.js";
 import type { LlmCall } from "./log.js";
@@ -57,10 +58,9 @@ export interface LlmDiscovererOptions {
 }
 
 export const DEFAULT_CONTEXT_LIMIT = 8192;
-const CHARS_PER_TOKEN = 4;
 
 /** Slug usable as one segment of a skill id. */
-export function slug(text: string): string {
+export function skillIdSegment(text: string): string {
   const s = text
     .toLowerCase()
     .replace(/[^a-z0-9_-]+/g, "_")
@@ -191,7 +191,7 @@ export function llmDiscoverer(opts: LlmDiscovererOptions): Discoverer {
           cursor += batch.length;
           const from = batch.map((b) => b.queryId);
           for (const cat of r.structured!.categories) {
-            const catId = `${mode}.${slug(cat.id || cat.name)}`;
+            const catId = `${mode}.${skillIdSegment(cat.id || cat.name)}`;
             let category = categories.get(catId);
             if (!category) {
               if (taken.has(catId) || categories.size >= maxCategories) continue;
@@ -209,7 +209,7 @@ export function llmDiscoverer(opts: LlmDiscovererOptions): Discoverer {
             }
             category.provenance.discoveredFrom = [...new Set([...category.provenance.discoveredFrom, ...from])];
             for (const sk of cat.skills) {
-              const id = `${catId}.${slug(sk.id || sk.name)}`;
+              const id = `${catId}.${skillIdSegment(sk.id || sk.name)}`;
               const siblings = [...skills.keys()].filter((k) => k.startsWith(`${catId}.`)).length;
               if (taken.has(id) || siblings >= maxSkills) continue;
               taken.add(id);

@@ -78,23 +78,16 @@ export function outcomeMatrix(items: readonly QueryItem[], agents: readonly stri
 
 /** The group × agent outcome table of some groups of items. */
 export function tableOf(groups: readonly (readonly number[])[], m: { s: Float64Array[]; f: Float64Array[] }, nAgents: number): OutcomeTable {
-  const successes = groups.map((g) => {
-    const row = new Array<number>(nAgents).fill(0);
-    for (const i of g)
-      m.s[i]!.forEach((x, j) => {
-        row[j]! += x;
-      });
-    return row;
-  });
-  const failures = groups.map((g) => {
-    const row = new Array<number>(nAgents).fill(0);
-    for (const i of g)
-      m.f[i]!.forEach((x, j) => {
-        row[j]! += x;
-      });
-    return row;
-  });
-  return { successes, failures };
+  const sums = (per: Float64Array[]) =>
+    groups.map((g) => {
+      const row = new Array<number>(nAgents).fill(0);
+      for (const i of g)
+        per[i]!.forEach((x, j) => {
+          row[j]! += x;
+        });
+      return row;
+    });
+  return { successes: sums(m.s), failures: sums(m.f) };
 }
 
 /** Partition `members` with seeded k-means on their text vectors; parts largest first. */

@@ -23,7 +23,7 @@ export function replayIndex(source: readonly QueryItem[] | readonly ExecutionRec
   return { points, outcomes };
 }
 
-export interface EvaluateOptions {
+export interface HandbookEvaluateOptions {
   lambda?: number;
   strategy?: Strategy;
   estimator?: Estimator;
@@ -57,7 +57,7 @@ export function evaluateHandbook(
   h: Handbook,
   records: readonly ExecutionRecord[] | ReplayIndex,
   queries: readonly string[] | undefined,
-  opts: EvaluateOptions = {},
+  opts: HandbookEvaluateOptions = {},
 ): Evaluation {
   const index = "points" in records && "outcomes" in records ? (records as ReplayIndex) : replayIndex(records as readonly ExecutionRecord[]);
   const want = queries ? new Set(queries) : undefined;

@@ -1,4 +1,4 @@
-import type { Mode } from "../core/modes.js";
+import { MODES, type Mode } from "../core/modes.js";
 import type { ExecutionRecord } from "../records/schema.js";
 
 /**
@@ -69,7 +69,7 @@ export function groupRecords(records: Iterable<ExecutionRecord>, agentOf: (name:
 /** The modes present in a set of items, in the canonical order. */
 export function modesOf(items: readonly QueryItem[]): Mode[] {
   const present = new Set(items.map((i) => i.mode));
-  return (["search", "code", "answer"] as const).filter((m) => present.has(m));
+  return MODES.filter((m) => present.has(m));
 }
 
 /** Agents that acted per mode (sorted ids). */

@@ -25,7 +25,7 @@ export const ReplaySettingsSchema = z.object({
 });
 
 export const SimSettingsSchema = z.object({
-  /** Seed of the simulated world; default 7. */
+  /** Seed of the simulated world; default DEFAULT_SEED (src/core/random.ts). */
   seed: z.number().int().optional(),
 });
 

@@ -49,6 +49,7 @@ import {
   withRetry,
   type RetryOptions,
 } from "./runtime.js";
+import { tokensForChars } from "../core/tokens.js";
 import type { Usage } from "../core/types.js";
 import type { Agent, StepRequest, StepResult } from "./types.js";
 
@@ -63,9 +64,6 @@ export const BACKOFF_ENV = {
 } as const;
 export const DEFAULT_API_KEY_ENV = "OPENAI_API_KEY";
 export const OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1";
-/** Characters per token when a server reports no usage (a common rule of thumb for English text). */
-export const CHARS_PER_TOKEN = 4;
-
 /** A tool in OpenAI's function format. */
 export interface ToolDefinition {
   type: "function";
@@ -201,10 +199,6 @@ export function reportedUsage(message: AIMessage | AIMessageChunk): Usage | unde
   const onlyPrompt = num(meta.usage?.prompt_tokens) ?? num(um?.input_tokens);
   if (onlyPrompt !== undefined && (meta.usage?.completion_tokens === 0 || um?.output_tokens === 0)) return { promptTokens: onlyPrompt, completionTokens: 0 };
   return undefined;
-}
-
-function estimateTokens(chars: number): number {
-  return Math.ceil(chars / CHARS_PER_TOKEN);
 }
 
 /** The first JSON value in a reply: a fenced ```json block, the whole text, or the outermost {...}. */
@@ -376,8 +370,8 @@ export function createChatClient(spec: AgentSpec, env: Env = process.env, option
     const toolCalls = message.tool_calls ?? [];
     const invalid = message.invalid_tool_calls ?? [];
     const usage: Usage = reported ?? {
-      promptTokens: estimateTokens(promptChars(messages) + requestChars),
-      completionTokens: estimateTokens(text.length + toolCalls.reduce((n, t) => n + JSON.stringify(t.args).length, 0) + invalid.reduce((n, t) => n + (t.args?.length ?? 0), 0)),
+      promptTokens: tokensForChars(promptChars(messages) + requestChars),
+      completionTokens: tokensForChars(text.length + toolCalls.reduce((n, t) => n + JSON.stringify(t.args).length, 0) + invalid.reduce((n, t) => n + (t.args?.length ?? 0), 0)),
     };
     const costUsd = costOf(spec.price, usage.promptTokens, usage.completionTokens);
     const costEstimated = reported === undefined;

@@ -3,12 +3,11 @@
  * numbers is marked `costEstimated: true`.
  */
 
-/** Characters per token assumed for English prompt text. */
-export const CHARS_PER_TOKEN = 4;
+import { tokensForChars } from "../core/tokens.js";
 
 /** Estimated prompt tokens of a text: ceil(length / 4), length in UTF-16 code units (≈ characters). */
 export function estimateTokens(text: string): number {
-  return Math.ceil(text.length / CHARS_PER_TOKEN);
+  return tokensForChars(text.length);
 }
 
 /**

@@ -115,7 +115,7 @@ function costLabel(a: { costEstimated: boolean; simulated: boolean }): string {
 }
 
 /** USD with four significant digits (plain decimals, no exponent). */
-export function formatUsd(usd: number): string {
+export function formatUsdPlain(usd: number): string {
   if (usd === 0) return "0";
   const digits = Math.max(0, 3 - Math.floor(Math.log10(Math.abs(usd))));
   return usd.toFixed(Math.min(digits, 12));
@@ -136,7 +136,7 @@ export function formatSummary(s: RecordsSummary): string {
       String(a.count),
       a.accuracy.toFixed(4),
       a.successRate.toFixed(4),
-      `${formatUsd(a.meanCostUsd)}${costLabel(a)}`,
+      `${formatUsdPlain(a.meanCostUsd)}${costLabel(a)}`,
     ]);
   lines.push(...table(agentRows), "");
   const taskRows = [["task", "queries", "best agent", "accuracy"]];

@@ -70,7 +70,7 @@ export function planIndexOf(task: SimTask, state: SimStepState): number | null {
  * trajectory step, number of rejected attempts); the chance of a good output is the agent's latent competence for
  * the step's latent skill, and for answers it is cut by `world.noEvidenceFactor` without the evidence.
  */
-export function decideStep(world: World, profile: SimAgentProfile, task: SimTask, state: SimStepState): SimDecision {
+export function decideSimStep(world: World, profile: SimAgentProfile, task: SimTask, state: SimStepState): SimDecision {
   const planIndex = planIndexOf(task, state);
   const rng = rngFor(world.seed, "act", task.id, profile.id, state.mode, planIndex ?? "-", state.step, state.attempts.length);
   const u = rng();

@@ -1,3 +1,4 @@
+import { MODES } from "../core/modes.js";
 import type { SimAgentProfile } from "./types.js";
 
 /**
@@ -11,7 +12,7 @@ export const DEFAULT_AGENTS: readonly SimAgentProfile[] = [
     id: "sim-frontier-xl",
     model: "sim-frontier-xl",
     description: "A large, expensive generalist that reasons at length.",
-    modes: ["search", "code", "answer"],
+    modes: [...MODES],
     price: { inputPer1M: 1.25, outputPer1M: 10 },
     verbosity: 1.6,
     reasoningTokens: 220,
@@ -32,7 +33,7 @@ export const DEFAULT_AGENTS: readonly SimAgentProfile[] = [
     id: "sim-general-md",
     model: "sim-general-md",
     description: "A mid-size generalist.",
-    modes: ["search", "code", "answer"],
+    modes: [...MODES],
     price: { inputPer1M: 0.25, outputPer1M: 2 },
     verbosity: 1.3,
     reasoningTokens: 90,
@@ -53,7 +54,7 @@ export const DEFAULT_AGENTS: readonly SimAgentProfile[] = [
     id: "sim-general-sm",
     model: "sim-general-sm",
     description: "A small, cheap generalist: fine at reporting results, weak at multi-step work.",
-    modes: ["search", "code", "answer"],
+    modes: [...MODES],
     price: { inputPer1M: 0.03, outputPer1M: 0.2 },
     verbosity: 1,
     reasoningTokens: 20,

@@ -3,13 +3,14 @@
  * models or replay records, and the simulator those of provider `sim`. The simulator is loaded only for a pool that
  * has sim agents, so a pool of real agents never loads it.
  */
+import { DEFAULT_SEED } from "../core/random.js";
 import type { Pool } from "../pool/schema.js";
 import { buildAgents, providerUnavailable, type Agent, type BuildAgentsOptions } from "../providers/index.js";
 import type { SimAgentOptions } from "./provider.js";
 import type { World } from "./world.js";
 
 export interface CreateAgentsOptions extends Omit<BuildAgentsOptions, "simAgent"> {
-  /** The simulated world of sim agents; default: one built from each agent's `sim.seed` (default 7). */
+  /** The simulated world of sim agents; default: one built from each agent's `sim.seed` (default DEFAULT_SEED). */
   world?: World;
   sim?: SimAgentOptions;
 }
@@ -30,7 +31,7 @@ export async function createAgents(pool: Pool, options: CreateAgentsOptions = {}
       }
       let w = world;
       if (!w) {
-        const seed = spec.sim?.seed ?? 7;
+        const seed = spec.sim?.seed ?? DEFAULT_SEED;
         w = worlds.get(seed) ?? worldMod.createWorld({ seed });
         worlds.set(seed, w);
       }

@@ -7,4 +7,4 @@ export type { GroundTruth, AgentStanding } from "./truth.js";
 export type { CorpusDoc } from "./corpus.js";
 export type { SimTask, SimStep, SimFacts, SimProgram, SimAgentProfile, SkillSpec, FamilySpec, Family } from "./types.js";
 export { FAMILIES } from "./types.js";
-export { decideStep, type SimDecision } from "./act.js";
+export { decideSimStep, type SimDecision } from "./act.js";

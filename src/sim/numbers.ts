@@ -14,10 +14,3 @@ export const PY_FMT = [
   "    return str(int(x)) if x == int(x) else str(x)",
   "",
 ].join("\n");
-
-/** The last number written in a text (e.g. a program's output), or undefined. */
-export function lastNumber(text: string): number | undefined {
-  const all = text.replace(/,(?=\d{3}\b)/g, "").match(/-?\d+(?:\.\d+)?/g);
-  if (!all || all.length === 0) return undefined;
-  return Number(all[all.length - 1]);
-}

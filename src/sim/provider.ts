@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { InputError } from "../core/errors.js";
 import { costOf, type AgentSpec } from "../pool/schema.js";
-import { decideStep, type SimDecision } from "./act.js";
+import { decideSimStep, type SimDecision } from "./act.js";
 import { simLatencyMs, simUsage } from "./usage.js";
 import type { World } from "./world.js";
 import type { Agent, StepRequest, StepResult } from "../providers/types.js";
@@ -57,7 +57,7 @@ export function createSimAgent(spec: AgentSpec, world: World, options: SimAgentO
     if (!spec.modes.includes(request.mode))
       throw new InputError(`agent ${spec.id} does not serve mode ${request.mode} (it serves ${spec.modes.join(", ")})`);
     const task = world.task(request.task.id);
-    return decideStep(world, profile, task, request);
+    return decideSimStep(world, profile, task, request);
   };
 
   return {

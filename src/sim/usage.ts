@@ -1,5 +1,6 @@
 import type { Mode } from "../core/modes.js";
 import { costOf, type Price } from "../pool/schema.js";
+import { tokensForChars } from "../core/tokens.js";
 import type { Usage } from "../core/types.js";
 import type { SimAgentProfile } from "./types.js";
 
@@ -13,16 +14,11 @@ export const TYPICAL_CHARS: Readonly<Record<Mode, { prompt: number; output: numb
   answer: { prompt: 1200, output: 12 },
 };
 
-/** Rough token count of a text (4 characters a token). */
-export function tokensOf(text: string): number {
-  return Math.ceil(text.length / 4);
-}
-
 /** Simulated usage of one call: prompt from the text shown, completion from the output, the agent's verbosity and reasoning. */
 export function simUsage(profile: SimAgentProfile, mode: Mode, promptChars: number, outputChars: number): Usage {
   return {
-    promptTokens: SYSTEM_TOKENS[mode] + Math.ceil(promptChars / 4),
-    completionTokens: Math.round(Math.ceil(outputChars / 4) * profile.verbosity) + profile.reasoningTokens,
+    promptTokens: SYSTEM_TOKENS[mode] + tokensForChars(promptChars),
+    completionTokens: Math.round(tokensForChars(outputChars) * profile.verbosity) + profile.reasoningTokens,
   };
 }
 

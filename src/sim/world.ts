@@ -8,14 +8,14 @@ import { generateCorpus, type CorpusDoc } from "./corpus.js";
 import { generateEntities, type Entities } from "./entities.js";
 import { GENERATORS } from "./families.js";
 import { formatNumber } from "./numbers.js";
-import { rngFor, shuffled } from "../core/random.js";
+import { DEFAULT_SEED, rngFor, shuffled } from "../core/random.js";
 import { FAMILY_SPECS, SKILLS } from "./skills.js";
 import { groundTruthOf, type GroundTruth } from "./truth.js";
 import type { FamilySpec, SimAgentProfile, SimTask, SkillSpec } from "./types.js";
 import { FAMILIES } from "./types.js";
 
 export interface WorldOptions {
-  /** Seed of everything in the world (default 7). */
+  /** Seed of everything in the world (default DEFAULT_SEED). */
   seed?: number;
   /** How many invented countries (capital questions) and companies (founder questions); default 60 each. */
   countries?: number;
@@ -84,7 +84,7 @@ function checkOptions(o: Required<Omit<WorldOptions, "agents">>, agents: readonl
 /** Build the simulated world: entities, corpus, agents and task generator, all from the seed. Pure data. */
 export function createWorld(options: WorldOptions = {}): World {
   const opts = {
-    seed: options.seed ?? 7,
+    seed: options.seed ?? DEFAULT_SEED,
     countries: options.countries ?? 60,
     companies: options.companies ?? 60,
     notes: options.notes ?? 40,

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { buildTfidfIndex, tokenize } from "../../src/eval/tfidf.js";
+import { buildTfidfIndex, tfidfTokens } from "../../src/eval/tfidf.js";
 
-describe("tokenize", () => {
+describe("tfidfTokens", () => {
   it("lower-cases runs of two or more word characters, Unicode-aware", () => {
-    expect(tokenize("What's the Größe of a_b x 42?")).toEqual(["what", "the", "größe", "of", "a_b", "42"]);
+    expect(tfidfTokens("What's the Größe of a_b x 42?")).toEqual(["what", "the", "größe", "of", "a_b", "42"]);
   });
 });
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runExplore } from "../../src/cli/explore.js";
 import { InputError } from "../../src/core/errors.js";
 import { explore, explorePairs } from "../../src/explore/explore.js";
-import { lineProgress, progressLine } from "../../src/explore/progress.js";
+import { lineSink, exploreProgressLine } from "../../src/explore/progress.js";
 import { simRunner } from "../../src/explore/sim-runner.js";
 import { loadTasks, simExploreTasks } from "../../src/explore/tasks.js";
 import type { ExploreProgress, Runner } from "../../src/explore/types.js";
@@ -130,7 +130,7 @@ describe("explore over the simulated world", () => {
     const stream = new PassThrough();
     let text = "";
     stream.on("data", (c) => (text += String(c)));
-    const sink = lineProgress(stream, 1000);
+    const sink = lineSink(stream, 1000);
     const p = (done: number, elapsedMs: number): ExploreProgress => ({
       done, total: 40, resumed: 8, failed: 1, costUsd: 0.01234, costEstimated: false, simulated: true, elapsedMs,
     });
@@ -143,7 +143,7 @@ describe("explore over the simulated world", () => {
       "explore: 20/40 (50%), 1 failed, 8 already done, cost $0.0123 (simulated), eta 4s",
       "explore: 40/40 (100%), 1 failed, 8 already done, cost $0.0123 (simulated)",
     ]);
-    expect(progressLine({ ...p(0, 0), failed: 0, resumed: 0, costEstimated: true, simulated: false })).toBe(
+    expect(exploreProgressLine({ ...p(0, 0), failed: 0, resumed: 0, costEstimated: true, simulated: false })).toBe(
       "explore: 0/40 (0%), cost $0.0123 (estimated)",
     );
   });

@@ -1,4 +1,4 @@
-import type { Mode } from "../../src/core/modes.js";
+import { MODES, type Mode } from "../../src/core/modes.js";
 import { createHandbook } from "../../handbook/build.js";
 import type { CostStats, Evidence, Handbook, Skill } from "../../handbook/schema.js";
 import { parentIdOf } from "../../handbook/schema.js";
@@ -31,7 +31,7 @@ export interface AgentSketch {
 }
 
 /** A handbook with the given skills (ids; ancestors must be listed too) and agents. */
-export function handbookWith(skillIds: string[], agents: Record<string, AgentSketch>, modes: Mode[] = ["search", "code", "answer"]): Handbook {
+export function handbookWith(skillIds: string[], agents: Record<string, AgentSketch>, modes: Mode[] = [...MODES]): Handbook {
   const h = createHandbook({ now: T0, modes: Object.fromEntries(modes.map((m) => [m, { description: `${m} mode` }])) });
   for (const id of skillIds) h.skills[id] = skill(id);
   for (const [id, a] of Object.entries(agents))

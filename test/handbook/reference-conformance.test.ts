@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { importReferenceHandbook, referenceSkillId, type ImportResult } from "../../handbook/import-reference.js";
+import { importReferenceHandbook, referenceSkillId, type ReferenceImport } from "../../handbook/import-reference.js";
 import { selectAgent } from "../../handbook/select.js";
 import type { Mode } from "../../src/core/modes.js";
 
@@ -313,7 +313,7 @@ function canonical(c: Case): Pick<Case, "handbook" | "weights"> {
 // ---------------------------------------------------------------------------------------------------------------
 // Ours: import, translate the query, select.
 
-function ours(c: Case, imported: ImportResult): Outcome {
+function ours(c: Case, imported: ReferenceImport): Outcome {
   const mode = c.mode as Mode;
   const r = selectAgent(imported.handbook, {
     mode,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { chooseHandbook, chooseHandbookWith, paretoFrontier } from "../../src/learning/choose.js";
+import { chooseHandbook, chooseHandbookWith, paretoIndices } from "../../src/learning/choose.js";
 import type { Evaluation } from "../../src/learning/evaluate.js";
 import { evaluateHandbook, replayBaselines, replayIndex } from "../../src/learning/evaluate.js";
 import { identifyAll } from "../../src/learning/identify.js";
@@ -72,7 +72,7 @@ describe("selection of a sub-handbook", () => {
       { accuracy: 0.7, meanCostUsd: 2.5 },
       { accuracy: 0.4, meanCostUsd: 1 },
     ];
-    expect(paretoFrontier(pts)).toEqual([0, 1]);
+    expect(paretoIndices(pts)).toEqual([0, 1]);
   });
 
   it("evaluates granularities 0, 1 and all on validation and chooses by λ or budget", () => {

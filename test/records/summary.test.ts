@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ExecutionRecordSchema, type ExecutionRecord } from "../../src/records/schema.js";
-import { formatSummary, formatUsd, summarize } from "../../src/records/summary.js";
+import { formatSummary, formatUsdPlain, summarize } from "../../src/records/summary.js";
 import { rec } from "./helpers.js";
 
 const r = (over: Parameters<typeof rec>[0]): ExecutionRecord => ExecutionRecordSchema.parse(rec(over));
@@ -54,7 +54,7 @@ describe("summarize", () => {
   });
 
   it("formats USD with four significant digits", () => {
-    expect([formatUsd(0), formatUsd(0.000194), formatUsd(1.5), formatUsd(1234.5)]).toEqual([
+    expect([formatUsdPlain(0), formatUsdPlain(0.000194), formatUsdPlain(1.5), formatUsdPlain(1234.5)]).toEqual([
       "0",
       "0.0001940",
       "1.500",

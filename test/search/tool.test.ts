@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { DisabledWebSearch } from "../../tools/search/web.js";
 import { LocalSearch } from "../../tools/search/local.js";
 import { searchTool } from "../../tools/search/tool.js";
 import { UNTRUSTED_OPEN } from "../../tools/search/format.js";
@@ -26,8 +25,13 @@ describe("searchTool", () => {
     await expect(t.invoke({ query: "x", k: 4 })).rejects.toThrow();
   });
 
-  it("tells the agent when the backend fails, e.g. web search off", async () => {
-    const out = await searchTool(new DisabledWebSearch(), { name: "web_search" }).invoke({ query: "anything" });
-    expect(out).toBe("search failed: web search is off: set SKILLORCHESTRA_WEB_SEARCH_URL (and SKILLORCHESTRA_WEB_SEARCH_KEY if the service needs a key)");
+  it("tells the agent when the backend fails", async () => {
+    const failing = {
+      search(): never {
+        throw new Error("index unavailable");
+      },
+    };
+    const out = await searchTool(failing, { name: "other_search" }).invoke({ query: "anything" });
+    expect(out).toBe("search failed: index unavailable");
   });
 });

@@ -1,11 +1,9 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { Client } from "@langchain/langgraph-sdk";
+import { join } from "node:path";
+import type { Client } from "@langchain/langgraph-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEV_SERVER_STARTUP_MS, startDevServer, type DevServer } from "../support/dev-server.js";
 import { HandbookSchema, saveHandbook, type ConsultPlan } from "../../handbook/index.js";
 import { profileByTask } from "../../src/demo/profile.js";
 import { savePool } from "../../src/pool/load.js";
@@ -19,9 +17,6 @@ import { ExecutionRecordSchema, type ExecutionRecord } from "../../src/records/s
  * agree on one task and disagree on another: the streamed decision events show the consultation, the escalation
  * and the accept, in order.
  */
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const STARTUP_MS = 90_000;
 
 interface ConsultEvent {
   type: "decision";
@@ -39,22 +34,8 @@ interface RunState {
   stopReason: string | null;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once("error", fail);
-    s.listen(0, "127.0.0.1", () => {
-      const addr = s.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      s.close(() => ok(port));
-    });
-  });
-}
-
 let dir = "";
-let server: ChildProcess | undefined;
-let output = "";
-let url = "";
+let dev: DevServer | undefined;
 let client: Client;
 let paths: { handbook: string; pool: string };
 
@@ -120,60 +101,15 @@ function writeResources(): void {
   saveHandbook(paths.handbook, h);
 }
 
-async function waitUntilUp(deadline: number): Promise<void> {
-  while (Date.now() < deadline) {
-    if (server?.exitCode !== null && server?.exitCode !== undefined) throw new Error(`dev server exited (${server.exitCode}):\n${output}`);
-    try {
-      const res = await fetch(`${url}/ok`);
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`dev server did not answer within ${STARTUP_MS} ms:\n${output}`);
-}
-
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "skillorchestra-consult-stream-"));
   writeResources();
-  const port = await freePort();
-  url = `http://127.0.0.1:${port}`;
-  // --no-reload: other files of the tree may change during the test; the server must not restart under it.
-  server = spawn("npx", ["langgraphjs", "dev", "--port", String(port), "--host", "127.0.0.1", "--no-browser", "--no-reload"], {
-    cwd: ROOT,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, BROWSER: "none", LANGGRAPH_CLI_NO_ANALYTICS: "1", LANGSMITH_TRACING: "false", LANGCHAIN_TRACING_V2: "false" },
-  });
-  const keep = (b: Buffer) => {
-    output = (output + b.toString()).slice(-20_000);
-  };
-  server.stdout?.on("data", keep);
-  server.stderr?.on("data", keep);
-  await waitUntilUp(Date.now() + STARTUP_MS);
-  client = new Client({ apiUrl: url });
-}, STARTUP_MS + 30_000);
+  dev = await startDevServer();
+  client = dev.client;
+}, DEV_SERVER_STARTUP_MS + 30_000);
 
 afterAll(async () => {
-  const child = server;
-  if (child?.pid && child.exitCode === null) {
-    const exited = new Promise<void>((ok) => child.once("exit", () => ok()));
-    try {
-      process.kill(-child.pid, "SIGTERM");
-    } catch {
-      // already gone
-    }
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-child.pid!, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }, 5_000);
-    await exited;
-    clearTimeout(timer);
-  }
+  await dev?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 }, 15_000);
 
@@ -185,7 +121,7 @@ async function streamTask(task: { id: string; text: string }, context: Record<st
     const { event, data } = chunk as { event: string; data: unknown };
     if (event === "custom" && (data as { type?: string }).type === "decision") events.push({ kind: "decision", d: data as ConsultEvent });
     else if (event === "updates") for (const node of Object.keys(data as object)) events.push({ kind: "update", node });
-    else if (event === "error") throw new Error(`run failed: ${JSON.stringify(data)}\n${output}`);
+    else if (event === "error") throw new Error(`run failed: ${JSON.stringify(data)}\n${dev?.output()}`);
   }
   const values = (await client.threads.getState(thread.thread_id)).values as unknown as RunState;
   const decisions = events.flatMap((e) => (e.kind === "decision" ? [e.d] : []));

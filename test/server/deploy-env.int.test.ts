@@ -1,11 +1,8 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { Client } from "@langchain/langgraph-sdk";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEV_SERVER_STARTUP_MS, startDevServer, type DevServer } from "../support/dev-server.js";
 import { saveHandbook } from "../../handbook/index.js";
 import { profileByTask } from "../../src/demo/profile.js";
 import { explore, simExploreTasks, simRunner } from "../../src/explore/index.js";
@@ -21,8 +18,6 @@ import { createWorld } from "../../src/sim/index.js";
  * path still wins over the environment's.
  */
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const STARTUP_MS = 90_000;
 const VARS = ["SKILLORCHESTRA_HANDBOOK", "SKILLORCHESTRA_POOL", "SKILLORCHESTRA_CORPUS"] as const;
 const NO_BOTH =
   `orchestrator: no handbook, no pool: set the context's "handbook" (a handbook JSON path) or SKILLORCHESTRA_HANDBOOK, ` +
@@ -35,79 +30,14 @@ interface RunState {
   stopReason?: string | null;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once("error", fail);
-    s.listen(0, "127.0.0.1", () => {
-      const addr = s.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      s.close(() => ok(port));
-    });
-  });
-}
-
-interface DevServer {
-  client: Client;
-  output: () => string;
-  stop: () => Promise<void>;
-}
-
 /**
  * `langgraphjs dev` with `vars` in its environment. Each SKILLORCHESTRA_* variable not given is set empty, so neither
  * the test's environment nor a `.env` file of the tree (which never overrides a variable already set) gives it.
  */
-async function startDevServer(vars: Partial<Record<(typeof VARS)[number], string>>): Promise<DevServer> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const env: Record<string, string | undefined> = { ...process.env, BROWSER: "none", LANGGRAPH_CLI_NO_ANALYTICS: "1", LANGSMITH_TRACING: "false", LANGCHAIN_TRACING_V2: "false" };
+function startWith(vars: Partial<Record<(typeof VARS)[number], string>>): Promise<DevServer> {
+  const env: Record<string, string> = {};
   for (const name of VARS) env[name] = vars[name] ?? "";
-  // --no-reload: other files of the tree may change during the test; the server must not restart under it.
-  const child: ChildProcess = spawn("npx", ["langgraphjs", "dev", "--port", String(port), "--host", "127.0.0.1", "--no-browser", "--no-reload"], {
-    cwd: ROOT,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    env,
-  });
-  let output = "";
-  const keep = (b: Buffer) => {
-    output = (output + b.toString()).slice(-20_000);
-  };
-  child.stdout?.on("data", keep);
-  child.stderr?.on("data", keep);
-  const stop = async () => {
-    if (!child.pid || child.exitCode !== null) return;
-    const exited = new Promise<void>((ok) => child.once("exit", () => ok()));
-    try {
-      process.kill(-child.pid, "SIGTERM");
-    } catch {
-      // already gone
-    }
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-child.pid!, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }, 5_000);
-    await exited;
-    clearTimeout(timer);
-  };
-  const deadline = Date.now() + STARTUP_MS;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`dev server exited (${child.exitCode}):\n${output}`);
-    try {
-      if ((await fetch(`${url}/ok`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`dev server did not answer within ${STARTUP_MS} ms:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  return { client: new Client({ apiUrl: url }), output: () => output, stop };
+  return startDevServer(env);
 }
 
 /** Stream one run of the orchestrator: the error events it ended with, and the thread's state after it. */
@@ -151,8 +81,8 @@ afterAll(() => {
 describe("deployed graph with neither context nor environment", () => {
   let server: DevServer;
   beforeAll(async () => {
-    server = await startDevServer({});
-  }, STARTUP_MS + 30_000);
+    server = await startWith({});
+  }, DEV_SERVER_STARTUP_MS + 30_000);
   afterAll(() => server?.stop(), 15_000);
 
   it("a run fails with one error naming what to set, and takes no step", async () => {
@@ -177,8 +107,8 @@ describe("deployed graph with neither context nor environment", () => {
 describe("deployed graph with SKILLORCHESTRA_HANDBOOK and SKILLORCHESTRA_POOL in the server's environment", () => {
   let server: DevServer;
   beforeAll(async () => {
-    server = await startDevServer({ SKILLORCHESTRA_HANDBOOK: files.handbook, SKILLORCHESTRA_POOL: files.pool });
-  }, STARTUP_MS + 30_000);
+    server = await startWith({ SKILLORCHESTRA_HANDBOOK: files.handbook, SKILLORCHESTRA_POOL: files.pool });
+  }, DEV_SERVER_STARTUP_MS + 30_000);
   afterAll(() => server?.stop(), 15_000);
 
   it("a run with no context answers with the environment's handbook and pool of sim agents", async () => {

@@ -31,7 +31,7 @@ export function normalizeAnswer(text: string, opts: NormalizeOptions = {}): stri
     .join(" ");
 }
 
-/** The normalised answer's tokens. */
+/** The normalised answer's tokens: SQuAD's rules, not a tokenizer's, so that EM and F1 compare with published figures. */
 export function answerTokens(text: string, opts: NormalizeOptions = {}): string[] {
   const s = normalizeAnswer(text, opts);
   return s === "" ? [] : s.split(" ");

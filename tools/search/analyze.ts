@@ -15,7 +15,10 @@ const STOPWORDS = new Set(
 const SPLIT = /[\s\p{Z}\p{P}]+/u;
 const MARKS = /\p{M}+/gu;
 
-/** Split on whitespace and punctuation. */
+/**
+ * Split on whitespace and punctuation. Kept apart from handbook/text.ts's terms: passages match across accents and
+ * forms (processTerm), and indexes persisted with these rules carry ANALYZER_VERSION.
+ */
 export function tokenize(text: string): string[] {
   return text.split(SPLIT);
 }

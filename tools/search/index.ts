@@ -11,16 +11,5 @@ export {
   type BuildIndexOptions,
   type BuiltIndex,
 } from "./persist.js";
-export {
-  DisabledWebSearch,
-  HttpWebSearch,
-  WebSearchError,
-  WebSearchResponseSchema,
-  WEB_SEARCH_ENV,
-  webSearchFromEnv,
-  type HttpWebSearchConfig,
-  type WebSearch,
-  type WebSearchStatus,
-} from "./web.js";
 export { formatPassages, UNTRUSTED_OPEN, UNTRUSTED_CLOSE, MIN_FORMAT_CHARS } from "./format.js";
 export { searchTool, type SearchBackend, type SearchToolOptions } from "./tool.js";

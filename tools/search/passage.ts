@@ -7,7 +7,7 @@ export interface CorpusDocument {
 
 /**
  * One retrieved passage. For the local index `id` is `${docId}#${n}` (n counts the document's passages from 0);
- * for web search `id` and `docId` are the result's URL, and `url` is set.
+ * a backend of your own may set `url`, which is then shown as the passage's source.
  */
 export interface Passage {
   id: string;

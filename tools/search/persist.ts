@@ -13,14 +13,18 @@ const FORMAT_VERSION = 1;
 
 const ChunkSchema = z.object({ passageWords: z.number().int().min(1), overlapWords: z.number().int().min(0) });
 
-/** What was indexed, from which corpus bytes, with which settings; kept beside the index as `<index>.manifest.json`. */
-export const IndexManifestSchema = z.object({
+/** The fields the index file and its manifest share: format, analyzer and settings, and how many documents. */
+const IndexHeaderSchema = z.object({
   format: z.literal(INDEX_FORMAT),
   version: z.literal(FORMAT_VERSION),
   analyzer: z.number().int(),
   chunk: ChunkSchema,
   titleBoost: z.number(),
   documents: z.number().int(),
+});
+
+/** What was indexed, from which corpus bytes, with which settings; kept beside the index as `<index>.manifest.json`. */
+export const IndexManifestSchema = IndexHeaderSchema.extend({
   passages: z.number().int(),
   corpus: z.object({ path: z.string(), size: z.number(), mtimeMs: z.number(), sha256: z.string() }),
   index: z.object({ size: z.number() }),
@@ -28,13 +32,7 @@ export const IndexManifestSchema = z.object({
 });
 export type IndexManifest = z.infer<typeof IndexManifestSchema>;
 
-const IndexFileSchema = z.object({
-  format: z.literal(INDEX_FORMAT),
-  version: z.literal(FORMAT_VERSION),
-  analyzer: z.number().int(),
-  chunk: ChunkSchema,
-  titleBoost: z.number(),
-  documents: z.number().int(),
+const IndexFileSchema = IndexHeaderSchema.extend({
   index: z.record(z.string(), z.unknown()),
 });
 
@@ -88,23 +86,18 @@ export async function buildIndex(corpusPath: string, indexPath: string, opts: Bu
 
   const { documents, sha256 } = await readCorpus(corpusPath);
   const search = LocalSearch.fromDocuments(documents, { ...chunk, titleBoost });
-  const body = JSON.stringify({
+  const header: z.infer<typeof IndexHeaderSchema> = {
     format: INDEX_FORMAT,
     version: FORMAT_VERSION,
     analyzer: ANALYZER_VERSION,
     chunk,
     titleBoost,
     documents: search.documentCount,
-    index: search.toPlain(),
-  });
+  };
+  const body = JSON.stringify({ ...header, index: search.toPlain() });
   writeFileAtomic(indexPath, body);
   const manifest: IndexManifest = {
-    format: INDEX_FORMAT,
-    version: FORMAT_VERSION,
-    analyzer: ANALYZER_VERSION,
-    chunk,
-    titleBoost,
-    documents: search.documentCount,
+    ...header,
     passages: search.passageCount,
     corpus: { path: resolve(corpusPath), size: corpusStat.size, mtimeMs: corpusStat.mtimeMs, sha256 },
     index: { size: Buffer.byteLength(body, "utf8") },

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { formatPassages } from "./format.js";
 import type { Passage } from "./passage.js";
 
-/** Anything that can search: a LocalSearch, a WebSearch, or a function of your own. */
+/** Anything that can search: a LocalSearch, or a function of your own. */
 export interface SearchBackend {
   search(query: string, k: number): Passage[] | Promise<Passage[]>;
 }
@@ -21,7 +21,7 @@ export interface SearchToolOptions {
 
 /**
  * A LangChain tool over a search backend. Its output is the passages as capped, delimited untrusted text
- * (see formatPassages); a failed search (e.g. web search off) is returned as an error line, not thrown, so the agent
+ * (see formatPassages); a failed search is returned as an error line, not thrown, so the agent
  * sees why.
  */
 export function searchTool(backend: SearchBackend, opts: SearchToolOptions = {}) {

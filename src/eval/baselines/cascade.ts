@@ -1,8 +1,7 @@
 import { InputError } from "../../core/errors.js";
 import type { ReplayTable, RouteQuery, Router } from "../replay.js";
 import { checkLambda, costModel } from "./cost.js";
-import { textFeatures } from "./features.js";
-import { fitLogistic, type LogisticModel } from "./logistic.js";
+import { fitTrainPredictor, type LogisticModel } from "./logistic.js";
 
 /**
  * A FrugalGPT-style fixed cascade (Chen, Zaharia and Zou, 2023), the multi-step baseline: ask the agents of a
@@ -92,20 +91,10 @@ export function frugalCascade(train: ReplayTable, opts: CascadeOptions = {}): Ca
   if (!(Number.isInteger(maxLength) && maxLength >= 1)) throw new InputError(`${name}: maxLength must be a positive integer, got ${maxLength}`);
   if (!(Number.isInteger(steps) && steps >= 1)) throw new InputError(`${name}: quantiles must be a positive integer, got ${steps}`);
 
-  // The scorer, built as logisticRouter builds it.
-  const features = textFeatures(train.queries.map((q) => q.text));
+  // The scorer, the logistic router's model.
+  const { features, model } = fitTrainPredictor(train, opts);
   const agents = train.agents;
-  const A = agents.length;
   const n = train.queries.length;
-  const targets = new Float64Array(n * A).fill(NaN);
-  train.queries.forEach((q, i) => {
-    const row = train.outcomes.get(q.id)!;
-    agents.forEach((a, j) => {
-      const o = row.get(a);
-      if (o) targets[i * A + j] = o.score;
-    });
-  });
-  const model = fitLogistic(features.train, features.dims, agents, targets, { l2: opts.l2 ?? 0.001, iterations: opts.iterations ?? 300 });
 
   const cost = costModel(train);
   const meanCost = (a: string) => cost.meanCostUsd.get(a) ?? 0;

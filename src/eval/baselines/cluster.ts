@@ -1,9 +1,9 @@
 import seedrandom from "seedrandom";
 import { InputError } from "../../core/errors.js";
 import type { ReplayTable, RouteQuery, Router } from "../replay.js";
-import type { SparseVector } from "../tfidf.js";
+import type { TfidfVector } from "../tfidf.js";
 import { chooseByValue, costModel, type CostModel, type ValuedChoice } from "./cost.js";
-import { dotDense, textFeatures, type TextFeatures } from "./features.js";
+import { dotTfidf, textFeatures, type TextFeatures } from "./features.js";
 
 /**
  * Per-cluster best agent: a query is placed in a group of train queries from its text alone, then routed to the
@@ -51,7 +51,7 @@ function meanScores(table: ReplayTable, members: number[]): Map<string, number> 
   return new Map([...acc].map(([a, x]) => [a, x.s / x.n]));
 }
 
-function unitCentroid(vectors: SparseVector[], members: number[], dims: number): Float64Array {
+function unitCentroid(vectors: TfidfVector[], members: number[], dims: number): Float64Array {
   const c = new Float64Array(dims);
   for (const d of members) {
     const v = vectors[d]!;
@@ -65,11 +65,11 @@ function unitCentroid(vectors: SparseVector[], members: number[], dims: number):
 }
 
 /** Index of the most similar centroid (ties: the first); -1 when no similarity is positive. */
-function nearestGroup(v: SparseVector, centroids: ReadonlyArray<Float64Array>): number {
+function nearestGroup(v: TfidfVector, centroids: ReadonlyArray<Float64Array>): number {
   let best = -1;
   let bestSim = 0;
   for (let g = 0; g < centroids.length; g++) {
-    const s = dotDense(v, centroids[g]!);
+    const s = dotTfidf(v, centroids[g]!);
     if (s > bestSim) {
       bestSim = s;
       best = g;
@@ -133,7 +133,7 @@ export interface KMeansClusterOptions {
  * Lloyd iterations assigning each vector to the most similar unit centroid. Returns the members of each cluster
  * (empty clusters dropped) in cluster order. Deterministic for a seed.
  */
-export function sphericalKMeans(vectors: SparseVector[], dims: number, k: number, seed: number, iterations = 50): number[][] {
+export function sphericalKMeans(vectors: TfidfVector[], dims: number, k: number, seed: number, iterations = 50): number[][] {
   const n = vectors.length;
   if (!(Number.isInteger(k) && k >= 1)) throw new InputError(`k-means: k must be a positive integer, got ${k}`);
   if (n === 0) return [];
@@ -146,7 +146,7 @@ export function sphericalKMeans(vectors: SparseVector[], dims: number, k: number
     return c;
   };
   const centroids: Float64Array[] = [dense(Math.floor(rng() * n))];
-  const bestSim = vectors.map((v) => dotDense(v, centroids[0]!));
+  const bestSim = vectors.map((v) => dotTfidf(v, centroids[0]!));
   while (centroids.length < kk) {
     let total = 0;
     const dist = bestSim.map((s) => Math.max(0, 2 - 2 * s));
@@ -162,7 +162,7 @@ export function sphericalKMeans(vectors: SparseVector[], dims: number, k: number
     const c = dense(pick);
     centroids.push(c);
     vectors.forEach((v, i) => {
-      const s = dotDense(v, c);
+      const s = dotTfidf(v, c);
       if (s > bestSim[i]!) bestSim[i] = s;
     });
   }

@@ -1,4 +1,4 @@
-import { buildTfidfIndex, type SparseVector, type TfidfIndex } from "../tfidf.js";
+import { buildTfidfIndex, type TfidfVector, type TfidfIndex } from "../tfidf.js";
 
 /**
  * TF-IDF features of the train texts shared by the text-based baselines: the index built from the train texts,
@@ -10,14 +10,14 @@ export interface TextFeatures {
   /** Number of terms (vector dimensions). */
   dims: number;
   /** The vector of each train text, in the order given. */
-  train: SparseVector[];
+  train: TfidfVector[];
   /** The vector of a query text (terms unknown to the train texts ignored). */
-  vector(text: string): SparseVector;
+  vector(text: string): TfidfVector;
 }
 
 export function textFeatures(trainTexts: ReadonlyArray<string>): TextFeatures {
   const index = buildTfidfIndex(trainTexts);
-  const cache = new Map<string, SparseVector>();
+  const cache = new Map<string, TfidfVector>();
   const vector = (text: string) => {
     let v = cache.get(text);
     if (!v) cache.set(text, (v = index.vectorize(text)));
@@ -27,7 +27,7 @@ export function textFeatures(trainTexts: ReadonlyArray<string>): TextFeatures {
 }
 
 /** Dot product of a sparse vector with a dense one. */
-export function dotDense(v: SparseVector, dense: Float64Array, offset = 0): number {
+export function dotTfidf(v: TfidfVector, dense: Float64Array, offset = 0): number {
   let s = 0;
   for (let i = 0; i < v.terms.length; i++) s += v.weights[i]! * dense[offset + v.terms[i]!]!;
   return s;

@@ -1,8 +1,8 @@
 import { InputError } from "../../core/errors.js";
 import type { ReplayTable, RouteQuery, Router } from "../replay.js";
-import type { SparseVector } from "../tfidf.js";
+import type { TfidfVector } from "../tfidf.js";
 import { chooseByValue, costModel, type ValuedChoice } from "./cost.js";
-import { textFeatures } from "./features.js";
+import { textFeatures, type TextFeatures } from "./features.js";
 
 /**
  * Logistic per-agent success predictor on TF-IDF features, the query-level baseline: for each agent a, an
@@ -31,7 +31,7 @@ export interface LogisticModel {
   weights: Float64Array;
   bias: Float64Array;
   /** p̂ of every agent (in `agents` order) for a vector. */
-  predict(v: SparseVector): Float64Array;
+  predict(v: TfidfVector): Float64Array;
 }
 
 const sigmoid = (z: number) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
@@ -40,7 +40,7 @@ const sigmoid = (z: number) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / 
  * Fit one logistic regression per agent (column of `targets`) on shared sparse rows. `targets[i·A + a]` is the
  * label of row i for agent a, NaN when the agent has no record there (the row is left out of that agent's loss).
  */
-export function fitLogistic(rows: ReadonlyArray<SparseVector>, dims: number, agents: ReadonlyArray<string>, targets: Float64Array, opts: { l2: number; iterations: number }): LogisticModel {
+export function fitLogistic(rows: ReadonlyArray<TfidfVector>, dims: number, agents: ReadonlyArray<string>, targets: Float64Array, opts: { l2: number; iterations: number }): LogisticModel {
   const A = agents.length;
   const n = rows.length;
   if (targets.length !== n * A) throw new InputError(`logistic: ${targets.length} targets for ${n} rows × ${A} agents`);
@@ -111,7 +111,7 @@ export function fitLogistic(rows: ReadonlyArray<SparseVector>, dims: number, age
     agents: [...agents],
     weights,
     bias,
-    predict(v: SparseVector): Float64Array {
+    predict(v: TfidfVector): Float64Array {
       const out = Float64Array.from(bias);
       for (let p = 0; p < v.terms.length; p++) {
         const x = v.weights[p]!;
@@ -129,9 +129,11 @@ export interface LogisticRouter extends Router {
   explain(query: RouteQuery, lambda?: number): ValuedChoice;
 }
 
-/** The logistic per-agent predictor fitted on the train table, routing by argmax p̂ − λ·Ĉ. */
-export function logisticRouter(train: ReplayTable, opts: LogisticOptions = {}): LogisticRouter {
-  const name = opts.name ?? "logistic";
+/**
+ * The per-agent predictor fitted on the train table: TF-IDF features of its texts, the recorded scores as targets
+ * (NaN where an agent has no record). The logistic router's model and the FrugalGPT cascade's scorer.
+ */
+export function fitTrainPredictor(train: ReplayTable, opts: Pick<LogisticOptions, "l2" | "iterations"> = {}): { features: TextFeatures; model: LogisticModel } {
   const features = textFeatures(train.queries.map((q) => q.text));
   const agents = train.agents;
   const A = agents.length;
@@ -144,6 +146,14 @@ export function logisticRouter(train: ReplayTable, opts: LogisticOptions = {}): 
     });
   });
   const model = fitLogistic(features.train, features.dims, agents, targets, { l2: opts.l2 ?? 0.001, iterations: opts.iterations ?? 300 });
+  return { features, model };
+}
+
+/** The logistic per-agent predictor fitted on the train table, routing by argmax p̂ − λ·Ĉ. */
+export function logisticRouter(train: ReplayTable, opts: LogisticOptions = {}): LogisticRouter {
+  const name = opts.name ?? "logistic";
+  const agents = train.agents;
+  const { features, model } = fitTrainPredictor(train, opts);
   const cost = costModel(train);
   const predicted = new Map<string, Float64Array>();
   const explain = (q: RouteQuery, lambda = 0): ValuedChoice => {
