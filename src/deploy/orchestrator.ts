@@ -7,6 +7,7 @@
 import { buildOrchestratorGraph, contextResolver, RECURSION_LIMIT } from "../../graphs/orchestrator/graph.js";
 import type { Resolve } from "../../graphs/orchestrator/nodes.js";
 import type { AgentFactory } from "../../graphs/orchestrator/resources.js";
+import { DEFAULT_SEED } from "../core/random.js";
 import { createAgents } from "../sim/create-agents.js";
 
 /** Every agent of a pool, sim ones included; for a pool with sim agents, the documents of their world too. */
@@ -14,7 +15,7 @@ export const poolAgents: AgentFactory = async (pool) => {
   const sim = pool.agents.find((a) => a.provider === "sim");
   if (!sim) return { agents: await createAgents(pool) };
   const { createWorld } = await import("../sim/index.js");
-  const world = createWorld({ seed: sim.sim?.seed ?? 7 });
+  const world = createWorld({ seed: sim.sim?.seed ?? DEFAULT_SEED });
   return { agents: await createAgents(pool, { world }), documents: world.corpus };
 };
 
