@@ -40,7 +40,17 @@ export async function startDevServer(env: Record<string, string | undefined> = {
     cwd: ROOT,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, BROWSER: "none", LANGGRAPH_CLI_NO_ANALYTICS: "1", LANGSMITH_TRACING: "false", LANGCHAIN_TRACING_V2: "false", ...env },
+    // The server's schema extraction (a TypeScript type-check of the graph module in a worker) stops at 30 s by
+    // default, which a loaded 2-core machine can reach; its own setting gives it the test's time instead.
+    env: {
+      ...process.env,
+      BROWSER: "none",
+      LANGGRAPH_CLI_NO_ANALYTICS: "1",
+      LANGSMITH_TRACING: "false",
+      LANGCHAIN_TRACING_V2: "false",
+      LANGGRAPH_SCHEMA_RESOLVE_TIMEOUT_MS: "80000",
+      ...env,
+    },
   });
   let output = "";
   const keep = (b: Buffer) => {
