@@ -1,14 +1,17 @@
 import { Annotation } from "@langchain/langgraph";
-import { DEFAULT_SETTINGS } from "../../src/learning/pipeline.js";
+import { DEFAULT_SETTINGS, learnSettings, type DefaultedSettings, type LearnSettings } from "../../src/learning/pipeline.js";
 import type { EstimatorName } from "../../handbook/estimators.js";
-import type { Strategy } from "../../handbook/select.js";
+import type { Shrinkage, Strategy } from "../../handbook/select.js";
+import type { LearningInputType } from "./state.js";
 
-/** Per-run configuration of the learning graph (its context schema). Every field has a default. */
+/** Per-run configuration of the learning graph (its context schema). Every field has a default (DEFAULT_SETTINGS). */
 export const LearningContext = Annotation.Root({
   /** Selection rule used when routing validation queries: `tradeoff` (competence − λ·cost) or `cascade`. */
   strategy: Annotation<Strategy | undefined>,
   /** Competence estimator for routing validation queries. */
   estimator: Annotation<EstimatorName | undefined>,
+  /** Hierarchical shrinkage of the competence prior when routing validation queries: `auto`, `none` or `{strength}`. */
+  shrinkage: Annotation<Shrinkage | undefined>,
   /** Significance level of discovery, split and merge tests. */
   alpha: Annotation<number | undefined>,
   /** Minimum (fractional) observations behind a test or a skill. */
@@ -19,36 +22,80 @@ export const LearningContext = Annotation.Root({
   examples: Annotation<number | undefined>,
   maxCategories: Annotation<number | undefined>,
   maxSkills: Annotation<number | undefined>,
+  /** Select also weighs each candidate with agent-pooled competence. */
+  pooled: Annotation<boolean | undefined>,
+  /** Select also weighs each candidate with the neighbours estimator. */
+  neighbours: Annotation<boolean | undefined>,
+  /** Folds of select's cross-validation over the labelled queries (below 2: the validation split only). */
+  folds: Annotation<number | undefined>,
+  /** Profile the selected handbooks afresh on training + validation traces. */
+  foldValidation: Annotation<boolean | undefined>,
   /** Answer calls per step at most under the learned consult rule (first, second, escalation; 1: no rule). */
   maxCalls: Annotation<number | undefined>,
 });
 
 export type LearningContextType = typeof LearningContext.State;
 
-export interface LearningKnobs {
-  strategy: Strategy;
-  estimator: EstimatorName;
-  alpha: number;
-  minCount: number;
-  maxRounds: number;
-  examples: number;
-  maxCategories: number;
-  maxSkills: number;
-  maxCalls: number;
-}
+/** The settings a learning run takes as its input (files and the run's few choices); every other one is a knob. */
+type InputKey = "records" | "pool" | "seed" | "labelled" | "validation" | "lambda" | "budgetUsd" | "llm";
+
+/** The settings the graph takes as its context, each with its default. */
+export type LearningKnobs = Omit<DefaultedSettings, InputKey>;
+
+/** Every knob, once (a settings field that is neither input nor listed here does not compile). */
+const KNOBS = {
+  strategy: true,
+  estimator: true,
+  shrinkage: true,
+  alpha: true,
+  minCount: true,
+  maxRounds: true,
+  examples: true,
+  maxCategories: true,
+  maxSkills: true,
+  pooled: true,
+  neighbours: true,
+  folds: true,
+  foldValidation: true,
+  maxCalls: true,
+} as const satisfies Record<keyof LearningKnobs, true>;
 
 /** The context's set fields over the defaults (a Studio form sends unset fields as undefined or null). */
 export function resolveKnobs(c: Partial<LearningContextType> | undefined): LearningKnobs {
-  const pick = <K extends keyof LearningKnobs>(k: K): LearningKnobs[K] => ((c?.[k] ?? undefined) as LearningKnobs[K] | undefined) ?? DEFAULT_SETTINGS[k];
-  return {
-    strategy: pick("strategy"),
-    estimator: pick("estimator"),
-    alpha: pick("alpha"),
-    minCount: pick("minCount"),
-    maxRounds: pick("maxRounds"),
-    examples: pick("examples"),
-    maxCategories: pick("maxCategories"),
-    maxSkills: pick("maxSkills"),
-    maxCalls: pick("maxCalls"),
-  };
+  const knobs: Record<string, unknown> = {};
+  for (const k of Object.keys(KNOBS) as (keyof LearningKnobs)[]) knobs[k] = c?.[k] ?? DEFAULT_SETTINGS[k];
+  return knobs as unknown as LearningKnobs;
+}
+
+/** What the learning graph is invoked with for some settings: its input (with the chosen handbook's path) and context. */
+export interface LearningRun {
+  input: LearningInputType;
+  context: LearningKnobs;
+}
+
+/** Settings → the graph's input and context; settingsOf maps them back. The CLI's `learn` and eval both use it. */
+export function learningRun(s: LearnSettings, out: string): LearningRun {
+  const input: LearningInputType = { records: s.records, out, seed: s.seed, lambda: s.lambda };
+  if (s.pool !== undefined) input.pool = s.pool;
+  if (s.labelled !== undefined) input.labelled = s.labelled;
+  if (s.validation !== undefined) input.validation = s.validation;
+  if (s.budgetUsd !== undefined) input.budgetUsd = s.budgetUsd;
+  if (s.llm !== undefined) input.llm = s.llm;
+  return { input, context: resolveKnobs(s) };
+}
+
+/** The settings of a run from the graph's input (its state) and context, over the defaults: learningRun's inverse. */
+export function settingsOf(state: { [K in InputKey]?: LearnSettings[K] | null } & { records: string }, context: Partial<LearningContextType> | undefined): LearnSettings {
+  return learnSettings({
+    ...resolveKnobs(context),
+    records: state.records,
+    // An empty pool or learning-model name counts as unset (a Studio form may send one).
+    pool: state.pool || undefined,
+    seed: state.seed,
+    labelled: state.labelled,
+    validation: state.validation,
+    lambda: state.lambda,
+    budgetUsd: state.budgetUsd,
+    llm: state.llm || undefined,
+  });
 }

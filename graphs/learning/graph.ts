@@ -1,7 +1,7 @@
 import { END, START, StateGraph } from "@langchain/langgraph";
 import { lineProgress } from "../../src/learning/progress.js";
 import { LearningContext } from "./configuration.js";
-import { discoverNode, profileNode, refineNode, reportNode, selectNode, splitNode, type NodeDeps } from "./nodes.js";
+import { discoverNode, profileNode, refineNode, reportNode, selectNode, splitNode, wiring, type NodeDeps } from "./nodes.js";
 import { LearningInput, LearningState } from "./state.js";
 
 /** The learning phases, in order (the graph's nodes besides the final report). */
@@ -9,23 +9,26 @@ export const PHASES = ["split", "discover", "profile", "refine", "select"] as co
 export type Phase = (typeof PHASES)[number];
 
 /**
- * The learning graph: split → discover → profile (identify + profile) → refine → select → report. Every node
- * reads the artefacts of the nodes before it from files named in the state and writes its own, so the state stays
- * small plain JSON and a run resumes from its checkpointer at the first unfinished phase.
+ * The learning graph, the one driver of the learning phases in sequence (the `learn` command and eval invoke it):
+ * split → discover → profile (identify + profile) → refine → select → report. Every node writes its artefacts to
+ * files named in the state (artefactPaths) and reads those of the nodes before it, from memory when they were
+ * written in this process (NodeDeps.handoff), else from the files; so the state stays small plain JSON and a run
+ * resumes from its checkpointer at the first unfinished phase.
  */
 export function buildLearningGraph(deps: Partial<NodeDeps> = {}) {
-  const d: NodeDeps = {
+  const d = wiring({
     progress: deps.progress ?? lineProgress(process.stderr),
     ...(deps.env ? { env: deps.env } : {}),
     ...(deps.evaluateCandidate ? { evaluateCandidate: deps.evaluateCandidate } : {}),
-  };
+    ...(deps.handoff ? { handoff: deps.handoff } : {}),
+  });
   return new StateGraph({ stateSchema: LearningState, input: LearningInput }, LearningContext)
     .addNode("split", splitNode(d))
     .addNode("discover", discoverNode(d))
     .addNode("profile", profileNode(d))
     .addNode("refine", refineNode(d))
     .addNode("select", selectNode(d))
-    .addNode("report", reportNode())
+    .addNode("report", reportNode(d))
     .addEdge(START, "split")
     .addEdge("split", "discover")
     .addEdge("discover", "profile")

@@ -1,10 +1,11 @@
-import { randomUUID } from "node:crypto";
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import { mkdirSync } from "node:fs";
 import { loadHandbook, saveHandbook } from "../../handbook/store.js";
+import { artefactPaths } from "../../src/learning/artefacts.js";
 import { learningCost, LearningLog, readLog } from "../../src/learning/log.js";
 import {
-  DEFAULT_SETTINGS,
+  Handoff,
+  newRunId,
   readSkills,
   readSplit,
   runDiscover,
@@ -12,13 +13,12 @@ import {
   runRefine,
   runSelect,
   runSplit,
-  type LearnSettings,
   type PhaseIO,
 } from "../../src/learning/pipeline.js";
 import type { ProgressFactory } from "../../src/learning/progress.js";
 import type { CandidateEvaluator } from "../../src/learning/choose.js";
-import { resolveKnobs, type LearningContextType } from "./configuration.js";
-import type { Artefacts, LearningStateType, LearningUpdate } from "./state.js";
+import { settingsOf, type LearningContextType } from "./configuration.js";
+import type { LearningStateType, LearningUpdate } from "./state.js";
 
 /** What the graph's builder is given: how to show progress, and the environment for the learning model's key. */
 export interface NodeDeps {
@@ -26,61 +26,48 @@ export interface NodeDeps {
   env?: Record<string, string | undefined>;
   /** Evaluates select's candidates with the target orchestrator; absent: by replay of the recorded outcomes. */
   evaluateCandidate?: CandidateEvaluator;
+  /**
+   * How the phases of a run in this process hand each other the records and their artefacts in memory (each held
+   * until the last node that reads it has run; a run resumed in another process reads the files). Given: the
+   * caller's, which it takes the split, the chosen handbook and the selection from afterwards (eval). Absent: the
+   * graph's own, emptied when a run starts and when it ends.
+   */
+  handoff?: Handoff;
+}
+
+/** The nodes' wiring: the deps, with the handoff in use and whether it is the graph's own. */
+export interface NodeWiring extends NodeDeps {
+  handoff: Handoff;
+  ownHandoff: boolean;
+}
+
+export function wiring(deps: NodeDeps): NodeWiring {
+  return { ...deps, handoff: deps.handoff ?? new Handoff(), ownHandoff: deps.handoff === undefined };
 }
 
 interface Runtime {
   context?: Partial<LearningContextType>;
 }
 
-/** Where a run's artefacts go: `H.json` → `H.full.json`, `H.selection.json`, and the work directory `H.learn/`. */
-export function artefactPaths(out: string): Required<Artefacts> {
-  const base = out.replace(/\.json$/i, "");
-  const work = `${base}.learn`;
-  return {
-    work,
-    log: join(work, "learning.log.jsonl"),
-    split: join(work, "split.json"),
-    skills: join(work, "skills.json"),
-    profiled: join(work, "profiled.json"),
-    full: `${base}.full.json`,
-    refineReport: join(work, "refine.json"),
-    chosen: out,
-    selection: `${base}.selection.json`,
-  };
-}
-
-export function settingsOf(state: LearningStateType, runtime: Runtime): LearnSettings {
-  return {
-    ...DEFAULT_SETTINGS,
-    ...resolveKnobs(runtime.context),
-    records: state.records,
-    ...(state.pool ? { pool: state.pool } : {}),
-    seed: state.seed ?? DEFAULT_SETTINGS.seed,
-    ...(state.labelled != null ? { labelled: state.labelled } : {}),
-    ...(state.validation != null ? { validation: state.validation } : {}),
-    lambda: state.lambda ?? DEFAULT_SETTINGS.lambda,
-    ...(state.budgetUsd != null ? { budgetUsd: state.budgetUsd } : {}),
-    ...(state.llm ? { llm: state.llm } : {}),
-  };
-}
-
-function io(deps: NodeDeps, state: LearningStateType, run: string): PhaseIO {
+function io(w: NodeWiring, state: LearningStateType, run: string): PhaseIO {
   const paths = artefactPaths(state.out);
   return {
     log: new LearningLog(paths.log, run),
-    progress: deps.progress,
-    ...(deps.env ? { env: deps.env } : {}),
-    ...(deps.evaluateCandidate ? { evaluateCandidate: deps.evaluateCandidate } : {}),
+    progress: w.progress,
+    ...(w.env ? { env: w.env } : {}),
+    ...(w.evaluateCandidate ? { evaluateCandidate: w.evaluateCandidate } : {}),
+    handoff: w.handoff,
   };
 }
 
-export function splitNode(deps: NodeDeps) {
+export function splitNode(w: NodeWiring) {
   return async (state: LearningStateType, runtime: Runtime): Promise<LearningUpdate> => {
+    if (w.ownHandoff) w.handoff.clear();
     const paths = artefactPaths(state.out);
     mkdirSync(paths.work, { recursive: true });
     mkdirSync(dirname(state.out), { recursive: true });
-    const run = state.run || `learn-${new Date().toISOString().replace(/[:.]/g, "")}-${randomUUID().slice(0, 8)}`;
-    const sp = await runSplit(settingsOf(state, runtime), io(deps, state, run), paths.split);
+    const run = state.run || newRunId("learn");
+    const sp = await runSplit(settingsOf(state, runtime.context), io(w, state, run), paths.split);
     return {
       run,
       artefacts: { work: paths.work, log: paths.log, split: paths.split },
@@ -89,39 +76,33 @@ export function splitNode(deps: NodeDeps) {
   };
 }
 
-export function discoverNode(deps: NodeDeps) {
+export function discoverNode(w: NodeWiring) {
   return async (state: LearningStateType, runtime: Runtime): Promise<LearningUpdate> => {
     const paths = artefactPaths(state.out);
-    const sk = await runDiscover(settingsOf(state, runtime), io(deps, state, state.run), readSplit(state.artefacts.split!), paths.skills);
+    const split = w.handoff.take(state.artefacts.split!, readSplit);
+    const sk = await runDiscover(settingsOf(state, runtime.context), io(w, state, state.run), split, paths.skills);
     return { artefacts: { skills: paths.skills }, phases: [{ phase: "discover", summary: { discoverer: sk.discoverer, skills: sk.skills.length } }] };
   };
 }
 
-export function profileNode(deps: NodeDeps) {
+export function profileNode(w: NodeWiring) {
   return async (state: LearningStateType, runtime: Runtime): Promise<LearningUpdate> => {
     const paths = artefactPaths(state.out);
-    const h = await runProfile(
-      settingsOf(state, runtime),
-      io(deps, state, state.run),
-      readSplit(state.artefacts.split!),
-      readSkills(state.artefacts.skills!),
-      paths.profiled,
-    );
+    const split = w.handoff.take(state.artefacts.split!, readSplit);
+    const skills = w.handoff.take(state.artefacts.skills!, readSkills);
+    const h = await runProfile(settingsOf(state, runtime.context), io(w, state, state.run), split, skills, paths.profiled);
+    w.handoff.drop(state.artefacts.skills!);
     return { artefacts: { profiled: paths.profiled }, phases: [{ phase: "profile", summary: { skills: Object.keys(h.skills).length, agents: Object.keys(h.agents).length } }] };
   };
 }
 
-export function refineNode(deps: NodeDeps) {
+export function refineNode(w: NodeWiring) {
   return async (state: LearningStateType, runtime: Runtime): Promise<LearningUpdate> => {
     const paths = artefactPaths(state.out);
-    const { report } = await runRefine(
-      settingsOf(state, runtime),
-      io(deps, state, state.run),
-      readSplit(state.artefacts.split!),
-      loadHandbook(state.artefacts.profiled!),
-      paths.full,
-      paths.refineReport,
-    );
+    const split = w.handoff.take(state.artefacts.split!, readSplit);
+    const profiled = w.handoff.take(state.artefacts.profiled!, loadHandbook);
+    const { report } = await runRefine(settingsOf(state, runtime.context), io(w, state, state.run), split, profiled, paths.full, paths.refineReport);
+    w.handoff.drop(state.artefacts.profiled!);
     return {
       artefacts: { full: paths.full, refineReport: paths.refineReport },
       phases: [
@@ -134,25 +115,27 @@ export function refineNode(deps: NodeDeps) {
   };
 }
 
-export function selectNode(deps: NodeDeps) {
+export function selectNode(w: NodeWiring) {
   return async (state: LearningStateType, runtime: Runtime): Promise<LearningUpdate> => {
     const paths = artefactPaths(state.out);
-    const { selection } = await runSelect(settingsOf(state, runtime), io(deps, state, state.run), readSplit(state.artefacts.split!), loadHandbook(state.artefacts.full!), {
-      chosen: paths.chosen,
-      selection: paths.selection,
-    });
+    const split = w.handoff.take(state.artefacts.split!, readSplit);
+    const full = w.handoff.take(state.artefacts.full!, loadHandbook);
+    const { selection } = await runSelect(settingsOf(state, runtime.context), io(w, state, state.run), split, full, { chosen: paths.chosen, selection: paths.selection });
+    // The selection and its candidates are held for the caller only; the report node reads the chosen and full handbooks.
+    if (w.ownHandoff) w.handoff.drop(paths.selection);
     return { artefacts: { chosen: paths.chosen, selection: paths.selection }, phases: [{ phase: "select", summary: { chosen: selection.chosen, frontier: selection.frontier } }] };
   };
 }
 
 /** Sums the run's learning cost from its log and stores it in the chosen and full handbooks' metadata. */
-export function reportNode() {
+export function reportNode(w: NodeWiring) {
   return async (state: LearningStateType): Promise<LearningUpdate> => {
     const cost = learningCost(readLog(state.artefacts.log!), state.run);
     for (const path of [state.artefacts.chosen!, state.artefacts.full!]) {
-      const h = loadHandbook(path);
-      saveHandbook(path, { ...h, metadata: { ...h.metadata, learning: { ...h.metadata.learning, run: state.run, cost } } });
+      const h = w.handoff.take(path, loadHandbook);
+      w.handoff.put(path, saveHandbook(path, { ...h, metadata: { ...h.metadata, learning: { ...h.metadata.learning, run: state.run, cost } } }));
     }
+    if (w.ownHandoff) w.handoff.clear();
     return { cost };
   };
 }

@@ -1,4 +1,5 @@
 import { Annotation } from "@langchain/langgraph";
+import type { Artefacts } from "../../src/learning/artefacts.js";
 import type { LearningCost } from "../../src/learning/log.js";
 
 /** What a caller (or a Studio form) gives: file paths and the few choices of a learning run. */
@@ -22,18 +23,11 @@ export const LearningInput = Annotation.Root({
   seed: Annotation<number | undefined>,
 });
 
-/** Paths of the artefacts written so far. */
-export interface Artefacts {
-  work?: string;
-  log?: string;
-  split?: string;
-  skills?: string;
-  profiled?: string;
-  full?: string;
-  refineReport?: string;
-  chosen?: string;
-  selection?: string;
-}
+/** What the graph is invoked with (learningRun in configuration.ts maps settings to it). */
+export type LearningInputType = { records: string; out: string } & Partial<Omit<typeof LearningInput.State, "records" | "out">>;
+
+/** Paths of the artefacts written so far (named by artefactPaths). */
+export type { Artefacts };
 
 /** A finished phase: its name and a small summary (never the records themselves). */
 export interface PhaseDone {

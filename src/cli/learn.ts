@@ -6,15 +6,17 @@ import { Command, Option } from "commander";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { buildLearningGraph, PHASES, type Phase } from "../../graphs/learning/graph.js";
-import { resolveKnobs } from "../../graphs/learning/configuration.js";
-import { artefactPaths } from "../../graphs/learning/nodes.js";
+import { learningRun } from "../../graphs/learning/configuration.js";
 import { loadHandbook } from "../../handbook/store.js";
 import { InputError } from "../core/errors.js";
 import { loadPool } from "../pool/load.js";
+import { artefactPaths, runOutOf, type Artefacts } from "../learning/artefacts.js";
 import { formatLearningCost, learningCost, LearningLog, readLog } from "../learning/log.js";
 import {
   DEFAULT_SETTINGS,
+  learnSettings,
   loadData,
+  newRunId,
   readSkills,
   readSplit,
   runDiscover,
@@ -61,35 +63,32 @@ function number(flag: string, value: string | undefined, opts: { min?: number; m
   return n;
 }
 
+/** The settings of the flags; a flag not given takes its default (DEFAULT_SETTINGS). */
 export function settingsFrom(f: CommonFlags): LearnSettings {
-  const labelled = f.labelled === undefined || f.labelled === "all" ? undefined : number("--labelled", f.labelled, { min: 1, integer: true });
-  const s: LearnSettings = {
-    ...DEFAULT_SETTINGS,
+  return learnSettings({
+    // In this order a flag's value is checked (the first bad one is reported).
     records: f.records,
-    ...(f.pool ? { pool: f.pool } : {}),
-    seed: number("--seed", f.seed, { integer: true }) ?? DEFAULT_SETTINGS.seed,
-    ...(labelled !== undefined ? { labelled } : {}),
-    lambda: number("--lambda", f.lambda, { min: 0 }) ?? DEFAULT_SETTINGS.lambda,
-    ...(f.llm ? { llm: f.llm } : {}),
-    strategy: (f.strategy as LearnSettings["strategy"] | undefined) ?? DEFAULT_SETTINGS.strategy,
-    estimator: (f.estimator as EstimatorName | undefined) ?? DEFAULT_SETTINGS.estimator,
-    alpha: number("--alpha", f.alpha, { min: 0 }) ?? DEFAULT_SETTINGS.alpha,
-    minCount: number("--min-count", f.minCount, { min: 1 }) ?? DEFAULT_SETTINGS.minCount,
-    maxRounds: number("--max-rounds", f.maxRounds, { min: 0, integer: true }) ?? DEFAULT_SETTINGS.maxRounds,
-    maxCalls: number("--max-calls", f.maxCalls, { min: 1, max: 3, integer: true }) ?? DEFAULT_SETTINGS.maxCalls,
-  };
-  const validation = number("--validation", f.validation, { min: 0 });
-  if (validation !== undefined) s.validation = validation;
-  const budget = number("--budget", f.budget, { min: 0 });
-  if (budget !== undefined) s.budgetUsd = budget;
-  return s;
+    pool: f.pool || undefined,
+    labelled: f.labelled === "all" ? undefined : number("--labelled", f.labelled, { min: 1, integer: true }),
+    seed: number("--seed", f.seed, { integer: true }),
+    lambda: number("--lambda", f.lambda, { min: 0 }),
+    llm: f.llm || undefined,
+    strategy: f.strategy as LearnSettings["strategy"] | undefined,
+    estimator: f.estimator as EstimatorName | undefined,
+    alpha: number("--alpha", f.alpha, { min: 0 }),
+    minCount: number("--min-count", f.minCount, { min: 1 }),
+    maxRounds: number("--max-rounds", f.maxRounds, { min: 0, integer: true }),
+    maxCalls: number("--max-calls", f.maxCalls, { min: 1, max: 3, integer: true }),
+    validation: number("--validation", f.validation, { min: 0 }),
+    budgetUsd: number("--budget", f.budget, { min: 0 }),
+  });
 }
 
 function common(cmd: Command): Command {
   return cmd
     .requiredOption("--records <file>", "execution records (JSONL)")
     .option("--pool <file>", "pool file (JSON or YAML); names agents and holds the learning model")
-    .option("--seed <n>", "seed of every random choice", String(DEFAULT_SETTINGS.seed))
+    .option("--seed <n>", `seed of every random choice (default ${DEFAULT_SETTINGS.seed})`)
     .option("--no-progress", "no progress bars or lines");
 }
 
@@ -105,16 +104,21 @@ function tuning(cmd: Command): Command {
 }
 
 function phaseIO(log: string, phase: string, progress: boolean): PhaseIO {
-  const run = `${phase}-${new Date().toISOString().replace(/[:.]/g, "")}`;
-  return { log: new LearningLog(log, run), progress: progress ? autoProgress() : silentProgress };
+  return { log: new LearningLog(log, newRunId(phase)), progress: progress ? autoProgress() : silentProgress };
 }
 
 function printCost(io: PhaseIO): void {
   process.stdout.write(`${formatLearningCost(learningCost(readLog(io.log.path), io.log.run))}\n`);
 }
 
-function defaultLog(out: string): string {
-  return join(dirname(resolve(out)), "learning.log.jsonl");
+/**
+ * The learning log of a phase command writing `out` as `artefact`: the log of the learn run whose artefact has that
+ * name (`H.learn/split.json`, `H.full.json`, `H.json`: `H.learn/learning.log.jsonl`, as `learn --out H.json`
+ * logs), else one beside `out`.
+ */
+function defaultLog(artefact: Exclude<keyof Artefacts, "work">, out: string): string {
+  const run = runOutOf(artefact, out);
+  return run !== undefined ? artefactPaths(run).log : join(dirname(resolve(out)), "learning.log.jsonl");
 }
 
 /** The thread of a learning run: one per output file unless named. */
@@ -175,22 +179,12 @@ export async function runLearn(f: LearnFlags): Promise<number> {
     ...(checkpointer ? { checkpointer } : {}),
     ...(f.stopAfter ? { interruptAfter: [f.stopAfter as Phase] } : {}),
   });
+  const { input, context } = learningRun(s, f.out);
   const config = {
     configurable: { thread_id: threadOf(f.out, f.thread) },
     // Each phase's checkpoint is on disk before the next phase starts, so a kill loses at most the phase under way.
     durability: "sync" as const,
-    context: resolveKnobs(s),
-  };
-  const input = {
-    records: s.records,
-    out: f.out,
-    ...(s.pool ? { pool: s.pool } : {}),
-    ...(s.labelled !== undefined ? { labelled: s.labelled } : {}),
-    ...(s.validation !== undefined ? { validation: s.validation } : {}),
-    lambda: s.lambda,
-    ...(s.budgetUsd !== undefined ? { budgetUsd: s.budgetUsd } : {}),
-    ...(s.llm ? { llm: s.llm } : {}),
-    seed: s.seed,
+    context,
   };
   let resume = false;
   if (checkpointer) {
@@ -262,9 +256,9 @@ export function learnPhaseCommands(): Command[] {
       .requiredOption("--out <file>", "split artefact (JSON)")
       .option("--labelled <n>", "labelled queries per task (default all)")
       .option("--validation <n>", "validation queries per task: a count, or a share below 1 (default 0.25)")
-      .option("--log <file>", "learning log (JSONL, appended)")
+      .option("--log <file>", "learning log (JSONL, appended; default: the learn run's when --out has its name, else beside --out)")
       .action(async (f: CommonFlags & { out: string; log?: string }) => {
-        const io = phaseIO(f.log ?? defaultLog(f.out), "split", f.progress);
+        const io = phaseIO(f.log ?? defaultLog("split", f.out), "split", f.progress);
         const sp = await runSplit(settingsFrom(f), io, f.out);
         process.stdout.write(`split: ${sp.train.length} training and ${sp.validationIds.length} validation queries (${Object.keys(sp.counts).length} ${sp.strata === "task" ? "tasks" : "clusters"}) → ${f.out}\n`);
         printCost(io);
@@ -275,9 +269,9 @@ export function learnPhaseCommands(): Command[] {
       .requiredOption("--out <file>", "skills artefact (JSON)")
       .option("--split <file>", "split artefact (default: every record is training)")
       .option("--llm <agent>", "pool agent id of the learning model")
-      .option("--log <file>", "learning log (JSONL, appended)")
+      .option("--log <file>", "learning log (JSONL, appended; default: the learn run's when --out has its name, else beside --out)")
       .action(async (f: CommonFlags & { out: string; split?: string; log?: string }) => {
-        const io = phaseIO(f.log ?? defaultLog(f.out), "discover", f.progress);
+        const io = phaseIO(f.log ?? defaultLog("skills", f.out), "discover", f.progress);
         const sk = await runDiscover(settingsFrom(f), io, f.split ? readSplit(f.split) : undefined, f.out);
         process.stdout.write(`discover (${sk.discoverer}): ${sk.skills.length} categories and skills → ${f.out}\n`);
         printCost(io);
@@ -288,9 +282,9 @@ export function learnPhaseCommands(): Command[] {
       .requiredOption("--skills <file>", "skills artefact from discover")
       .requiredOption("--out <file>", "profiled handbook (JSON)")
       .option("--split <file>", "split artefact (default: every record is training)")
-      .option("--log <file>", "learning log (JSONL, appended)")
+      .option("--log <file>", "learning log (JSONL, appended; default: the learn run's when --out has its name, else beside --out)")
       .action(async (f: CommonFlags & { out: string; split?: string; skills: string; log?: string }) => {
-        const io = phaseIO(f.log ?? defaultLog(f.out), "profile", f.progress);
+        const io = phaseIO(f.log ?? defaultLog("profiled", f.out), "profile", f.progress);
         const h = await runProfile(settingsFrom(f), io, f.split ? readSplit(f.split) : undefined, readSkills(f.skills), f.out);
         process.stdout.write(`profile: ${Object.keys(h.agents).length} agents over ${Object.keys(h.skills).length} skills → ${f.out}\n`);
         printCost(io);
@@ -301,12 +295,15 @@ export function learnPhaseCommands(): Command[] {
       .requiredOption("--split <file>", "split artefact (validation queries)")
       .requiredOption("--handbook <file>", "profiled handbook")
       .requiredOption("--out <file>", "refined (full) handbook")
-      .option("--report <file>", "refinement report (JSON)")
+      .option("--report <file>", "refinement report (JSON; default for --out H.full.json: H.learn/refine.json, as learn writes it)")
       .option("--llm <agent>", "pool agent id of the learning model (names new skills)")
-      .option("--log <file>", "learning log (JSONL, appended)")
+      .option("--log <file>", "learning log (JSONL, appended; default: the learn run's when --out has its name, else beside --out)")
       .action(async (f: CommonFlags & { out: string; split: string; handbook: string; report?: string; log?: string }) => {
-        const io = phaseIO(f.log ?? defaultLog(f.out), "refine", f.progress);
-        const { report } = await runRefine(settingsFrom(f), io, readSplit(f.split), loadHandbook(f.handbook), f.out, f.report);
+        const io = phaseIO(f.log ?? defaultLog("full", f.out), "refine", f.progress);
+        // As learn writes it: the report of a run's full handbook `H.full.json` goes to `H.learn/refine.json`.
+        const run = runOutOf("full", f.out);
+        const reportPath = f.report ?? (run !== undefined ? artefactPaths(run).refineReport : undefined);
+        const { report } = await runRefine(settingsFrom(f), io, readSplit(f.split), loadHandbook(f.handbook), f.out, reportPath);
         const kept = report.steps.filter((x) => x.kept).length;
         process.stdout.write(`refine: ${report.rounds} round(s), ${kept} refinement(s) kept, ${report.steps.length - kept} rolled back → ${f.out}\n`);
         printCost(io);
@@ -319,10 +316,10 @@ export function learnPhaseCommands(): Command[] {
       .requiredOption("--out <file>", "chosen handbook")
       .option("--selection <file>", "candidates, frontier and choice (JSON; default beside --out)")
       .option("--budget <usd>", "select the most accurate candidate with mean cost per query <= this")
-      .option("--log <file>", "learning log (JSONL, appended)")
+      .option("--log <file>", "learning log (JSONL, appended; default: the learn run's when --out has its name, else beside --out)")
       .action(async (f: CommonFlags & { out: string; split: string; handbook: string; selection?: string; log?: string }) => {
-        const io = phaseIO(f.log ?? defaultLog(f.out), "select", f.progress);
-        const selectionPath = f.selection ?? `${f.out.replace(/\.json$/i, "")}.selection.json`;
+        const io = phaseIO(f.log ?? defaultLog("chosen", f.out), "select", f.progress);
+        const selectionPath = f.selection ?? artefactPaths(f.out).selection;
         const { selection } = await runSelect(settingsFrom(f), io, readSplit(f.split), loadHandbook(f.handbook), { chosen: f.out, selection: selectionPath });
         for (const c of selection.candidates)
           process.stdout.write(

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { skillIdentifier, stepSkills } from "../../handbook/identify.js";
@@ -7,16 +7,11 @@ import type { ActiveSkill, Strategy } from "../../handbook/select.js";
 import { selectAgent } from "../../handbook/select.js";
 import type { Handbook } from "../../handbook/schema.js";
 import { InputError } from "../core/errors.js";
-import { LearningLog } from "../learning/log.js";
-import {
-  DEFAULT_SETTINGS,
-  runDiscover,
-  runProfile,
-  runRefine,
-  runSelect,
-  runSplit,
-  type LearnSettings,
-} from "../learning/pipeline.js";
+import { buildLearningGraph } from "../../graphs/learning/graph.js";
+import { learningRun } from "../../graphs/learning/configuration.js";
+import { loadHandbook } from "../../handbook/store.js";
+import { artefactPaths } from "../learning/artefacts.js";
+import { DEFAULT_SETTINGS, Handoff, learnSettings, readSelection, readSplit, type LearnSettings } from "../learning/pipeline.js";
 import { estimatorOf, type EstimatorName } from "../../handbook/estimators.js";
 import { scopedProgress, silentProgress, type ProgressFactory } from "../learning/progress.js";
 import { chooseFor, type Choice } from "../../handbook/serve.js";
@@ -59,8 +54,8 @@ export interface LearnedHandbook {
 }
 
 /**
- * Learn one handbook with the pipeline's phases (split, discover, profile, refine, select), exactly as `learn`
- * runs them, writing their artefacts under `dir`.
+ * Learn one handbook with the learning graph, as `learn --out DIR/H.json` does (the same artefacts beside it, its
+ * learning log, the learning cost in the chosen handbook's metadata); the results are taken from the run in memory.
  */
 export async function learnHandbook(
   settings: LearnSettings,
@@ -68,21 +63,16 @@ export async function learnHandbook(
   evaluateCandidate?: CandidateEvaluator,
   progress: ProgressFactory = silentProgress,
 ): Promise<LearnedHandbook> {
-  mkdirSync(dir, { recursive: true });
   const t0 = performance.now();
-  const io = {
-    log: new LearningLog(join(dir, "learning.log.jsonl"), `eval-seed-${settings.seed}`),
-    progress,
-    ...(evaluateCandidate ? { evaluateCandidate } : {}),
-  };
-  const split = await runSplit(settings, io, join(dir, "split.json"));
-  const skills = await runDiscover(settings, io, split, join(dir, "skills.json"));
-  const profiled = await runProfile(settings, io, split, skills, join(dir, "profiled.json"));
-  const refined = await runRefine(settings, io, split, profiled, join(dir, "H.full.json"), join(dir, "refine.json"));
-  const { handbook, selection, handbooks } = await runSelect(settings, io, split, refined.handbook, {
-    chosen: join(dir, "H.json"),
-    selection: join(dir, "H.selection.json"),
-  });
+  const paths = artefactPaths(join(dir, "H.json"));
+  const handoff = new Handoff();
+  const { input, context } = learningRun(settings, paths.chosen);
+  await buildLearningGraph({ progress, handoff, ...(evaluateCandidate ? { evaluateCandidate } : {}) })
+    .compile()
+    .invoke(input, { context });
+  const split = handoff.take(paths.split, readSplit);
+  const handbook = handoff.take(paths.chosen, loadHandbook);
+  const { selection, handbooks } = handoff.take(paths.selection, readSelection);
   return {
     seed: settings.seed,
     handbook,
@@ -268,14 +258,7 @@ export function learnedRouters(opts: LearnedRoutersOptions): LearnedRouters {
   const handbook = (seed: number): Promise<LearnedHandbook> => {
     let p = cache.get(seed);
     if (!p) {
-      const settings: LearnSettings = {
-        ...DEFAULT_SETTINGS,
-        ...opts.settings,
-        records: opts.records,
-        ...(opts.pool !== undefined ? { pool: opts.pool } : {}),
-        ...(opts.labelled !== undefined ? { labelled: opts.labelled } : {}),
-        seed,
-      };
+      const settings = learnSettings({ ...opts.settings, records: opts.records, pool: opts.pool, labelled: opts.labelled, seed });
       p = learnHandbook(settings, join(work, `seed-${seed}`), undefined, scopedProgress(opts.progress ?? silentProgress, `seed ${seed}`)).then((l) => {
         done.set(seed, l);
         opts.onLearned?.(l);

@@ -1,7 +1,8 @@
+import { randomUUID } from "node:crypto";
 import { mkdirSync, statSync } from "node:fs";
 import seedrandom from "seedrandom";
 import { basename, dirname, join } from "node:path";
-import { loadHandbook, saveHandbook } from "../../handbook/store.js";
+import { loadHandbook, loadSelection, saveHandbook } from "../../handbook/store.js";
 import { isPooled, poolAgents } from "../../handbook/pooling.js";
 import { withNeighbours } from "../../handbook/neighbours.js";
 import { DEFAULT_SHRINKAGE, type Shrinkage, type Strategy } from "../../handbook/select.js";
@@ -9,11 +10,13 @@ import { estimatorOf, type EstimatorName } from "../../handbook/estimators.js";
 import type { Handbook, Skill } from "../../handbook/schema.js";
 import { InputError } from "../core/errors.js";
 import type { Mode } from "../core/modes.js";
+import { DEFAULT_SEED } from "../core/random.js";
 import { loadPool } from "../pool/load.js";
 import type { Pool } from "../pool/schema.js";
 import { createChatClient, type ChatClient } from "../providers/openai.js";
 import { loadRecords } from "../records/io.js";
 import {
+  candidatesDir,
   readJsonArtefact,
   SkillsArtefactSchema,
   SplitArtefactSchema,
@@ -38,11 +41,11 @@ import { agentsByMode, groupRecords, modesOf, type QueryItem } from "./queries.j
 import { refine, type RefinementStep } from "./refine.js";
 
 /**
- * The learning phases as functions over files: each reads the artefacts of the phases before it and writes its
- * own (plain JSON, atomically), so the CLI can run one phase alone and the learning graph can resume between
- * phases. Records are read once per process (cached by path, size and modification time).
+ * The learning phases as functions, one per phase: each takes the artefacts of the phases before it and writes its
+ * own (plain JSON, atomically), so the CLI can run one phase alone and the learning graph (the one driver of the
+ * phases in sequence) can resume between phases. Records are read once per process (cached by path, size and
+ * modification time); within one run a Handoff passes the loaded records and each written artefact on in memory.
  */
-
 
 export interface LearnSettings {
   records: string;
@@ -85,8 +88,16 @@ export interface LearnSettings {
   maxCalls: number;
 }
 
-export const DEFAULT_SETTINGS: Omit<LearnSettings, "records"> = {
-  seed: 7,
+export const DEFAULT_FOLDS = 5;
+/** Above this many labelled queries select uses the validation split alone (it then holds hundreds of queries). */
+export const CROSS_VALIDATE_MAX = 1_000;
+
+/** The settings with a default: all but the files and the choices a run may leave unset. */
+export type DefaultedSettings = Required<Omit<LearnSettings, "records" | "pool" | "labelled" | "validation" | "budgetUsd" | "llm">>;
+
+/** Every default of a learning run (the one place of each); the CLI, the learning graph and eval apply them with learnSettings. */
+export const DEFAULT_SETTINGS: DefaultedSettings = {
+  seed: DEFAULT_SEED,
   lambda: 0,
   strategy: "tradeoff",
   estimator: "mean",
@@ -97,9 +108,25 @@ export const DEFAULT_SETTINGS: Omit<LearnSettings, "records"> = {
   examples: 20,
   maxCategories: 6,
   maxSkills: 4,
+  pooled: true,
+  neighbours: true,
+  folds: DEFAULT_FOLDS,
   foldValidation: true,
   maxCalls: 3,
 };
+
+type Given = { [K in keyof LearnSettings]?: LearnSettings[K] | null };
+
+/** Settings from what is given over DEFAULT_SETTINGS: a field given as undefined or null takes its default. */
+export function learnSettings(given: Given & { records: string }): LearnSettings {
+  const set = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined && v !== null));
+  return { ...DEFAULT_SETTINGS, ...set } as LearnSettings;
+}
+
+/** A new learning run's id: `learn-20250101T120000000Z-1a2b3c4d`. */
+export function newRunId(prefix: string, now: Date = new Date()): string {
+  return `${prefix}-${now.toISOString().replace(/[:.]/g, "")}-${randomUUID().slice(0, 8)}`;
+}
 
 export interface PhaseIO {
   log: LearningLog;
@@ -107,8 +134,9 @@ export interface PhaseIO {
   env?: Record<string, string | undefined>;
   /** Evaluates select's candidates with the target orchestrator; absent: by replay of the recorded outcomes. */
   evaluateCandidate?: CandidateEvaluator;
+  /** Phases of one run in one process: the records loaded once, and each artefact kept in memory as written. */
+  handoff?: Handoff;
 }
-
 
 interface Data {
   items: QueryItem[];
@@ -118,6 +146,66 @@ interface Data {
 }
 
 const cache = new Map<string, { key: string; data: Data }>();
+
+function stamp(path: string): string | undefined {
+  try {
+    const st = statSync(path);
+    return `${st.size}:${st.mtimeMs}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What the phases of one run hand each other in memory when they run in one process: the records as the first
+ * phase loaded them, and every artefact as its phase wrote it, by path. An artefact is taken from memory only while
+ * its file is the one written (same size and modification time); otherwise (a run resumed in another process, a
+ * file changed since) it is read from the file. The files stay the record a run resumes from.
+ */
+export class Handoff {
+  #data = new Map<string, Promise<Data>>();
+  #held = new Map<string, { stamp: string | undefined; value: unknown }>();
+
+  /** The records (and pool) of a run, loaded on first use. */
+  data(records: string, pool?: string): Promise<Data> {
+    const key = `${records}\0${pool ?? ""}`;
+    let d = this.#data.get(key);
+    if (!d) {
+      d = loadData(records, pool);
+      this.#data.set(key, d);
+      d.catch(() => this.#data.delete(key));
+    }
+    return d;
+  }
+
+  /** Keep what was just written to `path`; returns it. */
+  put<T>(path: string, value: T): T {
+    this.#held.set(path, { stamp: stamp(path), value });
+    return value;
+  }
+
+  /** What was written to `path`, from memory when held and the file is unchanged; else `read(path)`. */
+  take<T>(path: string, read: (path: string) => T): T {
+    const hit = this.#held.get(path);
+    if (hit && hit.stamp !== undefined && hit.stamp === stamp(path)) return hit.value as T;
+    return read(path);
+  }
+
+  /** Stop holding what was written to `path` (its last reader has taken it). */
+  drop(path: string): void {
+    this.#held.delete(path);
+  }
+
+  /** Drop everything held. */
+  clear(): void {
+    this.#data.clear();
+    this.#held.clear();
+  }
+}
+
+function dataOf(s: LearnSettings, io: PhaseIO): Promise<Data> {
+  return io.handoff ? io.handoff.data(s.records, s.pool) : loadData(s.records, s.pool);
+}
 
 /** Records grouped into routing points, with agents named as in the pool (records' `recordedAs` names mapped). */
 export async function loadData(records: string, poolPath?: string): Promise<Data> {
@@ -166,7 +254,7 @@ function subset(items: readonly QueryItem[], ids: readonly string[]): QueryItem[
 export async function runSplit(s: LearnSettings, io: PhaseIO, out: string): Promise<SplitArtefact> {
   return io.log.phase("split", async () => {
     const p = io.progress("split");
-    const data = await loadData(s.records, s.pool);
+    const data = await dataOf(s, io);
     p.update(1, 2);
     const sp = splitLabelled(data.items, {
       seed: s.seed,
@@ -189,6 +277,7 @@ export async function runSplit(s: LearnSettings, io: PhaseIO, out: string): Prom
       labelledPoints: points.length,
     };
     writeJson(out, artefact);
+    io.handoff?.put(out, artefact);
     p.update(2, 2);
     p.end();
     return {
@@ -198,6 +287,19 @@ export async function runSplit(s: LearnSettings, io: PhaseIO, out: string): Prom
       summary: { train: sp.train.length, validation: sp.validationIds.length, strata: Object.keys(sp.counts).length, recordsRead: data.records },
     };
   });
+}
+
+/** A learned selection and its deployed candidates by id, as select made them. */
+export interface LearnedSelection {
+  selection: Selection;
+  handbooks: Map<string, Handbook>;
+}
+
+/** Read a selection file and its saved candidates (what select keeps in a Handoff for the selection's path). */
+export function readSelection(path: string): LearnedSelection {
+  const { selection, handbooks } = loadSelection(path);
+  // The file holds the Selection select wrote (with its kind and whether a cost was estimated beside it).
+  return { selection: selection as unknown as Selection, handbooks };
 }
 
 export function readSplit(path: string): SplitArtefact {
@@ -215,7 +317,7 @@ function learningClient(s: LearnSettings, data: Data, env: Record<string, string
 /** Phase 2: discover skills per mode from the training queries. */
 export async function runDiscover(s: LearnSettings, io: PhaseIO, split: SplitArtefact | undefined, out: string): Promise<SkillsArtefact> {
   return io.log.phase("discover", async () => {
-    const data = await loadData(s.records, s.pool);
+    const data = await dataOf(s, io);
     const train = split ? subset(data.items, split.train) : data.items;
     const discoverer: Discoverer = s.llm
       ? llmDiscoverer({ client: learningClient(s, data, io.env ?? process.env), maxCategories: s.maxCategories, maxSkills: s.maxSkills })
@@ -247,6 +349,7 @@ export async function runDiscover(s: LearnSettings, io: PhaseIO, split: SplitArt
       ...(Object.keys(text).length > 0 ? { text } : {}),
     };
     writeJson(out, artefact);
+    io.handoff?.put(out, artefact);
     return { result: artefact, queries: train.length, summary: { discoverer: discoverer.kind, skills: skills.length, modes } };
   });
 }
@@ -258,7 +361,7 @@ export function readSkills(path: string): SkillsArtefact {
 /** Phase 3: identify the active skills of every training trace and profile the agents. */
 export async function runProfile(s: LearnSettings, io: PhaseIO, split: SplitArtefact | undefined, skills: SkillsArtefact, out: string): Promise<Handbook> {
   return io.log.phase("profile", async () => {
-    const data = await loadData(s.records, s.pool);
+    const data = await dataOf(s, io);
     const train = split ? subset(data.items, split.train) : data.items;
     const p = io.progress("profile");
     let h = skeletonHandbook(skills.skills, data.agents);
@@ -277,6 +380,7 @@ export async function runProfile(s: LearnSettings, io: PhaseIO, split: SplitArte
     p.update(train.length + 1, train.length + 1);
     p.end();
     const saved = saveHandbook(out, h);
+    io.handoff?.put(out, saved);
     const unmatched = train.filter((i) => (ident.get(i.key) ?? []).length === 0).length;
     return { result: saved, records: train.reduce((a, i) => a + i.outcomes.length, 0), queries: train.length, summary: { skills: Object.keys(h.skills).length, unmatched } };
   });
@@ -299,7 +403,7 @@ export async function runRefine(
   reportPath?: string,
 ): Promise<{ handbook: Handbook; report: RefineReport }> {
   return io.log.phase("refine", async () => {
-    const data = await loadData(s.records, s.pool);
+    const data = await dataOf(s, io);
     const train = subset(data.items, split.train);
     const val = subset(data.items, split.validationIds);
     const p = io.progress("refine");
@@ -335,6 +439,7 @@ export async function runRefine(
     h = { ...h, metadata: { ...h.metadata, learning: { ...h.metadata.learning, refine: { rounds: r.rounds, kept: r.steps.filter((x) => x.kept).length, rolledBack: r.steps.filter((x) => !x.kept).length } } } };
     p.end();
     const saved = saveHandbook(out, h);
+    io.handoff?.put(out, saved);
     const report: RefineReport = { kind: "skillorchestra.learning.refine", rounds: r.rounds, steps: r.steps, validation: r.validation };
     if (reportPath) writeJson(reportPath, report);
     return {
@@ -394,7 +499,7 @@ export async function runSelect(
   out: { chosen: string; selection: string },
 ): Promise<{ handbook: Handbook; selection: Selection; handbooks: Map<string, Handbook> }> {
   return io.log.phase("select", async () => {
-    const data = await loadData(s.records, s.pool);
+    const data = await dataOf(s, io);
     const train = subset(data.items, split.train);
     const val = subset(data.items, split.validationIds);
     const p = io.progress("select");
@@ -468,6 +573,8 @@ export async function runSelect(
     }
     const saved = saveHandbook(out.chosen, deployed.get(selection.chosen)!);
     writeJson(out.selection, { kind: "skillorchestra.learning.selection", costEstimated: selection.candidates.some((c) => c.evaluation.costEstimated), ...selection });
+    io.handoff?.put(out.chosen, saved);
+    io.handoff?.put<LearnedSelection>(out.selection, { selection, handbooks: deployed });
     p.update(3, 3);
     p.end();
     return {
@@ -523,19 +630,10 @@ function crossValidation(items: readonly QueryItem[], split: SplitArtefact, s: L
   };
 }
 
-export const DEFAULT_FOLDS = 5;
-/** Above this many labelled queries select uses the validation split alone (it then holds hundreds of queries). */
-export const CROSS_VALIDATE_MAX = 1_000;
-
 /** A candidate profiled afresh on some points, keeping its estimator (an agent-pooled one is pooled again). */
 function reprofiled(h: Handbook, items: readonly QueryItem[]): Handbook {
   const fresh = profile(h, items, identifyAll(h, items));
   return isPooled(h) ? poolAgents(fresh) : fresh;
-}
-
-/** Where a selection's candidate handbooks are saved: `H.selection.json` → `H.candidates/`. */
-export function candidatesDir(selectionPath: string): string {
-  return `${selectionPath.replace(/\.selection\.json$/i, "")}.candidates`;
 }
 
 function safeName(id: string): string {

@@ -1,10 +1,12 @@
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import type { Handbook } from "../../handbook/schema.js";
 import { loadHandbook } from "../../handbook/store.js";
 import { learnCommand, learnPhaseCommands } from "../../src/cli/learn.js";
 import { InputError } from "../../src/core/errors.js";
+import { artefactPaths } from "../../src/learning/artefacts.js";
 import { readLog } from "../../src/learning/log.js";
 import { synthRecords } from "./helpers.js";
 import { writeFixture } from "./fixtures.js";
@@ -48,6 +50,32 @@ describe("learn CLI", () => {
     expect(JSON.parse(readFileSync(d("H.selection.json"), "utf8"))).toMatchObject({ kind: "skillorchestra.learning.selection", by: { lambda: 0.1 }, costEstimated: true });
     expect(loadHandbook(d("H.json")).metadata.learning.selection).toMatchObject({ by: { lambda: 0.1 } });
     const phases = readLog(d("log.jsonl")).filter((e) => e.event === "phase_end").map((e) => (e as { phase: string }).phase);
+    expect(phases).toEqual(["split", "discover", "profile", "refine", "select"]);
+  });
+
+  it("runs the phases alone under learn's artefact names and writes what learn writes", async () => {
+    const common = ["--records", fx.records, "--pool", fx.pool, "--no-progress", "--seed", "5"];
+    const p = artefactPaths(join(fx.dir, "named", "H.json"));
+    await run(phase("split"), [...common, "--out", p.split, "--labelled", "20"]);
+    await run(phase("discover"), [...common, "--split", p.split, "--out", p.skills]);
+    await run(phase("profile"), [...common, "--split", p.split, "--skills", p.skills, "--out", p.profiled]);
+    await run(phase("refine"), [...common, "--split", p.split, "--handbook", p.profiled, "--out", p.full]);
+    await run(phase("select"), [...common, "--split", p.split, "--handbook", p.full, "--out", p.chosen]);
+    const l = artefactPaths(join(fx.dir, "learned", "H.json"));
+    await run(learnCommand(), [...common, "--out", l.chosen, "--labelled", "20"]);
+    // The same files (the refine report and the log by default where learn puts them), and the same contents.
+    const files = (dir: string, base: string) => readdirSync(dir, { recursive: true }).map(String).filter((f) => f.startsWith(base)).sort();
+    expect(files(join(fx.dir, "named"), "H")).toEqual(files(join(fx.dir, "learned"), "H"));
+    // When each was made aside (`at` of a skill's history), the files are the same.
+    const json = (path: string) => JSON.parse(readFileSync(path, "utf8"), (k, v) => (k === "at" ? undefined : v));
+    for (const k of ["split", "skills", "refineReport", "selection"] as const) expect(json(p[k]), k).toEqual(json(l[k]));
+    const learned = (path: string) => {
+      const h = json(path) as Handbook;
+      return { skills: h.skills, agents: h.agents, modes: h.modes, consult: h.consult, selection: h.metadata.learning.selection };
+    };
+    for (const k of ["profiled", "full", "chosen"] as const) expect(learned(p[k]), k).toEqual(learned(l[k]));
+    // One learning log, where learn keeps it: every phase in it.
+    const phases = readLog(p.log).filter((e) => e.event === "phase_end").map((e) => (e as { phase: string }).phase);
     expect(phases).toEqual(["split", "discover", "profile", "refine", "select"]);
   });
 

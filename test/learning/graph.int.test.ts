@@ -4,7 +4,7 @@ import { MemorySaver } from "@langchain/langgraph";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildLearningGraph, graph } from "../../graphs/learning/graph.js";
-import { artefactPaths } from "../../graphs/learning/nodes.js";
+import { artefactPaths } from "../../src/learning/artefacts.js";
 import { loadHandbook } from "../../handbook/store.js";
 import { readLog } from "../../src/learning/log.js";
 import { silentProgress } from "../../src/learning/progress.js";

@@ -4,9 +4,10 @@ import { MemorySaver } from "@langchain/langgraph";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildLearningGraph } from "../../graphs/learning/graph.js";
-import { artefactPaths, settingsOf } from "../../graphs/learning/nodes.js";
+import { settingsOf } from "../../graphs/learning/configuration.js";
 import type { LearningStateType } from "../../graphs/learning/state.js";
 import { loadHandbook } from "../../handbook/store.js";
+import { artefactPaths } from "../../src/learning/artefacts.js";
 import { LearningLog, readLog } from "../../src/learning/log.js";
 import { readSplit, runRefine } from "../../src/learning/pipeline.js";
 import { silentProgress } from "../../src/learning/progress.js";
@@ -38,7 +39,7 @@ describe("learning cost of a resumed learn", () => {
     // A refine attempt killed after logging its refinements and before its checkpoint: the log has them, the
     // checkpoint still says refine is next. This is what the refine node runs, with the run's own log.
     const paths = artefactPaths(out);
-    await runRefine(settingsOf(state, {}), { log: new LearningLog(paths.log, state.run), progress: silentProgress }, readSplit(paths.split), loadHandbook(paths.profiled), paths.full, paths.refineReport);
+    await runRefine(settingsOf(state, undefined), { log: new LearningLog(paths.log, state.run), progress: silentProgress }, readSplit(paths.split), loadHandbook(paths.profiled), paths.full, paths.refineReport);
     const final = await resumed.invoke(null, config);
 
     const logged = readLog(paths.log).filter((e) => e.run === state.run && e.event === "refinement").length;
