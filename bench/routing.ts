@@ -57,9 +57,10 @@ async function runBudget(data: Dataset, labelled: number | undefined, work: stri
       const dir = join(workDir, `seed-${seed}`);
       mkdirSync(dir, { recursive: true });
       await runSplit(settings, { log: new LearningLog(join(dir, "learning.log.jsonl"), `bench-seed-${seed}`), progress: silentProgress }, join(dir, "split.json"));
-    } else await learned.handbook(seed);
-    const split = JSON.parse(readFileSync(join(workDir, `seed-${seed}`, "split.json"), "utf8")) as { train: string[]; validationIds: string[] };
-    return new Set([...split.train, ...split.validationIds]);
+      const split = JSON.parse(readFileSync(join(dir, "split.json"), "utf8")) as { train: string[]; validationIds: string[] };
+      return new Set([...split.train, ...split.validationIds]);
+    }
+    return (await learned.handbook(seed)).labelledIds;
   };
   const evaluation = await evaluate({
     train: data.train,
