@@ -50,7 +50,8 @@ try {
       estimators: ["mean"],
       cascade: false,
       consult: true,
-      onLearned: (l) => log(`${name}: seed ${l.seed} learned in ${(l.wallMs / 1000).toFixed(1)} s (${l.skills} skills, ${l.chosen})`),
+      onLearned: (l) =>
+        log(`${name}: seed ${l.seed} learned in ${(l.wallMs / 1000).toFixed(1)} s (${l.skills} skills, ${l.chosen})`),
     });
     const evaluation = await evaluate({
       train: data.train,
@@ -81,12 +82,16 @@ const ev0 = runs[0]!.evaluation;
 const strongAcc = ev0.agentAccuracy[STRONG]!;
 const strongCost = ev0.agentCosts[STRONG]!;
 print(`# Multi-step orchestration on RouterBench (replay of recorded responses, every call paid)\n`);
-print(`date ${new Date().toISOString()}; command: npx tsx bench/consult.ts${args.length ? ` ${args.join(" ")}` : ""}; seeds ${seeds.join(", ")}; λ ${lambdas.join(", ")}`);
+print(
+  `date ${new Date().toISOString()}; command: npx tsx bench/consult.ts${args.length ? ` ${args.join(" ")}` : ""}; seeds ${seeds.join(", ")}; λ ${lambdas.join(", ")}`,
+);
 print(`data: ${data.describe}; ${ev0.queries} test queries, ${ev0.trainQueries} train queries`);
 print(`${STRONG} on test: accuracy ${num(strongAcc)} at ${formatUsd(strongCost)}/query\n`);
 
 for (const share of [0.4, 0.45]) {
-  const rows: string[][] = [["router", ...runs.map((r) => `${r.budget} per task: best accuracy ≤ ${pct(share)} of ${STRONG}'s cost`)]];
+  const rows: string[][] = [
+    ["router", ...runs.map((r) => `${r.budget} per task: best accuracy ≤ ${pct(share)} of ${STRONG}'s cost`)],
+  ];
   const within = runs.map((r) => mostAccurateWithin(r.evaluation, share * strongCost, (f) => f.label));
   const labels = [...new Set(runs.flatMap((r) => r.evaluation.frontiers.map((f) => f.label)))];
   for (const label of labels)
@@ -94,7 +99,9 @@ for (const share of [0.4, 0.45]) {
       label,
       ...within.map((w) => {
         const r = w.get(label);
-        return r ? `${formatStat(r.accuracy, num)} (λ=${r.lambda}, ${pct(r.meanCostUsd.mean / strongCost)}, ${r.callsPerQuery ? r.callsPerQuery.mean.toFixed(2) : "1.00"} calls/q)` : "-";
+        return r
+          ? `${formatStat(r.accuracy, num)} (λ=${r.lambda}, ${pct(r.meanCostUsd.mean / strongCost)}, ${r.callsPerQuery ? r.callsPerQuery.mean.toFixed(2) : "1.00"} calls/q)`
+          : "-";
       }),
     ]);
   print(`## Most accurate point within ${pct(share)} of ${STRONG}'s cost (${formatUsd(share * strongCost)}/query)\n`);
@@ -103,7 +110,9 @@ for (const share of [0.4, 0.45]) {
 }
 for (const r of runs) {
   const ours = r.evaluation.rows.filter((x) => x.family === "skillorchestra-consult");
-  const rows: string[][] = [["λ", "accuracy", "USD/query", `% of ${STRONG}`, "calls/query", "accepted after 1/2/3 calls"]];
+  const rows: string[][] = [
+    ["λ", "accuracy", "USD/query", `% of ${STRONG}`, "calls/query", "accepted after 1/2/3 calls"],
+  ];
   for (const x of ours)
     rows.push([
       String(x.lambda),
@@ -113,7 +122,9 @@ for (const r of runs) {
       x.callsPerQuery ? formatStat(x.callsPerQuery, (v) => v.toFixed(2)) : "1",
       (x.acceptedAtStep ?? []).map((s) => pct(s.mean)).join(" / "),
     ]);
-  print(`## Ours multi-step at ${r.budget} labelled per task, per λ (mean ± std over ${seeds.length} seeds; wall ${r.wallS.toFixed(0)} s)\n`);
+  print(
+    `## Ours multi-step at ${r.budget} labelled per task, per λ (mean ± std over ${seeds.length} seeds; wall ${r.wallS.toFixed(0)} s)\n`,
+  );
   print(renderTable(rows, "markdown", [true, true, true, true, true, false]));
   print();
 }
@@ -124,7 +135,14 @@ for (const r of runs) {
  * (a Lagrangian sweep over per-task frontiers).
  */
 function hindsightCeiling(test: readonly ExecutionRecord[], caps: number[]): number[] {
-  const byQuery = new Map<string, { task: string; kind: ReturnType<typeof answerKind>; o: Map<string, { score: number; cost: number; key: string | null }> }>();
+  const byQuery = new Map<
+    string,
+    {
+      task: string;
+      kind: ReturnType<typeof answerKind>;
+      o: Map<string, { score: number; cost: number; key: string | null }>;
+    }
+  >();
   for (const r of test) {
     let q = byQuery.get(r.queryId);
     if (!q) byQuery.set(r.queryId, (q = { task: r.task, kind: answerKind(r.query), o: new Map() }));
@@ -135,7 +153,10 @@ function hindsightCeiling(test: readonly ExecutionRecord[], caps: number[]): num
   const tasks = [...new Set(full.map((q) => q.task))];
   const options = tasks.map((t) => {
     const qs = full.filter((q) => q.task === t);
-    const opts: [number, number][] = agents.map((a) => [qs.reduce((x, q) => x + q.o.get(a)!.score, 0), qs.reduce((x, q) => x + q.o.get(a)!.cost, 0)]);
+    const opts: [number, number][] = agents.map((a) => [
+      qs.reduce((x, q) => x + q.o.get(a)!.score, 0),
+      qs.reduce((x, q) => x + q.o.get(a)!.cost, 0),
+    ]);
     for (const A of agents)
       for (const B of agents)
         for (const E of agents) {
@@ -174,6 +195,8 @@ function hindsightCeiling(test: readonly ExecutionRecord[], caps: number[]): num
   });
 }
 const ceiling = hindsightCeiling(data.test, [0.4 * strongCost, 0.45 * strongCost]);
-print(`Hindsight ceiling of the fixed shape on the test split (per task, the best single agent or (first, second, escalation) triple chosen on the test queries themselves; not a router): ${num(ceiling[0]!)} within 40% and ${num(ceiling[1]!)} within 45% of ${STRONG}'s cost\n`);
+print(
+  `Hindsight ceiling of the fixed shape on the test split (per task, the best single agent or (first, second, escalation) triple chosen on the test queries themselves; not a router): ${num(ceiling[0]!)} within 40% and ${num(ceiling[1]!)} within 45% of ${STRONG}'s cost\n`,
+);
 writeFileSync(jsonOut, JSON.stringify({ date: new Date().toISOString(), seeds, lambdas, runs }, null, 1));
 log(`wrote ${jsonOut}`);

@@ -42,7 +42,11 @@ function cacheDir(sources: string[], extra: string): string {
     h.update(`${s}\u0000${st.size}\u0000${st.mtimeMs}\u0000`);
   }
   // The importers' own code is part of the key: a changed importer re-imports.
-  for (const f of ["../src/records/import-routerbench.ts", "../src/records/import-llmrouter.ts", "../src/records/import-result.ts"]) {
+  for (const f of [
+    "../src/records/import-routerbench.ts",
+    "../src/records/import-llmrouter.ts",
+    "../src/records/import-result.ts",
+  ]) {
     const p = resolve(dirname(fileURLToPath(import.meta.url)), f);
     if (existsSync(p)) h.update(readFileSync(p));
   }
@@ -52,7 +56,10 @@ function cacheDir(sources: string[], extra: string): string {
 }
 
 /** The train and test records imported into a cache directory, both checked against its train pool. */
-async function cachedSplits(dir: string, name: Dataset["name"]): Promise<Pick<Dataset, "recordsFile" | "poolFile" | "train" | "test">> {
+async function cachedSplits(
+  dir: string,
+  name: Dataset["name"],
+): Promise<Pick<Dataset, "recordsFile" | "poolFile" | "train" | "test">> {
   const recordsFile = join(dir, "train.jsonl");
   const poolFile = join(dir, "train.pool.json");
   const pool = loadPool(poolFile);
@@ -80,7 +87,8 @@ export async function llmRouter(): Promise<Dataset> {
     name: "llmrouter",
     title: "LLMRouter (train → its test split; every USD figure ESTIMATED)",
     ...(await cachedSplits(dir, "llmrouter")),
-    describe: "../shared/data/llmrouter dcrouter_preprocessed__{train,test}.json + example_data__query_data__default_query_{train,test}.jsonl + example_data__llm_candidates__default_llm.json",
+    describe:
+      "../shared/data/llmrouter dcrouter_preprocessed__{train,test}.json + example_data__query_data__default_query_{train,test}.jsonl + example_data__llm_candidates__default_llm.json",
     costEstimated: true,
   };
 }
@@ -96,7 +104,9 @@ export function carveTest(records: readonly ExecutionRecord[], share: number, se
   const out = new Set<string>();
   for (const ids of byTask.values()) {
     const key = (id: string) => createHash("sha256").update(`${seed}\u0000${id}`).digest("hex");
-    const sorted = [...ids].map((id) => [key(id), id] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    const sorted = [...ids]
+      .map((id) => [key(id), id] as const)
+      .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     for (const [, id] of sorted.slice(0, Math.round(share * ids.size))) out.add(id);
   }
   return out;
@@ -112,9 +122,28 @@ export async function routerBench(testShare = 0.3): Promise<Dataset> {
     for (const csv of sources) results.push(await importRouterBench({ csv, split: "train" }));
     const all = results.flatMap((r) => r.records);
     const testIds = carveTest(all, testShare, carveSeed);
-    const merged = (records: ExecutionRecord[], split: string): ImportResult => ({ ...results[0]!, split, rows: new Set(records.map((r) => r.queryId)).size, records });
-    writeImport(merged(all.filter((r) => !testIds.has(r.queryId)), "learn"), join(dir, "train.jsonl"), join(dir, "train.pool.json"));
-    writeImport(merged(all.filter((r) => testIds.has(r.queryId)), "test"), join(dir, "test.jsonl"), join(dir, "test.pool.json"));
+    const merged = (records: ExecutionRecord[], split: string): ImportResult => ({
+      ...results[0]!,
+      split,
+      rows: new Set(records.map((r) => r.queryId)).size,
+      records,
+    });
+    writeImport(
+      merged(
+        all.filter((r) => !testIds.has(r.queryId)),
+        "learn",
+      ),
+      join(dir, "train.jsonl"),
+      join(dir, "train.pool.json"),
+    );
+    writeImport(
+      merged(
+        all.filter((r) => testIds.has(r.queryId)),
+        "test",
+      ),
+      join(dir, "test.jsonl"),
+      join(dir, "test.pool.json"),
+    );
     writeFileSync(done, "");
   }
   return {
@@ -125,4 +154,3 @@ export async function routerBench(testShare = 0.3): Promise<Dataset> {
     costEstimated: false,
   };
 }
-

@@ -31,14 +31,32 @@ const rng = seedrandom("bench-graph");
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)]!;
 
 const FAMILIES: Record<string, { template: (x: string) => string; entities: string[] }> = {
-  capital: { template: (x) => `Which city is the capital of ${x}?`, entities: ["Lanonia", "Vespera", "Korrin", "Dalmore", "Ostrava", "Pellin"] },
-  founder: { template: (x) => `In which year was the founder of ${x} born?`, entities: ["Gai Textiles", "Orno Steel", "Vell Mining", "Tarn Foods"] },
-  convert: { template: (x) => `How many millimetres are in ${x} centimetres?`, entities: ["23", "7", "410", "58", "91"] },
+  capital: {
+    template: (x) => `Which city is the capital of ${x}?`,
+    entities: ["Lanonia", "Vespera", "Korrin", "Dalmore", "Ostrava", "Pellin"],
+  },
+  founder: {
+    template: (x) => `In which year was the founder of ${x} born?`,
+    entities: ["Gai Textiles", "Orno Steel", "Vell Mining", "Tarn Foods"],
+  },
+  convert: {
+    template: (x) => `How many millimetres are in ${x} centimetres?`,
+    entities: ["23", "7", "410", "58", "91"],
+  },
   arith: { template: (x) => `What is ${x} multiplied by 17 plus 4?`, entities: ["12", "303", "77", "5"] },
-  define: { template: (x) => `Give a short definition of the word ${x}.`, entities: ["entropy", "osmosis", "tariff", "sonnet"] },
+  define: {
+    template: (x) => `Give a short definition of the word ${x}.`,
+    entities: ["entropy", "osmosis", "tariff", "sonnet"],
+  },
   stats: { template: (x) => `What is the median of the series ${x}?`, entities: ["3 9 4 1", "10 2 8", "5 5 6 7 1"] },
-  river: { template: (x) => `Which river flows through the town of ${x}?`, entities: ["Brelle", "Utha", "Mossgard", "Fenwick"] },
-  author: { template: (x) => `Who wrote the novel titled ${x}?`, entities: ["The Grey Harbour", "Salt and Iron", "Night Orchard"] },
+  river: {
+    template: (x) => `Which river flows through the town of ${x}?`,
+    entities: ["Brelle", "Utha", "Mossgard", "Fenwick"],
+  },
+  author: {
+    template: (x) => `Who wrote the novel titled ${x}?`,
+    entities: ["The Grey Harbour", "Salt and Iron", "Night Orchard"],
+  },
 };
 const FAMILY_IDS = Object.keys(FAMILIES);
 
@@ -64,7 +82,17 @@ function poolFor(modes: Mode[]): Pool {
   return {
     version: 1,
     name: "bench",
-    agents: AGENTS.map((a) => ({ id: a.id, modes, provider: "replay", model: a.id, price: a.price, replay: { records: "(memory)" } }) as AgentSpec),
+    agents: AGENTS.map(
+      (a) =>
+        ({
+          id: a.id,
+          modes,
+          provider: "replay",
+          model: a.id,
+          price: a.price,
+          replay: { records: "(memory)" },
+        }) as AgentSpec,
+    ),
   };
 }
 
@@ -146,7 +174,13 @@ interface Result {
   mean: number;
 }
 
-async function runVariant(name: string, modes: Mode[], train: BenchTask[], test: BenchTask[], checkpointer: boolean): Promise<Result & { handbook: Handbook }> {
+async function runVariant(
+  name: string,
+  modes: Mode[],
+  train: BenchTask[],
+  test: BenchTask[],
+  checkpointer: boolean,
+): Promise<Result & { handbook: Handbook }> {
   const records = recordsFor([...train, ...test], modes);
   const pool = poolFor(modes);
   const handbook = profileByTask(
@@ -157,7 +191,11 @@ async function runVariant(name: string, modes: Mode[], train: BenchTask[], test:
   const replay = await Promise.all(pool.agents.map((spec) => createReplayAgent(spec, records)));
   const clock = { ms: 0 };
   const corpus = FAMILY_IDS.flatMap((f) =>
-    FAMILIES[f]!.entities.map((e, i) => ({ id: `${f}-${i}`, title: `${e} (${f})`, text: `${FAMILIES[f]!.template(e)} Notes about ${e} and ${f}.` })),
+    FAMILIES[f]!.entities.map((e, i) => ({
+      id: `${f}-${i}`,
+      title: `${e} (${f})`,
+      text: `${FAMILIES[f]!.template(e)} Notes about ${e} and ${f}.`,
+    })),
   );
   const graph = await createOrchestrator({
     handbook,
@@ -194,15 +232,34 @@ async function runVariant(name: string, modes: Mode[], train: BenchTask[], test:
 
 /** The pure work of one step, the functions the orchestrator node calls: openStep, the offline policy, decideStep. */
 function baseline(handbook: Handbook, test: BenchTask[], modes: Mode[]): { median: number; p99: number } {
-  const world: StepWorld = { handbook, agents: AGENTS.map((a) => ({ id: a.id, modes })), settings: { ...DEFAULTS, lambda: 0.2 } };
+  const world: StepWorld = {
+    handbook,
+    agents: AGENTS.map((a) => ({ id: a.id, modes })),
+    settings: { ...DEFAULTS, lambda: 0.2 },
+  };
   const times: number[] = [];
   for (let i = 0; i < WARMUP * 5 + test.length * 3; i++) {
     const t = test[i % test.length]!;
-    const state: StepState = { task: { id: t.id, text: t.text }, steps: [], documents: [], codeResults: [], attempts: [], failures: [], consulting: null, costUsd: 0, dispatch: null };
+    const state: StepState = {
+      task: { id: t.id, text: t.text },
+      steps: [],
+      documents: [],
+      codeResults: [],
+      attempts: [],
+      failures: [],
+      consulting: null,
+      costUsd: 0,
+      dispatch: null,
+    };
     const t0 = performance.now();
     const open = openStep(world, state, modes, 0, Number.POSITIVE_INFINITY);
     if (open.kind !== "ask") throw new Error(`baseline: step opened as ${open.kind}`);
-    const out = decideStep(world, state, { ...offlineChoice(open.input, handbook), policy: "offline", costUsd: 0 }, modes);
+    const out = decideStep(
+      world,
+      state,
+      { ...offlineChoice(open.input, handbook), policy: "offline", costUsd: 0 },
+      modes,
+    );
     const dt = performance.now() - t0;
     if (out.kind !== "dispatch") throw new Error("baseline: no agent chosen");
     if (i >= WARMUP * 5) times.push(dt);
@@ -213,7 +270,9 @@ function baseline(handbook: Handbook, test: BenchTask[], modes: Mode[]): { media
 const train = makeTasks(160, "train");
 const test = makeTasks(TASKS, "test");
 
-console.log(`graph overhead per step (wall − agents' act − search tool), ${TASKS} tasks after ${WARMUP} warm-up, zero-latency replay agents`);
+console.log(
+  `graph overhead per step (wall − agents' act − search tool), ${TASKS} tasks after ${WARMUP} warm-up, zero-latency replay agents`,
+);
 const results: (Result & { handbook: Handbook })[] = [];
 results.push(await runVariant("answer only", ["answer"], train, test, false));
 results.push(await runVariant("search + answer", ["search", "answer"], train, test, false));
@@ -228,7 +287,13 @@ for (const r of results) {
       `× baseline median ${(r.median / b.median).toFixed(1)}`,
   );
 }
-console.log(`baseline (openStep + offlineChoice + decideStep, answer)   median ${fmt(base.median)}  p99 ${fmt(base.p99)}`);
-console.log(`baseline (openStep + offlineChoice + decideStep, s + a)   median ${fmt(baseSearch.median)}  p99 ${fmt(baseSearch.p99)}`);
+console.log(
+  `baseline (openStep + offlineChoice + decideStep, answer)   median ${fmt(base.median)}  p99 ${fmt(base.p99)}`,
+);
+console.log(
+  `baseline (openStep + offlineChoice + decideStep, s + a)   median ${fmt(baseSearch.median)}  p99 ${fmt(baseSearch.p99)}`,
+);
 const worst = Math.max(...results.map((r) => r.p99));
-console.log(`target ≤ 5 ms per step: ${results.every((r) => r.median <= 5) ? "met" : "NOT met"} at the median; worst p99 ${fmt(worst)}`);
+console.log(
+  `target ≤ 5 ms per step: ${results.every((r) => r.median <= 5) ? "met" : "NOT met"} at the median; worst p99 ${fmt(worst)}`,
+);

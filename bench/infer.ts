@@ -45,12 +45,17 @@ while (vocab.length < VOCAB) {
   }
 }
 const COMMON = "the of a which what how many find compute list given value year city number".split(" ");
-const sentence = (words: readonly string[], n: number) => Array.from({ length: n }, () => (rng() < 0.6 ? pick(words) : pick(COMMON))).join(" ");
+const sentence = (words: readonly string[], n: number) =>
+  Array.from({ length: n }, () => (rng() < 0.6 ? pick(words) : pick(COMMON))).join(" ");
 
 function buildHandbook(): Handbook {
   const h = createHandbook({
     now: "2025-01-01T00:00:00.000Z",
-    modes: { search: { description: "retrieve documents" }, code: { description: "run a program" }, answer: { description: "give the final answer" } },
+    modes: {
+      search: { description: "retrieve documents" },
+      code: { description: "run a program" },
+      answer: { description: "give the final answer" },
+    },
   });
   for (let i = 0; i < SKILLS; i++) {
     const mode = MODES[i % MODES.length]!;
@@ -90,8 +95,12 @@ for (let i = 0; i < 5; i++) {
   new SkillMatcher(skills);
   builds.push(performance.now() - t0);
 }
-console.log(`${SKILLS} skills (${MODES.map((m) => `${skills.filter((s) => s.mode === m).length} ${m}`).join(", ")}), vocabulary ${VOCAB} words`);
-console.log(`matcher build (one-time per handbook): first ${fmt(coldBuild)}, then median of 5 ${fmt(quantile(builds, 0.5))}`);
+console.log(
+  `${SKILLS} skills (${MODES.map((m) => `${skills.filter((s) => s.mode === m).length} ${m}`).join(", ")}), vocabulary ${VOCAB} words`,
+);
+console.log(
+  `matcher build (one-time per handbook): first ${fmt(coldBuild)}, then median of 5 ${fmt(quantile(builds, 0.5))}`,
+);
 
 /** A task phrased from one skill's words, at a random point of a trajectory. */
 function inputAt(i: number): PolicyInput {
@@ -101,7 +110,12 @@ function inputAt(i: number): PolicyInput {
   return {
     task: { text: `${sentence(words, 9)}?` },
     steps: Array.from({ length: stepCount }, (_, k) => ({ mode: MODES[k % MODES.length]! })),
-    documents: Array.from({ length: stepCount * 2 }, (_, k) => ({ id: `d${k}`, title: sentence(vocab, 4), text: "", score: 1 })),
+    documents: Array.from({ length: stepCount * 2 }, (_, k) => ({
+      id: `d${k}`,
+      title: sentence(vocab, 4),
+      text: "",
+      score: 1,
+    })),
     codeResults: [],
     attempts: stepCount > 2 ? ["I do not know"] : [],
     available: [...MODES],
@@ -137,24 +151,62 @@ console.log(
 const MAX_STEPS = 20;
 const searchWords = skills.filter((s) => s.mode === "search").slice(0, 50);
 const corpus = searchWords.flatMap((s, i) =>
-  Array.from({ length: 4 }, (_, k) => ({ id: `doc-${i}-${k}`, title: `${s.indicators[k]} ${s.indicators[k + 1]}`, text: `${sentence(s.indicators, 60)}.` })),
+  Array.from({ length: 4 }, (_, k) => ({
+    id: `doc-${i}-${k}`,
+    title: `${s.indicators[k]} ${s.indicators[k + 1]}`,
+    text: `${sentence(s.indicators, 60)}.`,
+  })),
 );
 let peakHeap = 0;
 const evasive: Agent = {
-  spec: { id: "evasive", modes: ["search", "answer"], provider: "replay", model: "evasive", price: { inputPer1M: 1, outputPer1M: 4 }, replay: { records: "(none)" } },
+  spec: {
+    id: "evasive",
+    modes: ["search", "answer"],
+    provider: "replay",
+    model: "evasive",
+    price: { inputPer1M: 1, outputPer1M: 4 },
+    replay: { records: "(none)" },
+  },
   async act(req: StepRequest): Promise<StepResult> {
     peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
     // Each search asks about other words, so the state gathers new documents as the run goes on.
-    const output = req.mode === "search" ? searchWords[(req.step * 7) % searchWords.length]!.indicators.slice(0, 3).join(" ") : "I don't know.";
-    return { agent: "evasive", mode: req.mode, output, usage: { promptTokens: 500, completionTokens: 20 }, costUsd: 0.00058, costEstimated: false, latencyMs: 0, provider: "replay", simulated: true };
+    const output =
+      req.mode === "search"
+        ? searchWords[(req.step * 7) % searchWords.length]!.indicators.slice(0, 3).join(" ")
+        : "I don't know.";
+    return {
+      agent: "evasive",
+      mode: req.mode,
+      output,
+      usage: { promptTokens: 500, completionTokens: 20 },
+      costUsd: 0.00058,
+      costEstimated: false,
+      latencyMs: 0,
+      provider: "replay",
+      simulated: true,
+    };
   },
 };
 handbook.agents.evasive = {
   modes: ["search", "answer"],
   competence: {},
   costs: {
-    search: { meanPromptTokens: 500, meanCompletionTokens: 20, meanCostUsd: 0.00058, meanLatencyMs: 0, count: 1, estimated: false },
-    answer: { meanPromptTokens: 500, meanCompletionTokens: 20, meanCostUsd: 0.00058, meanLatencyMs: 0, count: 1, estimated: false },
+    search: {
+      meanPromptTokens: 500,
+      meanCompletionTokens: 20,
+      meanCostUsd: 0.00058,
+      meanLatencyMs: 0,
+      count: 1,
+      estimated: false,
+    },
+    answer: {
+      meanPromptTokens: 500,
+      meanCompletionTokens: 20,
+      meanCostUsd: 0.00058,
+      meanLatencyMs: 0,
+      count: 1,
+      estimated: false,
+    },
   },
   strengths: [],
   weaknesses: [],
@@ -170,7 +222,8 @@ const graph = await createOrchestrator({
 });
 const s0 = searchWords[0]!;
 const task = { id: "long", text: `Which ${s0.indicators.slice(0, 3).join(" ")} is listed for ${s0.indicators[3]}?` };
-const run = (thread: string) => graph.invoke({ task }, { configurable: { thread_id: thread } }) as Promise<OrchestratorStateType>;
+const run = (thread: string) =>
+  graph.invoke({ task }, { configurable: { thread_id: thread } }) as Promise<OrchestratorStateType>;
 
 await run("warm-up"); // loads and compiles every code path first
 gc();
@@ -191,7 +244,8 @@ function checkpointBytes(thread: string) {
       last = checkpoint.byteLength;
     }
   let writes = 0;
-  for (const [key, w] of Object.entries(saver.writes)) if (key.includes(thread)) for (const [, , value] of Object.values(w)) writes += value.byteLength;
+  for (const [key, w] of Object.entries(saver.writes))
+    if (key.includes(thread)) for (const [, , value] of Object.values(w)) writes += value.byteLength;
   return { bytes, count, last, writes };
 }
 const cp = checkpointBytes("measured");
@@ -205,7 +259,9 @@ console.log(
     `heap peak +${mb(Math.max(0, peakHeap - before.heapUsed))} during the run (garbage included); ` +
     `RSS ${after.rss >= before.rss ? "+" : ""}${mb(after.rss - before.rss)} (RSS now ${mb(after.rss)})`,
 );
-console.log(`checkpoints (MemorySaver): ${cp.count} checkpoints, ${kb(cp.bytes)} in all, last ${kb(cp.last)}; pending writes ${kb(cp.writes)}`);
+console.log(
+  `checkpoints (MemorySaver): ${cp.count} checkpoints, ${kb(cp.bytes)} in all, last ${kb(cp.last)}; pending writes ${kb(cp.writes)}`,
+);
 
 const RUNS = 20;
 gc();

@@ -35,7 +35,6 @@ const seeds = Number(args[args.indexOf("--seeds") + 1] ?? 3) || 3;
 const skipLlm = args.includes("--skip-llm");
 const tmp = mkdtempSync(join(tmpdir(), "bench-learn-"));
 
-
 async function learn(records: string, pool: string, out: string, input: Record<string, unknown>) {
   const g = buildLearningGraph({ progress: silentProgress }).compile();
   return g.invoke({ records, pool, out, ...input });
@@ -70,9 +69,15 @@ for (const p of testIndex.points) {
 }
 const nTest = testIndex.points.length;
 console.log(`test split: ${nTest} queries × ${Object.keys(base.agents).length} agents (costs estimated)`);
-console.log(`  best single agent   ${best[0]}: accuracy ${pct(best[1].accuracy)}, mean cost $${best[1].meanCostUsd.toExponential(3)}`);
-console.log(`  per-task best (train) accuracy ${pct(perTask / nTest)}, mean cost $${(perTaskCost / nTest).toExponential(3)}`);
-console.log(`  per-query oracle    accuracy ${pct(base.oracle.accuracy)}, mean cost $${base.oracle.meanCostUsd.toExponential(3)}`);
+console.log(
+  `  best single agent   ${best[0]}: accuracy ${pct(best[1].accuracy)}, mean cost $${best[1].meanCostUsd.toExponential(3)}`,
+);
+console.log(
+  `  per-task best (train) accuracy ${pct(perTask / nTest)}, mean cost $${(perTaskCost / nTest).toExponential(3)}`,
+);
+console.log(
+  `  per-query oracle    accuracy ${pct(base.oracle.accuracy)}, mean cost $${base.oracle.meanCostUsd.toExponential(3)}`,
+);
 
 // 1. Offline learning on all train records: time and peak memory.
 const fullOut = join(tmp, "full", "H.json");
@@ -87,19 +92,34 @@ const final = await learn(records2, join(tmp, "train-timed.pool.json"), fullOut,
 const wall = (performance.now() - t0) / 1000;
 clearInterval(sampler);
 peak = Math.max(peak, process.memoryUsage().rss);
-console.log(`\noffline statistical learning on all ${train.result.records.length} train records (${trainItems.length} queries):`);
-console.log(`  wall ${wall.toFixed(2)} s (phases: ${Object.entries(final.cost!.wallMs).map(([p, ms]) => `${p} ${(ms / 1000).toFixed(2)}s`).join(", ")})`);
-console.log(`  peak RSS ${(peak / 1e6).toFixed(0)} MB (process maxRSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB, includes the benchmark's own copies of the data)`);
+console.log(
+  `\noffline statistical learning on all ${train.result.records.length} train records (${trainItems.length} queries):`,
+);
+console.log(
+  `  wall ${wall.toFixed(2)} s (phases: ${Object.entries(final.cost!.wallMs)
+    .map(([p, ms]) => `${p} ${(ms / 1000).toFixed(2)}s`)
+    .join(", ")})`,
+);
+console.log(
+  `  peak RSS ${(peak / 1e6).toFixed(0)} MB (process maxRSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB, includes the benchmark's own copies of the data)`,
+);
 
 // 2. Accuracy on test by replay at labelled budgets.
-console.log(`\nrouting accuracy on test by replay (λ=0, tradeoff, posterior mean with shrinkage auto); mean cost estimated:`);
+console.log(
+  `\nrouting accuracy on test by replay (λ=0, tradeoff, posterior mean with shrinkage auto); mean cost estimated:`,
+);
 const budgets: (number | undefined)[] = [10, 20, 40, undefined];
 const lambdas = [0, 0.05, 0.1, 0.2, 0.4];
-const results = new Map<string, { acc: number[]; cost: number[]; top: number[]; single: number[]; sweep: { acc: number; cost: number }[][] }>();
+const results = new Map<
+  string,
+  { acc: number[]; cost: number[]; top: number[]; single: number[]; sweep: { acc: number; cost: number }[][] }
+>();
 /** The agent with the best mean score on the labelled queries (training + validation) of a split. */
 function bestFromLabels(ids: ReadonlySet<string>): string {
   const sums = new Map<string, number>();
-  for (const it of trainItems) if (ids.has(it.queryId)) for (const o of it.outcomes) if (o.acted) sums.set(o.agent, (sums.get(o.agent) ?? 0) + o.score);
+  for (const it of trainItems)
+    if (ids.has(it.queryId))
+      for (const o of it.outcomes) if (o.acted) sums.set(o.agent, (sums.get(o.agent) ?? 0) + o.score);
   return [...sums].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]![0];
 }
 function singleAccuracy(agent: string): number {
@@ -110,7 +130,13 @@ function singleAccuracy(agent: string): number {
 for (const labelled of budgets) {
   const label = labelled === undefined ? "all" : String(labelled);
   const runs = labelled === undefined ? 1 : seeds;
-  const r = { acc: [] as number[], cost: [] as number[], top: [] as number[], single: [] as number[], sweep: [] as { acc: number; cost: number }[][] };
+  const r = {
+    acc: [] as number[],
+    cost: [] as number[],
+    top: [] as number[],
+    single: [] as number[],
+    sweep: [] as { acc: number; cost: number }[][],
+  };
   for (let seed = 1; seed <= runs; seed++) {
     const out = join(tmp, `b${label}-s${seed}`, "H.json");
     if (labelled !== undefined) await learn(train.records, train.pool, out, { seed, labelled });
@@ -119,21 +145,31 @@ for (const labelled of budgets) {
     r.acc.push(e.accuracy);
     r.cost.push(e.meanCostUsd);
     r.top.push(Math.max(...Object.values(e.calls)) / e.points);
-    const sp = splitLabelled(trainItems, { seed: labelled === undefined ? DEFAULT_SEED : seed, ...(labelled !== undefined ? { labelled } : {}) });
+    const sp = splitLabelled(trainItems, {
+      seed: labelled === undefined ? DEFAULT_SEED : seed,
+      ...(labelled !== undefined ? { labelled } : {}),
+    });
     r.single.push(singleAccuracy(bestFromLabels(new Set([...sp.train, ...sp.validationIds]))));
-    r.sweep.push(lambdas.map((lambda) => {
-      const x = lambda === 0 ? e : evaluateHandbook(h, testIndex, undefined, { lambda });
-      return { acc: x.accuracy, cost: x.meanCostUsd };
-    }));
+    r.sweep.push(
+      lambdas.map((lambda) => {
+        const x = lambda === 0 ? e : evaluateHandbook(h, testIndex, undefined, { lambda });
+        return { acc: x.accuracy, cost: x.meanCostUsd };
+      }),
+    );
     const sel = h.metadata.learning.selection as { chosen?: string } | undefined;
-    console.log(`  labelled ${label.padStart(3)} per task, seed ${seed}: accuracy ${pct(e.accuracy)}, mean cost $${e.meanCostUsd.toExponential(3)}, ${Object.keys(h.skills).length} skills (${sel?.chosen}), top-agent share ${(100 * r.top.at(-1)!).toFixed(0)}%; best single from labels ${pct(r.single.at(-1)!)}`);
+    console.log(
+      `  labelled ${label.padStart(3)} per task, seed ${seed}: accuracy ${pct(e.accuracy)}, mean cost $${e.meanCostUsd.toExponential(3)}, ${Object.keys(h.skills).length} skills (${sel?.chosen}), top-agent share ${(100 * r.top.at(-1)!).toFixed(0)}%; best single from labels ${pct(r.single.at(-1)!)}`,
+    );
   }
   results.set(label, r);
 }
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const std = (xs: number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
+const std = (xs: number[]) =>
+  xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1));
 const all = mean(results.get("all")!.acc);
-console.log(`\nsummary (mean ± sample std over seeds; best single on test ${pct(best[1].accuracy)}, per-task best ${pct(perTask / nTest)}):`);
+console.log(
+  `\nsummary (mean ± sample std over seeds; best single on test ${pct(best[1].accuracy)}, per-task best ${pct(perTask / nTest)}):`,
+);
 for (const [label, r] of results)
   console.log(
     `  ${label.padStart(3)} per task: accuracy ${pct(mean(r.acc))} ± ${pct(std(r.acc))} (${((100 * mean(r.acc)) / all).toFixed(1)}% of all), ` +
@@ -145,7 +181,12 @@ console.log(`\nλ sweep (routing λ on the learned handbooks; mean over seeds; c
 for (const [label, r] of results)
   console.log(
     `  ${label.padStart(3)} per task: ` +
-      lambdas.map((l, k) => `λ=${l}: ${pct(mean(r.sweep.map((x) => x[k]!.acc)))} / $${mean(r.sweep.map((x) => x[k]!.cost)).toExponential(2)}`).join("; "),
+      lambdas
+        .map(
+          (l, k) =>
+            `λ=${l}: ${pct(mean(r.sweep.map((x) => x[k]!.acc)))} / $${mean(r.sweep.map((x) => x[k]!.cost)).toExponential(2)}`,
+        )
+        .join("; "),
   );
 
 // 3. Learning-model calls per mode with a scripted learning LLM.
@@ -155,24 +196,50 @@ if (!skipLlm) {
     const tool = req.body?.tools?.[0]?.function?.name;
     k++;
     if (tool === "name_skill")
-      return { kind: "reply", toolCalls: [{ name: "name_skill", arguments: JSON.stringify({ name: `named skill ${k}`, description: "a skill named by the scripted learning model" }) }] };
+      return {
+        kind: "reply",
+        toolCalls: [
+          {
+            name: "name_skill",
+            arguments: JSON.stringify({
+              name: `named skill ${k}`,
+              description: "a skill named by the scripted learning model",
+            }),
+          },
+        ],
+      };
     const cats = Array.from({ length: 4 }, (_, c) => ({
       id: `c${k}_${c}`,
       name: `category ${k}.${c}`,
       description: "scripted",
-      skills: Array.from({ length: 3 }, (_, j) => ({ id: `s${j}`, name: `skill ${k}.${c}.${j}`, description: "scripted", indicators: [`term${c}${j}`], examples: [] })),
+      skills: Array.from({ length: 3 }, (_, j) => ({
+        id: `s${j}`,
+        name: `skill ${k}.${c}.${j}`,
+        description: "scripted",
+        indicators: [`term${c}${j}`],
+        examples: [],
+      })),
     }));
     return { kind: "reply", toolCalls: [{ name: "skills", arguments: JSON.stringify({ categories: cats }) }] };
   });
   const pool = importPool(train.result, train.records);
-  pool.agents.push({ id: "learner", modes: ["answer"], provider: "openai", model: "test-model", price: { inputPer1M: 0.25, outputPer1M: 2 }, openai: { baseURL: server.url, apiKeyEnv: "BENCH_LEARN_KEY" } });
+  pool.agents.push({
+    id: "learner",
+    modes: ["answer"],
+    provider: "openai",
+    model: "test-model",
+    price: { inputPer1M: 0.25, outputPer1M: 2 },
+    openai: { baseURL: server.url, apiKeyEnv: "BENCH_LEARN_KEY" },
+  });
   const poolPath = join(tmp, "llm.pool.json");
   savePool(poolPath, pool);
   process.env.BENCH_LEARN_KEY = "sk-loopback";
   const out = join(tmp, "llm", "H.json");
   const f = await learn(train.records, poolPath, out, { seed: 1, labelled: 40, llm: "learner" });
   await server.close();
-  console.log(`\nscripted learning LLM (labelled 40 per task): ${f.cost!.llmCalls} calls (${JSON.stringify(f.cost!.llmCallsByMode)}), ${f.cost!.promptTokens} prompt + ${f.cost!.completionTokens} completion tokens, $${f.cost!.costUsd.toFixed(4)}; server saw ${server.chatRequests().length} requests`);
+  console.log(
+    `\nscripted learning LLM (labelled 40 per task): ${f.cost!.llmCalls} calls (${JSON.stringify(f.cost!.llmCallsByMode)}), ${f.cost!.promptTokens} prompt + ${f.cost!.completionTokens} completion tokens, $${f.cost!.costUsd.toFixed(4)}; server saw ${server.chatRequests().length} requests`,
+  );
 }
 
 rmSync(tmp, { recursive: true, force: true });

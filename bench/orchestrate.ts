@@ -17,7 +17,16 @@ import { join } from "node:path";
 import { explore, simExploreTasks, simRunner } from "../src/explore/index.js";
 import { formatUsd, renderTable } from "../src/eval/format.js";
 import { learnHandbook } from "../src/eval/learned.js";
-import { cheapestByPrice, orchestrateTasks, orchestratorEvaluator, pinnedAgents, simMetrics, strongestByRecords, type SimRouterMetrics, type SimTrajectory } from "../src/eval/sim.js";
+import {
+  cheapestByPrice,
+  orchestrateTasks,
+  orchestratorEvaluator,
+  pinnedAgents,
+  simMetrics,
+  strongestByRecords,
+  type SimRouterMetrics,
+  type SimTrajectory,
+} from "../src/eval/sim.js";
 import { DEFAULT_SETTINGS } from "../src/learning/pipeline.js";
 import { MODES } from "../src/core/modes.js";
 import { DEFAULT_SEED } from "../src/core/random.js";
@@ -47,7 +56,13 @@ const agents = await createAgents(pool, { world });
 const agentIds = [...agents.keys()].sort();
 
 let t = performance.now();
-await explore({ agents: [...agents.values()], tasks: simExploreTasks(world, trainTasks, "train"), run: simRunner(world), out: recordsPath, progress: false });
+await explore({
+  agents: [...agents.values()],
+  tasks: simExploreTasks(world, trainTasks, "train"),
+  run: simRunner(world),
+  out: recordsPath,
+  progress: false,
+});
 const records = await loadRecords(recordsPath);
 console.error(`explored ${trainTasks} training tasks: ${records.length} records in ${secs(t)} s`);
 const test = world.tasks(testTasks, "test");
@@ -62,15 +77,29 @@ for (const lambda of lambdas) {
   t = performance.now();
   // As the demo: select evaluates candidates with the orchestrator on validation tasks; a minimum count for small data.
   const evaluateCandidate = orchestratorEvaluator({ world, tasks: validation, agents, lambda, maxSteps });
-  const l = await learnHandbook({ ...DEFAULT_SETTINGS, minCount: 4, records: recordsPath, pool: poolPath, seed, lambda }, join(tmp, `learn-${lambda}`), evaluateCandidate);
+  const l = await learnHandbook(
+    { ...DEFAULT_SETTINGS, minCount: 4, records: recordsPath, pool: poolPath, seed, lambda },
+    join(tmp, `learn-${lambda}`),
+    evaluateCandidate,
+  );
   const learnS = secs(t);
   t = performance.now();
   const traj = await orchestrateTasks({ world, tasks: test, handbook: l.handbook, agents, lambda, maxSteps });
   rows.push(simMetrics("ours", world, traj, lambda, agentIds));
-  learnedNotes.push(`λ=${lambda}: ${l.skills} skills (${l.chosen}), learned in ${learnS} s, ${testTasks} tasks orchestrated in ${secs(t)} s`);
+  learnedNotes.push(
+    `λ=${lambda}: ${l.skills} skills (${l.chosen}), learned in ${learnS} s, ${testTasks} tasks orchestrated in ${secs(t)} s`,
+  );
   console.error(`ours ${learnedNotes.at(-1)}`);
   t = performance.now();
-  byTaskRows.push(simMetrics("by-task profile", world, await orchestrateTasks({ world, tasks: test, handbook: byTask, agents, lambda, maxSteps }), lambda, agentIds));
+  byTaskRows.push(
+    simMetrics(
+      "by-task profile",
+      world,
+      await orchestrateTasks({ world, tasks: test, handbook: byTask, agents, lambda, maxSteps }),
+      lambda,
+      agentIds,
+    ),
+  );
   console.error(`by-task profile λ=${lambda}: ${testTasks} tasks orchestrated in ${secs(t)} s`);
 }
 rows.push(...byTaskRows);
@@ -89,23 +118,54 @@ for (const [name, pick] of [
   ["always-cheapest", cheapestByPrice],
 ] as const) {
   t = performance.now();
-  baselines.set(name, await orchestrateTasks({ world, tasks: test, handbook: handbook0, agents: pinnedAgents(agents, pick), lambda: 0, maxSteps }));
+  baselines.set(
+    name,
+    await orchestrateTasks({
+      world,
+      tasks: test,
+      handbook: handbook0,
+      agents: pinnedAgents(agents, pick),
+      lambda: 0,
+      maxSteps,
+    }),
+  );
   console.error(`${name}: ${testTasks} tasks orchestrated in ${secs(t)} s`);
 }
-for (const [name, traj] of baselines) for (const lambda of lambdas) rows.push(simMetrics(name, world, traj, lambda, agentIds));
+for (const [name, traj] of baselines)
+  for (const lambda of lambdas) rows.push(simMetrics(name, world, traj, lambda, agentIds));
 
 const num = (x: number) => x.toFixed(3);
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 console.log(`# Orchestration on the SIMULATED world (every figure is SIMULATED)\n`);
-console.log(`date ${new Date().toISOString()}; node ${process.version}; command: npx tsx bench/orchestrate.ts${args.length ? ` ${args.join(" ")}` : ""}`);
-console.log(`world seed ${seed}; ${trainTasks} explored training tasks (${records.length} records); ${testTasks} held-out test tasks; max ${maxSteps} steps; pool of ${agentIds.length} sim agents`);
-console.log(`ours: handbook learned by the statistical pipeline at each λ (no LLM; the training records' task names may form one candidate, whose skills are then identified from the text of test tasks), orchestrated at that λ:`);
+console.log(
+  `date ${new Date().toISOString()}; node ${process.version}; command: npx tsx bench/orchestrate.ts${args.length ? ` ${args.join(" ")}` : ""}`,
+);
+console.log(
+  `world seed ${seed}; ${trainTasks} explored training tasks (${records.length} records); ${testTasks} held-out test tasks; max ${maxSteps} steps; pool of ${agentIds.length} sim agents`,
+);
+console.log(
+  `ours: handbook learned by the statistical pipeline at each λ (no LLM; the training records' task names may form one candidate, whose skills are then identified from the text of test tasks), orchestrated at that λ:`,
+);
 for (const n of learnedNotes) console.log(`  ${n}`);
-console.log(`by-task profile: one skill per (mode, task) profiled from the same records (uses task labels), orchestrated at each λ.`);
+console.log(
+  `by-task profile: one skill per (mode, task) profiled from the same records (uses task labels), orchestrated at each λ.`,
+);
 console.log("");
 
 const main: string[][] = [
-  ["router", "λ", "accuracy", "mean USD/task (SIMULATED)", "steps/task", "regret/step", "top agent (share)", "entropy", ...MODES.map((m) => `${m} calls`), "failed steps", "stops"],
+  [
+    "router",
+    "λ",
+    "accuracy",
+    "mean USD/task (SIMULATED)",
+    "steps/task",
+    "regret/step",
+    "top agent (share)",
+    "entropy",
+    ...MODES.map((m) => `${m} calls`),
+    "failed steps",
+    "stops",
+  ],
 ];
 for (const r of rows)
   main.push([
@@ -124,8 +184,12 @@ for (const r of rows)
       .join(", "),
   ]);
 console.log(`## Multi-step accuracy, cost, regret, calls per mode (SIMULATED)\n`);
-console.log(`Baseline trajectories do not depend on λ (one agent per mode); their rows differ only in the λ regret is taken at.\n`);
-console.log(renderTable(main, "markdown", [false, true, true, true, true, true, false, true, true, true, true, true, false]));
+console.log(
+  `Baseline trajectories do not depend on λ (one agent per mode); their rows differ only in the λ regret is taken at.\n`,
+);
+console.log(
+  renderTable(main, "markdown", [false, true, true, true, true, true, false, true, true, true, true, true, false]),
+);
 
 const once = rows.filter((r) => !baselines.has(r.router) || r.lambda === 0);
 const calls: string[][] = [["router", "λ", ...agentIds]];
@@ -134,7 +198,9 @@ console.log(`## Calls per agent (SIMULATED)\n`);
 console.log(renderTable(calls, "markdown", [false, true, ...agentIds.map(() => true)]));
 
 const maxIndex = Math.max(...once.map((r) => r.byStep.length));
-const steps: string[][] = [["router", "λ", ...Array.from({ length: maxIndex }, (_, i) => `step ${i}: top share / entropy (calls; modes)`)]];
+const steps: string[][] = [
+  ["router", "λ", ...Array.from({ length: maxIndex }, (_, i) => `step ${i}: top share / entropy (calls; modes)`)],
+];
 for (const r of once)
   steps.push([
     r.router,
@@ -150,7 +216,16 @@ for (const r of once)
   ]);
 const judged = rows.filter((r) => r.consults.judged > 0);
 if (judged.length > 0) {
-  const consult: string[][] = [["router", "λ", "answers judged", "agents consulted after the first (0 / 1 / 2)", "accepted when (state: runs)", "example"]];
+  const consult: string[][] = [
+    [
+      "router",
+      "λ",
+      "answers judged",
+      "agents consulted after the first (0 / 1 / 2)",
+      "accepted when (state: runs)",
+      "example",
+    ],
+  ];
   for (const r of judged)
     consult.push([
       r.router,
@@ -166,7 +241,9 @@ if (judged.length > 0) {
   console.log(renderTable(consult, "markdown", [false, true, true, false, false, false]));
 }
 
-console.log(`## Collapse per step index (SIMULATED): most-used agent share and normalised entropy over the ${agentIds.length} agents\n`);
+console.log(
+  `## Collapse per step index (SIMULATED): most-used agent share and normalised entropy over the ${agentIds.length} agents\n`,
+);
 console.log(renderTable(steps, "markdown"));
 console.log(
   `regret: utility p − λ·normalised cost (the world's latent truth) of the best agent for the step's latent skill minus that of the chosen agent; ` +

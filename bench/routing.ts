@@ -1,4 +1,3 @@
-
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -11,7 +10,6 @@ import { DEFAULT_SETTINGS, runSplit, type LearnSettings } from "../src/learning/
 import { silentProgress } from "../src/learning/progress.js";
 import type { ExecutionRecord } from "../src/records/schema.js";
 import { llmRouter, routerBench, type Dataset } from "./datasets.js";
-
 
 const args = process.argv.slice(2);
 const arg = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
@@ -48,16 +46,32 @@ async function runBudget(data: Dataset, labelled: number | undefined, work: stri
     ...(labelled !== undefined ? { labelled } : {}),
     modeOf: (id) => modes.get(id),
     workDir,
-    onLearned: (l) => log(`${data.name} ${budgetName(labelled)}: seed ${l.seed} learned in ${(l.wallMs / 1000).toFixed(1)} s (${l.skills} skills, ${l.chosen})`),
+    onLearned: (l) =>
+      log(
+        `${data.name} ${budgetName(labelled)}: seed ${l.seed} learned in ${(l.wallMs / 1000).toFixed(1)} s (${l.skills} skills, ${l.chosen})`,
+      ),
   });
   // The labelled queries of a seed: those the handbook of that seed was learned from (train + validation).
   const labelledIds = async (seed: number): Promise<ReadonlySet<string>> => {
     if (baselinesOnly) {
-      const settings: LearnSettings = { ...DEFAULT_SETTINGS, records: data.recordsFile, pool: data.poolFile, ...(labelled !== undefined ? { labelled } : {}), seed };
+      const settings: LearnSettings = {
+        ...DEFAULT_SETTINGS,
+        records: data.recordsFile,
+        pool: data.poolFile,
+        ...(labelled !== undefined ? { labelled } : {}),
+        seed,
+      };
       const dir = join(workDir, `seed-${seed}`);
       mkdirSync(dir, { recursive: true });
-      await runSplit(settings, { log: new LearningLog(join(dir, "learning.log.jsonl"), `bench-seed-${seed}`), progress: silentProgress }, join(dir, "split.json"));
-      const split = JSON.parse(readFileSync(join(dir, "split.json"), "utf8")) as { train: string[]; validationIds: string[] };
+      await runSplit(
+        settings,
+        { log: new LearningLog(join(dir, "learning.log.jsonl"), `bench-seed-${seed}`), progress: silentProgress },
+        join(dir, "split.json"),
+      );
+      const split = JSON.parse(readFileSync(join(dir, "split.json"), "utf8")) as {
+        train: string[];
+        validationIds: string[];
+      };
       return new Set([...split.train, ...split.validationIds]);
     }
     return (await learned.handbook(seed)).labelledIds;
@@ -111,7 +125,16 @@ function mostExpensive(ev: Evaluation): [string, number] {
 function routerTable(ev: Evaluation, budget: string): string {
   const [topAgent, topCost] = mostExpensive(ev);
   const bestCost = ev.agentCosts[ev.bestSingle.agent]!;
-  const header = ["labelled per task", "router", "accuracy", "USD/query", `% of ${topAgent}'s cost`, `% of best single's cost`, "gap recovered", "top-agent share"];
+  const header = [
+    "labelled per task",
+    "router",
+    "accuracy",
+    "USD/query",
+    `% of ${topAgent}'s cost`,
+    `% of best single's cost`,
+    "gap recovered",
+    "top-agent share",
+  ];
   const rows: string[][] = [header];
   for (const r of ev.rows)
     rows.push([
@@ -149,14 +172,18 @@ const print = (s = "") => {
 
 print(`# Routing on recorded outcomes (replay)\n`);
 print(`date ${report.date as string}; node ${process.version}; command: ${report.command as string}`);
-print(`seeds ${seeds.join(", ")}; λ ${lambdas.join(", ")}; kNN k = 20 and 50; every deployable baseline trained at each seed on the labelled queries the learned handbook of that seed saw\n`);
+print(
+  `seeds ${seeds.join(", ")}; λ ${lambdas.join(", ")}; kNN k = 20 and 50; every deployable baseline trained at each seed on the labelled queries the learned handbook of that seed saw\n`,
+);
 
 try {
   for (const name of datasets) {
     const data = name === "llmrouter" ? await llmRouter() : await routerBench(testShare);
     const trainQ = new Set(data.train.map((r) => r.queryId)).size;
     const testQ = new Set(data.test.map((r) => r.queryId)).size;
-    log(`${name}: ${trainQ} train queries (${data.train.length} records), ${testQ} test queries (${data.test.length} records)`);
+    log(
+      `${name}: ${trainQ} train queries (${data.train.length} records), ${testQ} test queries (${data.test.length} records)`,
+    );
     print(`## ${data.title}\n`);
     if (completeTest) {
       const agents = new Set(data.train.map((r) => r.agent)).size;
@@ -164,10 +191,14 @@ try {
       for (const r of data.test) per.set(r.queryId, (per.get(r.queryId) ?? 0) + 1);
       const before = per.size;
       data.test = data.test.filter((r) => per.get(r.queryId) === agents);
-      print(`--complete-test: kept ${new Set(data.test.map((r) => r.queryId)).size} of ${before} test queries (those with a record of all ${agents} agents)\n`);
+      print(
+        `--complete-test: kept ${new Set(data.test.map((r) => r.queryId)).size} of ${before} test queries (those with a record of all ${agents} agents)\n`,
+      );
     }
     print(`data: ${data.describe}`);
-    print(`train ${trainQ} queries (${data.train.length} records); test ${testQ} queries (${data.test.length} records); test queries whose text is also in train: ${duplicateTexts(data.train, data.test)}\n`);
+    print(
+      `train ${trainQ} queries (${data.train.length} records); test ${testQ} queries (${data.test.length} records); test queries whose text is also in train: ${duplicateTexts(data.train, data.test)}\n`,
+    );
     const runs: BudgetRun[] = [];
     for (const labelled of budgets) {
       const run = await runBudget(data, labelled, work);
@@ -189,10 +220,13 @@ try {
     const aucRows: string[][] = [["router", ...runs.map((r) => `AUC at ${r.budget}`)]];
     for (const fam of families) {
       const label = runs.flatMap((r) => r.evaluation.frontiers).find((f) => f.family === fam)!.label;
-      aucRows.push([label, ...runs.map((r) => {
-        const f = r.evaluation.frontiers.find((x) => x.family === fam);
-        return f ? num(frontierAuc(f.points, range)) : "-";
-      })]);
+      aucRows.push([
+        label,
+        ...runs.map((r) => {
+          const f = r.evaluation.frontiers.find((x) => x.family === fam);
+          return f ? num(frontierAuc(f.points, range)) : "-";
+        }),
+      ]);
     }
     aucRows.push([
       "ours served by budget (learn --budget; frontier of the budget points)",
@@ -201,28 +235,40 @@ try {
         return pts.length ? num(frontierAuc(pts, range)) : "-";
       }),
     ]);
-    print(`### Accuracy–cost frontier AUC over λ (mean best accuracy attainable within a budget, budgets uniform on [0, ${formatUsd(topCost)}] USD/query, ${topAgent}'s mean cost)\n`);
+    print(
+      `### Accuracy–cost frontier AUC over λ (mean best accuracy attainable within a budget, budgets uniform on [0, ${formatUsd(topCost)}] USD/query, ${topAgent}'s mean cost)\n`,
+    );
     print(renderTable(aucRows, "markdown", [false, ...runs.map(() => true)]));
     print();
 
     // Best point within the issue's budgets.
-    const caps: [string, number][] = name === "routerbench" ? [[`35% of ${topAgent}'s cost`, 0.35 * topCost]] : [[`65% of the best single's cost`, 0.65 * bestCost]];
+    const caps: [string, number][] =
+      name === "routerbench"
+        ? [[`35% of ${topAgent}'s cost`, 0.35 * topCost]]
+        : [[`65% of the best single's cost`, 0.65 * bestCost]];
     for (const [capName, cap] of caps) {
       const rows: string[][] = [["router", ...runs.map((r) => `${r.budget}: best accuracy ≤ ${capName} (λ)`)]];
       const within = runs.map((r) => mostAccurateWithin(r.evaluation, cap));
       for (const fam of families) {
         const label = runs.flatMap((r) => r.evaluation.frontiers).find((f) => f.family === fam)!.label;
-        rows.push([label, ...within.map((w) => {
-          const r = w.get(fam);
-          return r ? `${formatStat(r.accuracy, num)} (λ=${r.lambda}, ${pct(r.meanCostUsd.mean / topCost)} of ${topAgent})` : "-";
-        })]);
+        rows.push([
+          label,
+          ...within.map((w) => {
+            const r = w.get(fam);
+            return r
+              ? `${formatStat(r.accuracy, num)} (λ=${r.lambda}, ${pct(r.meanCostUsd.mean / topCost)} of ${topAgent})`
+              : "-";
+          }),
+        ]);
       }
       rows.push([
         "ours served by budget (most accurate budget point within the cap)",
         ...runs.map((r) => {
           const ok = budgetRows(r.evaluation).filter((x) => x.meanCostUsd.mean <= cap);
           const b = ok.sort((x, y) => y.accuracy.mean - x.accuracy.mean)[0];
-          return b ? `${formatStat(b.accuracy, num)} (${b.label.replace(/^ours \(|\)$/g, "")}, ${pct(b.meanCostUsd.mean / topCost)} of ${topAgent})` : "-";
+          return b
+            ? `${formatStat(b.accuracy, num)} (${b.label.replace(/^ours \(|\)$/g, "")}, ${pct(b.meanCostUsd.mean / topCost)} of ${topAgent})`
+            : "-";
         }),
       ]);
       print(`### Most accurate λ point within ${capName} (${formatUsd(cap)}/query)\n`);
@@ -231,7 +277,12 @@ try {
     }
 
     // Ours served by budget: what a user who gives learn/run a budget gets on test.
-    const byBudget: string[][] = [["budget (share of the most expensive agent's train cost)", ...runs.map((r) => `${r.budget}: accuracy @ % of ${topAgent}'s cost`)]];
+    const byBudget: string[][] = [
+      [
+        "budget (share of the most expensive agent's train cost)",
+        ...runs.map((r) => `${r.budget}: accuracy @ % of ${topAgent}'s cost`),
+      ],
+    ];
     BUDGET_SHARES.forEach((share, i) => {
       byBudget.push([
         `${pct(share)}`,
@@ -262,7 +313,12 @@ try {
       duplicateTestTexts: duplicateTexts(data.train, data.test),
       costEstimated: data.costEstimated,
       mostExpensive: { agent: topAgent, meanCostUsd: topCost },
-      budgets: runs.map((r) => ({ labelled: r.budget, wallS: r.wallS, handbooks: r.handbooks, evaluation: r.evaluation })),
+      budgets: runs.map((r) => ({
+        labelled: r.budget,
+        wallS: r.wallS,
+        handbooks: r.handbooks,
+        evaluation: r.evaluation,
+      })),
     };
   }
   writeFileSync(jsonOut, JSON.stringify(report, null, 1));

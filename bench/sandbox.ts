@@ -14,7 +14,9 @@ function bare(command: string, args: string[]): Promise<number> {
     child.stdout.resume();
     child.stderr.resume();
     child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve(performance.now() - started) : reject(new Error(`exit ${code}`))));
+    child.on("close", (code) =>
+      code === 0 ? resolve(performance.now() - started) : reject(new Error(`exit ${code}`)),
+    );
   });
 }
 
@@ -26,13 +28,17 @@ function stats(samples: number[]): { median: number; p90: number } {
 
 function report(label: string, samples: number[]): { median: number; p90: number } {
   const r = stats(samples);
-  console.log(`${label.padEnd(28)} median ${r.median.toFixed(1).padStart(7)} ms   p90 ${r.p90.toFixed(1).padStart(7)} ms`);
+  console.log(
+    `${label.padEnd(28)} median ${r.median.toFixed(1).padStart(7)} ms   p90 ${r.p90.toFixed(1).padStart(7)} ms`,
+  );
   return r;
 }
 
 const probeStart = performance.now();
 const caps = await sandboxCapabilities();
-console.log(`capability probe: ${(performance.now() - probeStart).toFixed(0)} ms; layers: ${caps.available.join(", ")}`);
+console.log(
+  `capability probe: ${(performance.now() - probeStart).toFixed(0)} ms; layers: ${caps.available.join(", ")}`,
+);
 console.log(`runs per case: ${runs}`);
 
 const cases = [

@@ -88,9 +88,11 @@ function queryFrom(ranks: Int32Array, n: number, withHead: boolean): string {
   return picked.join(" ");
 }
 const queries: string[] = [];
-for (let q = 0; q < QUERIES; q++) queries.push(queryFrom(docRanks[Math.floor(rng() * docs)]!, 2 + Math.floor(rng() * 3), false));
+for (let q = 0; q < QUERIES; q++)
+  queries.push(queryFrom(docRanks[Math.floor(rng() * docs)]!, 2 + Math.floor(rng() * 3), false));
 const headQueries: string[] = [];
-for (let q = 0; q < Math.min(QUERIES, 200); q++) headQueries.push(queryFrom(docRanks[Math.floor(rng() * docs)]!, 3, true));
+for (let q = 0; q < Math.min(QUERIES, 200); q++)
+  headQueries.push(queryFrom(docRanks[Math.floor(rng() * docs)]!, 3, true));
 
 const mb = (b: number) => (b / 1024 / 1024).toFixed(1);
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -160,15 +162,21 @@ const scanMs = (performance.now() - t) / SCAN;
 const indexBytes = statSync(indexPath).size;
 const corpusBytes = statSync(corpusPath).size;
 console.log(`search benchmark (seed ${SEED})`);
-console.log(`  corpus: ${docs} documents, ${built.manifest.passages} passages, ${mb(corpusBytes)} MiB JSONL, vocabulary ${VOCAB} (Zipf 1.07)`);
+console.log(
+  `  corpus: ${docs} documents, ${built.manifest.passages} passages, ${mb(corpusBytes)} MiB JSONL, vocabulary ${VOCAB} (Zipf 1.07)`,
+);
 console.log(`  build (read + index + persist): ${(buildMs / 1000).toFixed(2)} s`);
 console.log(`  index on disk: ${mb(indexBytes)} MiB (+ manifest)`);
 console.log(`  reuse check (unchanged corpus, includes load): ${(reuseMs / 1000).toFixed(2)} s`);
 console.log(`  load from disk (openIndex): ${(loadMs / 1000).toFixed(2)} s`);
-console.log(`  memory after build${gc ? " (after gc)" : ""}: rss ${mb(memBuilt.rss)} MiB, heap used ${mb(memBuilt.heapUsed)} MiB`);
+console.log(
+  `  memory after build${gc ? " (after gc)" : ""}: rss ${mb(memBuilt.rss)} MiB, heap used ${mb(memBuilt.heapUsed)} MiB`,
+);
 const fmt = (l: ReturnType<typeof latencyOf>) =>
   `p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms, mean ${l.mean.toFixed(2)} ms, max ${l.max.toFixed(2)} ms`;
 console.log(`  content queries: ${queries.length} (2-4 terms, top 10, ${content.found} with results): ${fmt(content)}`);
 console.log(`  head-term queries: ${headQueries.length} (3 terms, one in most passages): ${fmt(head)}`);
-console.log(`  baseline linear scan: ${scanMs.toFixed(1)} ms/query (mean of ${SCAN}); index speed-up ${(scanMs / content.mean).toFixed(0)}x (content queries, mean)`);
+console.log(
+  `  baseline linear scan: ${scanMs.toFixed(1)} ms/query (mean of ${SCAN}); index speed-up ${(scanMs / content.mean).toFixed(0)}x (content queries, mean)`,
+);
 rmSync(dir, { recursive: true, force: true });

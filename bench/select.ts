@@ -27,10 +27,27 @@ function build(): Handbook {
   const h = createHandbook({ now: "2025-01-01T00:00:00.000Z", modes: { search: { description: "retrieve" } } });
   for (let c = 0; c < CATEGORIES; c++) {
     const cat = `search.c${c}`;
-    h.skills[cat] = { id: cat, name: cat, description: "", indicators: [], examples: [], mode: "search", provenance: { discoveredFrom: [], history: [] } };
+    h.skills[cat] = {
+      id: cat,
+      name: cat,
+      description: "",
+      indicators: [],
+      examples: [],
+      mode: "search",
+      provenance: { discoveredFrom: [], history: [] },
+    };
     for (let s = 0; s < PER_CATEGORY; s++) {
       const id = `${cat}.s${s}`;
-      h.skills[id] = { id, name: id, description: "", indicators: [], examples: [], mode: "search", parent: cat, provenance: { discoveredFrom: [], history: [] } };
+      h.skills[id] = {
+        id,
+        name: id,
+        description: "",
+        indicators: [],
+        examples: [],
+        mode: "search",
+        parent: cat,
+        provenance: { discoveredFrom: [], history: [] },
+      };
     }
   }
   const ids = Object.keys(h.skills);
@@ -40,7 +57,16 @@ function build(): Handbook {
     h.agents[`agent-${String(a).padStart(3, "0")}`] = {
       modes: ["search"],
       competence,
-      costs: { search: { meanPromptTokens: 1000, meanCompletionTokens: 300, meanCostUsd: 0.0001 + rng() * 0.01, meanLatencyMs: 800, count: 20, estimated: false } },
+      costs: {
+        search: {
+          meanPromptTokens: 1000,
+          meanCompletionTokens: 300,
+          meanCostUsd: 0.0001 + rng() * 0.01,
+          meanLatencyMs: 800,
+          count: 20,
+          estimated: false,
+        },
+      },
       strengths: [],
       weaknesses: [],
       routingSignals: [],
@@ -65,7 +91,8 @@ function naive(hb: Handbook, skills: ActiveSkill[], lambda: number): string {
   let best = "";
   let bestScore = -Infinity;
   for (const [id, p] of cands) {
-    const comp = skills.reduce((a, s) => a + s.weight * posteriorMean(p.competence[s.id], hb.metadata.prior), 0) / total;
+    const comp =
+      skills.reduce((a, s) => a + s.weight * posteriorMean(p.competence[s.id], hb.metadata.prior), 0) / total;
     const score = comp - lambda * ((p.costs.search?.meanCostUsd ?? maxCost) / maxCost);
     if (score > bestScore) {
       bestScore = score;
@@ -90,7 +117,12 @@ function measure(name: string, fn: (i: number) => unknown, calls = CALLS): { med
   return { median, p99 };
 }
 
-const opts = (i: number, extra: Partial<SelectOptions> = {}): SelectOptions => ({ mode: "search", skills: steps[i & 1023]!, lambda: 0.2, ...extra });
+const opts = (i: number, extra: Partial<SelectOptions> = {}): SelectOptions => ({
+  mode: "search",
+  skills: steps[i & 1023]!,
+  lambda: 0.2,
+  ...extra,
+});
 
 // Agreement check: the indexed rule under the plain posterior and the naive argmax choose the same agent.
 for (let i = 0; i < 1024; i++) {
@@ -102,22 +134,53 @@ for (let i = 0; i < 1024; i++) {
 const fresh = build();
 const t0 = process.hrtime.bigint();
 selectAgent(fresh, opts(0));
-console.log(`first call on a new handbook (builds its per-mode index and the "auto" shrinkage table): ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(2)} ms`);
-console.log(`handbook: ${Object.keys(h.skills).length} skills × ${AGENTS} agents, ${ACTIVE} active skills, ${CALLS} calls after ${WARMUP} warm-up`);
+console.log(
+  `first call on a new handbook (builds its per-mode index and the "auto" shrinkage table): ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(2)} ms`,
+);
+console.log(
+  `handbook: ${Object.keys(h.skills).length} skills × ${AGENTS} agents, ${ACTIVE} active skills, ${CALLS} calls after ${WARMUP} warm-up`,
+);
 const mean = measure("tradeoff, mean, default shrinkage auto (target ≤ 50 µs)", (i) => selectAgent(h, opts(i)));
-const plain = measure("tradeoff, mean, shrinkage none (plain posterior)", (i) => selectAgent(h, opts(i, { shrinkage: "none" })));
+const plain = measure("tradeoff, mean, shrinkage none (plain posterior)", (i) =>
+  selectAgent(h, opts(i, { shrinkage: "none" })),
+);
 const cascade = measure("cascade (reference rule)", (i) => selectAgent(h, opts(i, { strategy: "cascade", seed: i })));
 const bare = measure("naive argmax, no record", (i) => naive(h, steps[i & 1023]!, 0.2));
-const quantile10 = measure("tradeoff, quantile q = 0.1", (i) => selectAgent(h, opts(i, { estimator: { kind: "quantile", q: 0.1 } })), 5_000);
-const quantile25 = measure("tradeoff, quantile q = 0.25", (i) => selectAgent(h, opts(i, { estimator: { kind: "quantile", q: 0.25 } })), 5_000);
-const uncached = measure("tradeoff, quantile, uncached (new q)", (i) => selectAgent(h, opts(i, { estimator: { kind: "quantile", q: 0.25 + (i + 1) * 1e-9 } })), 2_000);
-const thompson = measure("tradeoff, Thompson", (i) => selectAgent(h, opts(i, { estimator: { kind: "thompson", seed: i } })), 5_000);
+const quantile10 = measure(
+  "tradeoff, quantile q = 0.1",
+  (i) => selectAgent(h, opts(i, { estimator: { kind: "quantile", q: 0.1 } })),
+  5_000,
+);
+const quantile25 = measure(
+  "tradeoff, quantile q = 0.25",
+  (i) => selectAgent(h, opts(i, { estimator: { kind: "quantile", q: 0.25 } })),
+  5_000,
+);
+const uncached = measure(
+  "tradeoff, quantile, uncached (new q)",
+  (i) => selectAgent(h, opts(i, { estimator: { kind: "quantile", q: 0.25 + (i + 1) * 1e-9 } })),
+  2_000,
+);
+const thompson = measure(
+  "tradeoff, Thompson",
+  (i) => selectAgent(h, opts(i, { estimator: { kind: "thompson", seed: i } })),
+  5_000,
+);
 measure("tradeoff, mean, no skills (mode level)", (i) => selectAgent(h, { mode: "search", lambda: 0.2, seed: i }));
 console.log(`ratio shrinkage auto / none: ${(mean.median / plain.median).toFixed(2)}`);
 console.log(`ratio tradeoff-mean / cascade: ${(mean.median / cascade.median).toFixed(2)}`);
 console.log(`ratio tradeoff-mean / naive argmax: ${(mean.median / bare.median).toFixed(2)}`);
-for (const [name, m] of [["quantile q = 0.1", quantile10], ["quantile q = 0.25", quantile25], ["quantile uncached", uncached], ["Thompson", thompson]] as const)
+for (const [name, m] of [
+  ["quantile q = 0.1", quantile10],
+  ["quantile q = 0.25", quantile25],
+  ["quantile uncached", uncached],
+  ["Thompson", thompson],
+] as const)
   console.log(`ratio ${name} / mean: ${(m.median / mean.median).toFixed(2)}`);
 console.log(mean.median <= 50 ? "PASS: median within 50 µs" : "FAIL: median above 50 µs");
-for (const [name, m] of [["quantile q = 0.1", quantile10], ["quantile q = 0.25", quantile25], ["Thompson", thompson]] as const)
+for (const [name, m] of [
+  ["quantile q = 0.1", quantile10],
+  ["quantile q = 0.25", quantile25],
+  ["Thompson", thompson],
+] as const)
   console.log(m.median <= 50 ? `PASS: ${name} median within 50 µs` : `FAIL: ${name} median above 50 µs`);

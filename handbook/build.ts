@@ -6,7 +6,9 @@ import { FLAT_PRIOR, HANDBOOK_SCHEMA_VERSION, type BetaPrior, type Handbook, typ
 import type { ActiveSkill } from "./select.js";
 
 /** An empty handbook (schema version current, handbookVersion 0). */
-export function createHandbook(opts: { now?: string; prior?: BetaPrior; modes?: Partial<Record<Mode, Partial<ModeInfo>>> } = {}): Handbook {
+export function createHandbook(
+  opts: { now?: string; prior?: BetaPrior; modes?: Partial<Record<Mode, Partial<ModeInfo>>> } = {},
+): Handbook {
   const now = opts.now ?? new Date().toISOString();
   const modes: Handbook["modes"] = {};
   for (const [m, info] of Object.entries(opts.modes ?? {}) as [Mode, Partial<ModeInfo>][])
@@ -44,15 +46,19 @@ export interface TraceOutcome {
 export function recordOutcome(h: Handbook, o: TraceOutcome): Handbook {
   const profile = h.agents[o.agent];
   if (!profile) throw new InputError(`outcome: $.agent: unknown agent ${o.agent}`);
-  if (!profile.modes.includes(o.mode)) throw new InputError(`outcome: $.mode: agent ${o.agent} does not serve mode ${o.mode}`);
+  if (!profile.modes.includes(o.mode))
+    throw new InputError(`outcome: $.mode: agent ${o.agent} does not serve mode ${o.mode}`);
   const total = o.skills.reduce((a, s) => a + s.weight, 0);
   o.skills.forEach((s, i) => {
-    if (h.skills[s.id]?.mode !== o.mode) throw new InputError(`outcome: $.skills[${i}].id: no skill ${s.id} in mode ${o.mode}`);
+    if (h.skills[s.id]?.mode !== o.mode)
+      throw new InputError(`outcome: $.skills[${i}].id: no skill ${s.id} in mode ${o.mode}`);
   });
   if (o.skills.length > 0 && !(total > 0)) throw new InputError(`outcome: $.skills: weights must not all be 0`);
   const competence = { ...profile.competence };
   if (o.skills.length === 0) competence[o.mode] = update(competence[o.mode], o.score, 1);
   for (const s of o.skills) competence[s.id] = update(competence[s.id], o.score, s.weight / total);
-  const costs = o.cost ? { ...profile.costs, [o.mode]: addCostObservation(profile.costs[o.mode], o.cost) } : profile.costs;
+  const costs = o.cost
+    ? { ...profile.costs, [o.mode]: addCostObservation(profile.costs[o.mode], o.cost) }
+    : profile.costs;
   return { ...h, agents: { ...h.agents, [o.agent]: { ...profile, competence, costs } } };
 }

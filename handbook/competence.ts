@@ -57,7 +57,11 @@ export function posteriorQuantile(e: Evidence | undefined, q: number, prior: Bet
 }
 
 /** Equal-tailed credible interval [quantile((1−level)/2), quantile((1+level)/2)]. */
-export function credibleInterval(e: Evidence | undefined, level = 0.9, prior: BetaPrior = FLAT_PRIOR): [number, number] {
+export function credibleInterval(
+  e: Evidence | undefined,
+  level = 0.9,
+  prior: BetaPrior = FLAT_PRIOR,
+): [number, number] {
   return [posteriorQuantile(e, (1 - level) / 2, prior), posteriorQuantile(e, (1 + level) / 2, prior)];
 }
 
@@ -338,7 +342,9 @@ export function betaCdf(x: number, a: number, b: number): number {
   if (!(x > 0)) return 0;
   if (!(x < 1)) return 1;
   const bt = Math.exp(a * Math.log(x) + b * Math.log1p(-x) - lnBeta(a, b));
-  return x < (a + 1) / (a + b + 2) ? (bt * betaContinuedFraction(x, a, b)) / a : 1 - (bt * betaContinuedFraction(1 - x, b, a)) / b;
+  return x < (a + 1) / (a + b + 2)
+    ? (bt * betaContinuedFraction(x, a, b)) / a
+    : 1 - (bt * betaContinuedFraction(1 - x, b, a)) / b;
 }
 
 /** The standard normal quantile (Acklam's rational approximation, relative error below 1.2e-9). */
@@ -346,7 +352,9 @@ function normalQuantile(p: number): number {
   if (p < 0.02425 || p > 0.97575) {
     const t = Math.sqrt(-2 * (p < 0.5 ? Math.log(p) : Math.log1p(-p)));
     const z =
-      (((((-7.784894002430293e-3 * t - 3.223964580411365e-1) * t - 2.400758277161838) * t - 2.549732539343734) * t + 4.374664141464968) * t +
+      (((((-7.784894002430293e-3 * t - 3.223964580411365e-1) * t - 2.400758277161838) * t - 2.549732539343734) * t +
+        4.374664141464968) *
+        t +
         2.938163982698783) /
       ((((7.784695709041462e-3 * t + 3.224671290700398e-1) * t + 2.445134137142996) * t + 3.754408661907416) * t + 1);
     return p < 0.5 ? z : -z;
@@ -354,10 +362,15 @@ function normalQuantile(p: number): number {
   const q = p - 0.5;
   const r = q * q;
   return (
-    ((((((-3.969683028665376e1 * r + 2.209460984245205e2) * r - 2.759285104469687e2) * r + 1.38357751867269e2) * r - 3.066479806614716e1) * r +
+    ((((((-3.969683028665376e1 * r + 2.209460984245205e2) * r - 2.759285104469687e2) * r + 1.38357751867269e2) * r -
+      3.066479806614716e1) *
+      r +
       2.506628277459239) *
       q) /
-    (((((-5.447609879822406e1 * r + 1.615858368580409e2) * r - 1.556989798598866e2) * r + 6.680131188771972e1) * r - 1.328068155288572e1) * r + 1)
+    (((((-5.447609879822406e1 * r + 1.615858368580409e2) * r - 1.556989798598866e2) * r + 6.680131188771972e1) * r -
+      1.328068155288572e1) *
+      r +
+      1)
   );
 }
 
@@ -464,7 +477,11 @@ export function subtreeEvidence(h: Handbook, agent: string, nodeId: string): Evi
  * subtree holds evidence for the agent, with the id it came from; `from` is undefined when nothing was found
  * anywhere in the mode (then the evidence is empty and the posterior is the prior).
  */
-export function evidenceViaAncestors(h: Handbook, agent: string, skillId: string): { evidence: Evidence; from?: string } {
+export function evidenceViaAncestors(
+  h: Handbook,
+  agent: string,
+  skillId: string,
+): { evidence: Evidence; from?: string } {
   let node: string | undefined = skillId;
   while (node !== undefined) {
     const e = subtreeEvidence(h, agent, node);
@@ -498,7 +515,8 @@ export const MAX_STRENGTH = 10_000;
 
 /** The Beta prior of strength m centred on `centre` (clamped inside (0, 1) so both parameters stay positive). */
 export function shrinkagePrior(centre: number, strength: number): BetaPrior {
-  if (!(strength > 0 && Number.isFinite(strength))) throw new RangeError(`strength must be finite and > 0, got ${strength}`);
+  if (!(strength > 0 && Number.isFinite(strength)))
+    throw new RangeError(`strength must be finite and > 0, got ${strength}`);
   const c = Math.min(1 - 1e-9, Math.max(1e-9, centre));
   return { alpha: strength * c, beta: strength * (1 - c) };
 }

@@ -54,7 +54,8 @@ export type Judgement =
       reason: string;
     };
 
-const fits = (left: Limits, usd: number) => left.callsLeft >= 1 && (left.budgetLeftUsd === undefined || usd <= left.budgetLeftUsd + 1e-12);
+const fits = (left: Limits, usd: number) =>
+  left.callsLeft >= 1 && (left.budgetLeftUsd === undefined || usd <= left.budgetLeftUsd + 1e-12);
 const after = (left: Limits, usd: number): Limits => ({
   callsLeft: left.callsLeft - 1,
   ...(left.budgetLeftUsd !== undefined ? { budgetLeftUsd: left.budgetLeftUsd - usd } : {}),
@@ -85,7 +86,11 @@ function pairBranch(plan: ConsultPlan, agreed: boolean, lam: number, left: Limit
 }
 
 /** After the first answer: accept it, or consult the second agent (and go on from the pair's state). */
-function aloneBranch(plan: ConsultPlan, lam: number, left: Limits): Branch & { agreeBranch?: Branch; disagreeBranch?: Branch } {
+function aloneBranch(
+  plan: ConsultPlan,
+  lam: number,
+  left: Limits,
+): Branch & { agreeBranch?: Branch; disagreeBranch?: Branch } {
   const pA = betaMean(plan.alone);
   const cB = plan.costs[1] ?? 0;
   if (fits(left, cB)) {
@@ -108,7 +113,11 @@ function aloneBranch(plan: ConsultPlan, lam: number, left: Limits): Branch & { a
 }
 
 /** A plan's expected figures at λ from its first call, within the limits (null: the first call does not fit). */
-export function planValue(plan: ConsultPlan, lambda: number, left: Limits): { value: number; accuracy: number; costUsd: number; consults: boolean } | null {
+export function planValue(
+  plan: ConsultPlan,
+  lambda: number,
+  left: Limits,
+): { value: number; accuracy: number; costUsd: number; consults: boolean } | null {
   const cA = plan.costs[0] ?? 0;
   if (!fits(left, cA)) return null;
   const lam = perUsd(plan, lambda);
@@ -129,7 +138,16 @@ export function consultScopes(h: Handbook, text: string, stepSkills: readonly Ac
   if (!scoped) {
     const skills: Record<string, Skill> = {};
     for (const [id, sc] of Object.entries(rule.scopes))
-      skills[id] = { id, name: sc.name, description: "", indicators: [], examples: [], mode: "answer", provenance: { discoveredFrom: [], history: [] }, centroid: sc.centroid };
+      skills[id] = {
+        id,
+        name: sc.name,
+        description: "",
+        indicators: [],
+        examples: [],
+        mode: "answer",
+        provenance: { discoveredFrom: [], history: [] },
+        centroid: sc.centroid,
+      };
     scoped = { ...h, skills, memory: undefined } as Handbook;
     scopeHandbooks.set(rule, scoped);
   }
@@ -171,7 +189,8 @@ export function planFor(
     for (const plan of plans) {
       if (!plan.agents.every(allow)) continue;
       const v = planValue(plan, lambda, capped);
-      if (v && (!best || v.value > best.value)) best = { plan, scope, value: v.value, accuracy: v.accuracy, costUsd: v.costUsd, consults: v.consults };
+      if (v && (!best || v.value > best.value))
+        best = { plan, scope, value: v.value, accuracy: v.accuracy, costUsd: v.costUsd, consults: v.consults };
     }
     if (best) return best;
   }
@@ -190,7 +209,8 @@ export function vote(plan: ConsultPlan, answers: readonly GivenAnswer[]): number
   // The answer of the heaviest agent that gave the winning key.
   let idx = -1;
   for (let i = 0; i < answers.length; i++)
-    if (answers[i]!.key === bestKey && (idx < 0 || weightOf(answers[i]!.agent) > weightOf(answers[idx]!.agent))) idx = i;
+    if (answers[i]!.key === bestKey && (idx < 0 || weightOf(answers[i]!.agent) > weightOf(answers[idx]!.agent)))
+      idx = i;
   return idx;
 }
 
@@ -200,14 +220,23 @@ const agreeing = (a: GivenAnswer, b: GivenAnswer) => a.key !== null && a.key ===
  * The decision after the answers so far (in the order given; the first is the plan's first agent): accept one of
  * them, or consult the plan's next agent. `left` is what remains after the calls already made.
  */
-export function judge(choice: Pick<PlanChoice, "plan" | "scope">, answers: readonly GivenAnswer[], lambda: number, left: Limits): Judgement {
+export function judge(
+  choice: Pick<PlanChoice, "plan" | "scope">,
+  answers: readonly GivenAnswer[],
+  lambda: number,
+  left: Limits,
+): Judgement {
   const { plan, scope } = choice;
   const [A, B, E] = plan.agents;
   const lam = perUsd(plan, lambda);
   if (answers.length === 0) throw new Error("judge: no answer to judge");
   const asked = new Set(answers.map((a) => a.agent));
   const limitNote = (agent: string, cost: number) =>
-    left.callsLeft < 1 ? "no call left" : left.budgetLeftUsd !== undefined && cost > left.budgetLeftUsd ? `${agent}'s expected ${usd(cost)} exceeds the ${usd(Math.max(0, left.budgetLeftUsd))} left` : "";
+    left.callsLeft < 1
+      ? "no call left"
+      : left.budgetLeftUsd !== undefined && cost > left.budgetLeftUsd
+        ? `${agent}'s expected ${usd(cost)} exceeds the ${usd(Math.max(0, left.budgetLeftUsd))} left`
+        : "";
   if (answers.length === 1) {
     const pA = betaMean(plan.alone);
     const a = aloneBranch(plan, lam, left);
@@ -222,8 +251,15 @@ export function judge(choice: Pick<PlanChoice, "plan" | "scope">, answers: reado
         expectedCostUsd: cB,
         reason: `consult ${B}: P(correct | ${A} alone, ${scope}) = ${p3(pA)} < ${p3(a.value)}, the value of comparing with ${B} at λ=${lambda} (expected accuracy ${p3(a.accuracy)}, ${usd(cB)} more)`,
       };
-    const why = limitNote(B!, cB) || `consulting ${B} is worth ${p3(aloneValueOfConsulting(plan, lam, left))} at λ=${lambda}`;
-    return { action: "accept", answer: 0, state: "alone", pCorrect: pA, reason: `accept ${answers[0]!.agent}'s answer: P(correct | ${A} alone, ${scope}) = ${p3(pA)}; ${why}` };
+    const why =
+      limitNote(B!, cB) || `consulting ${B} is worth ${p3(aloneValueOfConsulting(plan, lam, left))} at λ=${lambda}`;
+    return {
+      action: "accept",
+      answer: 0,
+      state: "alone",
+      pCorrect: pA,
+      reason: `accept ${answers[0]!.agent}'s answer: P(correct | ${A} alone, ${scope}) = ${p3(pA)}; ${why}`,
+    };
   }
   if (answers.length === 2) {
     const agreed = agreeing(answers[0]!, answers[1]!);
@@ -247,14 +283,30 @@ export function judge(choice: Pick<PlanChoice, "plan" | "scope">, answers: reado
     const why =
       E === undefined || !esc
         ? "no escalation agent"
-        : limitNote(E, cE) || `escalating to ${E} is worth ${p3(betaMean(esc))} − ${priced(plan, cE)} = ${p3(betaMean(esc) - lam * cE)} at λ=${lambda}`;
-    return { action: "accept", answer: pick, state, pCorrect: stay, reason: `accept ${answers[pick]!.agent}'s answer: P(correct | ${what}, ${scope}) = ${p3(stay)}; ${why}` };
+        : limitNote(E, cE) ||
+          `escalating to ${E} is worth ${p3(betaMean(esc))} − ${priced(plan, cE)} = ${p3(betaMean(esc) - lam * cE)} at λ=${lambda}`;
+    return {
+      action: "accept",
+      answer: pick,
+      state,
+      pCorrect: stay,
+      reason: `accept ${answers[pick]!.agent}'s answer: P(correct | ${what}, ${scope}) = ${p3(stay)}; ${why}`,
+    };
   }
   const pick = plan.final === "escalation" ? answers.length - 1 : vote(plan, answers);
   const escalatedFrom = agreeing(answers[0]!, answers[1]!) ? plan.escalateAgree : plan.escalateDisagree;
   const pC = escalatedFrom ? betaMean(escalatedFrom) : betaMean(plan.alone);
-  const how = plan.final === "escalation" ? `${answers[pick]!.agent}'s answer (the escalation's)` : `the competence-weighted vote (${answers[pick]!.agent}'s answer)`;
-  return { action: "accept", answer: pick, state: "escalated", pCorrect: pC, reason: `accept ${how}: P(correct | escalated, ${scope}) = ${p3(pC)}; the plan has no further agent` };
+  const how =
+    plan.final === "escalation"
+      ? `${answers[pick]!.agent}'s answer (the escalation's)`
+      : `the competence-weighted vote (${answers[pick]!.agent}'s answer)`;
+  return {
+    action: "accept",
+    answer: pick,
+    state: "escalated",
+    pCorrect: pC,
+    reason: `accept ${how}: P(correct | escalated, ${scope}) = ${p3(pC)}; the plan has no further agent`,
+  };
 }
 
 /** The value of consulting the second agent from the first answer, whether or not it is taken (for explanations). */
@@ -276,7 +328,12 @@ export interface ConsultRun {
  * A whole step answered by a plan: ask the first agent, then judge and consult until an answer is accepted. `ask`
  * pays an agent's call and returns its answer key; the budget is tracked with the plan's expected costs.
  */
-export function consultTrajectory(choice: Pick<PlanChoice, "plan" | "scope">, ask: (agent: string) => string | null, lambda: number, left: Limits): ConsultRun {
+export function consultTrajectory(
+  choice: Pick<PlanChoice, "plan" | "scope">,
+  ask: (agent: string) => string | null,
+  lambda: number,
+  left: Limits,
+): ConsultRun {
   const answers: GivenAnswer[] = [];
   const judgements: Judgement[] = [];
   const first = choice.plan.agents[0]!;
@@ -301,7 +358,9 @@ export function describePlan(plan: ConsultPlan): string {
     `disagree → P ${p3(betaMean(plan.disagree))}`,
   ];
   if (E !== undefined && plan.escalateAgree && plan.escalateDisagree)
-    parts.push(`escalated to ${E} (${plan.final === "vote" ? "weighted vote" : `${E}'s answer`}) → P ${p3(betaMean(plan.escalateAgree))} if agreed, ${p3(betaMean(plan.escalateDisagree))} if not`);
+    parts.push(
+      `escalated to ${E} (${plan.final === "vote" ? "weighted vote" : `${E}'s answer`}) → P ${p3(betaMean(plan.escalateAgree))} if agreed, ${p3(betaMean(plan.escalateDisagree))} if not`,
+    );
   parts.push(`cost ${plan.costs.map(usd).join(" / ")}; n=${plan.labelled}`);
   return parts.join("; ");
 }
@@ -314,7 +373,8 @@ export function describeRule(rule: ConsultRule, plansPerScope = 2): string[] {
   if (rule.chosenBy) out.push(`Granularity: ${rule.chosenBy}.`);
   for (const [scope, plans] of Object.entries(rule.plans)) {
     const name = rule.scopes?.[scope]?.name;
-    for (const p of plans.slice(0, plansPerScope)) out.push(`- ${scope}${name ? ` (${name})` : ""}: ${describePlan(p)}`);
+    for (const p of plans.slice(0, plansPerScope))
+      out.push(`- ${scope}${name ? ` (${name})` : ""}: ${describePlan(p)}`);
   }
   return out;
 }

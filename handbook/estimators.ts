@@ -13,5 +13,9 @@ export const QUANTILE_Q = 0.25;
 
 /** The estimator of a name; `seed` seeds Thompson draws (per run, step or query, as the caller decides). */
 export function estimatorOf(name: EstimatorName, seed: string | number): Estimator {
-  return name === "quantile" ? { kind: "quantile", q: QUANTILE_Q } : name === "thompson" ? { kind: "thompson", seed } : { kind: "mean" };
+  return name === "quantile"
+    ? { kind: "quantile", q: QUANTILE_Q }
+    : name === "thompson"
+      ? { kind: "thompson", seed }
+      : { kind: "mean" };
 }

@@ -89,7 +89,12 @@ export function skillIdentifier(h: Handbook, opts: IdentifyOptions = {}): SkillI
  * What selection needs of a step's text: its active skills and, when the handbook uses the neighbours estimator,
  * the local evidence of its nearest labelled queries. Spread into selectAgent's options.
  */
-export function stepSkills(h: Handbook, identifier: SkillIdentifier, text: string, mode: Mode): { skills: ActiveSkill[]; local?: LocalEvidence } {
+export function stepSkills(
+  h: Handbook,
+  identifier: SkillIdentifier,
+  text: string,
+  mode: Mode,
+): { skills: ActiveSkill[]; local?: LocalEvidence } {
   const skills = identifier.identify(text, mode);
   const local = localEvidence(h, text, mode, skills);
   return local ? { skills, local } : { skills };

@@ -80,7 +80,13 @@ const RefSkillSchema = z.object({
       discovery_round: z.number().default(0),
       refinement_history: z.array(z.record(z.string(), z.unknown())).default([]),
     })
-    .default({ discovered_from_queries: [], positive_trajectories: [], negative_trajectories: [], discovery_round: 0, refinement_history: [] }),
+    .default({
+      discovered_from_queries: [],
+      positive_trajectories: [],
+      negative_trajectories: [],
+      discovery_round: 0,
+      refinement_history: [],
+    }),
 });
 
 const RefBetaSchema = z.object({ alpha: z.number().finite(), beta: z.number().finite() });
@@ -177,7 +183,9 @@ export function importReferenceHandbook(data: unknown, source: string, opts: Imp
   };
   const mapMode = (name: string, path: PropertyKey[]): Mode => {
     const m = opts.modeMap?.[name] ?? ((MODES as readonly string[]).includes(name) ? (name as Mode) : undefined);
-    return m ?? fail(path, `unknown mode ${JSON.stringify(name)} (expected ${MODES.join(", ")}, or map it with modeMap)`);
+    return (
+      m ?? fail(path, `unknown mode ${JSON.stringify(name)} (expected ${MODES.join(", ")}, or map it with modeMap)`)
+    );
   };
 
   const createdAt = isoOr(ref.metadata.created_at, now);
@@ -202,14 +210,24 @@ export function importReferenceHandbook(data: unknown, source: string, opts: Imp
     m.insights.forEach((ins, i) => {
       const type = InsightTypeSchema.safeParse(ins.insight_type);
       if (!type.success || !ins.content.trim()) {
-        warnings.push(`${handbookPath(["modes", name, "insights", i])}: insight dropped (type ${JSON.stringify(ins.insight_type)}, empty text: ${!ins.content.trim()})`);
+        warnings.push(
+          `${handbookPath(["modes", name, "insights", i])}: insight dropped (type ${JSON.stringify(ins.insight_type)}, empty text: ${!ins.content.trim()})`,
+        );
         return;
       }
-      insights.push({ type: type.data, text: ins.content, confidence: Math.min(1, Math.max(0, ins.confidence)), evidence: ins.evidence_query_ids });
+      insights.push({
+        type: type.data,
+        text: ins.content,
+        confidence: Math.min(1, Math.max(0, ins.confidence)),
+        evidence: ins.evidence_query_ids,
+      });
     });
     const existing = h.modes[mode];
     h.modes[mode] = existing
-      ? { description: [existing.description, m.description].filter((d) => d).join(" "), insights: [...existing.insights, ...insights] }
+      ? {
+          description: [existing.description, m.description].filter((d) => d).join(" "),
+          insights: [...existing.insights, ...insights],
+        }
       : { description: m.description, insights };
   }
   const ensureMode = (mode: Mode, why: string) => {
@@ -224,7 +242,12 @@ export function importReferenceHandbook(data: unknown, source: string, opts: Imp
   // it (the reference's registry is global: a bare id means the same thing in every mode).
   const idMap = new Map<string, string>(); // reference id (and registry key) → our id in its registered mode
   const origin = new Map<string, string>(); // our skill id → the reference id it was made from
-  const importEvent = (from: string[], note?: string): ProvenanceEvent => ({ op: "import", from, at: now, ...(note ? { note } : {}) });
+  const importEvent = (from: string[], note?: string): ProvenanceEvent => ({
+    op: "import",
+    from,
+    at: now,
+    ...(note ? { note } : {}),
+  });
   for (const [key, s] of Object.entries(ref.skills)) {
     const refId = s.skill_id || key;
     const refMode = s.mode || modeOfId(refId);
@@ -233,7 +256,8 @@ export function importReferenceHandbook(data: unknown, source: string, opts: Imp
     let path = refId;
     for (const prefix of [`${refMode}.`, `${mode}.`]) if (path.startsWith(prefix)) path = path.slice(prefix.length);
     const segments = cleanPath(refId, [refMode, mode]);
-    if (segments.length === 0) fail(["skills", key, "skill_id"], `skill id ${JSON.stringify(refId)} has no name within mode ${refMode}`);
+    if (segments.length === 0)
+      fail(["skills", key, "skill_id"], `skill id ${JSON.stringify(refId)} has no name within mode ${refMode}`);
     const id = `${mode}.${segments.join(".")}`;
     const clash = origin.get(id);
     if (clash !== undefined) fail(["skills", key, "skill_id"], `skill ${refId} and ${clash} both become ${id}`);
@@ -246,7 +270,12 @@ export function importReferenceHandbook(data: unknown, source: string, opts: Imp
       const action = String(entry.action ?? "");
       const rationale = typeof entry.rationale === "string" ? entry.rationale : undefined;
       const from = action === "merge" ? toStrings(entry.sources) : toStrings(entry.parent);
-      return { op: action === "merge" ? "merge" : "split", from, at: updatedAt, ...(rationale ? { note: rationale } : {}) };
+      return {
+        op: action === "merge" ? "merge" : "split",
+        from,
+        at: updatedAt,
+        ...(rationale ? { note: rationale } : {}),
+      };
     });
     const refParent = s.parent_skill_id ?? undefined;
     history.push(importEvent([refId], refParent ? `reference parent: ${refParent}` : undefined));
@@ -280,7 +309,10 @@ export function importReferenceHandbook(data: unknown, source: string, opts: Imp
       ...src,
       id,
       mode,
-      provenance: { discoveredFrom: src.provenance.discoveredFrom, history: [importEvent([sid], `copy of ${home} in mode ${mode} (${why})`)] },
+      provenance: {
+        discoveredFrom: src.provenance.discoveredFrom,
+        history: [importEvent([sid], `copy of ${home} in mode ${mode} (${why})`)],
+      },
     };
     origin.set(id, origin.get(home)!);
     warnings.push(`skill ${sid} of mode ${src.mode} also made in mode ${mode} as ${id} (${why})`);
@@ -309,13 +341,19 @@ export function importReferenceHandbook(data: unknown, source: string, opts: Imp
     let id = cleaned.get(refId)!;
     if (id !== refId && taken.get(id)! > 1) {
       const suffixed = `${id}-${createHash("sha256").update(refId).digest("hex").slice(0, 6)}`;
-      warnings.push(`agent ${JSON.stringify(refId)}: imported as ${suffixed} (${id} is also another agent's id after clean-up)`);
+      warnings.push(
+        `agent ${JSON.stringify(refId)}: imported as ${suffixed} (${id} is also another agent's id after clean-up)`,
+      );
       id = suffixed;
     } else if (id !== refId) {
       warnings.push(`agent ${JSON.stringify(refId)}: imported as ${id} (agent ids: letters, digits and ._:/@- only)`);
     }
     const dup = seen.get(id);
-    if (dup !== undefined) fail(["agent_profiles", key, "agent_id"], dup === refId ? `duplicate agent ${refId}` : `agents ${dup} and ${refId} both become ${id}`);
+    if (dup !== undefined)
+      fail(
+        ["agent_profiles", key, "agent_id"],
+        dup === refId ? `duplicate agent ${refId}` : `agents ${dup} and ${refId} both become ${id}`,
+      );
     seen.set(id, refId);
     agentIds[key] = id;
   }
@@ -339,12 +377,17 @@ export function importReferenceHandbook(data: unknown, source: string, opts: Imp
         if (!idMap.has(sid)) warnings.push(`agent ${agentId}: competence on unknown skill ${sid} dropped`);
         continue;
       }
-      if (bc.alpha < 1 || bc.beta < 1) warnings.push(`agent ${agentId}: ${sid} has alpha/beta below the Beta(1, 1) prior; clamped`);
+      if (bc.alpha < 1 || bc.beta < 1)
+        warnings.push(`agent ${agentId}: ${sid} has alpha/beta below the Beta(1, 1) prior; clamped`);
       // Kept even with no evidence: the reference's category rate averages over the agent's own entries.
-      competence[id] = addEvidence(competence[id], { successes: Math.max(0, bc.alpha - 1), failures: Math.max(0, bc.beta - 1) });
+      competence[id] = addEvidence(competence[id], {
+        successes: Math.max(0, bc.alpha - 1),
+        failures: Math.max(0, bc.beta - 1),
+      });
     }
     const c = p.cost_stats;
-    const hasCost = c.total_executions > 0 || c.avg_cost_usd > 0 || c.avg_prompt_tokens > 0 || c.avg_completion_tokens > 0;
+    const hasCost =
+      c.total_executions > 0 || c.avg_cost_usd > 0 || c.avg_prompt_tokens > 0 || c.avg_completion_tokens > 0;
     const profile: AgentProfile = {
       modes: [mode],
       competence,

@@ -32,12 +32,35 @@ export {
   type SkillCompetence,
   type Strategy,
 } from "./select.js";
-export { merge, split, subgraph, viewAtDepth, type Granularity, type NewSkill, type SplitMergeOptions, type SplitChild } from "./views.js";
+export {
+  merge,
+  split,
+  subgraph,
+  viewAtDepth,
+  type Granularity,
+  type NewSkill,
+  type SplitMergeOptions,
+  type SplitChild,
+} from "./views.js";
 export { skillIdentifier, type IdentifyOptions, type SkillIdentifier } from "./identify.js";
 export { embed, fitTextModel, findBoilerplate, focus, type TextModel } from "./text.js";
 export { renderHandbook, type RenderOptions } from "./render.js";
-export { importReferenceHandbook, ReferenceHandbookSchema, type ImportOptions, type ReferenceImport, type ReferenceHandbook } from "./import-reference.js";
-export { loadHandbook, loadReferenceHandbook, loadSelection, saveHandbook, selectionPathOf, servingChoice, type LoadedSelection } from "./store.js";
+export {
+  importReferenceHandbook,
+  ReferenceHandbookSchema,
+  type ImportOptions,
+  type ReferenceImport,
+  type ReferenceHandbook,
+} from "./import-reference.js";
+export {
+  loadHandbook,
+  loadReferenceHandbook,
+  loadSelection,
+  saveHandbook,
+  selectionPathOf,
+  servingChoice,
+  type LoadedSelection,
+} from "./store.js";
 export { chooseFor, type Choice, type ServableCandidate, type ServableSelection } from "./serve.js";
 export { choicePath, validationCurve, type Curve, type CurveStep } from "./lambda-path.js";
 export {

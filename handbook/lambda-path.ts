@@ -95,7 +95,12 @@ export interface Curve {
 export function validationCurve(points: readonly PathPoint[]): Curve {
   const n = points.length;
   const maxMean = n ? points.reduce((a, p) => a + p.maxCostUsd, 0) / n : 0;
-  if (n === 0) return { points: 0, maxMeanCostUsd: 0, steps: [{ from: 0, to: Infinity, accuracy: 0, meanCostUsd: 0, missing: 0 }] };
+  if (n === 0)
+    return {
+      points: 0,
+      maxMeanCostUsd: 0,
+      steps: [{ from: 0, to: Infinity, accuracy: 0, meanCostUsd: 0, missing: 0 }],
+    };
   let score = 0;
   let cost = 0;
   let missing = 0;
@@ -114,14 +119,21 @@ export function validationCurve(points: readonly PathPoint[]): Curve {
       return;
     }
     add(p, p.path[0]!.agent, 1);
-    for (let k = 1; k < p.path.length; k++) events.push({ at: p.path[k]!.from, point: i, from: p.path[k - 1]!.agent, to: p.path[k]!.agent });
+    for (let k = 1; k < p.path.length; k++)
+      events.push({ at: p.path[k]!.from, point: i, from: p.path[k - 1]!.agent, to: p.path[k]!.agent });
   });
   events.sort((a, b) => a.at - b.at);
   const steps: CurveStep[] = [];
   const push = (from: number) => {
     const s = { from, to: Infinity, accuracy: score / n, meanCostUsd: cost / n, missing };
     const last = steps[steps.length - 1];
-    if (last && Math.abs(last.accuracy - s.accuracy) <= EPS && Math.abs(last.meanCostUsd - s.meanCostUsd) <= EPS && last.missing === s.missing) return;
+    if (
+      last &&
+      Math.abs(last.accuracy - s.accuracy) <= EPS &&
+      Math.abs(last.meanCostUsd - s.meanCostUsd) <= EPS &&
+      last.missing === s.missing
+    )
+      return;
     if (last) last.to = from;
     steps.push(s);
   };
@@ -174,9 +186,15 @@ export function lambdaWinners(curves: readonly Curve[]): number[] {
       const s = stepAt(c, lo);
       const slope = c.maxMeanCostUsd > 0 ? s.meanCostUsd / c.maxMeanCostUsd : 0;
       // Index-padded names keep the earlier candidate first on exact ties, as chooseFor does.
-      return { agent: String(i).padStart(6, "0"), competence: s.accuracy - lo * slope, normalisedCost: slope, index: i };
+      return {
+        agent: String(i).padStart(6, "0"),
+        competence: s.accuracy - lo * slope,
+        normalisedCost: slope,
+        index: i,
+      };
     });
-    for (const step of choicePath(lines.map(({ index: _i, ...l }) => l))) if (step.from < hi - lo - EPS) won.add(Number(step.agent));
+    for (const step of choicePath(lines.map(({ index: _i, ...l }) => l)))
+      if (step.from < hi - lo - EPS) won.add(Number(step.agent));
   });
   return [...won].sort((a, b) => a - b);
 }

@@ -29,7 +29,14 @@ export interface SkillMatch {
  * matters when learning identifies thousands of traces against many candidate handbooks.
  */
 export class SkillMatcher {
-  private readonly index: MiniSearch<{ id: string; mode: Mode; name: string; description: string; indicators: string; examples: string }>;
+  private readonly index: MiniSearch<{
+    id: string;
+    mode: Mode;
+    name: string;
+    description: string;
+    indicators: string;
+    examples: string;
+  }>;
   private readonly ids: string[] = [];
   private readonly modes: Mode[] = [];
   private readonly slot = new Map<string, number>();
@@ -58,7 +65,9 @@ export class SkillMatcher {
       };
     });
     this.index.addAll(docs);
-    for (const d of docs) for (const field of [d.name, d.description, d.indicators, d.examples]) for (const t of minisearchTerms(field)) this.vocabulary.add(t);
+    for (const d of docs)
+      for (const field of [d.name, d.description, d.indicators, d.examples])
+        for (const t of minisearchTerms(field)) this.vocabulary.add(t);
   }
 
   private scoresOf(term: string): ReadonlyArray<readonly [number, number]> {

@@ -29,8 +29,17 @@ export function usesNeighbours(h: Handbook): boolean {
 }
 
 /** A memory point of a labelled query. */
-export function memoryPoint(v: SparseVector, skills: readonly ActiveSkill[], outcomes: Record<string, number>): MemoryPoint {
-  return { skills: skills.map((s) => s.id), idx: Array.from(v.idx), val: Array.from(v.val, (x) => Number(x.toPrecision(5))), outcomes };
+export function memoryPoint(
+  v: SparseVector,
+  skills: readonly ActiveSkill[],
+  outcomes: Record<string, number>,
+): MemoryPoint {
+  return {
+    skills: skills.map((s) => s.id),
+    idx: Array.from(v.idx),
+    val: Array.from(v.val, (x) => Number(x.toPrecision(5))),
+    outcomes,
+  };
 }
 
 /** Per handbook and mode: an inverted index of the memory (dimension → points and values) and skill members. */
@@ -73,7 +82,13 @@ function memoryIndex(h: Handbook, mode: Mode, points: readonly MemoryPoint[]): M
 }
 
 /** Local evidence for a step, or undefined when the handbook keeps no memory for the mode or nothing is near. */
-export function localEvidence(h: Handbook, text: string, mode: Mode, skills: readonly ActiveSkill[], opts: NeighbourOptions = {}): LocalEvidence | undefined {
+export function localEvidence(
+  h: Handbook,
+  text: string,
+  mode: Mode,
+  skills: readonly ActiveSkill[],
+  opts: NeighbourOptions = {},
+): LocalEvidence | undefined {
   const memory = h.memory?.[mode];
   const model = h.text?.[mode];
   if (!memory || !model || memory.length === 0 || !usesNeighbours(h)) return undefined;

@@ -15,7 +15,8 @@ export interface PoolingOptions {
   scale?: number;
 }
 
-const rate = (e: Evidence | undefined) => (e && e.successes + e.failures > 0 ? e.successes / (e.successes + e.failures) : undefined);
+const rate = (e: Evidence | undefined) =>
+  e && e.successes + e.failures > 0 ? e.successes / (e.successes + e.failures) : undefined;
 
 export function poolAgents(h: Handbook, opts: PoolingOptions = {}): Handbook {
   const m = opts.strength ?? 2;
@@ -65,7 +66,10 @@ export function poolAgents(h: Handbook, opts: PoolingOptions = {}): Handbook {
       out.agents[a]!.competence[k] = { successes: e.successes + m * p, failures: e.failures + m * (1 - p) };
     }
   }
-  out.metadata = { ...out.metadata, learning: { ...out.metadata.learning, estimator: { kind: "pooled", strength: m, scale: tau } } };
+  out.metadata = {
+    ...out.metadata,
+    learning: { ...out.metadata.learning, estimator: { kind: "pooled", strength: m, scale: tau } },
+  };
   return out;
 }
 

@@ -42,7 +42,10 @@ function linesFor(h: Handbook, mode: Mode): Line[] {
   if (info && info.insights.length > 0) {
     out.push({ text: "Insights:", value: 85 });
     for (const ins of info.insights)
-      out.push({ text: `- [${ins.type}] ${ins.text} (confidence ${num(ins.confidence, 1)})`, value: 45 + 35 * ins.confidence });
+      out.push({
+        text: `- [${ins.type}] ${ins.text} (confidence ${num(ins.confidence, 1)})`,
+        value: 45 + 35 * ins.confidence,
+      });
   }
   const skills = Object.values(h.skills)
     .filter((s) => s.mode === mode)
@@ -52,8 +55,12 @@ function linesFor(h: Handbook, mode: Mode): Line[] {
     for (const s of skills) {
       const depth = depthOf(s.id);
       const indent = "  ".repeat(depth - 1);
-      out.push({ text: `${indent}- ${s.id}: ${s.name}${s.description ? ` — ${s.description}` : ""}`, value: 75 - 5 * Math.min(depth, 5) });
-      if (s.indicators.length > 0) out.push({ text: `${indent}  cues: ${s.indicators.join("; ")}`, value: 35 - 2 * Math.min(depth, 5) });
+      out.push({
+        text: `${indent}- ${s.id}: ${s.name}${s.description ? ` — ${s.description}` : ""}`,
+        value: 75 - 5 * Math.min(depth, 5),
+      });
+      if (s.indicators.length > 0)
+        out.push({ text: `${indent}  cues: ${s.indicators.join("; ")}`, value: 35 - 2 * Math.min(depth, 5) });
     }
   }
   const agents = Object.keys(h.agents)
@@ -74,9 +81,14 @@ function linesFor(h: Handbook, mode: Mode): Line[] {
         if (key !== mode) entries.push([key, posteriorMean(e, prior), observations(e)]);
       }
       const cost = p.costs[mode];
-      const costText = cost ? `$${cost.meanCostUsd.toPrecision(3)}/call${cost.estimated ? " (est.)" : ""}, n=${cost.count}` : "cost unknown";
+      const costText = cost
+        ? `$${cost.meanCostUsd.toPrecision(3)}/call${cost.estimated ? " (est.)" : ""}, n=${cost.count}`
+        : "cost unknown";
       const pooled = { successes: s, failures: f };
-      out.push({ text: `- ${a}: ${costText}; mode ${num(posteriorMean(pooled, prior))} (n=${num(observations(pooled), 1)})`, value: 95 });
+      out.push({
+        text: `- ${a}: ${costText}; mode ${num(posteriorMean(pooled, prior))} (n=${num(observations(pooled), 1)})`,
+        value: 95,
+      });
       if (p.strengths.length > 0) out.push({ text: `  strengths: ${p.strengths.join("; ")}`, value: 40 });
       if (p.weaknesses.length > 0) out.push({ text: `  weaknesses: ${p.weaknesses.join("; ")}`, value: 40 });
       entries.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));

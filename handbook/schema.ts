@@ -29,7 +29,9 @@ export const SkillIdSchema = z
   );
 export type SkillId = z.infer<typeof SkillIdSchema>;
 
-export const AgentIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:/@-]*$/, "agent id: letters, digits and ._:/@- only");
+export const AgentIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:/@-]*$/, "agent id: letters, digits and ._:/@- only");
 
 const isoTime = z.iso.datetime({ offset: true });
 const count = z.number().finite().nonnegative();
@@ -225,7 +227,9 @@ export const ConsultRuleSchema = z.object({
    * The rule's own skills, when its granularity is not the handbook's: each with its centroid in the answer mode's
    * text model. A step's text is identified with the nearest of them; absent, the step's own skills are used.
    */
-  scopes: z.record(z.string(), z.object({ name: z.string(), centroid: z.record(z.string(), z.number().finite()) })).optional(),
+  scopes: z
+    .record(z.string(), z.object({ name: z.string(), centroid: z.record(z.string(), z.number().finite()) }))
+    .optional(),
   /** Which granularity the scopes come from, and why (learning's note). */
   chosenBy: z.string().optional(),
 });

@@ -60,7 +60,10 @@ import { depthOf, parentIdOf, type AgentProfile, type BetaPrior, type Evidence, 
  */
 
 export type Strategy = "tradeoff" | "cascade";
-export type Estimator = { kind: "mean" } | { kind: "quantile"; q: number } | { kind: "thompson"; seed: string | number };
+export type Estimator =
+  | { kind: "mean" }
+  | { kind: "quantile"; q: number }
+  | { kind: "thompson"; seed: string | number };
 /** Hierarchical shrinkage of the competence prior (tradeoff only); default "auto". */
 export type Shrinkage = "none" | "auto" | { strength: number };
 export const DEFAULT_SHRINKAGE: Shrinkage = "auto";
@@ -268,7 +271,20 @@ function modeIndex(h: Handbook, mode: Mode): ModeIndex {
         subFailures[p * A + r]! += subFailures[c * A + r]!;
       }
     }
-    mi = { agents, profiles, pooled, column, successes, failures, depth, parent, subSuccesses, subFailures, shrinkage: new Map(), quantiles: new Map() };
+    mi = {
+      agents,
+      profiles,
+      pooled,
+      column,
+      successes,
+      failures,
+      depth,
+      parent,
+      subSuccesses,
+      subFailures,
+      shrinkage: new Map(),
+      quantiles: new Map(),
+    };
     idx.modes.set(mode, mi);
   }
   return mi;
@@ -305,7 +321,10 @@ function shrinkageTable(h: Handbook, mi: ModeIndex, setting: Exclude<Shrinkage, 
     }
     const groups: Evidence[][] = [];
     for (const kids of byParent.values())
-      for (let r = 0; r < A; r++) groups.push(kids.map((c) => ({ successes: mi.subSuccesses[c * A + r]!, failures: mi.subFailures[c * A + r]! })));
+      for (let r = 0; r < A; r++)
+        groups.push(
+          kids.map((c) => ({ successes: mi.subSuccesses[c * A + r]!, failures: mi.subFailures[c * A + r]! })),
+        );
     strengths.push(momStrength(groups) ?? null);
   }
   // A depth with no informative sibling group borrows the strength of the nearest depth that has one.
@@ -339,10 +358,17 @@ function shrinkageTable(h: Handbook, mi: ModeIndex, setting: Exclude<Shrinkage, 
       const m = strengths[mi.depth[p]! - 1] ?? null;
       const s = Math.max(0, mi.subSuccesses[p * A + r]! - s0);
       const n = Math.max(0, mi.subSuccesses[p * A + r]! + mi.subFailures[p * A + r]! - n0);
-      centre[c * A + r] = m === null ? (prior.alpha + s) / (prior.alpha + prior.beta + n) : (m * centre[p * A + r]! + s) / (m + n);
+      centre[c * A + r] =
+        m === null ? (prior.alpha + s) / (prior.alpha + prior.beta + n) : (m * centre[p * A + r]! + s) / (m + n);
     }
   }
-  t = { setting: setting === "auto" ? "auto" : "fixed", strengths, centre, priors: new Array(C * A), quantiles: new Map() };
+  t = {
+    setting: setting === "auto" ? "auto" : "fixed",
+    strengths,
+    centre,
+    priors: new Array(C * A),
+    quantiles: new Map(),
+  };
   mi.shrinkage.set(key, t);
   return t;
 }
@@ -356,7 +382,11 @@ function checkShrinkage(s: Shrinkage): void {
 }
 
 /** Validates the active skills; returns Σ w and the indices of skills the handbook does not know. */
-function checkSkills(h: Handbook, mode: Mode, skills: ReadonlyArray<ActiveSkill>): { total: number; unknown: number[] } {
+function checkSkills(
+  h: Handbook,
+  mode: Mode,
+  skills: ReadonlyArray<ActiveSkill>,
+): { total: number; unknown: number[] } {
   let total = 0;
   const unknown: number[] = [];
   for (let i = 0; i < skills.length; i++) {
@@ -366,7 +396,8 @@ function checkSkills(h: Handbook, mode: Mode, skills: ReadonlyArray<ActiveSkill>
       if (typeof s.id !== "string" || !s.id.startsWith(`${mode}.`) || s.id.length === mode.length + 1)
         throw new InputError(`select: $.skills[${i}].id: unknown skill ${s.id}, not an id of mode ${mode}`);
       unknown.push(i);
-    } else if (skill.mode !== mode) throw new InputError(`select: $.skills[${i}].id: skill ${s.id} belongs to mode ${skill.mode}, not ${mode}`);
+    } else if (skill.mode !== mode)
+      throw new InputError(`select: $.skills[${i}].id: skill ${s.id} belongs to mode ${skill.mode}, not ${mode}`);
     if (!(s.weight >= 0 && Number.isFinite(s.weight)))
       throw new InputError(`select: $.skills[${i}].weight: must be a finite number >= 0, got ${s.weight}`);
     for (let j = 0; j < i; j++)
@@ -409,7 +440,8 @@ function stepCost(p: AgentProfile, modeMean: number, skills: ReadonlyArray<Activ
 export function selectAgent(h: Handbook, opts: SelectOptions): DecisionRecord {
   const strategy = opts.strategy ?? "tradeoff";
   const lambda = opts.lambda ?? 0;
-  if (!(lambda >= 0 && Number.isFinite(lambda))) throw new InputError(`select: $.lambda: must be a finite number >= 0, got ${lambda}`);
+  if (!(lambda >= 0 && Number.isFinite(lambda)))
+    throw new InputError(`select: $.lambda: must be a finite number >= 0, got ${lambda}`);
   const skills = opts.skills ?? [];
   const { total: totalWeight, unknown } = checkSkills(h, opts.mode, skills);
   const shrinkage = opts.shrinkage ?? DEFAULT_SHRINKAGE;
@@ -459,15 +491,30 @@ export function selectAgent(h: Handbook, opts: SelectOptions): DecisionRecord {
   };
   if (unknown.length > 0)
     record.warnings = unknown.map(
-      (i) => `unknown skill ${skills[i]!.id}: scored as unseen by every agent (${strategy === "cascade" ? "rate 0" : "the prior"})`,
+      (i) =>
+        `unknown skill ${skills[i]!.id}: scored as unseen by every agent (${strategy === "cascade" ? "rate 0" : "the prior"})`,
     );
   if (n === 0) {
     record.reason = `no agent serves mode ${opts.mode}${opts.allow ? " among the allowed agents" : ""}`;
     if (strategy === "tradeoff") record.estimator = (opts.estimator ?? { kind: "mean" }).kind;
     return record;
   }
-  if (strategy === "cascade") return cascade(h, record, mi, rows, agents, profiles, pooled, costs, normCost, totalWeight, opts.seed ?? 0);
-  return tradeoff(h, record, opts.estimator ?? { kind: "mean" }, shrinkage, mi, rows, agents, pooled, costs, normCost, totalWeight, opts.local);
+  if (strategy === "cascade")
+    return cascade(h, record, mi, rows, agents, profiles, pooled, costs, normCost, totalWeight, opts.seed ?? 0);
+  return tradeoff(
+    h,
+    record,
+    opts.estimator ?? { kind: "mean" },
+    shrinkage,
+    mi,
+    rows,
+    agents,
+    pooled,
+    costs,
+    normCost,
+    totalWeight,
+    opts.local,
+  );
 }
 
 function tradeoff(
@@ -491,7 +538,8 @@ function tradeoff(
   let rng: FastRng | undefined;
   record.estimator = estimator.kind;
   if (estimator.kind === "quantile") {
-    if (!(estimator.q >= 0 && estimator.q <= 1)) throw new InputError(`select: $.estimator.q: must be in [0, 1], got ${estimator.q}`);
+    if (!(estimator.q >= 0 && estimator.q <= 1))
+      throw new InputError(`select: $.estimator.q: must be in [0, 1], got ${estimator.q}`);
     record.params = { q: estimator.q };
   } else if (estimator.kind === "thompson") {
     record.params = { seed: estimator.seed };
@@ -547,7 +595,10 @@ function tradeoff(
       }
       const base = col * A;
       const m = table ? (table.strengths[mi.depth[col]! - 1] ?? null) : null;
-      const cache = estimator.kind === "quantile" ? quantileColumn(m === null ? mi.quantiles : table!.quantiles, q, col, C + 1, A) : undefined;
+      const cache =
+        estimator.kind === "quantile"
+          ? quantileColumn(m === null ? mi.quantiles : table!.quantiles, q, col, C + 1, A)
+          : undefined;
       for (let i = 0; i < n; i++) {
         const row = rows === null ? i : rows[i]!;
         const at = base + row;
@@ -592,7 +643,15 @@ function tradeoff(
     const normalisedCost = normCost(i);
     const penalty = lambda * normalisedCost;
     const score = competence[i]! - penalty;
-    record.candidates.push({ agent: agents[i]!, competence: competence[i]!, perSkill: perSkill[i]!, cost: costs[i]!, normalisedCost, penalty, score });
+    record.candidates.push({
+      agent: agents[i]!,
+      competence: competence[i]!,
+      perSkill: perSkill[i]!,
+      cost: costs[i]!,
+      normalisedCost,
+      penalty,
+      score,
+    });
     if (best < 0 || score > bestScore || (score === bestScore && normalisedCost < normCost(best))) {
       if (best >= 0) secondScore = Math.max(secondScore, bestScore);
       best = i;
@@ -644,7 +703,10 @@ function cascade(
       for (let j = 0; j < k; j++) {
         const s = skills[j]!;
         const b = bases[j]!;
-        const evidence = b < 0 ? { successes: 0, failures: 0 } : { successes: mi.successes[b + row]!, failures: mi.failures[b + row]! };
+        const evidence =
+          b < 0
+            ? { successes: 0, failures: 0 }
+            : { successes: mi.successes[b + row]!, failures: mi.failures[b + row]! };
         const r = rawRate(evidence);
         perSkill.push({ skill: s.id, competence: r, evidence });
         acc += s.weight * r;
@@ -698,7 +760,8 @@ function cascade(
     cands[i]!.cascade!.overall = t ? t.successes / t.attempts : rawRate(pooled[i]);
   }
   tied = keepBest(tied, (i) => cands[i]!.cascade!.overall!, 1e-9);
-  if (tied.length === 1) return decide(record, tied[0]!, "tied on skill and category rate; highest overall success rate in the mode");
+  if (tied.length === 1)
+    return decide(record, tied[0]!, "tied on skill and category rate; highest overall success rate in the mode");
 
   // Key 4: cost-weighted seeded draw.
   const weights = tied.map((i) => Math.max(0, 1 - record.lambda * (costs[i] ?? 0)));
@@ -728,16 +791,25 @@ function cascade(
  * (`metadata.learning.reference.agents[agent]`: `total_attempts`, `total_successes`, `mode`); undefined when absent,
  * for another mode, or with no attempts.
  */
-export function trajectoryTotals(h: Handbook, agent: string, mode: Mode): { attempts: number; successes: number } | undefined {
+export function trajectoryTotals(
+  h: Handbook,
+  agent: string,
+  mode: Mode,
+): { attempts: number; successes: number } | undefined {
   const ref = h.metadata.learning.reference;
   if (typeof ref !== "object" || ref === null) return undefined;
   const agents = (ref as { agents?: unknown }).agents;
   if (typeof agents !== "object" || agents === null || !Object.hasOwn(agents, agent)) return undefined;
-  const a = (agents as Record<string, unknown>)[agent] as { total_attempts?: unknown; total_successes?: unknown; mode?: unknown } | null;
+  const a = (agents as Record<string, unknown>)[agent] as {
+    total_attempts?: unknown;
+    total_successes?: unknown;
+    mode?: unknown;
+  } | null;
   if (typeof a !== "object" || a === null) return undefined;
   const { total_attempts: attempts, total_successes: successes } = a;
   if (a.mode !== undefined && a.mode !== mode) return undefined;
-  if (typeof attempts !== "number" || typeof successes !== "number" || !(attempts > 0) || !Number.isFinite(successes)) return undefined;
+  if (typeof attempts !== "number" || typeof successes !== "number" || !(attempts > 0) || !Number.isFinite(successes))
+    return undefined;
   return { attempts, successes };
 }
 

@@ -53,7 +53,12 @@ export function chooseFor(selection: ServableSelection, want: { lambda: number }
       const at = c.curve ? stepAt(c.curve, want.lambda) : undefined;
       const obj = c.curve ? objectiveAt(c.curve, want.lambda) : c.evaluation.objective;
       if (!best || obj > best.obj + TIE)
-        best = { c, obj, acc: at?.accuracy ?? c.evaluation.accuracy, cost: at?.meanCostUsd ?? c.evaluation.meanCostUsd };
+        best = {
+          c,
+          obj,
+          acc: at?.accuracy ?? c.evaluation.accuracy,
+          cost: at?.meanCostUsd ?? c.evaluation.meanCostUsd,
+        };
     }
     return {
       candidate: best!.c.id,
@@ -66,12 +71,27 @@ export function chooseFor(selection: ServableSelection, want: { lambda: number }
   const budget = want.budgetUsd;
   const options: { c: ServableCandidate; lambda: number; acc: number; cost: number; order: number }[] = [];
   cands.forEach((c, order) => {
-    if (c.curve) for (const s of c.curve.steps) options.push({ c, lambda: insideStep(s), acc: s.accuracy, cost: s.meanCostUsd, order });
-    else options.push({ c, lambda: selection.lambda ?? 0, acc: c.evaluation.accuracy, cost: c.evaluation.meanCostUsd, order });
+    if (c.curve)
+      for (const s of c.curve.steps)
+        options.push({ c, lambda: insideStep(s), acc: s.accuracy, cost: s.meanCostUsd, order });
+    else
+      options.push({
+        c,
+        lambda: selection.lambda ?? 0,
+        acc: c.evaluation.accuracy,
+        cost: c.evaluation.meanCostUsd,
+        order,
+      });
   });
   const within = options.filter((o) => o.cost <= budget + 1e-15);
   const pick = within.length
-    ? within.reduce((a, b) => (b.acc > a.acc + TIE || (Math.abs(b.acc - a.acc) <= TIE && (b.cost < a.cost - 1e-15 || (Math.abs(b.cost - a.cost) <= 1e-15 && b.order < a.order))) ? b : a))
+    ? within.reduce((a, b) =>
+        b.acc > a.acc + TIE ||
+        (Math.abs(b.acc - a.acc) <= TIE &&
+          (b.cost < a.cost - 1e-15 || (Math.abs(b.cost - a.cost) <= 1e-15 && b.order < a.order)))
+          ? b
+          : a,
+      )
     : options.reduce((a, b) => (b.cost < a.cost ? b : a));
   return {
     candidate: pick.c.id,

@@ -111,16 +111,23 @@ export function loadSelection(path: string): LoadedSelection {
   try {
     raw = JSON.parse(readFileSync(path, "utf8"));
   } catch (err) {
-    throw new InputError(`${path}: cannot read the selection: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new InputError(
+      `${path}: cannot read the selection: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   const sel = raw as Partial<ServableSelection> & { kind?: string };
-  if (sel.kind !== "skillorchestra.learning.selection") throw new InputError(`${path}: $.kind: not a selection file (want "skillorchestra.learning.selection")`);
-  if (!Array.isArray(sel.candidates) || sel.candidates.length === 0) throw new InputError(`${path}: $.candidates: missing or empty`);
+  if (sel.kind !== "skillorchestra.learning.selection")
+    throw new InputError(`${path}: $.kind: not a selection file (want "skillorchestra.learning.selection")`);
+  if (!Array.isArray(sel.candidates) || sel.candidates.length === 0)
+    throw new InputError(`${path}: $.candidates: missing or empty`);
   const handbooks = new Map<string, Handbook>();
   sel.candidates.forEach((c, i) => {
     if (typeof c?.id !== "string") throw new InputError(`${path}: $.candidates[${i}].id: missing`);
     if (c.deployed === false) return;
-    if (typeof c.file !== "string") throw new InputError(`${path}: $.candidates[${i}].file: missing (a selection written before candidates were saved: learn again)`);
+    if (typeof c.file !== "string")
+      throw new InputError(
+        `${path}: $.candidates[${i}].file: missing (a selection written before candidates were saved: learn again)`,
+      );
     const file = resolve(dirname(path), c.file);
     if (!existsSync(file)) throw new InputError(`${path}: $.candidates[${i}].file: ${c.file} does not exist`);
     handbooks.set(c.id, loadHandbook(file));
@@ -139,8 +146,14 @@ export function selectionPathOf(handbookPath: string, h: Handbook): string | und
 }
 
 /** The handbook (and λ) that serves a run: by budget when one is given, else by λ. */
-export function servingChoice(s: LoadedSelection, want: { lambda: number; budgetUsd?: number }): Choice & { handbook: Handbook } {
-  const c = chooseFor(s.selection, want.budgetUsd !== undefined ? { budgetUsd: want.budgetUsd } : { lambda: want.lambda });
+export function servingChoice(
+  s: LoadedSelection,
+  want: { lambda: number; budgetUsd?: number },
+): Choice & { handbook: Handbook } {
+  const c = chooseFor(
+    s.selection,
+    want.budgetUsd !== undefined ? { budgetUsd: want.budgetUsd } : { lambda: want.lambda },
+  );
   const handbook = s.handbooks.get(c.candidate);
   if (!handbook) throw new InputError(`${s.path}: $.candidates: no handbook for candidate ${c.candidate}`);
   return { ...c, handbook };

@@ -13,7 +13,10 @@ import MiniSearch from "minisearch";
  */
 
 const splitTerms = MiniSearch.getDefault("tokenize") as (text: string, field?: string) => string[];
-const processTerm = MiniSearch.getDefault("processTerm") as (term: string, field?: string) => string | null | undefined | false;
+const processTerm = MiniSearch.getDefault("processTerm") as (
+  term: string,
+  field?: string,
+) => string | null | undefined | false;
 // Kept apart from tools/search/analyze.ts (accents folded, other stopwords, versioned with persisted indexes): these
 // terms are stored in handbooks (text models, indicators) and must not change with the search index's rules.
 
@@ -51,7 +54,8 @@ export function terms(text: string): string[] {
 export const STRUCTURE_FEATURES = ["long", "digits", "code", "choices", "math", "question", "list"] as const;
 export type StructureFeature = (typeof STRUCTURE_FEATURES)[number];
 
-const CODE = /(^|\n)\s*(def |class |import |from \S+ import|return\b|#include|function\b)|```|>>>|\)\s*->|[{};]\s*\n|\bdef\s+\w+\(/;
+const CODE =
+  /(^|\n)\s*(def |class |import |from \S+ import|return\b|#include|function\b)|```|>>>|\)\s*->|[{};]\s*\n|\bdef\s+\w+\(/;
 const CHOICES = /(^|\n|\s)\(?[A-Ea-e][).:]\s+\S[\s\S]*(\n|\s)\(?[B-Eb-e][).:]\s+\S|\b(options|choices)\s*:/;
 const MATH = /\\(frac|boxed|sqrt|cdot|times|le|ge|pi|sum|int)\b|\$[^$\n]+\$|\^\{?\d|\d\s*[+\-*/=]\s*\d/;
 const QUESTION = /^\s*(who|what|when|where|which|why|how)\b|\?\s*$/i;
@@ -104,7 +108,12 @@ export function findBoilerplate(texts: readonly string[], opts: BoilerplateOptio
   const minCount = Math.max(opts.minCount ?? 3, Math.ceil((opts.minShare ?? 0.05) * texts.length));
   const df = new Map<string, number>();
   for (const t of texts) {
-    const lines = new Set(t.split("\n").map(lineKey).filter((l) => l !== ""));
+    const lines = new Set(
+      t
+        .split("\n")
+        .map(lineKey)
+        .filter((l) => l !== ""),
+    );
     if (lines.size < 2) continue;
     for (const l of lines) df.set(l, (df.get(l) ?? 0) + 1);
   }
@@ -158,7 +167,10 @@ export interface TextModelOptions extends BoilerplateOptions {
 }
 
 /** Terms of a text under a boilerplate set: the body's terms, then its template tokens. */
-export function textTerms(text: string, boilerplate: ReadonlySet<string>): { body: string[]; template: string[]; bodyText: string } {
+export function textTerms(
+  text: string,
+  boilerplate: ReadonlySet<string>,
+): { body: string[]; template: string[]; bodyText: string } {
   const f = focus(text, boilerplate);
   return { body: terms(f.body), template: f.template, bodyText: f.body };
 }
@@ -300,7 +312,8 @@ export const CENTROID_TERMS = 300;
  */
 export function centroidOf(m: TextModel, vectors: readonly SparseVector[]): Record<string, number> {
   const sum = new Map<number, number>();
-  for (const v of vectors) for (let k = 0; k < v.idx.length; k++) sum.set(v.idx[k]!, (sum.get(v.idx[k]!) ?? 0) + v.val[k]!);
+  for (const v of vectors)
+    for (let k = 0; k < v.idx.length; k++) sum.set(v.idx[k]!, (sum.get(v.idx[k]!) ?? 0) + v.val[k]!);
   const top = [...sum]
     .filter(([, w]) => w > 0)
     .sort((a, b) => b[1] - a[1] || a[0] - b[0])

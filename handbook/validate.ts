@@ -50,7 +50,10 @@ export function integrityIssues(h: Handbook): Issue[] {
     const at = ["skills", key];
     if (skill.id !== key) issues.push({ path: [...at, "id"], message: `id ${skill.id} differs from its key ${key}` });
     if (modeOfId(skill.id) !== skill.mode)
-      issues.push({ path: [...at, "mode"], message: `mode ${skill.mode} differs from the id's first segment ${modeOfId(skill.id)}` });
+      issues.push({
+        path: [...at, "mode"],
+        message: `mode ${skill.mode} differs from the id's first segment ${modeOfId(skill.id)}`,
+      });
     else if (!(skill.mode in modes)) issues.push({ path: [...at, "mode"], message: `unknown mode ${skill.mode}` });
     const expected = parentIdOf(skill.id);
     if (expected === undefined) {
@@ -77,10 +80,12 @@ export function integrityIssues(h: Handbook): Issue[] {
         continue;
       }
       const mode = isMode ? key : h.skills[key]!.mode;
-      if (!served.has(mode)) issues.push({ path: [...at, "competence", key], message: `agent does not serve mode ${mode}` });
+      if (!served.has(mode))
+        issues.push({ path: [...at, "competence", key], message: `agent does not serve mode ${mode}` });
     }
     for (const mode of Object.keys(profile.costs)) {
-      if (!served.has(mode)) issues.push({ path: [...at, "costs", mode], message: `agent does not serve mode ${mode}` });
+      if (!served.has(mode))
+        issues.push({ path: [...at, "costs", mode], message: `agent does not serve mode ${mode}` });
     }
   }
   return issues;

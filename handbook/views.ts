@@ -67,7 +67,10 @@ export function viewAtDepth(h: Handbook, depth: Granularity | Partial<Record<Mod
             const a = sc[t];
             const b = sc[key]!;
             const w = (a?.weight ?? 0) + b.weight;
-            sc[t] = { meanCostUsd: w > 0 ? ((a?.meanCostUsd ?? 0) * (a?.weight ?? 0) + b.meanCostUsd * b.weight) / w : 0, weight: w };
+            sc[t] = {
+              meanCostUsd: w > 0 ? ((a?.meanCostUsd ?? 0) * (a?.weight ?? 0) + b.meanCostUsd * b.weight) / w : 0,
+              weight: w,
+            };
           }
           delete sc[key];
         }
@@ -88,8 +91,14 @@ function foldCuesIntoMode(h: Handbook, mode: Mode): void {
   const union = (base: string[] | undefined, more: string[]) => [...new Set([...(base ?? []), ...more])];
   h.modes[mode] = {
     ...info,
-    indicators: union(info.indicators, skills.flatMap((s) => s.indicators)),
-    examples: union(info.examples, skills.flatMap((s) => s.examples)),
+    indicators: union(
+      info.indicators,
+      skills.flatMap((s) => s.indicators),
+    ),
+    examples: union(
+      info.examples,
+      skills.flatMap((s) => s.examples),
+    ),
   };
 }
 
@@ -108,7 +117,8 @@ export function subgraph(h: Handbook, skillIds: Iterable<string>, modes?: Readon
   }
   const keepModes = new Set<string>(modes ?? MODES);
   const out = clone(h);
-  for (const id of Object.keys(out.skills)) if (!keep.has(id) || !keepModes.has(out.skills[id]!.mode)) delete out.skills[id];
+  for (const id of Object.keys(out.skills))
+    if (!keep.has(id) || !keepModes.has(out.skills[id]!.mode)) delete out.skills[id];
   for (const m of Object.keys(out.modes) as Mode[]) if (!keepModes.has(m)) delete out.modes[m];
   for (const [agent, profile] of Object.entries(out.agents)) {
     profile.modes = profile.modes.filter((m) => keepModes.has(m));
@@ -159,7 +169,8 @@ function checkNewId(h: Handbook, id: string, where: string, source: string): voi
 
 function checkEvidence(e: Evidence, where: string, source: string): void {
   for (const k of ["successes", "failures"] as const) {
-    if (!(e[k] >= 0 && Number.isFinite(e[k]))) throw new InputError(`${source}: ${where}.${k}: must be a finite number >= 0, got ${e[k]}`);
+    if (!(e[k] >= 0 && Number.isFinite(e[k])))
+      throw new InputError(`${source}: ${where}.${k}: must be a finite number >= 0, got ${e[k]}`);
   }
 }
 
@@ -184,7 +195,12 @@ function makeSkill(s: NewSkill, mode: Mode, history: ProvenanceEvent[], fallback
  * (traces that fit no child), so the subtree's totals per agent are unchanged. Children may not take more
  * successes or failures than the parent holds.
  */
-export function split(h: Handbook, skillId: string, children: ReadonlyArray<SplitChild>, opts: SplitMergeOptions = {}): Handbook {
+export function split(
+  h: Handbook,
+  skillId: string,
+  children: ReadonlyArray<SplitChild>,
+  opts: SplitMergeOptions = {},
+): Handbook {
   const src = "split";
   const parent = h.skills[skillId];
   if (!parent) throw new InputError(`${src}: $.skill: unknown skill ${skillId}`);
@@ -195,14 +211,16 @@ export function split(h: Handbook, skillId: string, children: ReadonlyArray<Spli
   children.forEach((child, i) => {
     const where = handbookPath(["children", i, "skill", "id"]);
     checkNewId(h, child.skill.id, where, src);
-    if (parentIdOf(child.skill.id) !== skillId) throw new InputError(`${src}: ${where}: a child of ${skillId} must be ${skillId}.<name>, got ${child.skill.id}`);
+    if (parentIdOf(child.skill.id) !== skillId)
+      throw new InputError(`${src}: ${where}: a child of ${skillId} must be ${skillId}.<name>, got ${child.skill.id}`);
     if (seen.has(child.skill.id)) throw new InputError(`${src}: ${where}: duplicate child ${child.skill.id}`);
     seen.add(child.skill.id);
     for (const [agent, e] of Object.entries(child.evidence)) {
       const ewhere = handbookPath(["children", i, "evidence", agent]);
       const profile = h.agents[agent];
       if (!profile) throw new InputError(`${src}: ${ewhere}: unknown agent ${agent}`);
-      if (!profile.modes.includes(parent.mode)) throw new InputError(`${src}: ${ewhere}: agent does not serve mode ${parent.mode}`);
+      if (!profile.modes.includes(parent.mode))
+        throw new InputError(`${src}: ${ewhere}: agent does not serve mode ${parent.mode}`);
       checkEvidence(e, ewhere, src);
       taken.set(agent, addEvidence(taken.get(agent), e));
     }
@@ -214,18 +232,26 @@ export function split(h: Handbook, skillId: string, children: ReadonlyArray<Spli
     const rest = { successes: own.successes - sum.successes, failures: own.failures - sum.failures };
     for (const k of ["successes", "failures"] as const) {
       if (rest[k] < -TOLERANCE * Math.max(1, own[k]))
-        throw new InputError(`${src}: $.children: agent ${agent}: the children take ${sum[k]} ${k}, but ${skillId} holds ${own[k]}`);
+        throw new InputError(
+          `${src}: $.children: agent ${agent}: the children take ${sum[k]} ${k}, but ${skillId} holds ${own[k]}`,
+        );
       if (Math.abs(rest[k]) <= TOLERANCE * Math.max(1, own[k])) rest[k] = 0;
     }
     const competence = out.agents[agent]!.competence;
     if (observations(rest) > 0) competence[skillId] = rest;
     else delete competence[skillId];
   }
-  const event: ProvenanceEvent = { op: "split", from: [skillId], at, ...(opts.note !== undefined ? { note: opts.note } : {}) };
+  const event: ProvenanceEvent = {
+    op: "split",
+    from: [skillId],
+    at,
+    ...(opts.note !== undefined ? { note: opts.note } : {}),
+  };
   for (const child of children) {
     out.skills[child.skill.id] = makeSkill(child.skill, parent.mode, [event], { provenance: parent.provenance });
     for (const [agent, e] of Object.entries(child.evidence)) {
-      if (observations(e) > 0) out.agents[agent]!.competence[child.skill.id] = { successes: e.successes, failures: e.failures };
+      if (observations(e) > 0)
+        out.agents[agent]!.competence[child.skill.id] = { successes: e.successes, failures: e.failures };
     }
   }
   out.skills[skillId]!.provenance.history.push({
@@ -250,13 +276,17 @@ export function merge(h: Handbook, a: string, b: string, into: NewSkill, opts: S
   if (!sb) throw new InputError(`${src}: $.b: unknown skill ${b}`);
   if (a === b) throw new InputError(`${src}: $.b: cannot merge ${a} with itself`);
   if (sa.mode !== sb.mode) throw new InputError(`${src}: $.b: ${b} is in mode ${sb.mode}, ${a} in ${sa.mode}`);
-  for (const [key, id] of [["a", a], ["b", b]] as const) {
+  for (const [key, id] of [
+    ["a", a],
+    ["b", b],
+  ] as const) {
     const prefix = `${id}.`;
     const child = Object.keys(h.skills).find((s) => s.startsWith(prefix));
     if (child) throw new InputError(`${src}: $.${key}: ${id} has children (${child}); merge leaves only`);
   }
   if (into.id !== a && into.id !== b) checkNewId(h, into.id, "$.into.id", src);
-  if (!into.id.startsWith(`${sa.mode}.`)) throw new InputError(`${src}: $.into.id: must be in mode ${sa.mode}, got ${into.id}`);
+  if (!into.id.startsWith(`${sa.mode}.`))
+    throw new InputError(`${src}: $.into.id: must be in mode ${sa.mode}, got ${into.id}`);
   const parent = parentIdOf(into.id);
   if (parent !== undefined && (parent === a || parent === b || !(parent in h.skills)))
     throw new InputError(`${src}: $.into.id: parent ${parent} of ${into.id} does not exist after the merge`);

@@ -2,13 +2,24 @@
  * The public API of skillorchestra, for embedding in a LangChain or LangGraph app. The CLI (`src/cli/main.ts`) is
  * built on the same pieces.
  */
-export { createOrchestrator, buildOrchestratorGraph, type CreateOrchestratorOptions } from "../graphs/orchestrator/graph.js";
+export {
+  createOrchestrator,
+  buildOrchestratorGraph,
+  type CreateOrchestratorOptions,
+} from "../graphs/orchestrator/graph.js";
 export type { OrchestratorStateType, RoutingDecision, Step, StopReason, Task } from "../graphs/orchestrator/state.js";
 export type { ApprovalReply } from "../graphs/orchestrator/nodes.js";
 export { buildLearningGraph } from "../graphs/learning/graph.js";
 export type { Selection } from "./learning/choose.js";
 export * from "../handbook/index.js";
-export { createChatClient, AgentCallError, StructuredOutputError, type Agent, type StepRequest, type StepResult } from "./providers/index.js";
+export {
+  createChatClient,
+  AgentCallError,
+  StructuredOutputError,
+  type Agent,
+  type StepRequest,
+  type StepResult,
+} from "./providers/index.js";
 export { createAgents } from "./sim/create-agents.js";
 export { loadPool, savePool } from "./pool/load.js";
 export { PoolSchema, type Pool, type AgentSpec } from "./pool/schema.js";

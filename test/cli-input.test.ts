@@ -49,7 +49,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe("learn refuses before any phase runs", SLOW, () => {
   it("an empty records file: no handbook, no work directory", async () => {
     const out = join(dir, "learn-empty", "H.json");
-    refused(await cli(["learn", "--records", empty, "--out", out, "--no-progress"]), empty, /no records to learn from \(the --records file/);
+    refused(
+      await cli(["learn", "--records", empty, "--out", out, "--no-progress"]),
+      empty,
+      /no records to learn from \(the --records file/,
+    );
     expect(existsSync(join(dir, "learn-empty"))).toBe(false);
   });
 
@@ -57,15 +61,34 @@ describe("learn refuses before any phase runs", SLOW, () => {
     const target = join(dir, "out-dir");
     mkdirSync(target);
     const before = readdirSync(dir).sort();
-    refused(await cli(["learn", "--records", records, "--pool", pool, "--out", target, "--no-progress"]), target, /is a directory; --out must be a file/);
+    refused(
+      await cli(["learn", "--records", records, "--pool", pool, "--out", target, "--no-progress"]),
+      target,
+      /is a directory; --out must be a file/,
+    );
     expect(readdirSync(dir).sort()).toEqual(before);
     expect(readdirSync(target)).toEqual([]);
   });
 
   it("a directory as --pool, and a --llm the pool does not hold", async () => {
     const out = join(dir, "learn-pool", "H.json");
-    refused(await cli(["learn", "--records", records, "--pool", emptyDir, "--out", out, "--no-progress"]), emptyDir, /is a directory, not a pool file/);
-    const llm = await cli(["learn", "--records", records, "--pool", pool, "--llm", "nobody", "--out", out, "--no-progress"]);
+    refused(
+      await cli(["learn", "--records", records, "--pool", emptyDir, "--out", out, "--no-progress"]),
+      emptyDir,
+      /is a directory, not a pool file/,
+    );
+    const llm = await cli([
+      "learn",
+      "--records",
+      records,
+      "--pool",
+      pool,
+      "--llm",
+      "nobody",
+      "--out",
+      out,
+      "--no-progress",
+    ]);
     expect(llm.stderr.trimEnd().split("\n")).toEqual([`skillorchestra: --llm: no agent "nobody" in the pool ${pool}`]);
     expect(llm.code).toBe(2);
     expect(existsSync(join(dir, "learn-pool"))).toBe(false);
@@ -77,23 +100,41 @@ describe("records summary and explore refuse empty files", SLOW, () => {
     refused(await cli(["records", "summary", empty]), empty, /no records to summarise/);
     const r = await cli(["records", "summary", records, "--against", empty]);
     expect(r.stdout).toBe("");
-    expect(r.stderr.trimEnd().split("\n")).toEqual([`skillorchestra: --against ${empty}: no records to compare with (the file has no record lines)`]);
+    expect(r.stderr.trimEnd().split("\n")).toEqual([
+      `skillorchestra: --against ${empty}: no records to compare with (the file has no record lines)`,
+    ]);
     expect(r.code).toBe(2);
   });
 
   it("explore --tasks on an empty file writes no records file", async () => {
     const out = join(dir, "explored.jsonl");
-    refused(await cli(["explore", "--pool", pool, "--tasks", empty, "--out", out, "--no-progress"]), empty, /no tasks to explore/);
+    refused(
+      await cli(["explore", "--pool", pool, "--tasks", empty, "--out", out, "--no-progress"]),
+      empty,
+      /no tasks to explore/,
+    );
     expect(existsSync(out)).toBe(false);
-    refused(await cli(["explore", "--pool", emptyDir, "--tasks", empty, "--out", out, "--no-progress"]), emptyDir, /is a directory, not a pool file/);
+    refused(
+      await cli(["explore", "--pool", emptyDir, "--tasks", empty, "--out", out, "--no-progress"]),
+      emptyDir,
+      /is a directory, not a pool file/,
+    );
     expect(existsSync(out)).toBe(false);
-    refused(await cli(["explore", "--pool", pool, "--sim-tasks", "2", "--out", emptyDir, "--no-progress"]), emptyDir, /is a directory; --out must be a records file/);
+    refused(
+      await cli(["explore", "--pool", pool, "--sim-tasks", "2", "--out", emptyDir, "--no-progress"]),
+      emptyDir,
+      /is a directory; --out must be a records file/,
+    );
     expect(readdirSync(emptyDir)).toEqual([]);
   });
 
   it("records split with an output that is a directory writes neither side", async () => {
     const train = join(dir, "split-train.jsonl");
-    refused(await cli(["records", "split", records, "--test-share", "0.3", "--train-out", train, "--test-out", emptyDir]), emptyDir, /is a directory; --test-out must be a records file/);
+    refused(
+      await cli(["records", "split", records, "--test-share", "0.3", "--train-out", train, "--test-out", emptyDir]),
+      emptyDir,
+      /is a directory; --test-out must be a records file/,
+    );
     expect(existsSync(train)).toBe(false);
     expect(readdirSync(emptyDir)).toEqual([]);
   });
@@ -106,7 +147,10 @@ describe("eval", SLOW, () => {
     // The same queries and agents in two modes, as explore writes them for a pool whose agents serve both.
     const recs = synthRecords({ perType: 12 });
     multi = join(dir, "multi.jsonl");
-    writeFileSync(multi, [...recs, ...recs.map((r) => ({ ...r, mode: "code" as const }))].map(formatRecordLine).join(""));
+    writeFileSync(
+      multi,
+      [...recs, ...recs.map((r) => ({ ...r, mode: "code" as const }))].map(formatRecordLine).join(""),
+    );
     const p = JSON.parse(readFileSync(pool, "utf8"));
     for (const a of p.agents) a.modes = ["answer", "code"];
     multiPool = join(dir, "multi-pool.json");
@@ -115,26 +159,141 @@ describe("eval", SLOW, () => {
 
   it("an empty test file is named as the test file, and no report is written", async () => {
     const json = join(dir, "eval-empty.json");
-    refused(await cli(["eval", "--train", records, "--test", empty, "--pool", pool, "--seeds", "1", "--json", json, "--no-progress"]), empty, /no records to evaluate on \(the --test file/);
-    refused(await cli(["eval", "--train", empty, "--test", records, "--pool", pool, "--seeds", "1", "--json", json, "--no-progress"]), empty, /no records to learn from \(the --train file/);
-    refused(await cli(["eval", "--train", records, "--test", records, "--pool", emptyDir, "--seeds", "1", "--json", json, "--no-progress"]), emptyDir, /is a directory, not a pool file/);
+    refused(
+      await cli([
+        "eval",
+        "--train",
+        records,
+        "--test",
+        empty,
+        "--pool",
+        pool,
+        "--seeds",
+        "1",
+        "--json",
+        json,
+        "--no-progress",
+      ]),
+      empty,
+      /no records to evaluate on \(the --test file/,
+    );
+    refused(
+      await cli([
+        "eval",
+        "--train",
+        empty,
+        "--test",
+        records,
+        "--pool",
+        pool,
+        "--seeds",
+        "1",
+        "--json",
+        json,
+        "--no-progress",
+      ]),
+      empty,
+      /no records to learn from \(the --train file/,
+    );
+    refused(
+      await cli([
+        "eval",
+        "--train",
+        records,
+        "--test",
+        records,
+        "--pool",
+        emptyDir,
+        "--seeds",
+        "1",
+        "--json",
+        json,
+        "--no-progress",
+      ]),
+      emptyDir,
+      /is a directory, not a pool file/,
+    );
     expect(existsSync(json)).toBe(false);
-    refused(await cli(["eval", "--train", records, "--test", records, "--pool", pool, "--seeds", "1", "--json", emptyDir, "--no-progress"]), emptyDir, /is a directory; --json must be a file/);
+    refused(
+      await cli([
+        "eval",
+        "--train",
+        records,
+        "--test",
+        records,
+        "--pool",
+        pool,
+        "--seeds",
+        "1",
+        "--json",
+        emptyDir,
+        "--no-progress",
+      ]),
+      emptyDir,
+      /is a directory; --json must be a file/,
+    );
     expect(readdirSync(emptyDir)).toEqual([]);
   });
 
   it("records of several modes per query and agent: the line says to evaluate one mode with --mode, which then works", async () => {
     const json = join(dir, "eval-multi.json");
     const line = refused(
-      await cli(["eval", "--train", multi, "--test", multi, "--pool", multiPool, "--seeds", "1", "--json", json, "--no-progress"]),
+      await cli([
+        "eval",
+        "--train",
+        multi,
+        "--test",
+        multi,
+        "--pool",
+        multiPool,
+        "--seeds",
+        "1",
+        "--json",
+        json,
+        "--no-progress",
+      ]),
       multi,
       /record \d+: \$\.mode: query \S+ has records of agent \S+ in several modes \(answer at record \d+, code here\)/,
     );
     expect(line).toMatch(/evaluate one mode at a time with --mode answer\|code$/);
     expect(existsSync(json)).toBe(false);
-    refused(await cli(["eval", "--train", multi, "--test", multi, "--pool", multiPool, "--mode", "search", "--seeds", "1", "--no-progress"]), multi, /\$\.mode: no single-call records in mode search \(the --test file has answer, code\)/);
+    refused(
+      await cli([
+        "eval",
+        "--train",
+        multi,
+        "--test",
+        multi,
+        "--pool",
+        multiPool,
+        "--mode",
+        "search",
+        "--seeds",
+        "1",
+        "--no-progress",
+      ]),
+      multi,
+      /\$\.mode: no single-call records in mode search \(the --test file has answer, code\)/,
+    );
 
-    const ok = await cli(["eval", "--train", multi, "--test", multi, "--pool", multiPool, "--mode", "code", "--seeds", "1", "--lambdas", "0", "--json", json, "--no-progress"]);
+    const ok = await cli([
+      "eval",
+      "--train",
+      multi,
+      "--test",
+      multi,
+      "--pool",
+      multiPool,
+      "--mode",
+      "code",
+      "--seeds",
+      "1",
+      "--lambdas",
+      "0",
+      "--json",
+      json,
+      "--no-progress",
+    ]);
     expect(ok.stderr).toBe("");
     expect(ok.code).toBe(0);
     const report = JSON.parse(readFileSync(json, "utf8")) as { kind: string; queries: number };
@@ -157,10 +316,18 @@ describe("run checks the handbook's agents against the pool", SLOW, () => {
     const lacking = join(dir, "pool-lacking.json");
     savePool(lacking, { ...fx.pool, agents: fx.pool.agents.filter((a) => a.id !== routed[0]) });
     const db = join(dir, "threads-lacking.sqlite");
-    const line = refused(await cli(["run", "sim7-test-0", "--handbook", handbook, "--pool", lacking, "--db", db]), lacking, /\$\.agents: no agent /);
+    const line = refused(
+      await cli(["run", "sim7-test-0", "--handbook", handbook, "--pool", lacking, "--db", db]),
+      lacking,
+      /\$\.agents: no agent /,
+    );
     expect(line).toContain(`no agent "${routed[0]}", which the handbook ${handbook} routes to`);
     expect(existsSync(db)).toBe(false);
-    refused(await cli(["run", "sim7-test-0", "--handbook", handbook, "--pool", emptyDir, "--db", db]), emptyDir, /is a directory, not a pool file/);
+    refused(
+      await cli(["run", "sim7-test-0", "--handbook", handbook, "--pool", emptyDir, "--db", db]),
+      emptyDir,
+      /is a directory, not a pool file/,
+    );
     expect(existsSync(db)).toBe(false);
   });
 
@@ -168,8 +335,19 @@ describe("run checks the handbook's agents against the pool", SLOW, () => {
     const extra = { ...fx.pool.agents[0]!, id: "sim-unprofiled" };
     const more = join(dir, "pool-more.json");
     savePool(more, { ...fx.pool, agents: [...fx.pool.agents, extra] });
-    const r = await cli(["run", "sim7-test-0", "--handbook", handbook, "--pool", more, "--db", join(dir, "threads-more.sqlite")]);
-    expect(r.stderr.trimEnd().split("\n")).toEqual([`warning: ${more}: agent "sim-unprofiled" has no profile in the handbook ${handbook} and will not be routed to`]);
+    const r = await cli([
+      "run",
+      "sim7-test-0",
+      "--handbook",
+      handbook,
+      "--pool",
+      more,
+      "--db",
+      join(dir, "threads-more.sqlite"),
+    ]);
+    expect(r.stderr.trimEnd().split("\n")).toEqual([
+      `warning: ${more}: agent "sim-unprofiled" has no profile in the handbook ${handbook} and will not be routed to`,
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^answer: /m);
     expect(r.stdout).not.toContain("sim-unprofiled");

@@ -13,19 +13,24 @@ describe("langgraph.json", () => {
     expect(config.graphs?.orchestrator).toBeDefined();
   });
 
-  it.each(graphs)("graph %s points at an existing file that exports a compiled graph of that name", async (id, spec) => {
-    const colon = spec.lastIndexOf(":");
-    expect(colon, `${id}: "${spec}" has no ":export"`).toBeGreaterThan(0);
-    const file = resolve(ROOT, spec.slice(0, colon));
-    const exportName = spec.slice(colon + 1);
-    expect(existsSync(file), `${id}: ${file} does not exist`).toBe(true);
-    const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-    const graph = mod[exportName] as { invoke?: unknown; stream?: unknown; getGraph?: unknown; name?: unknown } | undefined;
-    expect(graph, `${id}: ${file} does not export ${exportName}`).toBeDefined();
-    expect(graph).toBeInstanceOf(CompiledStateGraph);
-    expect(typeof graph!.invoke).toBe("function");
-    expect(typeof graph!.stream).toBe("function");
-    expect(typeof graph!.getGraph).toBe("function");
-    expect(graph!.name).toBe(id);
-  });
+  it.each(graphs)(
+    "graph %s points at an existing file that exports a compiled graph of that name",
+    async (id, spec) => {
+      const colon = spec.lastIndexOf(":");
+      expect(colon, `${id}: "${spec}" has no ":export"`).toBeGreaterThan(0);
+      const file = resolve(ROOT, spec.slice(0, colon));
+      const exportName = spec.slice(colon + 1);
+      expect(existsSync(file), `${id}: ${file} does not exist`).toBe(true);
+      const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+      const graph = mod[exportName] as
+        | { invoke?: unknown; stream?: unknown; getGraph?: unknown; name?: unknown }
+        | undefined;
+      expect(graph, `${id}: ${file} does not export ${exportName}`).toBeDefined();
+      expect(graph).toBeInstanceOf(CompiledStateGraph);
+      expect(typeof graph!.invoke).toBe("function");
+      expect(typeof graph!.stream).toBe("function");
+      expect(typeof graph!.getGraph).toBe("function");
+      expect(graph!.name).toBe(id);
+    },
+  );
 });

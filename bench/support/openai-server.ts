@@ -60,8 +60,16 @@ export interface RecordedRequest {
 }
 
 /** A script answering every chat request with `status` (e.g. 429 with `{"retry-after": "0.2"}`) for good. */
-export function errorStorm(status: number, headers: Record<string, string> = {}): (request: RecordedRequest, index: number) => ScriptStep {
-  return () => ({ kind: "error", status, headers, body: { error: { message: `scripted ${status} storm`, type: "server_error" } } });
+export function errorStorm(
+  status: number,
+  headers: Record<string, string> = {},
+): (request: RecordedRequest, index: number) => ScriptStep {
+  return () => ({
+    kind: "error",
+    status,
+    headers,
+    body: { error: { message: `scripted ${status} storm`, type: "server_error" } },
+  });
 }
 
 /** A queue of steps, used in order, or a function of the request and its 0-based index among chat requests. */
@@ -102,7 +110,11 @@ function completionBody(req: RecordedRequest, content: string): object {
     created: 1_700_000_000,
     model,
     choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }],
-    usage: { prompt_tokens: tokensForChars(contentOf(req.body).length), completion_tokens: tokensForChars(content.length), total_tokens: 0 },
+    usage: {
+      prompt_tokens: tokensForChars(contentOf(req.body).length),
+      completion_tokens: tokensForChars(content.length),
+      total_tokens: 0,
+    },
   };
 }
 
@@ -121,11 +133,7 @@ export async function startOpenAIServer(script: Script): Promise<OpenAIServer> {
     return step ?? { kind: "error", status: 500, body: { error: { message: "openai-server: script exhausted" } } };
   };
 
-  const reply = (
-    res: ServerResponse,
-    req: RecordedRequest,
-    step: Extract<ScriptStep, { kind: "reply" }>,
-  ): void => {
+  const reply = (res: ServerResponse, req: RecordedRequest, step: Extract<ScriptStep, { kind: "reply" }>): void => {
     const id = `chatcmpl-${++created}`;
     const model = typeof req.body?.model === "string" ? req.body.model : "test-model";
     const content = step.content ?? (step.toolCalls?.length ? null : "");
@@ -148,7 +156,11 @@ export async function startOpenAIServer(script: Script): Promise<OpenAIServer> {
     const finishReason = step.finishReason ?? (toolCalls.length ? "tool_calls" : "stop");
 
     if (req.body?.stream === true) {
-      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+      res.writeHead(200, {
+        "content-type": "text/event-stream",
+        "cache-control": "no-cache",
+        connection: "keep-alive",
+      });
       const send = (chunk: object) => res.write(`data: ${JSON.stringify(chunk)}\n\n`);
       const base = { id, object: "chat.completion.chunk", created, model };
       send({ ...base, choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }] });
@@ -164,7 +176,12 @@ export async function startOpenAIServer(script: Script): Promise<OpenAIServer> {
               index: 0,
               delta: {
                 tool_calls: [
-                  { index: i, id: t.id, type: "function", function: { name: t.function.name, arguments: t.function.arguments.slice(0, half) } },
+                  {
+                    index: i,
+                    id: t.id,
+                    type: "function",
+                    function: { name: t.function.name, arguments: t.function.arguments.slice(0, half) },
+                  },
                 ],
               },
               finish_reason: null,
@@ -173,7 +190,13 @@ export async function startOpenAIServer(script: Script): Promise<OpenAIServer> {
         });
         send({
           ...base,
-          choices: [{ index: 0, delta: { tool_calls: [{ index: i, function: { arguments: t.function.arguments.slice(half) } }] }, finish_reason: null }],
+          choices: [
+            {
+              index: 0,
+              delta: { tool_calls: [{ index: i, function: { arguments: t.function.arguments.slice(half) } }] },
+              finish_reason: null,
+            },
+          ],
         });
       });
       send({ ...base, choices: [{ index: 0, delta: {}, finish_reason: finishReason }] });
@@ -212,16 +235,27 @@ export async function startOpenAIServer(script: Script): Promise<OpenAIServer> {
           /* keep the raw text */
         }
         const path = (req.url ?? "/").split("?")[0]!;
-        const recorded: RecordedRequest = { method: req.method ?? "GET", path, headers: req.headers, body, at: performance.now() };
+        const recorded: RecordedRequest = {
+          method: req.method ?? "GET",
+          path,
+          headers: req.headers,
+          body,
+          at: performance.now(),
+        };
         requests.push(recorded);
 
         if (req.method === "GET" && path === "/v1/models") {
           const ids = new Set<string>(["test-model"]);
-          sendJson(res, 200, { object: "list", data: [...ids].map((id) => ({ id, object: "model", created, owned_by: "test" })) });
+          sendJson(res, 200, {
+            object: "list",
+            data: [...ids].map((id) => ({ id, object: "model", created, owned_by: "test" })),
+          });
           return;
         }
         if (req.method !== "POST" || path !== CHAT_PATH) {
-          sendJson(res, 404, { error: { message: `openai-server: no route ${req.method} ${path}`, type: "not_found" } });
+          sendJson(res, 404, {
+            error: { message: `openai-server: no route ${req.method} ${path}`, type: "not_found" },
+          });
           return;
         }
 
@@ -260,12 +294,17 @@ export async function startOpenAIServer(script: Script): Promise<OpenAIServer> {
               }
               {
                 const full = JSON.stringify(completionBody(recorded, "never delivered"));
-                res.writeHead(200, { "content-type": "application/json", "content-length": String(Buffer.byteLength(full)) });
+                res.writeHead(200, {
+                  "content-type": "application/json",
+                  "content-length": String(Buffer.byteLength(full)),
+                });
                 res.write(full.slice(0, step.afterBytes), () => req.socket.destroy());
               }
               break;
             case "drip": {
-              const full = Buffer.from(JSON.stringify(completionBody(recorded, step.content ?? "Final answer: dripped")));
+              const full = Buffer.from(
+                JSON.stringify(completionBody(recorded, step.content ?? "Final answer: dripped")),
+              );
               res.writeHead(200, { "content-type": "application/json", "content-length": String(full.length) });
               const per = step.bytesPerTick ?? 1;
               let sent = 0;

@@ -1,5 +1,10 @@
 import { Annotation } from "@langchain/langgraph";
-import { DEFAULT_SETTINGS, learnSettings, type DefaultedSettings, type LearnSettings } from "../../src/learning/pipeline.js";
+import {
+  DEFAULT_SETTINGS,
+  learnSettings,
+  type DefaultedSettings,
+  type LearnSettings,
+} from "../../src/learning/pipeline.js";
 import type { EstimatorName } from "../../handbook/estimators.js";
 import type { Shrinkage, Strategy } from "../../handbook/select.js";
 import type { LearningInputType } from "./state.js";
@@ -85,7 +90,10 @@ export function learningRun(s: LearnSettings, out: string): LearningRun {
 }
 
 /** The settings of a run from the graph's input (its state) and context, over the defaults: learningRun's inverse. */
-export function settingsOf(state: { [K in InputKey]?: LearnSettings[K] | null } & { records: string }, context: Partial<LearningContextType> | undefined): LearnSettings {
+export function settingsOf(
+  state: { [K in InputKey]?: LearnSettings[K] | null } & { records: string },
+  context: Partial<LearningContextType> | undefined,
+): LearnSettings {
   return learnSettings({
     ...resolveKnobs(context),
     records: state.records,

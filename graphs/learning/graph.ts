@@ -1,7 +1,16 @@
 import { END, START, StateGraph } from "@langchain/langgraph";
 import { lineProgress } from "../../src/learning/progress.js";
 import { LearningContext } from "./configuration.js";
-import { discoverNode, profileNode, refineNode, reportNode, selectNode, splitNode, wiring, type NodeDeps } from "./nodes.js";
+import {
+  discoverNode,
+  profileNode,
+  refineNode,
+  reportNode,
+  selectNode,
+  splitNode,
+  wiring,
+  type NodeDeps,
+} from "./nodes.js";
 import { LearningInput, LearningState } from "./state.js";
 
 /** The learning phases, in order (the graph's nodes besides the final report). */

@@ -71,7 +71,12 @@ export function splitNode(w: NodeWiring) {
     return {
       run,
       artefacts: { work: paths.work, log: paths.log, split: paths.split },
-      phases: [{ phase: "split", summary: { train: sp.train.length, validation: sp.validationIds.length, labelledRecords: sp.labelledRecords } }],
+      phases: [
+        {
+          phase: "split",
+          summary: { train: sp.train.length, validation: sp.validationIds.length, labelledRecords: sp.labelledRecords },
+        },
+      ],
     };
   };
 }
@@ -81,7 +86,10 @@ export function discoverNode(w: NodeWiring) {
     const paths = artefactPaths(state.out);
     const split = w.handoff.take(state.artefacts.split!, readSplit);
     const sk = await runDiscover(settingsOf(state, runtime.context), io(w, state, state.run), split, paths.skills);
-    return { artefacts: { skills: paths.skills }, phases: [{ phase: "discover", summary: { discoverer: sk.discoverer, skills: sk.skills.length } }] };
+    return {
+      artefacts: { skills: paths.skills },
+      phases: [{ phase: "discover", summary: { discoverer: sk.discoverer, skills: sk.skills.length } }],
+    };
   };
 }
 
@@ -90,9 +98,20 @@ export function profileNode(w: NodeWiring) {
     const paths = artefactPaths(state.out);
     const split = w.handoff.take(state.artefacts.split!, readSplit);
     const skills = w.handoff.take(state.artefacts.skills!, readSkills);
-    const h = await runProfile(settingsOf(state, runtime.context), io(w, state, state.run), split, skills, paths.profiled);
+    const h = await runProfile(
+      settingsOf(state, runtime.context),
+      io(w, state, state.run),
+      split,
+      skills,
+      paths.profiled,
+    );
     w.handoff.drop(state.artefacts.skills!);
-    return { artefacts: { profiled: paths.profiled }, phases: [{ phase: "profile", summary: { skills: Object.keys(h.skills).length, agents: Object.keys(h.agents).length } }] };
+    return {
+      artefacts: { profiled: paths.profiled },
+      phases: [
+        { phase: "profile", summary: { skills: Object.keys(h.skills).length, agents: Object.keys(h.agents).length } },
+      ],
+    };
   };
 }
 
@@ -101,14 +120,26 @@ export function refineNode(w: NodeWiring) {
     const paths = artefactPaths(state.out);
     const split = w.handoff.take(state.artefacts.split!, readSplit);
     const profiled = w.handoff.take(state.artefacts.profiled!, loadHandbook);
-    const { report } = await runRefine(settingsOf(state, runtime.context), io(w, state, state.run), split, profiled, paths.full, paths.refineReport);
+    const { report } = await runRefine(
+      settingsOf(state, runtime.context),
+      io(w, state, state.run),
+      split,
+      profiled,
+      paths.full,
+      paths.refineReport,
+    );
     w.handoff.drop(state.artefacts.profiled!);
     return {
       artefacts: { full: paths.full, refineReport: paths.refineReport },
       phases: [
         {
           phase: "refine",
-          summary: { rounds: report.rounds, kept: report.steps.filter((s) => s.kept).length, rolledBack: report.steps.filter((s) => !s.kept).length, validation: report.validation.objective },
+          summary: {
+            rounds: report.rounds,
+            kept: report.steps.filter((s) => s.kept).length,
+            rolledBack: report.steps.filter((s) => !s.kept).length,
+            validation: report.validation.objective,
+          },
         },
       ],
     };
@@ -120,10 +151,16 @@ export function selectNode(w: NodeWiring) {
     const paths = artefactPaths(state.out);
     const split = w.handoff.take(state.artefacts.split!, readSplit);
     const full = w.handoff.take(state.artefacts.full!, loadHandbook);
-    const { selection } = await runSelect(settingsOf(state, runtime.context), io(w, state, state.run), split, full, { chosen: paths.chosen, selection: paths.selection });
+    const { selection } = await runSelect(settingsOf(state, runtime.context), io(w, state, state.run), split, full, {
+      chosen: paths.chosen,
+      selection: paths.selection,
+    });
     // The selection and its candidates are held for the caller only; the report node reads the chosen and full handbooks.
     if (w.ownHandoff) w.handoff.drop(paths.selection);
-    return { artefacts: { chosen: paths.chosen, selection: paths.selection }, phases: [{ phase: "select", summary: { chosen: selection.chosen, frontier: selection.frontier } }] };
+    return {
+      artefacts: { chosen: paths.chosen, selection: paths.selection },
+      phases: [{ phase: "select", summary: { chosen: selection.chosen, frontier: selection.frontier } }],
+    };
   };
 }
 
@@ -133,7 +170,13 @@ export function reportNode(w: NodeWiring) {
     const cost = learningCost(readLog(state.artefacts.log!), state.run);
     for (const path of [state.artefacts.chosen!, state.artefacts.full!]) {
       const h = w.handoff.take(path, loadHandbook);
-      w.handoff.put(path, saveHandbook(path, { ...h, metadata: { ...h.metadata, learning: { ...h.metadata.learning, run: state.run, cost } } }));
+      w.handoff.put(
+        path,
+        saveHandbook(path, {
+          ...h,
+          metadata: { ...h.metadata, learning: { ...h.metadata.learning, run: state.run, cost } },
+        }),
+      );
     }
     if (w.ownHandoff) w.handoff.clear();
     return { cost };

@@ -24,7 +24,9 @@ export const LearningInput = Annotation.Root({
 });
 
 /** What the graph is invoked with (learningRun in configuration.ts maps settings to it). */
-export type LearningInputType = { records: string; out: string } & Partial<Omit<typeof LearningInput.State, "records" | "out">>;
+export type LearningInputType = { records: string; out: string } & Partial<
+  Omit<typeof LearningInput.State, "records" | "out">
+>;
 
 /** Paths of the artefacts written so far (named by artefactPaths). */
 export type { Artefacts };

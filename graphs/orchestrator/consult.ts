@@ -13,7 +13,13 @@ import type { ConsultRecord, Consulting, OrchestratorStateType } from "./state.j
  * Calls and USD left for the current consultation: the rule's cap, the step limit and the budget. Every answer step
  * since the consultation's first answer is one of its calls, a rejected (evasive) answer included.
  */
-export function consultLimits(h: Handbook, c: Pick<Consulting, "answers">, s: Settings, state: Pick<OrchestratorStateType, "steps" | "costUsd">, pastDeadline: boolean): Limits {
+export function consultLimits(
+  h: Handbook,
+  c: Pick<Consulting, "answers">,
+  s: Settings,
+  state: Pick<OrchestratorStateType, "steps" | "costUsd">,
+  pastDeadline: boolean,
+): Limits {
   const made = c.answers.length > 0 ? state.steps.length - c.answers[0]!.step : 0;
   const cap = (h.consult?.maxCalls ?? 1) - made;
   const steps = s.maxSteps - state.steps.length;
@@ -36,7 +42,14 @@ export function firstPlan(
   allowed: ReadonlySet<string>,
 ): PlanChoice | null {
   if (!h.consult) return null;
-  const p = planFor(h.consult, consultScopes(h, text, skills), "answer", s.lambda, consultLimits(h, { answers: [] }, s, state, false), (a) => allowed.has(a));
+  const p = planFor(
+    h.consult,
+    consultScopes(h, text, skills),
+    "answer",
+    s.lambda,
+    consultLimits(h, { answers: [] }, s, state, false),
+    (a) => allowed.has(a),
+  );
   // A plan that would not consult is one agent answering alone: the step is routed by agent selection instead.
   return p?.consults ? p : null;
 }
@@ -44,26 +57,53 @@ export function firstPlan(
 const usd = (x: number) => `$${x.toPrecision(2)}`;
 
 /** The decision record of a plan's first agent: the selection's record, with the plan's choice and why. */
-export function firstRecord(record: DecisionRecord, p: PlanChoice, lambda: number): { record: DecisionRecord; consult: ConsultRecord } {
+export function firstRecord(
+  record: DecisionRecord,
+  p: PlanChoice,
+  lambda: number,
+): { record: DecisionRecord; consult: ConsultRecord } {
   const [A, B, E] = p.plan.agents;
   const rest = E !== undefined ? `${B}, then ${E}` : `${B}`;
   const reason = `consult plan of ${p.scope} at λ=${lambda}: ${A} first, then as its answer warrants ${rest}; expected accuracy ${p.accuracy.toFixed(3)} at ${usd(p.costUsd)}, value ${p.value.toFixed(3)}`;
   return {
     record: { ...record, chosen: A!, reason },
-    consult: { action: "first", state: "start", scope: p.scope, plan: p.plan.agents, pCorrect: p.accuracy, value: p.value, expectedCostUsd: p.costUsd, answers: [], reason },
+    consult: {
+      action: "first",
+      state: "start",
+      scope: p.scope,
+      plan: p.plan.agents,
+      pCorrect: p.accuracy,
+      value: p.value,
+      expectedCostUsd: p.costUsd,
+      answers: [],
+      reason,
+    },
   };
 }
 
 /** The judgement after the consultation's latest answer, and its record. */
-export function judgeAnswers(h: Handbook, c: Consulting, s: Settings, state: Pick<OrchestratorStateType, "steps" | "costUsd">, pastDeadline: boolean): { judgement: Judgement; consult: ConsultRecord } {
-  const judgement = judge({ plan: c.plan, scope: c.scope }, c.answers, s.lambda, consultLimits(h, c, s, state, pastDeadline));
+export function judgeAnswers(
+  h: Handbook,
+  c: Consulting,
+  s: Settings,
+  state: Pick<OrchestratorStateType, "steps" | "costUsd">,
+  pastDeadline: boolean,
+): { judgement: Judgement; consult: ConsultRecord } {
+  const judgement = judge(
+    { plan: c.plan, scope: c.scope },
+    c.answers,
+    s.lambda,
+    consultLimits(h, c, s, state, pastDeadline),
+  );
   const consult: ConsultRecord = {
     action: judgement.action,
     state: judgement.state,
     scope: c.scope,
     plan: c.plan.agents,
     pCorrect: judgement.pCorrect,
-    ...(judgement.action === "consult" ? { value: judgement.consultValue, expectedCostUsd: judgement.expectedCostUsd } : {}),
+    ...(judgement.action === "consult"
+      ? { value: judgement.consultValue, expectedCostUsd: judgement.expectedCostUsd }
+      : {}),
     answers: c.answers.map((a) => ({ agent: a.agent, key: a.key })),
     reason: judgement.reason,
   };

@@ -12,7 +12,15 @@ import { availableModes, servingHandbook, type OrchestratorResources } from "./r
 import { runDeadlineAt } from "./deadline.js";
 import { decideStep, judgeStep, openStep, type StepChoice, type StepWorld, type Verdict } from "./step.js";
 import { answerKey, answerKind } from "../../tools/answer/key.js";
-import type { AgentFailure, Dispatch, OrchestratorStateType, OrchestratorUpdate, RoutingDecision, Step, StopReason } from "./state.js";
+import type {
+  AgentFailure,
+  Dispatch,
+  OrchestratorStateType,
+  OrchestratorUpdate,
+  RoutingDecision,
+  Step,
+  StopReason,
+} from "./state.js";
 
 export type Resolve = (context: Partial<OrchestratorContextType> | undefined) => Promise<OrchestratorResources>;
 
@@ -43,7 +51,12 @@ async function choose(
   try {
     const reply = await r.orchestratorModel.chat(
       policyMessages(input, renderHandbook(r.handbook, { modes: input.available, budget: HANDBOOK_PROMPT_CHARS })),
-      { schema: PolicyReplySchema, schemaName: "route_step", ...(signal ? { signal } : {}), ...(deadlineAt !== undefined ? { deadlineAt } : {}) },
+      {
+        schema: PolicyReplySchema,
+        schemaName: "route_step",
+        ...(signal ? { signal } : {}),
+        ...(deadlineAt !== undefined ? { deadlineAt } : {}),
+      },
     );
     costUsd = reply.costUsd;
     const parsed = PolicyReplySchema.parse(reply.structured);
@@ -52,7 +65,8 @@ async function choose(
     return { mode: parsed.mode, reason: parsed.reason, skills, policy: "llm", costUsd };
   } catch (err) {
     // Only a reply in the wrong shape falls back; a failed call (auth, server error, timeout) is not hidden.
-    if (!isStructuredOutputError(err) && !(err instanceof UnavailableModeError) && !(err instanceof ZodError)) throw err;
+    if (!isStructuredOutputError(err) && !(err instanceof UnavailableModeError) && !(err instanceof ZodError))
+      throw err;
     const why = err instanceof Error ? err.message.split("\n")[0]!.slice(0, 160) : String(err);
     // A reply that did not parse was still billed.
     if (isStructuredOutputError(err)) costUsd = err.costUsd ?? 0;
@@ -66,7 +80,10 @@ function definedOnly<T extends object>(o: T | undefined): Partial<T> {
 }
 
 /** A call that failed for good, as recorded in state. Errors other than AgentCallError count as one attempt. */
-function failureOf(err: unknown, f: Pick<AgentFailure, "step" | "role" | "mode" | "agent" | "skills" | "forced">): AgentFailure {
+function failureOf(
+  err: unknown,
+  f: Pick<AgentFailure, "step" | "role" | "mode" | "agent" | "skills" | "forced">,
+): AgentFailure {
   if (err instanceof AgentCallError) {
     const detail = err.bodyExcerpt ?? err.detail;
     return { ...f, error: err.what, ...(detail ? { detail } : {}), attempts: err.attempts, deadline: err.deadline };
@@ -78,25 +95,47 @@ function failureOf(err: unknown, f: Pick<AgentFailure, "step" | "role" | "mode" 
 /** The end of a run whose call failed for good: `deadline` when the run's deadline is past, else `agent_error`. */
 function endWithFailure(failure: AgentFailure, runtime: Runtime, pastDeadline = failure.deadline): Command {
   runtime.writer?.({ type: "failure", ...failure });
-  return new Command({ goto: END, update: { failures: [failure], stopReason: pastDeadline ? "deadline" : "agent_error", dispatch: null } });
+  return new Command({
+    goto: END,
+    update: { failures: [failure], stopReason: pastDeadline ? "deadline" : "agent_error", dispatch: null },
+  });
 }
 
 /** Send a decision: stream it, record it, and route to its mode's node. */
-function dispatchTo(decision: RoutingDecision, dispatch: Dispatch, runtime: Runtime, extra: OrchestratorUpdate = {}): Command {
+function dispatchTo(
+  decision: RoutingDecision,
+  dispatch: Dispatch,
+  runtime: Runtime,
+  extra: OrchestratorUpdate = {},
+): Command {
   runtime.writer?.({ type: "decision", ...decision });
   return new Command({ goto: dispatch.mode, update: { ...extra, dispatch, decisions: [decision] } });
 }
 
 /** The pure step's view of a run: the serving handbook, the pool's agents and the run's settings. */
 function worldOf(r: OrchestratorResources, s: Settings, candidate: string | undefined): StepWorld {
-  return { handbook: r.handbook, agents: [...r.agents.values()].map((a) => ({ id: a.spec.id, modes: a.spec.modes })), settings: s, ...(candidate ? { candidate } : {}) };
+  return {
+    handbook: r.handbook,
+    agents: [...r.agents.values()].map((a) => ({ id: a.spec.id, modes: a.spec.modes })),
+    settings: s,
+    ...(candidate ? { candidate } : {}),
+  };
 }
 
 /** A consultation's verdict as a Command: end with the accepted answer, or dispatch the next agent. */
 function verdictCommand(v: Verdict, runtime: Runtime): Command {
   if (v.kind === "consult") return dispatchTo(v.decision, v.dispatch, runtime, { consulting: v.consulting });
   runtime.writer?.({ type: "decision", ...v.decision });
-  return new Command({ goto: END, update: { decisions: [v.decision], finalAnswer: v.answer, stopReason: "answered", dispatch: null, consulting: v.consulting } });
+  return new Command({
+    goto: END,
+    update: {
+      decisions: [v.decision],
+      finalAnswer: v.answer,
+      stopReason: "answered",
+      dispatch: null,
+      consulting: v.consulting,
+    },
+  });
 }
 
 /**
@@ -107,18 +146,23 @@ function verdictCommand(v: Verdict, runtime: Runtime): Command {
 export function orchestrateNode(resolve: Resolve) {
   return async (state: OrchestratorStateType, runtime: Runtime): Promise<Command> => {
     const loaded = await resolve(runtime.context);
-    const settings = resolveSettings({ ...loaded.defaults, ...definedOnly(runtime.context) }, state.settings ?? undefined);
+    const settings = resolveSettings(
+      { ...loaded.defaults, ...definedOnly(runtime.context) },
+      state.settings ?? undefined,
+    );
     // With a learned selection, the run's λ or budget picks the candidate handbook (and the λ) it is routed with.
     const serving = servingHandbook(loaded, settings);
     const r = { ...loaded, handbook: serving.handbook };
     const s = { ...settings, lambda: serving.lambda };
     const w = worldOf(r, s, serving.candidate);
     const available = availableModes(r);
-    const stop = (reason: StopReason, costUsd = 0) => new Command({ goto: END, update: { stopReason: reason, dispatch: null, costUsd } });
+    const stop = (reason: StopReason, costUsd = 0) =>
+      new Command({ goto: END, update: { stopReason: reason, dispatch: null, costUsd } });
     const deadlineAt = runDeadlineAt(runtime, s.deadlineMs);
 
     const open = openStep(w, state, available, Date.now(), deadlineAt);
-    if (open.kind === "judge") return verdictCommand(judgeStep(w, state, state.consulting!, open.pastDeadline), runtime);
+    if (open.kind === "judge")
+      return verdictCommand(judgeStep(w, state, state.consulting!, open.pastDeadline), runtime);
     if (open.kind === "stop") return stop(open.reason);
     let choice: StepChoice;
     if (open.kind === "given") choice = open.choice;
@@ -128,7 +172,14 @@ export function orchestrateNode(resolve: Resolve) {
       } catch (err) {
         // The orchestrator model failed for good (its provider retried): the run ends saying so.
         if (runtime.signal?.aborted || !r.orchestratorModel) throw err;
-        const failure = failureOf(err, { step: state.steps.length, role: "policy", mode: null, agent: r.orchestratorModel.spec.id, skills: [], forced: false });
+        const failure = failureOf(err, {
+          step: state.steps.length,
+          role: "policy",
+          mode: null,
+          agent: r.orchestratorModel.spec.id,
+          skills: [],
+          forced: false,
+        });
         return endWithFailure(failure, runtime, failure.deadline || Date.now() >= deadlineAt);
       }
     }
@@ -136,8 +187,15 @@ export function orchestrateNode(resolve: Resolve) {
     const out = decideStep(w, state, choice, available);
     if (out.kind === "judge") return verdictCommand(judgeStep(w, state, state.consulting!, true), runtime);
     if (out.kind === "stop") return stop(out.reason, out.costUsd);
-    const update: OrchestratorUpdate = { costUsd: out.costUsd, ...(out.consulting ? { consulting: out.consulting } : {}) };
-    if (out.approve) return new Command({ goto: "approve", update: { ...update, pending: { decision: out.decision, dispatch: out.dispatch, budgetUsd: s.budgetUsd! } } });
+    const update: OrchestratorUpdate = {
+      costUsd: out.costUsd,
+      ...(out.consulting ? { consulting: out.consulting } : {}),
+    };
+    if (out.approve)
+      return new Command({
+        goto: "approve",
+        update: { ...update, pending: { decision: out.decision, dispatch: out.dispatch, budgetUsd: s.budgetUsd! } },
+      });
     return dispatchTo(out.decision, out.dispatch, runtime, update);
   };
 }
@@ -166,18 +224,35 @@ export function approveNode() {
       budgetUsd: p.budgetUsd,
       cheaper: cheaper.map((c) => ({ agent: c.agent, expectedCostUsd: c.cost, score: c.score })),
     }) as ApprovalReply;
-    if (reply.action === "stop") return new Command({ goto: END, update: { stopReason: "stopped_by_user", dispatch: null, pending: null } });
+    if (reply.action === "stop")
+      return new Command({ goto: END, update: { stopReason: "stopped_by_user", dispatch: null, pending: null } });
     if (reply.action === "redirect") {
       const to = decision.record.candidates.find((c) => c.agent === reply.agent);
       if (!to) throw new Error(`redirect: agent ${reply.agent} does not serve mode ${decision.mode}`);
-      const record = { ...decision.record, chosen: reply.agent, reason: `redirected by a human from ${chosen} to ${reply.agent}` };
-      return dispatchTo({ ...decision, record, expectedCostUsd: to.cost ?? 0, human: "redirected" }, { ...dispatch, agent: reply.agent }, runtime, { pending: null });
+      const record = {
+        ...decision.record,
+        chosen: reply.agent,
+        reason: `redirected by a human from ${chosen} to ${reply.agent}`,
+      };
+      return dispatchTo(
+        { ...decision, record, expectedCostUsd: to.cost ?? 0, human: "redirected" },
+        { ...dispatch, agent: reply.agent },
+        runtime,
+        { pending: null },
+      );
     }
     return dispatchTo({ ...decision, human: "approved" }, dispatch, runtime, { pending: null });
   };
 }
 
-function stepOf(state: OrchestratorStateType, d: Dispatch, input: string, observation: string, res?: StepResult, error?: string): Step {
+function stepOf(
+  state: OrchestratorStateType,
+  d: Dispatch,
+  input: string,
+  observation: string,
+  res?: StepResult,
+  error?: string,
+): Step {
   return {
     index: state.steps.length,
     mode: d.mode,
@@ -220,14 +295,27 @@ export function modeNode(mode: Mode, resolve: Resolve) {
       if (runtime.signal?.aborted) throw err;
       if (!isStructuredOutputError(err)) {
         // Failed for good (the provider made every attempt it may): re-route the step, or end at the deadline.
-        const failure = failureOf(err, { step: state.steps.length, role: "step", mode, agent: d.agent, skills: d.skills, forced: d.forced });
+        const failure = failureOf(err, {
+          step: state.steps.length,
+          role: "step",
+          mode,
+          agent: d.agent,
+          skills: d.skills,
+          forced: d.forced,
+        });
         if (failure.deadline || Date.now() >= deadlineAt) return endWithFailure(failure, runtime, true);
         runtime.writer?.({ type: "failure", ...failure });
         return new Command({ goto: "orchestrate", update: { failures: [failure] } });
       }
       const cost = err.costUsd ?? 0;
       const update: OrchestratorUpdate = {
-        steps: [{ ...stepOf(state, d, "", `unusable output from ${d.agent}`, undefined, err.message), costUsd: cost, costEstimated: err.costEstimated ?? false }],
+        steps: [
+          {
+            ...stepOf(state, d, "", `unusable output from ${d.agent}`, undefined, err.message),
+            costUsd: cost,
+            costEstimated: err.costEstimated ?? false,
+          },
+        ],
         costUsd: cost,
       };
       return new Command({ goto: "orchestrate", update });
@@ -238,12 +326,21 @@ export function modeNode(mode: Mode, resolve: Resolve) {
       const passages = await r.search.search(res.output, 5);
       const documents = passages.map((p) => ({ id: p.id, title: p.title, text: p.text, score: p.score }));
       const observation = documents.length ? documents.map((p) => p.title).join("; ") : "no documents found";
-      return new Command({ goto: "orchestrate", update: { ...base, documents, steps: [stepOf(state, d, res.output, observation, res)] } });
+      return new Command({
+        goto: "orchestrate",
+        update: { ...base, documents, steps: [stepOf(state, d, res.output, observation, res)] },
+      });
     }
     if (mode === "code") {
       const result = await r.runCode(res.language ?? "python", res.output, runtime.signal);
-      const observation = clip(`exit ${result.exitCode}${result.limit ? ` (${result.limit} limit)` : ""}: ${result.stdout || result.stderr}`, 500);
-      return new Command({ goto: "orchestrate", update: { ...base, codeResults: [result], steps: [stepOf(state, d, res.output, observation, res)] } });
+      const observation = clip(
+        `exit ${result.exitCode}${result.limit ? ` (${result.limit} limit)` : ""}: ${result.stdout || result.stderr}`,
+        500,
+      );
+      return new Command({
+        goto: "orchestrate",
+        update: { ...base, codeResults: [result], steps: [stepOf(state, d, res.output, observation, res)] },
+      });
     }
     const answer = res.output.trim();
     const rejected = d.forced ? null : rejectionOf(answer);
@@ -252,20 +349,49 @@ export function modeNode(mode: Mode, resolve: Resolve) {
       // Within a consultation the orchestrator judges each answer; a rejected one does not count, but the answers
       // before it are still judged.
       if (rejected)
-        return new Command({ goto: "orchestrate", update: { ...base, attempts: [answer], steps: [stepOf(state, d, answer, `rejected: ${rejected}`, res)], consulting: { ...c, awaiting: c.answers.length > 0 } } });
+        return new Command({
+          goto: "orchestrate",
+          update: {
+            ...base,
+            attempts: [answer],
+            steps: [stepOf(state, d, answer, `rejected: ${rejected}`, res)],
+            consulting: { ...c, awaiting: c.answers.length > 0 },
+          },
+        });
       const key = answerKey(answer, answerKind(state.task.text));
       const given = { step: state.steps.length, agent: d.agent, text: answer, key };
       return new Command({
         goto: "orchestrate",
-        update: { ...base, steps: [stepOf(state, d, answer, `answered (${key === null ? "no answer read" : `answer ${clip(key, 60)}`}); judged next`, res)], consulting: { ...c, answers: [...c.answers, given], awaiting: true } },
+        update: {
+          ...base,
+          steps: [
+            stepOf(
+              state,
+              d,
+              answer,
+              `answered (${key === null ? "no answer read" : `answer ${clip(key, 60)}`}); judged next`,
+              res,
+            ),
+          ],
+          consulting: { ...c, answers: [...c.answers, given], awaiting: true },
+        },
       });
     }
     if (rejected) {
-      return new Command({ goto: "orchestrate", update: { ...base, attempts: [answer], steps: [stepOf(state, d, answer, `rejected: ${rejected}`, res)] } });
+      return new Command({
+        goto: "orchestrate",
+        update: { ...base, attempts: [answer], steps: [stepOf(state, d, answer, `rejected: ${rejected}`, res)] },
+      });
     }
     return new Command({
       goto: END,
-      update: { ...base, finalAnswer: answer, stopReason: d.forced ? "forced_answer" : "answered", dispatch: null, steps: [stepOf(state, d, answer, "accepted", res)] },
+      update: {
+        ...base,
+        finalAnswer: answer,
+        stopReason: d.forced ? "forced_answer" : "answered",
+        dispatch: null,
+        steps: [stepOf(state, d, answer, "accepted", res)],
+      },
     });
   };
 }

@@ -47,7 +47,14 @@ function modeIndexOf(h: Handbook): ModeIndex {
     for (const s of Object.values(h.skills)) for (const e of s.examples) tag(e, s.mode);
     const texts = [...modes.keys()];
     const matcher = new SkillMatcher(
-      texts.map((text, i) => ({ id: `q${i}`, mode: [...modes.get(text)!][0]!, name: "", description: "", indicators: [], examples: [text] })),
+      texts.map((text, i) => ({
+        id: `q${i}`,
+        mode: [...modes.get(text)!][0]!,
+        name: "",
+        description: "",
+        indicators: [],
+        examples: [text],
+      })),
     );
     idx = { matcher, modes: new Map(texts.map((text, i) => [`q${i}`, modes.get(text)!])) };
     modeIndexes.set(h, idx);
@@ -86,21 +93,30 @@ export function chooseModeOffline(
   const wantSearch = has("search") && relevance.search >= threshold && searches < 1 + input.attempts.length;
   const wantCode = has("code") && relevance.code >= threshold && !codeOk && codeRuns < 2;
   if (wantCode && relevance.code >= relevance.search)
-    return { mode: "code", reason: `code skills match the task (relevance ${relevance.code.toFixed(2)}) and no program has run successfully` };
+    return {
+      mode: "code",
+      reason: `code skills match the task (relevance ${relevance.code.toFixed(2)}) and no program has run successfully`,
+    };
   if (wantSearch)
     return {
       mode: "search",
       reason: `search skills match the task (relevance ${relevance.search.toFixed(2)}); ${searches} search(es) so far, ${input.attempts.length} rejected answer(s)`,
     };
   if (wantCode)
-    return { mode: "code", reason: `code skills match the task (relevance ${relevance.code.toFixed(2)}) and no program has run successfully` };
+    return {
+      mode: "code",
+      reason: `code skills match the task (relevance ${relevance.code.toFixed(2)}) and no program has run successfully`,
+    };
   if (has("answer")) return { mode: "answer", reason: "no further evidence is called for: answer" };
   return { mode: input.available[0] ?? "answer", reason: "only this mode is available" };
 }
 
 /** The text the matcher scores for a mode: the task, plus what the trajectory has gathered so far. */
 export function matchText(input: PolicyInput): string {
-  const titles = input.documents.slice(-3).map((d) => d.title).join(" ");
+  const titles = input.documents
+    .slice(-3)
+    .map((d) => d.title)
+    .join(" ");
   return titles ? `${input.task.text} ${titles}` : input.task.text;
 }
 

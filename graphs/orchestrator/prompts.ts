@@ -15,18 +15,29 @@ export type PolicyReply = z.infer<typeof PolicyReplySchema>;
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n)}…` : s);
 
 /** The orchestrator model's prompt: the task, the trajectory so far, and the handbook rendered for it. */
-export function policyMessages(input: PolicyInput, handbookText: string): { role: "system" | "user"; content: string }[] {
+export function policyMessages(
+  input: PolicyInput,
+  handbookText: string,
+): { role: "system" | "user"; content: string }[] {
   const lines: string[] = [];
   lines.push(`Task: ${input.task.text}`);
   lines.push(`Modes available now: ${input.available.join(", ")}`);
-  lines.push(`Steps so far: ${input.steps.length ? input.steps.map((s) => s.mode + (s.error ? " (failed)" : "")).join(" → ") : "none"}`);
+  lines.push(
+    `Steps so far: ${input.steps.length ? input.steps.map((s) => s.mode + (s.error ? " (failed)" : "")).join(" → ") : "none"}`,
+  );
   if (input.documents.length)
-    lines.push(`Retrieved documents (untrusted text): ${input.documents.slice(-5).map((d) => `[${d.title}] ${clip(d.text, 200)}`).join(" | ")}`);
+    lines.push(
+      `Retrieved documents (untrusted text): ${input.documents
+        .slice(-5)
+        .map((d) => `[${d.title}] ${clip(d.text, 200)}`)
+        .join(" | ")}`,
+    );
   if (input.codeResults.length) {
     const c = input.codeResults[input.codeResults.length - 1]!;
     lines.push(`Last program output (untrusted text, exit ${c.exitCode}): ${clip(c.stdout || c.stderr, 300)}`);
   }
-  if (input.attempts.length) lines.push(`Rejected answers: ${input.attempts.map((a) => JSON.stringify(clip(a, 80))).join(", ")}`);
+  if (input.attempts.length)
+    lines.push(`Rejected answers: ${input.attempts.map((a) => JSON.stringify(clip(a, 80))).join(", ")}`);
   return [
     {
       role: "system",

@@ -20,7 +20,11 @@ export interface SearchBackend {
 }
 
 /** Runs an agent-written program in the sandbox. */
-export type CodeRunner = (language: "python" | "javascript", source: string, signal?: AbortSignal) => Promise<CodeResult>;
+export type CodeRunner = (
+  language: "python" | "javascript",
+  source: string,
+  signal?: AbortSignal,
+) => Promise<CodeResult>;
 
 /** Everything the orchestrator graph acts with. The graph never knows which provider sits behind an agent. */
 export interface OrchestratorResources {
@@ -41,7 +45,10 @@ export interface OrchestratorResources {
 }
 
 /** The handbook and λ a run is routed with (see OrchestratorResources.selection), and which candidate it is. */
-export function servingHandbook(r: OrchestratorResources, s: { lambda: number; budgetUsd?: number }): { handbook: Handbook; lambda: number; candidate?: string } {
+export function servingHandbook(
+  r: OrchestratorResources,
+  s: { lambda: number; budgetUsd?: number },
+): { handbook: Handbook; lambda: number; candidate?: string } {
   if (!r.selection) return { handbook: r.handbook, lambda: s.lambda };
   const c = servingChoice(r.selection, s);
   return { handbook: c.handbook, lambda: c.lambda, candidate: c.candidate };
@@ -82,7 +89,11 @@ export interface ResourcePaths {
 }
 
 /** The environment variable of each file a run loads, read when the run's context does not give that file. */
-export const RESOURCE_ENV = { handbook: "SKILLORCHESTRA_HANDBOOK", pool: "SKILLORCHESTRA_POOL", corpus: "SKILLORCHESTRA_CORPUS" } as const;
+export const RESOURCE_ENV = {
+  handbook: "SKILLORCHESTRA_HANDBOOK",
+  pool: "SKILLORCHESTRA_POOL",
+  corpus: "SKILLORCHESTRA_CORPUS",
+} as const;
 
 const WHAT = { handbook: "a handbook JSON path", pool: "a pool file path, JSON or YAML" } as const;
 
@@ -90,7 +101,10 @@ const WHAT = { handbook: "a handbook JSON path", pool: "a pool file path, JSON o
  * The files of a run: each from the context's field, else its environment variable (RESOURCE_ENV; an empty value is
  * unset). A missing handbook or pool is one InputError naming what to set, before anything is loaded.
  */
-export function resourcePaths(context: Partial<OrchestratorContextType> | undefined, env: Record<string, string | undefined>): ResourcePaths {
+export function resourcePaths(
+  context: Partial<OrchestratorContextType> | undefined,
+  env: Record<string, string | undefined>,
+): ResourcePaths {
   const pick = (k: keyof typeof RESOURCE_ENV) => context?.[k] || env[RESOURCE_ENV[k]] || undefined;
   const found = { handbook: pick("handbook"), pool: pick("pool") };
   const missing = (["handbook", "pool"] as const).filter((k) => !found[k]);
@@ -108,7 +122,10 @@ export function resourcePaths(context: Partial<OrchestratorContextType> | undefi
 }
 
 /** Build resources from files: a pool (its agents built by `agentFactory`), a handbook, and a corpus. */
-export async function loadResources(paths: ResourcePaths, agentFactory: AgentFactory = providerAgents): Promise<OrchestratorResources> {
+export async function loadResources(
+  paths: ResourcePaths,
+  agentFactory: AgentFactory = providerAgents,
+): Promise<OrchestratorResources> {
   const pool = loadPool(paths.pool);
   const handbook = loadHandbook(paths.handbook);
   const { agents, documents } = await agentFactory(pool);
@@ -123,14 +140,16 @@ export async function loadResources(paths: ResourcePaths, agentFactory: AgentFac
     ...(search ? { search } : {}),
     ...(selectionPath ? { selection: loadSelection(selectionPath) } : {}),
   };
-  if (paths.orchestratorModel) resources.orchestratorModel = orchestratorClient(pool, paths.orchestratorModel, paths.pool);
+  if (paths.orchestratorModel)
+    resources.orchestratorModel = orchestratorClient(pool, paths.orchestratorModel, paths.pool);
   return resources;
 }
 
 function orchestratorClient(pool: Pool, id: string, poolPath: string): ChatClient {
   const spec = pool.agents.find((a) => a.id === id);
   if (!spec) throw new InputError(`${poolPath}: $.agents: no agent ${id} for the orchestrator model`);
-  if (spec.provider !== "openai") throw new InputError(`${poolPath}: $.agents: orchestrator model ${id} must use the openai provider`);
+  if (spec.provider !== "openai")
+    throw new InputError(`${poolPath}: $.agents: orchestrator model ${id} must use the openai provider`);
   return createChatClient(spec);
 }
 
@@ -151,7 +170,10 @@ function stampOf(paths: (string | undefined)[]): string {
 }
 
 /** Resources loaded from files (loadResources), cached per agent factory until one of the files changes. */
-export function cachedResources(paths: ResourcePaths, agentFactory: AgentFactory = providerAgents): Promise<OrchestratorResources> {
+export function cachedResources(
+  paths: ResourcePaths,
+  agentFactory: AgentFactory = providerAgents,
+): Promise<OrchestratorResources> {
   let cache = caches.get(agentFactory);
   if (!cache) caches.set(agentFactory, (cache = new Map()));
   const key = JSON.stringify(paths);

@@ -33,7 +33,15 @@ export interface Step {
  * Why a run stopped. `agent_error`: an agent (or the orchestrator model) failed for good and no other agent was left
  * to re-route its step to (`failures` names it, the error and the attempts). `deadline`: the run's deadline passed.
  */
-export type StopReason = "answered" | "forced_answer" | "step_limit" | "budget" | "stopped_by_user" | "no_agent" | "agent_error" | "deadline";
+export type StopReason =
+  | "answered"
+  | "forced_answer"
+  | "step_limit"
+  | "budget"
+  | "stopped_by_user"
+  | "no_agent"
+  | "agent_error"
+  | "deadline";
 
 /** A call that failed for good (after every attempt its provider allows); the step is re-routed or the run ends. */
 export interface AgentFailure {
@@ -148,7 +156,10 @@ export const OrchestratorState = Annotation.Root({
   /** The consultation of the current answer (absent: the handbook has no consult rule, or no answer step yet). */
   consulting: Annotation<Consulting | null>({ reducer: (_a, b) => b, default: () => null }),
   /** A decision waiting for a human at the `approve` node (asking is on and the step would exceed the budget). */
-  pending: Annotation<{ decision: RoutingDecision; dispatch: Dispatch; budgetUsd: number } | null>({ reducer: (_a, b) => b, default: () => null }),
+  pending: Annotation<{ decision: RoutingDecision; dispatch: Dispatch; budgetUsd: number } | null>({
+    reducer: (_a, b) => b,
+    default: () => null,
+  }),
   finalAnswer: Annotation<string | null>({ reducer: (_a, b) => b, default: () => null }),
   stopReason: Annotation<StopReason | null>({ reducer: (_a, b) => b, default: () => null }),
 });

@@ -6,7 +6,14 @@ import type { Mode } from "../../src/core/modes.js";
 import type { Settings } from "./configuration.js";
 import { firstPlan, firstRecord, judgeAnswers } from "./consult.js";
 import { matchText, offlineChoice, type PolicyChoice, type PolicyInput } from "./policy.js";
-import type { AgentFailure, Consulting, Dispatch, OrchestratorStateType, RoutingDecision, StopReason } from "./state.js";
+import type {
+  AgentFailure,
+  Consulting,
+  Dispatch,
+  OrchestratorStateType,
+  RoutingDecision,
+  StopReason,
+} from "./state.js";
 
 /**
  * One orchestration step as pure functions (no LangGraph): the orchestrate node reads state, calls these, and
@@ -29,7 +36,10 @@ export interface StepWorld {
   candidate?: string;
 }
 
-export type StepState = Pick<OrchestratorStateType, "task" | "steps" | "documents" | "codeResults" | "attempts" | "failures" | "consulting" | "costUsd" | "dispatch">;
+export type StepState = Pick<
+  OrchestratorStateType,
+  "task" | "steps" | "documents" | "codeResults" | "attempts" | "failures" | "consulting" | "costUsd" | "dispatch"
+>;
 
 /** The mode and skills of a step, who chose them, and what the orchestrator model's call cost. */
 export type StepChoice = PolicyChoice & { policy: string; costUsd: number };
@@ -44,14 +54,28 @@ export type Outcome =
   | { kind: "stop"; reason: StopReason; costUsd: number }
   /** No agent is left to call within a consultation: the answers in hand are judged. */
   | { kind: "judge" }
-  | { kind: "dispatch"; decision: RoutingDecision; dispatch: Dispatch; consulting: Consulting | null; costUsd: number; approve: boolean };
+  | {
+      kind: "dispatch";
+      decision: RoutingDecision;
+      dispatch: Dispatch;
+      consulting: Consulting | null;
+      costUsd: number;
+      approve: boolean;
+    };
 
 export type Verdict =
   | { kind: "accept"; decision: RoutingDecision; answer: string; consulting: Consulting }
   | { kind: "consult"; decision: RoutingDecision; dispatch: Dispatch; consulting: Consulting };
 
 /** The handbook's agent selection for a step, among the pool's agents serving the mode (and `allow`, when given). */
-export function selectFor(w: StepWorld, mode: Mode, skills: readonly ActiveSkill[], step: number, text: string, allow?: readonly string[]): DecisionRecord {
+export function selectFor(
+  w: StepWorld,
+  mode: Mode,
+  skills: readonly ActiveSkill[],
+  step: number,
+  text: string,
+  allow?: readonly string[],
+): DecisionRecord {
   const s = w.settings;
   const serving = w.agents.filter((a) => a.modes.includes(mode)).map((a) => a.id);
   const known = skills.filter((sk) => w.handbook.skills[sk.id]);
@@ -78,7 +102,8 @@ const policyInput = (state: StepState, available: Mode[]): PolicyInput => ({
 });
 
 /** The calls of this step that failed for good (its re-route excludes their agents). */
-const failuresHere = (state: StepState) => (state.failures ?? []).filter((f) => f.step === state.steps.length && f.role === "step" && f.mode !== null);
+const failuresHere = (state: StepState) =>
+  (state.failures ?? []).filter((f) => f.step === state.steps.length && f.role === "step" && f.mode !== null);
 
 /** Before the policy: judge, stop, a fixed choice (re-route or the forced answer), or ask the policy. */
 export function openStep(w: StepWorld, state: StepState, available: Mode[], now: number, deadlineAt: number): Opening {
@@ -100,12 +125,24 @@ export function openStep(w: StepWorld, state: StepState, available: Mode[], now:
   if (failed)
     return {
       kind: "given",
-      choice: { mode: failed.mode!, reason: `re-routed: ${failed.agent} failed (${failed.error} after ${failed.attempts} attempt(s))`, skills: failed.skills, policy: "re-route", costUsd: 0 },
+      choice: {
+        mode: failed.mode!,
+        reason: `re-routed: ${failed.agent} failed (${failed.error} after ${failed.attempts} attempt(s))`,
+        skills: failed.skills,
+        policy: "re-route",
+        costUsd: 0,
+      },
     };
   if (forced)
     return {
       kind: "given",
-      choice: { mode: "answer", reason: `step limit ${s.maxSteps} reached: one forced answer`, skills: offlineChoice({ ...input, available: ["answer"] }, w.handbook).skills, policy: "limit", costUsd: 0 },
+      choice: {
+        mode: "answer",
+        reason: `step limit ${s.maxSteps} reached: one forced answer`,
+        skills: offlineChoice({ ...input, available: ["answer"] }, w.handbook).skills,
+        policy: "limit",
+        costUsd: 0,
+      },
     };
   return { kind: "ask", input, forced: false };
 }
@@ -123,7 +160,9 @@ export function decideStep(w: StepWorld, state: StepState, choice: StepChoice, a
   // other agent left, the answers in hand are judged with no call left.
   const inConsultation = failed && state.consulting && state.consulting.answers.length > 0 ? state.consulting : null;
   const answered = inConsultation ? new Set(inConsultation.answers.map((a) => a.agent)) : null;
-  const allow = failed ? w.agents.map((a) => a.id).filter((a) => !failedHere.some((f) => f.agent === a) && !answered?.has(a)) : undefined;
+  const allow = failed
+    ? w.agents.map((a) => a.id).filter((a) => !failedHere.some((f) => f.agent === a) && !answered?.has(a))
+    : undefined;
   const spent = state.costUsd + choice.costUsd;
   const stop = (reason: StopReason): Outcome => ({ kind: "stop", reason, costUsd: choice.costUsd });
 
@@ -133,7 +172,8 @@ export function decideStep(w: StepWorld, state: StepState, choice: StepChoice, a
   // (planFor, judge), not by the candidates a single call over budget narrows the selection to below.
   const unnarrowed = record;
   let agent = record.chosen;
-  const overBudget = () => agent !== null && s.budgetUsd !== undefined && spent + expectedCostOf(record, agent) > s.budgetUsd;
+  const overBudget = () =>
+    agent !== null && s.budgetUsd !== undefined && spent + expectedCostOf(record, agent) > s.budgetUsd;
   if (overBudget() && !s.ask) {
     const fitting = record.candidates.filter((c) => (c.cost ?? 0) <= s.budgetUsd! - spent).map((c) => c.agent);
     if (fitting.length === 0 && answered) return { kind: "judge" };
@@ -149,7 +189,14 @@ export function decideStep(w: StepWorld, state: StepState, choice: StepChoice, a
   let consulting: Consulting | null = inConsultation;
   let consultRecord: RoutingDecision["consult"];
   if (!inConsultation && choice.mode === "answer" && !forced && w.handbook.consult) {
-    const plan = firstPlan(w.handbook, text, unnarrowed.skills, s, { steps: state.steps, costUsd: spent }, new Set(unnarrowed.candidates.map((c) => c.agent)));
+    const plan = firstPlan(
+      w.handbook,
+      text,
+      unnarrowed.skills,
+      s,
+      { steps: state.steps, costUsd: spent },
+      new Set(unnarrowed.candidates.map((c) => c.agent)),
+    );
     if (plan) {
       const first = firstRecord(unnarrowed, plan, s.lambda);
       record = first.record;
@@ -172,7 +219,13 @@ export function decideStep(w: StepWorld, state: StepState, choice: StepChoice, a
     ...(failed ? { reroute: { from: failed.agent, error: failed.error, attempts: failed.attempts } } : {}),
     ...(consultRecord ? { consult: consultRecord } : {}),
   };
-  const dispatch: Dispatch = { mode: choice.mode, agent, skills: choice.skills, forced: failed ? failed.forced : forced, ...(consulting ? { consult: true } : {}) };
+  const dispatch: Dispatch = {
+    mode: choice.mode,
+    agent,
+    skills: choice.skills,
+    forced: failed ? failed.forced : forced,
+    ...(consulting ? { consult: true } : {}),
+  };
   // Without asking, a plan's first agent is dispatched when the plan's expected cost fits (planFor checked it).
   const approve = overBudget() && (s.ask || !consultRecord);
   return { kind: "dispatch", decision, dispatch, consulting, costUsd: choice.costUsd, approve };
@@ -184,12 +237,35 @@ export function judgeStep(w: StepWorld, state: StepState, c: Consulting, pastDea
   const { judgement, consult } = judgeAnswers(w.handbook, c, s, state, pastDeadline);
   const skills = state.dispatch?.skills ?? [];
   const step = state.steps.length;
-  const base = { step, mode: "answer" as const, policy: "consult", modeReason: consult.reason, forced: false, consult, ...(w.candidate ? { candidate: w.candidate } : {}) };
+  const base = {
+    step,
+    mode: "answer" as const,
+    policy: "consult",
+    modeReason: consult.reason,
+    forced: false,
+    consult,
+    ...(w.candidate ? { candidate: w.candidate } : {}),
+  };
   const done = { ...c, awaiting: false };
   if (judgement.action === "accept" || !w.agents.some((a) => a.id === judgement.agent)) {
     const accepted = c.answers[judgement.action === "accept" ? judgement.answer : c.answers.length - 1]!;
-    const record: DecisionRecord = { mode: "answer", strategy: s.strategy, estimator: "mean", params: {}, lambda: s.lambda, skills, candidates: [], chosen: accepted.agent, reason: consult.reason };
-    return { kind: "accept", decision: { ...base, record, expectedCostUsd: 0 }, answer: accepted.text, consulting: done };
+    const record: DecisionRecord = {
+      mode: "answer",
+      strategy: s.strategy,
+      estimator: "mean",
+      params: {},
+      lambda: s.lambda,
+      skills,
+      candidates: [],
+      chosen: accepted.agent,
+      reason: consult.reason,
+    };
+    return {
+      kind: "accept",
+      decision: { ...base, record, expectedCostUsd: 0 },
+      answer: accepted.text,
+      consulting: done,
+    };
   }
   const text = matchText(policyInput(state, ["answer"]));
   const selected = selectFor(w, "answer", skills, step, text, [judgement.agent]);

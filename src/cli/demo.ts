@@ -11,7 +11,9 @@ export function formatDemoReport(r: DemoReport): string {
   const lines: string[] = [];
   lines.push("");
   lines.push(`skillorchestra demo — SIMULATED world (seed ${r.seed}); every figure below is simulated`);
-  lines.push(`explored ${r.trainTasks} training tasks: ${r.exploreRecords} records, ${usd(r.exploreCostUsd)} (simulated)`);
+  lines.push(
+    `explored ${r.trainTasks} training tasks: ${r.exploreRecords} records, ${usd(r.exploreCostUsd)} (simulated)`,
+  );
   lines.push(`orchestrated ${r.testTasks} held-out tasks at λ = ${r.lambda}`);
   lines.push("");
   const head = ["router", "accuracy", "mean USD/task", "steps", "regret/step", "top agent share", "entropy"];
@@ -25,7 +27,8 @@ export function formatDemoReport(r: DemoReport): string {
     x.entropy.toFixed(2),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const fmt = (row: string[]) => row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  const fmt = (row: string[]) =>
+    row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
   lines.push(fmt(head));
   for (const row of rows) lines.push(fmt(row));
   lines.push("");
@@ -37,19 +40,31 @@ export function formatDemoReport(r: DemoReport): string {
       .map(([a, n]) => `${a} ${pct(n / total)}`)
       .join(", ");
     lines.push(`${x.router} calls: ${shares}`);
-    lines.push(`${x.router} stops: ${Object.entries(x.stopReasons).map(([k, n]) => `${k} ${n}`).join(", ")}`);
+    lines.push(
+      `${x.router} stops: ${Object.entries(x.stopReasons)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(", ")}`,
+    );
     const c = x.consults;
     if (c.judged > 0) {
-      const by = Object.entries(c.byConsults).map(([k, n]) => `${k}: ${n} runs`).join(", ");
-      const states = Object.entries(c.acceptedIn).map(([k, n]) => `${k} ${n}`).join(", ");
-      lines.push(`${x.router} answers judged by the consult rule: ${c.judged}; agents consulted after the first: ${by}; accepted when ${states}`);
+      const by = Object.entries(c.byConsults)
+        .map(([k, n]) => `${k}: ${n} runs`)
+        .join(", ");
+      const states = Object.entries(c.acceptedIn)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(", ");
+      lines.push(
+        `${x.router} answers judged by the consult rule: ${c.judged}; agents consulted after the first: ${by}; accepted when ${states}`,
+      );
       if (c.example) lines.push(`  e.g. ${c.example}`);
     }
   }
   lines.push("");
   lines.push(r.calibration);
   lines.push("");
-  lines.push(`regret = true utility (p − λ·normalised cost) of the world's best agent for the step's latent skill − that of the chosen agent`);
+  lines.push(
+    `regret = true utility (p − λ·normalised cost) of the world's best agent for the step's latent skill − that of the chosen agent`,
+  );
   lines.push(`handbook ${r.handbookPath}`);
   lines.push(`pool     ${r.poolPath}`);
   lines.push(`records  ${r.recordsPath}`);
@@ -58,7 +73,9 @@ export function formatDemoReport(r: DemoReport): string {
 
 export function demoCommand(): Command {
   return new Command("demo")
-    .description("Offline end-to-end demo on the simulated world: explore, build a handbook, orchestrate held-out tasks, report")
+    .description(
+      "Offline end-to-end demo on the simulated world: explore, build a handbook, orchestrate held-out tasks, report",
+    )
     .option("--out <dir>", "output directory", "out/demo")
     .option("--seed <n>", "world seed", (v) => Number.parseInt(v, 10), DEFAULT_SEED)
     .option("--train <n>", "training tasks to explore", (v) => Number.parseInt(v, 10), 72)

@@ -70,9 +70,15 @@ function parseNumber(flag: string, value: string, opts: { integer?: boolean; min
 
 /** Flags → a checked request (one-line InputError naming the flag on bad input). */
 export function evalRequest(f: EvalFlags): EvalRequest {
-  const labelled = f.labelled === undefined || f.labelled === "all" ? undefined : parseNumber("--labelled", f.labelled, { integer: true, min: 1 });
+  const labelled =
+    f.labelled === undefined || f.labelled === "all"
+      ? undefined
+      : parseNumber("--labelled", f.labelled, { integer: true, min: 1 });
   const lambdas = f.lambdas.split(",").map((x) => parseNumber("--lambdas", x.trim(), { min: 0 }));
-  const budgets = f.budgets === undefined ? undefined : f.budgets.split(",").map((x) => parseNumber("--budgets", x.trim(), { min: 0 }));
+  const budgets =
+    f.budgets === undefined
+      ? undefined
+      : f.budgets.split(",").map((x) => parseNumber("--budgets", x.trim(), { min: 0 }));
   const count = parseNumber("--seeds", f.seeds, { integer: true, min: 1 });
   const first = parseNumber("--seed", f.seed, { integer: true });
   const k = parseNumber("--k", f.k, { integer: true, min: 1 });
@@ -120,16 +126,24 @@ function kindOf(path: string): "missing" | "directory" | "file" {
  * empty train or test file, records of several modes for one query and agent without --mode (replay needs one
  * outcome per query and agent: evaluate one mode at a time), a --mode with no records, or a repeated record.
  */
-export function checkEvalRecords(req: Pick<EvalRequest, "train" | "test" | "mode">, train: readonly ExecutionRecord[], test: readonly ExecutionRecord[]): void {
-  if (test.length === 0) throw new InputError(`${req.test}: no records to evaluate on (the --test file has no record lines)`);
-  if (train.length === 0) throw new InputError(`${req.train}: no records to learn from (the --train file has no record lines)`);
+export function checkEvalRecords(
+  req: Pick<EvalRequest, "train" | "test" | "mode">,
+  train: readonly ExecutionRecord[],
+  test: readonly ExecutionRecord[],
+): void {
+  if (test.length === 0)
+    throw new InputError(`${req.test}: no records to evaluate on (the --test file has no record lines)`);
+  if (train.length === 0)
+    throw new InputError(`${req.train}: no records to learn from (the --train file has no record lines)`);
   for (const [flag, path, records] of [
     ["--test", req.test, test],
     ["--train", req.train, train],
   ] as const) {
     const modes = [...new Set(records.filter((r) => r.step === undefined).map((r) => r.mode))].sort();
     if (req.mode !== undefined && !modes.includes(req.mode))
-      throw new InputError(`${path}: $.mode: no single-call records in mode ${req.mode} (the ${flag} file has ${modes.length ? modes.join(", ") : "none"})`);
+      throw new InputError(
+        `${path}: $.mode: no single-call records in mode ${req.mode} (the ${flag} file has ${modes.length ? modes.join(", ") : "none"})`,
+      );
     const seen = new Map<string, { mode: Mode; line: number }>();
     records.forEach((r, i) => {
       if (r.step !== undefined || (req.mode !== undefined && r.mode !== req.mode)) return;
@@ -144,19 +158,27 @@ export function checkEvalRecords(req: Pick<EvalRequest, "train" | "test" | "mode
           `${path}: record ${i + 1}: $.mode: query ${r.queryId} has records of agent ${r.agent} in several modes (${first.mode} at record ${first.line}, ${r.mode} here); ` +
             `evaluate one mode at a time with --mode ${modes.join("|")}`,
         );
-      throw new InputError(`${path}: record ${i + 1}: second record of agent ${r.agent} on query ${r.queryId} in mode ${r.mode} (first at record ${first.line})`);
+      throw new InputError(
+        `${path}: record ${i + 1}: second record of agent ${r.agent} on query ${r.queryId} in mode ${r.mode} (first at record ${first.line})`,
+      );
     });
   }
 }
 
 /** Run an evaluation request: load, learn, evaluate, write the optional outputs. */
-export async function runEval(req: EvalRequest, log: (line: string) => void = () => {}, progress: ProgressFactory = silentProgress): Promise<EvalOutcome> {
+export async function runEval(
+  req: EvalRequest,
+  log: (line: string) => void = () => {},
+  progress: ProgressFactory = silentProgress,
+): Promise<EvalOutcome> {
   for (const [flag, path] of [
     ["--json", req.json],
     ["--html", req.html],
   ] as const)
-    if (path !== undefined && kindOf(path) === "directory") throw new InputError(`${path}: is a directory; ${flag} must be a file to write`);
-  if (req.work !== undefined && kindOf(req.work) === "file") throw new InputError(`${req.work}: is a file; --work must be a directory`);
+    if (path !== undefined && kindOf(path) === "directory")
+      throw new InputError(`${path}: is a directory; ${flag} must be a file to write`);
+  if (req.work !== undefined && kindOf(req.work) === "file")
+    throw new InputError(`${req.work}: is a file; --work must be a directory`);
   const pool = loadPool(req.pool);
   const trainRecords = await loadRecords(req.train);
   const testRecords = await loadRecords(req.test);
@@ -170,7 +192,9 @@ export async function runEval(req: EvalRequest, log: (line: string) => void = ()
     ...(req.work !== undefined ? { dir: req.work } : {}),
   });
   if (req.dedupe) train = recordsInPool(deduped.records, pool, req.train, req.pool);
-  log(`eval: ${train.length} train and ${test.length} test records; learning at ${budgetText(req.labelled)}, seeds ${req.seeds.join(", ")}`);
+  log(
+    `eval: ${train.length} train and ${test.length} test records; learning at ${budgetText(req.labelled)}, seeds ${req.seeds.join(", ")}`,
+  );
   const { evaluation, learning, handbooks } = await evaluateLearned({
     train,
     test,
@@ -187,7 +211,9 @@ export async function runEval(req: EvalRequest, log: (line: string) => void = ()
     testSource: req.test,
     progress,
     onLearned: (l) =>
-      log(`learned seed ${l.seed}: ${l.skills} skills (${l.chosen}) from ${l.trainQueries} training + ${l.validationQueries} validation queries in ${(l.wallMs / 1000).toFixed(2)} s`),
+      log(
+        `learned seed ${l.seed}: ${l.skills} skills (${l.chosen}) from ${l.trainQueries} training + ${l.validationQueries} validation queries in ${(l.wallMs / 1000).toFixed(2)} s`,
+      ),
   }).finally(() => deduped.dispose());
   const report: EvalReport = { kind: "skillorchestra.eval", ...evaluation, learning, overlap: deduped.report };
   const lines = [
@@ -225,13 +251,18 @@ export async function runEval(req: EvalRequest, log: (line: string) => void = ()
 
 export function evalCommand(): Command {
   return new Command("eval")
-    .description("Learn from train records and compare every router on the test records by replay (same queries, same cost model)")
+    .description(
+      "Learn from train records and compare every router on the test records by replay (same queries, same cost model)",
+    )
     .requiredOption("--train <records.jsonl>", "train execution records (learning and the baselines chosen on train)")
     .requiredOption("--test <records.jsonl>", "test execution records (routed by replay)")
     .requiredOption("--pool <file>", "pool file (JSON or YAML) naming the agents")
     .option("--labelled <n|all>", "labelled queries per task for learning (default all)")
     .option("--lambdas <list>", "λ sweep, comma-separated", DEFAULT_LAMBDAS)
-    .option("--budgets <list>", "also serve ours at these mean USD per query budgets (comma-separated), as learn/run --budget do")
+    .option(
+      "--budgets <list>",
+      "also serve ours at these mean USD per query budgets (comma-separated), as learn/run --budget do",
+    )
     .option("--seeds <n>", "number of seeds (labelled split, Thompson and random draws)", "3")
     .option("--seed <s>", "first seed", String(DEFAULT_SEED))
     .option("--k <n>", "neighbours of the kNN baseline", "20")
@@ -239,7 +270,10 @@ export function evalCommand(): Command {
     .option("--work <dir>", "keep the learned handbooks here (default: a temporary directory, removed)")
     .option("--json <file>", "write the evaluation as JSON")
     .option("--html <file>", "write the self-contained HTML report")
-    .option("--dedupe", "drop from train the queries whose text (normalised) is also a test query's, before learning and the baselines")
+    .option(
+      "--dedupe",
+      "drop from train the queries whose text (normalised) is also a test query's, before learning and the baselines",
+    )
     .option("--no-progress", "no progress bars or lines on stderr")
     .action(async (f: EvalFlags) => {
       const req = evalRequest(f);

@@ -42,9 +42,13 @@ function wholeNumber(flag: string, value: string, min: number): number {
 
 function parseModes(value: string | undefined): Mode[] {
   if (value === undefined) return [...MODES];
-  const modes = value.split(",").map((m) => m.trim()).filter((m) => m.length > 0);
+  const modes = value
+    .split(",")
+    .map((m) => m.trim())
+    .filter((m) => m.length > 0);
   for (const m of modes)
-    if (!(MODES as readonly string[]).includes(m)) throw new InputError(`--modes: unknown mode "${m}" (use ${MODES.join(", ")})`);
+    if (!(MODES as readonly string[]).includes(m))
+      throw new InputError(`--modes: unknown mode "${m}" (use ${MODES.join(", ")})`);
   if (modes.length === 0) throw new InputError("--modes: name at least one mode");
   return modes as Mode[];
 }
@@ -58,7 +62,8 @@ export async function runExplore(flags: ExploreFlags): Promise<number> {
   const sleepScale = flags.simSleep === undefined ? undefined : Number(flags.simSleep);
   if (sleepScale !== undefined && !(sleepScale >= 0 && Number.isFinite(sleepScale)))
     throw new InputError(`--sim-sleep: must be a number >= 0, got "${flags.simSleep}"`);
-  if (isDirectory(flags.out)) throw new InputError(`${flags.out}: is a directory; --out must be a records file (JSONL)`);
+  if (isDirectory(flags.out))
+    throw new InputError(`${flags.out}: is a directory; --out must be a records file (JSONL)`);
   const pool = loadPool(flags.pool);
   const seedFlag = flags.seed === undefined ? undefined : wholeNumber("--seed", flags.seed, Number.MIN_SAFE_INTEGER);
   const needsWorld = flags.simTasks !== undefined || pool.agents.some((a) => a.provider === "sim");
@@ -68,7 +73,12 @@ export async function runExplore(flags: ExploreFlags): Promise<number> {
       ? simExploreTasks(world!, wholeNumber("--sim-tasks", flags.simTasks, 1), flags.split)
       : loadTasks(flags.tasks!);
   const agents = [
-    ...(await createAgents(pool, { ...(world ? { world } : {}), ...(sleepScale !== undefined ? { sim: { sleepScale } } : {}) })).values(),
+    ...(
+      await createAgents(pool, {
+        ...(world ? { world } : {}),
+        ...(sleepScale !== undefined ? { sim: { sleepScale } } : {}),
+      })
+    ).values(),
   ];
 
   const controller = new AbortController();

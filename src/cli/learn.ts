@@ -53,7 +53,11 @@ interface CommonFlags {
   progress: boolean;
 }
 
-function number(flag: string, value: string | undefined, opts: { min?: number; max?: number; integer?: boolean } = {}): number | undefined {
+function number(
+  flag: string,
+  value: string | undefined,
+  opts: { min?: number; max?: number; integer?: boolean } = {},
+): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (value.trim() === "" || !Number.isFinite(n)) throw new InputError(`${flag}: must be a number, got "${value}"`);
@@ -96,11 +100,20 @@ function tuning(cmd: Command): Command {
   return cmd
     .option("--lambda <l>", "price of accuracy λ for gating refinements and selecting (default 0)")
     .addOption(new Option("--strategy <s>", "selection rule for validation routing").choices(["tradeoff", "cascade"]))
-    .addOption(new Option("--estimator <e>", "competence estimator for validation routing").choices(["mean", "quantile", "thompson"]))
+    .addOption(
+      new Option("--estimator <e>", "competence estimator for validation routing").choices([
+        "mean",
+        "quantile",
+        "thompson",
+      ]),
+    )
     .option("--alpha <p>", "significance level of the split and merge tests (default 0.01)")
     .option("--min-count <n>", "minimum observations behind a test (default 8)")
     .option("--max-rounds <n>", "refinement rounds at most (default 3)")
-    .option("--max-calls <n>", "answer calls per step at most under the learned consult rule: 1 (none), 2 or 3 (default 3)");
+    .option(
+      "--max-calls <n>",
+      "answer calls per step at most under the learned consult rule: 1 (none), 2 or 3 (default 3)",
+    );
 }
 
 function phaseIO(log: string, phase: string, progress: boolean): PhaseIO {
@@ -153,18 +166,26 @@ export async function checkLearnInput(s: LearnSettings, out: string): Promise<vo
     ["the full handbook beside --out", paths.full],
     ["the selection beside --out", paths.selection],
   ] as const)
-    if (kindOf(path) === "directory") throw new InputError(`${path}: is a directory; ${what} must be a file to write the handbook to`);
-  if (kindOf(paths.work) === "file") throw new InputError(`${paths.work}: is a file; learning needs it as its work directory beside --out`);
-  if (kindOf(s.records) === "directory") throw new InputError(`${s.records}: is a directory; --records must be a records file (JSONL)`);
+    if (kindOf(path) === "directory")
+      throw new InputError(`${path}: is a directory; ${what} must be a file to write the handbook to`);
+  if (kindOf(paths.work) === "file")
+    throw new InputError(`${paths.work}: is a file; learning needs it as its work directory beside --out`);
+  if (kindOf(s.records) === "directory")
+    throw new InputError(`${s.records}: is a directory; --records must be a records file (JSONL)`);
   if (s.pool !== undefined) loadPool(s.pool); // one line for a missing or bad pool file, before the records are read
   const data = await loadData(s.records, s.pool);
-  if (data.records === 0) throw new InputError(`${s.records}: no records to learn from (the --records file has no record lines)`);
-  if (data.items.length === 0) throw new InputError(`${s.records}: no single-call records to learn from (every record is a step of a trajectory)`);
+  if (data.records === 0)
+    throw new InputError(`${s.records}: no records to learn from (the --records file has no record lines)`);
+  if (data.items.length === 0)
+    throw new InputError(`${s.records}: no single-call records to learn from (every record is a step of a trajectory)`);
   if (s.llm !== undefined) {
     if (!data.pool) throw new InputError(`--llm ${s.llm}: needs --pool (the learning model is a pool agent)`);
     const spec = data.pool.agents.find((a) => a.id === s.llm);
     if (!spec) throw new InputError(`--llm: no agent "${s.llm}" in the pool ${s.pool}`);
-    if (spec.provider !== "openai") throw new InputError(`--llm: agent "${s.llm}" has provider ${spec.provider}; the learning model needs provider openai`);
+    if (spec.provider !== "openai")
+      throw new InputError(
+        `--llm: agent "${s.llm}" has provider ${spec.provider}; the learning model needs provider openai`,
+      );
   }
 }
 
@@ -174,7 +195,9 @@ export async function runLearn(f: LearnFlags): Promise<number> {
   if (f.stopAfter !== undefined && !(PHASES as readonly string[]).includes(f.stopAfter))
     throw new InputError(`--stop-after: unknown phase "${f.stopAfter}" (use ${PHASES.join(", ")})`);
   await checkLearnInput(s, f.out);
-  const checkpointer: BaseCheckpointSaver | undefined = f.checkpoint ? SqliteSaver.fromConnString(f.checkpoint) : undefined;
+  const checkpointer: BaseCheckpointSaver | undefined = f.checkpoint
+    ? SqliteSaver.fromConnString(f.checkpoint)
+    : undefined;
   const g = buildLearningGraph({ progress: f.progress ? autoProgress() : silentProgress }).compile({
     ...(checkpointer ? { checkpointer } : {}),
     ...(f.stopAfter ? { interruptAfter: [f.stopAfter as Phase] } : {}),
@@ -190,7 +213,8 @@ export async function runLearn(f: LearnFlags): Promise<number> {
   if (checkpointer) {
     const snapshot = await g.getState(config);
     resume = snapshot.next.length > 0;
-    if (resume) process.stderr.write(`learn: resuming thread ${config.configurable.thread_id} at ${snapshot.next.join(", ")}\n`);
+    if (resume)
+      process.stderr.write(`learn: resuming thread ${config.configurable.thread_id} at ${snapshot.next.join(", ")}\n`);
   }
   const final = await g.invoke(resume ? null : input, config);
   const paths = artefactPaths(f.out);
@@ -226,16 +250,26 @@ function consultLine(h: Handbook): string | undefined {
 
 export function learnCommand(): Command {
   const learn = tuning(
-    common(new Command("learn").description("learn a Skill Handbook from execution records (explore → discover → profile → refine → select)")),
+    common(
+      new Command("learn").description(
+        "learn a Skill Handbook from execution records (explore → discover → profile → refine → select)",
+      ),
+    ),
   )
     .option("--out <file>", "chosen handbook (JSON); the full one, the selection and a work directory go beside it")
     .option("--labelled <n>", 'labelled queries per task ("all" or a number; default all)')
     .option("--validation <n>", "validation queries per task: a count, or a share below 1 (default 0.25)")
     .option("--budget <usd>", "select the most accurate candidate with mean cost per query <= this")
     .option("--llm <agent>", "pool agent id of the learning model (provider openai); default: statistical, no LLM")
-    .option("--checkpoint <file>", "SQLite checkpoint file: a killed or stopped run resumes from its last finished phase")
+    .option(
+      "--checkpoint <file>",
+      "SQLite checkpoint file: a killed or stopped run resumes from its last finished phase",
+    )
     .option("--thread <id>", "checkpoint thread (default: one per --out path)")
-    .option("--stop-after <phase>", `stop after a phase (${PHASES.join(", ")}); run again to resume (needs --checkpoint)`)
+    .option(
+      "--stop-after <phase>",
+      `stop after a phase (${PHASES.join(", ")}); run again to resume (needs --checkpoint)`,
+    )
     .action(async (f: LearnFlags) => {
       if (!f.out) throw new InputError("learn: --out <file> is required");
       if (f.stopAfter && !f.checkpoint) throw new InputError("--stop-after: needs --checkpoint to resume from");
@@ -256,11 +290,16 @@ export function learnPhaseCommands(): Command[] {
       .requiredOption("--out <file>", "split artefact (JSON)")
       .option("--labelled <n>", "labelled queries per task (default all)")
       .option("--validation <n>", "validation queries per task: a count, or a share below 1 (default 0.25)")
-      .option("--log <file>", "learning log (JSONL, appended; default: the learn run's when --out has its name, else beside --out)")
+      .option(
+        "--log <file>",
+        "learning log (JSONL, appended; default: the learn run's when --out has its name, else beside --out)",
+      )
       .action(async (f: CommonFlags & { out: string; log?: string }) => {
         const io = phaseIO(f.log ?? defaultLog("split", f.out), "split", f.progress);
         const sp = await runSplit(settingsFrom(f), io, f.out);
-        process.stdout.write(`split: ${sp.train.length} training and ${sp.validationIds.length} validation queries (${Object.keys(sp.counts).length} ${sp.strata === "task" ? "tasks" : "clusters"}) → ${f.out}\n`);
+        process.stdout.write(
+          `split: ${sp.train.length} training and ${sp.validationIds.length} validation queries (${Object.keys(sp.counts).length} ${sp.strata === "task" ? "tasks" : "clusters"}) → ${f.out}\n`,
+        );
         printCost(io);
       }),
   );
@@ -269,7 +308,10 @@ export function learnPhaseCommands(): Command[] {
       .requiredOption("--out <file>", "skills artefact (JSON)")
       .option("--split <file>", "split artefact (default: every record is training)")
       .option("--llm <agent>", "pool agent id of the learning model")
-      .option("--log <file>", "learning log (JSONL, appended; default: the learn run's when --out has its name, else beside --out)")
+      .option(
+        "--log <file>",
+        "learning log (JSONL, appended; default: the learn run's when --out has its name, else beside --out)",
+      )
       .action(async (f: CommonFlags & { out: string; split?: string; log?: string }) => {
         const io = phaseIO(f.log ?? defaultLog("skills", f.out), "discover", f.progress);
         const sk = await runDiscover(settingsFrom(f), io, f.split ? readSplit(f.split) : undefined, f.out);
@@ -278,58 +320,108 @@ export function learnPhaseCommands(): Command[] {
       }),
   );
   out.push(
-    common(new Command("profile").description("phase 3: identify active skills per training trace and profile the agents"))
+    common(
+      new Command("profile").description("phase 3: identify active skills per training trace and profile the agents"),
+    )
       .requiredOption("--skills <file>", "skills artefact from discover")
       .requiredOption("--out <file>", "profiled handbook (JSON)")
       .option("--split <file>", "split artefact (default: every record is training)")
-      .option("--log <file>", "learning log (JSONL, appended; default: the learn run's when --out has its name, else beside --out)")
+      .option(
+        "--log <file>",
+        "learning log (JSONL, appended; default: the learn run's when --out has its name, else beside --out)",
+      )
       .action(async (f: CommonFlags & { out: string; split?: string; skills: string; log?: string }) => {
         const io = phaseIO(f.log ?? defaultLog("profiled", f.out), "profile", f.progress);
-        const h = await runProfile(settingsFrom(f), io, f.split ? readSplit(f.split) : undefined, readSkills(f.skills), f.out);
-        process.stdout.write(`profile: ${Object.keys(h.agents).length} agents over ${Object.keys(h.skills).length} skills → ${f.out}\n`);
+        const h = await runProfile(
+          settingsFrom(f),
+          io,
+          f.split ? readSplit(f.split) : undefined,
+          readSkills(f.skills),
+          f.out,
+        );
+        process.stdout.write(
+          `profile: ${Object.keys(h.agents).length} agents over ${Object.keys(h.skills).length} skills → ${f.out}\n`,
+        );
         printCost(io);
       }),
   );
   out.push(
-    tuning(common(new Command("refine").description("phase 4: split and merge skills, each kept only if validation does not drop")))
+    tuning(
+      common(
+        new Command("refine").description(
+          "phase 4: split and merge skills, each kept only if validation does not drop",
+        ),
+      ),
+    )
       .requiredOption("--split <file>", "split artefact (validation queries)")
       .requiredOption("--handbook <file>", "profiled handbook")
       .requiredOption("--out <file>", "refined (full) handbook")
-      .option("--report <file>", "refinement report (JSON; default for --out H.full.json: H.learn/refine.json, as learn writes it)")
+      .option(
+        "--report <file>",
+        "refinement report (JSON; default for --out H.full.json: H.learn/refine.json, as learn writes it)",
+      )
       .option("--llm <agent>", "pool agent id of the learning model (names new skills)")
-      .option("--log <file>", "learning log (JSONL, appended; default: the learn run's when --out has its name, else beside --out)")
-      .action(async (f: CommonFlags & { out: string; split: string; handbook: string; report?: string; log?: string }) => {
-        const io = phaseIO(f.log ?? defaultLog("full", f.out), "refine", f.progress);
-        // As learn writes it: the report of a run's full handbook `H.full.json` goes to `H.learn/refine.json`.
-        const run = runOutOf("full", f.out);
-        const reportPath = f.report ?? (run !== undefined ? artefactPaths(run).refineReport : undefined);
-        const { report } = await runRefine(settingsFrom(f), io, readSplit(f.split), loadHandbook(f.handbook), f.out, reportPath);
-        const kept = report.steps.filter((x) => x.kept).length;
-        process.stdout.write(`refine: ${report.rounds} round(s), ${kept} refinement(s) kept, ${report.steps.length - kept} rolled back → ${f.out}\n`);
-        printCost(io);
-      }),
+      .option(
+        "--log <file>",
+        "learning log (JSONL, appended; default: the learn run's when --out has its name, else beside --out)",
+      )
+      .action(
+        async (f: CommonFlags & { out: string; split: string; handbook: string; report?: string; log?: string }) => {
+          const io = phaseIO(f.log ?? defaultLog("full", f.out), "refine", f.progress);
+          // As learn writes it: the report of a run's full handbook `H.full.json` goes to `H.learn/refine.json`.
+          const run = runOutOf("full", f.out);
+          const reportPath = f.report ?? (run !== undefined ? artefactPaths(run).refineReport : undefined);
+          const { report } = await runRefine(
+            settingsFrom(f),
+            io,
+            readSplit(f.split),
+            loadHandbook(f.handbook),
+            f.out,
+            reportPath,
+          );
+          const kept = report.steps.filter((x) => x.kept).length;
+          process.stdout.write(
+            `refine: ${report.rounds} round(s), ${kept} refinement(s) kept, ${report.steps.length - kept} rolled back → ${f.out}\n`,
+          );
+          printCost(io);
+        },
+      ),
   );
   out.push(
-    tuning(common(new Command("select").description("phase 5: candidate sub-handbooks by granularity, Pareto frontier, choice by λ or budget")))
+    tuning(
+      common(
+        new Command("select").description(
+          "phase 5: candidate sub-handbooks by granularity, Pareto frontier, choice by λ or budget",
+        ),
+      ),
+    )
       .requiredOption("--split <file>", "split artefact (validation queries)")
       .requiredOption("--handbook <file>", "full handbook")
       .requiredOption("--out <file>", "chosen handbook")
       .option("--selection <file>", "candidates, frontier and choice (JSON; default beside --out)")
       .option("--budget <usd>", "select the most accurate candidate with mean cost per query <= this")
-      .option("--log <file>", "learning log (JSONL, appended; default: the learn run's when --out has its name, else beside --out)")
-      .action(async (f: CommonFlags & { out: string; split: string; handbook: string; selection?: string; log?: string }) => {
-        const io = phaseIO(f.log ?? defaultLog("chosen", f.out), "select", f.progress);
-        const selectionPath = f.selection ?? artefactPaths(f.out).selection;
-        const { selection } = await runSelect(settingsFrom(f), io, readSplit(f.split), loadHandbook(f.handbook), { chosen: f.out, selection: selectionPath });
-        for (const c of selection.candidates)
-          process.stdout.write(
-            `  ${c.id.padEnd(12)} accuracy ${c.evaluation.accuracy.toFixed(4)}  mean cost $${c.evaluation.meanCostUsd.toExponential(3)}${c.evaluation.costEstimated ? " (estimated)" : ""}${c.onFrontier ? "  frontier" : ""}${c.id === selection.chosen ? "  chosen" : ""}\n`,
-          );
-        process.stdout.write(`select: ${selection.reason} → ${f.out}, ${selectionPath}\n`);
-        const consult = consultLine(loadHandbook(f.out));
-        if (consult) process.stdout.write(`${consult}\n`);
-        printCost(io);
-      }),
+      .option(
+        "--log <file>",
+        "learning log (JSONL, appended; default: the learn run's when --out has its name, else beside --out)",
+      )
+      .action(
+        async (f: CommonFlags & { out: string; split: string; handbook: string; selection?: string; log?: string }) => {
+          const io = phaseIO(f.log ?? defaultLog("chosen", f.out), "select", f.progress);
+          const selectionPath = f.selection ?? artefactPaths(f.out).selection;
+          const { selection } = await runSelect(settingsFrom(f), io, readSplit(f.split), loadHandbook(f.handbook), {
+            chosen: f.out,
+            selection: selectionPath,
+          });
+          for (const c of selection.candidates)
+            process.stdout.write(
+              `  ${c.id.padEnd(12)} accuracy ${c.evaluation.accuracy.toFixed(4)}  mean cost $${c.evaluation.meanCostUsd.toExponential(3)}${c.evaluation.costEstimated ? " (estimated)" : ""}${c.onFrontier ? "  frontier" : ""}${c.id === selection.chosen ? "  chosen" : ""}\n`,
+            );
+          process.stdout.write(`select: ${selection.reason} → ${f.out}, ${selectionPath}\n`);
+          const consult = consultLine(loadHandbook(f.out));
+          if (consult) process.stdout.write(`${consult}\n`);
+          printCost(io);
+        },
+      ),
   );
   return out;
 }

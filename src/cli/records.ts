@@ -34,7 +34,8 @@ function parseShare(value: string): number {
 
 function parseSeed(value: string): number {
   const n = Number(value);
-  if (value.trim() === "" || !Number.isInteger(n)) throw new InputError(`--seed: must be a whole number, got "${value}"`);
+  if (value.trim() === "" || !Number.isInteger(n))
+    throw new InputError(`--seed: must be a whole number, got "${value}"`);
   return n;
 }
 
@@ -69,7 +70,9 @@ export function recordsCommand(io: RecordsCommandIO = {}): Command {
     });
   imp
     .command("routerbench")
-    .description("RouterBench wide CSV: sample_id, prompt, eval_name, <model>, <model>|model_response, <model>|total_cost")
+    .description(
+      "RouterBench wide CSV: sample_id, prompt, eval_name, <model>, <model>|model_response, <model>|total_cost",
+    )
     .requiredOption("--csv <file>", "RouterBench CSV file")
     .requiredOption("--out <records.jsonl>", "records file to write")
     .requiredOption("--pool <pool.json|yaml>", "replay pool file to write")
@@ -86,12 +89,16 @@ export function recordsCommand(io: RecordsCommandIO = {}): Command {
     .command("summary")
     .description("Per-agent accuracy and mean cost, and each task's best agent")
     .argument("<records.jsonl>", "records file")
-    .option("--against <records.jsonl>", "also count the queries whose text appears in this file too (e.g. train against test)")
+    .option(
+      "--against <records.jsonl>",
+      "also count the queries whose text appears in this file too (e.g. train against test)",
+    )
     .action(async (path: string, o: { against?: string }) => {
       const recs = await loadRecords(path);
       if (recs.length === 0) throw new InputError(`${path}: no records to summarise (the file has no record lines)`);
       const other = o.against === undefined ? undefined : await loadRecords(o.against);
-      if (other?.length === 0) throw new InputError(`--against ${o.against}: no records to compare with (the file has no record lines)`);
+      if (other?.length === 0)
+        throw new InputError(`--against ${o.against}: no records to compare with (the file has no record lines)`);
       out(formatSummary(summarize(recs)));
       if (o.against !== undefined && other !== undefined) {
         const ov = findOverlap(other, recs);

@@ -9,7 +9,14 @@ import { resolveFromContext } from "../deploy/orchestrator.js";
 import type { OrchestratorContextType } from "../../graphs/orchestrator/configuration.js";
 import type { ApprovalReply } from "../../graphs/orchestrator/nodes.js";
 import type { OrchestratorResources } from "../../graphs/orchestrator/resources.js";
-import type { AgentFailure, OrchestratorStateType, RoutingDecision, RunSettings, Step, Task } from "../../graphs/orchestrator/state.js";
+import type {
+  AgentFailure,
+  OrchestratorStateType,
+  RoutingDecision,
+  RunSettings,
+  Step,
+  Task,
+} from "../../graphs/orchestrator/state.js";
 import { InputError } from "../core/errors.js";
 import type { SimAgent } from "../sim/provider.js";
 
@@ -37,7 +44,11 @@ interface RunFlags {
 
 /** The reply to a paused thread's approval request, from --approve, --redirect or --stop (at most one). */
 function replyOf(o: RunFlags): ApprovalReply | undefined {
-  const given = [o.approve ? "--approve" : "", o.redirect !== undefined ? "--redirect" : "", o.stop ? "--stop" : ""].filter(Boolean);
+  const given = [
+    o.approve ? "--approve" : "",
+    o.redirect !== undefined ? "--redirect" : "",
+    o.stop ? "--stop" : "",
+  ].filter(Boolean);
   if (given.length > 1) throw new InputError(`${given.join(", ")}: give at most one reply to the approval request`);
   if (given.length === 1 && !o.thread) throw new InputError(`${given[0]}: needs --thread, the paused thread to answer`);
   if (o.approve) return { action: "approve" };
@@ -54,7 +65,10 @@ const clip = (s: string, n: number) => {
 
 /** How a cost is labelled: simulated, estimated, or neither. */
 function costLabel(simulated: boolean | "partly", estimated: boolean): string {
-  const tags = [simulated === "partly" ? "partly simulated" : simulated ? "simulated" : "", estimated ? "estimated" : ""].filter(Boolean);
+  const tags = [
+    simulated === "partly" ? "partly simulated" : simulated ? "simulated" : "",
+    estimated ? "estimated" : "",
+  ].filter(Boolean);
   return tags.length ? ` (${tags.join(", ")})` : "";
 }
 
@@ -62,12 +76,20 @@ function costLabel(simulated: boolean | "partly", estimated: boolean): string {
 export function formatDecision(d: RoutingDecision, isSimulated: (agent: string) => boolean = () => false): string {
   const chosen = d.record.chosen ?? "-";
   const score = d.record.candidates.find((c) => c.agent === chosen)?.score;
-  const skills = d.record.skills.length ? d.record.skills.map((s) => `${s.id} ${s.weight.toFixed(2)}`).join(", ") : "(mode level)";
-  const flags = [d.policy, d.forced ? "forced" : "", d.human ?? "", d.candidate ? `candidate ${d.candidate}, λ=${d.record.lambda.toPrecision(3)}` : ""]
+  const skills = d.record.skills.length
+    ? d.record.skills.map((s) => `${s.id} ${s.weight.toFixed(2)}`).join(", ")
+    : "(mode level)";
+  const flags = [
+    d.policy,
+    d.forced ? "forced" : "",
+    d.human ?? "",
+    d.candidate ? `candidate ${d.candidate}, λ=${d.record.lambda.toPrecision(3)}` : "",
+  ]
     .filter(Boolean)
     .join(", ");
   const c = d.consult;
-  if (c?.action === "accept") return `decision ${d.step}: accept ${chosen}'s answer (${c.state})  [${flags}]\n  why: ${c.reason}`;
+  if (c?.action === "accept")
+    return `decision ${d.step}: accept ${chosen}'s answer (${c.state})  [${flags}]\n  why: ${c.reason}`;
   const line =
     `decision ${d.step}: ${c?.action === "consult" ? "consult" : d.mode}  skills ${skills}  → ${chosen}` +
     `  score ${score === undefined ? "-" : score.toFixed(3)}  expected ${usd(d.expectedCostUsd)}${costLabel(isSimulated(chosen), false)}  [${flags}]`;
@@ -76,7 +98,8 @@ export function formatDecision(d: RoutingDecision, isSimulated: (agent: string) 
 
 /** One line per step: what the agent wrote and what came back. */
 export function formatStep(s: Step): string {
-  const wrote = s.mode === "code" ? `program of ${s.input.split("\n").length} line(s)` : JSON.stringify(clip(s.input, 80));
+  const wrote =
+    s.mode === "code" ? `program of ${s.input.split("\n").length} line(s)` : JSON.stringify(clip(s.input, 80));
   const err = s.error ? `  error: ${clip(s.error, 120)}` : "";
   return `step ${s.index}: ${s.mode} by ${s.agent}: ${wrote} → ${clip(s.observation, 160)}  ${usd(s.costUsd)}${costLabel(s.simulated, s.costEstimated)}${err}`;
 }
@@ -120,7 +143,9 @@ export function formatFailures(state: OrchestratorStateType): string[] {
     const last = i === failures.length - 1;
     if (last && state.stopReason === "deadline") return `${head}; the run's deadline was reached at step ${f.step}`;
     if (last && state.stopReason === "agent_error")
-      return f.role === "policy" ? `${head}; the run stopped at step ${f.step}` : `${head}; no other ${f.mode} agent left for step ${f.step}: the run stopped`;
+      return f.role === "policy"
+        ? `${head}; the run stopped at step ${f.step}`
+        : `${head}; no other ${f.mode} agent left for step ${f.step}: the run stopped`;
     return head;
   });
 }
@@ -130,12 +155,17 @@ export function parseDuration(v: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(v);
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m?.[2] ?? "s") as "ms" | "s" | "m" | "h"];
   const ms = m ? Math.round(Number(m[1]) * unit) : Number.NaN;
-  if (!Number.isFinite(ms) || ms <= 0) throw new InvalidArgumentError(`--deadline must be a duration > 0 such as 90s, 1500ms or 5m, got "${v}"`);
+  if (!Number.isFinite(ms) || ms <= 0)
+    throw new InvalidArgumentError(`--deadline must be a duration > 0 such as 90s, 1500ms or 5m, got "${v}"`);
   return ms;
 }
 
 /** The whole run as text: the trajectory, then the outcome. */
-export function formatRun(state: OrchestratorStateType, threadId: string, isSimulated?: (agent: string) => boolean): string {
+export function formatRun(
+  state: OrchestratorStateType,
+  threadId: string,
+  isSimulated?: (agent: string) => boolean,
+): string {
   return `${[...formatTrajectory(state, isSimulated), formatOutcome(state, threadId)].join("\n")}\n`;
 }
 
@@ -154,7 +184,10 @@ function resolveTask(text: string, taskId: string | undefined, r: OrchestratorRe
   const sim = [...r.agents.values()].find((a) => a.spec.provider === "sim") as SimAgent | undefined;
   if (sim) {
     const id = taskId ?? (SIM_TASK_ID.test(text.trim()) ? text.trim() : undefined);
-    if (!id) throw new InputError(`task: the pool has sim agents, which answer only tasks of their world: give a task id such as sim${sim.world.seed}-test-0 (or --task-id)`);
+    if (!id)
+      throw new InputError(
+        `task: the pool has sim agents, which answer only tasks of their world: give a task id such as sim${sim.world.seed}-test-0 (or --task-id)`,
+      );
     const t = sim.world.task(id);
     return { id: t.id, text: id === text.trim() ? t.text : text, family: t.family };
   }
@@ -167,7 +200,12 @@ function resolveTask(text: string, taskId: string | undefined, r: OrchestratorRe
  * agent the handbook has no profile of is never routed to, and the run is still correct: a warning lists them. A
  * --redirect to an agent outside the pool is refused too.
  */
-export function preflightAgents(r: OrchestratorResources, o: Pick<RunFlags, "handbook" | "pool" | "orchestratorModel">, reply: ApprovalReply | undefined, warn: (line: string) => void): void {
+export function preflightAgents(
+  r: OrchestratorResources,
+  o: Pick<RunFlags, "handbook" | "pool" | "orchestratorModel">,
+  reply: ApprovalReply | undefined,
+  warn: (line: string) => void,
+): void {
   const routed = Object.keys(r.handbook.agents).sort();
   const missing = routed.filter((a) => !r.agents.has(a));
   if (missing.length)
@@ -179,7 +217,9 @@ export function preflightAgents(r: OrchestratorResources, o: Pick<RunFlags, "han
     throw new InputError(`--redirect: no agent "${reply.agent}" in the pool ${o.pool}`);
   const unprofiled = [...r.agents.keys()].filter((a) => !(a in r.handbook.agents) && a !== o.orchestratorModel).sort();
   if (unprofiled.length)
-    warn(`warning: ${o.pool}: agent ${unprofiled.map((a) => `"${a}"`).join(", ")} ha${unprofiled.length > 1 ? "ve" : "s"} no profile in the handbook ${o.handbook} and will not be routed to`);
+    warn(
+      `warning: ${o.pool}: agent ${unprofiled.map((a) => `"${a}"`).join(", ")} ha${unprofiled.length > 1 ? "ve" : "s"} no profile in the handbook ${o.handbook} and will not be routed to`,
+    );
 }
 
 async function run(taskArg: string | undefined, o: RunFlags): Promise<void> {
@@ -216,40 +256,61 @@ async function run(taskArg: string | undefined, o: RunFlags): Promise<void> {
     let input: { task: Task; settings?: RunSettings } | null = null;
     let resume: ApprovalReply | undefined;
     const saved = o.thread ? await graph.getState(thread) : undefined;
-    const existing = saved?.values && (saved.values as Partial<OrchestratorStateType>).task ? (saved.values as OrchestratorStateType) : undefined;
+    const existing =
+      saved?.values && (saved.values as Partial<OrchestratorStateType>).task
+        ? (saved.values as OrchestratorStateType)
+        : undefined;
     if (existing && saved) {
       if (taskArg !== undefined && taskArg !== existing.task.text && taskArg !== existing.task.id)
-        throw new InputError(`--thread ${threadId}: the thread holds another task (${clip(existing.task.text, 60)}); omit the task to resume it`);
+        throw new InputError(
+          `--thread ${threadId}: the thread holds another task (${clip(existing.task.text, 60)}); omit the task to resume it`,
+        );
       if (saved.next.length === 0) {
         note(`thread ${threadId} has already finished\n`);
         out(o.json ? `${JSON.stringify(existing, null, 2)}\n` : formatRun(existing, threadId, isSimulated));
         return;
       }
-      if (Object.keys(settings).length) note(`note: the thread keeps the settings it started with; --lambda/--budget/--max-steps are ignored\n`);
+      if (Object.keys(settings).length)
+        note(`note: the thread keeps the settings it started with; --lambda/--budget/--max-steps are ignored\n`);
       const waiting = saved.tasks.flatMap((t) => t.interrupts.map((i) => i.value));
       if (waiting.length && !reply) {
         note(`thread ${threadId} is paused for approval: ${JSON.stringify(waiting[0])}\n`);
         note(`answer with --thread ${threadId} and one of --approve, --redirect <agent>, --stop\n`);
         return;
       }
-      if (reply && !waiting.length) throw new InputError(`--thread ${threadId}: the thread is not waiting for approval`);
-      note(`resuming thread ${threadId} from its last checkpoint: ${existing.steps.length} step(s) kept, next ${saved.next.join(", ")}${reply ? `, reply ${reply.action}` : ""}\n`);
+      if (reply && !waiting.length)
+        throw new InputError(`--thread ${threadId}: the thread is not waiting for approval`);
+      note(
+        `resuming thread ${threadId} from its last checkpoint: ${existing.steps.length} step(s) kept, next ${saved.next.join(", ")}${reply ? `, reply ${reply.action}` : ""}\n`,
+      );
       if (o.stream) for (const line of formatTrajectory(existing, isSimulated)) note(`kept ${line}\n`);
       resume = reply;
     } else {
-      if (taskArg === undefined) throw new InputError(o.thread ? `--thread ${o.thread}: no such thread in ${dbPath}; give a task to start it` : `task: give the task to run`);
-      input = { task: resolveTask(taskArg, o.taskId, resources), ...(Object.keys(settings).length ? { settings } : {}) };
+      if (taskArg === undefined)
+        throw new InputError(
+          o.thread
+            ? `--thread ${o.thread}: no such thread in ${dbPath}; give a task to start it`
+            : `task: give the task to run`,
+        );
+      input = {
+        task: resolveTask(taskArg, o.taskId, resources),
+        ...(Object.keys(settings).length ? { settings } : {}),
+      };
       note(`thread ${threadId}\n`);
     }
 
     const config = { ...thread, context: context as OrchestratorContextType, durability: "sync" as const };
     if (o.stream) {
       const opts = { ...config, streamMode: ["custom", "updates"] as ("custom" | "updates")[] };
-      const stream = resume ? await graph.stream(new LangGraphCommand({ resume }), opts) : await graph.stream(input, opts);
+      const stream = resume
+        ? await graph.stream(new LangGraphCommand({ resume }), opts)
+        : await graph.stream(input, opts);
       for await (const [mode, chunk] of stream) {
-        if (mode === "custom" && (chunk as { type?: string }).type === "decision") note(`${formatDecision(chunk as RoutingDecision, isSimulated)}\n`);
+        if (mode === "custom" && (chunk as { type?: string }).type === "decision")
+          note(`${formatDecision(chunk as RoutingDecision, isSimulated)}\n`);
         if (mode === "updates")
-          for (const update of Object.values(chunk as Record<string, { steps?: Step[] } | undefined>)) for (const s of update?.steps ?? []) note(`${formatStep(s)}\n`);
+          for (const update of Object.values(chunk as Record<string, { steps?: Step[] } | undefined>))
+            for (const s of update?.steps ?? []) note(`${formatStep(s)}\n`);
       }
     } else {
       if (resume) await graph.invoke(new LangGraphCommand({ resume }), config);
@@ -263,7 +324,8 @@ async function run(taskArg: string | undefined, o: RunFlags): Promise<void> {
     if (o.json) out(`${JSON.stringify(state, null, 2)}\n`);
     else out(o.stream ? `${formatOutcome(state, threadId)}\n` : formatRun(state, threadId, isSimulated));
     // A run that produced no answer because a call failed for good (or the deadline passed) is a failed command.
-    if (state.finalAnswer === null && (state.stopReason === "agent_error" || state.stopReason === "deadline")) process.exitCode = 1;
+    if (state.finalAnswer === null && (state.stopReason === "agent_error" || state.stopReason === "deadline"))
+      process.exitCode = 1;
     if (pending.length) {
       note(`paused for approval: ${JSON.stringify(pending[0])}\n`);
       note(`answer with --thread ${threadId} and one of --approve, --redirect <agent>, --stop\n`);
@@ -280,14 +342,32 @@ async function run(taskArg: string | undefined, o: RunFlags): Promise<void> {
 export function runCommand(): Command {
   return new Command("run")
     .description("Orchestrate one task: choose mode, skills and agent per step, print the decisions and the answer")
-    .argument("[task]", "the task text (a task id such as sim7-test-0 for a pool of sim agents); omit it to resume --thread")
+    .argument(
+      "[task]",
+      "the task text (a task id such as sim7-test-0 for a pool of sim agents); omit it to resume --thread",
+    )
     .requiredOption("--handbook <file>", "Skill Handbook JSON")
     .requiredOption("--pool <file>", "pool file (JSON or YAML)")
-    .addOption(new Option("--lambda <x>", "price of accuracy λ >= 0").argParser(number("--lambda", (x) => Number.isFinite(x) && x >= 0, "a number >= 0")).conflicts("budget"))
-    .addOption(new Option("--budget <usd>", "cost budget of the task in USD").argParser(number("--budget", (x) => Number.isFinite(x) && x > 0, "a number > 0")))
-    .option("--max-steps <n>", "steps before the one forced answer", number("--max-steps", (x) => Number.isInteger(x) && x >= 0, "a whole number >= 0"))
+    .addOption(
+      new Option("--lambda <x>", "price of accuracy λ >= 0")
+        .argParser(number("--lambda", (x) => Number.isFinite(x) && x >= 0, "a number >= 0"))
+        .conflicts("budget"),
+    )
+    .addOption(
+      new Option("--budget <usd>", "cost budget of the task in USD").argParser(
+        number("--budget", (x) => Number.isFinite(x) && x > 0, "a number > 0"),
+      ),
+    )
+    .option(
+      "--max-steps <n>",
+      "steps before the one forced answer",
+      number("--max-steps", (x) => Number.isInteger(x) && x >= 0, "a whole number >= 0"),
+    )
     .option("--corpus <file>", "search corpus (JSONL of {id, title, text}); sim pools bring their own")
-    .option("--orchestrator-model <id>", "pool agent (openai provider) to use as the orchestrator model; default the offline policy")
+    .option(
+      "--orchestrator-model <id>",
+      "pool agent (openai provider) to use as the orchestrator model; default the offline policy",
+    )
     .option("--task-id <id>", "id of the task (for a sim pool: the world's task whose text is given)")
     .option("--stream", "print decisions and steps as they happen")
     .option("--json", "print the final state as JSON")
@@ -297,6 +377,10 @@ export function runCommand(): Command {
     .option("--approve", "answer a paused thread (--thread): run the step as decided")
     .option("--redirect <agent>", "answer a paused thread (--thread): run the step with this agent instead")
     .option("--stop", "answer a paused thread (--thread): stop the run")
-    .option("--deadline <duration>", "time limit of the run (90s, 1500ms, 5m; a bare number is seconds); default 10m", parseDuration)
+    .option(
+      "--deadline <duration>",
+      "time limit of the run (90s, 1500ms, 5m; a bare number is seconds); default 10m",
+      parseDuration,
+    )
     .action((task: string | undefined, o: RunFlags) => run(task, o));
 }

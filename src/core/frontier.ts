@@ -19,8 +19,11 @@ export interface CostAccuracyPoint {
  */
 export function paretoFrontier<P extends CostAccuracyPoint>(points: ReadonlyArray<P>, tolerance = 0): P[] {
   for (const p of points)
-    if (!Number.isFinite(p.cost) || !Number.isFinite(p.accuracy)) throw new RangeError(`frontier: point ${p.label ?? ""} is not finite`);
-  const sorted = points.map((p, i) => ({ p, i })).sort((a, b) => a.p.cost - b.p.cost || b.p.accuracy - a.p.accuracy || a.i - b.i);
+    if (!Number.isFinite(p.cost) || !Number.isFinite(p.accuracy))
+      throw new RangeError(`frontier: point ${p.label ?? ""} is not finite`);
+  const sorted = points
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => a.p.cost - b.p.cost || b.p.accuracy - a.p.accuracy || a.i - b.i);
   const out: P[] = [];
   let best = -Infinity;
   for (const { p } of sorted) {

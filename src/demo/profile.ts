@@ -3,7 +3,11 @@ import type { Mode } from "../core/modes.js";
 import type { Pool } from "../pool/schema.js";
 import type { ExecutionRecord } from "../records/schema.js";
 
-const STOP = new Set("a an and are as at be by for from has have how in is it its many much of on or the to was were what which who whom why with".split(" "));
+const STOP = new Set(
+  "a an and are as at be by for from has have how in is it its many much of on or the to was were what which who whom why with".split(
+    " ",
+  ),
+);
 
 /**
  * Words of a text for the by-task profile's indicators: letters only, longer than two. Kept apart from
@@ -42,7 +46,14 @@ export function distinctiveWords(inside: readonly string[], outside: readonly st
  * This is the no-discovery baseline the learning graph improves on (it needs task labels; discovery does not).
  */
 export function profileByTask(records: readonly ExecutionRecord[], pool: Pool, now?: string): Handbook {
-  let h = createHandbook({ ...(now ? { now } : {}), modes: { search: { description: "retrieve documents" }, code: { description: "run a program" }, answer: { description: "give the final answer" } } });
+  let h = createHandbook({
+    ...(now ? { now } : {}),
+    modes: {
+      search: { description: "retrieve documents" },
+      code: { description: "run a program" },
+      answer: { description: "give the final answer" },
+    },
+  });
   const byKey = new Map<string, { mode: Mode; task: string; queries: Map<string, string> }>();
   for (const r of records) {
     const key = `${r.mode}.${r.task}`;
@@ -53,7 +64,9 @@ export function profileByTask(records: readonly ExecutionRecord[], pool: Pool, n
   const skills: Handbook["skills"] = {};
   for (const [id, g] of byKey) {
     const inside = [...g.queries.values()];
-    const outside = [...byKey.values()].filter((o) => o.mode === g.mode && o.task !== g.task).flatMap((o) => [...o.queries.values()]);
+    const outside = [...byKey.values()]
+      .filter((o) => o.mode === g.mode && o.task !== g.task)
+      .flatMap((o) => [...o.queries.values()]);
     skills[id] = {
       id,
       name: g.task.replace(/_/g, " "),
@@ -61,11 +74,22 @@ export function profileByTask(records: readonly ExecutionRecord[], pool: Pool, n
       indicators: distinctiveWords(inside, outside),
       examples: inside.slice(0, 50),
       mode: g.mode,
-      provenance: { discoveredFrom: [...g.queries.keys()], history: [{ op: "discover", from: [], at: h.metadata.createdAt, note: "one skill per (mode, task) by direct profiling" }] },
+      provenance: {
+        discoveredFrom: [...g.queries.keys()],
+        history: [
+          {
+            op: "discover",
+            from: [],
+            at: h.metadata.createdAt,
+            note: "one skill per (mode, task) by direct profiling",
+          },
+        ],
+      },
     };
   }
   const agents: Handbook["agents"] = {};
-  for (const a of pool.agents) agents[a.id] = { modes: a.modes, competence: {}, costs: {}, strengths: [], weaknesses: [], routingSignals: [] };
+  for (const a of pool.agents)
+    agents[a.id] = { modes: a.modes, competence: {}, costs: {}, strengths: [], weaknesses: [], routingSignals: [] };
   h = { ...h, skills, agents };
   for (const r of records) {
     if (!r.acted || !agents[r.agent]) continue;
@@ -74,8 +98,24 @@ export function profileByTask(records: readonly ExecutionRecord[], pool: Pool, n
       mode: r.mode,
       skills: [{ id: `${r.mode}.${r.task}`, weight: 1 }],
       score: r.score,
-      cost: { promptTokens: r.promptTokens, completionTokens: r.completionTokens, costUsd: r.costUsd, latencyMs: r.latencyMs, estimated: r.costEstimated },
+      cost: {
+        promptTokens: r.promptTokens,
+        completionTokens: r.completionTokens,
+        costUsd: r.costUsd,
+        latencyMs: r.latencyMs,
+        estimated: r.costEstimated,
+      },
     });
   }
-  return { ...h, metadata: { ...h.metadata, learning: { method: "direct profiling by task", records: records.length, simulated: records.some((r) => r.simulated) } } };
+  return {
+    ...h,
+    metadata: {
+      ...h.metadata,
+      learning: {
+        method: "direct profiling by task",
+        records: records.length,
+        simulated: records.some((r) => r.simulated),
+      },
+    },
+  };
 }

@@ -9,7 +9,15 @@ import { createAgents } from "../sim/create-agents.js";
 import type { Agent } from "../providers/types.js";
 import { loadRecords } from "../records/io.js";
 import { explore, simExploreTasks, simRunner } from "../explore/index.js";
-import { cheapestByPrice, orchestrateTasks, orchestratorEvaluator, pinnedAgents, simMetrics, strongestByRecords, type SimRouterMetrics } from "../eval/sim.js";
+import {
+  cheapestByPrice,
+  orchestrateTasks,
+  orchestratorEvaluator,
+  pinnedAgents,
+  simMetrics,
+  strongestByRecords,
+  type SimRouterMetrics,
+} from "../eval/sim.js";
 import { calibrationReport, createWorld, formatCalibration } from "../sim/index.js";
 import { silentProgress } from "../learning/progress.js";
 import { formatLearningCost } from "../learning/log.js";
@@ -67,22 +75,45 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
   const agents = await createAgents(pool, { world });
   const train = simExploreTasks(world, opts.trainTasks ?? 72, "train");
   log(`explore: ${train.length} training tasks × ${agents.size} agents (simulated)`);
-  await explore({ agents: [...agents.values()], tasks: train, run: simRunner(world), out: recordsPath, progress: "auto" });
+  await explore({
+    agents: [...agents.values()],
+    tasks: train,
+    run: simRunner(world),
+    out: recordsPath,
+    progress: "auto",
+  });
   const records = await loadRecords(recordsPath);
   // Select chooses the handbook's granularity with the target orchestrator on validation tasks of the world.
-  const evaluateCandidate = orchestratorEvaluator({ world, tasks: world.tasks(opts.validationTasks ?? 24, "validation"), agents, lambda, maxSteps });
+  const evaluateCandidate = orchestratorEvaluator({
+    world,
+    tasks: world.tasks(opts.validationTasks ?? 24, "validation"),
+    agents,
+    lambda,
+    maxSteps,
+  });
   const learned = await buildLearningGraph({ progress: silentProgress, evaluateCandidate })
     .compile()
-    .invoke({ records: recordsPath, pool: poolPath, out: handbookPath, lambda, seed }, { context: resolveKnobs({ minCount: opts.minCount ?? 4 }) });
+    .invoke(
+      { records: recordsPath, pool: poolPath, out: handbookPath, lambda, seed },
+      { context: resolveKnobs({ minCount: opts.minCount ?? 4 }) },
+    );
   const handbook = loadHandbook(handbookPath);
   if (learned.cost) log(formatLearningCost(learned.cost));
-  log(`handbook (learned, no task labels): ${Object.keys(handbook.skills).length} skills chosen of ${Object.keys(loadHandbook(handbookPath.replace(/\.json$/, ".full.json")).skills).length} discovered → ${handbookPath}`);
+  log(
+    `handbook (learned, no task labels): ${Object.keys(handbook.skills).length} skills chosen of ${Object.keys(loadHandbook(handbookPath.replace(/\.json$/, ".full.json")).skills).length} discovered → ${handbookPath}`,
+  );
   const byTask = saveHandbook(join(opts.outDir, "handbook.by-task.json"), profileByTask(records, pool));
 
   const test = world.tasks(opts.testTasks ?? 36, "test");
   const ids = pool.agents.map((a) => a.id);
   const run = async (router: string, h: Handbook, pinned: Map<string, Agent>) =>
-    simMetrics(router, world, await orchestrateTasks({ world, tasks: test, handbook: h, agents: pinned, lambda, maxSteps }), lambda, ids);
+    simMetrics(
+      router,
+      world,
+      await orchestrateTasks({ world, tasks: test, handbook: h, agents: pinned, lambda, maxSteps }),
+      lambda,
+      ids,
+    );
   log(`orchestrate: ${test.length} held-out tasks, λ = ${lambda}`);
   const routers: SimRouterMetrics[] = [];
   routers.push(await run("skillorchestra", handbook, agents));

@@ -28,5 +28,7 @@ export function deployedResolver(env: Record<string, string | undefined> = proce
 export const resolveFromContext: Resolve = contextResolver({ agentFactory: poolAgents });
 
 /** The deployed graph (langgraph.json): compiled without a checkpointer (the server brings its own). */
-export const graph = buildOrchestratorGraph(deployedResolver()).compile().withConfig({ recursionLimit: RECURSION_LIMIT });
+export const graph = buildOrchestratorGraph(deployedResolver())
+  .compile()
+  .withConfig({ recursionLimit: RECURSION_LIMIT });
 graph.name = "orchestrator";

@@ -1,12 +1,41 @@
 import { createHash } from "node:crypto";
 import { InputError } from "../core/errors.js";
-import { agentStats, byAccuracyThenCost, type AgentStats, type ReplayOutcome, type ReplayTable, type RouteQuery, type Router } from "./replay.js";
+import {
+  agentStats,
+  byAccuracyThenCost,
+  type AgentStats,
+  type ReplayOutcome,
+  type ReplayTable,
+  type RouteQuery,
+  type Router,
+} from "./replay.js";
 import { checkLambda, chooseByValue, costModel } from "./baselines/cost.js";
 import { textFeatures } from "./baselines/features.js";
 
-export { checkLambda, chooseByValue, costModel, restrictTable, type CostModel, type ValuedCandidate, type ValuedChoice } from "./baselines/cost.js";
-export { perClusterByTask, perClusterKMeans, sphericalKMeans, type ClusterExplanation, type ClusterRouter, type KMeansClusterOptions } from "./baselines/cluster.js";
-export { fitLogistic, logisticRouter, type LogisticModel, type LogisticOptions, type LogisticRouter } from "./baselines/logistic.js";
+export {
+  checkLambda,
+  chooseByValue,
+  costModel,
+  restrictTable,
+  type CostModel,
+  type ValuedCandidate,
+  type ValuedChoice,
+} from "./baselines/cost.js";
+export {
+  perClusterByTask,
+  perClusterKMeans,
+  sphericalKMeans,
+  type ClusterExplanation,
+  type ClusterRouter,
+  type KMeansClusterOptions,
+} from "./baselines/cluster.js";
+export {
+  fitLogistic,
+  logisticRouter,
+  type LogisticModel,
+  type LogisticOptions,
+  type LogisticRouter,
+} from "./baselines/logistic.js";
 
 /**
  * Baseline routers. Those "chosen on train" see only the train table; the oracles and the hindsight per-task
@@ -67,7 +96,12 @@ function perTaskChoice(table: ReplayTable): Map<string, string> {
   }
   const out = new Map<string, string>();
   for (const [task, byAgent] of acc) {
-    const stats = [...byAgent].map(([agent, x]) => ({ agent, count: x.n, accuracy: x.s / x.n, meanCostUsd: x.c / x.n }));
+    const stats = [...byAgent].map(([agent, x]) => ({
+      agent,
+      count: x.n,
+      accuracy: x.s / x.n,
+      meanCostUsd: x.c / x.n,
+    }));
     out.set(task, stats.sort(byAccuracyThenCost)[0]!.agent);
   }
   return out;
@@ -109,7 +143,8 @@ export function oracleRouter(test: ReplayTable): Router {
     route(q) {
       let best: [string, ReplayOutcome] | undefined;
       for (const e of outcomesOf(test, q, "oracle")) {
-        if (!best || e[1].score > best[1].score || (e[1].score === best[1].score && e[1].costUsd < best[1].costUsd)) best = e;
+        if (!best || e[1].score > best[1].score || (e[1].score === best[1].score && e[1].costUsd < best[1].costUsd))
+          best = e;
       }
       return best![0];
     },
@@ -129,7 +164,12 @@ export function oracleCheapestCorrectRouter(test: ReplayTable): Router {
         let best: [string, ReplayOutcome] | undefined;
         for (const e of row) {
           if (onlySuccess && !e[1].success) continue;
-          if (!best || e[1].costUsd < best[1].costUsd || (e[1].costUsd === best[1].costUsd && e[1].score > best[1].score)) best = e;
+          if (
+            !best ||
+            e[1].costUsd < best[1].costUsd ||
+            (e[1].costUsd === best[1].costUsd && e[1].score > best[1].score)
+          )
+            best = e;
         }
         return best;
       };
@@ -210,7 +250,13 @@ export function knnRouter(train: ReplayTable, opts: KnnOptions = {}): KnnRouter 
     const choice = chooseByValue("knn", hit.scores, cost, lambda);
     return {
       neighbours: hit.found.map((d) => train.queries[d]!.id),
-      candidates: choice.candidates.map((c) => ({ agent: c.agent, meanScore: c.estimate, meanCostUsd: c.meanCostUsd, normalisedCost: c.normalisedCost, value: c.value })),
+      candidates: choice.candidates.map((c) => ({
+        agent: c.agent,
+        meanScore: c.estimate,
+        meanCostUsd: c.meanCostUsd,
+        normalisedCost: c.normalisedCost,
+        value: c.value,
+      })),
       chosen: choice.chosen,
     };
   };

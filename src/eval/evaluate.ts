@@ -17,7 +17,13 @@ import {
 } from "./baselines.js";
 import { frugalCascade } from "./baselines/cascade.js";
 import { frontierAuc, paretoFrontier, type AucRange, type CostAccuracyPoint } from "../core/frontier.js";
-import { aggregateSeeds, routingMetrics, type MetricContext, type RoutingMetrics, type SeededMetrics } from "./metrics.js";
+import {
+  aggregateSeeds,
+  routingMetrics,
+  type MetricContext,
+  type RoutingMetrics,
+  type SeededMetrics,
+} from "./metrics.js";
 import { agentStats, buildReplayTable, routeAll, type ReplayTable, type Router } from "./replay.js";
 
 /**
@@ -78,7 +84,16 @@ export interface EvaluateOptions {
 }
 
 /** The baselines chosen on train, in table order (kNN stands for every kNN family). */
-export const DEPLOYABLE_BASELINES = ["best-single", "cheapest", "knn", "per-task", "per-cluster-task", "per-cluster-kmeans", "logistic", "cascade-frugal"] as const;
+export const DEPLOYABLE_BASELINES = [
+  "best-single",
+  "cheapest",
+  "knn",
+  "per-task",
+  "per-cluster-task",
+  "per-cluster-kmeans",
+  "logistic",
+  "cascade-frugal",
+] as const;
 export type DeployableBaseline = (typeof DEPLOYABLE_BASELINES)[number];
 
 /** One row of the comparison: a router family at one λ, over its seeds. */
@@ -149,7 +164,11 @@ export interface Evaluation {
  * The most accurate λ point of each swept family whose mean cost is within `maxCost` (undefined where none is),
  * keyed by `keyOf` of its frontier (default: the family).
  */
-export function mostAccurateWithin(ev: Evaluation, maxCost: number, keyOf: (f: FrontierSummary) => string = (f) => f.family): Map<string, RouterRow | undefined> {
+export function mostAccurateWithin(
+  ev: Evaluation,
+  maxCost: number,
+  keyOf: (f: FrontierSummary) => string = (f) => f.family,
+): Map<string, RouterRow | undefined> {
   const out = new Map<string, RouterRow | undefined>();
   for (const f of ev.frontiers) {
     let best: RouterRow | undefined;
@@ -165,7 +184,8 @@ export function mostAccurateWithin(ev: Evaluation, maxCost: number, keyOf: (f: F
 function checkLambdas(lambdas: ReadonlyArray<number>): number[] {
   if (lambdas.length === 0) throw new InputError("eval: lambdas: give at least one λ");
   lambdas.forEach((l, i) => {
-    if (!(Number.isFinite(l) && l >= 0)) throw new InputError(`eval: lambdas[${i}]: must be a finite number >= 0, got ${l}`);
+    if (!(Number.isFinite(l) && l >= 0))
+      throw new InputError(`eval: lambdas[${i}]: must be a finite number >= 0, got ${l}`);
   });
   return [...new Set(lambdas)].sort((a, b) => a - b);
 }
@@ -209,19 +229,32 @@ export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
   const seeds = checkSeeds(opts.seeds ?? [0]);
   const ks = checkKs(opts.ks ?? [opts.k ?? 20, 50]);
   const k = ks[0]!;
-  const train = buildReplayTable(opts.train, { ...(opts.mode ? { mode: opts.mode } : {}), source: opts.trainSource ?? "train records" });
-  const test = buildReplayTable(opts.test, { ...(opts.mode ? { mode: opts.mode } : {}), source: opts.testSource ?? "test records" });
+  const train = buildReplayTable(opts.train, {
+    ...(opts.mode ? { mode: opts.mode } : {}),
+    source: opts.trainSource ?? "train records",
+  });
+  const test = buildReplayTable(opts.test, {
+    ...(opts.mode ? { mode: opts.mode } : {}),
+    source: opts.testSource ?? "test records",
+  });
 
   const stats = agentStats(test);
   const agentCosts = Object.fromEntries(stats.map((s) => [s.agent, s.meanCostUsd]));
   const agentAccuracy = Object.fromEntries(stats.map((s) => [s.agent, s.accuracy]));
   const best = bestSingleAgent(train);
   if (!test.agents.includes(best.agent))
-    throw new InputError(`${opts.testSource ?? "test records"}: no record of ${best.agent}, the best single agent on train`);
+    throw new InputError(
+      `${opts.testSource ?? "test records"}: no record of ${best.agent}, the best single agent on train`,
+    );
   const bestResult = await routeAll(best, test);
   const oracle = oracleRouter(test);
   const oracleResult = await routeAll(oracle, test);
-  const ctx: MetricContext = { pool: test.agents, agentCosts, bestSingle: bestResult.accuracy, oracle: oracleResult.accuracy };
+  const ctx: MetricContext = {
+    pool: test.agents,
+    agentCosts,
+    bestSingle: bestResult.accuracy,
+    oracle: oracleResult.accuracy,
+  };
 
   const include = new Set<DeployableBaseline>(opts.baselines ?? DEPLOYABLE_BASELINES);
   // The train table of a seed: every train record, or those of the seed's labelled queries.
@@ -231,7 +264,9 @@ export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
     if (!labelled) return Promise.resolve(train);
     let t = tables.get(seed);
     if (!t) {
-      t = Promise.resolve(labelled(seed)).then((ids) => restrictTable(train, ids, `${opts.trainSource ?? "train records"} (labelled at seed ${seed})`));
+      t = Promise.resolve(labelled(seed)).then((ids) =>
+        restrictTable(train, ids, `${opts.trainSource ?? "train records"} (labelled at seed ${seed})`),
+      );
       tables.set(seed, t);
     }
     return t;
@@ -240,7 +275,9 @@ export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
   const chosenOn = seededBaselines ? "chosen on each seed's labelled train queries" : "chosen on train";
   const fixedLabel = (what: string) => (routers: Router[]) => {
     const agents = [...new Set(routers.map((r) => (r as FixedRouter).agent))];
-    return agents.length === 1 ? { label: `${what} (${agents[0]})`, agent: agents[0]! } : { label: `${what} (per seed: ${agents.join(", ")})` };
+    return agents.length === 1
+      ? { label: `${what} (${agents[0]})`, agent: agents[0]! }
+      : { label: `${what} (per seed: ${agents.join(", ")})` };
   };
   // Seeds whose labelled queries are the same (e.g. every train query) share one router of a family whose
   // training does not depend on the seed.
@@ -271,12 +308,22 @@ export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
     ...(labelOf ? { labelOf } : {}),
   });
   const deployable: Family[] = [];
-  if (include.has("best-single")) deployable.push(baseline("best-single", "best single", false, (t) => bestSingleAgent(t), chosenOn, fixedLabel("best single")));
-  if (include.has("cheapest")) deployable.push(baseline("cheapest", "cheapest", false, (t) => cheapestAgent(t), chosenOn, fixedLabel("cheapest")));
+  if (include.has("best-single"))
+    deployable.push(
+      baseline("best-single", "best single", false, (t) => bestSingleAgent(t), chosenOn, fixedLabel("best single")),
+    );
+  if (include.has("cheapest"))
+    deployable.push(baseline("cheapest", "cheapest", false, (t) => cheapestAgent(t), chosenOn, fixedLabel("cheapest")));
   const knnFamilies = include.has("knn")
     ? ks.map((kk, i) => {
         const name = i === 0 ? "knn" : `knn-${kk}`;
-        return baseline(name, `kNN TF-IDF (k=${kk})`, true, (t) => knnRouter(t, { k: kk, name }), `${chosenOn}; p̂ − λ·Ĉ`);
+        return baseline(
+          name,
+          `kNN TF-IDF (k=${kk})`,
+          true,
+          (t) => knnRouter(t, { k: kk, name }),
+          `${chosenOn}; p̂ − λ·Ĉ`,
+        );
       })
     : [];
   const logistic = include.has("logistic")
@@ -312,11 +359,36 @@ export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
       ...(r.note !== undefined ? { note: r.note } : {}),
     })),
     ...deployable,
-    { name: "random", label: "random", kind: "baseline", sweep: false, seeded: true, make: (seed) => randomRouter(test.agents, seed) },
+    {
+      name: "random",
+      label: "random",
+      kind: "baseline",
+      sweep: false,
+      seeded: true,
+      make: (seed) => randomRouter(test.agents, seed),
+    },
     ...knnFamilies,
-    ...(include.has("per-task") ? [baseline("per-task", "per-task best (train)", false, (t) => perTaskBest(t), `each task's best agent, ${chosenOn}`)] : []),
+    ...(include.has("per-task")
+      ? [
+          baseline(
+            "per-task",
+            "per-task best (train)",
+            false,
+            (t) => perTaskBest(t),
+            `each task's best agent, ${chosenOn}`,
+          ),
+        ]
+      : []),
     ...(include.has("per-cluster-task")
-      ? [baseline("per-cluster-task", "per-cluster best (task from text)", true, (t) => perClusterByTask(t), `task inferred by nearest TF-IDF centroid; ${chosenOn}; mean − λ·Ĉ`)]
+      ? [
+          baseline(
+            "per-cluster-task",
+            "per-cluster best (task from text)",
+            true,
+            (t) => perClusterByTask(t),
+            `task inferred by nearest TF-IDF centroid; ${chosenOn}; mean − λ·Ĉ`,
+          ),
+        ]
       : []),
     ...(include.has("per-cluster-kmeans")
       ? [
@@ -333,9 +405,33 @@ export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
       : []),
     ...logistic,
     ...cascade,
-    { name: "per-task-hindsight", label: "per-task best (hindsight)", kind: "hindsight", sweep: false, seeded: false, make: () => perTaskBest(test, { hindsight: true }), note: "each task's best agent chosen on test" },
-    { name: "oracle", label: "per-query oracle", kind: "bound", sweep: false, seeded: false, make: () => oracle, note: "upper bound on accuracy" },
-    { name: "oracle-cheapest-correct", label: "oracle cheapest correct", kind: "bound", sweep: false, seeded: false, make: () => oracleCheapestCorrectRouter(test), note: "lower bound on cost" },
+    {
+      name: "per-task-hindsight",
+      label: "per-task best (hindsight)",
+      kind: "hindsight",
+      sweep: false,
+      seeded: false,
+      make: () => perTaskBest(test, { hindsight: true }),
+      note: "each task's best agent chosen on test",
+    },
+    {
+      name: "oracle",
+      label: "per-query oracle",
+      kind: "bound",
+      sweep: false,
+      seeded: false,
+      make: () => oracle,
+      note: "upper bound on accuracy",
+    },
+    {
+      name: "oracle-cheapest-correct",
+      label: "oracle cheapest correct",
+      kind: "bound",
+      sweep: false,
+      seeded: false,
+      make: () => oracleCheapestCorrectRouter(test),
+      note: "lower bound on cost",
+    },
   ];
   const names = new Set<string>();
   for (const f of families) {
@@ -348,11 +444,16 @@ export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
     const runSeeds = f.seeded ? seeds : [0];
     const routers: Router[] = [];
     for (const s of runSeeds) routers.push(await f.make(s));
-    const named = f.labelOf ? f.labelOf(routers) : { label: f.label, ...(f.agent !== undefined ? { agent: f.agent } : {}) };
+    const named = f.labelOf
+      ? f.labelOf(routers)
+      : { label: f.label, ...(f.agent !== undefined ? { agent: f.agent } : {}) };
     for (const lambda of f.sweep ? lambdas : [undefined]) {
       const runs: RoutingMetrics[] = [];
       for (let i = 0; i < routers.length; i++) {
-        const result = await routeAll(routers[i]!, test, { ...(lambda !== undefined ? { lambda } : {}), seed: runSeeds[i]! });
+        const result = await routeAll(routers[i]!, test, {
+          ...(lambda !== undefined ? { lambda } : {}),
+          seed: runSeeds[i]!,
+        });
         runs.push(routingMetrics(result, ctx));
       }
       rows.push({
@@ -375,8 +476,21 @@ export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
     if (!f.sweep || lambdas.length < 2) continue;
     const points: FrontierPoint[] = rows
       .filter((r) => r.family === f.name)
-      .map((r) => ({ id: r.id, cost: r.meanCostUsd.mean, accuracy: r.accuracy.mean, label: `λ=${r.lambda}`, lambda: r.lambda! }));
-    frontiers.push({ family: f.name, label: f.label, kind: f.kind, points, frontier: paretoFrontier(points), auc: frontierAuc(points, aucRange) });
+      .map((r) => ({
+        id: r.id,
+        cost: r.meanCostUsd.mean,
+        accuracy: r.accuracy.mean,
+        label: `λ=${r.lambda}`,
+        lambda: r.lambda!,
+      }));
+    frontiers.push({
+      family: f.name,
+      label: f.label,
+      kind: f.kind,
+      points,
+      frontier: paretoFrontier(points),
+      auc: frontierAuc(points, aucRange),
+    });
   }
 
   return {
@@ -393,7 +507,13 @@ export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
     seeds,
     k,
     ks,
-    ...(labelled ? { labelledQueries: Object.fromEntries(await Promise.all(seeds.map(async (sd) => [String(sd), (await tableOf(sd)).queries.length] as const))) } : {}),
+    ...(labelled
+      ? {
+          labelledQueries: Object.fromEntries(
+            await Promise.all(seeds.map(async (sd) => [String(sd), (await tableOf(sd)).queries.length] as const)),
+          ),
+        }
+      : {}),
     rows,
     frontiers,
     aucRange,

@@ -33,11 +33,18 @@ export function costQualifier(flags: { costEstimated: boolean; simulated: boolea
 }
 
 /** Render a table of string cells; the first row is the header. Numeric columns (after the first) align right. */
-export function renderTable(rows: ReadonlyArray<ReadonlyArray<string>>, format: TableFormat, rightAlign: ReadonlyArray<boolean> = []): string {
+export function renderTable(
+  rows: ReadonlyArray<ReadonlyArray<string>>,
+  format: TableFormat,
+  rightAlign: ReadonlyArray<boolean> = [],
+): string {
   const header = rows[0] ?? [];
   if (format === "markdown") {
     const esc = (c: string) => c.replace(/\|/g, "\\|");
-    const lines = [`| ${header.map(esc).join(" | ")} |`, `|${header.map((_, i) => (rightAlign[i] ? "---:" : "---")).join("|")}|`];
+    const lines = [
+      `| ${header.map(esc).join(" | ")} |`,
+      `|${header.map((_, i) => (rightAlign[i] ? "---:" : "---")).join("|")}|`,
+    ];
     for (const r of rows.slice(1)) lines.push(`| ${r.map(esc).join(" | ")} |`);
     return `${lines.join("\n")}\n`;
   }
@@ -121,7 +128,9 @@ export function formatResultsTable(ev: Evaluation, opts: FormatOptions = {}): st
     ],
   ];
   for (const r of ev.rows) {
-    const note = [KIND_NOTE[r.kind], r.note ?? "", r.seeds.length > 1 ? `${r.seeds.length} seeds` : ""].filter(Boolean).join("; ");
+    const note = [KIND_NOTE[r.kind], r.note ?? "", r.seeds.length > 1 ? `${r.seeds.length} seeds` : ""]
+      .filter(Boolean)
+      .join("; ");
     rows.push([
       r.label,
       formatStat(r.accuracy, num),
@@ -135,7 +144,18 @@ export function formatResultsTable(ev: Evaluation, opts: FormatOptions = {}): st
       note,
     ]);
   }
-  return renderTable(rows, format, [false, true, true, ...(withCalls ? [true] : []), true, true, true, true, ...(withMissing ? [true] : []), false]);
+  return renderTable(rows, format, [
+    false,
+    true,
+    true,
+    ...(withCalls ? [true] : []),
+    true,
+    true,
+    true,
+    true,
+    ...(withMissing ? [true] : []),
+    false,
+  ]);
 }
 
 /** Call shares per agent, one line per router; agents are numbered in the header, with a legend below. */
@@ -162,9 +182,19 @@ export function formatEvaluation(ev: Evaluation, opts: FormatOptions = {}): stri
   );
   parts.push(h("Routers") + formatResultsTable(ev, opts));
   if (ev.frontiers.length > 0) {
-    const rows: string[][] = [["router", `frontier (λ: accuracy @ USD/query ${q})`.trim(), `AUC over [0, ${formatUsd(ev.aucRange.hi)}] USD ${q}`.trim()]];
+    const rows: string[][] = [
+      [
+        "router",
+        `frontier (λ: accuracy @ USD/query ${q})`.trim(),
+        `AUC over [0, ${formatUsd(ev.aucRange.hi)}] USD ${q}`.trim(),
+      ],
+    ];
     for (const f of ev.frontiers)
-      rows.push([f.label, f.frontier.map((p) => `${p.lambda}: ${p.accuracy.toFixed(3)} @ ${formatUsd(p.cost)}`).join("; "), f.auc.toFixed(3)]);
+      rows.push([
+        f.label,
+        f.frontier.map((p) => `${p.lambda}: ${p.accuracy.toFixed(3)} @ ${formatUsd(p.cost)}`).join("; "),
+        f.auc.toFixed(3),
+      ]);
     parts.push(h("Accuracy–cost frontiers over λ") + renderTable(rows, format, [false, false, true]));
   }
   parts.push(h("Call shares") + formatCallShares(ev, opts));

@@ -11,7 +11,14 @@ import { buildLearningGraph } from "../../graphs/learning/graph.js";
 import { learningRun } from "../../graphs/learning/configuration.js";
 import { loadHandbook } from "../../handbook/store.js";
 import { artefactPaths } from "../learning/artefacts.js";
-import { DEFAULT_SETTINGS, Handoff, learnSettings, readSelection, readSplit, type LearnSettings } from "../learning/pipeline.js";
+import {
+  DEFAULT_SETTINGS,
+  Handoff,
+  learnSettings,
+  readSelection,
+  readSplit,
+  type LearnSettings,
+} from "../learning/pipeline.js";
 import { estimatorOf, type EstimatorName } from "../../handbook/estimators.js";
 import { scopedProgress, silentProgress, type ProgressFactory } from "../learning/progress.js";
 import { chooseFor, type Choice } from "../../handbook/serve.js";
@@ -89,7 +96,6 @@ export async function learnHandbook(
   };
 }
 
-
 export interface HandbookRouterOptions {
   name: string;
   /**
@@ -127,18 +133,18 @@ export function handbookRouter(h: Handbook, opts: HandbookRouterOptions): Router
   };
   const rule = opts.consult ? h.consult : undefined;
   const route = (q: RouteQuery, lambda?: number): string => {
-      const found = identified(q);
-      const perQuery = `${seed}:${q.id}`;
-      const d = selectAgent(h, {
-        mode: found.mode,
-        skills: found.skills,
-        ...(found.local ? { local: found.local } : {}),
-        lambda: lambda ?? 0,
-        strategy,
-        ...(strategy === "tradeoff" ? { estimator: estimatorOf(estimatorName, perQuery) } : { seed: perQuery }),
-      });
-      if (d.chosen === null) throw new InputError(`router ${opts.name}: query ${q.id}: ${d.reason}`);
-      return d.chosen;
+    const found = identified(q);
+    const perQuery = `${seed}:${q.id}`;
+    const d = selectAgent(h, {
+      mode: found.mode,
+      skills: found.skills,
+      ...(found.local ? { local: found.local } : {}),
+      lambda: lambda ?? 0,
+      strategy,
+      ...(strategy === "tradeoff" ? { estimator: estimatorOf(estimatorName, perQuery) } : { seed: perQuery }),
+    });
+    if (d.chosen === null) throw new InputError(`router ${opts.name}: query ${q.id}: ${d.reason}`);
+    return d.chosen;
   };
   if (!rule) return { name: opts.name, route };
   const left = { callsLeft: opts.maxCalls ?? rule.maxCalls };
@@ -148,7 +154,10 @@ export function handbookRouter(h: Handbook, opts: HandbookRouterOptions): Router
     // As the orchestrator answers a step: the plan of the step's skills at λ, then judge after each answer.
     trajectory(q: RouteQuery, ask: (agent: string) => string | null, lambda?: number) {
       const found = identified(q);
-      const choice = found.mode === "answer" ? planFor(rule, consultScopes(h, q.text, found.skills), "answer", lambda ?? 0, left) : null;
+      const choice =
+        found.mode === "answer"
+          ? planFor(rule, consultScopes(h, q.text, found.skills), "answer", lambda ?? 0, left)
+          : null;
       // As the orchestrator: a plan that would not consult leaves the step to agent selection.
       if (!choice?.consults) {
         const agent = route(q, lambda);
@@ -165,7 +174,10 @@ export function handbookRouter(h: Handbook, opts: HandbookRouterOptions): Router
  * Route with a learned selection: at each λ, the candidate chosen for that λ on validation (chooseFor), routed with
  * that λ as the orchestrator would be. Each candidate's router is built on first use.
  */
-export function selectionRouter(l: Pick<LearnedHandbook, "selection" | "candidates">, opts: HandbookRouterOptions & { budgetUsd?: number }): Router {
+export function selectionRouter(
+  l: Pick<LearnedHandbook, "selection" | "candidates">,
+  opts: HandbookRouterOptions & { budgetUsd?: number },
+): Router {
   const routers = new Map<string, Router>();
   const routerOf = (id: string) => {
     let r = routers.get(id);
@@ -180,7 +192,11 @@ export function selectionRouter(l: Pick<LearnedHandbook, "selection" | "candidat
   const choices = new Map<number, Choice>();
   const choiceAt = (lambda: number) => {
     let c = choices.get(lambda);
-    if (!c) choices.set(lambda, (c = chooseFor(l.selection, opts.budgetUsd !== undefined ? { budgetUsd: opts.budgetUsd } : { lambda })));
+    if (!c)
+      choices.set(
+        lambda,
+        (c = chooseFor(l.selection, opts.budgetUsd !== undefined ? { budgetUsd: opts.budgetUsd } : { lambda })),
+      );
     return c;
   };
   const router: Router = {
@@ -258,8 +274,19 @@ export function learnedRouters(opts: LearnedRoutersOptions): LearnedRouters {
   const handbook = (seed: number): Promise<LearnedHandbook> => {
     let p = cache.get(seed);
     if (!p) {
-      const settings = learnSettings({ ...opts.settings, records: opts.records, pool: opts.pool, labelled: opts.labelled, seed });
-      p = learnHandbook(settings, join(work, `seed-${seed}`), undefined, scopedProgress(opts.progress ?? silentProgress, `seed ${seed}`)).then((l) => {
+      const settings = learnSettings({
+        ...opts.settings,
+        records: opts.records,
+        pool: opts.pool,
+        labelled: opts.labelled,
+        seed,
+      });
+      p = learnHandbook(
+        settings,
+        join(work, `seed-${seed}`),
+        undefined,
+        scopedProgress(opts.progress ?? silentProgress, `seed ${seed}`),
+      ).then((l) => {
         done.set(seed, l);
         opts.onLearned?.(l);
         return l;
@@ -275,7 +302,13 @@ export function learnedRouters(opts: LearnedRoutersOptions): LearnedRouters {
     sweep: true,
     seeded: true,
     note: `learned handbook, ${budget}`,
-    make: async (seed: number) => selectionRouter(await handbook(seed), { name: `skillorchestra-${estimator}`, modeOf: opts.modeOf, estimator, seed }),
+    make: async (seed: number) =>
+      selectionRouter(await handbook(seed), {
+        name: `skillorchestra-${estimator}`,
+        modeOf: opts.modeOf,
+        estimator,
+        seed,
+      }),
   }));
   if (opts.consult ?? true)
     specs.push({
@@ -285,7 +318,13 @@ export function learnedRouters(opts: LearnedRoutersOptions): LearnedRouters {
       sweep: true,
       seeded: true,
       note: `learned handbook and consult rule, ${budget}; every call paid`,
-      make: async (seed: number) => selectionRouter(await handbook(seed), { name: "skillorchestra-consult", modeOf: opts.modeOf, seed, consult: true }),
+      make: async (seed: number) =>
+        selectionRouter(await handbook(seed), {
+          name: "skillorchestra-consult",
+          modeOf: opts.modeOf,
+          seed,
+          consult: true,
+        }),
     });
   // Ours served by budget, as `learn --budget` / `run --budget` serve it: one family per budget, not swept.
   for (const b of opts.budgets ?? [])
@@ -296,7 +335,13 @@ export function learnedRouters(opts: LearnedRoutersOptions): LearnedRouters {
       sweep: false,
       seeded: true,
       note: `learned handbook, ${budget}; candidate and λ solved for mean validation cost <= $${b.toPrecision(3)}`,
-      make: async (seed: number) => selectionRouter(await handbook(seed), { name: `skillorchestra-budget-${b}`, modeOf: opts.modeOf, seed, budgetUsd: b }),
+      make: async (seed: number) =>
+        selectionRouter(await handbook(seed), {
+          name: `skillorchestra-budget-${b}`,
+          modeOf: opts.modeOf,
+          seed,
+          budgetUsd: b,
+        }),
     });
   if (opts.cascade ?? true)
     specs.push({
@@ -307,7 +352,12 @@ export function learnedRouters(opts: LearnedRoutersOptions): LearnedRouters {
       seeded: true,
       note: `lexicographic raw rates; ${budget}`,
       make: async (seed: number) =>
-        handbookRouter((await handbook(seed)).handbook, { name: "reference-cascade", modeOf: opts.modeOf, strategy: "cascade", seed }),
+        handbookRouter((await handbook(seed)).handbook, {
+          name: "reference-cascade",
+          modeOf: opts.modeOf,
+          strategy: "cascade",
+          seed,
+        }),
     });
   return {
     specs,
@@ -323,13 +373,19 @@ export function learnedRouters(opts: LearnedRoutersOptions): LearnedRouters {
  * Records with agents named as in the pool: a record's agent is matched against each pool agent's `recordedAs`
  * name (or its id). An agent the pool does not hold is an InputError naming the file.
  */
-export function recordsInPool(records: readonly ExecutionRecord[], pool: Pool, source: string, poolSource: string): ExecutionRecord[] {
+export function recordsInPool(
+  records: readonly ExecutionRecord[],
+  pool: Pool,
+  source: string,
+  poolSource: string,
+): ExecutionRecord[] {
   const byName = new Map<string, string>();
   for (const a of pool.agents) byName.set(a.replay?.recordedAs ?? a.id, a.id);
   for (const a of pool.agents) if (!byName.has(a.id)) byName.set(a.id, a.id);
   return records.map((r, i) => {
     const id = byName.get(r.agent);
-    if (id === undefined) throw new InputError(`${source}: record ${i + 1}: $.agent: agent "${r.agent}" is not in the pool ${poolSource}`);
+    if (id === undefined)
+      throw new InputError(`${source}: record ${i + 1}: $.agent: agent "${r.agent}" is not in the pool ${poolSource}`);
     return id === r.agent ? r : { ...r, agent: id };
   });
 }
@@ -360,7 +416,11 @@ export interface EvaluateLearnedOptions extends Omit<LearnedRoutersOptions, "mod
  * The specs with every route call counted as the `routing` phase of `progress` (started on the first call): each
  * spec routes every query once per seed, and once per λ when swept.
  */
-function countRoutes(specs: RouterSpec[], progress: ProgressFactory, n: { queries: number; seeds: number; lambdas: number }): { specs: RouterSpec[]; end(): void } {
+function countRoutes(
+  specs: RouterSpec[],
+  progress: ProgressFactory,
+  n: { queries: number; seeds: number; lambdas: number },
+): { specs: RouterSpec[]; end(): void } {
   const total = specs.reduce((t, s) => t + n.queries * n.seeds * ((s.sweep ?? true) ? n.lambdas : 1), 0);
   let phase: ReturnType<ProgressFactory> | undefined;
   let done = 0;
@@ -404,7 +464,13 @@ export function learnedSummary(l: LearnedHandbook, lambdas: readonly number[]): 
     candidates: selection.candidates.map((c) => ({ id: c.id, skills: c.skills, onFrontier: c.onFrontier })),
     byLambda: lambdas.map((lambda) => {
       const c = chooseFor(selection, { lambda });
-      return { lambda, candidate: c.candidate, skills: skillsOf.get(c.candidate) ?? 0, accuracy: c.accuracy, meanCostUsd: c.meanCostUsd };
+      return {
+        lambda,
+        candidate: c.candidate,
+        skills: skillsOf.get(c.candidate) ?? 0,
+        accuracy: c.accuracy,
+        meanCostUsd: c.meanCostUsd,
+      };
     }),
   };
 }
@@ -425,11 +491,17 @@ export interface LearningSummary {
  * The baselines chosen on train (best single, cheapest, kNN, per-task) see every train record; ours sees the
  * labelled budget only.
  */
-export async function evaluateLearned(opts: EvaluateLearnedOptions): Promise<{ evaluation: Evaluation; learning: LearningSummary; handbooks: LearnedHandbook[] }> {
+export async function evaluateLearned(
+  opts: EvaluateLearnedOptions,
+): Promise<{ evaluation: Evaluation; learning: LearningSummary; handbooks: LearnedHandbook[] }> {
   const modes = modesOfQueries(opts.test, opts.mode);
   const learned = learnedRouters({ ...opts, modeOf: (id) => modes.get(id) });
   const routing = opts.progress
-    ? countRoutes(learned.specs, opts.progress, { queries: modes.size, seeds: new Set(opts.seeds ?? [0]).size, lambdas: new Set(opts.lambdas ?? [0]).size })
+    ? countRoutes(learned.specs, opts.progress, {
+        queries: modes.size,
+        seeds: new Set(opts.seeds ?? [0]).size,
+        lambdas: new Set(opts.lambdas ?? [0]).size,
+      })
     : { specs: learned.specs, end() {} };
   try {
     const evaluation = await evaluate({

@@ -63,7 +63,8 @@ export function collapse(
 ): Collapse {
   const shares = callShares(calls);
   let topAgent: string | null = null;
-  for (const a of Object.keys(calls).sort()) if ((calls[a] ?? 0) > 0 && (topAgent === null || calls[a]! > calls[topAgent]!)) topAgent = a;
+  for (const a of Object.keys(calls).sort())
+    if ((calls[a] ?? 0) > 0 && (topAgent === null || calls[a]! > calls[topAgent]!)) topAgent = a;
   const expensiveAgent = mostExpensiveAgent(agentCosts);
   return {
     topAgent,
@@ -127,7 +128,10 @@ export interface RoutingMetrics {
 }
 
 /** Calls per query, the share accepted after each number of calls, and the calls at each call index. */
-function stepFigures(result: RoutingResult, pool: ReadonlyArray<string>): { callsPerQuery: number; acceptedAtStep: number[]; callsByStep: Record<string, number>[] } {
+function stepFigures(
+  result: RoutingResult,
+  pool: ReadonlyArray<string>,
+): { callsPerQuery: number; acceptedAtStep: number[]; callsByStep: Record<string, number>[] } {
   const accepted: number[] = [];
   const callsByStep: Record<string, number>[] = [];
   let total = 0;
@@ -142,7 +146,11 @@ function stepFigures(result: RoutingResult, pool: ReadonlyArray<string>): { call
     });
   }
   const n = result.decisions.length;
-  return { callsPerQuery: n > 0 ? total / n : 0, acceptedAtStep: accepted.map((c) => (n > 0 ? c / n : 0)), callsByStep };
+  return {
+    callsPerQuery: n > 0 ? total / n : 0,
+    acceptedAtStep: accepted.map((c) => (n > 0 ? c / n : 0)),
+    callsByStep,
+  };
 }
 
 export function routingMetrics(result: RoutingResult, ctx: MetricContext): RoutingMetrics {
@@ -255,7 +263,11 @@ export interface SeededMetrics {
 }
 
 /** Aggregate one router's metrics over seeds (a single run is one seed with std 0). */
-export function aggregateSeeds(runs: ReadonlyArray<RoutingMetrics>, seeds: ReadonlyArray<number>, ctx: MetricContext): SeededMetrics {
+export function aggregateSeeds(
+  runs: ReadonlyArray<RoutingMetrics>,
+  seeds: ReadonlyArray<number>,
+  ctx: MetricContext,
+): SeededMetrics {
   if (runs.length === 0) throw new RangeError("aggregateSeeds: no runs");
   if (runs.length !== seeds.length) throw new RangeError("aggregateSeeds: one seed per run");
   const calls: Record<string, number> = {};
@@ -269,7 +281,8 @@ export function aggregateSeeds(runs: ReadonlyArray<RoutingMetrics>, seeds: Reado
     const at = runs.map((r) => r.collapseByStep[i] ?? none);
     const stepCalls: Record<string, number> = {};
     for (const a of ctx.pool) stepCalls[a] = 0;
-    for (const r of runs) for (const [a, c] of Object.entries(r.callsByStep[i] ?? {})) stepCalls[a] = (stepCalls[a] ?? 0) + c / runs.length;
+    for (const r of runs)
+      for (const [a, c] of Object.entries(r.callsByStep[i] ?? {})) stepCalls[a] = (stepCalls[a] ?? 0) + c / runs.length;
     collapseByStep.push({
       topShare: stat(at.map((c) => c.topShare)),
       expensiveShare: stat(at.map((c) => c.expensiveShare)),

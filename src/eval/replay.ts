@@ -23,7 +23,11 @@ export interface Router {
   readonly name: string;
   route(query: RouteQuery, lambda?: number): string | Promise<string>;
   /** A multi-step router: asks agents in turn; `ask(agent)` pays that agent's recorded call and returns its answer key (null when none was read or the agent has no record). Returns whose answer is final (an agent it asked). When present, routeAll uses it instead of `route`. */
-  trajectory?(query: RouteQuery, ask: (agent: string) => string | null, lambda?: number): { answeredBy: string } | Promise<{ answeredBy: string }>;
+  trajectory?(
+    query: RouteQuery,
+    ask: (agent: string) => string | null,
+    lambda?: number,
+  ): { answeredBy: string } | Promise<{ answeredBy: string }>;
 }
 
 /** One recorded outcome of an agent on a query. */
@@ -204,7 +208,15 @@ export async function routeAll(router: Router, table: ReplayTable, opts: RouteAl
       cost += paid;
       if (!o) {
         missing++;
-        decisions.push({ queryId: q.id, task: q.task, agent: answeredBy, score: 0, costUsd: paid, missing: true, calls: asked });
+        decisions.push({
+          queryId: q.id,
+          task: q.task,
+          agent: answeredBy,
+          score: 0,
+          costUsd: paid,
+          missing: true,
+          calls: asked,
+        });
         continue;
       }
       score += o.score;
@@ -267,5 +279,7 @@ export function agentStats(table: ReplayTable): AgentStats[] {
 
 /** Higher accuracy first; ties: lower mean cost, then smaller agent id. */
 export function byAccuracyThenCost(a: AgentStats, b: AgentStats): number {
-  return b.accuracy - a.accuracy || a.meanCostUsd - b.meanCostUsd || (a.agent < b.agent ? -1 : a.agent > b.agent ? 1 : 0);
+  return (
+    b.accuracy - a.accuracy || a.meanCostUsd - b.meanCostUsd || (a.agent < b.agent ? -1 : a.agent > b.agent ? 1 : 0)
+  );
 }

@@ -39,7 +39,18 @@ const fix = (x: number, d = 3) => x.toFixed(d);
 
 /** A categorical colour for agent i of n. */
 function agentColour(i: number, n: number): string {
-  const palette = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"];
+  const palette = [
+    "#4e79a7",
+    "#f28e2b",
+    "#e15759",
+    "#76b7b2",
+    "#59a14f",
+    "#edc948",
+    "#b07aa1",
+    "#ff9da7",
+    "#9c755f",
+    "#bab0ac",
+  ];
   return n <= palette.length ? palette[i]! : `hsl(${Math.round((i * 360) / n)}, 55%, 55%)`;
 }
 
@@ -108,7 +119,10 @@ function heatMap(h: Handbook): string {
       const cells = agents
         .map((a) => {
           // A mode-level row shows only the mode-level entry; a skill row its own evidence plus its descendants'.
-          const ev = r.depth === 0 ? (h.agents[a]!.competence[r.id] ?? { successes: 0, failures: 0 }) : subtreeEvidence(h, a, r.id);
+          const ev =
+            r.depth === 0
+              ? (h.agents[a]!.competence[r.id] ?? { successes: 0, failures: 0 })
+              : subtreeEvidence(h, a, r.id);
           const n = ev.successes + ev.failures;
           const mean = posteriorMean(ev, prior);
           const scope = r.hasChildren ? " (this skill and its sub-skills)" : "";
@@ -219,7 +233,9 @@ function hierarchy(h: Handbook): string {
 function learningStats(h: Handbook): string {
   const entries = Object.entries(h.metadata.learning);
   if (entries.length === 0) return "";
-  const rows = entries.map(([k, v]) => `<tr><th>${e(k)}</th><td>${e(typeof v === "string" ? v : JSON.stringify(v))}</td></tr>`).join("");
+  const rows = entries
+    .map(([k, v]) => `<tr><th>${e(k)}</th><td>${e(typeof v === "string" ? v : JSON.stringify(v))}</td></tr>`)
+    .join("");
   return `<h3>Learning cost</h3><table class="kv">${rows}</table>`;
 }
 
@@ -272,7 +288,8 @@ export interface Box {
   h: number;
 }
 
-export const boxesIntersect = (a: Box, b: Box): boolean => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+export const boxesIntersect = (a: Box, b: Box): boolean =>
+  a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
 
 /**
  * Estimated width of `text` at `fontSize` px in a proportional sans-serif font, on the generous side (the layout
@@ -313,12 +330,18 @@ export interface PlacedLabel {
  * position around its point, nearest first, whose estimated box stays inside `bounds` and meets neither an
  * earlier label nor any obstacle (the markers, the legend). A label with no free position is left out (null).
  */
-export function placeLabels(requests: readonly LabelRequest[], opts: { bounds: Box; obstacles: readonly Box[]; fontSize: number }): (PlacedLabel | null)[] {
+export function placeLabels(
+  requests: readonly LabelRequest[],
+  opts: { bounds: Box; obstacles: readonly Box[]; fontSize: number },
+): (PlacedLabel | null)[] {
   const fs = opts.fontSize;
   const h = Math.ceil(fs * 1.3);
   const taken: Box[] = [...opts.obstacles];
   const inside = (b: Box) =>
-    b.x >= opts.bounds.x && b.y >= opts.bounds.y && b.x + b.w <= opts.bounds.x + opts.bounds.w && b.y + b.h <= opts.bounds.y + opts.bounds.h;
+    b.x >= opts.bounds.x &&
+    b.y >= opts.bounds.y &&
+    b.x + b.w <= opts.bounds.x + opts.bounds.w &&
+    b.y + b.h <= opts.bounds.y + opts.bounds.h;
   return requests.map((r) => {
     const w = textWidth(r.text, fs);
     for (const ring of [1, 2, 3, 4.5, 6]) {
@@ -396,7 +419,10 @@ function scatter(ev: Evaluation): { svg: string; unlabelled: RouterRow[] } {
       const pts = f.frontier;
       let d = "";
       pts.forEach((p, i) => {
-        d += i === 0 ? `M${x(p.cost).toFixed(1)},${y(p.accuracy).toFixed(1)}` : `H${x(p.cost).toFixed(1)}V${y(p.accuracy).toFixed(1)}`;
+        d +=
+          i === 0
+            ? `M${x(p.cost).toFixed(1)},${y(p.accuracy).toFixed(1)}`
+            : `H${x(p.cost).toFixed(1)}V${y(p.accuracy).toFixed(1)}`;
       });
       d += `H${x(xMax).toFixed(1)}`;
       const vertices = pts
@@ -461,10 +487,16 @@ function scatter(ev: Evaluation): { svg: string; unlabelled: RouterRow[] } {
     else groups.push({ x: px, y: py, rows: [r] });
   }
   const markers: Box[] = groups.map((g) => ({ x: g.x - 7.5, y: g.y - 7.5, w: 15, h: 15 }));
-  const texts = groups.map((g) => (g.rows.length > 1 ? `${g.rows[0]!.label} (+${g.rows.length - 1} same)` : g.rows[0]!.label));
+  const texts = groups.map((g) =>
+    g.rows.length > 1 ? `${g.rows[0]!.label} (+${g.rows.length - 1} same)` : g.rows[0]!.label,
+  );
   const placed = placeLabels(
     groups.map((g, i) => ({ x: g.x, y: g.y, text: texts[i]! })),
-    { bounds: { x: m.l + 2, y: m.t - 6, w: pw + m.r - 2, h: ph + 6 }, obstacles: [...markers, ...legendBoxes], fontSize: PLOT.fontSize },
+    {
+      bounds: { x: m.l + 2, y: m.t - 6, w: pw + m.r - 2, h: ph + 6 },
+      obstacles: [...markers, ...legendBoxes],
+      fontSize: PLOT.fontSize,
+    },
   );
   const unlabelled: RouterRow[] = [];
   const labels = groups
@@ -478,7 +510,9 @@ function scatter(ev: Evaluation): { svg: string; unlabelled: RouterRow[] } {
         x: Math.min(Math.max(g.x, p.box.x), p.box.x + p.box.w),
         y: Math.min(Math.max(g.y, p.box.y), p.box.y + p.box.h),
       };
-      const leader = p.leader ? `<line class="leader" x1="${g.x.toFixed(1)}" y1="${g.y.toFixed(1)}" x2="${near.x.toFixed(1)}" y2="${near.y.toFixed(1)}"/>` : "";
+      const leader = p.leader
+        ? `<line class="leader" x1="${g.x.toFixed(1)}" y1="${g.y.toFixed(1)}" x2="${near.x.toFixed(1)}" y2="${near.y.toFixed(1)}"/>`
+        : "";
       return (
         leader +
         `<text class="plabel" data-label-for="${e(g.rows.map((r) => r.id).join(" "))}" x="${p.x.toFixed(1)}" y="${p.y.toFixed(1)}">${e(texts[i]!)}</text>`
@@ -575,7 +609,10 @@ function stepsTable(ev: Evaluation): string {
 function shareBars(ev: Evaluation): string {
   const n = ev.pool.length;
   const legend = ev.pool
-    .map((a, i) => `<span class="legend-item"><span class="swatch" style="background:${agentColour(i, n)}"></span>${e(a)}</span>`)
+    .map(
+      (a, i) =>
+        `<span class="legend-item"><span class="swatch" style="background:${agentColour(i, n)}"></span>${e(a)}</span>`,
+    )
     .join("");
   const rows = ev.rows
     .map((r) => {
@@ -609,20 +646,31 @@ export interface Headline {
   auc: { ours?: { label: string; auc: number }; baseline?: { label: string; auc: number } };
 }
 
-const better = (a: RouterRow, b: RouterRow) => a.accuracy.mean > b.accuracy.mean || (a.accuracy.mean === b.accuracy.mean && a.meanCostUsd.mean < b.meanCostUsd.mean);
+const better = (a: RouterRow, b: RouterRow) =>
+  a.accuracy.mean > b.accuracy.mean || (a.accuracy.mean === b.accuracy.mean && a.meanCostUsd.mean < b.meanCostUsd.mean);
 
 /** The figures the report opens with; undefined when no router of ours was evaluated. */
 export function headline(ev: Evaluation): Headline | undefined {
-  const ours = ev.rows.filter((r) => r.kind === "ours").reduce<RouterRow | undefined>((b, r) => (b && !better(r, b) ? b : r), undefined);
+  const ours = ev.rows
+    .filter((r) => r.kind === "ours")
+    .reduce<RouterRow | undefined>((b, r) => (b && !better(r, b) ? b : r), undefined);
   if (!ours) return undefined;
   const bestSingle = ev.rows.find((r) => r.family === "best-single");
   const limit = ours.meanCostUsd.mean * COMPARABLE_COST + 1e-12;
   const baseline = ev.rows
     .filter((r) => r.kind === "baseline" && r.family !== "best-single" && r.meanCostUsd.mean <= limit)
     .reduce<RouterRow | undefined>((b, r) => (b && !better(r, b) ? b : r), undefined);
-  const [agent, cost] = Object.entries(ev.agentCosts).reduce<[string, number]>((b, [a, c]) => (c > b[1] ? [a, c] : b), ["", 0]);
+  const [agent, cost] = Object.entries(ev.agentCosts).reduce<[string, number]>(
+    (b, [a, c]) => (c > b[1] ? [a, c] : b),
+    ["", 0],
+  );
   const top = (kind: RouterRow["kind"]) =>
-    ev.frontiers.filter((f) => f.kind === kind).reduce<{ label: string; auc: number } | undefined>((b, f) => (b && b.auc >= f.auc ? b : { label: f.label, auc: f.auc }), undefined);
+    ev.frontiers
+      .filter((f) => f.kind === kind)
+      .reduce<{ label: string; auc: number } | undefined>(
+        (b, f) => (b && b.auc >= f.auc ? b : { label: f.label, auc: f.auc }),
+        undefined,
+      );
   const oursAuc = top("ours");
   const baseAuc = top("baseline");
   return {
@@ -676,7 +724,10 @@ function headlinePanel(ev: Evaluation): string {
 }
 
 function resultPanel(ev: Evaluation): string {
-  const flags = [ev.costEstimated ? "Costs are estimated (not reported by the provider)." : "", ev.simulated ? "Outcomes are simulated." : ""]
+  const flags = [
+    ev.costEstimated ? "Costs are estimated (not reported by the provider)." : "",
+    ev.simulated ? "Outcomes are simulated." : "",
+  ]
     .filter(Boolean)
     .map((f) => `<p class="flag">${e(f)}</p>`)
     .join("");
@@ -774,7 +825,9 @@ const SCRIPT = `
 /** The whole report as one HTML string. */
 export function renderReport(data: ReportData): string {
   const title = data.title ?? "skillorchestra report";
-  const sub = [data.subtitle, data.generatedAt ? `generated ${data.generatedAt}` : undefined].filter(Boolean).join(" · ");
+  const sub = [data.subtitle, data.generatedAt ? `generated ${data.generatedAt}` : undefined]
+    .filter(Boolean)
+    .join(" · ");
   // The result first (headline and router table), then the chart, then the handbook it came from.
   const panels = [
     data.evaluation ? resultPanel(data.evaluation) : "",

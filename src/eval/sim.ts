@@ -75,7 +75,9 @@ export async function orchestrateTasks(opts: OrchestrateOptions): Promise<SimTra
   });
   const out: SimTrajectory[] = [];
   for (const task of opts.tasks) {
-    const state = (await graph.invoke({ task: { id: task.id, text: task.text, family: task.family } })) as OrchestratorStateType;
+    const state = (await graph.invoke({
+      task: { id: task.id, text: task.text, family: task.family },
+    })) as OrchestratorStateType;
     const skills = latentSkills(
       task,
       state.steps.map((s) => s.mode),
@@ -105,7 +107,13 @@ function consultOf(state: OrchestratorStateType): Pick<SimTrajectory, "consult">
   const judged = state.decisions.filter((d) => d.consult);
   const accept = judged.find((d) => d.consult!.action === "accept");
   if (!accept) return {};
-  return { consult: { consults: judged.filter((d) => d.consult!.action === "consult").length, accepted: accept.consult!.state, reason: accept.consult!.reason } };
+  return {
+    consult: {
+      consults: judged.filter((d) => d.consult!.action === "consult").length,
+      accepted: accept.consult!.state,
+      reason: accept.consult!.reason,
+    },
+  };
 }
 
 export interface StepCollapse {
@@ -140,7 +148,12 @@ export interface SimRouterMetrics {
   byStep: StepCollapse[];
   stopReasons: Record<string, number>;
   /** Runs whose answer was judged by the consult rule, by how many agents were consulted after the first, and by the state the answer was accepted in. */
-  consults: { judged: number; byConsults: Record<string, number>; acceptedIn: Record<string, number>; example?: string };
+  consults: {
+    judged: number;
+    byConsults: Record<string, number>;
+    acceptedIn: Record<string, number>;
+    example?: string;
+  };
 }
 
 /** Per-step regrets at λ of the steps with a latent skill. */
@@ -167,7 +180,13 @@ function top(calls: Record<string, number>): { agent: string | null; share: numb
 }
 
 /** The figures of one router's trajectories; regret at `lambda`; entropies normalised by the pool's size. */
-export function simMetrics(router: string, world: World, trajectories: readonly SimTrajectory[], lambda: number, pool: readonly string[]): SimRouterMetrics {
+export function simMetrics(
+  router: string,
+  world: World,
+  trajectories: readonly SimTrajectory[],
+  lambda: number,
+  pool: readonly string[],
+): SimRouterMetrics {
   const callsByMode: Partial<Record<Mode, number>> = {};
   const callsByAgent: Record<string, number> = Object.fromEntries(pool.map((a) => [a, 0]));
   const stopReasons: Record<string, number> = {};
@@ -185,7 +204,8 @@ export function simMetrics(router: string, world: World, trajectories: readonly 
       consults.byConsults[t.consult.consults] = (consults.byConsults[t.consult.consults] ?? 0) + 1;
       consults.acceptedIn[t.consult.accepted] = (consults.acceptedIn[t.consult.accepted] ?? 0) + 1;
       // The first run that consulted, as an example of why an answer was accepted.
-      if (consults.example === undefined && t.consult.consults > 0) consults.example = `${t.taskId}: ${t.consult.reason}`;
+      if (consults.example === undefined && t.consult.consults > 0)
+        consults.example = `${t.taskId}: ${t.consult.reason}`;
     }
     score += t.score;
     cost += t.costUsd;
@@ -204,7 +224,8 @@ export function simMetrics(router: string, world: World, trajectories: readonly 
   }
   const n = trajectories.length;
   const all = top(callsByAgent);
-  const ordered = (m: Partial<Record<Mode, number>>) => Object.fromEntries(MODES.filter((x) => m[x] !== undefined).map((x) => [x, m[x]!]));
+  const ordered = (m: Partial<Record<Mode, number>>) =>
+    Object.fromEntries(MODES.filter((x) => m[x] !== undefined).map((x) => [x, m[x]!]));
   return {
     router,
     lambda,
@@ -238,7 +259,10 @@ export function simMetrics(router: string, world: World, trajectories: readonly 
 }
 
 /** One agent per mode (the pick for each mode), each serving only the modes it was picked for. */
-export function pinnedAgents(agents: Map<string, Agent>, pick: (mode: Mode, serving: Agent[]) => Agent): Map<string, Agent> {
+export function pinnedAgents(
+  agents: Map<string, Agent>,
+  pick: (mode: Mode, serving: Agent[]) => Agent,
+): Map<string, Agent> {
   const modesOf = new Map<Agent, Mode[]>();
   for (const mode of MODES) {
     const serving = [...agents.values()].filter((a) => a.spec.modes.includes(mode));
@@ -310,11 +334,20 @@ export function memoisedSandbox(): CodeRunner {
 export function orchestratorEvaluator(opts: Omit<OrchestrateOptions, "handbook">): CandidateEvaluator {
   const runCode = opts.runCode ?? memoisedSandbox();
   let normaliser: number | undefined;
-  const mean = (ts: readonly SimTrajectory[], f: (t: SimTrajectory) => number) => (ts.length ? ts.reduce((a, t) => a + f(t), 0) / ts.length : 0);
+  const mean = (ts: readonly SimTrajectory[], f: (t: SimTrajectory) => number) =>
+    ts.length ? ts.reduce((a, t) => a + f(t), 0) / ts.length : 0;
   return async (handbook): Promise<Evaluation> => {
     if (normaliser === undefined) {
-      const dear = await orchestrateTasks({ ...opts, runCode, handbook, agents: pinnedAgents(opts.agents, dearestByPrice) });
-      normaliser = Math.max(mean(dear, (t) => t.costUsd), Number.MIN_VALUE);
+      const dear = await orchestrateTasks({
+        ...opts,
+        runCode,
+        handbook,
+        agents: pinnedAgents(opts.agents, dearestByPrice),
+      });
+      normaliser = Math.max(
+        mean(dear, (t) => t.costUsd),
+        Number.MIN_VALUE,
+      );
     }
     const ts = await orchestrateTasks({ ...opts, runCode, handbook });
     const accuracy = mean(ts, (t) => t.score);

@@ -17,7 +17,10 @@ interface Job {
 type Outcome = { record: ExecutionRecordInput } | { error: string };
 
 /** The (task, agent, mode) pairs to run, in a fixed order: tasks, then agents, then modes (search, code, answer). */
-export function explorePairs(options: Pick<ExploreOptions, "agents" | "tasks" | "modes">, runner: ExploreOptions["run"] & {}) {
+export function explorePairs(
+  options: Pick<ExploreOptions, "agents" | "tasks" | "modes">,
+  runner: ExploreOptions["run"] & {},
+) {
   const modes = MODES.filter((m) => (options.modes ?? MODES).includes(m));
   const jobs: Job[] = [];
   let notApplicable = 0;
@@ -29,7 +32,12 @@ export function explorePairs(options: Pick<ExploreOptions, "agents" | "tasks" | 
           notApplicable++;
           continue;
         }
-        jobs.push({ agent, task, mode, key: recordKey({ queryId: task.id, agent: agent.spec.id, mode, step: undefined }) });
+        jobs.push({
+          agent,
+          task,
+          mode,
+          key: recordKey({ queryId: task.id, agent: agent.spec.id, mode, step: undefined }),
+        });
       }
   return { jobs, notApplicable };
 }
@@ -42,7 +50,8 @@ export function explorePairs(options: Pick<ExploreOptions, "agents" | "tasks" | 
  */
 export async function explore(options: ExploreOptions): Promise<ExploreSummary> {
   const concurrency = options.concurrency ?? 2;
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`explore: concurrency must be a whole number >= 1, got ${concurrency}`);
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new RangeError(`explore: concurrency must be a whole number >= 1, got ${concurrency}`);
   const runner = options.run ?? defaultRunner();
   const { jobs, notApplicable } = explorePairs(options, runner);
   const writer = await RecordWriter.open(options.out);
@@ -81,7 +90,8 @@ export async function explore(options: ExploreOptions): Promise<ExploreSummary> 
       const job = todo[next]!;
       outcomes.delete(next);
       next++;
-      if ("error" in o) summary.failures.push({ queryId: job.task.id, agent: job.agent.spec.id, mode: job.mode, error: o.error });
+      if ("error" in o)
+        summary.failures.push({ queryId: job.task.id, agent: job.agent.spec.id, mode: job.mode, error: o.error });
       else {
         await writer.append(o.record);
         summary.written++;
@@ -104,8 +114,18 @@ export async function explore(options: ExploreOptions): Promise<ExploreSummary> 
             return;
           }
           try {
-            const record = await runner.run(job.agent, job.task, job.mode, options.signal ? { signal: options.signal } : {});
-            const key = recordKey({ queryId: record.queryId, agent: record.agent, mode: record.mode, step: record.step });
+            const record = await runner.run(
+              job.agent,
+              job.task,
+              job.mode,
+              options.signal ? { signal: options.signal } : {},
+            );
+            const key = recordKey({
+              queryId: record.queryId,
+              agent: record.agent,
+              mode: record.mode,
+              step: record.step,
+            });
             if (key !== job.key)
               throw new Error(
                 `runner ${runner.name} returned a record for (${record.queryId}, ${record.agent}, ${record.mode}, step ${record.step ?? "-"}), not for (${job.task.id}, ${job.agent.spec.id}, ${job.mode})`,

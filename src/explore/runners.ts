@@ -55,9 +55,18 @@ export function answerRunner(options: AnswerRunnerOptions = {}): Runner {
       // Loaded on first use: the scoring index pulls in the math library, seconds to load.
       const { isMetric, score: scoreAnswer } = await import("../../tools/answer/index.js");
       if (!isMetric(metric) || metric === "code_tests")
-        throw new InputError(`answerRunner: task ${task.id}: metric ${metric} cannot score a direct answer (use em, f1, containment, mc or math)`);
+        throw new InputError(
+          `answerRunner: task ${task.id}: metric ${metric} cannot score a direct answer (use em, f1, containment, mc or math)`,
+        );
       const r = await agent.act(
-        { mode, task: { id: task.id, text: task.text, ...(task.family ? { family: task.family } : {}) }, step: 0, documents: [], codeResults: [], attempts: [] },
+        {
+          mode,
+          task: { id: task.id, text: task.text, ...(task.family ? { family: task.family } : {}) },
+          step: 0,
+          documents: [],
+          codeResults: [],
+          attempts: [],
+        },
         opts.signal ? { signal: opts.signal } : {},
       );
       const score = scoreAnswer(r.output, task.references, metric).score;
@@ -114,7 +123,10 @@ export function defaultRunner(options: { world?: World } = {}): Runner {
     applies: (agent, task, mode) => choose(agent, task, mode) !== undefined,
     run(agent, task, mode, opts) {
       const r = choose(agent, task, mode);
-      if (!r) throw new InputError(`explore: no runner for agent ${agent.spec.id} (${agent.spec.provider}) on task ${task.id} in mode ${mode}`);
+      if (!r)
+        throw new InputError(
+          `explore: no runner for agent ${agent.spec.id} (${agent.spec.provider}) on task ${task.id} in mode ${mode}`,
+        );
       return r.run(agent, task, mode, opts);
     },
   };

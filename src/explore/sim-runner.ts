@@ -25,7 +25,10 @@ export function worldIndex(world: World): LocalSearch {
 }
 
 function lastLine(text: string): string {
-  const lines = text.split("\n").map((l) => l.trim()).filter((l) => l.length > 0);
+  const lines = text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
   return lines[lines.length - 1] ?? "";
 }
 
@@ -33,11 +36,16 @@ function lastLine(text: string): string {
  * The evidence a reference agent would have gathered for the task's answer step: the search results of the good
  * queries (they hold the gold documents, with whatever else ranks near them), and the correct program's output.
  */
-export function referenceEvidence(world: World, task: SimTask, k: number): { documents: Document[]; codeResults: CodeResult[] } {
+export function referenceEvidence(
+  world: World,
+  task: SimTask,
+  k: number,
+): { documents: Document[]; codeResults: CodeResult[] } {
   const documents: Document[] = [];
   for (const q of task.facts.goodQueries)
     for (const p of worldIndex(world).search(q, k))
-      if (!documents.some((d) => d.id === p.id)) documents.push({ id: p.id, title: p.title, text: p.text, score: p.score });
+      if (!documents.some((d) => d.id === p.id))
+        documents.push({ id: p.id, title: p.title, text: p.text, score: p.score });
   const prog = task.facts.program;
   const codeResults: CodeResult[] = prog
     ? [{ language: "python", program: prog.source, stdout: `${prog.prints}\n`, stderr: "", exitCode: 0 }]
@@ -116,12 +124,20 @@ export function simRunner(world: World, options: SimRunnerOptions = {}): Runner 
         const documents: Document[] = [];
         const queries: string[] = [];
         for (const s of steps) {
-          const req: StepRequest = { mode, task: taskRef, step: s.i, documents: [...documents], codeResults: [], attempts: [] };
+          const req: StepRequest = {
+            mode,
+            task: taskRef,
+            step: s.i,
+            documents: [...documents],
+            codeResults: [],
+            attempts: [],
+          };
           const r = await agent.act(req, signal);
           totals = add(totals, r);
           queries.push(r.output);
           for (const p of worldIndex(world).search(r.output, k))
-            if (!documents.some((d) => d.id === p.id)) documents.push({ id: p.id, title: p.title, text: p.text, score: p.score });
+            if (!documents.some((d) => d.id === p.id))
+              documents.push({ id: p.id, title: p.title, text: p.text, score: p.score });
           if (!documents.some((d) => isDocument(d, s.goldDocId!))) break;
         }
         response = queries.join("\n");
@@ -131,7 +147,14 @@ export function simRunner(world: World, options: SimRunnerOptions = {}): Runner 
       } else if (mode === "code") {
         const codeResults: CodeResult[] = [];
         for (const s of steps) {
-          const req: StepRequest = { mode, task: taskRef, step: s.i, documents: [], codeResults: [...codeResults], attempts: [] };
+          const req: StepRequest = {
+            mode,
+            task: taskRef,
+            step: s.i,
+            documents: [],
+            codeResults: [...codeResults],
+            attempts: [],
+          };
           const r = await agent.act(req, signal);
           totals = add(totals, r);
           const language = r.language ?? "python";

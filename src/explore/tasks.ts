@@ -24,7 +24,8 @@ export function loadTasks(path: string): ExploreTask[] {
     const source = `${path}:${i + 1}`;
     const t = parseOrThrow(ExploreTaskSchema, parseJsonText(line, source), source);
     const first = seen.get(t.id);
-    if (first !== undefined) throw new InputError(`${source}: $.id: duplicate task id "${t.id}" (first at line ${first})`);
+    if (first !== undefined)
+      throw new InputError(`${source}: $.id: duplicate task id "${t.id}" (first at line ${first})`);
     seen.set(t.id, i + 1);
     out.push({
       id: t.id,

@@ -49,7 +49,8 @@ export function artefactPaths(out: string): Required<Artefacts> {
 export function runOutOf(artefact: Exclude<keyof Artefacts, "work">, path: string): string | undefined {
   let out: string;
   if (artefact === "chosen") out = path;
-  else if (artefact === "full" || artefact === "selection") out = path.replace(new RegExp(`\\.${artefact}\\.json$`, "i"), ".json");
+  else if (artefact === "full" || artefact === "selection")
+    out = path.replace(new RegExp(`\\.${artefact}\\.json$`, "i"), ".json");
   else out = `${dirname(path).replace(/\.learn$/, "")}.json`;
   return normalize(artefactPaths(out)[artefact]) === normalize(path) ? out : undefined;
 }
@@ -90,7 +91,9 @@ export function readJsonArtefact<S extends z.ZodType>(path: string, schema: S, w
   try {
     text = readFileSync(path, "utf8");
   } catch (err) {
-    throw new InputError(`${path}: cannot read ${what}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new InputError(
+      `${path}: cannot read ${what}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   let data: unknown;
   try {

@@ -69,11 +69,16 @@ export function candidateId(g: Partial<Record<Mode, Granularity>>): string {
 
 /** Indices of the points not dominated (higher accuracy or lower cost), sorted by cost; gains below 1e-12 ignored. */
 export function paretoIndices(points: readonly { accuracy: number; meanCostUsd: number }[]): number[] {
-  return frontierOf(points.map((p, i) => ({ cost: p.meanCostUsd, accuracy: p.accuracy, index: i })), 1e-12).map((p) => p.index);
+  return frontierOf(
+    points.map((p, i) => ({ cost: p.meanCostUsd, accuracy: p.accuracy, index: i })),
+    1e-12,
+  ).map((p) => p.index);
 }
 
 /** The candidate views of a handbook: one per granularity assignment over its modes. */
-export function candidateViews(full: Handbook): { id: string; granularity: Partial<Record<Mode, Granularity>>; handbook: Handbook }[] {
+export function candidateViews(
+  full: Handbook,
+): { id: string; granularity: Partial<Record<Mode, Granularity>>; handbook: Handbook }[] {
   return granularities(full).map((g) => ({
     id: candidateId(g),
     granularity: g,
@@ -117,7 +122,11 @@ export function evaluationAt(points: readonly PathPoint[], lambda: number): Eval
 }
 
 /** Each validation point's choice path under a handbook, with its recorded outcomes. */
-export function pathPoints(h: Handbook, validation: { index: ReplayIndex; queries: readonly string[] }, opts: ChooseOptions = {}): PathPoint[] {
+export function pathPoints(
+  h: Handbook,
+  validation: { index: ReplayIndex; queries: readonly string[] },
+  opts: ChooseOptions = {},
+): PathPoint[] {
   const identifier = skillIdentifier(h);
   const want = new Set(validation.queries);
   const points: PathPoint[] = [];
@@ -173,7 +182,11 @@ export function chooseHandbook(
   validation: { index: ReplayIndex; queries: readonly string[] },
   opts: ChooseOptions = {},
   extra: readonly ExtraCandidate[] = [],
-  crossValidate?: { folds: readonly (readonly string[])[]; index: ReplayIndex; reprofile: (h: Handbook, heldOut: ReadonlySet<string>) => Handbook },
+  crossValidate?: {
+    folds: readonly (readonly string[])[];
+    index: ReplayIndex;
+    reprofile: (h: Handbook, heldOut: ReadonlySet<string>) => Handbook;
+  },
 ): { selection: Selection; handbooks: Map<string, Handbook> } {
   const lambda = opts.lambda ?? 0;
   const views = [...candidateViews(full), ...extra.map((e) => ({ id: e.id, granularity: {}, handbook: e.handbook }))];
@@ -235,7 +248,9 @@ function chooseAmong(
   }));
   // The frontier over every (candidate, λ step): a candidate is on it when one of its steps is.
   const points = candidates.flatMap((c, ci) =>
-    c.curve ? c.curve.steps.map((s) => ({ ci, from: s.from, accuracy: s.accuracy, meanCostUsd: s.meanCostUsd })) : [{ ci, from: lambda, accuracy: c.evaluation.accuracy, meanCostUsd: c.evaluation.meanCostUsd }],
+    c.curve
+      ? c.curve.steps.map((s) => ({ ci, from: s.from, accuracy: s.accuracy, meanCostUsd: s.meanCostUsd }))
+      : [{ ci, from: lambda, accuracy: c.evaluation.accuracy, meanCostUsd: c.evaluation.meanCostUsd }],
   );
   const front = paretoIndices(points).map((i) => points[i]!);
   for (const p of front) candidates[p.ci]!.onFrontier = true;
@@ -245,7 +260,12 @@ function chooseAmong(
     selection: {
       candidates,
       frontier: [...new Set(front.map((p) => candidates[p.ci]!.id))],
-      points: front.map((p) => ({ candidate: candidates[p.ci]!.id, from: p.from, accuracy: p.accuracy, meanCostUsd: p.meanCostUsd })),
+      points: front.map((p) => ({
+        candidate: candidates[p.ci]!.id,
+        from: p.from,
+        accuracy: p.accuracy,
+        meanCostUsd: p.meanCostUsd,
+      })),
       chosen: choice.candidate,
       lambda: choice.lambda,
       by,

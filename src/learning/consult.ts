@@ -81,7 +81,12 @@ function columns(points: readonly ConsultPoint[], agents: readonly string[]): Ma
   const intern = new Map<string, number>();
   const out = new Map<string, Column>();
   for (const a of agents) {
-    const c: Column = { score: new Float64Array(points.length), cost: new Float64Array(points.length), key: new Int32Array(points.length).fill(-1), has: new Uint8Array(points.length) };
+    const c: Column = {
+      score: new Float64Array(points.length),
+      cost: new Float64Array(points.length),
+      key: new Int32Array(points.length).fill(-1),
+      has: new Uint8Array(points.length),
+    };
     points.forEach((p, i) => {
       const o = p.outcomes.get(a);
       if (!o) return;
@@ -348,7 +353,8 @@ function labelledAnswers(items: readonly QueryItem[]): { items: QueryItem[]; lab
   const labelled = answers.map((it) => {
     const kind = answerKind(it.text);
     const outs = new Map<string, ConsultOutcome>();
-    for (const o of it.outcomes) if (o.acted) outs.set(o.agent, { score: o.score, costUsd: o.costUsd, key: answerKey(o.response, kind) });
+    for (const o of it.outcomes)
+      if (o.acted) outs.set(o.agent, { score: o.score, costUsd: o.costUsd, key: answerKey(o.response, kind) });
     return { queryId: it.queryId, outcomes: outs };
   });
   return { items: answers, labelled };
@@ -396,7 +402,11 @@ function heldOutObjective(rule: ConsultRule, points: readonly ConsultPoint[], sc
  * (the folds, or the validation split); the best granularity is then fitted on every labelled query, and its skills
  * stored as the rule's scopes. Undefined when the records carry no responses or fewer than two agents answered.
  */
-export function learnConsultRule(candidates: readonly ScopeCandidate[], items: readonly QueryItem[], opts: LearnConsultOptions = {}): ConsultLearning | undefined {
+export function learnConsultRule(
+  candidates: readonly ScopeCandidate[],
+  items: readonly QueryItem[],
+  opts: LearnConsultOptions = {},
+): ConsultLearning | undefined {
   const maxCalls = opts.maxCalls ?? 3;
   if (maxCalls < 2) return undefined;
   const data = labelledAnswers(items);
@@ -411,16 +421,23 @@ export function learnConsultRule(candidates: readonly ScopeCandidate[], items: r
       agentsCost.set(a, t);
     }
   const scale = Math.max(0, ...[...agentsCost.values()].map((t) => t.c / t.n));
-  const options: { id: string; skillOf: string[]; scopes?: Record<string, { name: string; centroid: Record<string, number> }> }[] = [
-    { id: "mode", skillOf: data.labelled.map(() => "answer") },
-  ];
+  const options: {
+    id: string;
+    skillOf: string[];
+    scopes?: Record<string, { name: string; centroid: Record<string, number> }>;
+  }[] = [{ id: "mode", skillOf: data.labelled.map(() => "answer") }];
   for (const c of candidates) {
     const scopes = scopeSkills(c.handbook);
     if (!scopes || Object.keys(scopes).length < 2) continue;
     const found = identifyAll(c.handbook, data.items);
     const skillOf = data.items.map((it) => {
       const active = (found.get(it.key) ?? []).filter((x) => scopes[x.id]);
-      return active.reduce<{ id: string; weight: number } | undefined>((b, x) => (!b || x.weight > b.weight ? x : b), undefined)?.id ?? "answer";
+      return (
+        active.reduce<{ id: string; weight: number } | undefined>(
+          (b, x) => (!b || x.weight > b.weight ? x : b),
+          undefined,
+        )?.id ?? "answer"
+      );
     });
     options.push({ id: c.id, skillOf, scopes });
   }
@@ -432,13 +449,20 @@ export function learnConsultRule(candidates: readonly ScopeCandidate[], items: r
     let weight = 0;
     for (const fold of folds) {
       const out = new Set(fold);
-      const fit = fitConsultRule(points.filter((_, i) => !out.has(data.labelled[i]!.queryId)), fitOpts);
+      const fit = fitConsultRule(
+        points.filter((_, i) => !out.has(data.labelled[i]!.queryId)),
+        fitOpts,
+      );
       const held = points.filter((_, i) => out.has(data.labelled[i]!.queryId));
       if (!fit || held.length === 0) continue;
       objective += heldOutObjective(fit, held, scale) * held.length;
       weight += held.length;
     }
-    objectives.push({ id: o.id, objective: weight > 0 ? objective / weight : 0, scopes: o.scopes ? Object.keys(o.scopes).length : 1 });
+    objectives.push({
+      id: o.id,
+      objective: weight > 0 ? objective / weight : 0,
+      scopes: o.scopes ? Object.keys(o.scopes).length : 1,
+    });
   }
   // The best held-out objective; a tie goes to the coarser granularity (listed first).
   let best = 0;
@@ -451,7 +475,12 @@ export function learnConsultRule(candidates: readonly ScopeCandidate[], items: r
     fitOpts,
   );
   if (!rule) return undefined;
-  const how = folds.length > 1 ? `${folds.length}-fold cross-validation` : folds.length === 1 ? "the validation split" : "no held-out queries";
+  const how =
+    folds.length > 1
+      ? `${folds.length}-fold cross-validation`
+      : folds.length === 1
+        ? "the validation split"
+        : "no held-out queries";
   return {
     rule: {
       ...rule,

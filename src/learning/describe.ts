@@ -50,7 +50,12 @@ function documentFrequency(docs: readonly string[][], members: readonly number[]
  * Terms that distinguish `members` from the rest of `all`, best first: p_in·ln(p_in / p_out) over smoothed
  * document frequencies, among terms in at least two members (or one, for a single member).
  */
-export function distinctiveTerms(members: readonly number[], all: readonly number[], ctx: DescribeContext, k: number): string[] {
+export function distinctiveTerms(
+  members: readonly number[],
+  all: readonly number[],
+  ctx: DescribeContext,
+  k: number,
+): string[] {
   if (!ctx.df || ctx.dfOver !== all) {
     ctx.df = documentFrequency(ctx.docs, all);
     ctx.dfOver = all;
@@ -85,7 +90,11 @@ export function byCentrality(members: readonly number[], ctx: Pick<DescribeConte
     .map(([i]) => i);
 }
 
-export function describeCluster(members: readonly number[], all: readonly number[], ctx: DescribeContext): ClusterDescription {
+export function describeCluster(
+  members: readonly number[],
+  all: readonly number[],
+  ctx: DescribeContext,
+): ClusterDescription {
   const indicators = distinctiveTerms(members, all, ctx, ctx.indicators);
   const ordered = byCentrality(members, ctx);
   const examples: string[] = [];
@@ -150,7 +159,12 @@ function phraseFrequency(ctx: DescribeContext, over: readonly number[] | Readonl
  * phrase that is nearly as distinctive as its words wins. A phrase of two or more terms must be in at least a
  * fifth of the members; a phrase contained in a better one, or containing one, is dropped.
  */
-export function distinctivePhrases(members: readonly number[], reference: readonly number[] | ReadonlySet<number>, ctx: DescribeContext, k: number): string[] {
+export function distinctivePhrases(
+  members: readonly number[],
+  reference: readonly number[] | ReadonlySet<number>,
+  ctx: DescribeContext,
+  k: number,
+): string[] {
   const refDf = phraseFrequency(ctx, reference);
   ctx.phrases ??= ctx.docs.map(phrasesOf);
   const inDf = new Map<string, number>();
@@ -174,7 +188,13 @@ export function distinctivePhrases(members: readonly number[], reference: readon
   for (const [p] of scored) {
     const words = p.split(" ");
     // Drop a phrase inside a better one, or one that only extends a better one ("write function find").
-    if (out.some((q) => ` ${q} `.includes(` ${p} `) || ` ${p} `.includes(` ${q} `) || words.every((w) => q.split(" ").includes(w)))) continue;
+    if (
+      out.some(
+        (q) =>
+          ` ${q} `.includes(` ${p} `) || ` ${p} `.includes(` ${q} `) || words.every((w) => q.split(" ").includes(w)),
+      )
+    )
+      continue;
     out.push(p);
     if (out.length >= k) break;
   }
@@ -195,7 +215,12 @@ export function nameFromPhrases(phrases: readonly string[]): string | undefined 
 function parentOf(members: readonly number[], ctx: DescribeContext) {
   let best: { members: ReadonlySet<number>; name: string } | undefined;
   for (const c of ctx.named ?? [])
-    if (c.members.size > members.length && members.every((i) => c.members.has(i)) && (!best || c.members.size < best.members.size)) best = c;
+    if (
+      c.members.size > members.length &&
+      members.every((i) => c.members.has(i)) &&
+      (!best || c.members.size < best.members.size)
+    )
+      best = c;
   return best;
 }
 
@@ -204,16 +229,29 @@ function parentOf(members: readonly number[], ctx: DescribeContext) {
  * was named with the same context) or else against the whole mode; different from every name given in `ctx`
  * before (then qualified by the next distinctive term, or numbered as a last resort).
  */
-function clusterName(members: readonly number[], all: readonly number[], ctx: DescribeContext, indicators: readonly string[], medoid: number | undefined): string {
+function clusterName(
+  members: readonly number[],
+  all: readonly number[],
+  ctx: DescribeContext,
+  indicators: readonly string[],
+  medoid: number | undefined,
+): string {
   ctx.named ??= [];
   const parent = parentOf(members, ctx);
   const phrases = distinctivePhrases(members, parent?.members ?? all, ctx, 6);
-  const fallback = indicators.length > 0 ? sentence(indicators.slice(0, 2).join(" and ")) : `Queries like "${excerpt(ctx.texts[medoid ?? members[0]!] ?? "", 40)}"`;
+  const fallback =
+    indicators.length > 0
+      ? sentence(indicators.slice(0, 2).join(" and "))
+      : `Queries like "${excerpt(ctx.texts[medoid ?? members[0]!] ?? "", 40)}"`;
   const base = nameFromPhrases(phrases) ?? fallback;
   const taken = new Set(ctx.named.map((c) => c.name.toLowerCase()));
   const inName = new Set(base.toLowerCase().split(/\s+/));
   const qualifiers = [...phrases, ...indicators].filter((q) => !q.split(" ").every((w) => inName.has(w)));
-  const candidates = [base, ...(parent ? [`${parent.name}: ${base.charAt(0).toLowerCase()}${base.slice(1)}`] : []), ...qualifiers.map((q) => `${base} (${q})`)];
+  const candidates = [
+    base,
+    ...(parent ? [`${parent.name}: ${base.charAt(0).toLowerCase()}${base.slice(1)}`] : []),
+    ...qualifiers.map((q) => `${base} (${q})`),
+  ];
   let name = candidates.find((c) => !taken.has(c.toLowerCase()));
   for (let k = 2; name === undefined; k++) if (!taken.has(`${base} ${k}`.toLowerCase())) name = `${base} ${k}`;
   ctx.named.push({ members: new Set(members), name });
@@ -225,7 +263,9 @@ function clusterName(members: readonly number[], all: readonly number[], ctx: De
  * before its skills) keeps it; each other one is qualified by its first indicator not already in the name, or
  * numbered when none is left. Skills whose names are distinct are returned unchanged.
  */
-export function distinctSkillNames<T extends { id: string; name: string; indicators: readonly string[] }>(skills: readonly T[]): T[] {
+export function distinctSkillNames<T extends { id: string; name: string; indicators: readonly string[] }>(
+  skills: readonly T[],
+): T[] {
   const order = [...skills].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const taken = new Set<string>();
   const renamed = new Map<string, string>();

@@ -95,21 +95,39 @@ function evidenceBlock(it: QueryItem, k: number): string {
   ].join("\n");
 }
 
-export function discoveryPrompt(mode: Mode, batch: readonly QueryItem[], existing: readonly { id: string; name: string }[], maxCategories: number, maxSkills: number): { system: string; user: string } {
+export function discoveryPrompt(
+  mode: Mode,
+  batch: readonly QueryItem[],
+  existing: readonly { id: string; name: string }[],
+  maxCategories: number,
+  maxSkills: number,
+): { system: string; user: string } {
   const system =
     `You are learning a skill handbook for routing queries among AI agents in "${mode}" mode. ` +
     `From contrastive evidence (the same query, the agents that succeeded and those that failed) name the capabilities that separate them. ` +
     `Return 3 to ${maxCategories} categories, each with 2 to ${maxSkills} skills. Each skill must be specific and measurable, with indicators ` +
     `(words or cues visible in a query that signal the skill) and example queries. Do not repeat an existing skill.`;
   const user = [
-    existing.length ? `Existing skills (do not repeat):\n${existing.map((s) => `- ${s.id}: ${s.name}`).join("\n")}` : "Existing skills: none.",
+    existing.length
+      ? `Existing skills (do not repeat):\n${existing.map((s) => `- ${s.id}: ${s.name}`).join("\n")}`
+      : "Existing skills: none.",
     `Evidence (${batch.length} queries):`,
     ...batch.map((it, k) => evidenceBlock(it, k)),
   ].join("\n\n");
   return { system, user };
 }
 
-function callOf(mode: Mode, purpose: string, r: { usage: { promptTokens: number; completionTokens: number }; costUsd: number; costEstimated: boolean; latencyMs: number }, queries?: number): LlmCall {
+function callOf(
+  mode: Mode,
+  purpose: string,
+  r: {
+    usage: { promptTokens: number; completionTokens: number };
+    costUsd: number;
+    costEstimated: boolean;
+    latencyMs: number;
+  },
+  queries?: number,
+): LlmCall {
   return {
     phase: purpose === "discover" ? "discover" : "refine",
     mode,
@@ -145,7 +163,10 @@ function failedCall(mode: Mode, purpose: string, err: unknown, queries?: number)
 function isContextError(err: unknown): boolean {
   if (!(err instanceof AgentCallError)) return false;
   const cause = err.cause as { name?: string } | undefined;
-  return cause?.name === "ContextOverflowError" || ((err.status === 400 || err.status === 413) && /context|too long|maximum.*tokens/i.test(err.message));
+  return (
+    cause?.name === "ContextOverflowError" ||
+    ((err.status === 400 || err.status === 413) && /context|too long|maximum.*tokens/i.test(err.message))
+  );
 }
 
 export function llmDiscoverer(opts: LlmDiscovererOptions): Discoverer {
@@ -166,7 +187,8 @@ export function llmDiscoverer(opts: LlmDiscovererOptions): Discoverer {
       const taken = new Set(input.existing.map((s) => s.id));
       const categories = new Map<string, Skill>();
       const skills = new Map<string, Skill>();
-      const known = () => [...input.existing, ...categories.values(), ...skills.values()].map((s) => ({ id: s.id, name: s.name }));
+      const known = () =>
+        [...input.existing, ...categories.values(), ...skills.values()].map((s) => ({ id: s.id, name: s.name }));
       let cursor = 0;
       let size = perCall;
       while (calls.length < maxCalls && cursor < pool.length) {
@@ -185,7 +207,11 @@ export function llmDiscoverer(opts: LlmDiscovererOptions): Discoverer {
               ["system", prompt.system],
               ["human", prompt.user],
             ],
-            { schema: DiscoveryResponseSchema, schemaName: "skills", schemaDescription: "categories and skills for the mode" },
+            {
+              schema: DiscoveryResponseSchema,
+              schemaName: "skills",
+              schemaDescription: "categories and skills for the mode",
+            },
           );
           calls.push(callOf(mode, "discover", r, batch.length));
           cursor += batch.length;
@@ -202,7 +228,10 @@ export function llmDiscoverer(opts: LlmDiscovererOptions): Discoverer {
                 indicators: [],
                 examples: [],
                 mode,
-                provenance: { discoveredFrom: [], history: [{ op: "discover", from: [], at, note: `learning model ${spec.id}` }] },
+                provenance: {
+                  discoveredFrom: [],
+                  history: [{ op: "discover", from: [], at, note: `learning model ${spec.id}` }],
+                },
               };
               categories.set(catId, category);
               taken.add(catId);
@@ -221,7 +250,10 @@ export function llmDiscoverer(opts: LlmDiscovererOptions): Discoverer {
                 examples: sk.examples,
                 mode,
                 parent: catId,
-                provenance: { discoveredFrom: from, history: [{ op: "discover", from: [], at, note: `learning model ${spec.id}` }] },
+                provenance: {
+                  discoveredFrom: from,
+                  history: [{ op: "discover", from: [], at, note: `learning model ${spec.id}` }],
+                },
               });
             }
           }
@@ -260,7 +292,10 @@ export function llmNamer(client: ChatClient, maxCalls = 30): Namer {
       const user = [
         `From: ${req.from.map((s) => `${s.id} (${s.name}): ${s.description}`).join("; ")}`,
         `Distinctive terms: ${req.proposed.indicators.join(", ")}`,
-        `Example queries:\n${req.proposed.examples.slice(0, 5).map((e) => `- ${excerpt(e, 300)}`).join("\n")}`,
+        `Example queries:\n${req.proposed.examples
+          .slice(0, 5)
+          .map((e) => `- ${excerpt(e, 300)}`)
+          .join("\n")}`,
         `Other skills: ${req.others.join("; ") || "none"}`,
       ].join("\n\n");
       try {
@@ -272,10 +307,18 @@ export function llmNamer(client: ChatClient, maxCalls = 30): Namer {
           { schema: NameResponseSchema, schemaName: "name_skill" },
         );
         const s = r.structured!;
-        return { name: s.name.trim() || req.proposed.name, description: s.description.trim() || req.proposed.description, calls: [callOf(req.mode, "name", r)] };
+        return {
+          name: s.name.trim() || req.proposed.name,
+          description: s.description.trim() || req.proposed.description,
+          calls: [callOf(req.mode, "name", r)],
+        };
       } catch (err) {
         if (isStructuredOutputError(err) || err instanceof AgentCallError)
-          return { name: req.proposed.name, description: req.proposed.description, calls: [failedCall(req.mode, "name", err)] };
+          return {
+            name: req.proposed.name,
+            description: req.proposed.description,
+            calls: [failedCall(req.mode, "name", err)],
+          };
         throw err;
       }
     },

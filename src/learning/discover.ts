@@ -57,7 +57,10 @@ export interface StatisticalOptions {
 }
 
 /** Per-item outcome vectors: success and failure mass per agent (acted agents only). */
-export function outcomeMatrix(items: readonly QueryItem[], agents: readonly string[]): { s: Float64Array[]; f: Float64Array[] } {
+export function outcomeMatrix(
+  items: readonly QueryItem[],
+  agents: readonly string[],
+): { s: Float64Array[]; f: Float64Array[] } {
   const col = new Map(agents.map((a, j) => [a, j]));
   const s: Float64Array[] = [];
   const f: Float64Array[] = [];
@@ -77,7 +80,11 @@ export function outcomeMatrix(items: readonly QueryItem[], agents: readonly stri
 }
 
 /** The group × agent outcome table of some groups of items. */
-export function tableOf(groups: readonly (readonly number[])[], m: { s: Float64Array[]; f: Float64Array[] }, nAgents: number): OutcomeTable {
+export function tableOf(
+  groups: readonly (readonly number[])[],
+  m: { s: Float64Array[]; f: Float64Array[] },
+  nAgents: number,
+): OutcomeTable {
   const sums = (per: Float64Array[]) =>
     groups.map((g) => {
       const row = new Array<number>(nAgents).fill(0);
@@ -91,7 +98,13 @@ export function tableOf(groups: readonly (readonly number[])[], m: { s: Float64A
 }
 
 /** Partition `members` with seeded k-means on their text vectors; parts largest first. */
-function partition(members: readonly number[], points: readonly SparseVector[], dims: number, k: number, seed: string): number[][] {
+function partition(
+  members: readonly number[],
+  points: readonly SparseVector[],
+  dims: number,
+  k: number,
+  seed: string,
+): number[][] {
   const km = kmeans(
     members.map((i) => points[i]!),
     k,
@@ -110,12 +123,18 @@ function partition(members: readonly number[], points: readonly SparseVector[], 
  * their own): the smallest such part goes first, each of its members joining the remaining part whose centroid is
  * the most similar; repeat until every part has at least `minSize` members or one part is left. Largest first.
  */
-export function absorbSmallParts(parts: readonly (readonly number[])[], points: readonly SparseVector[], dims: number, minSize: number): number[][] {
+export function absorbSmallParts(
+  parts: readonly (readonly number[])[],
+  points: readonly SparseVector[],
+  dims: number,
+  minSize: number,
+): number[][] {
   const out = parts.map((p) => [...p]).filter((p) => p.length > 0);
   for (;;) {
     if (out.length <= 1) break;
     let small = -1;
-    for (let j = 0; j < out.length; j++) if (out[j]!.length < minSize && (small < 0 || out[j]!.length < out[small]!.length)) small = j;
+    for (let j = 0; j < out.length; j++)
+      if (out[j]!.length < minSize && (small < 0 || out[j]!.length < out[small]!.length)) small = j;
     if (small < 0) break;
     const members = out.splice(small, 1)[0]!;
     const centroids = out.map((p) => {
@@ -212,9 +231,17 @@ export function statisticalDiscoverer(opts: StatisticalOptions = {}): Discoverer
       if (items.length === 0) return { skills: [], calls: [] };
       const at = new Date().toISOString();
       const texts = items.map((i) => i.text);
-      const v = textVectors(texts, undefined, opts.structureWeight !== undefined ? { structureWeight: opts.structureWeight } : {});
+      const v = textVectors(
+        texts,
+        undefined,
+        opts.structureWeight !== undefined ? { structureWeight: opts.structureWeight } : {},
+      );
       const { docs, points } = v;
-      const centroid = (members: readonly number[]) => centroidOf(v.model, members.map((i) => points[i]!));
+      const centroid = (members: readonly number[]) =>
+        centroidOf(
+          v.model,
+          members.map((i) => points[i]!),
+        );
       const outcomes = outcomeMatrix(items, agents);
       const all = items.map((_, i) => i);
       const nCategories = Math.max(1, Math.min(o.maxCategories, Math.floor(items.length / (2 * o.minSize))));
@@ -276,14 +303,39 @@ export function clusterSkills(mode: Mode, items: readonly QueryItem[], opts: Clu
   const texts = items.map((i) => i.text);
   const v = textVectors(texts, opts.model);
   const all = items.map((_, i) => i);
-  let parts = partition(all, v.points, v.dims, Math.max(1, Math.min(opts.k, items.length)), `${opts.seed}:${mode}:flat:${opts.k}`);
+  let parts = partition(
+    all,
+    v.points,
+    v.dims,
+    Math.max(1, Math.min(opts.k, items.length)),
+    `${opts.seed}:${mode}:flat:${opts.k}`,
+  );
   parts = absorbSmallParts(parts, v.points, v.dims, opts.minSize);
   const at = new Date().toISOString();
-  const ctx = { docs: v.docs, points: v.points, texts, items, dims: v.dims, examples: opts.examples ?? 20, indicators: opts.indicators ?? 8 };
+  const ctx = {
+    docs: v.docs,
+    points: v.points,
+    texts,
+    items,
+    dims: v.dims,
+    examples: opts.examples ?? 20,
+    indicators: opts.indicators ?? 8,
+  };
   const prefix = opts.prefix ?? `k${opts.k}`;
   return parts.map((part, j) => {
     const d = describeCluster(part, all, ctx);
-    const skill = skillOf(`${mode}.${prefix}_${j}`, mode, d, at, undefined, d.memberIds, centroidOf(opts.model, part.map((i) => v.points[i]!)));
+    const skill = skillOf(
+      `${mode}.${prefix}_${j}`,
+      mode,
+      d,
+      at,
+      undefined,
+      d.memberIds,
+      centroidOf(
+        opts.model,
+        part.map((i) => v.points[i]!),
+      ),
+    );
     skill.provenance.history[0]!.note = `text clustering, k = ${opts.k}`;
     return skill;
   });
@@ -305,7 +357,18 @@ export function taskSkills(mode: Mode, items: readonly QueryItem[], model: TextM
   return tasks.map((task, j) => {
     const part = all.filter((i) => items[i]!.task === task);
     const d = describeCluster(part, all, ctx);
-    const skill = skillOf(`${mode}.task_${j}`, mode, { ...d, name: task, description: `${task} queries (${part.length} in training); ${d.description}` }, at, undefined, d.memberIds, centroidOf(model, part.map((i) => v.points[i]!)));
+    const skill = skillOf(
+      `${mode}.task_${j}`,
+      mode,
+      { ...d, name: task, description: `${task} queries (${part.length} in training); ${d.description}` },
+      at,
+      undefined,
+      d.memberIds,
+      centroidOf(
+        model,
+        part.map((i) => v.points[i]!),
+      ),
+    );
     skill.provenance.history[0]!.note = `task ${task}`;
     return skill;
   });

@@ -17,7 +17,9 @@ export interface ReplayIndex {
 
 export function replayIndex(source: readonly QueryItem[] | readonly ExecutionRecord[]): ReplayIndex {
   const points: readonly QueryItem[] =
-    source.length > 0 && "outcomes" in source[0]! ? (source as readonly QueryItem[]) : groupRecords(source as readonly ExecutionRecord[]);
+    source.length > 0 && "outcomes" in source[0]!
+      ? (source as readonly QueryItem[])
+      : groupRecords(source as readonly ExecutionRecord[]);
   const outcomes = new Map<string, Map<string, AgentOutcome>>();
   for (const p of points) outcomes.set(p.key, new Map(p.outcomes.filter((o) => o.acted).map((o) => [o.agent, o])));
   return { points, outcomes };
@@ -59,7 +61,10 @@ export function evaluateHandbook(
   queries: readonly string[] | undefined,
   opts: HandbookEvaluateOptions = {},
 ): Evaluation {
-  const index = "points" in records && "outcomes" in records ? (records as ReplayIndex) : replayIndex(records as readonly ExecutionRecord[]);
+  const index =
+    "points" in records && "outcomes" in records
+      ? (records as ReplayIndex)
+      : replayIndex(records as readonly ExecutionRecord[]);
   const want = queries ? new Set(queries) : undefined;
   const identifier = skillIdentifier(h);
   const lambda = opts.lambda ?? 0;
@@ -106,7 +111,10 @@ export function evaluateHandbook(
 }
 
 /** Reference points on the same routing points: each single agent, and the per-point oracle (best score, then cheapest). */
-export function replayBaselines(index: ReplayIndex, queries?: readonly string[]): {
+export function replayBaselines(
+  index: ReplayIndex,
+  queries?: readonly string[],
+): {
   agents: Record<string, { accuracy: number; meanCostUsd: number }>;
   oracle: { accuracy: number; meanCostUsd: number };
 } {
@@ -133,6 +141,7 @@ export function replayBaselines(index: ReplayIndex, queries?: readonly string[])
     oc += best!.costUsd;
   }
   const agents: Record<string, { accuracy: number; meanCostUsd: number }> = {};
-  for (const [a, t] of [...sums].sort((x, y) => (x[0] < y[0] ? -1 : 1))) agents[a] = { accuracy: t.s / n, meanCostUsd: t.c / n };
+  for (const [a, t] of [...sums].sort((x, y) => (x[0] < y[0] ? -1 : 1)))
+    agents[a] = { accuracy: t.s / n, meanCostUsd: t.c / n };
   return { agents, oracle: { accuracy: n ? os / n : 0, meanCostUsd: n ? oc / n : 0 } };
 }

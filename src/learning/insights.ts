@@ -70,7 +70,8 @@ export function modeInsights(items: readonly QueryItem[], mode: Mode, opts: Insi
     // Agent preference: the leader on queries with the feature, when it is not the overall leader.
     const rate = (t: { s: number; n: number } | undefined) => (t && t.n > 0 ? t.s / t.n : 0);
     const all = tally(points);
-    const leader = (m: Map<string, { s: number; n: number }>) => [...m].sort((x, y) => rate(y[1]) - rate(x[1]) || (x[0] < y[0] ? -1 : 1))[0];
+    const leader = (m: Map<string, { s: number; n: number }>) =>
+      [...m].sort((x, y) => rate(y[1]) - rate(x[1]) || (x[0] < y[0] ? -1 : 1))[0];
     const lf = leader(a.byAgent);
     const lo = leader(all.byAgent);
     if (!lf || !lo || lf[0] === lo[0] || lf[1].n < minCount) continue;
@@ -108,10 +109,14 @@ export function agentNotes(h: Handbook, minCount = 8): Handbook {
     if (rated.length < 2) continue;
     rated.sort((x, y) => y.mean - x.mean || (x.a < y.a ? -1 : 1));
     const best = rated[0]!;
-    agents[best.a]!.strengths.push(`best on ${skill.id} (${skill.name}): ${best.mean.toFixed(2)} over ${best.n.toFixed(0)} traces`);
+    agents[best.a]!.strengths.push(
+      `best on ${skill.id} (${skill.name}): ${best.mean.toFixed(2)} over ${best.n.toFixed(0)} traces`,
+    );
     for (const r of rated.slice(1))
       if (best.mean - r.mean >= 0.2)
-        agents[r.a]!.weaknesses.push(`${skill.id} (${skill.name}): ${r.mean.toFixed(2)} vs ${best.mean.toFixed(2)} for ${best.a}`);
+        agents[r.a]!.weaknesses.push(
+          `${skill.id} (${skill.name}): ${r.mean.toFixed(2)} vs ${best.mean.toFixed(2)} for ${best.a}`,
+        );
   }
   return { ...h, agents };
 }

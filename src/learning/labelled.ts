@@ -52,7 +52,8 @@ function clusterStrata(items: readonly QueryItem[], seed: string | number): Map<
 
 export function splitLabelled(items: readonly QueryItem[], opts: LabelledOptions): LabelledSplit {
   const validation = opts.validation ?? 0.25;
-  if (!(validation >= 0 && Number.isFinite(validation))) throw new InputError(`--validation: must be a number >= 0, got ${validation}`);
+  if (!(validation >= 0 && Number.isFinite(validation)))
+    throw new InputError(`--validation: must be a number >= 0, got ${validation}`);
   if (validation >= 1 && !Number.isInteger(validation))
     throw new InputError(`--validation: a count must be a whole number (or give a share below 1), got ${validation}`);
   if (opts.labelled !== undefined && !(Number.isInteger(opts.labelled) && opts.labelled >= 1))

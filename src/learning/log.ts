@@ -26,9 +26,25 @@ export interface LlmCall {
 
 export type LogEntry =
   | { event: "phase_start"; phase: string }
-  | { event: "phase_end"; phase: string; wallMs: number; records?: number; queries?: number; summary?: Record<string, unknown> }
+  | {
+      event: "phase_end";
+      phase: string;
+      wallMs: number;
+      records?: number;
+      queries?: number;
+      summary?: Record<string, unknown>;
+    }
   | ({ event: "llm_call" } & LlmCall)
-  | { event: "refinement"; op: "split" | "merge"; skills: string[]; kept: boolean; before: number; after: number; test: { g: number; df: number; p: number }; note?: string }
+  | {
+      event: "refinement";
+      op: "split" | "merge";
+      skills: string[];
+      kept: boolean;
+      before: number;
+      after: number;
+      test: { g: number; df: number; p: number };
+      note?: string;
+    }
   | { event: "note"; phase: string; text: string };
 
 export type StampedEntry = LogEntry & { at: string; run: string };
@@ -47,7 +63,10 @@ export class LearningLog {
   }
 
   /** Log a phase's start and end around `fn`, with its wall time; `fn` returns what to put in the end entry. */
-  async phase<T>(phase: string, fn: () => Promise<{ result: T; records?: number; queries?: number; summary?: Record<string, unknown> }>): Promise<T> {
+  async phase<T>(
+    phase: string,
+    fn: () => Promise<{ result: T; records?: number; queries?: number; summary?: Record<string, unknown> }>,
+  ): Promise<T> {
     this.write({ event: "phase_start", phase });
     const t0 = performance.now();
     const out = await fn();

@@ -25,7 +25,14 @@ import {
   type SplitArtefact,
 } from "./artefacts.js";
 import { lambdaWinners, type Curve } from "../../handbook/lambda-path.js";
-import { candidateViews, chooseHandbook, chooseHandbookWith, type CandidateEvaluator, type ExtraCandidate, type Selection } from "./choose.js";
+import {
+  candidateViews,
+  chooseHandbook,
+  chooseHandbookWith,
+  type CandidateEvaluator,
+  type ExtraCandidate,
+  type Selection,
+} from "./choose.js";
 import { distinctSkillNames } from "./describe.js";
 import { clusterSkills, statisticalDiscoverer, taskSkills, type Discoverer } from "./discover.js";
 import { llmDiscoverer, llmNamer } from "./discover-llm.js";
@@ -93,7 +100,9 @@ export const DEFAULT_FOLDS = 5;
 export const CROSS_VALIDATE_MAX = 1_000;
 
 /** The settings with a default: all but the files and the choices a run may leave unset. */
-export type DefaultedSettings = Required<Omit<LearnSettings, "records" | "pool" | "labelled" | "validation" | "budgetUsd" | "llm">>;
+export type DefaultedSettings = Required<
+  Omit<LearnSettings, "records" | "pool" | "labelled" | "validation" | "budgetUsd" | "llm">
+>;
 
 /** Every default of a learning run (the one place of each); the CLI, the learning graph and eval apply them with learnSettings. */
 export const DEFAULT_SETTINGS: DefaultedSettings = {
@@ -213,7 +222,9 @@ export async function loadData(records: string, poolPath?: string): Promise<Data
   try {
     st = statSync(records);
   } catch (err) {
-    throw new InputError(`${records}: cannot read records file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new InputError(
+      `${records}: cannot read records file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   const pst = poolPath ? statSync(poolPath) : undefined;
   const key = `${st.size}:${st.mtimeMs}:${poolPath ?? ""}:${pst?.mtimeMs ?? ""}`;
@@ -227,7 +238,10 @@ export async function loadData(records: string, poolPath?: string): Promise<Data
     for (const a of pool.agents) byName.set(a.replay?.recordedAs ?? a.id, a.id);
     for (const a of pool.agents) if (!byName.has(a.id)) byName.set(a.id, a.id);
     const unknown = all.find((r) => !byName.has(r.agent));
-    if (unknown) throw new InputError(`${records}: $.agent: agent "${unknown.agent}" of query ${unknown.queryId} is not in the pool ${poolPath}`);
+    if (unknown)
+      throw new InputError(
+        `${records}: $.agent: agent "${unknown.agent}" of query ${unknown.queryId} is not in the pool ${poolPath}`,
+      );
     agentOf = (n) => byName.get(n);
   }
   const items = groupRecords(all, agentOf);
@@ -238,7 +252,9 @@ export async function loadData(records: string, poolPath?: string): Promise<Data
   const poolModes = new Map(pool?.agents.map((a) => [a.id, a.modes] as const) ?? []);
   const agents: AgentInfo[] = acted.map((id) => ({
     id,
-    modes: poolModes.get(id) ? [...poolModes.get(id)!] : [...byMode].filter(([, as]) => as.includes(id)).map(([m]) => m),
+    modes: poolModes.get(id)
+      ? [...poolModes.get(id)!]
+      : [...byMode].filter(([, as]) => as.includes(id)).map(([m]) => m),
   }));
   const data: Data = { items, records: all.length, agents, ...(pool ? { pool } : {}) };
   cache.set(records, { key, data });
@@ -284,7 +300,12 @@ export async function runSplit(s: LearnSettings, io: PhaseIO, out: string): Prom
       result: artefact,
       records: artefact.labelledRecords,
       queries: sp.train.length + sp.validationIds.length,
-      summary: { train: sp.train.length, validation: sp.validationIds.length, strata: Object.keys(sp.counts).length, recordsRead: data.records },
+      summary: {
+        train: sp.train.length,
+        validation: sp.validationIds.length,
+        strata: Object.keys(sp.counts).length,
+        recordsRead: data.records,
+      },
     };
   });
 }
@@ -310,18 +331,36 @@ function learningClient(s: LearnSettings, data: Data, env: Record<string, string
   if (!data.pool) throw new InputError(`--llm ${s.llm}: needs --pool (the learning model is a pool agent)`);
   const spec = data.pool.agents.find((a) => a.id === s.llm);
   if (!spec) throw new InputError(`--llm: no agent "${s.llm}" in the pool ${s.pool}`);
-  if (spec.provider !== "openai") throw new InputError(`--llm: agent "${s.llm}" has provider ${spec.provider}; the learning model needs provider openai`);
+  if (spec.provider !== "openai")
+    throw new InputError(
+      `--llm: agent "${s.llm}" has provider ${spec.provider}; the learning model needs provider openai`,
+    );
   return createChatClient(spec, env);
 }
 
 /** Phase 2: discover skills per mode from the training queries. */
-export async function runDiscover(s: LearnSettings, io: PhaseIO, split: SplitArtefact | undefined, out: string): Promise<SkillsArtefact> {
+export async function runDiscover(
+  s: LearnSettings,
+  io: PhaseIO,
+  split: SplitArtefact | undefined,
+  out: string,
+): Promise<SkillsArtefact> {
   return io.log.phase("discover", async () => {
     const data = await dataOf(s, io);
     const train = split ? subset(data.items, split.train) : data.items;
     const discoverer: Discoverer = s.llm
-      ? llmDiscoverer({ client: learningClient(s, data, io.env ?? process.env), maxCategories: s.maxCategories, maxSkills: s.maxSkills })
-      : statisticalDiscoverer({ alpha: s.alpha, minSize: s.minCount, examples: s.examples, maxCategories: s.maxCategories, maxSkills: s.maxSkills });
+      ? llmDiscoverer({
+          client: learningClient(s, data, io.env ?? process.env),
+          maxCategories: s.maxCategories,
+          maxSkills: s.maxSkills,
+        })
+      : statisticalDiscoverer({
+          alpha: s.alpha,
+          minSize: s.minCount,
+          examples: s.examples,
+          maxCategories: s.maxCategories,
+          maxSkills: s.maxSkills,
+        });
     const modes = modesOf(train);
     const byMode = agentsByMode(train);
     const skills: Skill[] = [];
@@ -350,7 +389,11 @@ export async function runDiscover(s: LearnSettings, io: PhaseIO, split: SplitArt
     };
     writeJson(out, artefact);
     io.handoff?.put(out, artefact);
-    return { result: artefact, queries: train.length, summary: { discoverer: discoverer.kind, skills: skills.length, modes } };
+    return {
+      result: artefact,
+      queries: train.length,
+      summary: { discoverer: discoverer.kind, skills: skills.length, modes },
+    };
   });
 }
 
@@ -359,7 +402,13 @@ export function readSkills(path: string): SkillsArtefact {
 }
 
 /** Phase 3: identify the active skills of every training trace and profile the agents. */
-export async function runProfile(s: LearnSettings, io: PhaseIO, split: SplitArtefact | undefined, skills: SkillsArtefact, out: string): Promise<Handbook> {
+export async function runProfile(
+  s: LearnSettings,
+  io: PhaseIO,
+  split: SplitArtefact | undefined,
+  skills: SkillsArtefact,
+  out: string,
+): Promise<Handbook> {
   return io.log.phase("profile", async () => {
     const data = await dataOf(s, io);
     const train = split ? subset(data.items, split.train) : data.items;
@@ -376,13 +425,22 @@ export async function runProfile(s: LearnSettings, io: PhaseIO, split: SplitArte
       };
     }
     h = agentNotes(h, s.minCount);
-    h.metadata.learning = { discoverer: skills.discoverer, trainQueries: split?.train.length ?? new Set(train.map((i) => i.queryId)).size, records: s.records };
+    h.metadata.learning = {
+      discoverer: skills.discoverer,
+      trainQueries: split?.train.length ?? new Set(train.map((i) => i.queryId)).size,
+      records: s.records,
+    };
     p.update(train.length + 1, train.length + 1);
     p.end();
     const saved = saveHandbook(out, h);
     io.handoff?.put(out, saved);
     const unmatched = train.filter((i) => (ident.get(i.key) ?? []).length === 0).length;
-    return { result: saved, records: train.reduce((a, i) => a + i.outcomes.length, 0), queries: train.length, summary: { skills: Object.keys(h.skills).length, unmatched } };
+    return {
+      result: saved,
+      records: train.reduce((a, i) => a + i.outcomes.length, 0),
+      queries: train.length,
+      summary: { skills: Object.keys(h.skills).length, unmatched },
+    };
   });
 }
 
@@ -409,19 +467,25 @@ export async function runRefine(
     const p = io.progress("refine");
     const namer = s.llm ? llmNamer(learningClient(s, data, io.env ?? process.env)) : undefined;
     const ident = identifyAll(start, train);
-    const r = await refine(start, train, ident, { index: replayIndex(val), queries: split.validationIds }, {
-      lambda: s.lambda,
-      strategy: s.strategy,
-      estimator: estimatorOf(s.estimator, s.seed),
-      ...(s.shrinkage !== undefined ? { shrinkage: s.shrinkage } : {}),
-      alpha: s.alpha,
-      minCount: s.minCount,
-      maxRounds: s.maxRounds,
-      examples: s.examples,
-      seed: s.seed,
-      ...(namer ? { namer } : {}),
-      onProgress: (d, t) => p.update(d, t),
-    });
+    const r = await refine(
+      start,
+      train,
+      ident,
+      { index: replayIndex(val), queries: split.validationIds },
+      {
+        lambda: s.lambda,
+        strategy: s.strategy,
+        estimator: estimatorOf(s.estimator, s.seed),
+        ...(s.shrinkage !== undefined ? { shrinkage: s.shrinkage } : {}),
+        alpha: s.alpha,
+        minCount: s.minCount,
+        maxRounds: s.maxRounds,
+        examples: s.examples,
+        seed: s.seed,
+        ...(namer ? { namer } : {}),
+        onProgress: (d, t) => p.update(d, t),
+      },
+    );
     io.log.calls(r.calls);
     for (const st of r.steps)
       io.log.write({
@@ -436,16 +500,39 @@ export async function runRefine(
       });
     let h = agentNotes(r.handbook, s.minCount);
     h = { ...h, skills: Object.fromEntries(distinctSkillNames(Object.values(h.skills)).map((x) => [x.id, x])) };
-    h = { ...h, metadata: { ...h.metadata, learning: { ...h.metadata.learning, refine: { rounds: r.rounds, kept: r.steps.filter((x) => x.kept).length, rolledBack: r.steps.filter((x) => !x.kept).length } } } };
+    h = {
+      ...h,
+      metadata: {
+        ...h.metadata,
+        learning: {
+          ...h.metadata.learning,
+          refine: {
+            rounds: r.rounds,
+            kept: r.steps.filter((x) => x.kept).length,
+            rolledBack: r.steps.filter((x) => !x.kept).length,
+          },
+        },
+      },
+    };
     p.end();
     const saved = saveHandbook(out, h);
     io.handoff?.put(out, saved);
-    const report: RefineReport = { kind: "skillorchestra.learning.refine", rounds: r.rounds, steps: r.steps, validation: r.validation };
+    const report: RefineReport = {
+      kind: "skillorchestra.learning.refine",
+      rounds: r.rounds,
+      steps: r.steps,
+      validation: r.validation,
+    };
     if (reportPath) writeJson(reportPath, report);
     return {
       result: { handbook: saved, report },
       queries: train.length + val.length,
-      summary: { rounds: r.rounds, kept: report.steps.filter((x) => x.kept).length, rolledBack: report.steps.filter((x) => !x.kept).length, skills: Object.keys(h.skills).length },
+      summary: {
+        rounds: r.rounds,
+        kept: report.steps.filter((x) => x.kept).length,
+        rolledBack: report.steps.filter((x) => !x.kept).length,
+        skills: Object.keys(h.skills).length,
+      },
     };
   });
 }
@@ -459,12 +546,21 @@ export const CLUSTER_KS: readonly number[] = [2, 3, 4, 6, 8, 12];
  * small counts may fail to show), and, when the records name more than one task, one skill per task (identified
  * from the text by the task's centroid, never by its label).
  */
-export function extraCandidates(full: Handbook, train: readonly QueryItem[], s: Pick<LearnSettings, "seed" | "minCount" | "examples">): ExtraCandidate[] {
+export function extraCandidates(
+  full: Handbook,
+  train: readonly QueryItem[],
+  s: Pick<LearnSettings, "seed" | "minCount" | "examples">,
+): ExtraCandidate[] {
   const modes = (Object.keys(full.text ?? {}) as Mode[]).filter((m) => train.some((i) => i.mode === m));
   if (modes.length === 0) return [];
   const agents: AgentInfo[] = Object.entries(full.agents).map(([id, p]) => ({ id, modes: [...p.modes] }));
   const build = (id: string, skillsOf: (mode: Mode, items: QueryItem[]) => Skill[]): ExtraCandidate | undefined => {
-    const skills = modes.flatMap((m) => skillsOf(m, train.filter((i) => i.mode === m)));
+    const skills = modes.flatMap((m) =>
+      skillsOf(
+        m,
+        train.filter((i) => i.mode === m),
+      ),
+    );
     if (skills.length === 0) return undefined;
     const keep = Object.values(full.skills).filter((x) => !modes.includes(x.mode));
     let h = skeletonHandbook([...keep, ...skills], agents, { prior: full.metadata.prior });
@@ -478,7 +574,15 @@ export function extraCandidates(full: Handbook, train: readonly QueryItem[], s: 
   for (const k of CLUSTER_KS) {
     if (k * s.minCount > largest) break;
     const c = build(`clusters-${k}`, (mode, items) =>
-      items.length >= k * s.minCount ? clusterSkills(mode, items, { k, seed: s.seed, model: full.text![mode]!, minSize: s.minCount, examples: s.examples }) : [],
+      items.length >= k * s.minCount
+        ? clusterSkills(mode, items, {
+            k,
+            seed: s.seed,
+            model: full.text![mode]!,
+            minSize: s.minCount,
+            examples: s.examples,
+          })
+        : [],
     );
     if (c) out.push(c);
   }
@@ -517,7 +621,8 @@ export async function runSelect(
     // Replay makes these cheap to weigh; a target orchestrator run per candidate does not, so there they are left out.
     const base = [...candidateViews(full).map((v) => ({ id: v.id, handbook: v.handbook })), ...extra];
     const variants = !io.evaluateCandidate;
-    if (variants && (s.pooled ?? true)) extra.push(...base.map((c) => ({ id: `${c.id}+pooled`, handbook: poolAgents(c.handbook) })));
+    if (variants && (s.pooled ?? true))
+      extra.push(...base.map((c) => ({ id: `${c.id}+pooled`, handbook: poolAgents(c.handbook) })));
     if (variants && (s.neighbours ?? true))
       extra.push(
         ...base
@@ -530,7 +635,13 @@ export async function runSelect(
     p.update(1, 3);
     const { selection, handbooks } = io.evaluateCandidate
       ? await chooseHandbookWith(full, io.evaluateCandidate, options, extra)
-      : chooseHandbook(full, { index: replayIndex(val), queries: split.validationIds }, options, extra, crossValidation(data.items, split, s));
+      : chooseHandbook(
+          full,
+          { index: replayIndex(val), queries: split.validationIds },
+          options,
+          extra,
+          crossValidation(data.items, split, s),
+        );
     p.update(2, 3);
     // Every candidate is saved (a different λ or budget picks a different one); with foldValidation each is
     // profiled afresh on training + validation traces, so the deployed competence uses every labelled query.
@@ -548,7 +659,8 @@ export async function runSelect(
     // Only candidates some λ or budget can pick are folded and saved: the best at some λ, and the frontier's.
     const curves = selection.candidates.map((c) => c.curve);
     const pickable = new Set<string>([selection.chosen, ...selection.frontier]);
-    if (curves.every((c) => c !== undefined)) for (const i of lambdaWinners(curves as Curve[])) pickable.add(selection.candidates[i]!.id);
+    if (curves.every((c) => c !== undefined))
+      for (const i of lambdaWinners(curves as Curve[])) pickable.add(selection.candidates[i]!.id);
     else for (const c of selection.candidates) pickable.add(c.id);
     for (const c of selection.candidates) {
       if (!pickable.has(c.id)) {
@@ -564,7 +676,16 @@ export async function runSelect(
           ...h.metadata,
           learning: {
             ...h.metadata.learning,
-            selection: { candidate: c.id, chosen: selection.chosen, lambda: selection.lambda, by: selection.by, reason: selection.reason, evaluatedBy, foldValidation: s.foldValidation, file: basename(out.selection) },
+            selection: {
+              candidate: c.id,
+              chosen: selection.chosen,
+              lambda: selection.lambda,
+              by: selection.by,
+              reason: selection.reason,
+              evaluatedBy,
+              foldValidation: s.foldValidation,
+              file: basename(out.selection),
+            },
           },
         },
       };
@@ -572,7 +693,11 @@ export async function runSelect(
       deployed.set(c.id, saveHandbook(join(dirname(out.selection), c.file), h));
     }
     const saved = saveHandbook(out.chosen, deployed.get(selection.chosen)!);
-    writeJson(out.selection, { kind: "skillorchestra.learning.selection", costEstimated: selection.candidates.some((c) => c.evaluation.costEstimated), ...selection });
+    writeJson(out.selection, {
+      kind: "skillorchestra.learning.selection",
+      costEstimated: selection.candidates.some((c) => c.evaluation.costEstimated),
+      ...selection,
+    });
     io.handoff?.put(out.chosen, saved);
     io.handoff?.put<LearnedSelection>(out.selection, { selection, handbooks: deployed });
     p.update(3, 3);
@@ -585,7 +710,16 @@ export async function runSelect(
         lambda: selection.lambda,
         candidates: selection.candidates.length,
         frontier: selection.frontier,
-        ...(consult ? { consult: { scopes: consult.scopes, plans: Object.keys(consult.rule.plans).length, maxCalls: consult.rule.maxCalls, objectives: consult.objectives } } : {}),
+        ...(consult
+          ? {
+              consult: {
+                scopes: consult.scopes,
+                plans: Object.keys(consult.rule.plans).length,
+                maxCalls: consult.rule.maxCalls,
+                objectives: consult.objectives,
+              },
+            }
+          : {}),
       },
     };
   });

@@ -22,7 +22,11 @@ export interface AgentInfo {
 }
 
 /** A handbook with the given skills and agents and no evidence yet. */
-export function skeletonHandbook(skills: readonly Skill[], agents: readonly AgentInfo[], opts: { prior?: BetaPrior; now?: string } = {}): Handbook {
+export function skeletonHandbook(
+  skills: readonly Skill[],
+  agents: readonly AgentInfo[],
+  opts: { prior?: BetaPrior; now?: string } = {},
+): Handbook {
   const modes = new Set<Mode>();
   for (const a of agents) for (const m of a.modes) modes.add(m);
   for (const s of skills) modes.add(s.mode);
@@ -34,7 +38,14 @@ export function skeletonHandbook(skills: readonly Skill[], agents: readonly Agen
   // Two skills never share a name (a category with one skill would otherwise lend it its own).
   for (const s of distinctSkillNames(skills)) h.skills[s.id] = structuredClone(s);
   for (const a of agents)
-    h.agents[a.id] = { modes: [...a.modes], competence: {}, costs: {}, strengths: [], weaknesses: [], routingSignals: [] };
+    h.agents[a.id] = {
+      modes: [...a.modes],
+      competence: {},
+      costs: {},
+      strengths: [],
+      weaknesses: [],
+      routingSignals: [],
+    };
   return h;
 }
 
@@ -98,7 +109,13 @@ export function skillCostsFrom(
     }
   }
   const out = new Map<string, Record<string, { meanCostUsd: number; weight: number }>>();
-  for (const [agent, m] of sums) out.set(agent, Object.fromEntries([...m].filter(([, t]) => t.w > 0).map(([k, t]) => [k, { meanCostUsd: t.usd / t.w, weight: t.w }])));
+  for (const [agent, m] of sums)
+    out.set(
+      agent,
+      Object.fromEntries(
+        [...m].filter(([, t]) => t.w > 0).map(([k, t]) => [k, { meanCostUsd: t.usd / t.w, weight: t.w }]),
+      ),
+    );
   return out;
 }
 
@@ -107,14 +124,19 @@ export function skillCostsFrom(
  * points (the skills and agents stay). Throws an InputError for an outcome of an agent the handbook does not know
  * or in a mode the agent does not serve.
  */
-export function profile(h: Handbook, items: readonly QueryItem[], identification: ReadonlyMap<string, readonly ActiveSkill[]>): Handbook {
+export function profile(
+  h: Handbook,
+  items: readonly QueryItem[],
+  identification: ReadonlyMap<string, readonly ActiveSkill[]>,
+): Handbook {
   const costs = new Map<string, Map<Mode, CostSums>>();
   for (const it of items) {
     for (const o of it.outcomes) {
       if (!o.acted) continue;
       const p = h.agents[o.agent];
       if (!p) throw new InputError(`records: query ${it.queryId}: unknown agent ${o.agent} (not in the pool)`);
-      if (!p.modes.includes(it.mode)) throw new InputError(`records: query ${it.queryId}: agent ${o.agent} does not serve mode ${it.mode}`);
+      if (!p.modes.includes(it.mode))
+        throw new InputError(`records: query ${it.queryId}: agent ${o.agent} does not serve mode ${it.mode}`);
       let byMode = costs.get(o.agent);
       if (!byMode) costs.set(o.agent, (byMode = new Map()));
       let c = byMode.get(it.mode);
@@ -146,7 +168,12 @@ export function profile(h: Handbook, items: readonly QueryItem[], identification
     }
     const { skillCosts: _old, ...rest } = p;
     const sc = skillCosts.get(id);
-    agents[id] = { ...rest, competence, costs: agentCosts, ...(sc && Object.keys(sc).length > 0 ? { skillCosts: sc } : {}) };
+    agents[id] = {
+      ...rest,
+      competence,
+      costs: agentCosts,
+      ...(sc && Object.keys(sc).length > 0 ? { skillCosts: sc } : {}),
+    };
   }
   return usesNeighbours(h) ? { ...h, agents, memory: memoryOf(h, items, identification) } : { ...h, agents };
 }
@@ -155,7 +182,11 @@ export function profile(h: Handbook, items: readonly QueryItem[], identification
 export const MEMORY_POINTS = 5_000;
 
 /** The labelled points of the neighbours estimator: each item's embedding, active skills and acting agents' scores. */
-export function memoryOf(h: Handbook, items: readonly QueryItem[], identification: ReadonlyMap<string, readonly ActiveSkill[]>): NonNullable<Handbook["memory"]> {
+export function memoryOf(
+  h: Handbook,
+  items: readonly QueryItem[],
+  identification: ReadonlyMap<string, readonly ActiveSkill[]>,
+): NonNullable<Handbook["memory"]> {
   const out: NonNullable<Handbook["memory"]> = {};
   const sorted = [...items].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   for (const it of sorted) {

@@ -78,7 +78,11 @@ export function barLine(s: ProgressState, opts: { width?: number; labelWidth?: n
 }
 
 /** Plain lines (CI, logs): at most one line per `everyMs` per phase, plus one at the end. */
-export function lineProgress(stream: NodeJS.WritableStream, everyMs = 2000, opts: ProgressOptions = {}): ProgressFactory {
+export function lineProgress(
+  stream: NodeJS.WritableStream,
+  everyMs = 2000,
+  opts: ProgressOptions = {},
+): ProgressFactory {
   const now = opts.now ?? (() => performance.now());
   const prefix = opts.prefix ?? "learn";
   return (phase) => {
@@ -108,7 +112,8 @@ export function barProgress(stream: NodeJS.WritableStream, opts: ProgressOptions
     const started = now();
     const bar = new cliProgress.SingleBar(
       {
-        format: (_options, params) => barLine({ label, done: params.value, total: params.total, elapsedMs: now() - started }),
+        format: (_options, params) =>
+          barLine({ label, done: params.value, total: params.total, elapsedMs: now() - started }),
         stream,
         hideCursor: true,
         // Redraw at least every second, so the ETA and the elapsed time move while a step runs.

@@ -39,7 +39,10 @@ export function itemKey(queryId: string, mode: Mode, step?: number): string {
  * Group records into routing points, in order of first appearance. `agentOf` maps a record's agent name to a
  * pool agent id (default: unchanged); records whose agent it maps to undefined are skipped.
  */
-export function groupRecords(records: Iterable<ExecutionRecord>, agentOf: (name: string) => string | undefined = (n) => n): QueryItem[] {
+export function groupRecords(
+  records: Iterable<ExecutionRecord>,
+  agentOf: (name: string) => string | undefined = (n) => n,
+): QueryItem[] {
   const byKey = new Map<string, QueryItem>();
   for (const r of records) {
     const agent = agentOf(r.agent);

@@ -119,7 +119,11 @@ function modeTexts(train: readonly QueryItem[], examples: number, models?: Handb
 }
 
 /** Traces (item indices within the mode) active on a skill, with their weights. */
-function tracesOf(skill: string, mt: ModeText, ident: ReadonlyMap<string, readonly ActiveSkill[]>): { i: number; w: number }[] {
+function tracesOf(
+  skill: string,
+  mt: ModeText,
+  ident: ReadonlyMap<string, readonly ActiveSkill[]>,
+): { i: number; w: number }[] {
   const out: { i: number; w: number }[] = [];
   mt.items.forEach((it, i) => {
     const skills = ident.get(it.key) ?? [];
@@ -130,7 +134,11 @@ function tracesOf(skill: string, mt: ModeText, ident: ReadonlyMap<string, readon
   return out;
 }
 
-function evidenceSums(traces: readonly { i: number; w: number }[], m: { s: Float64Array[]; f: Float64Array[] }, nAgents: number) {
+function evidenceSums(
+  traces: readonly { i: number; w: number }[],
+  m: { s: Float64Array[]; f: Float64Array[] },
+  nAgents: number,
+) {
   const successes = new Array<number>(nAgents).fill(0);
   const failures = new Array<number>(nAgents).fill(0);
   for (const t of traces) {
@@ -142,7 +150,12 @@ function evidenceSums(traces: readonly { i: number; w: number }[], m: { s: Float
   return { successes, failures };
 }
 
-function replaceSkill(ident: Map<string, ActiveSkill[]>, keys: Iterable<string>, from: ReadonlySet<string>, to: (key: string, w: number) => ActiveSkill[]): void {
+function replaceSkill(
+  ident: Map<string, ActiveSkill[]>,
+  keys: Iterable<string>,
+  from: ReadonlySet<string>,
+  to: (key: string, w: number) => ActiveSkill[],
+): void {
   for (const key of keys) {
     const skills = ident.get(key);
     if (!skills) continue;
@@ -211,7 +224,10 @@ export async function refine(
   const calls: LlmCall[] = [];
   const rejected = new Set<string>();
   let rounds = 0;
-  const agentsOf = (mode: Mode) => Object.keys(h.agents).filter((a) => h.agents[a]!.modes.includes(mode)).sort();
+  const agentsOf = (mode: Mode) =>
+    Object.keys(h.agents)
+      .filter((a) => h.agents[a]!.modes.includes(mode))
+      .sort();
 
   /** The learning model's names change what the matcher sees: keep them only if validation does not drop. */
   const keepNamesIfNoWorse = (named: Handbook, unnamed: Handbook): Handbook => {
@@ -279,11 +295,30 @@ export async function refine(
           all,
           mt.ctx,
         );
-        return { id: freeChildId(h, prop.skill, k), d, part, centroid: mt.model ? centroidOf(mt.model, part.map((t) => mt.points[t.i]!)) : undefined };
+        return {
+          id: freeChildId(h, prop.skill, k),
+          d,
+          part,
+          centroid: mt.model
+            ? centroidOf(
+                mt.model,
+                part.map((t) => mt.points[t.i]!),
+              )
+            : undefined,
+        };
       });
       // Re-attribute the parent's traces among the children only (the matcher restricted to them), falling back
       // to the sub-cluster a trace was put in.
-      const childMatcher = new SkillMatcher(children.map((c) => ({ id: c.id, mode: prop.mode, name: c.d.name, description: c.d.description, indicators: c.d.indicators, examples: c.d.examples })));
+      const childMatcher = new SkillMatcher(
+        children.map((c) => ({
+          id: c.id,
+          mode: prop.mode,
+          name: c.d.name,
+          description: c.d.description,
+          indicators: c.d.indicators,
+          examples: c.d.examples,
+        })),
+      );
       const partOf = new Map<number, number>();
       children.forEach((c, k) => {
         for (const t of c.part) partOf.set(t.i, k);
@@ -294,7 +329,12 @@ export async function refine(
         const it = mt.items[t.i]!;
         const matches = mt.model ? [] : childMatcher.match(it.text, prop.mode);
         const total = matches.reduce((a, x) => a + x.score, 0);
-        shares.set(it.key, total > 0 ? matches.map((x) => ({ id: x.id, weight: x.score / total })) : [{ id: children[partOf.get(t.i) ?? 0]!.id, weight: 1 }]);
+        shares.set(
+          it.key,
+          total > 0
+            ? matches.map((x) => ({ id: x.id, weight: x.score / total }))
+            : [{ id: children[partOf.get(t.i) ?? 0]!.id, weight: 1 }],
+        );
       }
       const agents = agentsOf(prop.mode);
       const evidence: Record<string, Record<string, Evidence>> = Object.fromEntries(children.map((c) => [c.id, {}]));
@@ -323,13 +363,21 @@ export async function refine(
       }));
       const note = `outcome profiles differ between sub-clusters (G=${prop.test.g.toFixed(1)}, df=${prop.test.df}, p=${prop.test.p.toExponential(2)})`;
       const candidate = split(h, prop.skill, splitChildren, { ...(opts.now ? { at: opts.now } : {}), note });
-      const kept = gate(candidate, { round, op: "split", skills: [prop.skill], into: children.map((c) => c.id), test: prop.test });
+      const kept = gate(candidate, {
+        round,
+        op: "split",
+        skills: [prop.skill],
+        into: children.map((c) => c.id),
+        test: prop.test,
+      });
       if (!kept) {
         rejected.add(`split:${prop.skill}:${prop.parts[0]!.length + prop.parts[1]!.length}`);
         continue;
       }
       h = candidate;
-      replaceSkill(ident, shares.keys(), new Set([prop.skill]), (key, w) => shares.get(key)!.map((s) => ({ id: s.id, weight: s.weight * w })));
+      replaceSkill(ident, shares.keys(), new Set([prop.skill]), (key, w) =>
+        shares.get(key)!.map((s) => ({ id: s.id, weight: s.weight * w })),
+      );
       touched.add(prop.skill);
       for (const c of children) touched.add(c.id);
       changed++;
@@ -339,12 +387,23 @@ export async function refine(
           const named = await opts.namer.name({
             mode: prop.mode,
             op: "split",
-            proposed: { id: c.id, name: c.d.name, description: c.d.description, indicators: c.d.indicators, examples: c.d.examples },
+            proposed: {
+              id: c.id,
+              name: c.d.name,
+              description: c.d.description,
+              indicators: c.d.indicators,
+              examples: c.d.examples,
+            },
             from: [parent],
-            others: leafSkills(h.skills).filter((s) => s.mode === prop.mode && s.id !== c.id).map((s) => s.name),
+            others: leafSkills(h.skills)
+              .filter((s) => s.mode === prop.mode && s.id !== c.id)
+              .map((s) => s.name),
           });
           calls.push(...named.calls);
-          h = { ...h, skills: { ...h.skills, [c.id]: { ...h.skills[c.id]!, name: named.name, description: named.description } } };
+          h = {
+            ...h,
+            skills: { ...h.skills, [c.id]: { ...h.skills[c.id]!, name: named.name, description: named.description } },
+          };
         }
         h = keepNamesIfNoWorse(h, unnamed);
       }
@@ -399,7 +458,14 @@ export async function refine(
           name: d?.name ?? `${sa.name} / ${sb.name}`,
           ...(d ? { description: d.description, indicators: d.indicators } : {}),
           examples,
-          ...(mt?.model && unique.length > 0 ? { centroid: centroidOf(mt.model, unique.map((i) => mt.points[i]!)) } : {}),
+          ...(mt?.model && unique.length > 0
+            ? {
+                centroid: centroidOf(
+                  mt.model,
+                  unique.map((i) => mt.points[i]!),
+                ),
+              }
+            : {}),
         },
         { ...(opts.now ? { at: opts.now } : {}), note },
       );
@@ -419,13 +485,24 @@ export async function refine(
         const named = await opts.namer.name({
           mode: prop.mode,
           op: "merge",
-          proposed: { id: prop.a, name: d.name, description: d.description, indicators: d.indicators, examples: d.examples },
+          proposed: {
+            id: prop.a,
+            name: d.name,
+            description: d.description,
+            indicators: d.indicators,
+            examples: d.examples,
+          },
           from: [sa, sb],
-          others: leafSkills(h.skills).filter((s) => s.mode === prop.mode && s.id !== prop.a).map((s) => s.name),
+          others: leafSkills(h.skills)
+            .filter((s) => s.mode === prop.mode && s.id !== prop.a)
+            .map((s) => s.name),
         });
         calls.push(...named.calls);
         const unnamed = h;
-        h = { ...h, skills: { ...h.skills, [prop.a]: { ...h.skills[prop.a]!, name: named.name, description: named.description } } };
+        h = {
+          ...h,
+          skills: { ...h.skills, [prop.a]: { ...h.skills[prop.a]!, name: named.name, description: named.description } },
+        };
         h = keepNamesIfNoWorse(h, unnamed);
       }
     }

@@ -1,4 +1,3 @@
-
 /**
  * Text features of a query for the statistical discoverer: terms (minisearch's own tokenizer and term
  * processing, so learned indicators are terms the skill matcher sees the same way) and structure features.

@@ -1,4 +1,12 @@
-import { embed, fitTextModel, textTerms, dimsOf, type SparseVector, type TextModel, type TextModelOptions } from "../../handbook/text.js";
+import {
+  embed,
+  fitTextModel,
+  textTerms,
+  dimsOf,
+  type SparseVector,
+  type TextModel,
+  type TextModelOptions,
+} from "../../handbook/text.js";
 
 export { dotDense, type SparseVector } from "../../handbook/text.js";
 

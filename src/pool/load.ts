@@ -29,7 +29,8 @@ function formatOf(path: string): PoolFormat {
  * `file: $.json.path: message`.
  */
 export function loadPool(path: string): Pool {
-  if (isDirectory(path)) throw new InputError(`${path}: is a directory, not a pool file (give a .json, .yaml or .yml file)`);
+  if (isDirectory(path))
+    throw new InputError(`${path}: is a directory, not a pool file (give a .json, .yaml or .yml file)`);
   const format = formatOf(path);
   const text = readTextFile(path, "pool file");
   let data: unknown;

@@ -12,7 +12,10 @@ export const OpenAISettingsSchema = z.object({
   /** Base URL of an OpenAI-compatible endpoint; else OPENAI_BASE_URL; else OpenAI. */
   baseURL: z.string().url().optional(),
   /** Name of the environment variable holding the API key (never the key itself); default OPENAI_API_KEY. */
-  apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+  apiKeyEnv: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+    .optional(),
   temperature: z.number().min(0).max(2).optional(),
   maxTokens: z.number().int().positive().optional(),
 });
@@ -59,7 +62,8 @@ export const PoolSchema = z
   .superRefine((p, ctx) => {
     const seen = new Set<string>();
     p.agents.forEach((a, i) => {
-      if (seen.has(a.id)) ctx.addIssue({ code: "custom", path: ["agents", i, "id"], message: `duplicate agent id ${a.id}` });
+      if (seen.has(a.id))
+        ctx.addIssue({ code: "custom", path: ["agents", i, "id"], message: `duplicate agent id ${a.id}` });
       seen.add(a.id);
     });
   });

@@ -11,7 +11,14 @@ import type { Agent } from "./types.js";
 export type { Agent, StepRequest, StepResult } from "./types.js";
 export { AgentCallError, StructuredOutputError, isStructuredOutputError, withRetry } from "./runtime.js";
 export { createChatClient, createOpenAIAgent } from "./openai.js";
-export type { ChatClient, ChatOptions, ChatResult, ChatClientOptions, OpenAIAgentOptions, ToolDefinition } from "./openai.js";
+export type {
+  ChatClient,
+  ChatOptions,
+  ChatResult,
+  ChatClientOptions,
+  OpenAIAgentOptions,
+  ToolDefinition,
+} from "./openai.js";
 
 export interface BuildAgentsOptions {
   /** Where openai agents read their key and OPENAI_BASE_URL; default process.env. */
@@ -26,9 +33,12 @@ export interface BuildAgentsOptions {
 
 /** The error for an agent whose provider cannot be loaded. */
 export function providerUnavailable(spec: AgentSpec, err: unknown): Error {
-  return new Error(`agent ${spec.id}: provider ${spec.provider} not available (${err instanceof Error ? err.message : String(err)})`, {
-    cause: err,
-  });
+  return new Error(
+    `agent ${spec.id}: provider ${spec.provider} not available (${err instanceof Error ? err.message : String(err)})`,
+    {
+      cause: err,
+    },
+  );
 }
 
 /** Build every agent of `pool`, keyed by agent id, in pool order. */
@@ -50,7 +60,8 @@ export async function buildAgents(pool: Pool, options: BuildAgentsOptions = {}):
         break;
       }
       case "sim":
-        if (!options.simAgent) throw providerUnavailable(spec, new Error("sim agents are built by createAgents (src/sim/create-agents.ts)"));
+        if (!options.simAgent)
+          throw providerUnavailable(spec, new Error("sim agents are built by createAgents (src/sim/create-agents.ts)"));
         agents.set(spec.id, await options.simAgent(spec));
         break;
       default: {

@@ -27,7 +27,14 @@
  * @langchain/core 1.4 `BaseChatModel._generateUncached`; tested in openai.graph.int.test.ts).
  */
 import { ChatOpenAI } from "@langchain/openai";
-import { AIMessage, type AIMessageChunk, type BaseMessage, type BaseMessageLike, HumanMessage, SystemMessage } from "@langchain/core/messages";
+import {
+  AIMessage,
+  type AIMessageChunk,
+  type BaseMessage,
+  type BaseMessageLike,
+  HumanMessage,
+  SystemMessage,
+} from "@langchain/core/messages";
 import type { InvalidToolCall, ToolCall } from "@langchain/core/messages/tool";
 import type { Runnable } from "@langchain/core/runnables";
 import { toJsonSchema } from "@langchain/core/utils/json_schema";
@@ -123,30 +130,41 @@ export interface ChatClient {
 type Env = Record<string, string | undefined>;
 
 /** The endpoint and key an agent uses, or an InputError naming the missing variable. */
-export function resolveEndpoint(spec: AgentSpec, env: Env = process.env): { baseURL: string; apiKey: string; apiKeyEnv: string } {
+export function resolveEndpoint(
+  spec: AgentSpec,
+  env: Env = process.env,
+): { baseURL: string; apiKey: string; apiKeyEnv: string } {
   const apiKeyEnv = spec.openai?.apiKeyEnv ?? DEFAULT_API_KEY_ENV;
   const apiKey = env[apiKeyEnv];
   if (!apiKey)
-    throw new InputError(`agent ${spec.id}: environment variable ${apiKeyEnv} is not set (the API key of this openai agent; name another with openai.apiKeyEnv)`);
+    throw new InputError(
+      `agent ${spec.id}: environment variable ${apiKeyEnv} is not set (the API key of this openai agent; name another with openai.apiKeyEnv)`,
+    );
   const baseURL = spec.openai?.baseURL ?? (env.OPENAI_BASE_URL || undefined) ?? OPENAI_DEFAULT_BASE_URL;
   return { baseURL, apiKey, apiKeyEnv };
 }
 
 /** Backoff from BACKOFF_ENV, or an InputError naming the variable that is not a number of milliseconds >= 0. */
-export function backoffFromEnv(env: Env = process.env): Pick<RetryOptions, "baseDelayMs" | "maxDelayMs" | "maxRetryAfterMs"> {
+export function backoffFromEnv(
+  env: Env = process.env,
+): Pick<RetryOptions, "baseDelayMs" | "maxDelayMs" | "maxRetryAfterMs"> {
   const out: Pick<RetryOptions, "baseDelayMs" | "maxDelayMs" | "maxRetryAfterMs"> = {};
   for (const [key, name] of Object.entries(BACKOFF_ENV) as [keyof typeof BACKOFF_ENV, string][]) {
     const raw = env[name];
     if (raw === undefined || raw.trim() === "") continue;
     const ms = Number(raw);
-    if (!Number.isFinite(ms) || ms < 0) throw new InputError(`${name} must be a number of milliseconds >= 0, got "${raw}"`);
+    if (!Number.isFinite(ms) || ms < 0)
+      throw new InputError(`${name} must be a number of milliseconds >= 0, got "${raw}"`);
     out[key] = ms;
   }
   return out;
 }
 
 /** The backoff an agent retries with: the client's options, else the environment, else the defaults. */
-export function backoffOf(env: Env = process.env, options: ChatClientOptions["retry"] = {}): Required<Pick<RetryOptions, "baseDelayMs" | "maxDelayMs" | "maxRetryAfterMs">> {
+export function backoffOf(
+  env: Env = process.env,
+  options: ChatClientOptions["retry"] = {},
+): Required<Pick<RetryOptions, "baseDelayMs" | "maxDelayMs" | "maxRetryAfterMs">> {
   const fromEnv = backoffFromEnv(env);
   return {
     baseDelayMs: options.baseDelayMs ?? fromEnv.baseDelayMs ?? DEFAULT_BACKOFF_BASE_MS,
@@ -159,7 +177,9 @@ function textOf(content: unknown): string {
   if (typeof content === "string") return content;
   if (Array.isArray(content))
     return content
-      .map((part) => (typeof part === "string" ? part : part && typeof part === "object" && "text" in part ? String(part.text) : ""))
+      .map((part) =>
+        typeof part === "string" ? part : part && typeof part === "object" && "text" in part ? String(part.text) : "",
+      )
       .join("");
   return "";
 }
@@ -197,7 +217,8 @@ export function reportedUsage(message: AIMessage | AIMessageChunk): Usage | unde
   }
   // Some servers report prompt tokens only when nothing was generated (ChatOpenAI drops zero counts).
   const onlyPrompt = num(meta.usage?.prompt_tokens) ?? num(um?.input_tokens);
-  if (onlyPrompt !== undefined && (meta.usage?.completion_tokens === 0 || um?.output_tokens === 0)) return { promptTokens: onlyPrompt, completionTokens: 0 };
+  if (onlyPrompt !== undefined && (meta.usage?.completion_tokens === 0 || um?.output_tokens === 0))
+    return { promptTokens: onlyPrompt, completionTokens: 0 };
   return undefined;
 }
 
@@ -232,8 +253,14 @@ function toAIMessage(chunk: AIMessageChunk): AIMessage {
       const args = raw.args ?? "";
       try {
         const parsed: unknown = args.trim() === "" ? {} : JSON.parse(args);
-        if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("arguments are not a JSON object");
-        toolCalls.push({ type: "tool_call", name: raw.name ?? "", args: parsed as Record<string, unknown>, ...(raw.id ? { id: raw.id } : {}) });
+        if (!parsed || typeof parsed !== "object" || Array.isArray(parsed))
+          throw new Error("arguments are not a JSON object");
+        toolCalls.push({
+          type: "tool_call",
+          name: raw.name ?? "",
+          args: parsed as Record<string, unknown>,
+          ...(raw.id ? { id: raw.id } : {}),
+        });
       } catch (err) {
         invalidToolCalls.push({ type: "invalid_tool_call", name: raw.name, args, id: raw.id, error: String(err) });
       }
@@ -281,7 +308,15 @@ export function createChatClient(spec: AgentSpec, env: Env = process.env, option
     // Our own deadline covers the whole attempt, a streamed body included (the SDK's timeout stops at the headers);
     // the caller's deadline shortens it.
     const left = deadlineAt === undefined ? Number.POSITIVE_INFINITY : deadlineAt - Date.now();
-    if (left <= 0) throw new AgentCallError({ agent, kind: "timeout", attempts: 1, retryable: false, deadline: true, detail: "the run's deadline was reached" });
+    if (left <= 0)
+      throw new AgentCallError({
+        agent,
+        kind: "timeout",
+        attempts: 1,
+        retryable: false,
+        deadline: true,
+        detail: "the run's deadline was reached",
+      });
     const cutByCaller = left < timeoutMs;
     const limitMs = cutByCaller ? left : timeoutMs;
     const deadline = new AbortController();
@@ -292,9 +327,11 @@ export function createChatClient(spec: AgentSpec, env: Env = process.env, option
       let message: AIMessage;
       if (stream) {
         let aggregate: AIMessageChunk | undefined;
-        for await (const chunk of await runnable.stream(messages, { signal: combined })) aggregate = aggregate ? aggregate.concat(chunk) : chunk;
+        for await (const chunk of await runnable.stream(messages, { signal: combined }))
+          aggregate = aggregate ? aggregate.concat(chunk) : chunk;
         combined.throwIfAborted();
-        if (!aggregate) throw new AgentCallError({ agent, kind: "protocol", attempts: 1, retryable: false, detail: "empty stream" });
+        if (!aggregate)
+          throw new AgentCallError({ agent, kind: "protocol", attempts: 1, retryable: false, detail: "empty stream" });
         message = toAIMessage(aggregate);
       } else {
         message = (await runnable.invoke(messages, { signal: combined })) as AIMessage;
@@ -305,9 +342,24 @@ export function createChatClient(spec: AgentSpec, env: Env = process.env, option
       const classified = classifyCallError(agent, err);
       // Our deadline and the SDK's timeout (same length) race; report either the same way.
       if (deadline.signal.aborted && cutByCaller)
-        throw new AgentCallError({ agent, kind: "timeout", attempts: 1, retryable: false, deadline: true, detail: "the run's deadline was reached", cause: err });
+        throw new AgentCallError({
+          agent,
+          kind: "timeout",
+          attempts: 1,
+          retryable: false,
+          deadline: true,
+          detail: "the run's deadline was reached",
+          cause: err,
+        });
       if (deadline.signal.aborted || classified?.kind === "timeout")
-        throw new AgentCallError({ agent, kind: "timeout", attempts: 1, retryable: true, detail: `no complete response within ${timeoutMs} ms`, cause: err });
+        throw new AgentCallError({
+          agent,
+          kind: "timeout",
+          attempts: 1,
+          retryable: true,
+          detail: `no complete response within ${timeoutMs} ms`,
+          cause: err,
+        });
       throw classified ?? err;
     } finally {
       clearTimeout(timer);
@@ -318,7 +370,10 @@ export function createChatClient(spec: AgentSpec, env: Env = process.env, option
     if (opts.schema && opts.tools) throw new Error(`agent ${agent}: chat() takes a schema or tools, not both`);
     const method = opts.method ?? "functionCalling";
     const schemaName = opts.schemaName ?? "respond";
-    let runnable: Runnable<BaseMessageLike[], AIMessageChunk> = model as unknown as Runnable<BaseMessageLike[], AIMessageChunk>;
+    let runnable: Runnable<BaseMessageLike[], AIMessageChunk> = model as unknown as Runnable<
+      BaseMessageLike[],
+      AIMessageChunk
+    >;
     let requestChars = 0;
     if (opts.schema) {
       const parameters = toJsonSchema(opts.schema as never) as Record<string, unknown>;
@@ -326,20 +381,32 @@ export function createChatClient(spec: AgentSpec, env: Env = process.env, option
       if (method === "functionCalling") {
         const tool: ToolDefinition = {
           type: "function",
-          function: { name: schemaName, ...(opts.schemaDescription ? { description: opts.schemaDescription } : {}), parameters },
+          function: {
+            name: schemaName,
+            ...(opts.schemaDescription ? { description: opts.schemaDescription } : {}),
+            parameters,
+          },
         };
         runnable = model.bindTools([tool], { tool_choice: schemaName }) as unknown as typeof runnable;
       } else {
         runnable = model.withConfig({
           response_format: {
             type: "json_schema",
-            json_schema: { name: schemaName, ...(opts.schemaDescription ? { description: opts.schemaDescription } : {}), schema: parameters, strict: false },
+            json_schema: {
+              name: schemaName,
+              ...(opts.schemaDescription ? { description: opts.schemaDescription } : {}),
+              schema: parameters,
+              strict: false,
+            },
           },
         }) as unknown as typeof runnable;
       }
     } else if (opts.tools) {
       requestChars += JSON.stringify(opts.tools).length;
-      runnable = model.bindTools(opts.tools, opts.toolChoice ? { tool_choice: opts.toolChoice } : {}) as unknown as typeof runnable;
+      runnable = model.bindTools(
+        opts.tools,
+        opts.toolChoice ? { tool_choice: opts.toolChoice } : {},
+      ) as unknown as typeof runnable;
     }
     const stream = opts.stream ?? options.stream ?? false;
 
@@ -371,12 +438,17 @@ export function createChatClient(spec: AgentSpec, env: Env = process.env, option
     const invalid = message.invalid_tool_calls ?? [];
     const usage: Usage = reported ?? {
       promptTokens: tokensForChars(promptChars(messages) + requestChars),
-      completionTokens: tokensForChars(text.length + toolCalls.reduce((n, t) => n + JSON.stringify(t.args).length, 0) + invalid.reduce((n, t) => n + (t.args?.length ?? 0), 0)),
+      completionTokens: tokensForChars(
+        text.length +
+          toolCalls.reduce((n, t) => n + JSON.stringify(t.args).length, 0) +
+          invalid.reduce((n, t) => n + (t.args?.length ?? 0), 0),
+      ),
     };
     const costUsd = costOf(spec.price, usage.promptTokens, usage.completionTokens);
     const costEstimated = reported === undefined;
     const base = { message, text, usage, costUsd, costEstimated, latencyMs, attempts, provider: "openai" as const };
-    const fail = (detail: string, raw: string) => new StructuredOutputError(agent, detail, raw, { usage, costUsd, costEstimated });
+    const fail = (detail: string, raw: string) =>
+      new StructuredOutputError(agent, detail, raw, { usage, costUsd, costEstimated });
 
     if (opts.schema) {
       let candidate: unknown;
@@ -391,7 +463,11 @@ export function createChatClient(spec: AgentSpec, env: Env = process.env, option
       } else {
         // jsonSchema, or a model that ignored the forced tool and answered in text.
         const parsed = parseJsonText(text);
-        if (!parsed.ok) throw fail(method === "functionCalling" ? "no tool call and no JSON in the reply" : "reply is not valid JSON", text);
+        if (!parsed.ok)
+          throw fail(
+            method === "functionCalling" ? "no tool call and no JSON in the reply" : "reply is not valid JSON",
+            text,
+          );
         candidate = parsed.value;
       }
       const result = opts.schema.safeParse(candidate);
@@ -424,7 +500,10 @@ export function createOpenAIAgent(spec: AgentSpec, env: Env = process.env, optio
   const limits: PromptLimits = { ...DEFAULT_PROMPT_LIMITS, ...options.promptLimits };
   return {
     spec,
-    async act(request: StepRequest, actOptions: { signal?: AbortSignal; deadlineAt?: number } = {}): Promise<StepResult> {
+    async act(
+      request: StepRequest,
+      actOptions: { signal?: AbortSignal; deadlineAt?: number } = {},
+    ): Promise<StepResult> {
       if (!spec.modes.includes(request.mode))
         throw new Error(`agent ${spec.id} does not serve mode ${request.mode} (it serves ${spec.modes.join(", ")})`);
       const prompt = buildStepPrompt(request, limits);

@@ -85,7 +85,12 @@ export function renderCodeResults(results: CodeResult[], limits: PromptLimits = 
   return shown
     .map((r, i) => {
       const status = r.limit ? `stopped: ${r.limit}` : `exit code ${r.exitCode ?? "none"}`;
-      const lines = [`Run ${results.length - shown.length + i + 1} (${r.language}, ${status}):`, `\`\`\`${r.language}`, cap(r.program, limits.maxCodeChars), "```"];
+      const lines = [
+        `Run ${results.length - shown.length + i + 1} (${r.language}, ${status}):`,
+        `\`\`\`${r.language}`,
+        cap(r.program, limits.maxCodeChars),
+        "```",
+      ];
       if (r.stdout) lines.push("stdout:", cap(r.stdout, limits.maxCodeChars));
       if (r.stderr) lines.push("stderr:", cap(r.stderr, limits.maxCodeChars));
       return lines.join("\n");
@@ -96,11 +101,15 @@ export function renderCodeResults(results: CodeResult[], limits: PromptLimits = 
 /** The system and user prompt for one step of `request.mode`. */
 export function buildStepPrompt(request: StepRequest, limits: PromptLimits = DEFAULT_PROMPT_LIMITS): StepPrompt {
   const sections: string[] = [`Task:\n${request.task.text}`];
-  if (request.documents.length > 0) sections.push(`Retrieved documents:\n${renderDocuments(request.documents, limits)}`);
-  if (request.codeResults.length > 0) sections.push(`Programs run so far:\n${renderCodeResults(request.codeResults, limits)}`);
+  if (request.documents.length > 0)
+    sections.push(`Retrieved documents:\n${renderDocuments(request.documents, limits)}`);
+  if (request.codeResults.length > 0)
+    sections.push(`Programs run so far:\n${renderCodeResults(request.codeResults, limits)}`);
   const attempts = request.attempts.slice(-limits.maxAttempts);
   if (attempts.length > 0)
-    sections.push(`Answers already given and rejected (do not repeat them):\n${attempts.map((a) => `- ${cap(a, 300)}`).join("\n")}`);
+    sections.push(
+      `Answers already given and rejected (do not repeat them):\n${attempts.map((a) => `- ${cap(a, 300)}`).join("\n")}`,
+    );
   if (request.skills && request.skills.length > 0)
     sections.push(`Skills this step calls for: ${request.skills.map((s) => s.id).join(", ")}`);
   const ask: Record<Mode, string> = {
@@ -144,7 +153,11 @@ function unlabel(text: string, labels: RegExp): string {
 export function extractStepOutput(mode: Mode, reply: string): StepOutput {
   const text = reply.replace(/<think>[\s\S]*?<\/think>/g, "").trim();
   if (mode === "search") {
-    const line = text.split("\n").map((l) => l.trim()).find((l) => l !== "" && !l.startsWith("```")) ?? "";
+    const line =
+      text
+        .split("\n")
+        .map((l) => l.trim())
+        .find((l) => l !== "" && !l.startsWith("```")) ?? "";
     return { output: unlabel(line, /^(search\s+)?query\s*:\s*/i) };
   }
   if (mode === "code") {

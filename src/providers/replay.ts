@@ -30,7 +30,8 @@ export function indexRecords(records: readonly ExecutionRecord[], source: string
   }
   return {
     source,
-    get: (q, a, m, step) => (step !== undefined ? map.get(key(q, a, m, step)) : undefined) ?? map.get(key(q, a, m, undefined)),
+    get: (q, a, m, step) =>
+      (step !== undefined ? map.get(key(q, a, m, step)) : undefined) ?? map.get(key(q, a, m, undefined)),
     agents: () => names,
   };
 }
@@ -84,7 +85,9 @@ export async function createReplayAgent(spec: AgentSpec, records?: readonly Exec
     const r = index.get(taskId, recordedAs, mode, step);
     if (r) return r;
     const why = index.agents().has(recordedAs) ? "" : ` (no record at all for agent ${recordedAs})`;
-    throw new InputError(`replay: no record for query ${taskId} and agent ${recordedAs} (mode ${mode}) in ${index.source}${why}`);
+    throw new InputError(
+      `replay: no record for query ${taskId} and agent ${recordedAs} (mode ${mode}) in ${index.source}${why}`,
+    );
   };
 
   return {

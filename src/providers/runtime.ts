@@ -78,7 +78,13 @@ export class AgentCallError extends Error {
 }
 
 function failureWhat(kind: AgentCallErrorKind, status: number | undefined): string {
-  return kind === "http" ? `HTTP ${status ?? "error"}` : kind === "timeout" ? "timed out" : kind === "network" ? "network error" : "unusable response";
+  return kind === "http"
+    ? `HTTP ${status ?? "error"}`
+    : kind === "timeout"
+      ? "timed out"
+      : kind === "network"
+        ? "network error"
+        : "unusable response";
 }
 
 /**
@@ -190,7 +196,14 @@ export function isRetryableStatus(status: number): boolean {
 export function classifyCallError(agent: string, err: unknown): AgentCallError | undefined {
   if (err instanceof AgentCallError) return err;
   if (!err || typeof err !== "object") {
-    return new AgentCallError({ agent, kind: "protocol", attempts: 1, retryable: false, detail: String(err), cause: err });
+    return new AgentCallError({
+      agent,
+      kind: "protocol",
+      attempts: 1,
+      retryable: false,
+      detail: String(err),
+      cause: err,
+    });
   }
   if (isStructuredOutputError(err)) return undefined;
   const e = err as { name?: unknown; message?: unknown; status?: unknown; headers?: unknown; error?: unknown };
@@ -199,7 +212,14 @@ export function classifyCallError(agent: string, err: unknown): AgentCallError |
   const message = typeof e.message === "string" ? e.message : "";
   if (name === "AbortError" || ctor === "APIUserAbortError" || name === "ModelAbortError") return undefined;
   if (name === "TimeoutError" || ctor === "APIConnectionTimeoutError") {
-    return new AgentCallError({ agent, kind: "timeout", attempts: 1, retryable: true, detail: message || "request timed out", cause: err });
+    return new AgentCallError({
+      agent,
+      kind: "timeout",
+      attempts: 1,
+      retryable: true,
+      detail: message || "request timed out",
+      cause: err,
+    });
   }
   if (typeof e.status === "number") {
     const status = e.status;
@@ -315,7 +335,9 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options:
       if (attempt > maxRetries || !isRetryable(error) || options.signal?.aborted) throw error;
       const asked = retryAfter(error);
       const delayMs =
-        asked !== undefined ? Math.min(asked, maxRetryAfterMs) : backoffDelay(attempt - 1, baseDelayMs, maxDelayMs, random);
+        asked !== undefined
+          ? Math.min(asked, maxRetryAfterMs)
+          : backoffDelay(attempt - 1, baseDelayMs, maxDelayMs, random);
       if (options.deadlineAt !== undefined && Date.now() + delayMs >= options.deadlineAt) throw error;
       options.onRetry?.({ attempt, delayMs, error });
       await sleep(delayMs, options.signal);

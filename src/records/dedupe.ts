@@ -56,7 +56,12 @@ export function dedupeTrain(
     records: kept,
     path,
     overlap,
-    report: { queries: overlap.queries, dedupe: true, droppedTrainQueries: overlap.trainIds.length, droppedTrainRecords: train.length - kept.length },
+    report: {
+      queries: overlap.queries,
+      dedupe: true,
+      droppedTrainQueries: overlap.trainIds.length,
+      droppedTrainRecords: train.length - kept.length,
+    },
     dispose: () => {
       if (temp) rmSync(dir, { recursive: true, force: true });
     },
@@ -66,6 +71,7 @@ export function dedupeTrain(
 /** One line for the printed evaluation. */
 export function formatEvalOverlap(o: EvalOverlap): string {
   const head = `overlap: ${o.queries} test queries have their text (normalised) in train too`;
-  if (o.dedupe) return `${head}; --dedupe dropped ${o.droppedTrainQueries} train queries (${o.droppedTrainRecords} records) before learning and the baselines.`;
+  if (o.dedupe)
+    return `${head}; --dedupe dropped ${o.droppedTrainQueries} train queries (${o.droppedTrainRecords} records) before learning and the baselines.`;
   return o.queries > 0 ? `${head} (kept; --dedupe drops them from train).` : `${head}.`;
 }

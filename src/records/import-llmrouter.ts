@@ -74,7 +74,11 @@ function readQueryRows(path: string): { row: QueryRow; line: number }[] {
 export function importLlmRouter(files: LlmRouterFiles): ImportResult {
   const scores = parseOrThrow(ScoresSchema, readJsonFile(files.scores, "scores file"), files.scores);
   const queryRows = readQueryRows(files.queries);
-  const candidates = parseOrThrow(CandidatesSchema, readJsonFile(files.candidates, "candidates file"), files.candidates);
+  const candidates = parseOrThrow(
+    CandidatesSchema,
+    readJsonFile(files.candidates, "candidates file"),
+    files.candidates,
+  );
 
   const byText = new Map<string, { row: QueryRow; line: number }[]>();
   for (const q of queryRows) {

@@ -80,7 +80,9 @@ export function formatImportReport(result: ImportResult): string {
       `${s.records} records, ${s.queries} queries, ${s.agents.length} agents, ${s.tasks.length} tasks`,
   ];
   const skippedTotal = result.skipped.reduce((n, x) => n + x.count, 0);
-  lines.push(`repeated ids: ${result.repeatedIds === 0 ? "none" : `${result.repeatedIds} rows renamed id#2, id#3, … (none dropped)`}`);
+  lines.push(
+    `repeated ids: ${result.repeatedIds === 0 ? "none" : `${result.repeatedIds} rows renamed id#2, id#3, … (none dropped)`}`,
+  );
   lines.push(skippedTotal === 0 ? "skipped: none" : `skipped: ${skippedTotal}`);
   for (const x of result.skipped) if (x.count > 0) lines.push(`  ${x.count} ${x.reason}`);
   for (const a of result.agents) if (a.priceNote) lines.push(`price of ${a.id}: ${a.priceNote}`);

@@ -37,7 +37,10 @@ interface ModelColumns {
   cost: number;
 }
 
-function columnsOf(path: string, header: string[]): { base: Record<(typeof REQUIRED)[number], number>; models: ModelColumns[] } {
+function columnsOf(
+  path: string,
+  header: string[],
+): { base: Record<(typeof REQUIRED)[number], number>; models: ModelColumns[] } {
   const index = new Map<string, number>();
   header.forEach((h, i) => {
     if (index.has(h)) throw new InputError(`${path}:1: column "${h}": appears twice in the header`);
@@ -58,8 +61,7 @@ function columnsOf(path: string, header: string[]): { base: Record<(typeof REQUI
       }
     }
   }
-  if (names.length === 0)
-    throw new InputError(`${path}:1: column "<model>${COST}": no model columns in the header`);
+  if (names.length === 0) throw new InputError(`${path}:1: column "<model>${COST}": no model columns in the header`);
   const models = names.map((name) => {
     const need = (col: string): number => {
       const i = index.get(col);
@@ -101,7 +103,10 @@ export async function importRouterBench(file: RouterBenchFile): Promise<ImportRe
     for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
       const { record: cells, info } = item;
       if (!cols) {
-        cols = columnsOf(path, cells.map((c) => c.trim()));
+        cols = columnsOf(
+          path,
+          cells.map((c) => c.trim()),
+        );
         continue;
       }
       rows++;
@@ -207,7 +212,9 @@ export async function importRouterBench(file: RouterBenchFile): Promise<ImportRe
     notes: [
       "costs are as recorded; token counts are not in the source and are stored as 0 (costEstimated false)",
       ...(repeatedIds > 0
-        ? [`${repeatedIds} rows repeat an earlier sample_id and were kept under a new id (${repeatedExamples.join("; ")}${repeatedIds > repeatedExamples.length ? "; …" : ""})`]
+        ? [
+            `${repeatedIds} rows repeat an earlier sample_id and were kept under a new id (${repeatedExamples.join("; ")}${repeatedIds > repeatedExamples.length ? "; …" : ""})`,
+          ]
         : []),
     ],
   };

@@ -40,13 +40,18 @@ export function findOverlap(train: Iterable<QueryText>, test: Iterable<QueryText
   const testQs = distinct(test);
   const trainTexts = new Set(trainQs.map((q) => normaliseQueryText(q.query)));
   const testIds = testQs.filter((q) => trainTexts.has(normaliseQueryText(q.query))).map((q) => q.queryId);
-  const shared = new Set(testQs.filter((q) => trainTexts.has(normaliseQueryText(q.query))).map((q) => normaliseQueryText(q.query)));
+  const shared = new Set(
+    testQs.filter((q) => trainTexts.has(normaliseQueryText(q.query))).map((q) => normaliseQueryText(q.query)),
+  );
   const trainIds = trainQs.filter((q) => shared.has(normaliseQueryText(q.query))).map((q) => q.queryId);
   return { queries: testIds.length, testIds, trainIds };
 }
 
 /** `train` without the records of queries whose text is also in `test` (what `eval --dedupe` learns from). */
-export function dropOverlap<T extends QueryText>(train: ReadonlyArray<T>, test: Iterable<QueryText>): { kept: T[]; overlap: Overlap } {
+export function dropOverlap<T extends QueryText>(
+  train: ReadonlyArray<T>,
+  test: Iterable<QueryText>,
+): { kept: T[]; overlap: Overlap } {
   const overlap = findOverlap(train, test);
   const drop = new Set(overlap.trainIds);
   return { kept: train.filter((r) => !drop.has(r.queryId)), overlap };

@@ -30,7 +30,8 @@ export interface SplitResult {
 }
 
 export function splitByQuery(records: ReadonlyArray<ExecutionRecord>, opts: SplitOptions): SplitResult {
-  if (!(opts.testShare > 0 && opts.testShare < 1)) throw new RangeError(`splitByQuery: testShare must be in (0, 1), got ${opts.testShare}`);
+  if (!(opts.testShare > 0 && opts.testShare < 1))
+    throw new RangeError(`splitByQuery: testShare must be in (0, 1), got ${opts.testShare}`);
   // A query belongs to the task of its first record.
   const queriesOf = new Map<string, string[]>();
   const taskOf = new Map<string, string>();

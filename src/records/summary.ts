@@ -56,7 +56,9 @@ function add(map: Map<string, Acc>, key: string, r: ExecutionRecord): void {
 }
 
 function byAccuracyThenCost<T extends { accuracy: number; meanCostUsd: number; agent: string }>(a: T, b: T): number {
-  return b.accuracy - a.accuracy || a.meanCostUsd - b.meanCostUsd || (a.agent < b.agent ? -1 : a.agent > b.agent ? 1 : 0);
+  return (
+    b.accuracy - a.accuracy || a.meanCostUsd - b.meanCostUsd || (a.agent < b.agent ? -1 : a.agent > b.agent ? 1 : 0)
+  );
 }
 
 /** Per-agent and per-task figures over a set of records (pure). Agents and tasks come sorted. */
@@ -123,7 +125,12 @@ export function formatUsdPlain(usd: number): string {
 
 function table(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
-  return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ").trimEnd());
+  return rows.map((r) =>
+    r
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join("  ")
+      .trimEnd(),
+  );
 }
 
 /** Human-readable text of a summary (several lines, ending in a newline). */

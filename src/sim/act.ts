@@ -40,12 +40,19 @@ function hasDoc(docs: readonly Document[], docId: string | undefined): boolean {
 }
 
 function lastLine(text: string): string {
-  const lines = text.split("\n").map((l) => l.trim()).filter((l) => l.length > 0);
+  const lines = text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
   return lines[lines.length - 1] ?? "";
 }
 
 /** Whether the state holds what the task's answer step needs: every gold document, or a program output of the answer. */
-export function hasEvidence(world: World, task: SimTask, state: Pick<SimStepState, "documents" | "codeResults">): boolean {
+export function hasEvidence(
+  world: World,
+  task: SimTask,
+  state: Pick<SimStepState, "documents" | "codeResults">,
+): boolean {
   const searches = task.steps.filter((s) => s.mode === "search");
   if (searches.length > 0) return searches.every((s) => hasDoc(state.documents, s.goldDocId));
   if (task.steps.some((s) => s.mode === "code"))
@@ -60,7 +67,8 @@ export function hasEvidence(world: World, task: SimTask, state: Pick<SimStepStat
 export function planIndexOf(task: SimTask, state: SimStepState): number | null {
   const idx = task.steps.map((s, i) => (s.mode === state.mode ? i : -1)).filter((i) => i >= 0);
   if (idx.length === 0) return null;
-  if (state.mode === "search") return idx.find((i) => !hasDoc(state.documents, task.steps[i]!.goldDocId)) ?? idx[idx.length - 1]!;
+  if (state.mode === "search")
+    return idx.find((i) => !hasDoc(state.documents, task.steps[i]!.goldDocId)) ?? idx[idx.length - 1]!;
   if (state.mode === "code") return idx[Math.min(state.codeResults.length, idx.length - 1)]!;
   return idx[idx.length - 1]!;
 }
@@ -72,7 +80,16 @@ export function planIndexOf(task: SimTask, state: SimStepState): number | null {
  */
 export function decideSimStep(world: World, profile: SimAgentProfile, task: SimTask, state: SimStepState): SimDecision {
   const planIndex = planIndexOf(task, state);
-  const rng = rngFor(world.seed, "act", task.id, profile.id, state.mode, planIndex ?? "-", state.step, state.attempts.length);
+  const rng = rngFor(
+    world.seed,
+    "act",
+    task.id,
+    profile.id,
+    state.mode,
+    planIndex ?? "-",
+    state.step,
+    state.attempts.length,
+  );
   const u = rng();
   const v = rng();
   const f = task.facts;
@@ -83,16 +100,27 @@ export function decideSimStep(world: World, profile: SimAgentProfile, task: SimT
         : state.mode === "code"
           ? `print(${JSON.stringify(`no computation needed for: ${task.text.slice(0, 60)}`)})\n`
           : EVASIONS[0]!;
-    return { skill: null, planIndex, probability: 0, evidence: false, outcome: "off_plan", output, ...(state.mode === "code" ? { language: "python" as const } : {}) };
+    return {
+      skill: null,
+      planIndex,
+      probability: 0,
+      evidence: false,
+      outcome: "off_plan",
+      output,
+      ...(state.mode === "code" ? { language: "python" as const } : {}),
+    };
   }
   const skill = task.steps[planIndex]!.skill;
   const p = profile.competence[skill];
   if (p === undefined)
-    throw new RangeError(`sim: agent ${profile.id} has no competence for skill ${skill} (mode ${state.mode}); it does not serve this mode`);
+    throw new RangeError(
+      `sim: agent ${profile.id} has no competence for skill ${skill} (mode ${state.mode}); it does not serve this mode`,
+    );
 
   if (state.mode === "search") {
     const hop = task.steps.slice(0, planIndex).filter((s) => s.mode === "search").length;
-    if (u < p) return { skill, planIndex, probability: p, evidence: false, outcome: "good", output: f.goodQueries[hop]! };
+    if (u < p)
+      return { skill, planIndex, probability: p, evidence: false, outcome: "good", output: f.goodQueries[hop]! };
     const wrong = v < 0.5;
     return {
       skill,
@@ -106,9 +134,26 @@ export function decideSimStep(world: World, profile: SimAgentProfile, task: SimT
 
   if (state.mode === "code") {
     const good = f.program!;
-    if (u < p) return { skill, planIndex, probability: p, evidence: false, outcome: "good", output: good.source, language: "python" };
+    if (u < p)
+      return {
+        skill,
+        planIndex,
+        probability: p,
+        evidence: false,
+        outcome: "good",
+        output: good.source,
+        language: "python",
+      };
     const bug = f.buggyPrograms[Math.floor(v * f.buggyPrograms.length)]!;
-    return { skill, planIndex, probability: p, evidence: false, outcome: "buggy", output: bug.source, language: "python" };
+    return {
+      skill,
+      planIndex,
+      probability: p,
+      evidence: false,
+      outcome: "buggy",
+      output: bug.source,
+      language: "python",
+    };
   }
 
   const evidence = hasEvidence(world, task, state);
@@ -116,7 +161,14 @@ export function decideSimStep(world: World, profile: SimAgentProfile, task: SimT
   if (u < q) return { skill, planIndex, probability: q, evidence, outcome: "good", output: task.answer };
   const fresh = f.wrongAnswers.filter((w) => !state.attempts.includes(w));
   if (v < world.evasiveRate || fresh.length === 0) {
-    return { skill, planIndex, probability: q, evidence, outcome: "evasive", output: EVASIONS[Math.floor(rng() * EVASIONS.length)]! };
+    return {
+      skill,
+      planIndex,
+      probability: q,
+      evidence,
+      outcome: "evasive",
+      output: EVASIONS[Math.floor(rng() * EVASIONS.length)]!,
+    };
   }
   // The most tempting wrong values come first and are drawn most often.
   const w = fresh[Math.floor(rng() ** 2 * fresh.length)]!;

@@ -44,9 +44,9 @@ export function calibrationReport(world: World, tolerance = 0.05): CalibrationRe
       mostExpensive: { agent: dear.agent, probability: dear.probability },
     };
   });
-  const dominant =
-    world.agents.find((a) => world.skills.every((s) => niches[a.id]!.bestOn.includes(s.id)))?.id ?? null;
-  const totalCost = (id: string) => world.agents.find((a) => a.id === id)!.modes.reduce((c, m) => c + t.expectedCost(id, m), 0);
+  const dominant = world.agents.find((a) => world.skills.every((s) => niches[a.id]!.bestOn.includes(s.id)))?.id ?? null;
+  const totalCost = (id: string) =>
+    world.agents.find((a) => a.id === id)!.modes.reduce((c, m) => c + t.expectedCost(id, m), 0);
   const dearest = [...world.agents].sort((x, y) => totalCost(y.id) - totalCost(x.id))[0]!;
   const dominated: CalibrationReport["dominated"] = [];
   for (const b of world.agents) {
@@ -77,7 +77,11 @@ export function formatCalibration(c: CalibrationReport): string {
       `  ${s.skill.padEnd(w)}  best ${s.best.agent} ${s.best.probability.toFixed(2)}  cheapest near best ${s.cheapestNearBest.agent} ${s.cheapestNearBest.probability.toFixed(2)}`,
     );
   lines.push(`  dominant agent: ${c.dominant ?? "none"}`);
-  lines.push(`  most expensive agent ${c.mostExpensive.agent} is best on ${c.mostExpensive.bestOn.length} of ${c.skills.length} skills`);
-  lines.push(`  dominated agents: ${c.dominated.length ? c.dominated.map((d) => `${d.agent} (by ${d.by})`).join(", ") : "none"}`);
+  lines.push(
+    `  most expensive agent ${c.mostExpensive.agent} is best on ${c.mostExpensive.bestOn.length} of ${c.skills.length} skills`,
+  );
+  lines.push(
+    `  dominated agents: ${c.dominated.length ? c.dominated.map((d) => `${d.agent} (by ${d.by})`).join(", ") : "none"}`,
+  );
   return lines.join("\n");
 }

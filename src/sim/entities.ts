@@ -38,7 +38,16 @@ export interface Entities {
 }
 
 const REGIONS = ["northern", "southern", "eastern", "western", "central", "coastal", "highland", "island"];
-const INDUSTRIES = ["logistics", "textile", "software", "shipbuilding", "solar energy", "robotics", "food processing", "mining"];
+const INDUSTRIES = [
+  "logistics",
+  "textile",
+  "software",
+  "shipbuilding",
+  "solar energy",
+  "robotics",
+  "food processing",
+  "mining",
+];
 
 function person(rng: Rng, names: NameBook, role: Person["role"], born: [number, number], birthplace: string): Person {
   const name = names.draw("person");

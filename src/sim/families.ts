@@ -30,7 +30,10 @@ function otherThan<T>(rng: Rng, items: readonly T[], not: T): T {
 /** A Python program that assigns `vars` and prints `fmt(<expr>)`. */
 function program(vars: Record<string, number | number[]>, body: string[], value: number): SimProgram {
   const lines = Object.entries(vars).map(([k, v]) => `${k} = ${Array.isArray(v) ? `[${v.join(", ")}]` : v}`);
-  return { source: `${PY_FMT}${lines.join("\n")}\n${body.join("\n")}\nprint(fmt(result))\n`, prints: formatNumber(value) };
+  return {
+    source: `${PY_FMT}${lines.join("\n")}\n${body.join("\n")}\nprint(fmt(result))\n`,
+    prints: formatNumber(value),
+  };
 }
 
 function capitalLookup(rng: Rng, e: Entities): GeneratedTask {
@@ -93,7 +96,12 @@ interface ArithTemplate {
 
 const ARITH: readonly ArithTemplate[] = [
   {
-    draw: (r) => ({ stock: intBetween(r, 120, 900), trucks: intBetween(r, 2, 9), per_truck: intBetween(r, 12, 60), shipped: intBetween(r, 20, 110) }),
+    draw: (r) => ({
+      stock: intBetween(r, 120, 900),
+      trucks: intBetween(r, 2, 9),
+      per_truck: intBetween(r, 12, 60),
+      shipped: intBetween(r, 20, 110),
+    }),
     text: (v, who) =>
       `${who}'s warehouse holds ${v.stock} crates. ${v.trucks} trucks each deliver ${v.per_truck} more crates, ` +
       `then ${v.shipped} crates are shipped out. How many crates are in the warehouse now?`,
@@ -121,7 +129,12 @@ const ARITH: readonly ArithTemplate[] = [
     ],
   },
   {
-    draw: (r) => ({ speed1: intBetween(r, 40, 120), hours1: intBetween(r, 1, 6), speed2: intBetween(r, 30, 110), hours2: intBetween(r, 1, 5) }),
+    draw: (r) => ({
+      speed1: intBetween(r, 40, 120),
+      hours1: intBetween(r, 1, 6),
+      speed2: intBetween(r, 30, 110),
+      hours2: intBetween(r, 1, 5),
+    }),
     text: (v, who) =>
       `${who} drives at ${v.speed1} km per hour for ${v.hours1} hours, then at ${v.speed2} km per hour for ` +
       `${v.hours2} hours. How many kilometres does ${who} drive in total?`,
@@ -282,7 +295,9 @@ function unitConversion(rng: Rng): GeneratedTask {
   const [from, to, factor] = pick(rng, UNITS);
   const x = pick(rng, [intBetween(rng, 2, 40), intBetween(rng, 2, 40) + 0.5, intBetween(rng, 1, 9) + 0.25]);
   const answer = formatNumber(x * factor);
-  const wrong = [x * (factor === 1000 ? 100 : factor === 60 ? 100 : factor * 10), x * factor * 10, x / factor].map(formatNumber);
+  const wrong = [x * (factor === 1000 ? 100 : factor === 60 ? 100 : factor * 10), x * factor * 10, x / factor].map(
+    formatNumber,
+  );
   return {
     text: `How many ${to} are in ${formatNumber(x)} ${from}?`,
     answer,

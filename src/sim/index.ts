@@ -5,6 +5,15 @@ export { SKILLS, FAMILY_SPECS } from "./skills.js";
 export { formatNumber } from "./numbers.js";
 export type { GroundTruth, AgentStanding } from "./truth.js";
 export type { CorpusDoc } from "./corpus.js";
-export type { SimTask, SimStep, SimFacts, SimProgram, SimAgentProfile, SkillSpec, FamilySpec, Family } from "./types.js";
+export type {
+  SimTask,
+  SimStep,
+  SimFacts,
+  SimProgram,
+  SimAgentProfile,
+  SkillSpec,
+  FamilySpec,
+  Family,
+} from "./types.js";
 export { FAMILIES } from "./types.js";
 export { decideSimStep, type SimDecision } from "./act.js";

@@ -1,14 +1,48 @@
 import { intBetween, pick, type Rng } from "../core/random.js";
 
 /** Syllables of the invented names of the simulated world (no real place, company or person is named). */
-const ONSETS = ["b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "br", "dr", "kr", "tr", "th", "sh", "qu", "st"];
+const ONSETS = [
+  "b",
+  "d",
+  "f",
+  "g",
+  "k",
+  "l",
+  "m",
+  "n",
+  "p",
+  "r",
+  "s",
+  "t",
+  "v",
+  "z",
+  "br",
+  "dr",
+  "kr",
+  "tr",
+  "th",
+  "sh",
+  "qu",
+  "st",
+];
 const VOWELS = ["a", "e", "i", "o", "u", "ai", "ou", "ei", "y"];
 const CODAS = ["", "", "", "n", "r", "l", "s", "m", "th", "x"];
 
 const COUNTRY_ENDINGS = ["ia", "ora", "land", "istan", "avia", "ovia", "esh", "aria", "mark", "onia"];
 const CITY_ENDINGS = ["ton", "burg", "mar", "port", "vale", "grad", "ford", "holm", "stad", "ville"];
 const SURNAME_ENDINGS = ["son", "ard", "ell", "ova", "enko", "ani", "ez", "berg", "ley", "mont"];
-const COMPANY_KINDS = ["Dynamics", "Labs", "Foundry", "Works", "Systems", "Robotics", "Analytics", "Textiles", "Energy", "Freight"];
+const COMPANY_KINDS = [
+  "Dynamics",
+  "Labs",
+  "Foundry",
+  "Works",
+  "Systems",
+  "Robotics",
+  "Analytics",
+  "Textiles",
+  "Energy",
+  "Freight",
+];
 
 function syllable(rng: Rng): string {
   return pick(rng, ONSETS) + pick(rng, VOWELS) + pick(rng, CODAS);
@@ -55,5 +89,8 @@ export class NameBook {
 
 /** Lower-case, dash-separated form of a name for document ids. */
 export function slug(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-|-$/g, "");
 }

@@ -49,7 +49,9 @@ export function createSimAgent(spec: AgentSpec, world: World, options: SimAgentO
   })();
   for (const m of spec.modes)
     if (!profile.modes.includes(m))
-      throw new InputError(`agent ${spec.id}: simulated model ${profile.model} does not serve mode ${m} (it serves ${profile.modes.join(", ")})`);
+      throw new InputError(
+        `agent ${spec.id}: simulated model ${profile.model} does not serve mode ${m} (it serves ${profile.modes.join(", ")})`,
+      );
   const scale = options.sleepScale ?? 0;
   if (!(scale >= 0)) throw new RangeError(`sim agent ${spec.id}: sleepScale must be >= 0, got ${scale}`);
 

@@ -2,13 +2,33 @@ import type { FamilySpec, SkillSpec } from "./types.js";
 
 /** The latent skills of the simulated world (dotted ids: mode.category.skill). */
 export const SKILLS: readonly SkillSpec[] = [
-  { id: "search.entity.lookup", mode: "search", description: "Write a query that names the one entity whose fact is asked for." },
-  { id: "search.entity.multi_hop", mode: "search", description: "Chain queries: find a bridge entity, then search for it." },
-  { id: "code.arith.word_problem", mode: "code", description: "Turn a word problem into the right arithmetic expression." },
+  {
+    id: "search.entity.lookup",
+    mode: "search",
+    description: "Write a query that names the one entity whose fact is asked for.",
+  },
+  {
+    id: "search.entity.multi_hop",
+    mode: "search",
+    description: "Chain queries: find a bridge entity, then search for it.",
+  },
+  {
+    id: "code.arith.word_problem",
+    mode: "code",
+    description: "Turn a word problem into the right arithmetic expression.",
+  },
   { id: "code.stats.aggregate", mode: "code", description: "Compute a mean or median over listed values correctly." },
-  { id: "answer.extract.single_fact", mode: "answer", description: "Read one fact off a retrieved document, ignoring lures." },
+  {
+    id: "answer.extract.single_fact",
+    mode: "answer",
+    description: "Read one fact off a retrieved document, ignoring lures.",
+  },
   { id: "answer.compose.multi_hop", mode: "answer", description: "Combine facts from two documents into the answer." },
-  { id: "answer.report.numeric", mode: "answer", description: "Report the value a program computed as the final answer." },
+  {
+    id: "answer.report.numeric",
+    mode: "answer",
+    description: "Report the value a program computed as the final answer.",
+  },
   { id: "answer.recall.general", mode: "answer", description: "Answer a general-knowledge question from memory." },
   { id: "answer.convert.units", mode: "answer", description: "Convert a quantity between metric units mentally." },
 ];

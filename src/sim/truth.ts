@@ -46,7 +46,8 @@ export function groundTruthOf(agents: readonly SimAgentProfile[]): GroundTruth {
     successProbability(id, skill) {
       const a = agent(id);
       const mode = skillMode(skill);
-      if (!a.modes.includes(mode)) throw new RangeError(`sim: agent ${id} does not serve mode ${mode} (skill ${skill})`);
+      if (!a.modes.includes(mode))
+        throw new RangeError(`sim: agent ${id} does not serve mode ${mode} (skill ${skill})`);
       return a.competence[skill]!;
     },
     expectedCost: (id, mode) => expectedCallCost(agent(id), mode),

@@ -2,7 +2,14 @@ import type { Mode } from "../core/modes.js";
 import type { Price } from "../pool/schema.js";
 
 /** The task families of the simulated world. */
-export const FAMILIES = ["capital_lookup", "founder_birth_year", "arithmetic", "statistics", "definition", "unit_conversion"] as const;
+export const FAMILIES = [
+  "capital_lookup",
+  "founder_birth_year",
+  "arithmetic",
+  "statistics",
+  "definition",
+  "unit_conversion",
+] as const;
 export type Family = (typeof FAMILIES)[number];
 
 /** One step of a task's latent plan: the mode it needs and the skill that decides whether it succeeds. */

@@ -77,8 +77,7 @@ function checkOptions(o: Required<Omit<WorldOptions, "agents">>, agents: readonl
         throw bad(`agents[${i}].competence.${s.id}`, `must be a probability in [0, 1], got ${p}`);
     }
   });
-  for (const m of MODES)
-    if (!agents.some((a) => a.modes.includes(m))) throw bad("agents", `no agent serves mode ${m}`);
+  for (const m of MODES) if (!agents.some((a) => a.modes.includes(m))) throw bad("agents", `no agent serves mode ${m}`);
 }
 
 /** Build the simulated world: entities, corpus, agents and task generator, all from the seed. Pure data. */
@@ -124,12 +123,14 @@ export function createWorld(options: WorldOptions = {}): World {
     }),
     agent(idOrModel) {
       const a = agents.find((x) => x.id === idOrModel) ?? agents.find((x) => x.model === idOrModel);
-      if (!a) throw new InputError(`sim: no simulated agent ${idOrModel} (known: ${agents.map((x) => x.id).join(", ")})`);
+      if (!a)
+        throw new InputError(`sim: no simulated agent ${idOrModel} (known: ${agents.map((x) => x.id).join(", ")})`);
       return a;
     },
     taskAt(split, index) {
       if (split.length === 0) throw new RangeError("sim: split name must not be empty");
-      if (!Number.isInteger(index) || index < 0) throw new RangeError(`sim: task index must be a whole number >= 0, got ${index}`);
+      if (!Number.isInteger(index) || index < 0)
+        throw new RangeError(`sim: task index must be a whole number >= 0, got ${index}`);
       const id = `sim${seed}-${split}-${index}`;
       const hit = cache.get(id);
       if (hit) return hit;

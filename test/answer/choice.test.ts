@@ -23,14 +23,12 @@ describe("extractChoice", () => {
     expect(extractChoice(response)).toBe(letter);
   });
 
-  it.each([
-    "A cat sat on the mat",
-    "the answer is a dog",
-    "I am not sure",
-    "F",
-  ])("finds no letter in %s", (response) => {
-    expect(extractChoice(response)).toBeNull();
-  });
+  it.each(["A cat sat on the mat", "the answer is a dog", "I am not sure", "F"])(
+    "finds no letter in %s",
+    (response) => {
+      expect(extractChoice(response)).toBeNull();
+    },
+  );
 
   it("uses the given letters", () => {
     expect(extractChoice("F", { letters: "ABCDEF" })).toBe("F");

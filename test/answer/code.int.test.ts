@@ -14,9 +14,14 @@ describe("score with code_tests", () => {
   });
 
   it("fails an answer that passes only some tests, saying which", async () => {
-    const r = await score("```js\nfunction add(a, b) { return a * b; }\n```", ["assert.strictEqual(add(2, 2), 4)", "assert.strictEqual(add(1, 2), 3)"], "code_tests", {
-      language: "javascript",
-    });
+    const r = await score(
+      "```js\nfunction add(a, b) { return a * b; }\n```",
+      ["assert.strictEqual(add(2, 2), 4)", "assert.strictEqual(add(1, 2), 3)"],
+      "code_tests",
+      {
+        language: "javascript",
+      },
+    );
     expect(r.score).toBe(0);
     expect(r.tests).toMatchObject({ passed: 1, total: 2 });
     expect(r.tests!.output).toContain("test 2 failed");
@@ -34,10 +39,19 @@ describe("score with code_tests", () => {
   it("runs a generation cut off before its closing fence, without the fence line", async () => {
     const truncated = "Here you go:\n```python\ndef add(a, b):\n    return a + b\n";
     const r = await score(truncated, ["assert add(1, 2) == 3"], "code_tests", { language: "python" });
-    expect(r).toMatchObject({ score: 1, extracted: "def add(a, b):\n    return a + b\n", tests: { passed: 1, total: 1 } });
-    const wrong = await score("```python\ndef add(a, b):\n    return a - b\n", ["assert add(1, 2) == 3"], "code_tests", {
-      language: "python",
+    expect(r).toMatchObject({
+      score: 1,
+      extracted: "def add(a, b):\n    return a + b\n",
+      tests: { passed: 1, total: 1 },
     });
+    const wrong = await score(
+      "```python\ndef add(a, b):\n    return a - b\n",
+      ["assert add(1, 2) == 3"],
+      "code_tests",
+      {
+        language: "python",
+      },
+    );
     expect(wrong).toMatchObject({ score: 0, tests: { passed: 0, total: 1 } });
     expect(wrong.tests!.output).not.toContain("SyntaxError");
   });

@@ -3,7 +3,8 @@ import { extractProgram } from "../../tools/answer/code.js";
 
 describe("extractProgram", () => {
   it("takes the last block in the language, or untagged", () => {
-    const response = "First try:\n```python\ndef f(): return 1\n```\nBetter:\n```py\ndef f(): return 2\n```\n```text\nout\n```";
+    const response =
+      "First try:\n```python\ndef f(): return 1\n```\nBetter:\n```py\ndef f(): return 2\n```\n```text\nout\n```";
     expect(extractProgram(response, "python")).toBe("def f(): return 2\n");
     expect(extractProgram("```\nconst x = 1;\n```", "javascript")).toBe("const x = 1;\n");
   });
@@ -16,7 +17,9 @@ describe("extractProgram", () => {
   });
 
   it("extracts a truncated block without its unclosed fence line", () => {
-    expect(extractProgram("Here:\n```python\ndef add(a, b):\n    return a + b\n", "python")).toBe("def add(a, b):\n    return a + b\n");
+    expect(extractProgram("Here:\n```python\ndef add(a, b):\n    return a + b\n", "python")).toBe(
+      "def add(a, b):\n    return a + b\n",
+    );
     expect(extractProgram("```js\nconst x = 1;", "javascript")).toBe("const x = 1;\n");
     expect(extractProgram("```\ndef f(): return 4", "python")).toBe("def f(): return 4\n");
     expect(extractProgram("```text\nout\n```\n```python\ndef f(): return 3", "python")).toBe("def f(): return 3\n");
@@ -27,6 +30,7 @@ describe("extractProgram", () => {
     expect(extractProgram(response, "python")).toBe("def f(): return 1\n");
     expect(extractProgram("```python", "python")).toBeNull();
     expect(extractProgram("```python\n", "python")).toBeNull();
-    for (const r of ["```python\nprint(1)", "Sure.\n```py\nprint(1)\n"]) expect(extractProgram(r, "python")).not.toContain("```");
+    for (const r of ["```python\nprint(1)", "Sure.\n```py\nprint(1)\n"])
+      expect(extractProgram(r, "python")).not.toContain("```");
   });
 });

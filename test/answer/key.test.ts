@@ -43,12 +43,18 @@ const WINOGRANDE = [
 
 describe("answerKind", () => {
   it.each([
-    ["a few-shot ARC prompt (examples first, options at the end)", `${ARC_EXAMPLE}\n\n${ARC_EXAMPLE}\n\n${ARC_QUESTION}`],
+    [
+      "a few-shot ARC prompt (examples first, options at the end)",
+      `${ARC_EXAMPLE}\n\n${ARC_EXAMPLE}\n\n${ARC_QUESTION}`,
+    ],
     ["a zero-shot question with option lines", ARC_QUESTION],
     ["a few-shot winogrande prompt", WINOGRANDE],
     ["bracketed option lines", "Which gas do plants take in?\n(A) oxygen\n(B) carbon dioxide\n(C) helium"],
     ["options on one line", "Which is larger?\n(A) 3 (B) 4 (C) 2"],
-    ["a letter instruction without option lines", 'Is the first option or the second one true? Print only a single choice from "A" or "B".'],
+    [
+      "a letter instruction without option lines",
+      'Is the first option or the second one true? Print only a single choice from "A" or "B".',
+    ],
   ])("%s → choice", (_, prompt) => {
     expect(answerKind(prompt)).toBe("choice");
   });
@@ -68,7 +74,10 @@ describe("answerKind", () => {
     ["a plain question", "What is the capital of France?"],
     ["a sentence about a function (not a program)", "Write a sentence describing the function of the heart."],
     ["a maths function", "Define the function f(x) = 2x + 1. What is f(3)?"],
-    ["a question about quoted code", "What does this code print?\n```python\nprint(1 + 1)\n```\nAnswer with the number only."],
+    [
+      "a question about quoted code",
+      "What does this code print?\n```python\nprint(1 + 1)\n```\nAnswer with the number only.",
+    ],
     ["choice examples before a free-text question", `${ARC_EXAMPLE}\n\nHow many legs does a spider have?\nAnswer:`],
     [
       "a lettered outline far from the question",
@@ -166,8 +175,15 @@ describe("answerKey: code", () => {
   it("reads the program in ```python fences, bare ``` fences, [PYTHON] tags, unclosed fences and CRLF text alike", () => {
     const a = code(answerKey(REFERENCE, "code"));
     const body = RENAMED.split("\n").slice(0, 10).join("\n");
-    expect(answerKey(`Sure! Here's a possible implementation:\n\`\`\`\n${body}\n\`\`\`\nThis works by...`, "code")).toBe(a);
-    expect(answerKey(` \n[PYTHON]\n${body}\n[/PYTHON]\n[TESTS]\n# Test case 1:\nassert drop_all([1], []) == [1]\n[/TESTS]\n`, "code")).toBe(a);
+    expect(
+      answerKey(`Sure! Here's a possible implementation:\n\`\`\`\n${body}\n\`\`\`\nThis works by...`, "code"),
+    ).toBe(a);
+    expect(
+      answerKey(
+        ` \n[PYTHON]\n${body}\n[/PYTHON]\n[TESTS]\n# Test case 1:\nassert drop_all([1], []) == [1]\n[/TESTS]\n`,
+        "code",
+      ),
+    ).toBe(a);
     expect(answerKey(`Here:\n\n\`\`\`python\n${body}\n\nprint(drop_all([1], [1]))`, "code")).toBe(a);
     expect(answerKey(REFERENCE.replace(/\n/g, "\r\n"), "code")).toBe(a);
     // A block indented under a markdown list item.
@@ -201,7 +217,11 @@ describe("answerKey: code", () => {
 
   it.each([
     ["another method", "def f(s):\n    return s.isdigit()\n", "def f(s):\n    return s.isalpha()\n"],
-    ["another module function", "import math\ndef f(x):\n    return math.floor(x)\n", "import math\ndef f(x):\n    return math.ceil(x)\n"],
+    [
+      "another module function",
+      "import math\ndef f(x):\n    return math.floor(x)\n",
+      "import math\ndef f(x):\n    return math.ceil(x)\n",
+    ],
     ["another comparison", "def f(a, b):\n    return a < b\n", "def f(a, b):\n    return a <= b\n"],
     ["swapped operands", "def f(a, b):\n    return a - b\n", "def f(a, b):\n    return b - a\n"],
     ["another constant", "def f(n):\n    return n % 2 == 0\n", "def f(n):\n    return n % 2 == 1\n"],
@@ -251,9 +271,12 @@ describe("answerKey: code", () => {
   });
 
   it("keeps helper functions and classes, attribute names as they are", () => {
-    const a = "class Stack:\n    def __init__(self):\n        self.items = []\n    def push(self, x):\n        self.items.append(x)\n";
-    const b = "class S:\n    def __init__(me):\n        me.items = []\n    def push(me, value):\n        me.items.append(value)\n";
-    const c = "class S:\n    def __init__(me):\n        me.data = []\n    def push(me, value):\n        me.data.append(value)\n";
+    const a =
+      "class Stack:\n    def __init__(self):\n        self.items = []\n    def push(self, x):\n        self.items.append(x)\n";
+    const b =
+      "class S:\n    def __init__(me):\n        me.items = []\n    def push(me, value):\n        me.items.append(value)\n";
+    const c =
+      "class S:\n    def __init__(me):\n        me.data = []\n    def push(me, value):\n        me.data.append(value)\n";
     expect(answerKey(b, "code")).toBe(code(answerKey(a, "code")));
     expect(keysAgree(answerKey(a, "code"), answerKey(c, "code"))).toBe(false);
   });
@@ -269,7 +292,9 @@ describe("answerKey: code", () => {
 
 describe("answerKey: text", () => {
   it("'The answer is 12.', 'twelve', '12.0' and '12' agree", () => {
-    const keys = ["The answer is 12.", "twelve", "12.0", "12", " 12 ", "\\boxed{12}", "Answer: 12.00"].map((r) => answerKey(r, "text"));
+    const keys = ["The answer is 12.", "twelve", "12.0", "12", " 12 ", "\\boxed{12}", "Answer: 12.00"].map((r) =>
+      answerKey(r, "text"),
+    );
     expect(new Set(keys)).toEqual(new Set(["12"]));
   });
 
@@ -314,12 +339,15 @@ function rate<T>(items: T[], ok: (x: T) => boolean): { rate: number; of: string 
 function pairs(rows: Answer[][], keep: (a: Answer, b: Answer) => boolean): [Answer, Answer][] {
   const out: [Answer, Answer][] = [];
   for (const row of rows)
-    for (let i = 0; i < row.length; i++) for (let j = i + 1; j < row.length; j++) if (keep(row[i]!, row[j]!)) out.push([row[i]!, row[j]!]);
+    for (let i = 0; i < row.length; i++)
+      for (let j = i + 1; j < row.length; j++) if (keep(row[i]!, row[j]!)) out.push([row[i]!, row[j]!]);
   return out;
 }
 
 describe.skipIf(!PRESENT)(
-  PRESENT ? "answer keys on the recorded RouterBench responses" : `answer keys on recorded RouterBench responses: skipped, ${DATA} is missing`,
+  PRESENT
+    ? "answer keys on the recorded RouterBench responses"
+    : `answer keys on recorded RouterBench responses: skipped, ${DATA} is missing`,
   () => {
     const tasks: Record<string, Task> = {};
     const KIND: Record<string, AnswerKind> = { arc_challenge: "choice", winograde: "choice", mbpp: "code" };
@@ -350,7 +378,11 @@ describe.skipIf(!PRESENT)(
     });
 
     it("reads a key from ≥ 95% of ARC and winogrande responses and ≥ 90% of MBPP responses", () => {
-      for (const [file, min] of [["arc_challenge", 0.95], ["winograde", 0.95], ["mbpp", 0.9]] as const) {
+      for (const [file, min] of [
+        ["arc_challenge", 0.95],
+        ["winograde", 0.95],
+        ["mbpp", 0.9],
+      ] as const) {
         const r = rate(tasks[file]!.rows.flat(), (a) => a.key !== null);
         expect(r.rate, `${file}: ${r.of}`).toBeGreaterThanOrEqual(min);
       }
@@ -361,7 +393,8 @@ describe.skipIf(!PRESENT)(
         const gpt4 = row.find((a) => a.agent === GPT4);
         // The correct letter: the most common key among the other agents that scored 1.
         const votes = new Map<string, number>();
-        for (const a of row) if (a.agent !== GPT4 && a.score === 1 && a.key !== null) votes.set(a.key, (votes.get(a.key) ?? 0) + 1);
+        for (const a of row)
+          if (a.agent !== GPT4 && a.score === 1 && a.key !== null) votes.set(a.key, (votes.get(a.key) ?? 0) + 1);
         const correct = [...votes].sort((x, y) => y[1] - x[1])[0]?.[0];
         return gpt4 && correct !== undefined ? [{ gpt4, correct }] : [];
       });
@@ -370,26 +403,38 @@ describe.skipIf(!PRESENT)(
       const r = rate(right, (j) => j.gpt4.key === j.correct);
       expect(r.rate, r.of).toBeGreaterThanOrEqual(0.95);
       // And where gpt-4 scored 0 its key is another letter, or none.
-      const wrong = rate(judged.filter((j) => j.gpt4.score === 0), (j) => j.gpt4.key !== j.correct);
+      const wrong = rate(
+        judged.filter((j) => j.gpt4.score === 0),
+        (j) => j.gpt4.key !== j.correct,
+      );
       expect(wrong.rate, wrong.of).toBeGreaterThanOrEqual(0.9);
     });
 
     it("two agents that both scored 1 agree in ≥ 95% of pairs; two with different scores disagree in ≥ 90% (ARC, winogrande)", () => {
       for (const file of ["arc_challenge", "winograde"]) {
         const rows = tasks[file]!.rows;
-        const bothRight = rate(pairs(rows, (a, b) => a.score === 1 && b.score === 1), ([a, b]) => keysAgree(a.key, b.key));
+        const bothRight = rate(
+          pairs(rows, (a, b) => a.score === 1 && b.score === 1),
+          ([a, b]) => keysAgree(a.key, b.key),
+        );
         expect(bothRight.rate, `${file}: ${bothRight.of}`).toBeGreaterThanOrEqual(0.95);
         const split = pairs(rows, (a, b) => a.score !== b.score);
         const differ = rate(split, ([a, b]) => !keysAgree(a.key, b.key));
         expect(differ.rate, `${file}: ${differ.of}`).toBeGreaterThanOrEqual(0.9);
         // Also when both keys were read (a refusal's null is no disagreement by itself).
-        const read = rate(split.filter(([a, b]) => a.key !== null && b.key !== null), ([a, b]) => a.key !== b.key);
+        const read = rate(
+          split.filter(([a, b]) => a.key !== null && b.key !== null),
+          ([a, b]) => a.key !== b.key,
+        );
         expect(read.rate, `${file}: ${read.of}`).toBeGreaterThanOrEqual(0.9);
       }
     });
 
     it("on MBPP, agents with different scores rarely share a key (identical programs can score differently upstream)", () => {
-      const differ = rate(pairs(tasks.mbpp!.rows, (a, b) => a.score !== b.score), ([a, b]) => !keysAgree(a.key, b.key));
+      const differ = rate(
+        pairs(tasks.mbpp!.rows, (a, b) => a.score !== b.score),
+        ([a, b]) => !keysAgree(a.key, b.key),
+      );
       expect(differ.rate, differ.of).toBeGreaterThanOrEqual(0.9);
     });
   },

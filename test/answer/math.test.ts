@@ -88,7 +88,10 @@ describe("compareMath", () => {
 
 describe("latexToExpression", () => {
   it("rewrites fractions, roots and powers into mathjs syntax", () => {
-    expect(latexToExpression("\\frac{a}{\\sqrt[3]{b^{2}}}")).toEqual({ expression: "((a)/(nthRoot(b^(2), 3)))", percent: false });
+    expect(latexToExpression("\\frac{a}{\\sqrt[3]{b^{2}}}")).toEqual({
+      expression: "((a)/(nthRoot(b^(2), 3)))",
+      percent: false,
+    });
     expect(latexToExpression("25\\%")).toEqual({ expression: "25", percent: true });
   });
 

@@ -24,14 +24,18 @@ describe("normalizeAnswer", () => {
     expect(normalizeAnswer("Café")).toBe(normalizeAnswer("cafe"));
     expect(normalizeAnswer("Zürich")).toBe("zurich");
     // composed and decomposed é are the same after NFKC either way
-    expect(normalizeAnswer("Cafe\u0301", { foldAccents: false })).toBe(normalizeAnswer("Caf\u00e9", { foldAccents: false }));
+    expect(normalizeAnswer("Cafe\u0301", { foldAccents: false })).toBe(
+      normalizeAnswer("Caf\u00e9", { foldAccents: false }),
+    );
     expect(normalizeAnswer("Café", { foldAccents: false })).not.toBe("cafe");
   });
 
   it("turns number words into digits only when asked", () => {
     expect(normalizeAnswer("Twelve apostles")).toBe("twelve apostles");
     expect(normalizeAnswer("Twelve apostles", { numbersAsWords: true })).toBe("12 apostles");
-    expect(normalizeAnswer("1,000", { numbersAsWords: true })).toBe(normalizeAnswer("one thousand", { numbersAsWords: true }));
+    expect(normalizeAnswer("1,000", { numbersAsWords: true })).toBe(
+      normalizeAnswer("one thousand", { numbersAsWords: true }),
+    );
   });
 });
 

@@ -40,7 +40,8 @@ describe("score", () => {
   });
 
   it("scores GSM8K's #### answers on both sides", () => {
-    const gold = "Natalia sold 48/2 = <<48/2=24>>24 clips in May.\nNatalia sold 48+24 = <<48+24=72>>72 clips altogether.\n#### 72";
+    const gold =
+      "Natalia sold 48/2 = <<48/2=24>>24 clips in May.\nNatalia sold 48+24 = <<48+24=72>>72 clips altogether.\n#### 72";
     expect(score("48 + 24 = 72\n#### 72", gold, "math")).toEqual({ score: 1, metric: "math", extracted: "72" });
     expect(score("The answer is 72.", gold, "math").score).toBe(1);
     expect(score("48 + 24 = 71\n#### 71", gold, "math").score).toBe(0);

@@ -181,7 +181,9 @@ async function hostWithDescriptors(programs: Record<string, { language: string; 
 
 describe("descriptors the host inherited", () => {
   // Each test starts a host process that starts sandboxes: slow on a busy machine, and not a matter of speed.
-  it("reach no python program, with or without the seccomp helper, and none is usable", { timeout: 120_000 }, async () => {
+  it("reach no python program, with or without the seccomp helper, and none is usable", {
+    timeout: 120_000,
+  }, async () => {
     const { report, leaked } = await hostWithDescriptors({
       py: { language: "python", source: PY_FDS },
       "py-no-seccomp": { language: "python", source: PY_FDS },
@@ -208,7 +210,9 @@ describe("descriptors the host inherited", () => {
     expect(leaked).toBe("");
   });
 
-  it("reach no javascript program: none of its open descriptors is one of the host's", { timeout: 120_000 }, async () => {
+  it("reach no javascript program: none of its open descriptors is one of the host's", {
+    timeout: 120_000,
+  }, async () => {
     const { report, leaked } = await hostWithDescriptors({ js: { language: "javascript", source: JS_FDS } });
     const run = report.runs.js!;
     expect(run.exitCode, run.stderr).toBe(0);
@@ -217,7 +221,10 @@ describe("descriptors the host inherited", () => {
       read: string[];
     };
     for (const [name, held] of Object.entries(report.held)) {
-      expect(seen.open.filter((o) => o.dev === held.dev && o.ino === held.ino), name).toEqual([]);
+      expect(
+        seen.open.filter((o) => o.dev === held.dev && o.ino === held.ino),
+        name,
+      ).toEqual([]);
     }
     expect(seen.read.join("")).not.toContain(secret);
     expect(run.stdout).not.toContain(secret);
@@ -316,11 +323,7 @@ describe("the seccomp filter", () => {
 
 describe("what the program learns about the host", () => {
   it("PID 1's command line and the environment show nothing of the host or the setup", async () => {
-    const source = [
-      "import os",
-      "print(repr(open('/proc/1/cmdline').read()))",
-      "print(sorted(os.environ))",
-    ].join("\n");
+    const source = ["import os", "print(repr(open('/proc/1/cmdline').read()))", "print(sorted(os.environ))"].join("\n");
     const r = await runProgram({ language: "python", source });
     expect(r.exitCode, r.stderr).toBe(0);
     const [cmdline, names] = r.stdout.trim().split("\n");
@@ -364,7 +367,11 @@ describe("leftovers of a host killed mid-run", () => {
   const ownedBy = (pid: number) => {
     const prefix = `${LEFTOVER_PREFIX}${OWNER_TAG.split("-")[0]}-${pid}-`;
     const parents = [tmpdir(), caps.cgroupRoots?.memory, caps.cgroupRoots?.pids].filter((d): d is string => !!d);
-    return [...new Set(parents)].flatMap((d) => readdirSync(d).filter((n) => n.startsWith(prefix)).map((n) => join(d, n)));
+    return [...new Set(parents)].flatMap((d) =>
+      readdirSync(d)
+        .filter((n) => n.startsWith(prefix))
+        .map((n) => join(d, n)),
+    );
   };
   const startHost = (source: string) => {
     const child = spawn(process.execPath, ["--import", "tsx", FIXTURE], {
@@ -407,7 +414,9 @@ describe("leftovers of a host killed mid-run", () => {
 });
 
 describe("without the filter", () => {
-  it("the probe finds no seccomp layer and the sandbox refuses, naming what to install", { timeout: 120_000 }, async () => {
+  it("the probe finds no seccomp layer and the sandbox refuses, naming what to install", {
+    timeout: 120_000,
+  }, async () => {
     const cache = await mkdtemp(join(tmpdir(), "so-helper-cache-"));
     try {
       const child = spawn(process.execPath, ["--import", "tsx", FIXTURE], {
@@ -424,7 +433,9 @@ describe("without the filter", () => {
       child.stdout!.on("data", (c) => (stdout += String(c)));
       expect(await new Promise((ok) => child.on("close", ok))).toBe(0);
       const { runs } = JSON.parse(stdout) as { runs: { run: { error?: string } } };
-      expect(runs.run.error).toMatch(/^SandboxUnavailableError: sandbox refuses to run python: missing isolation seccomp/);
+      expect(runs.run.error).toMatch(
+        /^SandboxUnavailableError: sandbox refuses to run python: missing isolation seccomp/,
+      );
       expect(runs.run.error).toContain("no C compiler");
       expect(runs.run.error).toContain("libseccomp-dev");
       expect(runs.run.error).toContain('allowDegraded: ["seccomp"]');

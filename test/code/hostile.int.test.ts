@@ -69,7 +69,12 @@ describe("runaway programs", () => {
   });
 
   it("stops a busy loop at the CPU limit before the wall limit", async () => {
-    const r = await runProgram({ language: "python", source: "while True:\n    pass\n", timeoutMs: 8_000, cpuSeconds: 1 });
+    const r = await runProgram({
+      language: "python",
+      source: "while True:\n    pass\n",
+      timeoutMs: 8_000,
+      cpuSeconds: 1,
+    });
     expect(r.timedOut).toBe(false);
     expect(r.signal).toBe("SIGXCPU");
     expect(r.limit).toBe("cpu");
@@ -383,8 +388,7 @@ describe("the network", () => {
     expect(py.stdout).toContain("failed");
     const js = await runProgram({
       language: "javascript",
-      source:
-        "require('dns').lookup('example.com', (e, a) => console.log(e ? 'failed ' + e.code : 'resolved ' + a));",
+      source: "require('dns').lookup('example.com', (e, a) => console.log(e ? 'failed ' + e.code : 'resolved ' + a));",
     });
     expect(js.stdout).toContain("failed");
   });

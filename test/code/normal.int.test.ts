@@ -58,7 +58,10 @@ describe("normal programs", () => {
     expect(py.stderr).toContain("Traceback (most recent call last)");
     expect(py.stderr).toContain('File "/sandbox/main.py", line 2, in f');
     expect(py.stderr).toContain("ZeroDivisionError");
-    const js = await runProgram({ language: "javascript", source: "function g() { throw new TypeError('nope'); }\ng();" });
+    const js = await runProgram({
+      language: "javascript",
+      source: "function g() { throw new TypeError('nope'); }\ng();",
+    });
     expect(js.exitCode).toBe(1);
     expect(js.stderr).toContain("TypeError: nope");
     expect(js.stderr).toContain("at g (/sandbox/main.js:1:");
@@ -148,7 +151,11 @@ describe("runWithTests", () => {
   const solution = "def add(a, b):\n    return a + b\n\nif __name__ == '__main__':\n    print(add(int(input()), 1))\n";
 
   it("passes an answer whose tests pass", async () => {
-    const r = await runWithTests({ language: "python", source: solution, tests: ["assert add(1, 2) == 3", "assert add(-1, 1) == 0"] });
+    const r = await runWithTests({
+      language: "python",
+      source: solution,
+      tests: ["assert add(1, 2) == 3", "assert add(-1, 1) == 0"],
+    });
     expect(r).toMatchObject({ passed: true, total: 2, passedCount: 2 });
   });
 
@@ -163,7 +170,11 @@ describe("runWithTests", () => {
   });
 
   it("fails an answer that exits early or prints a fake verdict", async () => {
-    const early = await runWithTests({ language: "python", source: "import os\nos._exit(0)\n", tests: ["assert False"] });
+    const early = await runWithTests({
+      language: "python",
+      source: "import os\nos._exit(0)\n",
+      tests: ["assert False"],
+    });
     expect(early.passed).toBe(false);
     const forged = await runWithTests({
       language: "python",

@@ -7,13 +7,17 @@ import { bindRoots } from "../../tools/code/capabilities.js";
 describe("CappedOutput", () => {
   it("keeps everything under the cap, in order", () => {
     fc.assert(
-      fc.property(fc.array(fc.uint8Array({ maxLength: 40 }), { maxLength: 10 }), fc.integer({ min: 400, max: 1000 }), (chunks, cap) => {
-        const out = new CappedOutput(cap);
-        for (const c of chunks) out.push(Buffer.from(c));
-        const all = Buffer.concat(chunks.map((c) => Buffer.from(c)));
-        expect(out.truncated).toBe(false);
-        expect(out.text()).toBe(all.toString("utf8"));
-      }),
+      fc.property(
+        fc.array(fc.uint8Array({ maxLength: 40 }), { maxLength: 10 }),
+        fc.integer({ min: 400, max: 1000 }),
+        (chunks, cap) => {
+          const out = new CappedOutput(cap);
+          for (const c of chunks) out.push(Buffer.from(c));
+          const all = Buffer.concat(chunks.map((c) => Buffer.from(c)));
+          expect(out.truncated).toBe(false);
+          expect(out.text()).toBe(all.toString("utf8"));
+        },
+      ),
     );
   });
 

@@ -29,7 +29,12 @@ describe("the demo (npm start), small", () => {
     const a = demo(["--train", "24", "--test", "8", "--json"]);
     expect(a.status, a.stderr).toBe(0);
     const report = JSON.parse(a.stdout);
-    expect(report.routers.map((r: { router: string }) => r.router)).toEqual(["skillorchestra", "by-task profile", "always-strongest", "always-cheapest"]);
+    expect(report.routers.map((r: { router: string }) => r.router)).toEqual([
+      "skillorchestra",
+      "by-task profile",
+      "always-strongest",
+      "always-cheapest",
+    ]);
     for (const r of report.routers) {
       expect(r.tasks).toBe(8);
       expect(r.accuracy).toBeGreaterThanOrEqual(0);
@@ -42,9 +47,16 @@ describe("the demo (npm start), small", () => {
     // The artefacts are real files that load.
     expect(Object.keys(loadPool(report.poolPath).agents).length).toBeGreaterThan(0);
     // The learning graph chose the handbook's granularity by running the orchestrator on validation tasks.
-    expect((loadHandbook(report.handbookPath).metadata.learning.selection as { evaluatedBy: string }).evaluatedBy).toBe("target orchestrator");
+    expect((loadHandbook(report.handbookPath).metadata.learning.selection as { evaluatedBy: string }).evaluatedBy).toBe(
+      "target orchestrator",
+    );
     expect(existsSync(report.recordsPath)).toBe(true);
-    expect(readFileSync(report.recordsPath, "utf8").split("\n").filter(Boolean).every((l) => JSON.parse(l).simulated === true)).toBe(true);
+    expect(
+      readFileSync(report.recordsPath, "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .every((l) => JSON.parse(l).simulated === true),
+    ).toBe(true);
 
     // Same seed, fresh directory: the same figures.
     const b = demo(["--train", "24", "--test", "8", "--json"]);

@@ -16,13 +16,18 @@ import type { ExecutionRecord } from "../../src/records/schema.js";
 import { rec } from "./helpers.js";
 
 /** Records of `n` queries per group; `outcome(group, i)` gives each agent's [score, cost] on the i-th query. */
-function table(groups: { task: string; words: string[] }[], n: number, outcome: (task: string, i: number) => Record<string, [number, number]>): ExecutionRecord[] {
+function table(
+  groups: { task: string; words: string[] }[],
+  n: number,
+  outcome: (task: string, i: number) => Record<string, [number, number]>,
+): ExecutionRecord[] {
   const out: ExecutionRecord[] = [];
   for (const g of groups)
     for (let i = 0; i < n; i++) {
       // Each query: two of the group's words plus a word of its own.
       const text = `${g.words[i % g.words.length]} ${g.words[(i + 1) % g.words.length]} item${g.task}${i}`;
-      for (const [agent, [score, cost]] of Object.entries(outcome(g.task, i))) out.push(rec(`${g.task}-${i}`, text, g.task, agent, score, cost));
+      for (const [agent, [score, cost]] of Object.entries(outcome(g.task, i)))
+        out.push(rec(`${g.task}-${i}`, text, g.task, agent, score, cost));
     }
   return out;
 }
@@ -34,11 +39,25 @@ const GROUPS = [
 
 describe("shared cost model", () => {
   it("Ĉ: each agent's mean train cost over the largest candidate's; value p̂ − λ·Ĉ; ties to the cheaper, then the smaller id", () => {
-    const t = buildReplayTable([rec("q1", "a", "t", "X", 1, 0.1), rec("q2", "b", "t", "X", 1, 0.3), rec("q1", "a", "t", "Y", 0, 0.05), rec("q1", "a", "t", "Z", 0, 0.05)]);
+    const t = buildReplayTable([
+      rec("q1", "a", "t", "X", 1, 0.1),
+      rec("q2", "b", "t", "X", 1, 0.3),
+      rec("q1", "a", "t", "Y", 0, 0.05),
+      rec("q1", "a", "t", "Z", 0, 0.05),
+    ]);
     const cost = costModel(t);
     expect(cost.agents).toEqual(["X", "Y", "Z"]);
     expect(cost.meanCostUsd.get("X")).toBeCloseTo(0.2, 12);
-    const c = chooseByValue("t", [["X", 0.9], ["Y", 0.6], ["Z", 0.6]], cost, 1);
+    const c = chooseByValue(
+      "t",
+      [
+        ["X", 0.9],
+        ["Y", 0.6],
+        ["Z", 0.6],
+      ],
+      cost,
+      1,
+    );
     expect(c.candidates.map((x) => [x.agent, x.normalisedCost])).toEqual([
       ["X", 1],
       ["Y", 0.25],
@@ -46,11 +65,41 @@ describe("shared cost model", () => {
     ]);
     // X 0.9 − 1 = −0.1; Y and Z 0.6 − 0.25 = 0.35, tied on value and cost → Y.
     expect(c.chosen).toBe("Y");
-    expect(chooseByValue("t", [["X", 0.9], ["Y", 0.6]], cost, 0).chosen).toBe("X");
+    expect(
+      chooseByValue(
+        "t",
+        [
+          ["X", 0.9],
+          ["Y", 0.6],
+        ],
+        cost,
+        0,
+      ).chosen,
+    ).toBe("X");
     // The maximum runs over the decision's candidates: without X, Y's Ĉ is 1.
-    expect(chooseByValue("t", [["Y", 0.6], ["Z", 0.5]], cost, 1).candidates[0]!.normalisedCost).toBe(1);
+    expect(
+      chooseByValue(
+        "t",
+        [
+          ["Y", 0.6],
+          ["Z", 0.5],
+        ],
+        cost,
+        1,
+      ).candidates[0]!.normalisedCost,
+    ).toBe(1);
     // An agent with no train record is not a candidate.
-    expect(chooseByValue("t", [["W", 1], ["Z", 0]], cost, 0).chosen).toBe("Z");
+    expect(
+      chooseByValue(
+        "t",
+        [
+          ["W", 1],
+          ["Z", 0],
+        ],
+        cost,
+        0,
+      ).chosen,
+    ).toBe("Z");
     expect(() => chooseByValue("t", [["W", 1]], cost, 0)).toThrow(/no candidate agent/);
     expect(() => chooseByValue("t", [["X", 1]], cost, -1)).toThrow(/lambda must be a finite number >= 0/);
   });
@@ -108,7 +157,10 @@ describe("per-cluster best agent", () => {
     // Code: P 1 − λ·1, Q 0.5 − λ·0.1 → Q once λ > 0.5/0.9.
     const ex = r.explain({ id: "x", text: "python loop" }, 0.5);
     expect(ex.chosen).toBe("P");
-    expect(Object.fromEntries(ex.candidates.map((c) => [c.agent, c.value]))).toEqual({ P: expect.closeTo(0.5, 12), Q: expect.closeTo(0.45, 12) });
+    expect(Object.fromEntries(ex.candidates.map((c) => [c.agent, c.value]))).toEqual({
+      P: expect.closeTo(0.5, 12),
+      Q: expect.closeTo(0.45, 12),
+    });
     expect(r.route({ id: "x", text: "python loop" }, 0.6)).toBe("Q");
   });
 
@@ -119,7 +171,9 @@ describe("per-cluster best agent", () => {
     expect(r.groupOf({ id: "x", text: "list loop" })).toBe(code);
     expect(r.groupOf({ id: "x", text: "river king" })).not.toBe(code);
     expect(r.explain({ id: "x", text: "python function" }).members).toBe(10);
-    const test = buildReplayTable(table(GROUPS, 4, (task) => (task === "code" ? { P: [1, 0.1], Q: [0, 0.01] } : { P: [0, 0.1], Q: [1, 0.01] })));
+    const test = buildReplayTable(
+      table(GROUPS, 4, (task) => (task === "code" ? { P: [1, 0.1], Q: [0, 0.01] } : { P: [0, 0.1], Q: [1, 0.01] })),
+    );
     expect((await routeAll(r, test)).accuracy).toBe(1);
   });
 
@@ -173,7 +227,11 @@ describe("logistic per-agent success predictor", () => {
   it("λ moves the choice to the cheaper agent when the predicted gain is worth less", () => {
     // U succeeds on 3 of 4 "hard" queries at cost 0.1, V on 2 of 4 at cost 0.01.
     const rs: ExecutionRecord[] = [];
-    for (let i = 0; i < 8; i++) rs.push(rec(`h${i}`, `hard case${i}`, "t", "U", i % 4 === 0 ? 0 : 1, 0.1), rec(`h${i}`, `hard case${i}`, "t", "V", i % 2, 0.01));
+    for (let i = 0; i < 8; i++)
+      rs.push(
+        rec(`h${i}`, `hard case${i}`, "t", "U", i % 4 === 0 ? 0 : 1, 0.1),
+        rec(`h${i}`, `hard case${i}`, "t", "V", i % 2, 0.01),
+      );
     const r = logisticRouter(buildReplayTable(rs));
     const at = (lambda: number) => r.explain({ id: "x", text: "hard" }, lambda);
     const p = Object.fromEntries(at(0).candidates.map((c) => [c.agent, c.estimate]));
@@ -186,10 +244,15 @@ describe("logistic per-agent success predictor", () => {
 
   it("leaves a row out of an agent's fit when the agent has no record there", () => {
     const f = textFeatures(["red a", "blue b"]);
-    const m = fitLogistic(f.train, f.dims, ["R", "S"], Float64Array.from([1, NaN, 0, 1]), { l2: 0.01, iterations: 200 });
+    const m = fitLogistic(f.train, f.dims, ["R", "S"], Float64Array.from([1, NaN, 0, 1]), {
+      l2: 0.01,
+      iterations: 200,
+    });
     // S has the single label 1 (its base rate clipped to 0.999): high everywhere.
     expect(m.predict(f.vector("red"))[1]).toBeGreaterThan(0.99);
     expect(m.predict(f.vector("red"))[0]).toBeGreaterThan(m.predict(f.vector("blue"))[0]!);
-    expect(() => fitLogistic(f.train, f.dims, ["R"], Float64Array.from([1]), { l2: 0.01, iterations: 1 })).toThrow(/1 targets for 2 rows/);
+    expect(() => fitLogistic(f.train, f.dims, ["R"], Float64Array.from([1]), { l2: 0.01, iterations: 1 })).toThrow(
+      /1 targets for 2 rows/,
+    );
   });
 });

@@ -22,7 +22,11 @@ describe("single-agent baselines (chosen on train)", () => {
   });
 
   it("best single ties go to the cheaper agent, then the smaller id", () => {
-    const t = buildReplayTable([rec("q", "x", "t", "X", 1, 0.2), rec("q", "x", "t", "Y", 1, 0.1), rec("q", "x", "t", "Z", 1, 0.1)]);
+    const t = buildReplayTable([
+      rec("q", "x", "t", "X", 1, 0.2),
+      rec("q", "x", "t", "Y", 1, 0.1),
+      rec("q", "x", "t", "Z", 1, 0.1),
+    ]);
     expect(bestSingleAgent(t).agent).toBe("Y");
   });
 
@@ -38,12 +42,16 @@ describe("random router", () => {
     const ids = Array.from({ length: 3000 }, (_, i) => ({ id: `q${i}`, text: "" }));
     const r1 = randomRouter(["A", "B", "C"], 7);
     const forward = ids.map((q) => r1.route(q));
-    const backward = [...ids].reverse().map((q) => randomRouter(["A", "B", "C"], 7).route(q)).reverse();
+    const backward = [...ids]
+      .reverse()
+      .map((q) => randomRouter(["A", "B", "C"], 7).route(q))
+      .reverse();
     expect(backward).toEqual(forward);
     const other = ids.map((q) => randomRouter(["A", "B", "C"], 8).route(q));
     expect(other).not.toEqual(forward);
     // Uniform: each agent within 3 points of a third over 3,000 queries.
-    for (const a of ["A", "B", "C"]) expect(Math.abs(forward.filter((x) => x === a).length / 3000 - 1 / 3)).toBeLessThan(0.03);
+    for (const a of ["A", "B", "C"])
+      expect(Math.abs(forward.filter((x) => x === a).length / 3000 - 1 / 3)).toBeLessThan(0.03);
   });
 });
 

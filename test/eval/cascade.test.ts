@@ -18,7 +18,12 @@ function table(prefix: string, groups: { marker: number; zebra: number; plain: n
   for (const [group, count] of Object.entries(groups))
     for (let j = 0; j < count; j++, i++) {
       const colour = COLOURS[j % COLOURS.length]!;
-      const text = group === "marker" ? `prove the lemma ${colour}` : group === "zebra" ? `count the zebra ${colour}` : `sum the numbers ${colour}`;
+      const text =
+        group === "marker"
+          ? `prove the lemma ${colour}`
+          : group === "zebra"
+            ? `count the zebra ${colour}`
+            : `sum the numbers ${colour}`;
       const id = `${prefix}${i}`;
       records.push(rec(id, text, group, "cheap", group === "marker" ? 1 : 0, COST.cheap));
       records.push(rec(id, text, group, "mid", group === "zebra" ? 1 : 0, COST.mid));
@@ -40,7 +45,10 @@ describe("FrugalGPT-style cascade", () => {
       const r = await routeAll(cascade, test, { lambda });
       for (const d of r.decisions) {
         const at = d.calls!.map((a) => ORDER.indexOf(a));
-        expect(at.every((k, j) => k >= 0 && (j === 0 || k > at[j - 1]!)), `λ=${lambda} ${d.queryId}: ${d.calls}`).toBe(true);
+        expect(
+          at.every((k, j) => k >= 0 && (j === 0 || k > at[j - 1]!)),
+          `λ=${lambda} ${d.queryId}: ${d.calls}`,
+        ).toBe(true);
         expect(d.calls!.at(-1)).toBe(d.agent);
       }
       expect(cascade.route(test.queries[0]!, lambda)).toBe(cascade.policy(lambda).chain[0]);
@@ -48,7 +56,12 @@ describe("FrugalGPT-style cascade", () => {
   });
 
   it("at a large λ answers with the cheap agent alone", async () => {
-    expect(cascade.policy(5)).toMatchObject({ chain: ["cheap"], thresholds: [], trainAccuracy: 0.5, trainMeanCostUsd: expect.closeTo(COST.cheap, 12) });
+    expect(cascade.policy(5)).toMatchObject({
+      chain: ["cheap"],
+      thresholds: [],
+      trainAccuracy: 0.5,
+      trainMeanCostUsd: expect.closeTo(COST.cheap, 12),
+    });
     const r = await routeAll(cascade, test, { lambda: 5 });
     expect(r.decisions.every((d) => d.agent === "cheap" && d.calls!.length === 1)).toBe(true);
     expect(r.accuracy).toBeCloseTo(0.5, 12);

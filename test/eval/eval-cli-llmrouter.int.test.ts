@@ -38,7 +38,26 @@ beforeAll(async () => {
   try {
     await evalCommand()
       .exitOverride()
-      .parseAsync(["--train", train, "--test", test, "--pool", join(dir, "train.pool.json"), "--labelled", "10", "--lambdas", "0,0.2", "--seeds", "1", "--json", json, "--no-progress"], { from: "user" });
+      .parseAsync(
+        [
+          "--train",
+          train,
+          "--test",
+          test,
+          "--pool",
+          join(dir, "train.pool.json"),
+          "--labelled",
+          "10",
+          "--lambdas",
+          "0,0.2",
+          "--seeds",
+          "1",
+          "--json",
+          json,
+          "--no-progress",
+        ],
+        { from: "user" },
+      );
   } finally {
     vi.restoreAllMocks();
   }
@@ -51,7 +70,9 @@ describe("eval on the LLMRouter splits at 10 labelled queries per task", () => {
     expect(ev.trainQueries).toBe(5608);
     expect(ev.bestSingle.accuracy.toFixed(3)).toBe("0.563");
     expect(ev.oracle.toFixed(3)).toBe("0.743");
-    expect(text).toContain("best single agent (chosen on train) llama-3.1-nemotron-51b-instruct 0.563, per-query oracle 0.743");
+    expect(text).toContain(
+      "best single agent (chosen on train) llama-3.1-nemotron-51b-instruct 0.563, per-query oracle 0.743",
+    );
     expect(ev.rows.find((r) => r.id === "knn@λ=0")!.accuracy.mean.toFixed(3)).toBe("0.576");
     expect(text).toContain("USD/query (estimated)");
   });
@@ -60,7 +81,13 @@ describe("eval on the LLMRouter splits at 10 labelled queries per task", () => {
     expect(ev.learning.labelled).toBe(10);
     expect(ev.learning.handbooks).toHaveLength(1);
     expect(ev.learning.handbooks[0]!.trainQueries + ev.learning.handbooks[0]!.validationQueries).toBe(140);
-    for (const id of ["skillorchestra-mean@λ=0", "skillorchestra-mean@λ=0.2", "skillorchestra-quantile@λ=0", "skillorchestra-thompson@λ=0", "reference-cascade"]) {
+    for (const id of [
+      "skillorchestra-mean@λ=0",
+      "skillorchestra-mean@λ=0.2",
+      "skillorchestra-quantile@λ=0",
+      "skillorchestra-thompson@λ=0",
+      "reference-cascade",
+    ]) {
       const r = ev.rows.find((x) => x.id === id);
       expect(r, id).toBeDefined();
       expect(Object.values(r!.calls).reduce((a, b) => a + b, 0)).toBe(500);

@@ -43,7 +43,14 @@ describe("sim orchestration metrics", () => {
     expect(regretsOf(world, a, 0.2)).toEqual([0, 0]);
     expect(regretsOf(world, b, 0.2)[0]).toBeCloseTo(best.utility - worst.utility, 12);
     const m = simMetrics("hand", world, [a, b], 0.2, pool);
-    expect(m).toMatchObject({ tasks: 2, accuracy: 0.5, meanSteps: 2, callsByMode: { search: 2, answer: 2 }, regretSteps: 4, offPlanSteps: 0 });
+    expect(m).toMatchObject({
+      tasks: 2,
+      accuracy: 0.5,
+      meanSteps: 2,
+      callsByMode: { search: 2, answer: 2 },
+      regretSteps: 4,
+      offPlanSteps: 0,
+    });
     expect(m.meanCostUsd).toBeCloseTo(0.01, 12);
     expect(m.meanRegret).toBeCloseTo((best.utility - worst.utility) / 4, 12);
     // Step 0: two different agents, one call each → top share 1/2, entropy ln 2 / ln |pool|.

@@ -28,7 +28,9 @@ describe("eval command process", () => {
   it("prints the comparison and progress lines", async () => {
     const r = await cli(["--train", train, "--test", test, "--pool", pool, "--seeds", "1", "--lambdas", "0"]);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/^eval: 12 train and 12 test records; learning at every train query, seeds 7\n(eval seed 7 \w+: .*\n)+learned seed 7: /);
+    expect(r.stderr).toMatch(
+      /^eval: 12 train and 12 test records; learning at every train query, seeds 7\n(eval seed 7 \w+: .*\n)+learned seed 7: /,
+    );
     expect(r.stdout).toMatch(/best single agent \(chosen on train\) B 0\.300, per-query oracle 0\.850/);
     expect(r.stdout).toMatch(/ours \(posterior mean\) +0\.300/);
   }, 30_000);

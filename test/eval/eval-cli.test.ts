@@ -88,7 +88,23 @@ describe("eval on hand-made records", () => {
   let ev: EvalReport;
 
   it("prints every router side by side and writes the JSON evaluation and the HTML report", async () => {
-    text = await run([...smallArgs, "--lambdas", "0,1", "--seeds", "2", "--seed", "3", "--k", "2", "--json", json, "--html", html, "--work", work]);
+    text = await run([
+      ...smallArgs,
+      "--lambdas",
+      "0,1",
+      "--seeds",
+      "2",
+      "--seed",
+      "3",
+      "--k",
+      "2",
+      "--json",
+      json,
+      "--html",
+      html,
+      "--work",
+      work,
+    ]);
     ev = JSON.parse(readFileSync(json, "utf8")) as EvalReport;
     expect(ev.kind).toBe("skillorchestra.eval");
     expect(ev.queries).toBe(4);
@@ -98,7 +114,19 @@ describe("eval on hand-made records", () => {
     expect(ev.k).toBe(2);
     expect(text).toContain(`wrote ${json}`);
     expect(text).toContain(`wrote ${html}`);
-    for (const label of ["ours (posterior mean) λ=0", "ours (posterior quantile q=0.25) λ=1", "ours (Thompson) λ=0", "reference cascade (same handbook)", "best single (agent-b)", "cheapest (agent-c)", "random", "kNN TF-IDF (k=2) λ=1", "per-task best (hindsight)", "per-query oracle", "oracle cheapest correct"])
+    for (const label of [
+      "ours (posterior mean) λ=0",
+      "ours (posterior quantile q=0.25) λ=1",
+      "ours (Thompson) λ=0",
+      "reference cascade (same handbook)",
+      "best single (agent-b)",
+      "cheapest (agent-c)",
+      "random",
+      "kNN TF-IDF (k=2) λ=1",
+      "per-task best (hindsight)",
+      "per-query oracle",
+      "oracle cheapest correct",
+    ])
       expect(text).toContain(label);
   });
 
@@ -146,9 +174,24 @@ describe("eval on hand-made records", () => {
       [3, 2, 2],
       [4, 2, 2],
     ]);
-    expect(ev.frontiers.map((f) => f.family)).toEqual(["skillorchestra-mean", "skillorchestra-quantile", "skillorchestra-thompson", "skillorchestra-consult", "knn", "knn-50", "per-cluster-task", "per-cluster-kmeans", "logistic", "cascade-frugal"]);
+    expect(ev.frontiers.map((f) => f.family)).toEqual([
+      "skillorchestra-mean",
+      "skillorchestra-quantile",
+      "skillorchestra-thompson",
+      "skillorchestra-consult",
+      "knn",
+      "knn-50",
+      "per-cluster-task",
+      "per-cluster-kmeans",
+      "logistic",
+      "cascade-frugal",
+    ]);
     // --work keeps each seed's learned handbook.
-    expect(Object.keys(loadHandbook(join(work, "seed-3", "H.json")).agents).sort()).toEqual(["agent-a", "agent-b", "agent-c"]);
+    expect(Object.keys(loadHandbook(join(work, "seed-3", "H.json")).agents).sort()).toEqual([
+      "agent-a",
+      "agent-b",
+      "agent-c",
+    ]);
   });
 
   it("writes one self-contained HTML file with the handbook and evaluation panels", () => {
@@ -183,7 +226,22 @@ describe("eval learns well where skills differ", () => {
 
   it("learns at the labelled budget per task", async () => {
     const json = join(dir, "synth-10.json");
-    await run(["--train", train, "--test", test, "--pool", pool, "--labelled", "10", "--lambdas", "0", "--seeds", "2", "--json", json]);
+    await run([
+      "--train",
+      train,
+      "--test",
+      test,
+      "--pool",
+      pool,
+      "--labelled",
+      "10",
+      "--lambdas",
+      "0",
+      "--seeds",
+      "2",
+      "--json",
+      json,
+    ]);
     const ev = JSON.parse(readFileSync(json, "utf8")) as EvalReport;
     expect(ev.learning.labelled).toBe(10);
     for (const h of ev.learning.handbooks) expect(h.trainQueries + h.validationQueries).toBe(30);
@@ -201,11 +259,20 @@ describe("eval rejects bad input with one line naming the file or flag", () => {
   });
 
   it("files", async () => {
-    expect(await error(["--train", join(dir, "missing.jsonl"), "--test", small.test, "--pool", small.pool])).toMatch(/missing\.jsonl: cannot read records file \(ENOENT\)/);
+    expect(await error(["--train", join(dir, "missing.jsonl"), "--test", small.test, "--pool", small.pool])).toMatch(
+      /missing\.jsonl: cannot read records file \(ENOENT\)/,
+    );
     const bad = join(dir, "bad.jsonl");
     writeFileSync(bad, `${formatRecordLine(testRecords()[0]!)}{not json\n`);
-    expect(await error(["--train", small.train, "--test", bad, "--pool", small.pool])).toMatch(/bad\.jsonl:2: invalid JSON/);
-    const stranger = writeRecords("stranger.jsonl", [...testRecords(), ...testRecords().slice(0, 1).map((r) => ({ ...r, agent: "Z" }))]);
+    expect(await error(["--train", small.train, "--test", bad, "--pool", small.pool])).toMatch(
+      /bad\.jsonl:2: invalid JSON/,
+    );
+    const stranger = writeRecords("stranger.jsonl", [
+      ...testRecords(),
+      ...testRecords()
+        .slice(0, 1)
+        .map((r) => ({ ...r, agent: "Z" })),
+    ]);
     expect(await error(["--train", small.train, "--test", stranger, "--pool", small.pool])).toBe(
       `${stranger}: record 13: $.agent: agent "Z" is not in the pool ${small.pool}`,
     );

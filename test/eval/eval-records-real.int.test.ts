@@ -36,7 +36,16 @@ describe("eval on the LLMRouter splits: overlap and --dedupe", () => {
   });
 
   it("reports the 119 shared questions; --dedupe drops them from train before learning and the baselines", async () => {
-    const base = ["eval", "--train", f("llm-train.jsonl"), "--test", f("llm-test.jsonl"), "--pool", f("llm-train.pool.json"), ...SMALL];
+    const base = [
+      "eval",
+      "--train",
+      f("llm-train.jsonl"),
+      "--test",
+      f("llm-test.jsonl"),
+      "--pool",
+      f("llm-train.pool.json"),
+      ...SMALL,
+    ];
     const [plain, deduped] = await Promise.all([
       startCli([...base, "--json", f("plain.json")]).done,
       startCli([...base, "--dedupe", "--json", f("dedupe.json")]).done,
@@ -45,7 +54,9 @@ describe("eval on the LLMRouter splits: overlap and --dedupe", () => {
     expect(plain.code).toBe(0);
     expect(deduped.stderr).toBe("");
     expect(deduped.code).toBe(0);
-    expect(plain.stdout).toContain("overlap: 119 test queries have their text (normalised) in train too (kept; --dedupe drops them from train).");
+    expect(plain.stdout).toContain(
+      "overlap: 119 test queries have their text (normalised) in train too (kept; --dedupe drops them from train).",
+    );
     expect(plain.stdout).toContain("500 test queries, 5608 train queries, pool of 9 agents");
     expect(deduped.stdout).toContain(
       "overlap: 119 test queries have their text (normalised) in train too; --dedupe dropped 119 train queries (1071 records) before learning and the baselines.",
@@ -76,15 +87,30 @@ describe("eval on RouterBench ARC: queries with no record of the chosen agent", 
     expect(onlyGpt35).toHaveLength(3);
 
     const json = join(dir, "arc.json");
-    const run = await startCli(["eval", "--train", trainPath, "--test", testPath, "--pool", poolPath, ...SMALL, "--json", json]).done;
+    const run = await startCli([
+      "eval",
+      "--train",
+      trainPath,
+      "--test",
+      testPath,
+      "--pool",
+      poolPath,
+      ...SMALL,
+      "--json",
+      json,
+    ]).done;
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain("312 test queries, 727 train queries, pool of 11 agents; best single agent (chosen on train) gpt-4-1106-preview");
+    expect(run.stdout).toContain(
+      "312 test queries, 727 train queries, pool of 11 agents; best single agent (chosen on train) gpt-4-1106-preview",
+    );
     const header = run.stdout.split("\n").find((l) => l.startsWith("router ") && l.includes("accuracy"))!;
     expect(header).toMatch(/\s+entropy\s+missing\s+note$/);
     expect(run.stdout).toMatch(/^best single \(gpt-4-1106-preview\)\s.*\s3\s+chosen on train$/m);
     expect(run.stdout).toMatch(/^per-query oracle\s.*\s0\s+bound; upper bound on accuracy$/m);
-    expect(run.stdout).toContain("missing: test queries for which the router chose an agent with no record on them, each scored 0 at cost 0.");
+    expect(run.stdout).toContain(
+      "missing: test queries for which the router chose an agent with no record on them, each scored 0 at cost 0.",
+    );
 
     const ev = JSON.parse(readFileSync(json, "utf8")) as EvalReport;
     const best = ev.rows.find((r) => r.id === "best-single")!;

@@ -10,12 +10,22 @@ import { testRecords, trainRecords } from "./helpers.js";
 const ours: RouterSpec = {
   name: "ours",
   label: "ours",
-  make: (): Router => ({ name: "ours", route: (q, lambda = 0) => (lambda >= 0.5 ? "C" : q.task === "fruit" ? "A" : "C") }),
+  make: (): Router => ({
+    name: "ours",
+    route: (q, lambda = 0) => (lambda >= 0.5 ? "C" : q.task === "fruit" ? "A" : "C"),
+  }),
 };
 
 describe("evaluate", () => {
   it("puts every router side by side with hand-computed figures", async () => {
-    const ev = await evaluate({ train: trainRecords(), test: testRecords(), lambdas: [1, 0, 0.4], seeds: [1, 2, 3], k: 2, routers: [ours] });
+    const ev = await evaluate({
+      train: trainRecords(),
+      test: testRecords(),
+      lambdas: [1, 0, 0.4],
+      seeds: [1, 2, 3],
+      k: 2,
+      routers: [ours],
+    });
     expect(ev.queries).toBe(4);
     expect(ev.trainQueries).toBe(4);
     expect(ev.pool).toEqual(["A", "B", "C"]);
@@ -101,7 +111,15 @@ describe("evaluate", () => {
     for (const l of [0, 0.4, 1]) expect(row(`knn-50@λ=${l}`).calls).toEqual(row(`knn@λ=${l}`).calls);
     expect(ev.ks).toEqual([2, 50]);
     expect(ev.labelledQueries).toBeUndefined();
-    expect(ev.frontiers.map((f) => f.family)).toEqual(["ours", "knn", "knn-50", "per-cluster-task", "per-cluster-kmeans", "logistic", "cascade-frugal"]);
+    expect(ev.frontiers.map((f) => f.family)).toEqual([
+      "ours",
+      "knn",
+      "knn-50",
+      "per-cluster-task",
+      "per-cluster-kmeans",
+      "logistic",
+      "cascade-frugal",
+    ]);
     for (const f of ev.frontiers) expect(f.auc).toBeCloseTo(frontierAuc(f.points, ev.aucRange), 12);
   });
 
@@ -131,7 +149,16 @@ describe("evaluate", () => {
     // B on test 0.3, C on test 0.5.
     expect(best.runs.map((r) => r.accuracy)).toEqual([expect.closeTo(0.3, 12), expect.closeTo(0.5, 12)]);
     expect(best.note).toContain("labelled");
-    for (const id of ["cheapest", "knn@λ=0", "knn-50@λ=1", "per-task", "per-cluster-task@λ=0", "per-cluster-kmeans@λ=1", "logistic@λ=0", "cascade-frugal@λ=1"])
+    for (const id of [
+      "cheapest",
+      "knn@λ=0",
+      "knn-50@λ=1",
+      "per-task",
+      "per-cluster-task@λ=0",
+      "per-cluster-kmeans@λ=1",
+      "logistic@λ=0",
+      "cascade-frugal@λ=1",
+    ])
       expect(row(id).seeds, id).toEqual([1, 2]);
     // kNN k = 1 at seed 1 sees r1 and r3 only: fruit queries → r1 (A, B tie at 1 → B, cheaper), car queries → r3
     // (B, C tie → C): B, B, C, C → 0 + 0.2 + 1 + 0.
@@ -141,7 +168,9 @@ describe("evaluate", () => {
     expect(row("per-task").runs[1]!.accuracy).toBeCloseTo(0.5, 12);
     // Bounds and hindsight are unchanged by the labelled split.
     expect(row("oracle").seeds).toEqual([]);
-    await expect(evaluate({ train: trainRecords(), test: testRecords(), labelledIds: () => new Set(["nope"]) })).rejects.toThrow(/none of the 1 labelled query ids/);
+    await expect(
+      evaluate({ train: trainRecords(), test: testRecords(), labelledIds: () => new Set(["nope"]) }),
+    ).rejects.toThrow(/none of the 1 labelled query ids/);
   });
 
   it("labels estimated and simulated costs in every table", async () => {
@@ -161,7 +190,9 @@ describe("evaluate", () => {
 
   it("rejects bad λ, seeds and duplicate router names", async () => {
     const base = { train: trainRecords(), test: testRecords() };
-    await expect(evaluate({ ...base, lambdas: [0, -1] })).rejects.toThrow(new InputError("eval: lambdas[1]: must be a finite number >= 0, got -1"));
+    await expect(evaluate({ ...base, lambdas: [0, -1] })).rejects.toThrow(
+      new InputError("eval: lambdas[1]: must be a finite number >= 0, got -1"),
+    );
     await expect(evaluate({ ...base, seeds: [1.5] })).rejects.toThrow(/seeds\[0\]: must be an integer/);
     await expect(evaluate({ ...base, routers: [{ ...ours, name: "knn" }] })).rejects.toThrow(/two routers named knn/);
     await expect(evaluate({ ...base, ks: [20, 0] })).rejects.toThrow(/ks\[1\]: must be a positive integer/);
@@ -186,7 +217,9 @@ describe("results tables", () => {
     expect(md).toHaveLength(2 + ev.rows.length);
     expect(md[1]).toBe("|---|---:|---:|---:|---:|---:|---:|---:|---|");
     expect(md.every((l) => l.startsWith("| ") || l.startsWith("|---"))).toBe(true);
-    expect(md.find((l) => l.startsWith("| best single (B) |"))).toBe("| best single (B) | 0.300 | 0.0200 | 1 | 0.000 | 1.000 | 0.000 | 0.000 | chosen on train |");
+    expect(md.find((l) => l.startsWith("| best single (B) |"))).toBe(
+      "| best single (B) | 0.300 | 0.0200 | 1 | 0.000 | 1.000 | 0.000 | 0.000 | chosen on train |",
+    );
   });
 
   it("formats USD with three significant figures", () => {

@@ -2,11 +2,21 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { frontierAuc, paretoFrontier, type CostAccuracyPoint } from "../../src/core/frontier.js";
 
-const P = (cost: number, accuracy: number, label?: string): CostAccuracyPoint => ({ cost, accuracy, ...(label ? { label } : {}) });
+const P = (cost: number, accuracy: number, label?: string): CostAccuracyPoint => ({
+  cost,
+  accuracy,
+  ...(label ? { label } : {}),
+});
 
 describe("Pareto frontier", () => {
   it("keeps the non-dominated points by ascending cost", () => {
-    const pts = [P(2, 0.4, "dominated"), P(1, 0.5, "a"), P(3, 0.7, "same accuracy, dearer"), P(2, 0.7, "b"), P(4, 0.9, "c")];
+    const pts = [
+      P(2, 0.4, "dominated"),
+      P(1, 0.5, "a"),
+      P(3, 0.7, "same accuracy, dearer"),
+      P(2, 0.7, "b"),
+      P(4, 0.9, "c"),
+    ];
     expect(paretoFrontier(pts).map((p) => p.label)).toEqual(["a", "b", "c"]);
   });
 
@@ -16,14 +26,21 @@ describe("Pareto frontier", () => {
   });
 
   it("property: no frontier point is dominated, and every point is weakly dominated by one on the frontier", () => {
-    const point = fc.record({ cost: fc.double({ min: 0, max: 10, noNaN: true }), accuracy: fc.double({ min: 0, max: 1, noNaN: true }) });
+    const point = fc.record({
+      cost: fc.double({ min: 0, max: 10, noNaN: true }),
+      accuracy: fc.double({ min: 0, max: 1, noNaN: true }),
+    });
     fc.assert(
       fc.property(fc.array(point, { minLength: 1, maxLength: 30 }), (pts) => {
         const f = paretoFrontier(pts);
         for (const p of f)
-          for (const q of pts) expect(q.cost <= p.cost && q.accuracy >= p.accuracy && (q.cost < p.cost || q.accuracy > p.accuracy)).toBe(false);
+          for (const q of pts)
+            expect(q.cost <= p.cost && q.accuracy >= p.accuracy && (q.cost < p.cost || q.accuracy > p.accuracy)).toBe(
+              false,
+            );
         for (const q of pts) expect(f.some((p) => p.cost <= q.cost && p.accuracy >= q.accuracy)).toBe(true);
-        for (let i = 1; i < f.length; i++) expect(f[i]!.cost > f[i - 1]!.cost && f[i]!.accuracy > f[i - 1]!.accuracy).toBe(true);
+        for (let i = 1; i < f.length; i++)
+          expect(f[i]!.cost > f[i - 1]!.cost && f[i]!.accuracy > f[i - 1]!.accuracy).toBe(true);
       }),
     );
   });
@@ -49,7 +66,10 @@ describe("area under the accuracy–cost curve", () => {
   });
 
   it("property: lies between 0 and the best accuracy, and never falls when a point is added", () => {
-    const point = fc.record({ cost: fc.double({ min: 0, max: 10, noNaN: true }), accuracy: fc.double({ min: 0, max: 1, noNaN: true }) });
+    const point = fc.record({
+      cost: fc.double({ min: 0, max: 10, noNaN: true }),
+      accuracy: fc.double({ min: 0, max: 1, noNaN: true }),
+    });
     fc.assert(
       fc.property(fc.array(point, { minLength: 1, maxLength: 20 }), point, (pts, extra) => {
         const range = { lo: 0, hi: 10 };

@@ -34,7 +34,10 @@ export function rec(
 export const COST = { A: 0.03, B: 0.02, C: 0.01 } as const;
 type Agent = keyof typeof COST;
 
-function rows(qs: [string, string, string, Record<Agent, number>][], extra: Partial<ExecutionRecordInput> = {}): ExecutionRecord[] {
+function rows(
+  qs: [string, string, string, Record<Agent, number>][],
+  extra: Partial<ExecutionRecordInput> = {},
+): ExecutionRecord[] {
   return qs.flatMap(([id, text, task, scores]) =>
     (Object.keys(scores) as Agent[]).map((a) => rec(id, text, task, a, scores[a], COST[a], extra)),
   );
@@ -78,7 +81,14 @@ export function writeEvalFiles(prefix: string): { dir: string; train: string; te
   const files = { dir, train: join(dir, "train.jsonl"), test: join(dir, "test.jsonl"), pool: join(dir, "pool.json") };
   writeFileSync(files.train, trainRecords().map(formatRecordLine).join(""));
   writeFileSync(files.test, testRecords().map(formatRecordLine).join(""));
-  const agents = ["A", "B", "C"].map((id) => ({ id, modes: ["answer"], provider: "replay", model: id, price: { inputPer1M: 1, outputPer1M: 1 }, replay: { records: "train.jsonl" } }));
+  const agents = ["A", "B", "C"].map((id) => ({
+    id,
+    modes: ["answer"],
+    provider: "replay",
+    model: id,
+    price: { inputPer1M: 1, outputPer1M: 1 },
+    replay: { records: "train.jsonl" },
+  }));
   writeFileSync(files.pool, JSON.stringify({ version: 1, agents }));
   return files;
 }

@@ -55,8 +55,16 @@ describe("stat over seeds", () => {
 
 describe("routing metrics", () => {
   const table = buildReplayTable(testRecords());
-  const ctx: MetricContext = { pool: table.agents, agentCosts: { A: 0.03, B: 0.02, C: 0.01 }, bestSingle: 0.3, oracle: 0.85 };
-  const byTask = (fruit: string, cars: string): Router => ({ name: "t", route: (q) => (q.task === "fruit" ? fruit : cars) });
+  const ctx: MetricContext = {
+    pool: table.agents,
+    agentCosts: { A: 0.03, B: 0.02, C: 0.01 },
+    bestSingle: 0.3,
+    oracle: 0.85,
+  };
+  const byTask = (fruit: string, cars: string): Router => ({
+    name: "t",
+    route: (q) => (q.task === "fruit" ? fruit : cars),
+  });
 
   it("accuracy, cost, gap recovered, shares, collapse and per-task figures of one run", async () => {
     const m = routingMetrics(await routeAll(byTask("A", "B"), table), ctx);
@@ -100,7 +108,10 @@ describe("routing metrics", () => {
   it("counts queries routed to an agent with no record, overall, per task and over seeds", async () => {
     // A has no record on t1 (fruit) and t3 (cars); B has none on t4 (cars).
     const holes = buildReplayTable(
-      testRecords().filter((r) => !((r.agent === "A" && (r.queryId === "t1" || r.queryId === "t3")) || (r.agent === "B" && r.queryId === "t4"))),
+      testRecords().filter(
+        (r) =>
+          !((r.agent === "A" && (r.queryId === "t1" || r.queryId === "t3")) || (r.agent === "B" && r.queryId === "t4")),
+      ),
     );
     const allA = routingMetrics(await routeAll(byTask("A", "A"), holes, { seed: 1 }), ctx);
     expect(allA.missing).toBe(2);
@@ -109,7 +120,10 @@ describe("routing metrics", () => {
     expect(allA.accuracy).toBeCloseTo(1.4 / 4, 12); // t2 0.4 + t4 1; the holes score 0
     const mixed = routingMetrics(await routeAll(byTask("C", "B"), holes, { seed: 2 }), ctx);
     expect(mixed.missing).toBe(1);
-    expect(mixed.byTask).toMatchObject({ fruit: { missing: 0 }, cars: { missing: 1, accuracy: 0.5, meanCostUsd: 0.01 } });
+    expect(mixed.byTask).toMatchObject({
+      fruit: { missing: 0 },
+      cars: { missing: 1, accuracy: 0.5, meanCostUsd: 0.01 },
+    });
     const agg = aggregateSeeds([allA, mixed], [1, 2], ctx);
     expect(agg.missing).toMatchObject({ mean: 1.5, min: 1, max: 2, n: 2 });
     expect(routingMetrics(await routeAll(byTask("C", "C"), holes), ctx).missing).toBe(0);

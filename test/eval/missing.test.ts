@@ -7,7 +7,8 @@ import type { Router } from "../../src/eval/replay.js";
 import { testRecords, trainRecords } from "./helpers.js";
 
 // B (the best single agent on train) has no record on test query t3; A none on t4.
-const holes = () => testRecords().filter((r) => !((r.agent === "B" && r.queryId === "t3") || (r.agent === "A" && r.queryId === "t4")));
+const holes = () =>
+  testRecords().filter((r) => !((r.agent === "B" && r.queryId === "t3") || (r.agent === "A" && r.queryId === "t4")));
 const always = (agent: string): Router => ({ name: `always-${agent}`, route: () => agent });
 
 describe("evaluate() with holes in the test records", () => {
@@ -44,13 +45,17 @@ describe("evaluate() with holes in the test records", () => {
     const md = formatResultsTable(ev, { format: "markdown" }).split("\n");
     // calls/q (the cascade is multi-step) and missing columns.
     expect(md[1]).toBe("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
-    expect(formatEvaluation(ev)).toContain("missing: test queries for which the router chose an agent with no record on them, each scored 0 at cost 0.");
+    expect(formatEvaluation(ev)).toContain(
+      "missing: test queries for which the router chose an agent with no record on them, each scored 0 at cost 0.",
+    );
   });
 
   it("without holes the table has no missing column and the notes say so", async () => {
     const ev = await evaluate({ train: trainRecords(), test: testRecords(), lambdas: [0], k: 2 });
     expect(ev.rows.every((r) => r.missing.max === 0)).toBe(true);
     expect(formatResultsTable(ev).split("\n")[0]).not.toContain("missing");
-    expect(formatEvaluation(ev)).toContain("missing records: none (every router's choice had a recorded outcome on every test query).");
+    expect(formatEvaluation(ev)).toContain(
+      "missing records: none (every router's choice had a recorded outcome on every test query).",
+    );
   });
 });

@@ -12,7 +12,10 @@ const CHOICE = "Which planet is the largest?\nA) Mars\nB) Jupiter\nC) Venus";
 /** Three arithmetic queries; A 0.01, B 0.02, C 0.05 per call; C has no record on q3. */
 function records() {
   const r = (q: string, agent: string, score: number, cost: number, response: string, extra = {}) =>
-    rec(q, `What is ${q === "q1" ? "2 + 2" : q === "q2" ? "3 + 4" : "5 + 6"}?`, "math", agent, score, cost, { response, ...extra });
+    rec(q, `What is ${q === "q1" ? "2 + 2" : q === "q2" ? "3 + 4" : "5 + 6"}?`, "math", agent, score, cost, {
+      response,
+      ...extra,
+    });
   return [
     r("q1", "A", 1, 0.01, "The answer is 4"),
     r("q1", "B", 1, 0.02, "4"),
@@ -99,17 +102,36 @@ describe("routeAll with a multi-step router", () => {
 
   it("scores the answering agent, not the last one asked; a router answering with an agent it never asked is an Error", async () => {
     const table = buildReplayTable(records());
-    const early = await routeAll(scripted({ q1: { ask: ["C", "A"], answer: "C" }, q2: { ask: ["A", "C"], answer: "A" }, q3: { ask: ["B"], answer: "B" } }), table);
+    const early = await routeAll(
+      scripted({
+        q1: { ask: ["C", "A"], answer: "C" },
+        q2: { ask: ["A", "C"], answer: "A" },
+        q3: { ask: ["B"], answer: "B" },
+      }),
+      table,
+    );
     expect(early.decisions.map((d) => [d.agent, d.score, d.costUsd])).toEqual([
       ["C", 1, expect.closeTo(0.06, 12)],
       ["A", 0, expect.closeTo(0.06, 12)],
       ["B", 0.5, 0.02],
     ]);
     expect(early.costEstimated).toBe(false);
-    const bug = scripted({ q1: { ask: ["A"], answer: "A" }, q2: { ask: ["A", "B"], answer: "C" }, q3: { ask: ["A"], answer: "A" } });
-    await expect(routeAll(bug, table)).rejects.toThrow("router scripted: query q2: answered by C, an agent it never asked (asked: A, B)");
-    const silent = scripted({ q1: { ask: [], answer: "A" }, q2: { ask: [], answer: "A" }, q3: { ask: [], answer: "A" } });
-    await expect(routeAll(silent, table)).rejects.toThrow("router scripted: query q1: answered by A, an agent it never asked (asked: none)");
+    const bug = scripted({
+      q1: { ask: ["A"], answer: "A" },
+      q2: { ask: ["A", "B"], answer: "C" },
+      q3: { ask: ["A"], answer: "A" },
+    });
+    await expect(routeAll(bug, table)).rejects.toThrow(
+      "router scripted: query q2: answered by C, an agent it never asked (asked: A, B)",
+    );
+    const silent = scripted({
+      q1: { ask: [], answer: "A" },
+      q2: { ask: [], answer: "A" },
+      q3: { ask: [], answer: "A" },
+    });
+    await expect(routeAll(silent, table)).rejects.toThrow(
+      "router scripted: query q1: answered by A, an agent it never asked (asked: none)",
+    );
   });
 
   it("leaves single-step routers as they were: no calls list, one call per query", async () => {
@@ -121,7 +143,12 @@ describe("routeAll with a multi-step router", () => {
 
 describe("step metrics", () => {
   const table = buildReplayTable(testRecords());
-  const ctx: MetricContext = { pool: table.agents, agentCosts: { A: 0.03, B: 0.02, C: 0.01 }, bestSingle: 0.3, oracle: 0.85 };
+  const ctx: MetricContext = {
+    pool: table.agents,
+    agentCosts: { A: 0.03, B: 0.02, C: 0.01 },
+    bestSingle: 0.3,
+    oracle: 0.85,
+  };
   // t1: C; t2: C then B then A; t3: C then A; t4: C then B.
   const cascade = scripted({
     t1: { ask: ["C"], answer: "C" },
@@ -141,7 +168,13 @@ describe("step metrics", () => {
     ]);
     expect(m.collapseByStep).toEqual([
       { topAgent: "C", topShare: 1, expensiveAgent: "A", expensiveShare: 0, entropy: 0 },
-      { topAgent: "B", topShare: 2 / 3, expensiveAgent: "A", expensiveShare: 1 / 3, entropy: expect.closeTo(collapse({ A: 1, B: 2 }, ctx.pool, ctx.agentCosts).entropy, 12) },
+      {
+        topAgent: "B",
+        topShare: 2 / 3,
+        expensiveAgent: "A",
+        expensiveShare: 1 / 3,
+        entropy: expect.closeTo(collapse({ A: 1, B: 2 }, ctx.pool, ctx.agentCosts).entropy, 12),
+      },
       { topAgent: "A", topShare: 1, expensiveAgent: "A", expensiveShare: 1, entropy: 0 },
     ]);
     // The whole result's figures count every call; so do the per-task ones.
@@ -194,7 +227,13 @@ describe("tables and report with a multi-step router", () => {
   };
 
   it("the results table gains calls/q: 1 for single-step rows, calls and shares answered per call for multi-step ones", async () => {
-    const ev = await evaluate({ train: trainRecords(), test: testRecords(), k: 2, baselines: ["best-single"], routers: [spec] });
+    const ev = await evaluate({
+      train: trainRecords(),
+      test: testRecords(),
+      k: 2,
+      baselines: ["best-single"],
+      routers: [spec],
+    });
     const text = formatResultsTable(ev).trimEnd().split("\n");
     expect(text[0]).toMatch(/^router\s+accuracy\s+USD\/query\s+calls\/q\s+gap recovered/);
     expect(text.find((l) => l.startsWith("scripted steps"))).toMatch(/\s2\.00 \(25\/50\/25 %\)\s/);
@@ -210,13 +249,20 @@ describe("tables and report with a multi-step router", () => {
     expect(html).toContain(`data-calls="2">2.00 (25/50/25 %)</td>`);
     // The per-call section: one row per call index of each multi-step row, after the router table.
     expect(html.match(/<tr data-step-row /g)).toHaveLength(3);
-    expect(html).toContain(`<tr data-step-row data-router="steps" data-step="2" class="ours"><td>scripted steps</td><td class="n">2</td><td class="n">75.0%</td><td class="n">50.0%</td><td>B (0.667)</td>`);
+    expect(html).toContain(
+      `<tr data-step-row data-router="steps" data-step="2" class="ours"><td>scripted steps</td><td class="n">2</td><td class="n">75.0%</td><td class="n">50.0%</td><td>B (0.667)</td>`,
+    );
     expect(html.indexOf("data-step-row")).toBeGreaterThan(html.indexOf('data-row="steps"'));
     expect(html.indexOf("data-step-row")).toBeLessThan(html.indexOf('id="evaluation"'));
   });
 
   it("without a multi-step router: no calls/q column and no per-call section", async () => {
-    const ev = await evaluate({ train: trainRecords(), test: testRecords(), k: 2, baselines: ["best-single", "logistic"] });
+    const ev = await evaluate({
+      train: trainRecords(),
+      test: testRecords(),
+      k: 2,
+      baselines: ["best-single", "logistic"],
+    });
     expect(formatResultsTable(ev).split("\n")[0]).not.toContain("calls/q");
     expect(formatEvaluation(ev)).not.toContain("calls/q");
     const html = renderReport({ evaluation: ev });

@@ -31,11 +31,15 @@ describe("replay table", () => {
     expect(buildReplayTable([...base, step]).agents).toEqual(["A"]);
     const search = rec("q", "x", "t", "A", 0, 0.2, { mode: "search" });
     expect(() => buildReplayTable([...base, search], { source: "r.jsonl" })).toThrow(
-      new InputError("r.jsonl: record 2: second record of agent A on query q (records of several modes? choose one mode)"),
+      new InputError(
+        "r.jsonl: record 2: second record of agent A on query q (records of several modes? choose one mode)",
+      ),
     );
     const t = buildReplayTable([...base, search], { mode: "search" });
     expect(t.outcomes.get("q")!.get("A")!.score).toBe(0);
-    expect(() => buildReplayTable([step], { source: "r.jsonl" })).toThrow(/r\.jsonl: no single-call records to evaluate on/);
+    expect(() => buildReplayTable([step], { source: "r.jsonl" })).toThrow(
+      /r\.jsonl: no single-call records to evaluate on/,
+    );
   });
 
   it("per-agent mean score and cost", () => {
@@ -87,10 +91,19 @@ describe("routeAll", () => {
     expect(unknown.accuracy).toBe(0);
     expect(unknown.totalCostUsd).toBe(0);
     expect(unknown.calls).toEqual({ A: 0, B: 0, C: 0, Z: 4 });
-    expect(unknown.decisions[0]).toEqual({ queryId: "t1", task: "fruit", agent: "Z", score: 0, costUsd: 0, missing: true });
+    expect(unknown.decisions[0]).toEqual({
+      queryId: "t1",
+      task: "fruit",
+      agent: "Z",
+      score: 0,
+      costUsd: 0,
+      missing: true,
+    });
 
     // A hole in the recorded data: A has no record on t1 and t3.
-    const holes = buildReplayTable(testRecords().filter((r) => !(r.agent === "A" && (r.queryId === "t1" || r.queryId === "t3"))));
+    const holes = buildReplayTable(
+      testRecords().filter((r) => !(r.agent === "A" && (r.queryId === "t1" || r.queryId === "t3"))),
+    );
     const r = await routeAll(fixed("A"), holes);
     expect(r.missing).toBe(2);
     expect(r.decisions.map((d) => [d.queryId, d.score, d.costUsd, d.missing ?? false])).toEqual([

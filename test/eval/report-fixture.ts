@@ -51,7 +51,10 @@ export function fixtureHandbook(): Handbook {
     weaknesses: [],
     routingSignals: [],
   });
-  h.agents.A = profile({ "answer.facts.dates": { successes: 3, failures: 1 }, "answer.math.algebra": { successes: 0.5, failures: 1.5 } }, 0.03);
+  h.agents.A = profile(
+    { "answer.facts.dates": { successes: 3, failures: 1 }, "answer.math.algebra": { successes: 0.5, failures: 1.5 } },
+    0.03,
+  );
   h.agents.B = profile({ "answer.facts.people": { successes: 2, failures: 0 } }, 0.02);
   h.agents.C = profile({ answer: { successes: 1, failures: 3 } }, 0.01, true);
   h.metadata.learning = { traces: 12, llmCalls: 30, usd: 0.42 };
@@ -62,7 +65,10 @@ export function fixtureHandbook(): Handbook {
 const ours: RouterSpec = {
   name: "ours",
   label: "ours (mean)",
-  make: (): Router => ({ name: "ours", route: (q, lambda = 0) => (lambda >= 0.5 ? "C" : q.task === "fruit" ? "A" : "B") }),
+  make: (): Router => ({
+    name: "ours",
+    route: (q, lambda = 0) => (lambda >= 0.5 ? "C" : q.task === "fruit" ? "A" : "B"),
+  }),
 };
 
 export function fixtureEvaluation(): Promise<Evaluation> {
@@ -76,7 +82,13 @@ export function fixtureEvaluation(): Promise<Evaluation> {
   });
 }
 
-const CROWD_AGENTS = { "gpt-4-1106-preview": 0.03, "claude-v2": 0.012, "mixtral-8x7b-chat": 0.0006, "yi-34b-chat": 0.0008, "gpt-3.5-turbo-1106": 0.001 } as const;
+const CROWD_AGENTS = {
+  "gpt-4-1106-preview": 0.03,
+  "claude-v2": 0.012,
+  "mixtral-8x7b-chat": 0.0006,
+  "yi-34b-chat": 0.0008,
+  "gpt-3.5-turbo-1106": 0.001,
+} as const;
 type CrowdAgent = keyof typeof CROWD_AGENTS;
 const CROWD_SKILL: Record<CrowdAgent, number> = {
   "gpt-4-1106-preview": 0.9,
@@ -106,7 +118,13 @@ function crowdRecords(prefix: string, n: number) {
 
 /** A router of ours that routes a share of the queries, growing with λ, to cheaper agents (per family). */
 function crowdRouter(name: string, label: string, offset: number): RouterSpec {
-  const order: CrowdAgent[] = ["gpt-4-1106-preview", "claude-v2", "gpt-3.5-turbo-1106", "yi-34b-chat", "mixtral-8x7b-chat"];
+  const order: CrowdAgent[] = [
+    "gpt-4-1106-preview",
+    "claude-v2",
+    "gpt-3.5-turbo-1106",
+    "yi-34b-chat",
+    "mixtral-8x7b-chat",
+  ];
   return {
     name,
     label: `ours (${label})`,
@@ -131,7 +149,11 @@ export function crowdedEvaluation(): Promise<Evaluation> {
     lambdas: [0, 0.05, 0.1, 0.2, 0.5, 1],
     seeds: [1, 2, 3],
     k: 5,
-    routers: [crowdRouter("mean", "posterior mean", 0), crowdRouter("quantile", "posterior quantile q=0.25", 0), crowdRouter("thompson", "Thompson", 1)],
+    routers: [
+      crowdRouter("mean", "posterior mean", 0),
+      crowdRouter("quantile", "posterior quantile q=0.25", 0),
+      crowdRouter("thompson", "Thompson", 1),
+    ],
   });
 }
 
@@ -142,14 +164,20 @@ export function bigHandbook(): Handbook {
     const cat = skill(`answer.cat_${c}`, `Category ${c}`);
     h.skills[cat.id] = cat;
     for (let s = 0; s < 6; s++) {
-      const sk = skill(`answer.cat_${c}.skill_${s}`, `Skill ${c}.${s}`, [`term${c}${s}`, "another indicator", "a third indicator"]);
+      const sk = skill(`answer.cat_${c}.skill_${s}`, `Skill ${c}.${s}`, [
+        `term${c}${s}`,
+        "another indicator",
+        "a third indicator",
+      ]);
       h.skills[sk.id] = sk;
     }
   }
   for (const [a, c] of Object.entries(CROWD_AGENTS))
     h.agents[a] = {
       modes: ["answer"],
-      competence: Object.fromEntries(Object.keys(h.skills).map((id) => [id, { successes: unit(`${a}${id}`) * 10, failures: 3 }])),
+      competence: Object.fromEntries(
+        Object.keys(h.skills).map((id) => [id, { successes: unit(`${a}${id}`) * 10, failures: 3 }]),
+      ),
       costs: { answer: cost(c) },
       strengths: [],
       weaknesses: [],

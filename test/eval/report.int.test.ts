@@ -25,7 +25,9 @@ const dialogs: string[] = [];
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} not found: the HTML report test needs Debian's chromium (apt-get install -y chromium)`);
+    throw new Error(
+      `${CHROMIUM} not found: the HTML report test needs Debian's chromium (apt-get install -y chromium)`,
+    );
   evaluation = await fixtureEvaluation();
   const file = join(dir, "report.html");
   writeFileSync(file, renderReport({ title: "fixture report", handbook, evaluation }));
@@ -57,7 +59,10 @@ beforeAll(async () => {
   await page.goto(pathToFileURL(file).href, { waitUntil: "load" });
   crowdedEval = await crowdedEvaluation();
   const crowdedFile = join(dir, "crowded.html");
-  writeFileSync(crowdedFile, renderReport({ title: "crowded report", handbook: bigHandbook(), evaluation: crowdedEval }));
+  writeFileSync(
+    crowdedFile,
+    renderReport({ title: "crowded report", handbook: bigHandbook(), evaluation: crowdedEval }),
+  );
   crowded = await context.newPage();
   await crowded.setViewportSize(VIEWPORT);
   crowded.on("pageerror", (err) => consoleErrors.push(err.message));
@@ -113,7 +118,9 @@ describe("HTML report in headless Chromium", () => {
     expect(text).toContain("posterior mean 0.667");
     expect(text).toContain("3.0 successes, 1.0 failures (4.0 observations");
     // A category sums its sub-skills' evidence: A on answer.facts = dates only → (1 + 3) / (2 + 4).
-    expect(await page.locator('[data-cell][data-agent="A"][data-skill="answer.facts"]').getAttribute("data-mean")).toBe("0.6667");
+    expect(await page.locator('[data-cell][data-agent="A"][data-skill="answer.facts"]').getAttribute("data-mean")).toBe(
+      "0.6667",
+    );
     // No evidence: A on people and the mode row (2); B on dates, math, algebra and the mode row (4); C on all five
     // skill rows (its only entry is mode-level) (5).
     expect(await page.locator("[data-cell][data-unseen]").count()).toBe(11);
@@ -124,7 +131,9 @@ describe("HTML report in headless Chromium", () => {
     expect(await bars.count()).toBe(evaluation.rows.length);
     for (const bar of await bars.all()) {
       const full = (await bar.boundingBox())!.width;
-      const widths = await bar.locator("[data-share]").evaluateAll((els) => els.map((e) => e.getBoundingClientRect().width));
+      const widths = await bar
+        .locator("[data-share]")
+        .evaluateAll((els) => els.map((e) => e.getBoundingClientRect().width));
       expect(Math.abs(widths.reduce((a, b) => a + b, 0) - full)).toBeLessThan(1.5);
     }
     // Best single: one segment, agent B.
@@ -145,15 +154,23 @@ describe("HTML report in headless Chromium", () => {
 
   it("opens with the result: the headline and the router table within the first screen, the handbook after the chart", async () => {
     for (const p of [page, crowded]) {
-      const top = (sel: string) => p.locator(sel).first().evaluate((el) => el.getBoundingClientRect().top + (el.ownerDocument.defaultView?.scrollY ?? 0));
+      const top = (sel: string) =>
+        p
+          .locator(sel)
+          .first()
+          .evaluate((el) => el.getBoundingClientRect().top + (el.ownerDocument.defaultView?.scrollY ?? 0));
       const viewport = p.viewportSize()!;
       expect(await top("[data-headline-panel]")).toBeLessThan(viewport.height);
       expect(await top("#result table.results:not(.headline-table)")).toBeLessThan(viewport.height);
-      expect(await top('svg[data-plot="accuracy-cost"]')).toBeGreaterThan(await top("#result table.results:not(.headline-table)"));
+      expect(await top('svg[data-plot="accuracy-cost"]')).toBeGreaterThan(
+        await top("#result table.results:not(.headline-table)"),
+      );
       expect(await top("#handbook")).toBeGreaterThan(await top('svg[data-plot="accuracy-cost"]'));
     }
     // The crowded handbook's skill tree is long: the old layout put the evaluation below it.
-    expect(await crowded.locator("#handbook").evaluate((el) => el.getBoundingClientRect().height)).toBeGreaterThan(2000);
+    expect(await crowded.locator("#handbook").evaluate((el) => el.getBoundingClientRect().height)).toBeGreaterThan(
+      2000,
+    );
     // The headline names ours, the best single agent and the strongest baseline at comparable cost.
     const hl = headline(crowdedEval)!;
     const routerOf = async (key: string) => crowded.locator(`[data-headline="${key}"]`).getAttribute("data-router");
@@ -172,7 +189,14 @@ describe("HTML report in headless Chromium", () => {
       const boxes = await p.locator("svg text.plabel").evaluateAll((els) =>
         els.map((el) => {
           const r = el.getBoundingClientRect();
-          return { x: r.x, y: r.y, w: r.width, h: r.height, text: el.textContent ?? "", size: parseFloat(el.ownerDocument.defaultView!.getComputedStyle(el).fontSize) };
+          return {
+            x: r.x,
+            y: r.y,
+            w: r.width,
+            h: r.height,
+            text: el.textContent ?? "",
+            size: parseFloat(el.ownerDocument.defaultView!.getComputedStyle(el).fontSize),
+          };
         }),
       );
       expect(boxes.length).toBeGreaterThan(3);
@@ -191,12 +215,15 @@ describe("HTML report in headless Chromium", () => {
       // Drawn at its natural size (not shrunk to fit) at this viewport.
       expect(plot.width).toBeGreaterThanOrEqual(1000);
       // Every router is either labelled in the chart or listed under it.
-      const labelled = await p.locator("svg text.plabel").evaluateAll((els) => els.flatMap((el) => el.getAttribute("data-label-for")!.split(" ")));
+      const labelled = await p
+        .locator("svg text.plabel")
+        .evaluateAll((els) => els.flatMap((el) => el.getAttribute("data-label-for")!.split(" ")));
       const list = p.locator("[data-unlabelled]");
       const listed = (await list.count()) === 0 ? 0 : Number(await list.getAttribute("data-unlabelled"));
       expect(new Set(labelled).size + listed).toBe(ev.rows.length);
       // Our frontier points are all labelled.
-      for (const f of ev.frontiers.filter((x) => x.kind === "ours")) for (const v of f.frontier) expect(labelled).toContain(v.id);
+      for (const f of ev.frontiers.filter((x) => x.kind === "ours"))
+        for (const v of f.frontier) expect(labelled).toContain(v.id);
     }
   });
 

@@ -46,9 +46,14 @@ describe("renderReport", () => {
 
   it("shows each router's count of chosen agents with no record (misses)", async () => {
     const ev = await fixtureEvaluation();
-    const holey = { ...ev, rows: ev.rows.map((r, i) => (i === 0 ? { ...r, missing: { ...r.missing, mean: 3, min: 3, max: 3 } } : r)) };
+    const holey = {
+      ...ev,
+      rows: ev.rows.map((r, i) => (i === 0 ? { ...r, missing: { ...r.missing, mean: 3, min: 3, max: 3 } } : r)),
+    };
     const html = renderReport({ evaluation: holey });
-    expect(html).toContain("<th title=\"queries where the router chose an agent with no record: scored as misses\">missing</th>");
+    expect(html).toContain(
+      '<th title="queries where the router chose an agent with no record: scored as misses">missing</th>',
+    );
     expect(count(html, /data-missing="/g)).toBe(ev.rows.length);
     expect(html).toContain('data-missing="3"');
   });
@@ -76,7 +81,9 @@ describe("renderReport", () => {
 
   it("is deterministic for the same input", async () => {
     const ev = await fixtureEvaluation();
-    expect(renderReport({ handbook: fixtureHandbook(), evaluation: ev })).toBe(renderReport({ handbook: fixtureHandbook(), evaluation: ev }));
+    expect(renderReport({ handbook: fixtureHandbook(), evaluation: ev })).toBe(
+      renderReport({ handbook: fixtureHandbook(), evaluation: ev }),
+    );
   });
 });
 
@@ -92,7 +99,9 @@ describe("headline", () => {
     const limit = hl.ours.meanCostUsd.mean * COMPARABLE_COST;
     expect(hl.baseline!.kind).toBe("baseline");
     expect(hl.baseline!.meanCostUsd.mean).toBeLessThanOrEqual(limit);
-    for (const r of ev.rows.filter((r) => r.kind === "baseline" && r.family !== "best-single" && r.meanCostUsd.mean <= limit))
+    for (const r of ev.rows.filter(
+      (r) => r.kind === "baseline" && r.family !== "best-single" && r.meanCostUsd.mean <= limit,
+    ))
       expect(r.accuracy.mean).toBeLessThanOrEqual(hl.baseline!.accuracy.mean);
     const html = renderReport({ evaluation: ev });
     expect(html).toContain(`data-headline="ours" data-router="${hl.ours.id}"`);
@@ -107,7 +116,10 @@ describe("headline", () => {
 
   it("says so when no baseline costs comparably, and is absent without a router of ours", async () => {
     const ev = await crowdedEvaluation();
-    const cheapOurs = { ...ev, rows: ev.rows.map((r) => (r.kind === "ours" ? { ...r, meanCostUsd: { ...r.meanCostUsd, mean: 1e-9 } } : r)) };
+    const cheapOurs = {
+      ...ev,
+      rows: ev.rows.map((r) => (r.kind === "ours" ? { ...r, meanCostUsd: { ...r.meanCostUsd, mean: 1e-9 } } : r)),
+    };
     expect(headline(cheapOurs)!.baseline).toBeUndefined();
     expect(renderReport({ evaluation: cheapOurs })).toContain("no baseline costs at most 110% of ours");
     const noOurs = { ...ev, rows: ev.rows.filter((r) => r.kind !== "ours") };
@@ -139,7 +151,9 @@ describe("placeLabels", () => {
     const [right] = placeLabels([{ x: 200, y: 150, text: "label" }], { bounds, obstacles: [obstacle], fontSize: 12 });
     expect(right!.box.x + right!.box.w).toBeLessThanOrEqual(205);
     const everything = { x: 0, y: 0, w: 400, h: 300 };
-    expect(placeLabels([{ x: 200, y: 150, text: "label" }], { bounds, obstacles: [everything], fontSize: 12 })).toEqual([null]);
+    expect(placeLabels([{ x: 200, y: 150, text: "label" }], { bounds, obstacles: [everything], fontSize: 12 })).toEqual(
+      [null],
+    );
   });
 
   it("estimates wider boxes for longer and wider text", () => {
@@ -151,7 +165,14 @@ describe("placeLabels", () => {
 describe("skill names in the report", () => {
   it("shows two skills that share a name apart (the later one qualified by an indicator), and leaves distinct names alone", () => {
     const h = fixtureHandbook();
-    expect(heatMapRows(h).map((r) => r.label)).toEqual(["Facts", "Dates", "People", "Math", "Algebra", "answer (mode level)"]);
+    expect(heatMapRows(h).map((r) => r.label)).toEqual([
+      "Facts",
+      "Dates",
+      "People",
+      "Math",
+      "Algebra",
+      "answer (mode level)",
+    ]);
     h.skills["answer.math.algebra"]!.name = "Math";
     const labels = heatMapRows(h).map((r) => r.label);
     expect(labels).toEqual(["Facts", "Dates", "People", "Math", "Math (solve for x)", "answer (mode level)"]);

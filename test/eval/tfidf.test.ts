@@ -21,7 +21,9 @@ describe("TF-IDF index", () => {
     const a = Math.log(5 / 2) + 1;
     const b = 2 * (Math.log(5 / 3) + 1);
     const norm = Math.hypot(a, b);
-    const w = Object.fromEntries([...v.terms].map((t, i) => [[...index.vocabulary].find(([, id]) => id === t)![0], v.weights[i]]));
+    const w = Object.fromEntries(
+      [...v.terms].map((t, i) => [[...index.vocabulary].find(([, id]) => id === t)![0], v.weights[i]]),
+    );
     expect(Object.keys(w).sort()).toEqual(["apple", "banana"]);
     expect(w.apple).toBeCloseTo(a / norm, 12);
     expect(w.banana).toBeCloseTo(b / norm, 12);
@@ -40,7 +42,9 @@ describe("TF-IDF index", () => {
 
   it("k-best selection agrees with a full sort on a larger corpus", () => {
     const words = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa"];
-    const corpus = Array.from({ length: 300 }, (_, i) => Array.from({ length: 1 + (i % 7) }, (_, j) => words[(i * 3 + j * 7) % 10]).join(" "));
+    const corpus = Array.from({ length: 300 }, (_, i) =>
+      Array.from({ length: 1 + (i % 7) }, (_, j) => words[(i * 3 + j * 7) % 10]).join(" "),
+    );
     const idx = buildTfidfIndex(corpus);
     const query = "alpha gamma gamma theta";
     const all = idx.nearest(query, 300);

@@ -65,7 +65,14 @@ describe("explore over the simulated world", () => {
     expect(new Set(records.map((r) => r.score))).toEqual(new Set([0, 1]));
     const other = createWorld({ seed: 8 });
     const third = join(dir, "c.jsonl");
-    await explore({ agents: other.pool().agents.map((s) => createSimAgent(s, other)), tasks: simExploreTasks(other, 6, "train"), run: simRunner(other), out: third, progress: false, modes: ["answer"] });
+    await explore({
+      agents: other.pool().agents.map((s) => createSimAgent(s, other)),
+      tasks: simExploreTasks(other, 6, "train"),
+      run: simRunner(other),
+      out: third,
+      progress: false,
+      modes: ["answer"],
+    });
     expect(readFileSync(third, "utf8")).not.toBe(readFileSync(first, "utf8"));
   });
 
@@ -102,7 +109,8 @@ describe("explore over the simulated world", () => {
       name: "flaky",
       applies: sim.applies,
       run: (agent, task, mode) => {
-        if (broken && agent.spec.id === "sim-coder-32b" && task.family === "statistics") return Promise.reject(new Error("model down"));
+        if (broken && agent.spec.id === "sim-coder-32b" && task.family === "statistics")
+          return Promise.reject(new Error("model down"));
         return sim.run(agent, task, mode);
       },
     };
@@ -132,7 +140,14 @@ describe("explore over the simulated world", () => {
     stream.on("data", (c) => (text += String(c)));
     const sink = lineSink(stream, 1000);
     const p = (done: number, elapsedMs: number): ExploreProgress => ({
-      done, total: 40, resumed: 8, failed: 1, costUsd: 0.01234, costEstimated: false, simulated: true, elapsedMs,
+      done,
+      total: 40,
+      resumed: 8,
+      failed: 1,
+      costUsd: 0.01234,
+      costEstimated: false,
+      simulated: true,
+      elapsedMs,
     });
     sink.update(p(10, 2000));
     sink.update(p(11, 2500));
@@ -155,10 +170,16 @@ describe("explore command and tasks files", () => {
     writeFileSync(pool, JSON.stringify(world.pool()));
     const base = { pool, out: join(dir, "cli.jsonl"), split: "train", concurrency: "2", progress: false };
     await expect(runExplore(base)).rejects.toThrow("explore: give exactly one of --sim-tasks N");
-    await expect(runExplore({ ...base, simTasks: "3", modes: "search,think" })).rejects.toThrow('--modes: unknown mode "think"');
-    await expect(runExplore({ ...base, simTasks: "zero" })).rejects.toThrow('--sim-tasks: must be a whole number >= 1, got "zero"');
+    await expect(runExplore({ ...base, simTasks: "3", modes: "search,think" })).rejects.toThrow(
+      '--modes: unknown mode "think"',
+    );
+    await expect(runExplore({ ...base, simTasks: "zero" })).rejects.toThrow(
+      '--sim-tasks: must be a whole number >= 1, got "zero"',
+    );
     await expect(runExplore({ ...base, simTasks: "3", concurrency: "0" })).rejects.toThrow(InputError);
-    await expect(runExplore({ ...base, simTasks: "3", seed: "9" })).rejects.toThrow(`${pool}: agent sim-frontier-xl: sim.seed 7 differs from --seed 9`);
+    await expect(runExplore({ ...base, simTasks: "3", seed: "9" })).rejects.toThrow(
+      `${pool}: agent sim-frontier-xl: sim.seed 7 differs from --seed 9`,
+    );
     const bad = join(dir, "tasks.jsonl");
     writeFileSync(bad, '{"id": "t1", "text": "What?"}\n\n{"id": "t2"}\n');
     expect(() => loadTasks(bad)).toThrow(`${bad}:3: $.text:`);
@@ -170,7 +191,15 @@ describe("explore command and tasks files", () => {
     const pool = join(dir, "pool2.json");
     writeFileSync(pool, JSON.stringify(world.pool()));
     const out = join(dir, "cli2.jsonl");
-    const code = await runExplore({ pool, out, simTasks: "6", split: "train", concurrency: "2", progress: false, modes: "answer,search" });
+    const code = await runExplore({
+      pool,
+      out,
+      simTasks: "6",
+      split: "train",
+      concurrency: "2",
+      progress: false,
+      modes: "answer,search",
+    });
     expect(code).toBe(0);
     const recs = await loadRecords(out);
     expect(recs.length).toBe(4 + 5 + 4 + 5 + 5 * 4);
@@ -180,5 +209,8 @@ describe("explore command and tasks files", () => {
 
 /** The lines of a records file that are not code-mode records. */
 function withoutCode(text: string): string {
-  return `${text.split("\n").filter((l) => l && JSON.parse(l).mode !== "code").join("\n")}\n`;
+  return `${text
+    .split("\n")
+    .filter((l) => l && JSON.parse(l).mode !== "code")
+    .join("\n")}\n`;
 }

@@ -11,7 +11,6 @@ import { recordKey } from "../../src/records/schema.js";
 import { createWorld } from "../../src/sim/world.js";
 import { startCli } from "../support/cli.js";
 
-
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "explore-kill-"));
@@ -26,7 +25,6 @@ function lines(path: string): number {
   }
 }
 
-
 /** Start the explore CLI as a subprocess. */
 const start = (args: string[]) => startCli(["explore", ...args]);
 
@@ -36,7 +34,20 @@ describe("explore CLI killed mid-run", () => {
     const pool = join(dir, "pool.json");
     writeFileSync(pool, JSON.stringify(world.pool()));
     const out = join(dir, "records.jsonl");
-    const args = ["--pool", pool, "--out", out, "--sim-tasks", "12", "--seed", "3", "--modes", "search,answer", "--concurrency", "2"];
+    const args = [
+      "--pool",
+      pool,
+      "--out",
+      out,
+      "--sim-tasks",
+      "12",
+      "--seed",
+      "3",
+      "--modes",
+      "search,answer",
+      "--concurrency",
+      "2",
+    ];
 
     // First run: sim agents really wait for a share of their simulated latency, so the run is still going when killed.
     const first = start([...args, "--sim-sleep", "0.05"]);

@@ -65,7 +65,14 @@ describe("explore with openai agents in answer mode", () => {
       ["t3", "small", "answer", 0],
     ]);
     const big = records[0]!;
-    expect(big).toMatchObject({ provider: "openai", simulated: false, promptTokens: 50, completionTokens: 5, metric: "em", task: "geo" });
+    expect(big).toMatchObject({
+      provider: "openai",
+      simulated: false,
+      promptTokens: 50,
+      completionTokens: 5,
+      metric: "em",
+      task: "geo",
+    });
     expect(big.costUsd).toBeCloseTo((50 * 2 + 5 * 8) / 1e6, 15);
     expect(records[4]!.metric).toBe("containment");
     expect(server.chatRequests().length).toBe(6);

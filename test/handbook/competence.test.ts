@@ -40,8 +40,18 @@ describe("weighted fractional updates", () => {
       score: 1,
       cost: { promptTokens: 100, completionTokens: 20, costUsd: 0.002, latencyMs: 300 },
     });
-    const h2 = recordOutcome(h1, { agent: "ag", mode: "search", skills: [], score: 0, cost: { promptTokens: 300, completionTokens: 40, costUsd: 0.004, latencyMs: 500 } });
-    expect(h2.agents.ag!.competence).toEqual({ "search.a.x": ev(0.75, 0), "search.a.y": ev(0.25, 0), search: ev(0, 1) });
+    const h2 = recordOutcome(h1, {
+      agent: "ag",
+      mode: "search",
+      skills: [],
+      score: 0,
+      cost: { promptTokens: 300, completionTokens: 40, costUsd: 0.004, latencyMs: 500 },
+    });
+    expect(h2.agents.ag!.competence).toEqual({
+      "search.a.x": ev(0.75, 0),
+      "search.a.y": ev(0.25, 0),
+      search: ev(0, 1),
+    });
     expect(modeEvidence(h2, "ag", "search")).toEqual(ev(1, 1));
     expect(h2.agents.ag!.costs.search).toEqual({
       meanPromptTokens: 200,

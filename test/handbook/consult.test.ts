@@ -3,7 +3,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createHandbook } from "../../handbook/build.js";
-import { betaMean, consultScopes, consultTrajectory, judge, planFor, planValue, vote, type GivenAnswer } from "../../handbook/consult.js";
+import {
+  betaMean,
+  consultScopes,
+  consultTrajectory,
+  judge,
+  planFor,
+  planValue,
+  vote,
+  type GivenAnswer,
+} from "../../handbook/consult.js";
 import type { ConsultPlan, ConsultRule, Handbook } from "../../handbook/schema.js";
 import { loadHandbook, saveHandbook } from "../../handbook/store.js";
 import { centroidOf, embed, fitTextModel } from "../../handbook/text.js";
@@ -193,11 +202,18 @@ describe("judge after two answers", () => {
     const heavyA = judge(choice(plan({ weights: [1.5, 1.2, 2] })), [ans("a", "A"), ans("b", "B")], 1, plenty);
     expect(heavyA).toMatchObject({ action: "accept", answer: 0 });
     // An unread answer is no disagreement worth voting on: the read one is accepted.
-    expect(judge(choice(), [ans("a", "A"), ans("b", null)], 1, plenty)).toMatchObject({ action: "accept", answer: 0, state: "disagree" });
+    expect(judge(choice(), [ans("a", "A"), ans("b", null)], 1, plenty)).toMatchObject({
+      action: "accept",
+      answer: 0,
+      state: "disagree",
+    });
   });
 
   it("two unread answers do not agree", () => {
-    expect(judge(choice(), [ans("a", null), ans("b", null)], 0.1, plenty)).toMatchObject({ action: "consult", state: "disagree" });
+    expect(judge(choice(), [ans("a", null), ans("b", null)], 0.1, plenty)).toMatchObject({
+      action: "consult",
+      state: "disagree",
+    });
   });
 
   it("never escalates past the limits, and says which one stopped it", () => {
@@ -207,11 +223,20 @@ describe("judge after two answers", () => {
     const budget = judge(choice(), [ans("a", "A"), ans("b", "B")], 0, { callsLeft: 1, budgetLeftUsd: 0.003 });
     expect(budget).toMatchObject({ action: "accept", state: "disagree" });
     expect(budget.reason).toContain("e's expected $0.0040 exceeds the $0.0030 left");
-    expect(judge(choice(), [ans("a", "A"), ans("b", "B")], 0, { callsLeft: 1, budgetLeftUsd: 0.004 }).action).toBe("consult");
+    expect(judge(choice(), [ans("a", "A"), ans("b", "B")], 0, { callsLeft: 1, budgetLeftUsd: 0.004 }).action).toBe(
+      "consult",
+    );
   });
 
   it("a plan of two agents accepts after two answers: no escalation agent", () => {
-    const two = plan({ agents: ["a", "b"], weights: [1, 1.2], costs: [0.001, 0.001], costScale: 0.001, escalateAgree: undefined, escalateDisagree: undefined });
+    const two = plan({
+      agents: ["a", "b"],
+      weights: [1, 1.2],
+      costs: [0.001, 0.001],
+      costScale: 0.001,
+      escalateAgree: undefined,
+      escalateDisagree: undefined,
+    });
     const j = judge(choice(two), [ans("a", "A"), ans("b", "B")], 0, plenty);
     expect(j).toMatchObject({ action: "accept", answer: 1, state: "disagree" });
     expect(j.reason).toContain("no escalation agent");
@@ -275,7 +300,8 @@ describe("consultTrajectory", () => {
     };
     return { asked, ask };
   };
-  const cost = (p: ConsultPlan, agents: readonly string[]) => agents.reduce((s, a) => s + (p.costs[p.agents.indexOf(a)] ?? 0), 0);
+  const cost = (p: ConsultPlan, agents: readonly string[]) =>
+    agents.reduce((s, a) => s + (p.costs[p.agents.indexOf(a)] ?? 0), 0);
 
   it("at λ=0 with agents that never agree asks the three agents of the plan, no more, whatever the calls left", () => {
     for (const callsLeft of [3, 10]) {
@@ -344,8 +370,21 @@ describe("planFor", () => {
     escalateAgree: undefined,
     escalateDisagree: undefined,
   });
-  const modePlan = plan({ agents: ["m1", "m2"], weights: [0, 0], costs: [0.001, 0.001], costScale: 0.001, escalateAgree: undefined, escalateDisagree: undefined });
-  const rule = (over: Partial<ConsultRule> = {}): ConsultRule => ({ version: 1, maxCalls: 3, strength: 8, plans: { "answer.x": [plan(), cheap], answer: [modePlan] }, ...over });
+  const modePlan = plan({
+    agents: ["m1", "m2"],
+    weights: [0, 0],
+    costs: [0.001, 0.001],
+    costScale: 0.001,
+    escalateAgree: undefined,
+    escalateDisagree: undefined,
+  });
+  const rule = (over: Partial<ConsultRule> = {}): ConsultRule => ({
+    version: 1,
+    maxCalls: 3,
+    strength: 8,
+    plans: { "answer.x": [plan(), cheap], answer: [modePlan] },
+    ...over,
+  });
 
   it("picks the plan of highest value at λ among the most weighted skill's plans", () => {
     const at0 = planFor(rule(), [{ id: "answer.x", weight: 1 }], "answer", 0, plenty)!;
@@ -375,7 +414,14 @@ describe("planFor", () => {
   it("excludes plans with a disallowed agent, falling back to the mode's when none is left", () => {
     const noE = planFor(rule(), [{ id: "answer.x", weight: 1 }], "answer", 0, plenty, (a) => a !== "e")!;
     expect(noE.plan.agents).toEqual(["c", "d"]);
-    const noneLeft = planFor(rule(), [{ id: "answer.x", weight: 1 }], "answer", 0, plenty, (a) => a !== "e" && a !== "d")!;
+    const noneLeft = planFor(
+      rule(),
+      [{ id: "answer.x", weight: 1 }],
+      "answer",
+      0,
+      plenty,
+      (a) => a !== "e" && a !== "d",
+    )!;
     expect(noneLeft.scope).toBe("answer");
     expect(planFor(rule(), [{ id: "answer.x", weight: 1 }], "answer", 0, plenty, () => false)).toBeNull();
   });
@@ -389,19 +435,46 @@ describe("planFor", () => {
     expect(planFor(undefined, [], "answer", 0, plenty)).toBeNull();
     expect(planFor(rule({ maxCalls: 1 }), [{ id: "answer.x", weight: 1 }], "answer", 0, plenty)).toBeNull();
     expect(planFor(rule(), [{ id: "answer.x", weight: 1 }], "answer", 0, { callsLeft: 0 })).toBeNull();
-    expect(planFor(rule(), [{ id: "answer.x", weight: 1 }], "answer", 0, { callsLeft: 3, budgetLeftUsd: 0.00005 })).toBeNull();
+    expect(
+      planFor(rule(), [{ id: "answer.x", weight: 1 }], "answer", 0, { callsLeft: 3, budgetLeftUsd: 0.00005 }),
+    ).toBeNull();
     // Budget for the cheap pair's first call only.
-    expect(planFor(rule(), [{ id: "answer.x", weight: 1 }], "answer", 0, { callsLeft: 3, budgetLeftUsd: 0.0002 })!.plan.agents).toEqual(["c", "d"]);
+    expect(
+      planFor(rule(), [{ id: "answer.x", weight: 1 }], "answer", 0, { callsLeft: 3, budgetLeftUsd: 0.0002 })!.plan
+        .agents,
+    ).toEqual(["c", "d"]);
   });
 });
 
 describe("consultScopes", () => {
-  const fruit = ["red apple cherry fruit basket", "ripe cherry apple orchard fruit", "apple pie with red cherry fruit", "fruit salad of apple and cherry"];
-  const sea = ["blue ocean waves sky horizon", "deep ocean water under blue sky", "sky over the ocean tide waves", "waves of the blue ocean shore"];
+  const fruit = [
+    "red apple cherry fruit basket",
+    "ripe cherry apple orchard fruit",
+    "apple pie with red cherry fruit",
+    "fruit salad of apple and cherry",
+  ];
+  const sea = [
+    "blue ocean waves sky horizon",
+    "deep ocean water under blue sky",
+    "sky over the ocean tide waves",
+    "waves of the blue ocean shore",
+  ];
   const model = fitTextModel([...fruit, ...sea]);
   const scopes = {
-    "answer.fruit": { name: "fruit", centroid: centroidOf(model, fruit.map((t) => embed(model, t))) },
-    "answer.sea": { name: "sea", centroid: centroidOf(model, sea.map((t) => embed(model, t))) },
+    "answer.fruit": {
+      name: "fruit",
+      centroid: centroidOf(
+        model,
+        fruit.map((t) => embed(model, t)),
+      ),
+    },
+    "answer.sea": {
+      name: "sea",
+      centroid: centroidOf(
+        model,
+        sea.map((t) => embed(model, t)),
+      ),
+    },
   };
   const rule: ConsultRule = { version: 1, maxCalls: 3, strength: 8, plans: { answer: [plan()] }, scopes };
   const step = [{ id: "answer.other", weight: 1 }];
@@ -446,7 +519,20 @@ describe("a handbook's consult rule in the store", () => {
     version: 1,
     maxCalls: 3,
     strength: 8,
-    plans: { "answer.x": [plan(), plan({ agents: ["a", "b"], weights: [1, 1.2], costs: [0.001, 0.001], escalateAgree: undefined, escalateDisagree: undefined, final: "vote" })], answer: [plan({ final: "escalation" })] },
+    plans: {
+      "answer.x": [
+        plan(),
+        plan({
+          agents: ["a", "b"],
+          weights: [1, 1.2],
+          costs: [0.001, 0.001],
+          escalateAgree: undefined,
+          escalateDisagree: undefined,
+          final: "vote",
+        }),
+      ],
+      answer: [plan({ final: "escalation" })],
+    },
     scopes: { "answer.x": { name: "x", centroid: { apple: 0.8, "#question": 0.6 } } },
     chosenBy: "scopes of k4: best held-out objective 0.7000",
   };

@@ -31,11 +31,22 @@ export interface AgentSketch {
 }
 
 /** A handbook with the given skills (ids; ancestors must be listed too) and agents. */
-export function handbookWith(skillIds: string[], agents: Record<string, AgentSketch>, modes: Mode[] = [...MODES]): Handbook {
+export function handbookWith(
+  skillIds: string[],
+  agents: Record<string, AgentSketch>,
+  modes: Mode[] = [...MODES],
+): Handbook {
   const h = createHandbook({ now: T0, modes: Object.fromEntries(modes.map((m) => [m, { description: `${m} mode` }])) });
   for (const id of skillIds) h.skills[id] = skill(id);
   for (const [id, a] of Object.entries(agents))
-    h.agents[id] = { modes: a.modes, competence: a.competence ?? {}, costs: a.costs ?? {}, strengths: [], weaknesses: [], routingSignals: [] };
+    h.agents[id] = {
+      modes: a.modes,
+      competence: a.competence ?? {},
+      costs: a.costs ?? {},
+      strengths: [],
+      weaknesses: [],
+      routingSignals: [],
+    };
   return h;
 }
 

@@ -27,7 +27,13 @@ describe("import of the reference handbook format", () => {
         learning_stats: { num_train_bundles: 20, refinement_rounds: 2 },
         agents: {
           "gpt-5": { mode: "search", model_name: "gpt-5", tools: [], total_attempts: 8, total_successes: 6 },
-          "qwen3-32b": { mode: "search", model_name: "Qwen/Qwen3-32B", tools: [], total_attempts: 4, total_successes: 1 },
+          "qwen3-32b": {
+            mode: "search",
+            model_name: "Qwen/Qwen3-32B",
+            tools: [],
+            total_attempts: 4,
+            total_successes: 1,
+          },
           "gpt-5-mini": { mode: "answer", model_name: "gpt-5-mini", tools: [], total_attempts: 7, total_successes: 4 },
         },
       },
@@ -50,8 +56,18 @@ describe("import of the reference handbook format", () => {
       indicators: ["which came first"],
       provenance: {
         history: [
-          { op: "split", from: ["search.temporal.date_lookup"], at: "2025-05-14T10:02:47.120Z", note: "Agents differ on ordering questions." },
-          { op: "import", from: ["search.temporal.event_ordering"], at: NOW, note: "reference parent: search.temporal.date_lookup" },
+          {
+            op: "split",
+            from: ["search.temporal.date_lookup"],
+            at: "2025-05-14T10:02:47.120Z",
+            note: "Agents differ on ordering questions.",
+          },
+          {
+            op: "import",
+            from: ["search.temporal.event_ordering"],
+            at: NOW,
+            note: "reference parent: search.temporal.date_lookup",
+          },
         ],
       },
     });
@@ -62,7 +78,10 @@ describe("import of the reference handbook format", () => {
       note: "Indistinguishable competence profiles.",
     });
     expect(h.skills["search.temporal.date_lookup"]!.provenance.discoveredFrom).toEqual(["wiki____12", "wiki____19"]);
-    expect(h.skills["answer.numeric"]).toMatchObject({ name: "numeric", provenance: { history: [{ op: "import", note: "category created on import" }] } });
+    expect(h.skills["answer.numeric"]).toMatchObject({
+      name: "numeric",
+      provenance: { history: [{ op: "import", note: "category created on import" }] },
+    });
 
     expect(h.agents["gpt-5"]).toEqual({
       modes: ["search"],
@@ -71,14 +90,26 @@ describe("import of the reference handbook format", () => {
         "search.temporal.event_ordering": { successes: 2, failures: 0 },
         "search.entity.disambiguation": { successes: 1.5, failures: 0.5 },
       },
-      costs: { search: { meanPromptTokens: 1830.5, meanCompletionTokens: 412.25, meanCostUsd: 0.00641, meanLatencyMs: 2400, count: 8, estimated: false } },
+      costs: {
+        search: {
+          meanPromptTokens: 1830.5,
+          meanCompletionTokens: 412.25,
+          meanCostUsd: 0.00641,
+          meanLatencyMs: 2400,
+          count: 8,
+          estimated: false,
+        },
+      },
       strengths: ["finds exact dates"],
       weaknesses: ["slow"],
       routingSignals: ["long multi-hop questions"],
     });
     // A bare-prior entry (alpha = beta = 1) is kept as zero evidence: the cascade's category rate counts it.
     expect(h.agents["qwen3-32b"]!.competence["search.temporal.date_lookup"]).toEqual({ successes: 0, failures: 0 });
-    expect(h.agents["qwen3-32b"]!.competence["search.entity.disambiguation"]).toEqual({ successes: 0.5, failures: 1.5 });
+    expect(h.agents["qwen3-32b"]!.competence["search.entity.disambiguation"]).toEqual({
+      successes: 0.5,
+      failures: 1.5,
+    });
     // Evidence on another mode's skill goes to that skill's copy in the agent's own mode, which the agent alone
     // serves; unknown skills are dropped; no cost data, no costs.
     expect(h.agents["gpt-5-mini"]).toMatchObject({
@@ -96,7 +127,13 @@ describe("import of the reference handbook format", () => {
       name: h.skills["search.temporal.date_lookup"]!.name,
       indicators: h.skills["search.temporal.date_lookup"]!.indicators,
       provenance: {
-        history: [{ op: "import", from: ["search.temporal.date_lookup"], note: "copy of search.temporal.date_lookup in mode answer (agent gpt-5-mini has evidence on it)" }],
+        history: [
+          {
+            op: "import",
+            from: ["search.temporal.date_lookup"],
+            note: "copy of search.temporal.date_lookup in mode answer (agent gpt-5-mini has evidence on it)",
+          },
+        ],
       },
     });
     expect(h.modes.search!.insights).toEqual([
@@ -121,9 +158,16 @@ describe("import of the reference handbook format", () => {
     const saved = saveHandbook(path, handbook);
     const h = loadHandbook(path);
     expect(h).toEqual(saved);
-    const r = selectAgent(h, { mode: "search", skills: [{ id: "search.temporal.event_ordering", weight: 1 }], lambda: 0 });
+    const r = selectAgent(h, {
+      mode: "search",
+      skills: [{ id: "search.temporal.event_ordering", weight: 1 }],
+      lambda: 0,
+    });
     expect(r.chosen).toBe("gpt-5"); // 3/4 vs 2/5
-    expect(selectAgent(h, { mode: "search", skills: [{ id: "search.temporal.event_ordering", weight: 1 }], lambda: 1 }).chosen).toBe("qwen3-32b");
+    expect(
+      selectAgent(h, { mode: "search", skills: [{ id: "search.temporal.event_ordering", weight: 1 }], lambda: 1 })
+        .chosen,
+    ).toBe("qwen3-32b");
   });
 
   it("fails in one line on unknown modes unless mapped, and on malformed fields", () => {
@@ -164,7 +208,9 @@ describe("import of the reference handbook format", () => {
       "gpt x!": `gpt_x_`,
     });
     expect(Object.keys(h.agents).sort()).toEqual(Object.values(agentIds).sort());
-    expect(warnings).toContain(`agent "gpt-4o (azure)": imported as gpt-4o__azure_-${hash("gpt-4o (azure)")} (gpt-4o__azure_ is also another agent's id after clean-up)`);
+    expect(warnings).toContain(
+      `agent "gpt-4o (azure)": imported as gpt-4o__azure_-${hash("gpt-4o (azure)")} (gpt-4o__azure_ is also another agent's id after clean-up)`,
+    );
     expect(warnings).toContain('agent "llama 3.1": imported as llama_3.1 (agent ids: letters, digits and ._:/@- only)');
     // The reference id and its totals stay with the agent, where the cascade reads them.
     expect((h.metadata.learning.reference as { agents: Record<string, unknown> }).agents["llama_3.1"]).toMatchObject({
@@ -178,7 +224,9 @@ describe("import of the reference handbook format", () => {
     expect(importReferenceHandbook(reversed, "ref.json", { now: NOW }).agentIds).toEqual(agentIds);
     // Two profiles naming the same agent are still refused.
     const dup = { ...data, agent_profiles: { a: profile("gpt-5"), b: profile("gpt-5") } };
-    expect(() => importReferenceHandbook(dup, "ref.json", { now: NOW })).toThrow('ref.json: $.agent_profiles.b.agent_id: duplicate agent gpt-5');
+    expect(() => importReferenceHandbook(dup, "ref.json", { now: NOW })).toThrow(
+      "ref.json: $.agent_profiles.b.agent_id: duplicate agent gpt-5",
+    );
   });
 
   it("keeps a bare id listed under two modes in both, and routes each mode's agents on their own evidence", () => {
@@ -192,14 +240,22 @@ describe("import of the reference handbook format", () => {
     expect(imported.warnings).toContain(
       "skill search.temporal.event_ordering of mode search also made in mode answer as answer.temporal.event_ordering (mode_skill_index.answer lists it)",
     );
-    expect(referenceSkillId(imported, "search.temporal.event_ordering", "answer")).toBe("answer.temporal.event_ordering");
+    expect(referenceSkillId(imported, "search.temporal.event_ordering", "answer")).toBe(
+      "answer.temporal.event_ordering",
+    );
     expect(referenceSkillId(imported, "temporal.unknown", "answer")).toBe("answer.temporal.unknown");
     // Search's candidates are search's agents only; answer's agent is judged on its answer-mode entry.
     const one = (mode: "search" | "answer") =>
-      selectAgent(h, { mode, strategy: "cascade", skills: [{ id: referenceSkillId(imported, "search.temporal.event_ordering", mode), weight: 1 }] });
+      selectAgent(h, {
+        mode,
+        strategy: "cascade",
+        skills: [{ id: referenceSkillId(imported, "search.temporal.event_ordering", mode), weight: 1 }],
+      });
     expect(one("search").candidates.map((c) => c.agent)).toEqual(["gpt-5", "qwen3-32b"]);
     const answer = one("answer");
-    expect(answer.candidates.map((c) => [c.agent, c.perSkill[0]!.evidence])).toEqual([["gpt-5-mini", { successes: 0, failures: 2 }]]);
+    expect(answer.candidates.map((c) => [c.agent, c.perSkill[0]!.evidence])).toEqual([
+      ["gpt-5-mini", { successes: 0, failures: 2 }],
+    ]);
     expect(answer.chosen).toBe("gpt-5-mini");
   });
 });

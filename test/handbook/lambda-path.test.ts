@@ -1,7 +1,17 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { poolAgents } from "../../handbook/pooling.js";
-import { choiceAt, choicePath, insideStep, lambdaWinners, objectiveAt, stepAt, validationCurve, type Curve, type LineCandidate } from "../../handbook/lambda-path.js";
+import {
+  choiceAt,
+  choicePath,
+  insideStep,
+  lambdaWinners,
+  objectiveAt,
+  stepAt,
+  validationCurve,
+  type Curve,
+  type LineCandidate,
+} from "../../handbook/lambda-path.js";
 import { selectAgent } from "../../handbook/select.js";
 import { skeletonHandbook } from "../../src/learning/profile.js";
 
@@ -16,7 +26,11 @@ function argmax(cands: readonly LineCandidate[], lambda: number): string {
 }
 
 const candidates = fc.uniqueArray(
-  fc.record({ agent: fc.constantFrom("a", "b", "c", "d", "e", "f"), competence: fc.integer({ min: 0, max: 1000 }).map((x) => x / 1000), normalisedCost: fc.integer({ min: 0, max: 1000 }).map((x) => x / 1000) }),
+  fc.record({
+    agent: fc.constantFrom("a", "b", "c", "d", "e", "f"),
+    competence: fc.integer({ min: 0, max: 1000 }).map((x) => x / 1000),
+    normalisedCost: fc.integer({ min: 0, max: 1000 }).map((x) => x / 1000),
+  }),
   { selector: (c) => c.agent, minLength: 1, maxLength: 6 },
 );
 
@@ -34,27 +48,58 @@ describe("exact λ paths", () => {
   });
 
   it("agree with selectAgent's decision on a handbook", () => {
-    const h = skeletonHandbook([], [
-      { id: "cheap", modes: ["answer"] },
-      { id: "mid", modes: ["answer"] },
-      { id: "strong", modes: ["answer"] },
-    ]);
+    const h = skeletonHandbook(
+      [],
+      [
+        { id: "cheap", modes: ["answer"] },
+        { id: "mid", modes: ["answer"] },
+        { id: "strong", modes: ["answer"] },
+      ],
+    );
     const ev = { cheap: [3, 7], mid: [6, 4], strong: [9, 1] } as const;
     const usd = { cheap: 0.001, mid: 0.004, strong: 0.01 } as const;
     for (const [a, [s, f]] of Object.entries(ev)) {
       h.agents[a]!.competence.answer = { successes: s, failures: f };
-      h.agents[a]!.costs.answer = { meanPromptTokens: 0, meanCompletionTokens: 0, meanCostUsd: usd[a as keyof typeof usd], meanLatencyMs: 0, count: 10, estimated: false };
+      h.agents[a]!.costs.answer = {
+        meanPromptTokens: 0,
+        meanCompletionTokens: 0,
+        meanCostUsd: usd[a as keyof typeof usd],
+        meanLatencyMs: 0,
+        count: 10,
+        estimated: false,
+      };
     }
     const d0 = selectAgent(h, { mode: "answer", lambda: 0 });
     const path = choicePath(d0.candidates);
     expect(path.map((s) => s.agent)).toEqual(["strong", "mid", "cheap"]);
-    for (const lambda of [0, 0.1, 0.3, 0.5, 0.7, 1, 3]) expect(choiceAt(path, lambda)).toBe(selectAgent(h, { mode: "answer", lambda }).chosen);
+    for (const lambda of [0, 0.1, 0.3, 0.5, 0.7, 1, 3])
+      expect(choiceAt(path, lambda)).toBe(selectAgent(h, { mode: "answer", lambda }).chosen);
   });
 
   it("sum to a validation curve whose steps give accuracy and cost at every λ", () => {
     const points = [
-      { path: [{ from: 0, agent: "x" }, { from: 0.5, agent: "y" }], outcomes: new Map([["x", { score: 1, costUsd: 2 }], ["y", { score: 0, costUsd: 1 }]]), maxCostUsd: 2 },
-      { path: [{ from: 0, agent: "x" }, { from: 0.2, agent: "y" }], outcomes: new Map([["x", { score: 1, costUsd: 2 }], ["y", { score: 1, costUsd: 1 }]]), maxCostUsd: 2 },
+      {
+        path: [
+          { from: 0, agent: "x" },
+          { from: 0.5, agent: "y" },
+        ],
+        outcomes: new Map([
+          ["x", { score: 1, costUsd: 2 }],
+          ["y", { score: 0, costUsd: 1 }],
+        ]),
+        maxCostUsd: 2,
+      },
+      {
+        path: [
+          { from: 0, agent: "x" },
+          { from: 0.2, agent: "y" },
+        ],
+        outcomes: new Map([
+          ["x", { score: 1, costUsd: 2 }],
+          ["y", { score: 1, costUsd: 1 }],
+        ]),
+        maxCostUsd: 2,
+      },
       { path: [{ from: 0, agent: "z" }], outcomes: new Map([["x", { score: 1, costUsd: 2 }]]), maxCostUsd: 2 },
     ];
     const c = validationCurve(points);
@@ -70,7 +115,14 @@ describe("exact λ paths", () => {
 
 describe("candidates some λ can pick", () => {
   const curve = fc
-    .array(fc.record({ gap: fc.integer({ min: 1, max: 100 }).map((x) => x / 100), accuracy: fc.integer({ min: 0, max: 100 }).map((x) => x / 100), cost: fc.integer({ min: 0, max: 100 }) }), { minLength: 1, maxLength: 5 })
+    .array(
+      fc.record({
+        gap: fc.integer({ min: 1, max: 100 }).map((x) => x / 100),
+        accuracy: fc.integer({ min: 0, max: 100 }).map((x) => x / 100),
+        cost: fc.integer({ min: 0, max: 100 }),
+      }),
+      { minLength: 1, maxLength: 5 },
+    )
     .map((steps): Curve => {
       let from = 0;
       const out = steps.map((s, i) => {
@@ -82,11 +134,15 @@ describe("candidates some λ can pick", () => {
     });
   it("hold the best objective at every λ", () => {
     fc.assert(
-      fc.property(fc.array(curve, { minLength: 1, maxLength: 6 }), fc.integer({ min: 0, max: 400 }).map((x) => x / 100), (curves, lambda) => {
-        const winners = lambdaWinners(curves);
-        const best = Math.max(...curves.map((c) => objectiveAt(c, lambda)));
-        expect(Math.max(...winners.map((i) => objectiveAt(curves[i]!, lambda)))).toBeCloseTo(best, 9);
-      }),
+      fc.property(
+        fc.array(curve, { minLength: 1, maxLength: 6 }),
+        fc.integer({ min: 0, max: 400 }).map((x) => x / 100),
+        (curves, lambda) => {
+          const winners = lambdaWinners(curves);
+          const best = Math.max(...curves.map((c) => objectiveAt(c, lambda)));
+          expect(Math.max(...winners.map((i) => objectiveAt(curves[i]!, lambda)))).toBeCloseTo(best, 9);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -94,13 +150,17 @@ describe("candidates some λ can pick", () => {
 
 describe("agent-pooled competence", () => {
   it("moves an agent's thin evidence towards agents of similar profile, and leaves evidence counts exact plus the pseudo-observations", () => {
-    const h = skeletonHandbook([], [
-      { id: "a", modes: ["answer"] },
-      { id: "b", modes: ["answer"] },
-      { id: "c", modes: ["answer"] },
-    ]);
+    const h = skeletonHandbook(
+      [],
+      [
+        { id: "a", modes: ["answer"] },
+        { id: "b", modes: ["answer"] },
+        { id: "c", modes: ["answer"] },
+      ],
+    );
     // a and b agree on two skills; c differs. On skill s3 only b and c were seen much; a once.
-    const set = (agent: string, skill: string, s: number, f: number) => (h.agents[agent]!.competence[skill] = { successes: s, failures: f });
+    const set = (agent: string, skill: string, s: number, f: number) =>
+      (h.agents[agent]!.competence[skill] = { successes: s, failures: f });
     set("a", "answer.s1", 9, 1);
     set("b", "answer.s1", 9, 1);
     set("c", "answer.s1", 1, 9);

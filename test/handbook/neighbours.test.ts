@@ -13,8 +13,25 @@ function items(): QueryItem[] {
   for (let i = 0; i < 24; i++) {
     const red = i % 2 === 0;
     const text = red ? `red apple cherry question ${i % 5}` : `blue ocean sky question ${i % 5}`;
-    const o = (agent: string, score: number) => ({ agent, score, acted: true, promptTokens: 1, completionTokens: 1, costUsd: 0.001, costEstimated: false, latencyMs: 0, response: "" });
-    out.push({ key: `q${i}`, queryId: `q${i}`, mode: "answer", task: "t", text, outcomes: [o("a", red ? 1 : 0), o("b", red ? 0 : 1)] });
+    const o = (agent: string, score: number) => ({
+      agent,
+      score,
+      acted: true,
+      promptTokens: 1,
+      completionTokens: 1,
+      costUsd: 0.001,
+      costEstimated: false,
+      latencyMs: 0,
+      response: "",
+    });
+    out.push({
+      key: `q${i}`,
+      queryId: `q${i}`,
+      mode: "answer",
+      task: "t",
+      text,
+      outcomes: [o("a", red ? 1 : 0), o("b", red ? 0 : 1)],
+    });
   }
   return out;
 }
@@ -42,7 +59,14 @@ describe("the neighbours estimator", () => {
     const blue = localEvidence(h, "blue ocean sky question 9", "answer", skill)!;
     expect(selectAgent(h, { mode: "answer", skills: skill, local: blue }).chosen).toBe("b");
     // A handbook not switched to the estimator keeps no memory and gets no local evidence.
-    const off = profile(skeletonHandbook(skills, [{ id: "a", modes: ["answer"] }, { id: "b", modes: ["answer"] }]), its, new Map());
+    const off = profile(
+      skeletonHandbook(skills, [
+        { id: "a", modes: ["answer"] },
+        { id: "b", modes: ["answer"] },
+      ]),
+      its,
+      new Map(),
+    );
     expect(off.memory).toBeUndefined();
     expect(localEvidence(off, "red apple", "answer", skill)).toBeUndefined();
   });

@@ -76,7 +76,18 @@ function mulberry32(seed: number): () => number {
 
 const ALL_MODES = ["search", "answer", "code"] as const;
 const CATEGORIES = ["facts", "temporal", "numeric"];
-const AGENT_NAMES = ["gpt-5", "gpt-5-mini", "qwen3-32b", "gpt-4o (azure)", "gpt-4o_(azure)", "llama 3.1", "llama_3.1", "mistral/7b", "claude@v2", "deepseek:r1"];
+const AGENT_NAMES = [
+  "gpt-5",
+  "gpt-5-mini",
+  "qwen3-32b",
+  "gpt-4o (azure)",
+  "gpt-4o_(azure)",
+  "llama 3.1",
+  "llama_3.1",
+  "mistral/7b",
+  "claude@v2",
+  "deepseek:r1",
+];
 
 function generate(seed: number): Case {
   const rnd = mulberry32(seed);
@@ -85,7 +96,12 @@ function generate(seed: number): Case {
   const tags = new Set<string>();
   const modes = ALL_MODES.slice(0, chance(0.5) ? 2 : 3);
   const h: RefHandbook = {
-    metadata: { version: "v1", created_at: "2025-05-14T09:30:12", updated_at: "2025-05-14T10:02:47", learning_stats: {} },
+    metadata: {
+      version: "v1",
+      created_at: "2025-05-14T09:30:12",
+      updated_at: "2025-05-14T10:02:47",
+      learning_stats: {},
+    },
     modes: Object.fromEntries(modes.map((m) => [m, { mode: m, description: `${m} mode`, insights: [] }])),
     skills: {},
     agent_profiles: {},
@@ -193,7 +209,16 @@ function generate(seed: number): Case {
   }
   if (weights.length === 0 && k > 0) weights.push([`${pick(CATEGORIES)}.unknown9`, 1]);
   if (modes.length > 2) tags.add("three modes");
-  return { handbook: h, mode, weights, lambda: pick([0, 0.5, 2]), fractional, stale, prefixed: prefixed && Object.keys(h.skills).some((id) => id.startsWith(`${h.skills[id]!.mode}.`)), tags };
+  return {
+    handbook: h,
+    mode,
+    weights,
+    lambda: pick([0, 0.5, 2]),
+    fractional,
+    stale,
+    prefixed: prefixed && Object.keys(h.skills).some((id) => id.startsWith(`${h.skills[id]!.mode}.`)),
+    tags,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -243,7 +268,8 @@ function oracle(h: RefHandbook, mode: string, weights: [string, number][], lambd
   };
   const own = (p: RefProfile, sid: string) => rate(entries(p).find(([k]) => k === sid)?.[1]);
   // Key 1: Σ w·rate (unnormalised), ties within 1e-6.
-  const key1 = (p: RefProfile) => (weights.length === 0 ? 0.5 : weights.reduce((acc, [sid, w]) => acc + w * own(p, sid), 0));
+  const key1 = (p: RefProfile) =>
+    weights.length === 0 ? 0.5 : weights.reduce((acc, [sid, w]) => acc + w * own(p, sid), 0);
   const best1 = Math.max(...agents.map(key1));
   let tied = agents.filter((p) => Math.abs(key1(p) - best1) < 1e-6);
   if (tied.length === 1) return { kind: "one", agent: tied[0]!.agent_id };
@@ -298,7 +324,10 @@ function canonical(c: Case): Pick<Case, "handbook" | "weights"> {
     agent_profiles: Object.fromEntries(
       Object.entries(h.agent_profiles).map(([k, p]) => [
         k,
-        { ...p, skill_competence: Object.fromEntries(Object.entries(p.skill_competence).map(([sid, b]) => [path(sid), b])) },
+        {
+          ...p,
+          skill_competence: Object.fromEntries(Object.entries(p.skill_competence).map(([sid, b]) => [path(sid), b])),
+        },
       ]),
     ),
     mode_skill_index: Object.fromEntries(Object.entries(h.mode_skill_index).map(([m, ids]) => [m, ids.map(path)])),
@@ -368,10 +397,19 @@ function runReference(cases: Case[]): Outcome[] | string {
   writeFileSync(join(dir, "refsrc", "__init__.py"), "");
   writeFileSync(join(dir, "refsrc", "core", "__init__.py"), "");
   for (const f of ["handbook.py", "types.py"])
-    writeFileSync(join(dir, "refsrc", "core", f), execFileSync("git", ["--git-dir", REFERENCE_GIT, "show", `HEAD:skillorchestra/core/${f}`]));
+    writeFileSync(
+      join(dir, "refsrc", "core", f),
+      execFileSync("git", ["--git-dir", REFERENCE_GIT, "show", `HEAD:skillorchestra/core/${f}`]),
+    );
   writeFileSync(join(dir, "driver.py"), DRIVER);
-  writeFileSync(join(dir, "cases.json"), JSON.stringify(cases.map((c) => ({ handbook: c.handbook, mode: c.mode, weights: c.weights, lambda: c.lambda }))));
-  const res = spawnSync("python3", [join(dir, "driver.py"), dir, join(dir, "cases.json")], { encoding: "utf8", maxBuffer: 64 << 20 });
+  writeFileSync(
+    join(dir, "cases.json"),
+    JSON.stringify(cases.map((c) => ({ handbook: c.handbook, mode: c.mode, weights: c.weights, lambda: c.lambda }))),
+  );
+  const res = spawnSync("python3", [join(dir, "driver.py"), dir, join(dir, "cases.json")], {
+    encoding: "utf8",
+    maxBuffer: 64 << 20,
+  });
   if (res.status !== 0) throw new Error(`reference driver failed: ${res.stderr}`);
   const out = JSON.parse(res.stdout) as Outcome[];
   return out.map((o) => (o.kind === "draw" ? drawOutcome(o.probs) : o));
@@ -402,7 +440,8 @@ describe("cascade conforms to the reference's select_agent on generated referenc
       expect(count(tag), tag).toBeGreaterThan(30);
     // Every key of the rule decides some cases, and some end in the draw.
     const reached = { one: 0, draw: 0 };
-    for (const c of cases) reached[oracle(c.handbook, c.mode, c.weights, c.lambda, REFERENCE_RULE).kind === "draw" ? "draw" : "one"]++;
+    for (const c of cases)
+      reached[oracle(c.handbook, c.mode, c.weights, c.lambda, REFERENCE_RULE).kind === "draw" ? "draw" : "one"]++;
     expect(reached.draw).toBeGreaterThan(25);
     expect(cases.filter((c) => c.fractional).length).toBeGreaterThan(50);
     expect(cases.filter((c) => c.stale).length).toBeGreaterThan(50);
@@ -436,4 +475,3 @@ describe("cascade conforms to the reference's select_agent on generated referenc
       expect(cases.filter((c, i) => c[kind] && !sameOutcome(got[i]!, reference[i]!)).length, kind).toBeGreaterThan(0);
   });
 });
-

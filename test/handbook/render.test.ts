@@ -12,7 +12,12 @@ function sample() {
     small: { modes: ["search", "code"], competence: { "search.facts.dates": ev(0.5, 0) } },
   });
   h.modes.search!.insights.push(
-    { type: "transition", text: "Search again with a narrower query after an empty result.", confidence: 0.9, evidence: ["q1"] },
+    {
+      type: "transition",
+      text: "Search again with a narrower query after an empty result.",
+      confidence: 0.9,
+      evidence: ["q1"],
+    },
     { type: "usage", text: "Rarely useful for arithmetic.", confidence: 0.2, evidence: [] },
   );
   h.skills["search.facts.dates"]!.indicators = ["when did", "in what year"];
@@ -49,7 +54,8 @@ describe("render", () => {
     const h = sample();
     const full = renderHandbook(h);
     expect(renderHandbook(h, { budget: full.length })).toBe(full);
-    for (let budget = 0; budget <= full.length; budget += 7) expect(renderHandbook(h, { budget }).length).toBeLessThanOrEqual(budget);
+    for (let budget = 0; budget <= full.length; budget += 7)
+      expect(renderHandbook(h, { budget }).length).toBeLessThanOrEqual(budget);
 
     const cut = renderHandbook(h, { modes: ["search"], budget: 560 });
     expect(cut.length).toBeLessThanOrEqual(560);

@@ -54,7 +54,9 @@ const ksCritical = (n: number) => 1.95 / Math.sqrt(n);
 describe("betaQuantile", () => {
   it("covers the grid the tests below use: 14 shapes from 0.05 to 10⁴ each way, 10 levels from 1e-6 to 0.999", () => {
     expect(REFERENCE).toHaveLength(14 * 14 * 10);
-    expect(new Set(REFERENCE.map((r) => r[0]))).toEqual(new Set([0.05, 0.1, 0.5, 0.7, 1, 1.5, 2, 3, 7.3, 10, 50, 300, 1000, 10000]));
+    expect(new Set(REFERENCE.map((r) => r[0]))).toEqual(
+      new Set([0.05, 0.1, 0.5, 0.7, 1, 1.5, 2, 3, 7.3, 10, 50, 300, 1000, 10000]),
+    );
   });
 
   it("matches the 50-digit reference to 1e-12 relative everywhere on the grid (a quantile below 1e-300 is 0)", () => {
@@ -79,7 +81,8 @@ describe("betaQuantile", () => {
       if (jstatError > tol) jstatOff++;
       if (a >= 0.5 && b >= 0.5 && x > 0) worstJstat = Math.max(worstJstat, jstatError / x);
       // Any disagreement beyond the tolerance is jStat's own error (it stops its continued fraction at 3e-7).
-      if (Math.abs(ours - theirs) > tol && !(jstatError > tol)) unexplained.push(`Beta(${a}, ${b}) q=${q}: ${ours} vs jStat ${theirs}, reference ${x}`);
+      if (Math.abs(ours - theirs) > tol && !(jstatError > tol))
+        unexplained.push(`Beta(${a}, ${b}) q=${q}: ${ours} vs jStat ${theirs}, reference ${x}`);
     }
     expect(unexplained).toEqual([]);
     // jStat misses the tolerance on a minority of the grid, by at most ~1e-7 relative for shapes of 0.5 and up.
@@ -126,7 +129,10 @@ function randomHandbook(seed: string): Handbook {
     ids.push(`search.c${c}`);
     for (let s = 0; s < 5; s++) ids.push(`search.c${c}.s${s}`);
   }
-  const agents: Record<string, { modes: ["search"]; competence: Record<string, Evidence>; costs: { search: ReturnType<typeof cost> } }> = {};
+  const agents: Record<
+    string,
+    { modes: ["search"]; competence: Record<string, Evidence>; costs: { search: ReturnType<typeof cost> } }
+  > = {};
   for (let a = 0; a < 8; a++) {
     const skill = 0.2 + 0.6 * rng();
     const competence: Record<string, Evidence> = {};
@@ -144,7 +150,12 @@ function randomHandbook(seed: string): Handbook {
 function randomSteps(seed: string, count: number): SelectOptions[] {
   const rng = seedrandom(seed);
   const shrinkages: Shrinkage[] = ["none", "auto", { strength: 5 }];
-  const skills = ["search.c0", "search.c1.s2", ...Array.from({ length: 15 }, (_, i) => `search.c${i % 3}.s${i % 5}`), "search.c2.unknown"];
+  const skills = [
+    "search.c0",
+    "search.c1.s2",
+    ...Array.from({ length: 15 }, (_, i) => `search.c${i % 3}.s${i % 5}`),
+    "search.c2.unknown",
+  ];
   return Array.from({ length: count }, () => {
     const active = new Map<string, number>();
     const k = Math.floor(rng() * 5); // 0: mode-level selection
@@ -166,13 +177,17 @@ describe("selection with the quantile estimator", () => {
     const steps = randomSteps("cache-steps", 300);
     const warm = steps.map((o) => selectAgent(h, o));
     // Again on the same handbook (every quantile now cached), in reverse order.
-    const again = [...steps].reverse().map((o) => selectAgent(h, o)).reverse();
+    const again = [...steps]
+      .reverse()
+      .map((o) => selectAgent(h, o))
+      .reverse();
     // On a copy (its own, empty index), one level at a time.
     const copy = structuredClone(h);
     const cold = steps.map((o) => selectAgent(copy, o));
     // More levels than the cache keeps, interleaved.
     const other = structuredClone(h);
-    for (let i = 0; i < 40; i++) selectAgent(other, { ...steps[i]!, estimator: { kind: "quantile", q: 0.01 * (i + 1) } });
+    for (let i = 0; i < 40; i++)
+      selectAgent(other, { ...steps[i]!, estimator: { kind: "quantile", q: 0.01 * (i + 1) } });
     const interleaved = steps.map((o, i) => {
       selectAgent(other, { ...o, estimator: { kind: "quantile", q: 0.013 * (i % 70) } });
       return selectAgent(other, o);
@@ -204,7 +219,11 @@ describe("selection with the quantile estimator", () => {
           pairs++;
         }
         const score = competence - c.penalty;
-        if (!best || score > best.score + 1e-9 || (Math.abs(score - best.score) <= 1e-9 && c.normalisedCost < best.cost))
+        if (
+          !best ||
+          score > best.score + 1e-9 ||
+          (Math.abs(score - best.score) <= 1e-9 && c.normalisedCost < best.cost)
+        )
           best = { agent: c.agent, score, cost: c.normalisedCost };
       }
       if (best!.agent !== r.chosen) differentChoice++;
@@ -216,10 +235,13 @@ describe("selection with the quantile estimator", () => {
 
 describe("Thompson sampling", () => {
   it("FastRng: uniform on (0, 1), deterministic per seed, seeds 0, 1, 2, ... independent of one another", () => {
-    const xs = Array.from({ length: 100_000 }, (() => {
-      const g = new FastRng("u");
-      return () => g.next();
-    })());
+    const xs = Array.from(
+      { length: 100_000 },
+      (() => {
+        const g = new FastRng("u");
+        return () => g.next();
+      })(),
+    );
     expect(Math.min(...xs)).toBeGreaterThan(0);
     expect(Math.max(...xs)).toBeLessThan(1);
     expect(ksStatistic(xs, (x) => x)).toBeLessThan(ksCritical(xs.length));
@@ -267,7 +289,10 @@ describe("Thompson sampling", () => {
       const g = new FastRng(`beta ${a} ${b}`);
       const xs = Array.from({ length: 20_000 }, () => betaSample(a, b, g));
       expect(xs.every((x) => x >= 0 && x <= 1)).toBe(true);
-      expect(ksStatistic(xs, (x) => betaCdf(x, a, b)), `Beta(${a}, ${b})`).toBeLessThan(ksCritical(xs.length));
+      expect(
+        ksStatistic(xs, (x) => betaCdf(x, a, b)),
+        `Beta(${a}, ${b})`,
+      ).toBeLessThan(ksCritical(xs.length));
     }
     // Any uniform generator works (here seedrandom's ARC4, as `seededRng` gives).
     const rng = seededRng("arc4");
@@ -303,7 +328,15 @@ describe("Thompson sampling", () => {
 
   it("a seed fixes the whole record; another seed draws anew", () => {
     const h = randomHandbook("thompson");
-    const o: SelectOptions = { mode: "search", skills: [{ id: "search.c0.s1", weight: 1 }, { id: "search.c1.s3", weight: 2 }], shrinkage: "auto", estimator: { kind: "thompson", seed: "s" } };
+    const o: SelectOptions = {
+      mode: "search",
+      skills: [
+        { id: "search.c0.s1", weight: 1 },
+        { id: "search.c1.s3", weight: 2 },
+      ],
+      shrinkage: "auto",
+      estimator: { kind: "thompson", seed: "s" },
+    };
     const r = selectAgent(h, o);
     expect(selectAgent(structuredClone(h), o)).toEqual(r);
     const other = selectAgent(h, { ...o, estimator: { kind: "thompson", seed: "t" } });

@@ -10,8 +10,16 @@ const SKILLS = ["search.facts", "search.facts.dates", "search.facts.people", "se
 /** The hand-computed example: big is better and five times dearer than small. */
 function example() {
   return handbookWith(SKILLS, {
-    big: { modes: ["search", "answer"], competence: { "search.facts.dates": ev(8, 0), "search.facts.people": ev(3, 1) }, costs: { search: cost(0.01) } },
-    small: { modes: ["search"], competence: { "search.facts.dates": ev(6, 2), "search.facts.people": ev(3, 1) }, costs: { search: cost(0.002) } },
+    big: {
+      modes: ["search", "answer"],
+      competence: { "search.facts.dates": ev(8, 0), "search.facts.people": ev(3, 1) },
+      costs: { search: cost(0.01) },
+    },
+    small: {
+      modes: ["search"],
+      competence: { "search.facts.dates": ev(6, 2), "search.facts.people": ev(3, 1) },
+      costs: { search: cost(0.002) },
+    },
     coder: { modes: ["code"], competence: {}, costs: { code: cost(0.0001) } },
   });
 }
@@ -67,7 +75,9 @@ describe("tradeoff", () => {
     const small = r.candidates[1]!;
     expect(small.normalisedCost).toBeCloseTo(0.2, 12);
     expect(small.penalty).toBeCloseTo(0.05, 12);
-    expect(r.reason).toMatch(/^small: competence 0\.6917 − λ·cost 0\.0500 = 0\.6417; margin 0\.0500 over the next best$/);
+    expect(r.reason).toMatch(
+      /^small: competence 0\.6917 − λ·cost 0\.0500 = 0\.6417; margin 0\.0500 over the next best$/,
+    );
   });
 
   it("unseen pairs get the prior; an agent without cost stats counts as the dearest", () => {
@@ -87,16 +97,30 @@ describe("tradeoff", () => {
     expect(r.candidates.find((c) => c.agent === "poor")!.normalisedCost).toBeCloseTo(0.1, 12);
     // The prior is the handbook's: Beta(2, 6) makes an unseen pair 0.25.
     const skeptical = { ...h, metadata: { ...h.metadata, prior: { alpha: 2, beta: 6 } } };
-    const rs = selectAgent(skeptical, { mode: "search", shrinkage: "none", skills: [{ id: "search.facts.dates", weight: 1 }] });
+    const rs = selectAgent(skeptical, {
+      mode: "search",
+      shrinkage: "none",
+      skills: [{ id: "search.facts.dates", weight: 1 }],
+    });
     expect(rs.candidates.find((c) => c.agent === "fresh")!.competence).toBe(0.25);
     expect(rs.candidates.find((c) => c.agent === "poor")!.competence).toBeCloseTo(2 / 11, 12);
     // With a price on cost the known-cheap agent wins: 0.2 − 0.5·0.1 > 0.5 − 0.5·1.
-    expect(selectAgent(h, { mode: "search", shrinkage: "none", skills: [{ id: "search.facts.dates", weight: 1 }], lambda: 0.5 }).chosen).toBe("poor");
+    expect(
+      selectAgent(h, {
+        mode: "search",
+        shrinkage: "none",
+        skills: [{ id: "search.facts.dates", weight: 1 }],
+        lambda: 0.5,
+      }).chosen,
+    ).toBe("poor");
   });
 
   it("with no skills uses the evidence pooled over the mode (mode-level entry plus every skill)", () => {
     const h = handbookWith(SKILLS, {
-      a: { modes: ["search"], competence: { search: ev(1, 0), "search.facts.dates": ev(1, 3), "search.other.misc": ev(0, 1) } },
+      a: {
+        modes: ["search"],
+        competence: { search: ev(1, 0), "search.facts.dates": ev(1, 3), "search.other.misc": ev(0, 1) },
+      },
       b: { modes: ["search"], competence: { "search.other": ev(2, 2) } },
     });
     const r = selectAgent(h, { mode: "search" });
@@ -114,7 +138,9 @@ describe("tradeoff", () => {
     });
     const skills = [{ id: "search.facts.dates", weight: 1 }];
     // Means are equal-ish (0.598 vs 0.5); the pessimistic bound favours the proven agent, the optimistic one the unknown.
-    expect(selectAgent(h, { mode: "search", shrinkage: "none", skills, estimator: { kind: "quantile", q: 0.1 } }).chosen).toBe("proven");
+    expect(
+      selectAgent(h, { mode: "search", shrinkage: "none", skills, estimator: { kind: "quantile", q: 0.1 } }).chosen,
+    ).toBe("proven");
     const opt = selectAgent(h, { mode: "search", shrinkage: "none", skills, estimator: { kind: "quantile", q: 0.9 } });
     expect(opt.chosen).toBe("unknown");
     expect(opt.params).toEqual({ q: 0.9 });
@@ -123,7 +149,14 @@ describe("tradeoff", () => {
     const t2 = selectAgent(h, { mode: "search", shrinkage: "none", skills, estimator: { kind: "thompson", seed: 7 } });
     expect(t2).toEqual(t1);
     expect(t1.params).toEqual({ seed: 7 });
-    const chosen = new Set(Array.from({ length: 40 }, (_, s) => selectAgent(h, { mode: "search", shrinkage: "none", skills, estimator: { kind: "thompson", seed: s } }).chosen));
+    const chosen = new Set(
+      Array.from(
+        { length: 40 },
+        (_, s) =>
+          selectAgent(h, { mode: "search", shrinkage: "none", skills, estimator: { kind: "thompson", seed: s } })
+            .chosen,
+      ),
+    );
     expect(chosen).toEqual(new Set(["proven", "unknown"]));
   });
 
@@ -135,10 +168,20 @@ describe("tradeoff", () => {
     });
     expect(selectAgent(h, { mode: "search" }).chosen).toBe("c");
     expect(selectAgent(h, { mode: "search", allow: ["a", "b"] }).chosen).toBe("a");
-    const only = selectAgent(example(), { mode: "search", shrinkage: "none", skills: ACTIVE, allow: ["small", "coder"] });
+    const only = selectAgent(example(), {
+      mode: "search",
+      shrinkage: "none",
+      skills: ACTIVE,
+      allow: ["small", "coder"],
+    });
     expect(only.candidates.map((c) => [c.agent, c.competence])).toEqual([["small", SMALL]]);
     expect(only.candidates[0]!.normalisedCost).toBe(1); // normalised over the allowed candidates only
-    const onlyCascade = selectAgent(example(), { mode: "search", skills: ACTIVE, allow: ["small"], strategy: "cascade" });
+    const onlyCascade = selectAgent(example(), {
+      mode: "search",
+      skills: ACTIVE,
+      allow: ["small"],
+      strategy: "cascade",
+    });
     expect(onlyCascade.candidates[0]!.perSkill.map((p) => p.evidence)).toEqual([ev(6, 2), ev(3, 1)]);
     const none = selectAgent(h, { mode: "search", allow: ["zzz"] });
     expect(none.chosen).toBeNull();
@@ -157,23 +200,44 @@ describe("tradeoff", () => {
     expect(r.chosen).toBe("big");
     // The handbook's prior, under every estimator; known-only selections carry no warnings.
     const skeptical = { ...h, metadata: { ...h.metadata, prior: { alpha: 1, beta: 3 } } };
-    const only = selectAgent(skeptical, { mode: "search", shrinkage: "none", skills: [{ id: "search.nope", weight: 1 }], estimator: { kind: "quantile", q: 0.5 } });
-    expect(only.candidates.map((c) => c.competence)).toEqual([1 - Math.cbrt(0.5), 1 - Math.cbrt(0.5)].map((x) => expect.closeTo(x, 9)));
-    expect(selectAgent(h, { mode: "search", skills: [{ id: "search.nope", weight: 1 }] }).candidates.map((c) => c.competence)).toEqual([0.5, 0.5]);
+    const only = selectAgent(skeptical, {
+      mode: "search",
+      shrinkage: "none",
+      skills: [{ id: "search.nope", weight: 1 }],
+      estimator: { kind: "quantile", q: 0.5 },
+    });
+    expect(only.candidates.map((c) => c.competence)).toEqual(
+      [1 - Math.cbrt(0.5), 1 - Math.cbrt(0.5)].map((x) => expect.closeTo(x, 9)),
+    );
+    expect(
+      selectAgent(h, { mode: "search", skills: [{ id: "search.nope", weight: 1 }] }).candidates.map(
+        (c) => c.competence,
+      ),
+    ).toEqual([0.5, 0.5]);
     expect(selectAgent(h, { mode: "search", skills: ACTIVE }).warnings).toBeUndefined();
   });
 
   it("rejects ids outside the mode, skills of another mode, bad weights and bad λ with one-line errors", () => {
     const h = example();
-    expect(() => selectAgent(h, { mode: "search", skills: [{ id: "nope", weight: 1 }] })).toThrow("select: $.skills[0].id: unknown skill nope, not an id of mode search");
-    expect(() => selectAgent(h, { mode: "search", skills: [{ id: "code.nope", weight: 1 }] })).toThrow("select: $.skills[0].id: unknown skill code.nope, not an id of mode search");
+    expect(() => selectAgent(h, { mode: "search", skills: [{ id: "nope", weight: 1 }] })).toThrow(
+      "select: $.skills[0].id: unknown skill nope, not an id of mode search",
+    );
+    expect(() => selectAgent(h, { mode: "search", skills: [{ id: "code.nope", weight: 1 }] })).toThrow(
+      "select: $.skills[0].id: unknown skill code.nope, not an id of mode search",
+    );
     const h2 = handbookWith([...SKILLS, "code.x"], {});
     expect(() => selectAgent(h2, { mode: "search", skills: [{ id: "code.x", weight: 1 }] })).toThrow(
       "select: $.skills[0].id: skill code.x belongs to mode code, not search",
     );
-    expect(() => selectAgent(h, { mode: "search", skills: [{ id: "search.facts", weight: -1 }] })).toThrow("select: $.skills[0].weight: must be a finite number >= 0, got -1");
-    expect(() => selectAgent(h, { mode: "search", skills: [{ id: "search.facts", weight: 0 }] })).toThrow("select: $.skills: weights must not all be 0");
-    expect(() => selectAgent(h, { mode: "search", lambda: -0.1 })).toThrow("select: $.lambda: must be a finite number >= 0, got -0.1");
+    expect(() => selectAgent(h, { mode: "search", skills: [{ id: "search.facts", weight: -1 }] })).toThrow(
+      "select: $.skills[0].weight: must be a finite number >= 0, got -1",
+    );
+    expect(() => selectAgent(h, { mode: "search", skills: [{ id: "search.facts", weight: 0 }] })).toThrow(
+      "select: $.skills: weights must not all be 0",
+    );
+    expect(() => selectAgent(h, { mode: "search", lambda: -0.1 })).toThrow(
+      "select: $.lambda: must be a finite number >= 0, got -0.1",
+    );
   });
 });
 
@@ -222,7 +286,11 @@ describe("cascade (the reference's lexicographic rule)", () => {
       x: { modes: ["search"], competence: { "search.facts.dates": ev(1, 3) } },
       y: { modes: ["search"], competence: { "search.facts.people": ev(3, 1) } },
     });
-    const c = selectAgent(h, { mode: "search", skills: [{ id: "search.facts.unheard", weight: 1 }], strategy: "cascade" });
+    const c = selectAgent(h, {
+      mode: "search",
+      skills: [{ id: "search.facts.unheard", weight: 1 }],
+      strategy: "cascade",
+    });
     expect(c.warnings).toEqual(["unknown skill search.facts.unheard: scored as unseen by every agent (rate 0)"]);
     expect(c.candidates.map((x) => [x.competence, x.perSkill[0]!.evidence, x.cascade!.category])).toEqual([
       [0, ev(0, 0), 0.25],
@@ -242,7 +310,14 @@ describe("cascade (the reference's lexicographic rule)", () => {
       ...base,
       metadata: {
         ...base.metadata,
-        learning: { reference: { agents: { x: { mode, total_attempts: 10, total_successes: 3 }, y: { mode, total_attempts: 4, total_successes: 2 } } } },
+        learning: {
+          reference: {
+            agents: {
+              x: { mode, total_attempts: 10, total_successes: 3 },
+              y: { mode, total_attempts: 4, total_successes: 2 },
+            },
+          },
+        },
       },
     });
     const c = selectAgent(withTotals("search"), { mode: "search", skills: one, strategy: "cascade" });
@@ -258,17 +333,33 @@ describe("cascade (the reference's lexicographic rule)", () => {
       x: { modes: ["search"], competence: { "search.facts.dates": ev(50_000_000, 50_000_000) } },
       y: { modes: ["search"], competence: { "search.facts.dates": ev(50_000_001, 49_999_999) } },
     });
-    const c = selectAgent(h, { mode: "search", skills: [{ id: "search.facts.dates", weight: 1000 }], strategy: "cascade" });
+    const c = selectAgent(h, {
+      mode: "search",
+      skills: [{ id: "search.facts.dates", weight: 1000 }],
+      strategy: "cascade",
+    });
     expect(c.chosen).toBe("y");
     expect(c.reason).toMatch(/highest weighted skill success rate/);
-    const small = selectAgent(h, { mode: "search", skills: [{ id: "search.facts.dates", weight: 1 }], strategy: "cascade" });
+    const small = selectAgent(h, {
+      mode: "search",
+      skills: [{ id: "search.facts.dates", weight: 1 }],
+      strategy: "cascade",
+    });
     expect(small.candidates.every((x) => x.cascade!.category !== null)).toBe(true); // tied on the first key
   });
 
   it("then by the overall rate in the mode, then by a seeded cost-weighted draw", () => {
     const h = handbookWith(SKILLS, {
-      x: { modes: ["search"], competence: { "search.facts.dates": ev(1, 1), "search.other.misc": ev(1, 4) }, costs: { search: cost(0.5) } },
-      y: { modes: ["search"], competence: { "search.facts.dates": ev(2, 2), "search.other.misc": ev(4, 1) }, costs: { search: cost(2) } },
+      x: {
+        modes: ["search"],
+        competence: { "search.facts.dates": ev(1, 1), "search.other.misc": ev(1, 4) },
+        costs: { search: cost(0.5) },
+      },
+      y: {
+        modes: ["search"],
+        competence: { "search.facts.dates": ev(2, 2), "search.other.misc": ev(4, 1) },
+        costs: { search: cost(2) },
+      },
     });
     const c = selectAgent(h, { mode: "search", skills: one, strategy: "cascade" });
     expect(c.chosen).toBe("y");
@@ -285,7 +376,10 @@ describe("cascade (the reference's lexicographic rule)", () => {
       expect(r.candidates.map((x) => x.cascade!.tieWeight)).toEqual([1, 0]);
     }
     // λ = 0: a fair draw, deterministic per seed.
-    const picks = Array.from({ length: 40 }, (_, seed) => selectAgent(tied, { mode: "search", skills: one, strategy: "cascade", seed }).chosen);
+    const picks = Array.from(
+      { length: 40 },
+      (_, seed) => selectAgent(tied, { mode: "search", skills: one, strategy: "cascade", seed }).chosen,
+    );
     expect(new Set(picks)).toEqual(new Set(["x", "y"]));
     expect(selectAgent(tied, { mode: "search", skills: one, strategy: "cascade", seed: 3 })).toEqual(
       selectAgent(tied, { mode: "search", skills: one, strategy: "cascade", seed: 3 }),
@@ -326,7 +420,10 @@ describe("property: tradeoff-with-mean and cascade agree when raw-rate order equ
         fc.subarray([0, 1, 2, 3], { minLength: 1 }),
         fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 4, maxLength: 4 }),
         (nAgents, n, successTable, activeIdx, weights) => {
-          const agents: Record<string, { modes: ["search"]; competence: Record<string, Evidence>; costs: { search: ReturnType<typeof cost> } }> = {};
+          const agents: Record<
+            string,
+            { modes: ["search"]; competence: Record<string, Evidence>; costs: { search: ReturnType<typeof cost> } }
+          > = {};
           for (let a = 0; a < nAgents; a++) {
             const competence: Record<string, Evidence> = {};
             skills.forEach((s, j) => {
@@ -342,7 +439,13 @@ describe("property: tradeoff-with-mean and cascade agree when raw-rate order equ
           const rest = cas.candidates.filter((c) => c.agent !== cas.chosen).map((c) => c.competence);
           if (!rest.every((r) => top - r > 1e-6)) return; // first key not decisive: the rules may legitimately differ
           decisive++;
-          const tr = selectAgent(h, { mode: "search", shrinkage: "none", skills: active, strategy: "tradeoff", lambda: 0 });
+          const tr = selectAgent(h, {
+            mode: "search",
+            shrinkage: "none",
+            skills: active,
+            strategy: "tradeoff",
+            lambda: 0,
+          });
           expect(tr.chosen).toBe(cas.chosen);
         },
       ),
@@ -373,7 +476,9 @@ describe("property: the agreement holds on imported reference handbooks", () => 
         (agentModes, n, successTable, totals, mode, activeIdx, weights) => {
           const ref = {
             modes: { search: { mode: "search" }, answer: { mode: "answer" } },
-            skills: Object.fromEntries(bare.map((id, j) => [id, { skill_id: id, name: id, mode: j < 2 ? "search" : "answer" }])),
+            skills: Object.fromEntries(
+              bare.map((id, j) => [id, { skill_id: id, name: id, mode: j < 2 ? "search" : "answer" }]),
+            ),
             mode_skill_index: { search: ["c.s0", "c.s1", "c.s2"], answer: ["c.s2", "c.s3", "c.s0"] },
             agent_profiles: Object.fromEntries(
               agentModes.map((m, a) => [
@@ -396,12 +501,16 @@ describe("property: the agreement holds on imported reference handbooks", () => 
           };
           const imported = importReferenceHandbook(ref, "ref.json", { now: "2025-06-01T00:00:00.000Z" });
           const h = imported.handbook;
-          const active = activeIdx.map((j) => ({ id: referenceSkillId(imported, bare[j]!, mode), weight: weights[j]! }));
+          const active = activeIdx.map((j) => ({
+            id: referenceSkillId(imported, bare[j]!, mode),
+            weight: weights[j]!,
+          }));
           const cas = selectAgent(h, { mode, skills: active, strategy: "cascade" });
           // Each agent serves its reference mode only, and holds evidence on every bare id there.
           const expected = agentModes.flatMap((m, a) => (m === mode ? [imported.agentIds[`agent ${a}`]!] : [])).sort();
           expect(cas.candidates.map((c) => c.agent)).toEqual(expected);
-          for (const c of cas.candidates) for (const p of c.perSkill) expect(p.evidence.successes + p.evidence.failures).toBe(n);
+          for (const c of cas.candidates)
+            for (const p of c.perSkill) expect(p.evidence.successes + p.evidence.failures).toBe(n);
           if (cas.candidates.length === 0) return;
           const top = Math.max(...cas.candidates.map((c) => c.competence));
           const rest = cas.candidates.filter((c) => c.agent !== cas.chosen).map((c) => c.competence);

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { MAX_STRENGTH, MIN_STRENGTH, momStrength, posteriorQuantile, shrinkagePrior, shrunkMean } from "../../handbook/competence.js";
+import {
+  MAX_STRENGTH,
+  MIN_STRENGTH,
+  momStrength,
+  posteriorQuantile,
+  shrinkagePrior,
+  shrunkMean,
+} from "../../handbook/competence.js";
 import { selectAgent } from "../../handbook/select.js";
 import { ev, handbookWith } from "./helpers.js";
 
@@ -18,7 +25,12 @@ describe("shrinkage maths", () => {
     expect(momStrength([[ev(7, 3), ev(3, 7)]])).toBeCloseTo(9 / 2.2 - 1, 10);
     // Adding a group with no spread (5/20 and 5/20: X² = 0, K − 1 = 1, Σ = 2·19·0.5 = 19) pools the moments:
     // ρ = (2.2 − 1) / (9 + 19), m = 28/1.2 − 1.
-    expect(momStrength([[ev(7, 3), ev(3, 7)], [ev(5, 15), ev(5, 15)]])).toBeCloseTo(28 / 1.2 - 1, 10);
+    expect(
+      momStrength([
+        [ev(7, 3), ev(3, 7)],
+        [ev(5, 15), ev(5, 15)],
+      ]),
+    ).toBeCloseTo(28 / 1.2 - 1, 10);
     // Less spread than chance: the strongest pooling; far more than chance: the weakest.
     expect(momStrength([[ev(6, 4), ev(4, 6)]])).toBe(MAX_STRENGTH);
     expect(momStrength([[ev(10, 0), ev(0, 10)]])).toBe(MIN_STRENGTH);
@@ -33,10 +45,16 @@ describe("shrinkage maths", () => {
  * dates traces but fails elsewhere; "steady" is good everywhere.
  */
 function luckyAndSteady() {
-  return handbookWith(["search.facts", "search.facts.dates", "search.facts.people", "search.other", "search.other.misc"], {
-    lucky: { modes: ["search"], competence: { "search.facts.dates": ev(2, 0), "search.facts.people": ev(2, 8), "search.other.misc": ev(0, 4) } },
-    steady: { modes: ["search"], competence: { "search.facts.dates": ev(7, 3), "search.facts.people": ev(8, 2) } },
-  });
+  return handbookWith(
+    ["search.facts", "search.facts.dates", "search.facts.people", "search.other", "search.other.misc"],
+    {
+      lucky: {
+        modes: ["search"],
+        competence: { "search.facts.dates": ev(2, 0), "search.facts.people": ev(2, 8), "search.other.misc": ev(0, 4) },
+      },
+      steady: { modes: ["search"], competence: { "search.facts.dates": ev(7, 3), "search.facts.people": ev(8, 2) } },
+    },
+  );
 }
 const DATES = [{ id: "search.facts.dates", weight: 1 }];
 
@@ -68,13 +86,30 @@ describe("selection with hierarchical shrinkage", () => {
 
   it("quantile and Thompson estimators draw from the shrunk posterior", () => {
     const h = luckyAndSteady();
-    const r = selectAgent(h, { mode: "search", skills: DATES, shrinkage: { strength: 4 }, estimator: { kind: "quantile", q: 0.3 } });
+    const r = selectAgent(h, {
+      mode: "search",
+      skills: DATES,
+      shrinkage: { strength: 4 },
+      estimator: { kind: "quantile", q: 0.3 },
+    });
     for (const c of r.candidates) {
       const s = c.perSkill[0]!;
       expect(s.competence).toBeCloseTo(posteriorQuantile(s.evidence, 0.3, s.prior!), 12);
     }
-    const t = selectAgent(h, { mode: "search", skills: DATES, shrinkage: { strength: 4 }, estimator: { kind: "thompson", seed: 3 } });
-    expect(t).toEqual(selectAgent(h, { mode: "search", skills: DATES, shrinkage: { strength: 4 }, estimator: { kind: "thompson", seed: 3 } }));
+    const t = selectAgent(h, {
+      mode: "search",
+      skills: DATES,
+      shrinkage: { strength: 4 },
+      estimator: { kind: "thompson", seed: 3 },
+    });
+    expect(t).toEqual(
+      selectAgent(h, {
+        mode: "search",
+        skills: DATES,
+        shrinkage: { strength: 4 },
+        estimator: { kind: "thompson", seed: 3 },
+      }),
+    );
   });
 
   it('"auto" is the default and fits the strength per depth from the sibling groups', () => {
@@ -117,11 +152,17 @@ describe("selection with hierarchical shrinkage", () => {
 
   it("mode-level selection and the cascade ignore shrinkage; bad settings are one-line errors", () => {
     const h = luckyAndSteady();
-    expect(selectAgent(h, { mode: "search", shrinkage: { strength: 4 } })).toEqual(selectAgent(h, { mode: "search", shrinkage: "none" }));
+    expect(selectAgent(h, { mode: "search", shrinkage: { strength: 4 } })).toEqual(
+      selectAgent(h, { mode: "search", shrinkage: "none" }),
+    );
     expect(selectAgent(h, { mode: "search", skills: DATES, strategy: "cascade", shrinkage: { strength: 4 } })).toEqual(
       selectAgent(h, { mode: "search", skills: DATES, strategy: "cascade", shrinkage: "none" }),
     );
-    expect(() => selectAgent(h, { mode: "search", skills: DATES, shrinkage: { strength: 0 } })).toThrow(/^select: \$\.shrinkage: must be "none", "auto" or \{ strength: m \}/);
-    expect(() => selectAgent(h, { mode: "search", skills: DATES, shrinkage: "some" as never })).toThrow(/^select: \$\.shrinkage:/);
+    expect(() => selectAgent(h, { mode: "search", skills: DATES, shrinkage: { strength: 0 } })).toThrow(
+      /^select: \$\.shrinkage: must be "none", "auto" or \{ strength: m \}/,
+    );
+    expect(() => selectAgent(h, { mode: "search", skills: DATES, shrinkage: "some" as never })).toThrow(
+      /^select: \$\.shrinkage:/,
+    );
   });
 });

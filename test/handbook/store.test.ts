@@ -8,9 +8,18 @@ import { cost, ev, handbookWith, T0 } from "./helpers.js";
 
 function sample() {
   const h = handbookWith(["search.a", "search.a.x", "code.c"], {
-    "gpt-5": { modes: ["search", "code"], competence: { "search.a.x": ev(2.5, 1), "code.c": ev(1, 0) }, costs: { search: cost(0.01) } },
+    "gpt-5": {
+      modes: ["search", "code"],
+      competence: { "search.a.x": ev(2.5, 1), "code.c": ev(1, 0) },
+      costs: { search: cost(0.01) },
+    },
   });
-  h.modes.search!.insights.push({ type: "transition", text: "search before answering", confidence: 0.8, evidence: ["q1"] });
+  h.modes.search!.insights.push({
+    type: "transition",
+    text: "search before answering",
+    confidence: 0.8,
+    evidence: ["q1"],
+  });
   return h;
 }
 
@@ -53,24 +62,36 @@ describe("store", () => {
   it("refuses to save an inconsistent handbook", () => {
     const h = sample();
     h.agents["gpt-5"]!.competence["search.zzz"] = ev(1, 1);
-    expect(() => saveHandbook(join(dir, "bad-save.json"), h)).toThrow(`${join(dir, "bad-save.json")}: $.agents["gpt-5"].competence["search.zzz"]: unknown skill search.zzz`);
+    expect(() => saveHandbook(join(dir, "bad-save.json"), h)).toThrow(
+      `${join(dir, "bad-save.json")}: $.agents["gpt-5"].competence["search.zzz"]: unknown skill search.zzz`,
+    );
   });
 
   it("names the file and the JSON path of the first bad field, in one line", () => {
     expect(loadError("schema.json", (j) => (j.modes.search.insights[0].confidence = 2))).toBe(
       ": $.modes.search.insights[0].confidence: Too big: expected number to be <=1",
     );
-    expect(loadError("mode-key.json", (j) => (j.modes.web = { description: "" }))).toBe(": $.modes.web: unknown mode (expected one of search, code, answer)");
-    expect(loadError("version.json", (j) => (j.metadata.version = 2))).toBe(": $.metadata.version: Invalid input: expected 1");
+    expect(loadError("mode-key.json", (j) => (j.modes.web = { description: "" }))).toBe(
+      ": $.modes.web: unknown mode (expected one of search, code, answer)",
+    );
+    expect(loadError("version.json", (j) => (j.metadata.version = 2))).toBe(
+      ": $.metadata.version: Invalid input: expected 1",
+    );
     expect(loadError("evidence.json", (j) => (j.agents["gpt-5"].competence["search.a.x"].failures = -1))).toBe(
       ': $.agents["gpt-5"].competence["search.a.x"].failures: Too small: expected number to be >=0',
     );
-    expect(loadError("parent.json", (j) => delete j.skills["search.a"])).toBe(': $.skills["search.a.x"].parent: unknown skill search.a');
-    expect(loadError("skill-mode.json", (j) => delete j.modes.code)).toBe(': $.skills["code.c"].mode: unknown mode code');
-    expect(loadError("key.json", (j) => (j.skills["search.a"].id = "search.b"))).toBe(': $.skills["search.a"].id: id search.b differs from its key search.a');
-    expect(loadError("competence.json", (j) => (j.agents["gpt-5"].competence["search.q"] = { successes: 1, failures: 0 }))).toBe(
-      ': $.agents["gpt-5"].competence["search.q"]: unknown skill search.q',
+    expect(loadError("parent.json", (j) => delete j.skills["search.a"])).toBe(
+      ': $.skills["search.a.x"].parent: unknown skill search.a',
     );
+    expect(loadError("skill-mode.json", (j) => delete j.modes.code)).toBe(
+      ': $.skills["code.c"].mode: unknown mode code',
+    );
+    expect(loadError("key.json", (j) => (j.skills["search.a"].id = "search.b"))).toBe(
+      ': $.skills["search.a"].id: id search.b differs from its key search.a',
+    );
+    expect(
+      loadError("competence.json", (j) => (j.agents["gpt-5"].competence["search.q"] = { successes: 1, failures: 0 })),
+    ).toBe(': $.agents["gpt-5"].competence["search.q"]: unknown skill search.q');
     expect(
       loadError("agent-mode.json", (j) => {
         j.agents["gpt-5"].modes = ["search", "answer"];
@@ -89,7 +110,9 @@ describe("store", () => {
   it("reports unreadable and non-JSON files in one line", () => {
     const path = join(dir, "garbage.json");
     writeFileSync(path, "{ not json");
-    expect(() => loadHandbook(path)).toThrow(new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}: \\$: invalid JSON: `));
+    expect(() => loadHandbook(path)).toThrow(
+      new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}: \\$: invalid JSON: `),
+    );
     expect(() => loadHandbook(join(dir, "missing.json"))).toThrow(`${join(dir, "missing.json")}: cannot read: ENOENT`);
   });
 });

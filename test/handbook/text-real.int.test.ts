@@ -18,7 +18,14 @@ beforeAll(async () => {
     for (const rec of r.records) {
       if (seen.has(rec.queryId)) continue;
       seen.add(rec.queryId);
-      items.push({ key: rec.queryId, queryId: rec.queryId, mode: "answer", task: rec.task, text: rec.query, outcomes: [] });
+      items.push({
+        key: rec.queryId,
+        queryId: rec.queryId,
+        mode: "answer",
+        task: rec.task,
+        text: rec.query,
+        outcomes: [],
+      });
     }
   }
   items = items.sort((a, b) => (a.queryId < b.queryId ? -1 : 1));
@@ -45,7 +52,14 @@ describe("text model on the real RouterBench prompts", () => {
     const model = fitTextModel(train.map((i) => i.text));
     const skills = taskSkills("answer", train, model);
     const h = {
-      metadata: { version: 1, handbookVersion: 0, createdAt: "2026-12-01T00:00:00Z", updatedAt: "2026-12-01T00:00:00Z", learning: {}, prior: { alpha: 1, beta: 1 } },
+      metadata: {
+        version: 1,
+        handbookVersion: 0,
+        createdAt: "2026-12-01T00:00:00Z",
+        updatedAt: "2026-12-01T00:00:00Z",
+        learning: {},
+        prior: { alpha: 1, beta: 1 },
+      },
       modes: { answer: { description: "", insights: [] } },
       skills: Object.fromEntries(skills.map((s) => [s.id, s])),
       agents: {},

@@ -83,7 +83,10 @@ describe("split", () => {
       h,
       "search.b.z",
       [
-        { skill: { id: "search.b.z.one", name: "one", indicators: ["cue"] }, evidence: { p: ev(1, 0.5), q: ev(0.5, 0) } },
+        {
+          skill: { id: "search.b.z.one", name: "one", indicators: ["cue"] },
+          evidence: { p: ev(1, 0.5), q: ev(0.5, 0) },
+        },
         { skill: { id: "search.b.z.two", name: "two" }, evidence: { p: ev(0.25, 1) } },
       ],
       { at: AT, note: "rates differ" },
@@ -100,22 +103,24 @@ describe("split", () => {
     const child = out.skills["search.b.z.one"]!;
     expect(child).toMatchObject({ parent: "search.b.z", mode: "search", indicators: ["cue"] });
     expect(child.provenance.history).toEqual([{ op: "split", from: ["search.b.z"], at: AT, note: "rates differ" }]);
-    expect(out.skills["search.b.z"]!.provenance.history.at(-1)!.note).toBe("split into search.b.z.one, search.b.z.two: rates differ");
+    expect(out.skills["search.b.z"]!.provenance.history.at(-1)!.note).toBe(
+      "split into search.b.z.one, search.b.z.two: rates differ",
+    );
     validateHandbook(out, "split result");
     expect(h.skills["search.b.z.one"]).toBeUndefined();
   });
 
   it("refuses children that take more than the parent holds, bad ids and unknown agents", () => {
     const h = sample();
-    expect(() => split(h, "search.b.z", [{ skill: { id: "search.b.z.one", name: "one" }, evidence: { q: ev(0.75, 0) } }])).toThrow(
-      "split: $.children: agent q: the children take 0.75 successes, but search.b.z holds 0.5",
-    );
+    expect(() =>
+      split(h, "search.b.z", [{ skill: { id: "search.b.z.one", name: "one" }, evidence: { q: ev(0.75, 0) } }]),
+    ).toThrow("split: $.children: agent q: the children take 0.75 successes, but search.b.z holds 0.5");
     expect(() => split(h, "search.b.z", [{ skill: { id: "search.b.other", name: "x" }, evidence: {} }])).toThrow(
       "split: $.children[0].skill.id: a child of search.b.z must be search.b.z.<name>, got search.b.other",
     );
-    expect(() => split(h, "search.b.z", [{ skill: { id: "search.b.z.one", name: "x" }, evidence: { ghost: ev(1, 0) } }])).toThrow(
-      "split: $.children[0].evidence.ghost: unknown agent ghost",
-    );
+    expect(() =>
+      split(h, "search.b.z", [{ skill: { id: "search.b.z.one", name: "x" }, evidence: { ghost: ev(1, 0) } }]),
+    ).toThrow("split: $.children[0].evidence.ghost: unknown agent ghost");
     expect(() => split(h, "search.nope", [])).toThrow("split: $.skill: unknown skill search.nope");
   });
 });
@@ -124,14 +129,23 @@ describe("merge", () => {
   const AT = "2025-02-03T04:05:06.000Z";
   it("sums evidence exactly and records provenance", () => {
     const h = sample();
-    const out = merge(h, "search.a.x", "search.b.z", { id: "search.a.xz", name: "xz" }, { at: AT, note: "same profile" });
+    const out = merge(
+      h,
+      "search.a.x",
+      "search.b.z",
+      { id: "search.a.xz", name: "xz" },
+      { at: AT, note: "same profile" },
+    );
     expect(out.skills["search.a.x"]).toBeUndefined();
     expect(out.skills["search.b.z"]).toBeUndefined();
     expect(out.agents.p!.competence["search.a.xz"]).toEqual(ev(3.25, 3));
     expect(out.agents.q!.competence["search.a.xz"]).toEqual(ev(0.5, 0));
     expect(out.skills["search.a.xz"]).toMatchObject({ parent: "search.a", description: "does x does z" });
-    expect(out.skills["search.a.xz"]!.provenance.history).toEqual([{ op: "merge", from: ["search.a.x", "search.b.z"], at: AT, note: "same profile" }]);
-    for (const agent of ["p", "q"]) expect(modeEvidence(out, agent, "search")).toEqual(modeEvidence(h, agent, "search"));
+    expect(out.skills["search.a.xz"]!.provenance.history).toEqual([
+      { op: "merge", from: ["search.a.x", "search.b.z"], at: AT, note: "same profile" },
+    ]);
+    for (const agent of ["p", "q"])
+      expect(modeEvidence(out, agent, "search")).toEqual(modeEvidence(h, agent, "search"));
     // Merging into one of the two ids keeps that id.
     const kept = merge(h, "search.a.x", "search.b.z", { id: "search.a.x", name: "x" }, { at: AT });
     expect(kept.agents.p!.competence["search.a.x"]).toEqual(ev(3.25, 3));
@@ -143,10 +157,14 @@ describe("merge", () => {
     expect(() => merge(h, "search.a.y", "search.a.x", { id: "search.a.m", name: "m" })).toThrow(
       "merge: $.a: search.a.y has children (search.a.y.deep); merge leaves only",
     );
-    expect(() => merge(h, "search.a.x", "code.c.k", { id: "search.a.m", name: "m" })).toThrow("merge: $.b: code.c.k is in mode code, search.a.x in search");
+    expect(() => merge(h, "search.a.x", "code.c.k", { id: "search.a.m", name: "m" })).toThrow(
+      "merge: $.b: code.c.k is in mode code, search.a.x in search",
+    );
     expect(() => merge(h, "search.a.x", "search.b.z", { id: "search.q.m", name: "m" })).toThrow(
       "merge: $.into.id: parent search.q of search.q.m does not exist after the merge",
     );
-    expect(() => merge(h, "search.a.x", "search.b.z", { id: "search.b", name: "m" })).toThrow("merge: $.into.id: skill search.b already exists");
+    expect(() => merge(h, "search.a.x", "search.b.z", { id: "search.b", name: "m" })).toThrow(
+      "merge: $.into.id: skill search.b already exists",
+    );
   });
 });

@@ -9,7 +9,16 @@ import { beforeAll, describe, expect, it } from "vitest";
 const CORE = "src/core";
 const TOOLS = ["tools/answer", "tools/code", "tools/search"];
 /** What the graphs may build on. */
-const BELOW_GRAPHS = [CORE, "handbook", ...TOOLS, "src/pool", "src/records", "src/providers", "src/learning", "src/explore"];
+const BELOW_GRAPHS = [
+  CORE,
+  "handbook",
+  ...TOOLS,
+  "src/pool",
+  "src/records",
+  "src/providers",
+  "src/learning",
+  "src/explore",
+];
 
 const RULES: Record<string, readonly string[]> = {
   [CORE]: [],
@@ -110,7 +119,9 @@ describe("import directions", () => {
       const b = folderOf(to)!;
       const allowed = RULES[a];
       if (a === b || !allowed || allowed.includes(b)) continue;
-      violations.add(`${from} → ${to}: ${a} may import only ${allowed.length ? allowed.join(", ") : "nothing of ours"}`);
+      violations.add(
+        `${from} → ${to}: ${a} may import only ${allowed.length ? allowed.join(", ") : "nothing of ours"}`,
+      );
     }
     expect([...violations].sort()).toEqual([]);
   });

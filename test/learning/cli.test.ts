@@ -37,19 +37,59 @@ describe("learn CLI", () => {
   it("runs each phase alone over plain JSON artefacts, printing the learning cost", async () => {
     const d = (f: string) => join(fx.dir, "phases", f);
     const common = ["--records", fx.records, "--pool", fx.pool, "--no-progress", "--log", d("log.jsonl")];
-    expect(await run(phase("split"), [...common, "--out", d("split.json"), "--labelled", "20", "--validation", "5"])).toMatch(/split: 45 training and 15 validation queries \(3 tasks\)/);
-    expect(await run(phase("discover"), [...common, "--split", d("split.json"), "--out", d("skills.json")])).toMatch(/discover \(statistical\): \d+ categories and skills/);
-    expect(await run(phase("profile"), [...common, "--split", d("split.json"), "--skills", d("skills.json"), "--out", d("profiled.json")])).toMatch(/profile: 3 agents over \d+ skills/);
-    const refine = await run(phase("refine"), [...common, "--split", d("split.json"), "--handbook", d("profiled.json"), "--out", d("full.json"), "--report", d("refine.json")]);
+    expect(
+      await run(phase("split"), [...common, "--out", d("split.json"), "--labelled", "20", "--validation", "5"]),
+    ).toMatch(/split: 45 training and 15 validation queries \(3 tasks\)/);
+    expect(await run(phase("discover"), [...common, "--split", d("split.json"), "--out", d("skills.json")])).toMatch(
+      /discover \(statistical\): \d+ categories and skills/,
+    );
+    expect(
+      await run(phase("profile"), [
+        ...common,
+        "--split",
+        d("split.json"),
+        "--skills",
+        d("skills.json"),
+        "--out",
+        d("profiled.json"),
+      ]),
+    ).toMatch(/profile: 3 agents over \d+ skills/);
+    const refine = await run(phase("refine"), [
+      ...common,
+      "--split",
+      d("split.json"),
+      "--handbook",
+      d("profiled.json"),
+      "--out",
+      d("full.json"),
+      "--report",
+      d("refine.json"),
+    ]);
     expect(refine).toMatch(/refine: \d+ round\(s\)/);
     expect(refine).toMatch(/learning cost \(run refine-/);
-    const select = await run(phase("select"), [...common, "--split", d("split.json"), "--handbook", d("full.json"), "--out", d("H.json"), "--lambda", "0.1"]);
+    const select = await run(phase("select"), [
+      ...common,
+      "--split",
+      d("split.json"),
+      "--handbook",
+      d("full.json"),
+      "--out",
+      d("H.json"),
+      "--lambda",
+      "0.1",
+    ]);
     expect(select).toMatch(/answer=0 .*\n.*answer=1 .*\n.*answer=all/);
     expect(select).toMatch(/select: highest validation accuracy − λ·normalised cost \(λ=0.1\)/);
     expect(existsSync(d("H.selection.json"))).toBe(true);
-    expect(JSON.parse(readFileSync(d("H.selection.json"), "utf8"))).toMatchObject({ kind: "skillorchestra.learning.selection", by: { lambda: 0.1 }, costEstimated: true });
+    expect(JSON.parse(readFileSync(d("H.selection.json"), "utf8"))).toMatchObject({
+      kind: "skillorchestra.learning.selection",
+      by: { lambda: 0.1 },
+      costEstimated: true,
+    });
     expect(loadHandbook(d("H.json")).metadata.learning.selection).toMatchObject({ by: { lambda: 0.1 } });
-    const phases = readLog(d("log.jsonl")).filter((e) => e.event === "phase_end").map((e) => (e as { phase: string }).phase);
+    const phases = readLog(d("log.jsonl"))
+      .filter((e) => e.event === "phase_end")
+      .map((e) => (e as { phase: string }).phase);
     expect(phases).toEqual(["split", "discover", "profile", "refine", "select"]);
   });
 
@@ -64,26 +104,53 @@ describe("learn CLI", () => {
     const l = artefactPaths(join(fx.dir, "learned", "H.json"));
     await run(learnCommand(), [...common, "--out", l.chosen, "--labelled", "20"]);
     // The same files (the refine report and the log by default where learn puts them), and the same contents.
-    const files = (dir: string, base: string) => readdirSync(dir, { recursive: true }).map(String).filter((f) => f.startsWith(base)).sort();
+    const files = (dir: string, base: string) =>
+      readdirSync(dir, { recursive: true })
+        .map(String)
+        .filter((f) => f.startsWith(base))
+        .sort();
     expect(files(join(fx.dir, "named"), "H")).toEqual(files(join(fx.dir, "learned"), "H"));
     // When each was made aside (`at` of a skill's history), the files are the same.
     const json = (path: string) => JSON.parse(readFileSync(path, "utf8"), (k, v) => (k === "at" ? undefined : v));
-    for (const k of ["split", "skills", "refineReport", "selection"] as const) expect(json(p[k]), k).toEqual(json(l[k]));
+    for (const k of ["split", "skills", "refineReport", "selection"] as const)
+      expect(json(p[k]), k).toEqual(json(l[k]));
     const learned = (path: string) => {
       const h = json(path) as Handbook;
-      return { skills: h.skills, agents: h.agents, modes: h.modes, consult: h.consult, selection: h.metadata.learning.selection };
+      return {
+        skills: h.skills,
+        agents: h.agents,
+        modes: h.modes,
+        consult: h.consult,
+        selection: h.metadata.learning.selection,
+      };
     };
     for (const k of ["profiled", "full", "chosen"] as const) expect(learned(p[k]), k).toEqual(learned(l[k]));
     // One learning log, where learn keeps it: every phase in it.
-    const phases = readLog(p.log).filter((e) => e.event === "phase_end").map((e) => (e as { phase: string }).phase);
+    const phases = readLog(p.log)
+      .filter((e) => e.event === "phase_end")
+      .map((e) => (e as { phase: string }).phase);
     expect(phases).toEqual(["split", "discover", "profile", "refine", "select"]);
   });
 
   it("runs the whole graph, stops after a phase and resumes from its checkpoint", async () => {
     const out = join(fx.dir, "whole", "H.json");
-    const args = ["--records", fx.records, "--pool", fx.pool, "--out", out, "--no-progress", "--checkpoint", join(fx.dir, "ckpt.sqlite"), "--labelled", "20"];
+    const args = [
+      "--records",
+      fx.records,
+      "--pool",
+      fx.pool,
+      "--out",
+      out,
+      "--no-progress",
+      "--checkpoint",
+      join(fx.dir, "ckpt.sqlite"),
+      "--labelled",
+      "20",
+    ];
     const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
-    expect(await run(learnCommand(), [...args, "--stop-after", "profile"])).toMatch(/learn: stopped after profile; next: refine/);
+    expect(await run(learnCommand(), [...args, "--stop-after", "profile"])).toMatch(
+      /learn: stopped after profile; next: refine/,
+    );
     stderr.mockRestore();
     let err = "";
     vi.spyOn(process.stderr, "write").mockImplementation((c: string | Uint8Array) => {
@@ -101,13 +168,27 @@ describe("learn CLI", () => {
 
   it("rejects bad input with one line naming the flag or file", async () => {
     const out = join(fx.dir, "bad", "H.json");
-    await expect(run(learnCommand(), ["--records", fx.records, "--out", out, "--labelled", "0", "--no-progress"])).rejects.toThrow(
-      new InputError('--labelled: must be >= 1, got "0"'),
-    );
-    await expect(run(learnCommand(), ["--records", fx.records, "--out", out, "--llm", "nobody", "--pool", fx.pool, "--no-progress"])).rejects.toThrow(
-      /--llm: no agent "nobody" in the pool/,
-    );
-    await expect(run(learnCommand(), ["--records", join(fx.dir, "missing.jsonl"), "--out", out, "--no-progress"])).rejects.toThrow(/missing\.jsonl: cannot read records file: ENOENT/);
-    await expect(run(phase("profile"), ["--records", fx.records, "--skills", fx.pool, "--out", out, "--no-progress"])).rejects.toThrow(/pool\.json: \$\.kind: /);
+    await expect(
+      run(learnCommand(), ["--records", fx.records, "--out", out, "--labelled", "0", "--no-progress"]),
+    ).rejects.toThrow(new InputError('--labelled: must be >= 1, got "0"'));
+    await expect(
+      run(learnCommand(), [
+        "--records",
+        fx.records,
+        "--out",
+        out,
+        "--llm",
+        "nobody",
+        "--pool",
+        fx.pool,
+        "--no-progress",
+      ]),
+    ).rejects.toThrow(/--llm: no agent "nobody" in the pool/);
+    await expect(
+      run(learnCommand(), ["--records", join(fx.dir, "missing.jsonl"), "--out", out, "--no-progress"]),
+    ).rejects.toThrow(/missing\.jsonl: cannot read records file: ENOENT/);
+    await expect(
+      run(phase("profile"), ["--records", fx.records, "--skills", fx.pool, "--out", out, "--no-progress"]),
+    ).rejects.toThrow(/pool\.json: \$\.kind: /);
   });
 });

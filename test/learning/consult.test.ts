@@ -3,7 +3,12 @@ import { describe, expect, it } from "vitest";
 import { betaMean, consultScopes, judge, planFor, planValue } from "../../handbook/consult.js";
 import type { ConsultPlan, Handbook } from "../../handbook/schema.js";
 import { centroidOf, embed, fitTextModel } from "../../handbook/text.js";
-import { fitConsultRule, learnConsultRule, type ConsultOutcome, type ConsultPoint } from "../../src/learning/consult.js";
+import {
+  fitConsultRule,
+  learnConsultRule,
+  type ConsultOutcome,
+  type ConsultPoint,
+} from "../../src/learning/consult.js";
 import { identifyAll } from "../../src/learning/identify.js";
 import { skeletonHandbook } from "../../src/learning/profile.js";
 import { groupRecords } from "../../src/learning/queries.js";
@@ -40,7 +45,9 @@ function joint(agents: readonly string[]): { keys: string[]; prob: number }[] {
   let out: { keys: string[]; prob: number }[] = [{ keys: [], prob: 1 }];
   for (const a of agents) {
     const p = TRUTH[a]!.p;
-    out = out.flatMap((x) => LETTERS.map((l) => ({ keys: [...x.keys, l], prob: x.prob * (l === "A" ? p : (1 - p) / 3) })));
+    out = out.flatMap((x) =>
+      LETTERS.map((l) => ({ keys: [...x.keys, l], prob: x.prob * (l === "A" ? p : (1 - p) / 3) })),
+    );
   }
   return out;
 }
@@ -87,7 +94,9 @@ describe("fitConsultRule on synthetic answers with known ground truth", () => {
   const points = synthPoints(N, "consult-truth");
   const rule = fitConsultRule(points, { mode: "answer" })!;
   const plans = rule.plans["answer.mc"]!;
-  const cheapPair = plans.find((p) => p.agents[0]!.startsWith("cheap") && p.agents[1]!.startsWith("cheap") && p.agents[2] === "strong")!;
+  const cheapPair = plans.find(
+    (p) => p.agents[0]!.startsWith("cheap") && p.agents[1]!.startsWith("cheap") && p.agents[2] === "strong",
+  )!;
 
   it("fits the skill's plans and the mode's fallback, with the stated shape", () => {
     expect(rule.version).toBe(1);
@@ -138,10 +147,15 @@ describe("fitConsultRule on synthetic answers with known ground truth", () => {
     // 0.49 (agree, right) + 0.48·0.8 (disagree, strong's answer wins the vote).
     expect(Math.abs(best.value - 0.874)).toBeLessThan(0.03);
     const [a, b, e] = best.plan.agents;
-    const dis = judge(best, [
-      { agent: a!, key: "A" },
-      { agent: b!, key: "B" },
-    ], 0, { callsLeft: 1 });
+    const dis = judge(
+      best,
+      [
+        { agent: a!, key: "A" },
+        { agent: b!, key: "B" },
+      ],
+      0,
+      { callsLeft: 1 },
+    );
     expect(dis).toMatchObject({ action: "consult", agent: e });
   });
 
@@ -155,8 +169,28 @@ describe("fitConsultRule on synthetic answers with known ground truth", () => {
     const [a, b] = best.plan.agents;
     const first = judge(best, [{ agent: a!, key: "A" }], lambda, { callsLeft: 2 });
     expect(first).toMatchObject({ action: "consult", agent: b });
-    expect(judge(best, [{ agent: a!, key: "A" }, { agent: b!, key: "C" }], lambda, { callsLeft: 1 })).toMatchObject({ action: "consult", agent: "strong", state: "disagree" });
-    expect(judge(best, [{ agent: a!, key: "A" }, { agent: b!, key: "A" }], lambda, { callsLeft: 1 })).toMatchObject({ action: "accept", state: "agree" });
+    expect(
+      judge(
+        best,
+        [
+          { agent: a!, key: "A" },
+          { agent: b!, key: "C" },
+        ],
+        lambda,
+        { callsLeft: 1 },
+      ),
+    ).toMatchObject({ action: "consult", agent: "strong", state: "disagree" });
+    expect(
+      judge(
+        best,
+        [
+          { agent: a!, key: "A" },
+          { agent: b!, key: "A" },
+        ],
+        lambda,
+        { callsLeft: 1 },
+      ),
+    ).toMatchObject({ action: "accept", state: "agree" });
   });
 
   it("at a high λ the best plan is one cheap agent's answer", () => {
@@ -165,7 +199,10 @@ describe("fitConsultRule on synthetic answers with known ground truth", () => {
     const v = planValue(best.plan, 5, { callsLeft: 3 })!;
     expect(v.consults).toBe(false);
     expect(v.costUsd).toBeCloseTo(0.001, 12);
-    expect(judge(best, [{ agent: best.plan.agents[0]!, key: "A" }], 5, { callsLeft: 2 })).toMatchObject({ action: "accept", answer: 0 });
+    expect(judge(best, [{ agent: best.plan.agents[0]!, key: "A" }], 5, { callsLeft: 2 })).toMatchObject({
+      action: "accept",
+      answer: 0,
+    });
   });
 
   it("with maxCalls 2 fits pairs only; with maxCalls 1, one agent or no points, no rule", () => {
@@ -178,7 +215,9 @@ describe("fitConsultRule on synthetic answers with known ground truth", () => {
       }
     expect(fitConsultRule(points, { mode: "answer", maxCalls: 1 })).toBeUndefined();
     expect(fitConsultRule([], { mode: "answer" })).toBeUndefined();
-    const alone = points.slice(0, 50).map((p) => ({ skill: p.skill, outcomes: new Map([["cheap1", p.outcomes.get("cheap1")!]]) }));
+    const alone = points
+      .slice(0, 50)
+      .map((p) => ({ skill: p.skill, outcomes: new Map([["cheap1", p.outcomes.get("cheap1")!]]) }));
     expect(fitConsultRule(alone, { mode: "answer" })).toBeUndefined();
   });
 });
@@ -231,7 +270,13 @@ describe("fitConsultRule's shrinkage", () => {
 
   it("a consultation that cannot change the answer is worth nothing: x always right, y always wrong, x first never consults y", () => {
     // 15 points on a small skill: the accepted answer after consulting y would always be x's (the stronger).
-    const pts = [...pointsOf("answer.small", [["A", "B", 1, 0, 15]]), ...pointsOf("answer.big", [["A", "A", 1, 1, 30], ["B", "A", 0, 1, 30]])];
+    const pts = [
+      ...pointsOf("answer.small", [["A", "B", 1, 0, 15]]),
+      ...pointsOf("answer.big", [
+        ["A", "A", 1, 1, 30],
+        ["B", "A", 0, 1, 30],
+      ]),
+    ];
     const rule = fitConsultRule(pts, { mode: "answer" })!;
     const p = planXY(rule.plans["answer.small"]!);
     const r = betaMean(p.agreeRate);
@@ -269,14 +314,25 @@ describe("fitConsultRule's shrinkage", () => {
     expect(planFor(rule, [{ id: "answer.small", weight: 1 }], "answer", 0, { callsLeft: 3 })!.scope).toBe("answer");
     const lower = fitConsultRule(pts, { mode: "answer", minLabelled: 5 })!;
     expect(Object.keys(lower.plans).sort()).toEqual(["answer", "answer.big", "answer.small"]);
-    expect(planFor(lower, [{ id: "answer.small", weight: 1 }], "answer", 0, { callsLeft: 3 })!.scope).toBe("answer.small");
+    expect(planFor(lower, [{ id: "answer.small", weight: 1 }], "answer", 0, { callsLeft: 3 })!.scope).toBe(
+      "answer.small",
+    );
   });
 });
 
 describe("learnConsultRule", () => {
-  const GEO = ["What is the capital city of country", "Which river flows through the capital of province", "Name the mountain range on the border of nation"];
-  const ARITH = ["What is the sum of the numbers in list", "Multiply the digits and give the product of set", "Add the total remainder after you divide group"];
-  const word = (i: number) => ["alpha", "bravo", "delta", "echo", "golf", "hotel", "kilo", "lima", "mike", "oscar"][i % 10]!;
+  const GEO = [
+    "What is the capital city of country",
+    "Which river flows through the capital of province",
+    "Name the mountain range on the border of nation",
+  ];
+  const ARITH = [
+    "What is the sum of the numbers in list",
+    "Multiply the digits and give the product of set",
+    "Add the total remainder after you divide group",
+  ];
+  const word = (i: number) =>
+    ["alpha", "bravo", "delta", "echo", "golf", "hotel", "kilo", "lima", "mike", "oscar"][i % 10]!;
 
   /** Records of x and y on 30 geography and 30 arithmetic questions: x is right on geography only, y on arithmetic. */
   function records(withResponses = true): ExecutionRecord[] {
@@ -312,7 +368,11 @@ describe("learnConsultRule", () => {
   function candidate(): Handbook {
     const items = groupRecords(records());
     const model = fitTextModel(items.map((it) => it.text));
-    const centroid = (task: string) => centroidOf(model, items.filter((it) => it.task === task).map((it) => embed(model, it.text)));
+    const centroid = (task: string) =>
+      centroidOf(
+        model,
+        items.filter((it) => it.task === task).map((it) => embed(model, it.text)),
+      );
     const h = skeletonHandbook(
       [skill("answer.geo", { centroid: centroid("geo") }), skill("answer.arith", { centroid: centroid("arith") })],
       [
@@ -351,10 +411,18 @@ describe("learnConsultRule", () => {
     expect(rule.chosenBy).toContain("2-fold cross-validation");
     // Served: a new geography question goes to x first, an arithmetic one to y.
     const served = { ...h, consult: rule };
-    const geo = planFor(rule, consultScopes(served, "What is the capital city of country zulu?", []), "answer", 0.5, { callsLeft: 3 })!;
+    const geo = planFor(rule, consultScopes(served, "What is the capital city of country zulu?", []), "answer", 0.5, {
+      callsLeft: 3,
+    })!;
     expect(geo.scope).toBe("answer.geo");
     expect(geo.plan.agents[0]).toBe("x");
-    const arith = planFor(rule, consultScopes(served, "What is the sum of the numbers in list zulu?", []), "answer", 0.5, { callsLeft: 3 })!;
+    const arith = planFor(
+      rule,
+      consultScopes(served, "What is the sum of the numbers in list zulu?", []),
+      "answer",
+      0.5,
+      { callsLeft: 3 },
+    )!;
     expect(arith.scope).toBe("answer.arith");
     expect(arith.plan.agents[0]).toBe("y");
   });
@@ -368,8 +436,12 @@ describe("learnConsultRule", () => {
   });
 
   it("is undefined when the records carry no responses, or with maxCalls 1", () => {
-    expect(learnConsultRule([{ id: "two-skills", handbook: candidate() }], groupRecords(records(false)), { folds })).toBeUndefined();
-    expect(learnConsultRule([{ id: "two-skills", handbook: candidate() }], groupRecords(records()), { folds, maxCalls: 1 })).toBeUndefined();
+    expect(
+      learnConsultRule([{ id: "two-skills", handbook: candidate() }], groupRecords(records(false)), { folds }),
+    ).toBeUndefined();
+    expect(
+      learnConsultRule([{ id: "two-skills", handbook: candidate() }], groupRecords(records()), { folds, maxCalls: 1 }),
+    ).toBeUndefined();
     const withMax2 = learnConsultRule([], groupRecords(records()), { folds, maxCalls: 2 })!;
     expect(withMax2.rule.maxCalls).toBe(2);
     expect(withMax2.scopes).toBe("mode");

@@ -1,23 +1,48 @@
 import { describe, expect, it } from "vitest";
-import { describeCluster, distinctivePhrases, distinctSkillNames, nameFromPhrases, type DescribeContext } from "../../src/learning/describe.js";
+import {
+  describeCluster,
+  distinctivePhrases,
+  distinctSkillNames,
+  nameFromPhrases,
+  type DescribeContext,
+} from "../../src/learning/describe.js";
 import type { QueryItem } from "../../src/learning/queries.js";
 import { textVectors } from "../../src/learning/vectors.js";
 
 function contextOf(texts: string[]): { ctx: DescribeContext; all: number[] } {
   const v = textVectors(texts);
   const items = texts.map((text, i) => ({ queryId: `q${i}`, text }) as unknown as QueryItem);
-  return { ctx: { docs: v.docs, points: v.points, texts, items, dims: v.dims, examples: 3, indicators: 8 }, all: texts.map((_, i) => i) };
+  return {
+    ctx: { docs: v.docs, points: v.points, texts, items, dims: v.dims, examples: 3, indicators: 8 },
+    all: texts.map((_, i) => i),
+  };
 }
 
 const OBJECTS = ["string", "list", "tuple", "dictionary", "matrix", "array", "set", "number", "sentence", "heap"];
 const VERBS = ["reverse", "sort", "count", "merge", "flatten", "rotate", "filter", "sum", "split", "search"];
-const code = (i: number, object = OBJECTS[i % 10]!) => `Write a function to ${VERBS[(i * 3) % 10]} the given ${object}.`;
-const HISTORY = ["treaty", "empire", "revolution", "battle", "dynasty", "republic", "kingdom", "council", "war", "charter"];
-const history = (i: number) => `In what year was the ${HISTORY[i % 10]} of ${["Rome", "Ghent", "Utrecht", "Paris", "Vienna"][i % 5]} signed or founded?`;
+const code = (i: number, object = OBJECTS[i % 10]!) =>
+  `Write a function to ${VERBS[(i * 3) % 10]} the given ${object}.`;
+const HISTORY = [
+  "treaty",
+  "empire",
+  "revolution",
+  "battle",
+  "dynasty",
+  "republic",
+  "kingdom",
+  "council",
+  "war",
+  "charter",
+];
+const history = (i: number) =>
+  `In what year was the ${HISTORY[i % 10]} of ${["Rome", "Ghent", "Utrecht", "Paris", "Vienna"][i % 5]} signed or founded?`;
 
 describe("cluster names", () => {
   it("name a cluster by the phrase its queries share, not by a list of terms", () => {
-    const texts = [...Array.from({ length: 12 }, (_, i) => code(i)), ...Array.from({ length: 12 }, (_, i) => history(i))];
+    const texts = [
+      ...Array.from({ length: 12 }, (_, i) => code(i)),
+      ...Array.from({ length: 12 }, (_, i) => history(i)),
+    ];
     const { ctx, all } = contextOf(texts);
     const d = describeCluster(all.slice(0, 12), all, ctx);
     expect(d.name).toBe("Write function");
@@ -35,7 +60,10 @@ describe("cluster names", () => {
   });
 
   it("rank phrases by how much more often they occur inside than outside, longer ones kept over their parts", () => {
-    const texts = [...Array.from({ length: 12 }, (_, i) => code(i)), ...Array.from({ length: 12 }, (_, i) => history(i))];
+    const texts = [
+      ...Array.from({ length: 12 }, (_, i) => code(i)),
+      ...Array.from({ length: 12 }, (_, i) => history(i)),
+    ];
     const { ctx, all } = contextOf(texts);
     const phrases = distinctivePhrases(all.slice(0, 12), all, ctx, 5);
     expect(phrases[0]).toBe("write function");
@@ -64,7 +92,10 @@ describe("cluster names", () => {
   });
 
   it("never give two clusters of one context the same name", () => {
-    const texts = [...Array.from({ length: 12 }, (_, i) => code(i)), ...Array.from({ length: 12 }, (_, i) => history(i))];
+    const texts = [
+      ...Array.from({ length: 12 }, (_, i) => code(i)),
+      ...Array.from({ length: 12 }, (_, i) => history(i)),
+    ];
     const { ctx, all } = contextOf(texts);
     const names = [0, 1, 2, 3].map(() => describeCluster(all.slice(0, 12), all, ctx).name);
     expect(names[0]).toBe("Write function");

@@ -4,7 +4,12 @@ import { contrastive, llmDiscoverer, llmNamer } from "../../src/learning/discove
 import { groupRecords } from "../../src/learning/queries.js";
 import { AgentSpecSchema, type AgentSpec } from "../../src/pool/schema.js";
 import { createChatClient } from "../../src/providers/openai.js";
-import { startOpenAIServer, type OpenAIServer, type RecordedRequest, type ScriptStep } from "../../bench/support/openai-server.js";
+import {
+  startOpenAIServer,
+  type OpenAIServer,
+  type RecordedRequest,
+  type ScriptStep,
+} from "../../bench/support/openai-server.js";
 import { AGENTS, synthRecords } from "./helpers.js";
 
 const KEY_ENV = "LEARN_TEST_KEY";
@@ -38,9 +43,19 @@ function skillsReply(k: number, cats = 4, skills = 3): ScriptStep {
     id: `Area ${k}-${c}`,
     name: `area ${k}.${c}`,
     description: "scripted",
-    skills: Array.from({ length: skills }, (_, j) => ({ id: `skill ${j}`, name: `skill ${k}.${c}.${j}`, description: "scripted", indicators: [`cue${j}`], examples: [`example ${j}`] })),
+    skills: Array.from({ length: skills }, (_, j) => ({
+      id: `skill ${j}`,
+      name: `skill ${k}.${c}.${j}`,
+      description: "scripted",
+      indicators: [`cue${j}`],
+      examples: [`example ${j}`],
+    })),
   }));
-  return { kind: "reply", toolCalls: [{ name: "skills", arguments: JSON.stringify({ categories }) }], usage: { prompt_tokens: 1000, completion_tokens: 200 } };
+  return {
+    kind: "reply",
+    toolCalls: [{ name: "skills", arguments: JSON.stringify({ categories }) }],
+    usage: { prompt_tokens: 1000, completion_tokens: 200 },
+  };
 }
 
 const items = groupRecords(synthRecords({ perType: 20 }));
@@ -53,7 +68,9 @@ describe("LLM discoverer over loopback HTTP", () => {
     const reqs = server.chatRequests();
     expect(reqs).toHaveLength(3);
     expect(out.calls).toHaveLength(3);
-    expect(out.calls.every((c) => c.ok && c.mode === "answer" && c.promptTokens === 1000 && c.completionTokens === 200)).toBe(true);
+    expect(
+      out.calls.every((c) => c.ok && c.mode === "answer" && c.promptTokens === 1000 && c.completionTokens === 200),
+    ).toBe(true);
     expect(out.calls[0]!.costUsd).toBeCloseTo((1000 * 1 + 200 * 2) / 1e6, 12);
     // Contrastive evidence: the same query with the agents that succeeded and those that failed, and their answers.
     const first = prompt(reqs[0]!);
@@ -81,7 +98,12 @@ describe("LLM discoverer over loopback HTTP", () => {
 
   it("sends fewer queries when the prompt would exceed the context limit", async () => {
     server = await startOpenAIServer((_req, i) => skillsReply(i));
-    const d = llmDiscoverer({ client: createChatClient(spec(server.url, { contextLimit: 2300 }), env), maxCalls: 2, queriesPerCall: 12, reserveTokens: 2048 });
+    const d = llmDiscoverer({
+      client: createChatClient(spec(server.url, { contextLimit: 2300 }), env),
+      maxCalls: 2,
+      queriesPerCall: 12,
+      reserveTokens: 2048,
+    });
     const out = await d.discover({ mode: "answer", items, agents: [...AGENTS], existing: [], seed: 1 });
     for (const req of server.chatRequests()) {
       const sent = (prompt(req).match(/### Query /g) ?? []).length;
@@ -94,7 +116,13 @@ describe("LLM discoverer over loopback HTTP", () => {
 
   it("halves the batch when the server rejects the prompt as too long, and logs the failed call", async () => {
     server = await startOpenAIServer((_req, i) =>
-      i === 0 ? { kind: "error", status: 400, body: { error: { message: "This model's maximum context length is 4096 tokens" } } } : skillsReply(i),
+      i === 0
+        ? {
+            kind: "error",
+            status: 400,
+            body: { error: { message: "This model's maximum context length is 4096 tokens" } },
+          }
+        : skillsReply(i),
     );
     const d = llmDiscoverer({ client: createChatClient(spec(server.url), env), maxCalls: 2, queriesPerCall: 8 });
     const out = await d.discover({ mode: "answer", items, agents: [...AGENTS], existing: [], seed: 1 });
@@ -114,11 +142,31 @@ describe("LLM discoverer over loopback HTTP", () => {
       expect(wins).toBeLessThan(it.outcomes.length);
     }
     server = await startOpenAIServer([
-      { kind: "reply", toolCalls: [{ name: "name_skill", arguments: JSON.stringify({ name: "Multi-step arithmetic", description: "adds and multiplies" }) }] },
+      {
+        kind: "reply",
+        toolCalls: [
+          {
+            name: "name_skill",
+            arguments: JSON.stringify({ name: "Multi-step arithmetic", description: "adds and multiplies" }),
+          },
+        ],
+      },
       { kind: "reply", toolCalls: [{ name: "name_skill", arguments: "{not json" }] },
     ]);
     const namer = llmNamer(createChatClient(spec(server.url), env));
-    const req = { mode: "answer" as const, op: "split" as const, proposed: { id: "answer.a.b", name: "sum, total", description: "stat", indicators: ["sum"], examples: ["sum 2 3"] }, from: [], others: [] };
+    const req = {
+      mode: "answer" as const,
+      op: "split" as const,
+      proposed: {
+        id: "answer.a.b",
+        name: "sum, total",
+        description: "stat",
+        indicators: ["sum"],
+        examples: ["sum 2 3"],
+      },
+      from: [],
+      others: [],
+    };
     expect(await namer.name(req)).toMatchObject({ name: "Multi-step arithmetic", description: "adds and multiplies" });
     const bad = await namer.name(req);
     expect(bad).toMatchObject({ name: "sum, total", description: "stat" });

@@ -11,7 +11,13 @@ const agents = [...AGENTS];
 describe("statistical discoverer", () => {
   it("finds the query types as skills, with ids, readable names, indicators, examples and provenance", async () => {
     const items = groupRecords(synthRecords({ perType: 40 }));
-    const { skills, calls } = await statisticalDiscoverer({ maxCategories: 3 }).discover({ mode: "answer", items, agents, existing: [], seed: 1 });
+    const { skills, calls } = await statisticalDiscoverer({ maxCategories: 3 }).discover({
+      mode: "answer",
+      items,
+      agents,
+      existing: [],
+      seed: 1,
+    });
     expect(calls).toEqual([]);
     for (const s of skills) expect(() => SkillSchema.parse(s)).not.toThrow();
     const cats = skills.filter((s) => s.id.split(".").length === 2);
@@ -25,7 +31,12 @@ describe("statistical discoverer", () => {
       const c = owner[0]!;
       expect(c.provenance.discoveredFrom.every((id) => id.startsWith(`q-${t.name}-`))).toBe(true);
       expect(c.examples.length).toBeGreaterThan(0);
-      expect(c.name.toLowerCase().split(/ and | /).every((w) => t.words.includes(w))).toBe(true);
+      expect(
+        c.name
+          .toLowerCase()
+          .split(/ and | /)
+          .every((w) => t.words.includes(w)),
+      ).toBe(true);
       expect(c.provenance.history[0]).toMatchObject({ op: "discover" });
     }
   });
@@ -37,11 +48,23 @@ describe("statistical discoverer", () => {
       { name: "b", task: "t", words: ["oak", "pine", "elm", "ash"], success: { alpha: 0.8, beta: 0.3, gamma: 0.5 } },
     ];
     const d = statisticalDiscoverer({ maxCategories: 1, maxSkills: 2 });
-    const flat = await d.discover({ mode: "answer", items: groupRecords(synthRecords({ perType: 60, types: same })), agents, existing: [], seed: 1 });
+    const flat = await d.discover({
+      mode: "answer",
+      items: groupRecords(synthRecords({ perType: 60, types: same })),
+      agents,
+      existing: [],
+      seed: 1,
+    });
     expect(flat.skills.filter((s) => s.id.split(".").length === 3)).toHaveLength(1);
     // Same vocabularies, opposite profiles: the split is kept.
     const differ = [same[0]!, { ...same[1]!, success: { alpha: 0.1, beta: 0.9, gamma: 0.5 } }];
-    const split = await d.discover({ mode: "answer", items: groupRecords(synthRecords({ perType: 60, types: differ })), agents, existing: [], seed: 1 });
+    const split = await d.discover({
+      mode: "answer",
+      items: groupRecords(synthRecords({ perType: 60, types: differ })),
+      agents,
+      existing: [],
+      seed: 1,
+    });
     expect(split.skills.filter((s) => s.id.split(".").length === 3)).toHaveLength(2);
   });
 
@@ -59,8 +82,17 @@ describe("statistical discoverer", () => {
 
   it("learned skills identify their own type's queries with the matcher", async () => {
     const items = groupRecords(synthRecords({ perType: 40 }));
-    const { skills } = await statisticalDiscoverer({ maxCategories: 3 }).discover({ mode: "answer", items, agents, existing: [], seed: 1 });
-    const h = skeletonHandbook(skills, agents.map((id) => ({ id, modes: ["answer"] })));
+    const { skills } = await statisticalDiscoverer({ maxCategories: 3 }).discover({
+      mode: "answer",
+      items,
+      agents,
+      existing: [],
+      seed: 1,
+    });
+    const h = skeletonHandbook(
+      skills,
+      agents.map((id) => ({ id, modes: ["answer"] })),
+    );
     const fresh = groupRecords(synthRecords({ perType: 10, seed: "other", prefix: "new" }));
     const ident = identifyAll(h, fresh);
     let right = 0;
@@ -93,13 +125,35 @@ describe("absorbing small categories", () => {
       return { idx: Int32Array.from(idx), val: Float64Array.from(val) };
     };
     const points = [v(1, 0), v(1, 0), v(1, 0), v(0, 1), v(0, 1), v(0, 1), v(0.2, 1), v(1, 0.3)];
-    const parts = absorbSmallParts([[0, 1, 2], [3, 4, 5], [6, 7]], points, 2, 3);
+    const parts = absorbSmallParts(
+      [
+        [0, 1, 2],
+        [3, 4, 5],
+        [6, 7],
+      ],
+      points,
+      2,
+      3,
+    );
     expect(parts).toEqual([
       [0, 1, 2, 7],
       [3, 4, 5, 6],
     ]);
     // Nothing below the minimum: unchanged (largest first); a single part stays even when small.
-    expect(absorbSmallParts([[3, 4, 5], [0, 1, 2, 7]], points, 2, 3)).toEqual([[0, 1, 2, 7], [3, 4, 5]]);
+    expect(
+      absorbSmallParts(
+        [
+          [3, 4, 5],
+          [0, 1, 2, 7],
+        ],
+        points,
+        2,
+        3,
+      ),
+    ).toEqual([
+      [0, 1, 2, 7],
+      [3, 4, 5],
+    ]);
     expect(absorbSmallParts([[0, 1]], points, 2, 3)).toEqual([[0, 1]]);
   });
 });

@@ -38,9 +38,23 @@ const ALL_SET: LearnSettings = {
 describe("learning settings → the graph's input and context", () => {
   it("maps every setting and back (settingsOf is learningRun's inverse)", () => {
     const { input, context } = learningRun(ALL_SET, "out/H.json");
-    expect(input).toEqual({ records: "r.jsonl", out: "out/H.json", pool: "p.json", seed: 11, labelled: 12, validation: 0.3, lambda: 0.2, budgetUsd: 0.004, llm: "learner" });
+    expect(input).toEqual({
+      records: "r.jsonl",
+      out: "out/H.json",
+      pool: "p.json",
+      seed: 11,
+      labelled: 12,
+      validation: 0.3,
+      lambda: 0.2,
+      budgetUsd: 0.004,
+      llm: "learner",
+    });
     // The context holds the knobs only, no input.
-    expect(Object.keys(context).sort()).toEqual(Object.keys(ALL_SET).filter((k) => !(k in input)).sort());
+    expect(Object.keys(context).sort()).toEqual(
+      Object.keys(ALL_SET)
+        .filter((k) => !(k in input))
+        .sort(),
+    );
     expect(settingsOf(input, context)).toEqual(ALL_SET);
     const plain = learnSettings({ records: "r.jsonl" });
     expect(settingsOf(learningRun(plain, "H.json").input, learningRun(plain, "H.json").context)).toEqual(plain);
@@ -50,8 +64,17 @@ describe("learning settings → the graph's input and context", () => {
     const expected = { ...DEFAULT_SETTINGS, records: "r.jsonl" };
     expect(learnSettings({ records: "r.jsonl" })).toEqual(expected);
     expect(settingsOf({ records: "r.jsonl" }, undefined)).toEqual(expected);
-    expect(settingsOf({ records: "r.jsonl", pool: "", seed: null, labelled: null, lambda: null, llm: "" }, { minCount: null, strategy: undefined } as never)).toEqual(expected);
-    expect(resolveKnobs({ minCount: 4 })).toMatchObject({ minCount: 4, alpha: DEFAULT_SETTINGS.alpha, folds: DEFAULT_SETTINGS.folds });
+    expect(
+      settingsOf({ records: "r.jsonl", pool: "", seed: null, labelled: null, lambda: null, llm: "" }, {
+        minCount: null,
+        strategy: undefined,
+      } as never),
+    ).toEqual(expected);
+    expect(resolveKnobs({ minCount: 4 })).toMatchObject({
+      minCount: 4,
+      alpha: DEFAULT_SETTINGS.alpha,
+      folds: DEFAULT_SETTINGS.folds,
+    });
   });
 });
 
@@ -70,7 +93,8 @@ describe("artefact names", () => {
       selection: join("out", "H.selection.json"),
     });
     expect(candidatesDir(p.selection)).toBe(join("out", "H.candidates"));
-    for (const k of ["log", "split", "skills", "profiled", "full", "refineReport", "chosen", "selection"] as const) expect(runOutOf(k, p[k])).toBe(p.chosen);
+    for (const k of ["log", "split", "skills", "profiled", "full", "refineReport", "chosen", "selection"] as const)
+      expect(runOutOf(k, p[k])).toBe(p.chosen);
     expect(runOutOf("split", "./out/H.learn/split.json")).toBe("./out/H.json");
     // Names a run does not give.
     expect(runOutOf("split", join("out", "split.json"))).toBeUndefined();

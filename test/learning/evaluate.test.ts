@@ -89,16 +89,21 @@ describe("selection of a sub-handbook", () => {
     const coarse = byLambda.selection.candidates.find((c) => c.id === "answer=0")!;
     expect(all.evaluation.accuracy).toBeGreaterThan(coarse.evaluation.accuracy);
     // A budget below the fine handbook's mean cost picks the most accurate candidate within it.
-    const budget = (all.evaluation.meanCostUsd + Math.min(...byLambda.selection.candidates.map((c) => c.evaluation.meanCostUsd))) / 2;
+    const budget =
+      (all.evaluation.meanCostUsd + Math.min(...byLambda.selection.candidates.map((c) => c.evaluation.meanCostUsd))) /
+      2;
     const byBudget = chooseHandbook(full, { index: replayIndex(val), queries }, { budgetUsd: budget });
     // The budget is met on validation by the chosen candidate routed with the λ solved for it…
     const sel = byBudget.selection;
-    const atLambda = evaluateHandbook(byBudget.handbooks.get(sel.chosen)!, replayIndex(val), queries, { lambda: sel.lambda });
+    const atLambda = evaluateHandbook(byBudget.handbooks.get(sel.chosen)!, replayIndex(val), queries, {
+      lambda: sel.lambda,
+    });
     expect(atLambda.meanCostUsd).toBeLessThanOrEqual(budget);
     expect(sel.by).toEqual({ budgetUsd: budget });
     // …and no (candidate, λ) within the budget is more accurate: the choice is the frontier's at that cost.
     for (const c of sel.candidates)
-      for (const st of c.curve!.steps) if (st.meanCostUsd <= budget) expect(st.accuracy).toBeLessThanOrEqual(atLambda.accuracy + 1e-12);
+      for (const st of c.curve!.steps)
+        if (st.meanCostUsd <= budget) expect(st.accuracy).toBeLessThanOrEqual(atLambda.accuracy + 1e-12);
   });
 
   it("can evaluate the candidates with the target orchestrator instead of replay, and chooses on what it reports", async () => {
@@ -113,12 +118,22 @@ describe("selection of a sub-handbook", () => {
     const evaluate = async (h: typeof full, id: string): Promise<Evaluation> => {
       seen.push(`${id}:${Object.keys(h.skills).length}`);
       const r = report[id]!;
-      return { points: 10, ...r, maxMeanCostUsd: 4, costEstimated: false, objective: r.accuracy - 0.5 * (r.meanCostUsd / 4), missing: 0, calls: {} };
+      return {
+        points: 10,
+        ...r,
+        maxMeanCostUsd: 4,
+        costEstimated: false,
+        objective: r.accuracy - 0.5 * (r.meanCostUsd / 4),
+        missing: 0,
+        calls: {},
+      };
     };
     const { selection, handbooks } = await chooseHandbookWith(full, evaluate, { lambda: 0.5 });
     // Every view was handed to the evaluator, each as its own handbook.
     expect(seen.map((x) => x.split(":")[0])).toEqual(["answer=0", "answer=1", "answer=all"]);
-    expect(seen.map((x) => Number(x.split(":")[1]))).toEqual(["answer=0", "answer=1", "answer=all"].map((id) => Object.keys(handbooks.get(id)!.skills).length));
+    expect(seen.map((x) => Number(x.split(":")[1]))).toEqual(
+      ["answer=0", "answer=1", "answer=all"].map((id) => Object.keys(handbooks.get(id)!.skills).length),
+    );
     // objective: 0.6 − 0.125 = 0.475; 0.8 − 0.25 = 0.55; 0.7 − 0.375 = 0.325.
     expect(selection.chosen).toBe("answer=1");
     expect(selection.frontier).toEqual(["answer=0", "answer=1"]);

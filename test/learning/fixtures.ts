@@ -6,7 +6,10 @@ import type { ExecutionRecord } from "../../src/records/schema.js";
 import { PRICES } from "./helpers.js";
 
 /** Write records and a replay pool for them into a fresh temporary directory. */
-export function writeFixture(records: ExecutionRecord[], prefix = "learn-"): { dir: string; records: string; pool: string } {
+export function writeFixture(
+  records: ExecutionRecord[],
+  prefix = "learn-",
+): { dir: string; records: string; pool: string } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const recordsPath = join(dir, "records.jsonl");
   writeFileSync(recordsPath, records.map(formatRecordLine).join(""));

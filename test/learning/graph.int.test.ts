@@ -24,16 +24,22 @@ function starts(log: string, run: string): Record<string, number> {
 describe("learning graph", () => {
   it("is exported compiled, named learning", () => {
     expect(graph.name).toBe("learning");
-    expect(Object.keys(graph.nodes)).toEqual(expect.arrayContaining(["split", "discover", "profile", "refine", "select", "report"]));
+    expect(Object.keys(graph.nodes)).toEqual(
+      expect.arrayContaining(["split", "discover", "profile", "refine", "select", "report"]),
+    );
   });
 
   it("runs every phase and writes the chosen, full and selection files with the learning cost", async () => {
     const out = join(fx.dir, "mem", "H.json");
     const g = buildLearningGraph({ progress: silentProgress }).compile({ checkpointer: new MemorySaver() });
-    const final = await g.invoke({ records: fx.records, pool: fx.pool, out, seed: 3, labelled: 30, validation: 10 }, { configurable: { thread_id: "m" } });
+    const final = await g.invoke(
+      { records: fx.records, pool: fx.pool, out, seed: 3, labelled: 30, validation: 10 },
+      { configurable: { thread_id: "m" } },
+    );
     const p = artefactPaths(out);
     expect(final.phases.map((x) => x.phase)).toEqual(["split", "discover", "profile", "refine", "select"]);
-    for (const f of [p.chosen, p.full, p.selection, p.split, p.skills, p.profiled, p.refineReport, p.log]) expect(existsSync(f)).toBe(true);
+    for (const f of [p.chosen, p.full, p.selection, p.split, p.skills, p.profiled, p.refineReport, p.log])
+      expect(existsSync(f)).toBe(true);
     const h = loadHandbook(p.chosen);
     expect(h.metadata.learning.cost).toMatchObject({ run: final.run, records: 270, queries: 90, llmCalls: 0 });
     expect(final.cost!.wallMs).toHaveProperty("refine");
@@ -45,17 +51,28 @@ describe("learning graph", () => {
     const out = join(fx.dir, "sqlite", "H.json");
     const db = join(fx.dir, "ckpt.sqlite");
     const config = { configurable: { thread_id: "resume-1" } };
-    const first = buildLearningGraph({ progress: silentProgress }).compile({ checkpointer: SqliteSaver.fromConnString(db), interruptAfter: ["discover"] });
+    const first = buildLearningGraph({ progress: silentProgress }).compile({
+      checkpointer: SqliteSaver.fromConnString(db),
+      interruptAfter: ["discover"],
+    });
     const partial = await first.invoke({ records: fx.records, pool: fx.pool, out, seed: 3 }, config);
     expect(partial.phases.map((x) => x.phase)).toEqual(["split", "discover"]);
     expect(existsSync(out)).toBe(false);
     // A new process: a fresh saver on the same file, a fresh graph, the same thread.
-    const second = buildLearningGraph({ progress: silentProgress }).compile({ checkpointer: SqliteSaver.fromConnString(db) });
+    const second = buildLearningGraph({ progress: silentProgress }).compile({
+      checkpointer: SqliteSaver.fromConnString(db),
+    });
     expect((await second.getState(config)).next).toEqual(["profile"]);
     const final = await second.invoke(null, config);
     expect(final.run).toBe(partial.run);
     expect(final.phases.map((x) => x.phase)).toEqual(["split", "discover", "profile", "refine", "select"]);
-    expect(starts(artefactPaths(out).log, final.run)).toEqual({ split: 1, discover: 1, profile: 1, refine: 1, select: 1 });
+    expect(starts(artefactPaths(out).log, final.run)).toEqual({
+      split: 1,
+      discover: 1,
+      profile: 1,
+      refine: 1,
+      select: 1,
+    });
     expect(loadHandbook(out).metadata.learning.cost).toMatchObject({ run: partial.run });
   });
 });
@@ -64,17 +81,97 @@ describe("learning graph with a learning model", () => {
   it("discovers with the LLM over loopback HTTP and counts its calls, tokens and USD in the learning cost", async () => {
     const server = await startOpenAIServer((req) => {
       if (req.body?.tools?.[0]?.function?.name === "name_skill")
-        return { kind: "reply", toolCalls: [{ name: "name_skill", arguments: JSON.stringify({ name: "renamed", description: "named by the learning model" }) }] };
+        return {
+          kind: "reply",
+          toolCalls: [
+            {
+              name: "name_skill",
+              arguments: JSON.stringify({ name: "renamed", description: "named by the learning model" }),
+            },
+          ],
+        };
       const categories = [
-        { id: "numbers", name: "numbers", description: "arithmetic", skills: [{ id: "sums", name: "sums", description: "adds", indicators: ["sum", "plus", "total"], examples: ["sum plus total"] }, { id: "products", name: "products", description: "multiplies", indicators: ["multiply", "product", "divide"], examples: ["multiply product"] }] },
-        { id: "places", name: "places", description: "geography", skills: [{ id: "capitals", name: "capitals", description: "capitals", indicators: ["capital", "city", "nation"], examples: ["capital city"] }, { id: "rivers", name: "rivers", description: "rivers", indicators: ["river", "border", "map"], examples: ["river border"] }] },
-        { id: "verse", name: "verse", description: "poetry", skills: [{ id: "rhyme", name: "rhyme", description: "rhymes", indicators: ["rhyme", "poem", "verse"], examples: ["rhyme poem"] }, { id: "forms", name: "forms", description: "forms", indicators: ["sonnet", "haiku", "stanza"], examples: ["sonnet haiku"] }] },
+        {
+          id: "numbers",
+          name: "numbers",
+          description: "arithmetic",
+          skills: [
+            {
+              id: "sums",
+              name: "sums",
+              description: "adds",
+              indicators: ["sum", "plus", "total"],
+              examples: ["sum plus total"],
+            },
+            {
+              id: "products",
+              name: "products",
+              description: "multiplies",
+              indicators: ["multiply", "product", "divide"],
+              examples: ["multiply product"],
+            },
+          ],
+        },
+        {
+          id: "places",
+          name: "places",
+          description: "geography",
+          skills: [
+            {
+              id: "capitals",
+              name: "capitals",
+              description: "capitals",
+              indicators: ["capital", "city", "nation"],
+              examples: ["capital city"],
+            },
+            {
+              id: "rivers",
+              name: "rivers",
+              description: "rivers",
+              indicators: ["river", "border", "map"],
+              examples: ["river border"],
+            },
+          ],
+        },
+        {
+          id: "verse",
+          name: "verse",
+          description: "poetry",
+          skills: [
+            {
+              id: "rhyme",
+              name: "rhyme",
+              description: "rhymes",
+              indicators: ["rhyme", "poem", "verse"],
+              examples: ["rhyme poem"],
+            },
+            {
+              id: "forms",
+              name: "forms",
+              description: "forms",
+              indicators: ["sonnet", "haiku", "stanza"],
+              examples: ["sonnet haiku"],
+            },
+          ],
+        },
       ];
-      return { kind: "reply", toolCalls: [{ name: "skills", arguments: JSON.stringify({ categories }) }], usage: { prompt_tokens: 900, completion_tokens: 300 } };
+      return {
+        kind: "reply",
+        toolCalls: [{ name: "skills", arguments: JSON.stringify({ categories }) }],
+        usage: { prompt_tokens: 900, completion_tokens: 300 },
+      };
     });
     try {
       const pool = JSON.parse(readFileSync(fx.pool, "utf8"));
-      pool.agents.push({ id: "learner", modes: ["answer"], provider: "openai", model: "test-model", price: { inputPer1M: 1, outputPer1M: 4 }, maxRetries: 0, openai: { baseURL: server.url, apiKeyEnv: "LEARN_GRAPH_KEY" } });
+      pool.agents.push({
+        id: "learner",
+        modes: ["answer"],
+        provider: "openai",
+        model: "test-model",
+        price: { inputPer1M: 1, outputPer1M: 4 },
+        maxRetries: 0,
+        openai: { baseURL: server.url, apiKeyEnv: "LEARN_GRAPH_KEY" },
+      });
       const poolPath = join(fx.dir, "llm-pool.json");
       writeFileSync(poolPath, JSON.stringify(pool));
       const out = join(fx.dir, "llm", "H.json");
@@ -89,15 +186,30 @@ describe("learning graph with a learning model", () => {
       const discoverCalls = server.chatRequests().filter((r) => r.body.tools[0].function.name === "skills").length;
       expect(cost.promptTokens).toBeGreaterThanOrEqual(900 * discoverCalls);
       expect(cost.costUsd).toBeGreaterThan(0);
-      const discovered = JSON.parse(readFileSync(artefactPaths(out).skills, "utf8")) as { discoverer: string; skills: { id: string }[] };
+      const discovered = JSON.parse(readFileSync(artefactPaths(out).skills, "utf8")) as {
+        discoverer: string;
+        skills: { id: string }[];
+      };
       expect(discovered.discoverer).toBe("llm");
-      expect(discovered.skills.map((x) => x.id).sort()).toEqual(
-        ["answer.numbers", "answer.numbers.products", "answer.numbers.sums", "answer.places", "answer.places.capitals", "answer.places.rivers", "answer.verse", "answer.verse.forms", "answer.verse.rhyme"],
-      );
+      expect(discovered.skills.map((x) => x.id).sort()).toEqual([
+        "answer.numbers",
+        "answer.numbers.products",
+        "answer.numbers.sums",
+        "answer.places",
+        "answer.places.capitals",
+        "answer.places.rivers",
+        "answer.verse",
+        "answer.verse.forms",
+        "answer.verse.rhyme",
+      ]);
       const full = loadHandbook(artefactPaths(out).full);
-      expect(Object.keys(full.skills)).toEqual(expect.arrayContaining(["answer.numbers", "answer.places", "answer.verse"]));
+      expect(Object.keys(full.skills)).toEqual(
+        expect.arrayContaining(["answer.numbers", "answer.places", "answer.verse"]),
+      );
       // Refinements were decided statistically; the learning model only named the skills they made.
-      const report = JSON.parse(readFileSync(artefactPaths(out).refineReport, "utf8")) as { steps: { kept: boolean; into: string[] }[] };
+      const report = JSON.parse(readFileSync(artefactPaths(out).refineReport, "utf8")) as {
+        steps: { kept: boolean; into: string[] }[];
+      };
       const made = report.steps.filter((x) => x.kept).flatMap((x) => x.into);
       const namings = server.chatRequests().filter((r) => r.body.tools[0].function.name === "name_skill").length;
       expect(namings).toBe(made.length);

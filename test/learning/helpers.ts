@@ -19,9 +19,24 @@ export const AGENTS = ["alpha", "beta", "gamma"] as const;
 export const PRICES: Record<string, number> = { alpha: 0.002, beta: 0.0005, gamma: 0.0001 };
 
 export const TYPES: TypeSpec[] = [
-  { name: "arith", task: "arith", words: ["sum", "multiply", "digits", "total", "plus", "product", "divide", "remainder"], success: { alpha: 0.95, beta: 0.2, gamma: 0.3 } },
-  { name: "capital", task: "capital", words: ["capital", "country", "city", "river", "border", "nation", "province", "map"], success: { alpha: 0.3, beta: 0.9, gamma: 0.2 } },
-  { name: "poem", task: "poem", words: ["rhyme", "poem", "verse", "stanza", "sonnet", "meter", "lyric", "haiku"], success: { alpha: 0.2, beta: 0.25, gamma: 0.9 } },
+  {
+    name: "arith",
+    task: "arith",
+    words: ["sum", "multiply", "digits", "total", "plus", "product", "divide", "remainder"],
+    success: { alpha: 0.95, beta: 0.2, gamma: 0.3 },
+  },
+  {
+    name: "capital",
+    task: "capital",
+    words: ["capital", "country", "city", "river", "border", "nation", "province", "map"],
+    success: { alpha: 0.3, beta: 0.9, gamma: 0.2 },
+  },
+  {
+    name: "poem",
+    task: "poem",
+    words: ["rhyme", "poem", "verse", "stanza", "sonnet", "meter", "lyric", "haiku"],
+    success: { alpha: 0.2, beta: 0.25, gamma: 0.9 },
+  },
 ];
 
 export interface SynthOptions {

@@ -57,7 +57,19 @@ describe("learning on real LLMRouter records", () => {
   it("resumes a run killed mid-phase, then routes held-out test queries better than the best single agent", async () => {
     const out = join(dir, "H.json");
     const log = join(dir, "H.learn", "learning.log.jsonl");
-    const args = ["learn", "--records", records, "--pool", pool, "--out", out, "--checkpoint", join(dir, "ckpt.sqlite"), "--seed", "1"];
+    const args = [
+      "learn",
+      "--records",
+      records,
+      "--pool",
+      pool,
+      "--out",
+      out,
+      "--checkpoint",
+      join(dir, "ckpt.sqlite"),
+      "--seed",
+      "1",
+    ];
     const first = startCli(args);
     // Kill as soon as the refine phase has started (SIGKILL: no cleanup, mid-phase).
     await new Promise<void>((res, rej) => {
@@ -83,7 +95,8 @@ describe("learning on real LLMRouter records", () => {
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/learning cost \(run learn-/);
     const entries = readLog(log);
-    const count = (event: string, phase: string) => entries.filter((e) => e.event === event && (e as { phase?: string }).phase === phase).length;
+    const count = (event: string, phase: string) =>
+      entries.filter((e) => e.event === event && (e as { phase?: string }).phase === phase).length;
     for (const p of ["split", "discover", "profile", "select"]) expect(count("phase_start", p)).toBe(1);
     expect(count("phase_start", "refine")).toBe(2);
     expect(count("phase_end", "refine")).toBe(1);

@@ -11,12 +11,41 @@ describe("learning log", () => {
     await a.phase("split", async () => ({ result: 1, records: 90, queries: 10 }));
     await a.phase("discover", async () => {
       a.calls([
-        { phase: "discover", mode: "answer", purpose: "discover", promptTokens: 100, completionTokens: 20, costUsd: 0.01, costEstimated: false, latencyMs: 5, ok: true },
-        { phase: "discover", mode: "code", purpose: "discover", promptTokens: 50, completionTokens: 0, costUsd: 0.002, costEstimated: true, latencyMs: 5, ok: false, error: "bad" },
+        {
+          phase: "discover",
+          mode: "answer",
+          purpose: "discover",
+          promptTokens: 100,
+          completionTokens: 20,
+          costUsd: 0.01,
+          costEstimated: false,
+          latencyMs: 5,
+          ok: true,
+        },
+        {
+          phase: "discover",
+          mode: "code",
+          purpose: "discover",
+          promptTokens: 50,
+          completionTokens: 0,
+          costUsd: 0.002,
+          costEstimated: true,
+          latencyMs: 5,
+          ok: false,
+          error: "bad",
+        },
       ]);
       return { result: 2 };
     });
-    a.write({ event: "refinement", op: "split", skills: ["answer.x"], kept: false, before: 0.5, after: 0.4, test: { g: 9, df: 2, p: 0.001 } });
+    a.write({
+      event: "refinement",
+      op: "split",
+      skills: ["answer.x"],
+      kept: false,
+      before: 0.5,
+      after: 0.4,
+      test: { g: 9, df: 2, p: 0.001 },
+    });
     const b = new LearningLog(path, "run-b");
     await b.phase("split", async () => ({ result: 3, records: 5 }));
     const before = readFileSync(path, "utf8");
@@ -37,7 +66,20 @@ describe("learning log", () => {
     expect(formatLearningCost(c)).toMatch(/^learning cost \(run run-a\):\n {2}records used 90/);
     // Append-only: reading never rewrites, and a torn last line is skipped.
     expect(readFileSync(path, "utf8")).toBe(before);
-    const lines = before.trim().split("\n").map((l) => JSON.parse(l));
-    expect(lines.map((l) => l.event)).toEqual(["phase_start", "phase_end", "phase_start", "llm_call", "llm_call", "phase_end", "refinement", "phase_start", "phase_end"]);
+    const lines = before
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.event)).toEqual([
+      "phase_start",
+      "phase_end",
+      "phase_start",
+      "llm_call",
+      "llm_call",
+      "phase_end",
+      "refinement",
+      "phase_start",
+      "phase_end",
+    ]);
   });
 });

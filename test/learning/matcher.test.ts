@@ -1,20 +1,71 @@
 import MiniSearch from "minisearch";
 import { describe, expect, it } from "vitest";
-import { handbookMatcher, leafSkills, SkillMatcher, skillWeights, type MatchableSkill } from "../../handbook/matcher.js";
+import {
+  handbookMatcher,
+  leafSkills,
+  SkillMatcher,
+  skillWeights,
+  type MatchableSkill,
+} from "../../handbook/matcher.js";
 
 const skills: MatchableSkill[] = [
-  { id: "answer.maths", mode: "answer", name: "maths", description: "arithmetic and algebra", indicators: ["sum", "product"], examples: ["what is the sum of 2 and 3", "product of primes"] },
-  { id: "answer.maths.algebra", mode: "answer", name: "algebra", description: "solve for x", indicators: ["equation", "solve"], examples: ["solve the equation 2x = 4"] },
-  { id: "answer.geo", mode: "answer", name: "geography", description: "capitals and rivers", indicators: ["capital", "river"], examples: ["capital of france", "longest river"] },
-  { id: "search.web", mode: "search", name: "web lookup", description: "find recent facts", indicators: ["latest", "news"], examples: ["latest news on the election"] },
+  {
+    id: "answer.maths",
+    mode: "answer",
+    name: "maths",
+    description: "arithmetic and algebra",
+    indicators: ["sum", "product"],
+    examples: ["what is the sum of 2 and 3", "product of primes"],
+  },
+  {
+    id: "answer.maths.algebra",
+    mode: "answer",
+    name: "algebra",
+    description: "solve for x",
+    indicators: ["equation", "solve"],
+    examples: ["solve the equation 2x = 4"],
+  },
+  {
+    id: "answer.geo",
+    mode: "answer",
+    name: "geography",
+    description: "capitals and rivers",
+    indicators: ["capital", "river"],
+    examples: ["capital of france", "longest river"],
+  },
+  {
+    id: "search.web",
+    mode: "search",
+    name: "web lookup",
+    description: "find recent facts",
+    indicators: ["latest", "news"],
+    examples: ["latest news on the election"],
+  },
 ];
 
 describe("skill matcher", () => {
   it("gives exactly minisearch's BM25 scores (assembled from cached per-term scores)", () => {
     const m = new SkillMatcher(skills);
-    const ref = new MiniSearch({ fields: ["name", "description", "indicators", "examples"], storeFields: [], searchOptions: { boost: { indicators: 3, name: 2, description: 1, examples: 1 }, combineWith: "OR" } });
-    ref.addAll(skills.map((s) => ({ id: s.id, name: s.name, description: s.description, indicators: s.indicators.join(" \n "), examples: s.examples.join(" \n ") })));
-    for (const text of ["what is the sum and the product, the sum!", "capital river capital of spain", "solve this equation for the latest news", "nothing matches zzz"]) {
+    const ref = new MiniSearch({
+      fields: ["name", "description", "indicators", "examples"],
+      storeFields: [],
+      searchOptions: { boost: { indicators: 3, name: 2, description: 1, examples: 1 }, combineWith: "OR" },
+    });
+    ref.addAll(
+      skills.map((s) => ({
+        id: s.id,
+        name: s.name,
+        description: s.description,
+        indicators: s.indicators.join(" \n "),
+        examples: s.examples.join(" \n "),
+      })),
+    );
+    for (const text of [
+      "what is the sum and the product, the sum!",
+      "capital river capital of spain",
+      "solve this equation for the latest news",
+      "nothing matches zzz",
+    ]) {
       const ours = m.match(text);
       const theirs = ref.search(text);
       expect(ours.map((x) => x.id).sort()).toEqual(theirs.map((x) => String(x.id)).sort());

@@ -10,14 +10,23 @@ import { groupRecords } from "../../src/learning/queries.js";
 import { skill } from "../handbook/helpers.js";
 import { synthRecords } from "./helpers.js";
 
-const skills = [skill("answer.maths"), skill("answer.maths.sum"), skill("answer.maths.product"), skill("answer.words"), skill("answer.words.rhyme")];
+const skills = [
+  skill("answer.maths"),
+  skill("answer.maths.sum"),
+  skill("answer.maths.product"),
+  skill("answer.words"),
+  skill("answer.words.rhyme"),
+];
 const agents = ["alpha", "beta", "gamma"].map((id) => ({ id, modes: ["answer" as const] }));
 
 describe("profiling", () => {
   it("uses the skill weights (fractional updates), exactly as folding recordOutcome trace by trace", () => {
     const items = groupRecords(synthRecords({ perType: 5 }));
     const weights: ActiveSkill[][] = [
-      [{ id: "answer.maths.sum", weight: 0.75 }, { id: "answer.maths.product", weight: 0.25 }],
+      [
+        { id: "answer.maths.sum", weight: 0.75 },
+        { id: "answer.maths.product", weight: 0.25 },
+      ],
       [{ id: "answer.words.rhyme", weight: 2 }],
       [],
     ];
@@ -31,7 +40,13 @@ describe("profiling", () => {
           mode: it.mode,
           skills: ident.get(it.key)!,
           score: o.score,
-          cost: { promptTokens: o.promptTokens, completionTokens: o.completionTokens, costUsd: o.costUsd, latencyMs: o.latencyMs, estimated: o.costEstimated },
+          cost: {
+            promptTokens: o.promptTokens,
+            completionTokens: o.completionTokens,
+            costUsd: o.costUsd,
+            latencyMs: o.latencyMs,
+            estimated: o.costEstimated,
+          },
         });
     for (const a of ["alpha", "beta", "gamma"]) {
       const f = fast.agents[a]!;
@@ -49,8 +64,14 @@ describe("profiling", () => {
     const first = items[0]!;
     const one = profile(skeletonHandbook(skills, agents), [first], ident);
     const o = first.outcomes.find((x) => x.agent === "alpha")!;
-    expect(one.agents.alpha!.competence["answer.maths.sum"]).toEqual({ successes: 0.75 * o.score, failures: 0.75 * (1 - o.score) });
-    expect(one.agents.alpha!.competence["answer.maths.product"]).toEqual({ successes: 0.25 * o.score, failures: 0.25 * (1 - o.score) });
+    expect(one.agents.alpha!.competence["answer.maths.sum"]).toEqual({
+      successes: 0.75 * o.score,
+      failures: 0.75 * (1 - o.score),
+    });
+    expect(one.agents.alpha!.competence["answer.maths.product"]).toEqual({
+      successes: 0.25 * o.score,
+      failures: 0.25 * (1 - o.score),
+    });
   });
 
   it("credits only agents that acted, with neither competence nor cost for the others", () => {
@@ -73,11 +94,28 @@ describe("profiling", () => {
   });
 
   it("distils statistical mode insights with evidence ids", () => {
-    const digits = synthRecords({ perType: 40, types: [{ name: "num", task: "num", words: ["12", "7", "300", "total"], success: { alpha: 0.9, beta: 0.9, gamma: 0.9 } }] });
-    const words = synthRecords({ perType: 40, types: [{ name: "txt", task: "txt", words: ["apple", "pear", "plum"], success: { alpha: 0.1, beta: 0.1, gamma: 0.1 } }] });
+    const digits = synthRecords({
+      perType: 40,
+      types: [
+        {
+          name: "num",
+          task: "num",
+          words: ["12", "7", "300", "total"],
+          success: { alpha: 0.9, beta: 0.9, gamma: 0.9 },
+        },
+      ],
+    });
+    const words = synthRecords({
+      perType: 40,
+      types: [
+        { name: "txt", task: "txt", words: ["apple", "pear", "plum"], success: { alpha: 0.1, beta: 0.1, gamma: 0.1 } },
+      ],
+    });
     const insights = modeInsights(groupRecords([...digits, ...words]), "answer");
     const usage = insights.find((i) => i.type === "usage" && i.text.includes("numbers"))!;
-    expect(usage.text).toMatch(/answer mode: queries containing numbers succeed in 9\d% of traces \(vs \d% otherwise; 40 queries\)/);
+    expect(usage.text).toMatch(
+      /answer mode: queries containing numbers succeed in 9\d% of traces \(vs \d% otherwise; 40 queries\)/,
+    );
     expect(usage.confidence).toBeGreaterThan(0.99);
     expect(usage.evidence.length).toBeGreaterThan(0);
     expect(usage.evidence.every((id) => id.startsWith("q-num-"))).toBe(true);

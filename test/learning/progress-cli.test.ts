@@ -14,12 +14,21 @@ describe("eval progress on a pipe", () => {
     const r = await startCli(args).done;
     expect(r.code).toBe(0);
     expect(r.stderr).not.toContain("\u001b["); // no terminal control sequences
-    const done = r.stderr.split("\n").filter((l) => / done in \d/.test(l)).map((l) => l.replace(/: done in .*/, ""));
+    const done = r.stderr
+      .split("\n")
+      .filter((l) => / done in \d/.test(l))
+      .map((l) => l.replace(/: done in .*/, ""));
     const phases = ["split", "discover", "profile", "refine", "select"];
-    expect(done).toEqual([...phases.map((p) => `eval seed 7 ${p}`), ...phases.map((p) => `eval seed 8 ${p}`), "eval routing"]);
+    expect(done).toEqual([
+      ...phases.map((p) => `eval seed 7 ${p}`),
+      ...phases.map((p) => `eval seed 8 ${p}`),
+      "eval routing",
+    ]);
     // Every line of stderr is a progress line or one of eval's own log lines.
     for (const line of r.stderr.trimEnd().split("\n"))
-      expect(line).toMatch(/^(eval (seed \d+ \w+|routing): (\d+\/\d+ \(\d+%\), [\d.hms]+ elapsed, ETA \S+|done in [\d.hms]+)|eval: |learned seed \d+: )/);
+      expect(line).toMatch(
+        /^(eval (seed \d+ \w+|routing): (\d+\/\d+ \(\d+%\), [\d.hms]+ elapsed, ETA \S+|done in [\d.hms]+)|eval: |learned seed \d+: )/,
+      );
     // A routing line counts the learned routers' calls: (3 estimators + ours multi-step) × 2 λ + the cascade, × 2
     // seeds × 4 queries.
     const routing = r.stderr.split("\n").find((l) => l.startsWith("eval routing: ") && !l.includes("done in"));

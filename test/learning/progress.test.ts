@@ -72,7 +72,9 @@ describe("progressLine and barLine", () => {
 
   it("bar: a filled share of the width, the count, percentage, ETA and elapsed time", () => {
     expect(barLine(state, { width: 10 })).toBe("eval seed 7 discover     |████░░░░░░| 3/7  42% | ETA 1.6s | 1.2s");
-    expect(barLine({ ...state, done: 7 }, { width: 10 })).toBe("eval seed 7 discover     |██████████| 7/7 100% | ETA 0s | 1.2s");
+    expect(barLine({ ...state, done: 7 }, { width: 10 })).toBe(
+      "eval seed 7 discover     |██████████| 7/7 100% | ETA 0s | 1.2s",
+    );
     expect(barLine({ ...state, done: 0, total: 0 }, { width: 4 })).toContain("|░░░░| 0/0   0% | ETA –");
     // Labels of every phase line up (padded to the same width).
     const a = barLine({ ...state, label: "eval seed 7 split" });

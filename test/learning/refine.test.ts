@@ -26,7 +26,10 @@ const REVERSED = types({ alpha: 0.15, beta: 0.95, gamma: 0.4 }, { alpha: 0.95, b
 /** One skill covering both vocabularies, profiled on the training items. */
 function oneSkill(train: QueryItem[]): Handbook {
   const h = skeletonHandbook(
-    [skill("answer.cat_0"), skill("answer.cat_0.skill_0", { indicators: [...ARITH, ...GEO], examples: [ARITH.join(" "), GEO.join(" ")] })],
+    [
+      skill("answer.cat_0"),
+      skill("answer.cat_0.skill_0", { indicators: [...ARITH, ...GEO], examples: [ARITH.join(" "), GEO.join(" ")] }),
+    ],
     AGENTS.map((id) => ({ id, modes: ["answer"] })),
   );
   return profile(h, train, identifyAll(h, train));
@@ -41,14 +44,23 @@ describe("refinement", () => {
     const train = groupRecords(synthRecords({ perType: 40, types: GOOD, seed: "train" }));
     const val = groupRecords(synthRecords({ perType: 20, types: GOOD, seed: "val", prefix: "v" }));
     const h = oneSkill(train);
-    const r = await refine(h, train, identifyAll(h, train), { index: replayIndex(val), queries: [...new Set(val.map((v) => v.queryId))] }, { maxRounds: 1 });
+    const r = await refine(
+      h,
+      train,
+      identifyAll(h, train),
+      { index: replayIndex(val), queries: [...new Set(val.map((v) => v.queryId))] },
+      { maxRounds: 1 },
+    );
     const split = r.steps.find((s) => s.op === "split")!;
     expect(split).toMatchObject({ skills: ["answer.cat_0.skill_0"], kept: true });
     expect(split.test.p).toBeLessThan(0.01);
     expect(split.after).toBeGreaterThan(split.before);
     const children = Object.keys(r.handbook.skills).filter((id) => id.startsWith("answer.cat_0.skill_0."));
     expect(children).toHaveLength(2);
-    expect(r.handbook.skills[children[0]!]!.provenance.history.at(-1)).toMatchObject({ op: "split", from: ["answer.cat_0.skill_0"] });
+    expect(r.handbook.skills[children[0]!]!.provenance.history.at(-1)).toMatchObject({
+      op: "split",
+      from: ["answer.cat_0.skill_0"],
+    });
     for (const a of AGENTS) {
       // Evidence exact: the parent's subtree holds what the parent held, and every trace counts once in the mode.
       const before = h.agents[a]!.competence["answer.cat_0.skill_0"]!;
@@ -58,7 +70,10 @@ describe("refinement", () => {
       expect(modeTotal(r.handbook, a)).toBeCloseTo(train.length, 9);
     }
     // The children separate the agents: alpha leads on one, beta on the other.
-    const leader = (id: string) => AGENTS.map((a) => [a, r.handbook.agents[a]!.competence[id]!] as const).sort((x, y) => y[1].successes / observations(y[1]) - x[1].successes / observations(x[1]))[0]![0];
+    const leader = (id: string) =>
+      AGENTS.map((a) => [a, r.handbook.agents[a]!.competence[id]!] as const).sort(
+        (x, y) => y[1].successes / observations(y[1]) - x[1].successes / observations(x[1]),
+      )[0]![0];
     expect(children.map(leader).sort()).toEqual(["alpha", "beta"]);
   });
 
@@ -66,7 +81,13 @@ describe("refinement", () => {
     const train = groupRecords(synthRecords({ perType: 40, types: GOOD, seed: "train" }));
     const val = groupRecords(synthRecords({ perType: 20, types: REVERSED, seed: "val", prefix: "v" }));
     const h = oneSkill(train);
-    const r = await refine(h, train, identifyAll(h, train), { index: replayIndex(val), queries: [...new Set(val.map((v) => v.queryId))] }, { maxRounds: 2 });
+    const r = await refine(
+      h,
+      train,
+      identifyAll(h, train),
+      { index: replayIndex(val), queries: [...new Set(val.map((v) => v.queryId))] },
+      { maxRounds: 2 },
+    );
     const split = r.steps.find((s) => s.op === "split")!;
     expect(split.test.p).toBeLessThan(0.01);
     expect(split.kept).toBe(false);
@@ -88,27 +109,49 @@ describe("refinement", () => {
       AGENTS.map((id) => ({ id, modes: ["answer"] })),
     );
     h = profile(h, train, identifyAll(h, train));
-    const r = await refine(h, train, identifyAll(h, train), { index: replayIndex(val), queries: [...new Set(val.map((v) => v.queryId))] }, { maxRounds: 1 });
+    const r = await refine(
+      h,
+      train,
+      identifyAll(h, train),
+      { index: replayIndex(val), queries: [...new Set(val.map((v) => v.queryId))] },
+      { maxRounds: 1 },
+    );
     const merge = r.steps.find((s) => s.op === "merge")!;
     expect(merge).toMatchObject({ skills: ["answer.cat_0.arith", "answer.cat_0.geo"], kept: true });
     expect(Object.keys(r.handbook.skills).sort()).toEqual(["answer.cat_0", "answer.cat_0.arith"]);
     for (const a of AGENTS) {
       const x = h.agents[a]!.competence["answer.cat_0.arith"]!;
       const y = h.agents[a]!.competence["answer.cat_0.geo"]!;
-      expect(r.handbook.agents[a]!.competence["answer.cat_0.arith"]).toEqual({ successes: x.successes + y.successes, failures: x.failures + y.failures });
+      expect(r.handbook.agents[a]!.competence["answer.cat_0.arith"]).toEqual({
+        successes: x.successes + y.successes,
+        failures: x.failures + y.failures,
+      });
     }
-    expect(r.handbook.skills["answer.cat_0.arith"]!.provenance.history.at(-1)).toMatchObject({ op: "merge", from: ["answer.cat_0.arith", "answer.cat_0.geo"] });
+    expect(r.handbook.skills["answer.cat_0.arith"]!.provenance.history.at(-1)).toMatchObject({
+      op: "merge",
+      from: ["answer.cat_0.arith", "answer.cat_0.geo"],
+    });
   });
 
   it("does not merge skills whose agents differ", async () => {
     const train = groupRecords(synthRecords({ perType: 40, types: GOOD, seed: "train" }));
     const val = groupRecords(synthRecords({ perType: 10, types: GOOD, seed: "val", prefix: "v" }));
     let h = skeletonHandbook(
-      [skill("answer.cat_0"), skill("answer.cat_0.arith", { indicators: ARITH }), skill("answer.cat_0.geo", { indicators: GEO })],
+      [
+        skill("answer.cat_0"),
+        skill("answer.cat_0.arith", { indicators: ARITH }),
+        skill("answer.cat_0.geo", { indicators: GEO }),
+      ],
       AGENTS.map((id) => ({ id, modes: ["answer"] })),
     );
     h = profile(h, train, identifyAll(h, train));
-    const r = await refine(h, train, identifyAll(h, train), { index: replayIndex(val), queries: [...new Set(val.map((v) => v.queryId))] }, { maxRounds: 1 });
+    const r = await refine(
+      h,
+      train,
+      identifyAll(h, train),
+      { index: replayIndex(val), queries: [...new Set(val.map((v) => v.queryId))] },
+      { maxRounds: 1 },
+    );
     expect(r.steps.filter((s) => s.op === "merge")).toEqual([]);
   });
 });

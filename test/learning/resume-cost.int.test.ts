@@ -33,13 +33,22 @@ describe("learning cost of a resumed learn", () => {
     await buildLearningGraph({ progress: silentProgress })
       .compile({ checkpointer: SqliteSaver.fromConnString(db), interruptAfter: ["profile"] })
       .invoke({ ...input, out }, config);
-    const resumed = buildLearningGraph({ progress: silentProgress }).compile({ checkpointer: SqliteSaver.fromConnString(db) });
+    const resumed = buildLearningGraph({ progress: silentProgress }).compile({
+      checkpointer: SqliteSaver.fromConnString(db),
+    });
     const state = (await resumed.getState(config)).values as LearningStateType;
     expect((await resumed.getState(config)).next).toEqual(["refine"]);
     // A refine attempt killed after logging its refinements and before its checkpoint: the log has them, the
     // checkpoint still says refine is next. This is what the refine node runs, with the run's own log.
     const paths = artefactPaths(out);
-    await runRefine(settingsOf(state, undefined), { log: new LearningLog(paths.log, state.run), progress: silentProgress }, readSplit(paths.split), loadHandbook(paths.profiled), paths.full, paths.refineReport);
+    await runRefine(
+      settingsOf(state, undefined),
+      { log: new LearningLog(paths.log, state.run), progress: silentProgress },
+      readSplit(paths.split),
+      loadHandbook(paths.profiled),
+      paths.full,
+      paths.refineReport,
+    );
     const final = await resumed.invoke(null, config);
 
     const logged = readLog(paths.log).filter((e) => e.run === state.run && e.event === "refinement").length;
@@ -47,6 +56,8 @@ describe("learning cost of a resumed learn", () => {
     expect(final.cost!.refinements).toEqual(uninterrupted);
     expect(loadHandbook(out).metadata.learning.cost).toMatchObject({ refinements: uninterrupted });
     // What both attempts really took is still summed: two refine phases of wall time.
-    expect(readLog(paths.log).filter((e) => e.run === state.run && e.event === "phase_start" && e.phase === "refine")).toHaveLength(2);
+    expect(
+      readLog(paths.log).filter((e) => e.run === state.run && e.event === "phase_start" && e.phase === "refine"),
+    ).toHaveLength(2);
   });
 });

@@ -15,7 +15,15 @@ import { synthRecords } from "./helpers.js";
 async function learned(budgetUsd?: number) {
   const fx = writeFixture(synthRecords({ perType: 40, seed: "serve" }), "serve-");
   const l = await learnHandbook(
-    { ...DEFAULT_SETTINGS, records: fx.records, pool: fx.pool, labelled: 30, seed: 3, minCount: 4, ...(budgetUsd !== undefined ? { budgetUsd } : {}) },
+    {
+      ...DEFAULT_SETTINGS,
+      records: fx.records,
+      pool: fx.pool,
+      labelled: 30,
+      seed: 3,
+      minCount: 4,
+      ...(budgetUsd !== undefined ? { budgetUsd } : {}),
+    },
     join(fx.dir, "learn"),
   );
   return { fx, l, selectionPath: join(fx.dir, "learn", "H.selection.json") };
@@ -45,7 +53,8 @@ describe("a learned selection serves each λ and budget", () => {
         const st = stepAt(cand.curve!, lambda);
         return st.accuracy - lambda * (st.meanCostUsd / cand.curve!.maxMeanCostUsd);
       };
-      for (const other of s.selection.candidates) expect(objective(c.candidate)).toBeGreaterThanOrEqual(objective(other.id) - 1e-12);
+      for (const other of s.selection.candidates)
+        expect(objective(c.candidate)).toBeGreaterThanOrEqual(objective(other.id) - 1e-12);
     }
   }, 60_000);
 
@@ -59,19 +68,27 @@ describe("a learned selection serves each λ and budget", () => {
     const at = stepAt(chosen.curve!, l.selection.lambda);
     expect(at.meanCostUsd).toBeLessThanOrEqual(budget);
     // No (candidate, λ) within the budget is more accurate on validation.
-    for (const c of l.selection.candidates) for (const st of c.curve!.steps) if (st.meanCostUsd <= budget) expect(st.accuracy).toBeLessThanOrEqual(at.accuracy + 1e-12);
+    for (const c of l.selection.candidates)
+      for (const st of c.curve!.steps)
+        if (st.meanCostUsd <= budget) expect(st.accuracy).toBeLessThanOrEqual(at.accuracy + 1e-12);
 
     // A run with the same budget is routed with that candidate and the λ solved for it.
     const selection = loadSelection(selectionPath);
     const serving = servingChoice(selection, { lambda: 0, budgetUsd: budget });
     expect(serving.candidate).toBe(l.selection.chosen);
     const orchestrator = await createOrchestrator({ handbook: l.handbook, pool: loadPool(fx.pool), selection });
-    const out = (await orchestrator.invoke({ task: { id: "q-arith-0", text: "sum multiply digits total item a" }, settings: { budgetUsd: budget } })) as OrchestratorStateType;
+    const out = (await orchestrator.invoke({
+      task: { id: "q-arith-0", text: "sum multiply digits total item a" },
+      settings: { budgetUsd: budget },
+    })) as OrchestratorStateType;
     const first = out.decisions[0]!;
     expect(first.candidate).toBe(serving.candidate);
     expect(first.record.lambda).toBeCloseTo(serving.lambda, 12);
     // With λ instead of a budget, the run is routed with the candidate chosen for that λ.
-    const byLambda = (await orchestrator.invoke({ task: { id: "q-poem-1", text: "rhyme poem verse item b" }, settings: { lambda: 0 } })) as OrchestratorStateType;
+    const byLambda = (await orchestrator.invoke({
+      task: { id: "q-poem-1", text: "rhyme poem verse item b" },
+      settings: { lambda: 0 },
+    })) as OrchestratorStateType;
     expect(byLambda.decisions[0]!.candidate).toBe(chooseFor(selection.selection, { lambda: 0 }).candidate);
     expect(byLambda.decisions[0]!.record.lambda).toBe(0);
   }, 60_000);

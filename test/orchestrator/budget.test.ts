@@ -16,7 +16,14 @@ let cheapest: { agent: string; cost: number };
 
 beforeAll(async () => {
   fx = await buildSimFixture();
-  for (const family of ["founder_birth_year", "capital_lookup", "definition", "statistics", "arithmetic", "unit_conversion"] as const) {
+  for (const family of [
+    "founder_birth_year",
+    "capital_lookup",
+    "definition",
+    "statistics",
+    "arithmetic",
+    "unit_conversion",
+  ] as const) {
     const t = testTask(fx.world, family);
     const graph = await createOrchestrator({ handbook: fx.handbook, agents: fx.agents, search: fx.search });
     const s = (await graph.invoke(inputOf(t))) as OrchestratorStateType;
@@ -71,12 +78,17 @@ describe("budget with ask: a step whose expected cost exceeds the budget asks a 
     const cheaper = value.cheaper as { agent: string; expectedCostUsd: number; score: number }[];
     expect(cheaper.map((c) => c.agent)).toContain(cheapest.agent);
     for (const c of cheaper) expect(c.expectedCostUsd).toBeLessThan(value.expectedCostUsd);
-    expect(cheaper.map((c) => c.expectedCostUsd)).toEqual([...cheaper.map((c) => c.expectedCostUsd)].sort((a, b) => a - b));
+    expect(cheaper.map((c) => c.expectedCostUsd)).toEqual(
+      [...cheaper.map((c) => c.expectedCostUsd)].sort((a, b) => a - b),
+    );
   });
 
   it("approve: the step runs with the costly agent and the decision is marked approved", async () => {
     const { graph } = await interrupted("ask-approve");
-    const s = (await graph.invoke(new Command({ resume: { action: "approve" } satisfies ApprovalReply }), thread("ask-approve"))) as OrchestratorStateType;
+    const s = (await graph.invoke(
+      new Command({ resume: { action: "approve" } satisfies ApprovalReply }),
+      thread("ask-approve"),
+    )) as OrchestratorStateType;
     expect(s.steps[0]!.agent).toBe(first.record.chosen);
     expect(s.decisions[0]!.human).toBe("approved");
     expect(s.decisions[0]!.record.chosen).toBe(first.record.chosen);
@@ -98,7 +110,10 @@ describe("budget with ask: a step whose expected cost exceeds the budget asks a 
 
   it("stop: the run ends with stopped_by_user and no step taken", async () => {
     const { graph } = await interrupted("ask-stop");
-    const s = (await graph.invoke(new Command({ resume: { action: "stop" } satisfies ApprovalReply }), thread("ask-stop"))) as OrchestratorStateType;
+    const s = (await graph.invoke(
+      new Command({ resume: { action: "stop" } satisfies ApprovalReply }),
+      thread("ask-stop"),
+    )) as OrchestratorStateType;
     expect(s.stopReason).toBe("stopped_by_user");
     expect(s.steps).toEqual([]);
     expect(s.finalAnswer).toBeNull();
@@ -108,7 +123,12 @@ describe("budget with ask: a step whose expected cost exceeds the budget asks a 
 
 describe("budget without ask", () => {
   it("chooses agents that fit the remaining budget, and never starts a step it expects to overrun", async () => {
-    const graph = await createOrchestrator({ handbook: fx.handbook, agents: fx.agents, search: fx.search, defaults: { budgetUsd: budget } });
+    const graph = await createOrchestrator({
+      handbook: fx.handbook,
+      agents: fx.agents,
+      search: fx.search,
+      defaults: { budgetUsd: budget },
+    });
     const s = (await graph.invoke(inputOf(task))) as OrchestratorStateType;
     expect(s.decisions.length).toBeGreaterThan(0);
     expect(s.decisions[0]!.record.chosen).not.toBe(first.record.chosen);
@@ -120,13 +140,20 @@ describe("budget without ask", () => {
     const d0 = s.decisions[0]!;
     expect(d0.record.candidates.length).toBeGreaterThan(0);
     for (const c of d0.record.candidates) expect(c.cost ?? 0).toBeLessThanOrEqual(budget);
-    expect(d0.record.candidates.find((c) => c.agent === d0.record.chosen)!.score).toBe(Math.max(...d0.record.candidates.map((c) => c.score)));
+    expect(d0.record.candidates.find((c) => c.agent === d0.record.chosen)!.score).toBe(
+      Math.max(...d0.record.candidates.map((c) => c.score)),
+    );
     expect(["answered", "budget"]).toContain(s.stopReason);
     if (s.stopReason === "answered") expect(s.finalAnswer).toBeTruthy();
   });
 
   it("stops with stopReason budget when no agent fits", async () => {
-    const graph = await createOrchestrator({ handbook: fx.handbook, agents: fx.agents, search: fx.search, defaults: { budgetUsd: cheapest.cost / 10 } });
+    const graph = await createOrchestrator({
+      handbook: fx.handbook,
+      agents: fx.agents,
+      search: fx.search,
+      defaults: { budgetUsd: cheapest.cost / 10 },
+    });
     const s = (await graph.invoke(inputOf(task))) as OrchestratorStateType;
     expect(s.stopReason).toBe("budget");
     expect(s.steps).toEqual([]);
@@ -134,12 +161,19 @@ describe("budget without ask", () => {
   });
 
   it("stops with stopReason budget once the cost so far reaches the budget", async () => {
-    const free = (await (await createOrchestrator({ handbook: fx.handbook, agents: fx.agents, search: fx.search })).invoke(inputOf(task))) as OrchestratorStateType;
+    const free = (await (
+      await createOrchestrator({ handbook: fx.handbook, agents: fx.agents, search: fx.search })
+    ).invoke(inputOf(task))) as OrchestratorStateType;
     const step0 = free.steps[0]!;
     expect(free.steps.length).toBeGreaterThan(1);
     // Room for exactly the first step: it is taken as without a budget, then nothing fits what is left.
     const tight = Math.max(step0.costUsd, free.decisions[0]!.expectedCostUsd);
-    const graph = await createOrchestrator({ handbook: fx.handbook, agents: fx.agents, search: fx.search, defaults: { budgetUsd: tight } });
+    const graph = await createOrchestrator({
+      handbook: fx.handbook,
+      agents: fx.agents,
+      search: fx.search,
+      defaults: { budgetUsd: tight },
+    });
     const s = (await graph.invoke(inputOf(task))) as OrchestratorStateType;
     expect(s.steps.length).toBe(1);
     expect(s.steps[0]).toEqual(step0);

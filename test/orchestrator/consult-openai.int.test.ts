@@ -45,7 +45,15 @@ const pool = (url: string, names: Name[]): Pool => ({
   version: 1,
   name: "consult over http",
   agents: names.map(
-    (id): AgentSpec => ({ id, modes: ["answer"], provider: "openai", model: modelOf(id), price: PRICE[id], maxRetries: 0, openai: { baseURL: url, apiKeyEnv: "SO_CONSULT_KEY" } }),
+    (id): AgentSpec => ({
+      id,
+      modes: ["answer"],
+      provider: "openai",
+      model: modelOf(id),
+      price: PRICE[id],
+      maxRetries: 0,
+      openai: { baseURL: url, apiKeyEnv: "SO_CONSULT_KEY" },
+    }),
   ),
 });
 
@@ -53,7 +61,11 @@ const beta = (alpha: number, b: number) => ({ alpha, beta: b });
 
 /** A handbook whose consult rule asks cheap1, compares with cheap2, and escalates to strong when they disagree. */
 function consultHandbook(names: Name[]): Handbook {
-  const base = handbookWith([], Object.fromEntries(names.map((a) => [a, { modes: ["answer"], costs: { answer: cost(usd(a)) } }])), ["answer"]);
+  const base = handbookWith(
+    [],
+    Object.fromEntries(names.map((a) => [a, { modes: ["answer"], costs: { answer: cost(usd(a)) } }])),
+    ["answer"],
+  );
   const plan: ConsultPlan = {
     agents: ["cheap1", "cheap2", "strong"],
     weights: [-0.2, 0.1, 2.2],
@@ -68,7 +80,10 @@ function consultHandbook(names: Name[]): Handbook {
     escalateDisagree: beta(9, 1),
     labelled: 40,
   };
-  return HandbookSchema.parse({ ...base, consult: { version: 1, maxCalls: 3, strength: 8, plans: { answer: [plan] } } });
+  return HandbookSchema.parse({
+    ...base,
+    consult: { version: 1, maxCalls: 3, strength: 8, plans: { answer: [plan] } },
+  });
 }
 
 /** A server whose models answer with the given letters, each reporting its usage. */
@@ -76,8 +91,13 @@ async function modelsAnswering(letters: Partial<Record<Name, string>>) {
   return serve((req: RecordedRequest): ScriptStep => {
     const name = ALL.find((a) => modelOf(a) === req.body?.model);
     const letter = name ? letters[name] : undefined;
-    if (!name || !letter) return { kind: "error", status: 400, body: { error: { message: `unexpected model ${req.body?.model}` } } };
-    return { kind: "reply", content: `The red planet is option ${letter}.\nFinal answer: ${letter}`, usage: USAGE[name] };
+    if (!name || !letter)
+      return { kind: "error", status: 400, body: { error: { message: `unexpected model ${req.body?.model}` } } };
+    return {
+      kind: "reply",
+      content: `The red planet is option ${letter}.\nFinal answer: ${letter}`,
+      usage: USAGE[name],
+    };
   });
 }
 
@@ -122,8 +142,12 @@ describe("consult/accept with openai agents over HTTP", () => {
     ]);
     expect(s.decisions.map((x) => x.record.chosen)).toEqual(["cheap1", "cheap2", "strong", "strong"]);
     expect(d[1]!.reason).toMatch(/^consult cheap2: P\(correct \| cheap1 alone, answer\) = 0\.600 < /);
-    expect(d[2]!.reason).toMatch(/^escalate to strong: P\(correct \| cheap1 and cheap2 disagree, answer\) = 0\.400 < 0\.900 − λ·/);
-    expect(d[3]!.reason).toBe("accept the competence-weighted vote (strong's answer): P(correct | escalated, answer) = 0.900; the plan has no further agent");
+    expect(d[2]!.reason).toMatch(
+      /^escalate to strong: P\(correct \| cheap1 and cheap2 disagree, answer\) = 0\.400 < 0\.900 − λ·/,
+    );
+    expect(d[3]!.reason).toBe(
+      "accept the competence-weighted vote (strong's answer): P(correct | escalated, answer) = 0.900; the plan has no further agent",
+    );
     expect(d[3]!.answers).toEqual([
       { agent: "cheap1", key: "A" },
       { agent: "cheap2", key: "B" },
@@ -148,7 +172,9 @@ describe("consult/accept with openai agents over HTTP", () => {
     const last = s.decisions.at(-1)!.consult!;
     expect(last.action).toBe("accept");
     expect(last.state).toBe("agree");
-    expect(last.reason).toMatch(/^accept cheap1's answer: P\(correct \| cheap1 and cheap2 agree, answer\) = 0\.950; escalating to strong is worth /);
+    expect(last.reason).toMatch(
+      /^accept cheap1's answer: P\(correct \| cheap1 and cheap2 agree, answer\) = 0\.950; escalating to strong is worth /,
+    );
     expect(s.costUsd).toBeCloseTo(usd("cheap1") + usd("cheap2"), 15);
   });
 
@@ -162,7 +188,9 @@ describe("consult/accept with openai agents over HTTP", () => {
     expect(s.consulting!.answers.map((a) => a.agent)).toEqual(["cheap1", "cheap2"]);
     const last = s.decisions.at(-1)!.consult!;
     expect([last.action, last.state]).toEqual(["accept", "disagree"]);
-    expect(last.reason).toBe("accept cheap2's answer: P(correct | cheap1 and cheap2 disagree, answer) = 0.400; no call left");
+    expect(last.reason).toBe(
+      "accept cheap2's answer: P(correct | cheap1 and cheap2 disagree, answer) = 0.400; no call left",
+    );
     // The vote of the two by the plan's weights: cheap2's.
     expect(s.finalAnswer).toBe("B");
     expect(s.stopReason).toBe("answered");

@@ -55,7 +55,11 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "so-consult-"));
   const imports: ImportResult[] = [];
   for (const f of FILES) imports.push(await importRouterBench({ csv: join(DATA, f), split: "train" }));
-  const subset = (records: ExecutionRecord[]): ImportResult => ({ ...imports[0]!, rows: new Set(records.map((r) => r.queryId)).size, records });
+  const subset = (records: ExecutionRecord[]): ImportResult => ({
+    ...imports[0]!,
+    rows: new Set(records.map((r) => r.queryId)).size,
+    records,
+  });
   const learnRecords = join(dir, "learn.jsonl");
   const learnPool = join(dir, "learn.pool.json");
   writeImport(subset(imports.flatMap((r) => slice(r, 0, LEARN_PER_TASK))), learnRecords, learnPool);
@@ -63,7 +67,10 @@ beforeAll(async () => {
   const runPool = join(dir, "run.pool.json");
   writeImport(subset(imports.flatMap((r) => slice(r, LEARN_PER_TASK, RUN_PER_TASK))), runRecords, runPool);
 
-  const learned = await learnHandbook({ ...DEFAULT_SETTINGS, records: learnRecords, pool: learnPool }, join(dir, "learning"));
+  const learned = await learnHandbook(
+    { ...DEFAULT_SETTINGS, records: learnRecords, pool: learnPool },
+    join(dir, "learning"),
+  );
   handbook = learned.handbook;
 
   const pool = loadPool(runPool);
@@ -71,7 +78,8 @@ beforeAll(async () => {
   const records = recordsInPool(await loadRecords(runRecords), pool, runRecords, runPool);
   recorded = new Map(records.map((r) => [keyOf(r.queryId, r.agent), r]));
   const seen = new Map<string, { id: string; text: string; task: string }>();
-  for (const r of records) if (!seen.has(r.queryId)) seen.set(r.queryId, { id: r.queryId, text: r.query, task: r.task });
+  for (const r of records)
+    if (!seen.has(r.queryId)) seen.set(r.queryId, { id: r.queryId, text: r.query, task: r.task });
   queries = [...seen.values()];
 }, 120_000);
 
@@ -85,7 +93,11 @@ const consultOf = (d: RoutingDecision) => {
 };
 
 /** The pure replay of the handbook's rule for a query: the plan, its run, and every recorded call's cost. */
-function replayRule(h: Handbook, q: { id: string; text: string }, lambda: number): { choice: PlanChoice; run: ConsultRun; costUsd: number } {
+function replayRule(
+  h: Handbook,
+  q: { id: string; text: string },
+  lambda: number,
+): { choice: PlanChoice; run: ConsultRun; costUsd: number } {
   const rule = h.consult!;
   const skills = stepSkills(h, skillIdentifier(h), q.text, "answer").skills;
   const left = { callsLeft: rule.maxCalls };
@@ -131,7 +143,10 @@ describe("consult/accept on RouterBench replay, with a learned handbook", () => 
     for (const lambda of LAMBDAS) {
       const calls: number[] = [];
       for (const q of queries) {
-        const s = (await graph.invoke({ task: { id: q.id, text: q.text }, settings: { lambda } })) as OrchestratorStateType;
+        const s = (await graph.invoke({
+          task: { id: q.id, text: q.text },
+          settings: { lambda },
+        })) as OrchestratorStateType;
         const { choice, run, costUsd } = replayRule(handbook, q, lambda);
         const where = `${q.id} at λ=${lambda}`;
         const asked: string[] = [];
@@ -144,24 +159,45 @@ describe("consult/accept on RouterBench replay, with a learned handbook", () => 
         if (!choice.consults) {
           // The best plan would not consult: the step is routed by agent selection, its answer accepted outright,
           // as eval's router does.
-          expect(s.decisions.every((d) => d.consult === undefined), where).toBe(true);
-          expect(s.steps.map((x) => x.agent), where).toEqual([router.route({ id: q.id, text: q.text }, lambda)]);
+          expect(
+            s.decisions.every((d) => d.consult === undefined),
+            where,
+          ).toBe(true);
+          expect(
+            s.steps.map((x) => x.agent),
+            where,
+          ).toEqual([router.route({ id: q.id, text: q.text }, lambda)]);
           const t = await router.trajectory!({ id: q.id, text: q.text }, ask, lambda);
           expect(asked, where).toEqual(s.steps.map((x) => x.agent));
           expect(t.answeredBy, where).toBe(s.steps[0]!.agent);
           calls.push(1);
           continue;
         }
-        expect(s.steps.every((x) => x.mode === "answer"), where).toBe(true);
+        expect(
+          s.steps.every((x) => x.mode === "answer"),
+          where,
+        ).toBe(true);
         // The same agents asked in the same order, with the same answer keys read from their responses.
-        expect(s.steps.map((x) => x.agent), where).toEqual(run.answers.map((a) => a.agent));
-        expect(s.consulting!.answers.map((a) => [a.agent, a.key]), where).toEqual(run.answers.map((a) => [a.agent, a.key]));
+        expect(
+          s.steps.map((x) => x.agent),
+          where,
+        ).toEqual(run.answers.map((a) => a.agent));
+        expect(
+          s.consulting!.answers.map((a) => [a.agent, a.key]),
+          where,
+        ).toEqual(run.answers.map((a) => [a.agent, a.key]));
         // The same plan, and the same decision after each answer.
         const decisions = s.decisions.map(consultOf);
         expect(decisions[0]!.plan, where).toEqual(choice.plan.agents);
         expect(decisions[0]!.scope, where).toBe(choice.scope);
-        expect(decisions.map((d) => d.action), where).toEqual(["first", ...run.judgements.map((j) => j.action)]);
-        expect(decisions.slice(1).map((d) => d.reason), where).toEqual(run.judgements.map((j) => j.reason));
+        expect(
+          decisions.map((d) => d.action),
+          where,
+        ).toEqual(["first", ...run.judgements.map((j) => j.action)]);
+        expect(
+          decisions.slice(1).map((d) => d.reason),
+          where,
+        ).toEqual(run.judgements.map((j) => j.reason));
         // The accepted answer is the recorded response of the agent the rule accepts.
         const accepted = run.answers[run.accepted]!.agent;
         expect(s.finalAnswer, where).toBe(recorded.get(keyOf(q.id, accepted))!.response.trim());
@@ -170,7 +206,10 @@ describe("consult/accept on RouterBench replay, with a learned handbook", () => 
         const paid = s.steps.reduce((t, x) => t + recorded.get(keyOf(q.id, x.agent))!.costUsd, 0);
         expect(s.costUsd, where).toBeCloseTo(paid, 12);
         expect(s.costUsd, where).toBeCloseTo(costUsd, 12);
-        expect(s.steps.map((x) => x.costUsd), where).toEqual(s.steps.map((x) => recorded.get(keyOf(q.id, x.agent))!.costUsd));
+        expect(
+          s.steps.map((x) => x.costUsd),
+          where,
+        ).toEqual(s.steps.map((x) => recorded.get(keyOf(q.id, x.agent))!.costUsd));
 
         // Eval's multi-step router asks the same agents and scores the same one.
         const t = await router.trajectory!({ id: q.id, text: q.text }, ask, lambda);
@@ -194,7 +233,10 @@ describe("consult/accept on RouterBench replay, with a learned handbook", () => 
     for (const q of queries) {
       const events: RoutingDecision[] = [];
       let last: OrchestratorStateType | undefined;
-      for await (const [mode, chunk] of await graph.stream({ task: { id: q.id, text: q.text }, settings: { lambda: 0.05 } }, { streamMode: ["custom", "values"] })) {
+      for await (const [mode, chunk] of await graph.stream(
+        { task: { id: q.id, text: q.text }, settings: { lambda: 0.05 } },
+        { streamMode: ["custom", "values"] },
+      )) {
         if (mode === "custom" && (chunk as { type?: string }).type === "decision") {
           const { type: _t, ...d } = chunk as RoutingDecision & { type: string };
           events.push(d);
@@ -241,7 +283,8 @@ describe("consult/accept on RouterBench replay, with a learned handbook", () => 
 const NEVER = ["cheap1", "cheap2", "strong"] as const;
 const LETTER: Record<(typeof NEVER)[number], string> = { cheap1: "A", cheap2: "B", strong: "C" };
 const COST: Record<(typeof NEVER)[number], number> = { cheap1: 0.001, cheap2: 0.002, strong: 0.01 };
-const QUESTION = (i: number) => `Question ${i}: which of these is a prime number?\nA) ${4 * i + 4}\nB) ${4 * i + 6}\nC) 7\nD) ${4 * i + 8}\nAnswer with the option letter.`;
+const QUESTION = (i: number) =>
+  `Question ${i}: which of these is a prime number?\nA) ${4 * i + 4}\nB) ${4 * i + 6}\nC) 7\nD) ${4 * i + 8}\nAnswer with the option letter.`;
 
 /** Records where every agent answers its own letter on every query: no two ever agree. */
 function neverAgreeRecords(n: number): ExecutionRecord[] {
@@ -292,11 +335,21 @@ async function neverAgreeGraph(maxCalls: number, edit: (records: ExecutionRecord
   const pool: Pool = {
     version: 1,
     name: "never agree",
-    agents: NEVER.map((id) => ({ id, modes: ["answer"], provider: "replay", model: id, price: { inputPer1M: 1, outputPer1M: 1 }, replay: { records: "(in memory)" } })),
+    agents: NEVER.map((id) => ({
+      id,
+      modes: ["answer"],
+      provider: "replay",
+      model: id,
+      price: { inputPer1M: 1, outputPer1M: 1 },
+      replay: { records: "(in memory)" },
+    })),
   };
   const agents = await createAgents(pool, { records });
   const base = profileByTask(records, pool);
-  const input: HandbookInput = { ...base, consult: { version: 1, maxCalls, strength: 8, plans: { answer: [neverAgreePlan()] } } };
+  const input: HandbookInput = {
+    ...base,
+    consult: { version: 1, maxCalls, strength: 8, plans: { answer: [neverAgreePlan()] } },
+  };
   const h = HandbookSchema.parse(input);
   return { graph: await createOrchestrator({ handbook: h, agents }), records, handbook: h };
 }
@@ -316,12 +369,19 @@ describe("consult limits, with agents that never agree", () => {
       ["consult", "disagree"],
       ["accept", "escalated"],
     ]);
-    expect(s.decisions[2]!.consult!.reason).toMatch(/^escalate to strong: P\(correct \| cheap1 and cheap2 disagree, answer\) = 0\.500/);
+    expect(s.decisions[2]!.consult!.reason).toMatch(
+      /^escalate to strong: P\(correct \| cheap1 and cheap2 disagree, answer\) = 0\.500/,
+    );
     expect(s.finalAnswer).toBe("Answer: C");
     expect(s.stopReason).toBe("answered");
     expect(s.costUsd).toBeCloseTo(COST.cheap1 + COST.cheap2 + COST.strong, 12);
     // The same as the pure replay.
-    const run = consultTrajectory({ plan: h.consult!.plans.answer![0]!, scope: "answer" }, (a) => LETTER[a as (typeof NEVER)[number]], 0, { callsLeft: 3 });
+    const run = consultTrajectory(
+      { plan: h.consult!.plans.answer![0]!, scope: "answer" },
+      (a) => LETTER[a as (typeof NEVER)[number]],
+      0,
+      { callsLeft: 3 },
+    );
     expect(run.answers.map((a) => a.agent)).toEqual(s.steps.map((x) => x.agent));
   });
 
@@ -380,7 +440,10 @@ describe("consult limits, with agents that never agree", () => {
         expect(s.steps.filter((x) => x.mode === "answer").length, where).toBe(maxCalls);
         if (maxCalls === 1) {
           // Consulting is off: the first usable answer is accepted, with no consult record.
-          expect(s.decisions.every((d) => d.consult === undefined), where).toBe(true);
+          expect(
+            s.decisions.every((d) => d.consult === undefined),
+            where,
+          ).toBe(true);
         } else {
           expect(s.decisions.at(-1)!.consult!.action, where).toBe("accept");
           expect(s.decisions.filter((d) => d.consult!.action !== "accept").length, where).toBe(maxCalls);
@@ -403,7 +466,9 @@ describe("consult limits, with agents that never agree", () => {
       ["cheap2", "rejected: evasive answer"],
     ]);
     expect(s.consulting!.answers.map((a) => a.agent)).toEqual(["cheap1"]);
-    expect(s.decisions.at(-1)!.consult!.reason).toMatch(/^accept cheap1's answer: P\(correct \| cheap1 alone, answer\) = 0\.400; no call left/);
+    expect(s.decisions.at(-1)!.consult!.reason).toMatch(
+      /^accept cheap1's answer: P\(correct \| cheap1 alone, answer\) = 0\.400; no call left/,
+    );
     expect(s.finalAnswer).toBe("Answer: A");
     expect(s.costUsd).toBeCloseTo(COST.cheap1 + 2 * COST.cheap2, 12);
     expect(s.stopReason).toBe("answered");

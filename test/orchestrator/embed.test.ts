@@ -61,7 +61,10 @@ describe("embedding createOrchestrator(...)", () => {
     const orchestrator = await createOrchestrator({ handbook: fx.handbook, agents: fx.agents, search: fx.search });
     const app = new StateGraph(AppState)
       .addNode("solve", async (s: typeof AppState.State, config) => {
-        const r = (await orchestrator.invoke({ task: s.task }, config as Parameters<typeof orchestrator.invoke>[1])) as OrchestratorStateType;
+        const r = (await orchestrator.invoke(
+          { task: s.task },
+          config as Parameters<typeof orchestrator.invoke>[1],
+        )) as OrchestratorStateType;
         return { finalAnswer: r.finalAnswer };
       })
       .addEdge(START, "solve")
@@ -69,7 +72,10 @@ describe("embedding createOrchestrator(...)", () => {
       .compile();
     const custom: any[] = [];
     let final: Record<string, any> | undefined;
-    for await (const [mode, chunk] of await app.stream({ task: inputOf(task).task, finalAnswer: null }, { streamMode: ["custom", "values"], subgraphs: false })) {
+    for await (const [mode, chunk] of await app.stream(
+      { task: inputOf(task).task, finalAnswer: null },
+      { streamMode: ["custom", "values"], subgraphs: false },
+    )) {
       if (mode === "custom") custom.push(chunk);
       else final = chunk as Record<string, any>;
     }

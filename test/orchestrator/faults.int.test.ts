@@ -17,7 +17,13 @@ import { profileByTask } from "../../src/demo/profile.js";
 import type { AgentSpec, Pool } from "../../src/pool/schema.js";
 import { createAgents } from "../../src/sim/create-agents.js";
 import type { ExecutionRecord } from "../../src/records/schema.js";
-import { errorStorm, startOpenAIServer, type OpenAIServer, type RecordedRequest, type ScriptStep } from "../../bench/support/openai-server.js";
+import {
+  errorStorm,
+  startOpenAIServer,
+  type OpenAIServer,
+  type RecordedRequest,
+  type ScriptStep,
+} from "../../bench/support/openai-server.js";
 import { buildSimFixture, inputOf, testTask, type SimFixture } from "./fixture.js";
 
 const AGENTS = ["primary", "backup", "spare"] as const;
@@ -31,10 +37,18 @@ let server: OpenAIServer;
 let handbook: Handbook;
 /** What each agent's model answers, by agent name (its model id is `<name>-model`). */
 let behaviour: Record<Name, (req: RecordedRequest, i: number) => ScriptStep>;
-const ok = (content = "Final answer: Paris"): ScriptStep => ({ kind: "reply", content, usage: { prompt_tokens: 100, completion_tokens: 5 } });
+const ok = (content = "Final answer: Paris"): ScriptStep => ({
+  kind: "reply",
+  content,
+  usage: { prompt_tokens: 100, completion_tokens: 5 },
+});
 
 const agentOf = (req: RecordedRequest) => String(req.body?.model ?? "").replace(/-model$/, "") as Name;
-const requestsOf = (name: Name, since: number) => server.chatRequests().slice(since).filter((r) => agentOf(r) === name);
+const requestsOf = (name: Name, since: number) =>
+  server
+    .chatRequests()
+    .slice(since)
+    .filter((r) => agentOf(r) === name);
 
 function spec(name: Name, extra: Partial<AgentSpec> = {}): AgentSpec {
   return {
@@ -59,13 +73,16 @@ async function run(pool: Pool, context: { deadlineMs?: number } = {}) {
   const task = testTask(fx.world, "capital_lookup");
   const since = server.chatRequests().length;
   const started = performance.now();
-  const state = (await graph.invoke(inputOf(task), { context: context as OrchestratorContextType })) as OrchestratorStateType;
+  const state = (await graph.invoke(inputOf(task), {
+    context: context as OrchestratorContextType,
+  })) as OrchestratorStateType;
   return { state, since, elapsedMs: performance.now() - started };
 }
 
 /** The best candidate of a decision record among those not excluded (the handbook's competence − λ·cost). */
 function bestExcluding(d: RoutingDecision, excluded: string[]): string {
-  return [...d.record.candidates].filter((c) => !excluded.includes(c.agent)).sort((a, b) => b.score - a.score)[0]!.agent;
+  return [...d.record.candidates].filter((c) => !excluded.includes(c.agent)).sort((a, b) => b.score - a.score)[0]!
+    .agent;
 }
 
 beforeAll(async () => {
@@ -79,7 +96,15 @@ beforeAll(async () => {
     source.flatMap((r) =>
       Array.from({ length: 10 }, (_, k) => {
         const win = k / 10 < rates[name];
-        return { ...r, queryId: `${r.queryId}-${k}`, agent: name, score: win ? 1 : 0, success: win, acted: true, costUsd: 0.0001 };
+        return {
+          ...r,
+          queryId: `${r.queryId}-${k}`,
+          agent: name,
+          score: win ? 1 : 0,
+          success: win,
+          acted: true,
+          costUsd: 0.0001,
+        };
       }),
     ),
   );
@@ -104,7 +129,11 @@ async function primaryFails(fault: (req: RecordedRequest, i: number) => ScriptSt
   expect(second.record.candidates.map((c) => c.agent)).not.toContain("primary");
   expect(second.record.chosen).toBe(bestExcluding(first, ["primary"]));
   expect(second.record.chosen).toBe("backup");
-  expect(second.reroute).toEqual({ from: "primary", error: state.failures[0]!.error, attempts: state.failures[0]!.attempts });
+  expect(second.reroute).toEqual({
+    from: "primary",
+    error: state.failures[0]!.error,
+    attempts: state.failures[0]!.attempts,
+  });
   expect(state.stopReason).toBe("answered");
   expect(state.finalAnswer).toBe("Paris");
   expect(state.steps).toHaveLength(1);
@@ -118,7 +147,11 @@ async function primaryFails(fault: (req: RecordedRequest, i: number) => ScriptSt
 
 describe("a failing agent is retried by its provider only, then its step is re-routed", () => {
   it("HTTP 500: 3 attempts (maxRetries 2), not 3 × a node retry; re-routed to backup", async () => {
-    const r = await primaryFails(() => ({ kind: "error", status: 500, body: { error: { message: "upstream exploded" } } }));
+    const r = await primaryFails(() => ({
+      kind: "error",
+      status: 500,
+      body: { error: { message: "upstream exploded" } },
+    }));
     expect(requestsOf("primary", r.since)).toHaveLength(3);
     expect(r.state.failures[0]).toMatchObject({ error: "HTTP 500", attempts: 3 });
     expect(r.state.failures[0]!.detail).toContain("upstream exploded");
@@ -166,14 +199,21 @@ describe("a failing agent is retried by its provider only, then its step is re-r
   }, 60_000);
 
   it("a slow drip (headers at once, then a byte every 100 ms): the attempt's timeout covers the body too", async () => {
-    const r = await primaryFails(() => ({ kind: "drip", intervalMs: 100, bytesPerTick: 1 }), { timeoutMs: 500, maxRetries: 1 });
+    const r = await primaryFails(() => ({ kind: "drip", intervalMs: 100, bytesPerTick: 1 }), {
+      timeoutMs: 500,
+      maxRetries: 1,
+    });
     expect(requestsOf("primary", r.since)).toHaveLength(2);
     expect(r.state.failures[0]).toMatchObject({ error: "timed out", attempts: 2 });
     expect(r.elapsedMs).toBeLessThan(30_000);
   }, 60_000);
 
   it("the drip mode does deliver a slow reply that fits within the timeout (the fault is the timeout, not the server)", async () => {
-    behaviour = { primary: () => ({ kind: "drip", content: "Final answer: Paris", intervalMs: 5, bytesPerTick: 64 }), backup: () => ok(), spare: () => ok() };
+    behaviour = {
+      primary: () => ({ kind: "drip", content: "Final answer: Paris", intervalMs: 5, bytesPerTick: 64 }),
+      backup: () => ok(),
+      spare: () => ok(),
+    };
     const r = await run(poolOf({ timeoutMs: 20_000 }));
     expect(r.state.failures).toEqual([]);
     expect(r.state.steps[0]!.agent).toBe("primary");
@@ -208,12 +248,18 @@ describe("when nothing is left, the run ends with a final state, not an exceptio
 
 describe("the run's deadline", () => {
   it("a run against a hanging server ends at its deadline, though each attempt's own timeout is 60 s", async () => {
-    behaviour = { primary: () => ({ kind: "hang" }), backup: () => ({ kind: "hang" }), spare: () => ({ kind: "hang" }) };
+    behaviour = {
+      primary: () => ({ kind: "hang" }),
+      backup: () => ({ kind: "hang" }),
+      spare: () => ({ kind: "hang" }),
+    };
     const deadlineMs = 1500;
     const { state, since, elapsedMs } = await run(poolOf({ timeoutMs: 60_000, maxRetries: 2 }), { deadlineMs });
     expect(state.stopReason).toBe("deadline");
     expect(state.finalAnswer).toBeNull();
-    expect(state.failures).toEqual([expect.objectContaining({ agent: "primary", error: "timed out", attempts: 1, deadline: true })]);
+    expect(state.failures).toEqual([
+      expect.objectContaining({ agent: "primary", error: "timed out", attempts: 1, deadline: true }),
+    ]);
     // One attempt, cut at the deadline, and no retry after it.
     expect(requestsOf("primary", since)).toHaveLength(1);
     expect(elapsedMs).toBeGreaterThanOrEqual(deadlineMs - 50);
@@ -237,7 +283,15 @@ describe("the run's deadline", () => {
       await new Promise((r) => setTimeout(r, 30));
       return { seen: [runDeadlineAt(runtime, 10_000)] };
     };
-    const g = new StateGraph(S).addNode("a", node).addNode("b", node).addNode("c", node).addEdge(START, "a").addEdge("a", "b").addEdge("b", "c").addEdge("c", END).compile();
+    const g = new StateGraph(S)
+      .addNode("a", node)
+      .addNode("b", node)
+      .addNode("c", node)
+      .addEdge(START, "a")
+      .addEdge("a", "b")
+      .addEdge("b", "c")
+      .addEdge("c", END)
+      .compile();
     const one = (await g.invoke({})).seen;
     const two = (await g.invoke({})).seen;
     expect(new Set(one).size).toBe(1);

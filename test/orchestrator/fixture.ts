@@ -35,7 +35,13 @@ export async function buildSimFixture(trainTasks = 6): Promise<SimFixture> {
   const dir = mkdtempSync(join(tmpdir(), "orchestrator-fixture-"));
   try {
     const out = join(dir, "records.jsonl");
-    await explore({ agents: [...agents.values()], tasks: simExploreTasks(world, trainTasks, "train"), run: simRunner(world), out, progress: false });
+    await explore({
+      agents: [...agents.values()],
+      tasks: simExploreTasks(world, trainTasks, "train"),
+      run: simRunner(world),
+      out,
+      progress: false,
+    });
     const records = await loadRecords(out);
     return { world, pool, agents, records, handbook: profileByTask(records, pool), search: worldIndex(world) };
   } finally {

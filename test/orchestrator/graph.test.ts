@@ -13,7 +13,10 @@ beforeAll(async () => {
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 /** The agents of the fixture with every answer-serving agent wrapped: the run's first answers are `scripted`, later ones are the real agent's. */
-function evasiveFirst(agents: Map<string, Agent>, scripted: string[]): { agents: Map<string, Agent>; calls: () => number } {
+function evasiveFirst(
+  agents: Map<string, Agent>,
+  scripted: string[],
+): { agents: Map<string, Agent>; calls: () => number } {
   let calls = 0;
   const out = new Map<string, Agent>();
   for (const [id, a] of agents) {
@@ -100,7 +103,9 @@ describe("orchestrator graph over sim agents, real search and real sandbox", () 
     expect(s.codeResults[0]!.program).toBe(code[0]!.input);
     expect(code[0]!.observation).toMatch(/^exit /);
     // The observation is the sandbox's real output of the agent's program.
-    expect(code[0]!.observation).toContain(s.codeResults[0]!.stdout.trim() || s.codeResults[0]!.stderr.trim().slice(0, 50));
+    expect(code[0]!.observation).toContain(
+      s.codeResults[0]!.stdout.trim() || s.codeResults[0]!.stderr.trim().slice(0, 50),
+    );
     expect(s.stopReason).toBe("answered");
   });
 
@@ -154,7 +159,12 @@ describe("orchestrator graph over sim agents, real search and real sandbox", () 
   it("at the step limit makes exactly one forced answer by the best-scoring answer agent", async () => {
     const task = testTask(fx.world, "capital_lookup");
     const { agents } = evasiveFirst(fx.agents, ["I don't know", "not sure", "I don't know", "I don't know"]);
-    const graph = await createOrchestrator({ handbook: fx.handbook, agents, search: fx.search, defaults: { maxSteps: 3 } });
+    const graph = await createOrchestrator({
+      handbook: fx.handbook,
+      agents,
+      search: fx.search,
+      defaults: { maxSteps: 3 },
+    });
     const s = (await graph.invoke(inputOf(task))) as OrchestratorStateType;
 
     expect(s.steps.length).toBe(4);
@@ -182,10 +192,19 @@ describe("orchestrator graph over sim agents, real search and real sandbox", () 
         spec: a.spec,
         async act(req, opts) {
           if (req.mode !== "answer") return a.act(req, opts);
-          throw new StructuredOutputError(id, "empty answer output", "", { usage: { promptTokens: 100, completionTokens: 0 }, costUsd: 1e-5, costEstimated: true });
+          throw new StructuredOutputError(id, "empty answer output", "", {
+            usage: { promptTokens: 100, completionTokens: 0 },
+            costUsd: 1e-5,
+            costEstimated: true,
+          });
         },
       });
-    const graph = await createOrchestrator({ handbook: fx.handbook, agents, search: fx.search, defaults: { maxSteps: 2 } });
+    const graph = await createOrchestrator({
+      handbook: fx.handbook,
+      agents,
+      search: fx.search,
+      defaults: { maxSteps: 2 },
+    });
     const s = (await graph.invoke(inputOf(task))) as OrchestratorStateType;
     expect(s.decisions.filter((d) => d.forced)).toHaveLength(1);
     expect(s.steps).toHaveLength(3);
@@ -206,7 +225,12 @@ describe("orchestrator graph over sim agents, real search and real sandbox", () 
 
   it("per-run settings in the input override the defaults (maxSteps 0: the forced answer comes first)", async () => {
     const task = testTask(fx.world, "capital_lookup");
-    const graph = await createOrchestrator({ handbook: fx.handbook, agents: fx.agents, search: fx.search, defaults: { maxSteps: 8 } });
+    const graph = await createOrchestrator({
+      handbook: fx.handbook,
+      agents: fx.agents,
+      search: fx.search,
+      defaults: { maxSteps: 8 },
+    });
     const s = (await graph.invoke({ ...inputOf(task), settings: { maxSteps: 0 } })) as OrchestratorStateType;
     expect(s.steps.map((x) => x.mode)).toEqual(["answer"]);
     expect(s.decisions.map((d) => d.forced)).toEqual([true]);

@@ -10,7 +10,12 @@ import { poolAgents } from "../../src/deploy/orchestrator.js";
 import { profileByTask } from "../../src/demo/profile.js";
 import { costOf, type AgentSpec, type Pool } from "../../src/pool/schema.js";
 import { createChatClient } from "../../src/providers/openai.js";
-import { startOpenAIServer, type OpenAIServer, type RecordedRequest, type ScriptStep } from "../../bench/support/openai-server.js";
+import {
+  startOpenAIServer,
+  type OpenAIServer,
+  type RecordedRequest,
+  type ScriptStep,
+} from "../../bench/support/openai-server.js";
 import { buildSimFixture, inputOf, testTask, type SimFixture } from "./fixture.js";
 
 let fx: SimFixture;
@@ -20,7 +25,8 @@ let routeQueue: ScriptStep[] = [];
 /** The reply of the answer agent to an answer request. */
 let answerReply: (req: RecordedRequest) => ScriptStep = () => ({ kind: "error", status: 500 });
 
-const isRoute = (r: RecordedRequest) => Array.isArray(r.body?.tools) && r.body.tools.some((t: any) => t.function?.name === "route_step");
+const isRoute = (r: RecordedRequest) =>
+  Array.isArray(r.body?.tools) && r.body.tools.some((t: any) => t.function?.name === "route_step");
 const route = (args: object | string): ScriptStep => ({
   kind: "reply",
   toolCalls: [{ name: "route_step", arguments: typeof args === "string" ? args : JSON.stringify(args) }],
@@ -28,7 +34,9 @@ const route = (args: object | string): ScriptStep => ({
 
 beforeAll(async () => {
   fx = await buildSimFixture();
-  server = await startOpenAIServer((req) => (isRoute(req) ? (routeQueue.shift() ?? { kind: "error", status: 500 }) : answerReply(req)));
+  server = await startOpenAIServer((req) =>
+    isRoute(req) ? (routeQueue.shift() ?? { kind: "error", status: 500 }) : answerReply(req),
+  );
 }, 60_000);
 afterAll(async () => {
   await server?.close();
@@ -73,7 +81,14 @@ describe("LLM policy over real HTTP", () => {
           { id: "search.no_such_skill", weight: 1 },
         ],
       }),
-      route({ mode: "answer", reason: "the document names it", skills: [{ id: "answer.capital_lookup", weight: 1 }, { id: "answer.founder_birth_year", weight: 1 }] }),
+      route({
+        mode: "answer",
+        reason: "the document names it",
+        skills: [
+          { id: "answer.capital_lookup", weight: 1 },
+          { id: "answer.founder_birth_year", weight: 1 },
+        ],
+      }),
     ];
     const s = (await (await llmOrchestrator()).invoke(inputOf(task))) as OrchestratorStateType;
     expect(routeQueue).toEqual([]);
@@ -113,23 +128,33 @@ describe("LLM policy over real HTTP", () => {
     expect(s.decisions[0]!.record.skills).toEqual([]);
     expect(s.steps[0]!.mode).toBe("answer");
     // The offline policy would have searched first.
-    const offline = (await (await createOrchestrator({ handbook: fx.handbook, agents: fx.agents, search: fx.search })).invoke(inputOf(task))) as OrchestratorStateType;
+    const offline = (await (
+      await createOrchestrator({ handbook: fx.handbook, agents: fx.agents, search: fx.search })
+    ).invoke(inputOf(task))) as OrchestratorStateType;
     expect(offline.steps[0]!.mode).toBe("search");
   });
 
   it("a malformed or invalid structured reply falls back to the offline policy for that step, and says why", async () => {
     const task = testTask(fx.world, "capital_lookup");
-    const offline = (await (await createOrchestrator({ handbook: fx.handbook, agents: fx.agents, search: fx.search })).invoke(inputOf(task))) as OrchestratorStateType;
+    const offline = (await (
+      await createOrchestrator({ handbook: fx.handbook, agents: fx.agents, search: fx.search })
+    ).invoke(inputOf(task))) as OrchestratorStateType;
     routeQueue = [
       route('{"mode": "search", "reason": '), // arguments that are not JSON
       route({ mode: "dance", reason: "x", skills: [] }), // not a mode
     ];
     const s = (await (await llmOrchestrator()).invoke(inputOf(task))) as OrchestratorStateType;
     expect(routeQueue).toEqual([]);
-    expect(s.decisions[0]!.policy).toMatch(/^offline \(llm failed: agent router: tool call route_step has arguments that are not valid JSON/);
-    expect(s.decisions[1]!.policy).toMatch(/^offline \(llm failed: agent router: output does not match the schema: \$\.mode/);
+    expect(s.decisions[0]!.policy).toMatch(
+      /^offline \(llm failed: agent router: tool call route_step has arguments that are not valid JSON/,
+    );
+    expect(s.decisions[1]!.policy).toMatch(
+      /^offline \(llm failed: agent router: output does not match the schema: \$\.mode/,
+    );
     // Each failed step took the offline policy's choice, and the run went on to the same result.
-    expect(s.decisions.map((d) => [d.mode, d.record.skills, d.record.chosen])).toEqual(offline.decisions.map((d) => [d.mode, d.record.skills, d.record.chosen]));
+    expect(s.decisions.map((d) => [d.mode, d.record.skills, d.record.chosen])).toEqual(
+      offline.decisions.map((d) => [d.mode, d.record.skills, d.record.chosen]),
+    );
     expect(s.stopReason).toBe("answered");
     expect(s.finalAnswer).toBe(offline.finalAnswer);
   });
@@ -137,10 +162,17 @@ describe("LLM policy over real HTTP", () => {
   it("a reply with no tool call, or a mode that cannot run, also falls back", async () => {
     const task = testTask(fx.world, "capital_lookup");
     routeQueue = [{ kind: "reply", content: "You should probably search." }];
-    const a = (await (await llmOrchestrator()).invoke({ ...inputOf(task), settings: { maxSteps: 1 } })) as OrchestratorStateType;
-    expect(a.decisions[0]!.policy).toMatch(/^offline \(llm failed: agent router: no tool call and no JSON in the reply/);
+    const a = (await (
+      await llmOrchestrator()
+    ).invoke({ ...inputOf(task), settings: { maxSteps: 1 } })) as OrchestratorStateType;
+    expect(a.decisions[0]!.policy).toMatch(
+      /^offline \(llm failed: agent router: no tool call and no JSON in the reply/,
+    );
 
-    routeQueue = [route({ mode: "search", reason: "look it up", skills: [] }), route({ mode: "answer", reason: "go", skills: [] })];
+    routeQueue = [
+      route({ mode: "search", reason: "look it up", skills: [] }),
+      route({ mode: "answer", reason: "go", skills: [] }),
+    ];
     const b = (await (await llmOrchestrator(false)).invoke(inputOf(task))) as OrchestratorStateType;
     expect(b.decisions[0]!.policy).toBe("offline (llm failed: mode search is not available)");
     expect(b.decisions[0]!.mode).not.toBe("search");
@@ -153,7 +185,9 @@ describe("LLM policy over real HTTP", () => {
     expect(routeQueue).toEqual([]);
     expect(s.stopReason).toBe("agent_error");
     expect(s.steps).toEqual([]);
-    expect(s.failures).toEqual([expect.objectContaining({ role: "policy", agent: "router", error: "HTTP 401", attempts: 1, step: 0 })]);
+    expect(s.failures).toEqual([
+      expect.objectContaining({ role: "policy", agent: "router", error: "HTTP 401", attempts: 1, step: 0 }),
+    ]);
     expect(s.failures[0]!.detail).toContain("Invalid API key");
   });
 });
@@ -171,13 +205,22 @@ describe("an openai answer agent in a pool of sim agents", () => {
       maxRetries: 0,
       openai: { baseURL: server.url, apiKeyEnv: "SO_ANSWER_KEY" },
     };
-    const sims = fx.pool.agents.map((a) => ({ ...a, modes: a.modes.filter((m) => m !== "answer") })).filter((a) => a.modes.length > 0);
+    const sims = fx.pool.agents
+      .map((a) => ({ ...a, modes: a.modes.filter((m) => m !== "answer") }))
+      .filter((a) => a.modes.length > 0);
     const pool: Pool = { version: 1, name: "sim + remote answer", agents: [...sims, remote] };
-    const handbook = profileByTask(fx.records.filter((r) => r.mode !== "answer"), pool);
+    const handbook = profileByTask(
+      fx.records.filter((r) => r.mode !== "answer"),
+      pool,
+    );
     let answered: RecordedRequest | undefined;
     answerReply = (req) => {
       answered = req;
-      return { kind: "reply", content: `Final answer: ${task.answer}`, usage: { prompt_tokens: 1200, completion_tokens: 8 } };
+      return {
+        kind: "reply",
+        content: `Final answer: ${task.answer}`,
+        usage: { prompt_tokens: 1200, completion_tokens: 8 },
+      };
     };
 
     const graph = await createOrchestrator({ handbook, pool, agentFactory: poolAgents, search: fx.search });
@@ -216,7 +259,10 @@ describe("LLM policy with a human check", () => {
     const before = routeRequests().length;
     const usage = { prompt_tokens: 2000, completion_tokens: 50 };
     routeQueue = [
-      { ...route({ mode: "search", reason: "look it up", skills: [{ id: "search.capital_lookup", weight: 1 }] }), usage } as ScriptStep,
+      {
+        ...route({ mode: "search", reason: "look it up", skills: [{ id: "search.capital_lookup", weight: 1 }] }),
+        usage,
+      } as ScriptStep,
       route({ mode: "answer", reason: "the document names it", skills: [{ id: "answer.capital_lookup", weight: 1 }] }),
     ];
 

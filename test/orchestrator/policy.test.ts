@@ -10,8 +10,15 @@ function skill(id: string, mode: "search" | "code" | "answer", examples: string[
 /** Capital questions used search then answer; sums used code then answer. */
 function handbook(): Handbook {
   const h = createHandbook({ now: at });
-  const capital = ["Which city is the capital of Lanonia?", "What is the capital city of Vasora?", "Name the capital of Ryport."];
-  const sums = ["How many apples are left if 12 of 30 are sold?", "How many rolls does a bakery sell in 5 days at 40 per day?"];
+  const capital = [
+    "Which city is the capital of Lanonia?",
+    "What is the capital city of Vasora?",
+    "Name the capital of Ryport.",
+  ];
+  const sums = [
+    "How many apples are left if 12 of 30 are sold?",
+    "How many rolls does a bakery sell in 5 days at 40 per day?",
+  ];
   h.skills = {
     "search.lookup": skill("search.lookup", "search", capital),
     "code.arith": skill("code.arith", "code", sums),
@@ -19,7 +26,16 @@ function handbook(): Handbook {
     "answer.lookup": skill("answer.lookup", "answer", capital, ["capital", "city", "which", "name"]),
     "answer.arith": skill("answer.arith", "answer", sums, ["many", "how", "sold", "day"]),
   };
-  h.agents = { a: { modes: ["search", "code", "answer"], competence: {}, costs: {}, strengths: [], weaknesses: [], routingSignals: [] } };
+  h.agents = {
+    a: {
+      modes: ["search", "code", "answer"],
+      competence: {},
+      costs: {},
+      strengths: [],
+      weaknesses: [],
+      routingSignals: [],
+    },
+  };
   return h;
 }
 
@@ -63,9 +79,17 @@ describe("offline mode choice", () => {
     const text = "Which city is the capital of Tessaly?";
     const rel = modeRelevance(h, text);
     expect(chooseModeOffline(input(text), rel).mode).toBe("search");
-    const searched = input(text, { steps: [{ mode: "search" }], documents: [{ id: "d", title: "Tessaly", text: "", score: 1 }] });
+    const searched = input(text, {
+      steps: [{ mode: "search" }],
+      documents: [{ id: "d", title: "Tessaly", text: "", score: 1 }],
+    });
     expect(chooseModeOffline(searched, rel).mode).toBe("answer");
-    expect(chooseModeOffline({ ...searched, steps: [{ mode: "search" }, { mode: "answer" }], attempts: ["I don't know"] }, rel).mode).toBe("search");
+    expect(
+      chooseModeOffline(
+        { ...searched, steps: [{ mode: "search" }, { mode: "answer" }], attempts: ["I don't know"] },
+        rel,
+      ).mode,
+    ).toBe("search");
     expect(chooseModeOffline(input(text, { available: ["code", "answer"] }), rel).mode).toBe("answer");
   });
 
@@ -76,7 +100,12 @@ describe("offline mode choice", () => {
     expect(chooseModeOffline(input(text), rel).mode).toBe("code");
     const failed = { language: "python" as const, program: "", stdout: "", stderr: "Traceback", exitCode: 1 };
     expect(chooseModeOffline(input(text, { steps: [{ mode: "code" }], codeResults: [failed] }), rel).mode).toBe("code");
-    expect(chooseModeOffline(input(text, { steps: [{ mode: "code" }, { mode: "code" }], codeResults: [failed, failed] }), rel).mode).toBe("answer");
+    expect(
+      chooseModeOffline(
+        input(text, { steps: [{ mode: "code" }, { mode: "code" }], codeResults: [failed, failed] }),
+        rel,
+      ).mode,
+    ).toBe("answer");
     const ok = { ...failed, stdout: "13\n", stderr: "", exitCode: 0 };
     expect(chooseModeOffline(input(text, { steps: [{ mode: "code" }], codeResults: [ok] }), rel).mode).toBe("answer");
   });

@@ -22,7 +22,11 @@ const NO_BOTH =
   `orchestrator: no handbook, no pool: set the context's "handbook" (a handbook JSON path) or SKILLORCHESTRA_HANDBOOK, ` +
   `and the context's "pool" (a pool file path, JSON or YAML) or SKILLORCHESTRA_POOL`;
 
-const ENV = { SKILLORCHESTRA_HANDBOOK: "/env/h.json", SKILLORCHESTRA_POOL: "/env/p.json", SKILLORCHESTRA_CORPUS: "/env/c.jsonl" };
+const ENV = {
+  SKILLORCHESTRA_HANDBOOK: "/env/h.json",
+  SKILLORCHESTRA_POOL: "/env/p.json",
+  SKILLORCHESTRA_CORPUS: "/env/c.jsonl",
+};
 
 describe("resourcePaths: context, then environment, then one error", () => {
   it("takes each path from the context when it gives one, else from the environment", () => {
@@ -31,8 +35,16 @@ describe("resourcePaths: context, then environment, then one error", () => {
       pool: "/ctx/p.json",
       corpus: "/ctx/c.jsonl",
     });
-    expect(resourcePaths({ pool: "/ctx/p.json" }, ENV)).toEqual({ handbook: "/env/h.json", pool: "/ctx/p.json", corpus: "/env/c.jsonl" });
-    expect(resourcePaths(undefined, ENV)).toEqual({ handbook: "/env/h.json", pool: "/env/p.json", corpus: "/env/c.jsonl" });
+    expect(resourcePaths({ pool: "/ctx/p.json" }, ENV)).toEqual({
+      handbook: "/env/h.json",
+      pool: "/ctx/p.json",
+      corpus: "/env/c.jsonl",
+    });
+    expect(resourcePaths(undefined, ENV)).toEqual({
+      handbook: "/env/h.json",
+      pool: "/env/p.json",
+      corpus: "/env/c.jsonl",
+    });
     expect(resourcePaths({ handbook: "/ctx/h.json", pool: "/ctx/p.json", orchestratorModel: "router" }, {})).toEqual({
       handbook: "/ctx/h.json",
       pool: "/ctx/p.json",
@@ -41,8 +53,14 @@ describe("resourcePaths: context, then environment, then one error", () => {
   });
 
   it("treats an empty value as unset", () => {
-    expect(resourcePaths({ handbook: "", pool: "" }, ENV)).toEqual({ handbook: "/env/h.json", pool: "/env/p.json", corpus: "/env/c.jsonl" });
-    expect(() => resourcePaths({}, { SKILLORCHESTRA_HANDBOOK: "", SKILLORCHESTRA_POOL: "/env/p.json" })).toThrow(NO_HANDBOOK);
+    expect(resourcePaths({ handbook: "", pool: "" }, ENV)).toEqual({
+      handbook: "/env/h.json",
+      pool: "/env/p.json",
+      corpus: "/env/c.jsonl",
+    });
+    expect(() => resourcePaths({}, { SKILLORCHESTRA_HANDBOOK: "", SKILLORCHESTRA_POOL: "/env/p.json" })).toThrow(
+      NO_HANDBOOK,
+    );
   });
 
   it("without a handbook or a pool, fails with one line naming the context field and the variable to set", () => {
@@ -59,7 +77,9 @@ describe("resourcePaths: context, then environment, then one error", () => {
     expect((none as Error).message).toBe(NO_BOTH);
     expect((error({ pool: "/ctx/p.json" }, {}) as Error).message).toBe(NO_HANDBOOK);
     expect((error({}, { SKILLORCHESTRA_HANDBOOK: "/env/h.json" }) as Error).message).toBe(NO_POOL);
-    expect((error({ handbook: "/ctx/h.json" }, { SKILLORCHESTRA_CORPUS: "/env/c.jsonl" }) as Error).message).toBe(NO_POOL);
+    expect((error({ handbook: "/ctx/h.json" }, { SKILLORCHESTRA_CORPUS: "/env/c.jsonl" }) as Error).message).toBe(
+      NO_POOL,
+    );
   });
 
   it("a resolver fails before any agent is built, and reads no environment unless given one", async () => {
@@ -105,14 +125,19 @@ describe("the deployed graph (src/deploy/orchestrator.ts) over a pool of sim age
     const resolve = deployedResolver({ SKILLORCHESTRA_HANDBOOK: files.handbook, SKILLORCHESTRA_POOL: missing });
     await expect(resolve({})).rejects.toThrow(missing);
     expect((await resolve({ pool: files.pool })).agents.size).toBe(fx.pool.agents.length);
-    await expect(deployedResolver({ SKILLORCHESTRA_HANDBOOK: files.handbook, SKILLORCHESTRA_POOL: files.pool })({ pool: missing })).rejects.toThrow(missing);
+    await expect(
+      deployedResolver({ SKILLORCHESTRA_HANDBOOK: files.handbook, SKILLORCHESTRA_POOL: files.pool })({ pool: missing }),
+    ).rejects.toThrow(missing);
   });
 
   it("a run with neither context nor environment fails with the one error, before any step", async () => {
-    for (const name of ["SKILLORCHESTRA_HANDBOOK", "SKILLORCHESTRA_POOL", "SKILLORCHESTRA_CORPUS"]) vi.stubEnv(name, "");
+    for (const name of ["SKILLORCHESTRA_HANDBOOK", "SKILLORCHESTRA_POOL", "SKILLORCHESTRA_CORPUS"])
+      vi.stubEnv(name, "");
     const task = testTask(fx.world, "capital_lookup");
     await expect(graph.invoke(inputOf(task))).rejects.toThrow(NO_BOTH);
-    await expect(graph.invoke(inputOf(task), { context: { pool: files.pool } as OrchestratorContextType })).rejects.toThrow(NO_HANDBOOK);
+    await expect(
+      graph.invoke(inputOf(task), { context: { pool: files.pool } as OrchestratorContextType }),
+    ).rejects.toThrow(NO_HANDBOOK);
   });
 
   it("a run with the environment set answers a sim task, the same run as createOrchestrator's", async () => {
@@ -123,7 +148,9 @@ describe("the deployed graph (src/deploy/orchestrator.ts) over a pool of sim age
     const deployed = (await graph.invoke(inputOf(task))) as OrchestratorStateType;
     expect(deployed.stopReason).toBe("answered");
     expect(fx.world.check(task, deployed.finalAnswer!)).toBe(1);
-    const embedded = (await (await createOrchestrator({ handbook: fx.handbook, pool: fx.pool, agentFactory: poolAgents })).invoke(inputOf(task))) as OrchestratorStateType;
+    const embedded = (await (
+      await createOrchestrator({ handbook: fx.handbook, pool: fx.pool, agentFactory: poolAgents })
+    ).invoke(inputOf(task))) as OrchestratorStateType;
     expect(embedded.steps.map((s) => [s.mode, s.agent])).toEqual(deployed.steps.map((s) => [s.mode, s.agent]));
     expect(embedded.finalAnswer).toBe(deployed.finalAnswer);
   }, 60_000);

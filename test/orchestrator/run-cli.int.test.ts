@@ -14,7 +14,12 @@ import type { OrchestratorStateType, Step } from "../../graphs/orchestrator/stat
 import { profileByTask } from "../../src/demo/profile.js";
 import { savePool } from "../../src/pool/load.js";
 import type { AgentSpec, Pool } from "../../src/pool/schema.js";
-import { startOpenAIServer, type OpenAIServer, type RecordedRequest, type ScriptStep } from "../../bench/support/openai-server.js";
+import {
+  startOpenAIServer,
+  type OpenAIServer,
+  type RecordedRequest,
+  type ScriptStep,
+} from "../../bench/support/openai-server.js";
 import { buildSimFixture, inputOf, testTask, type SimFixture } from "./fixture.js";
 import { startCli } from "../support/cli.js";
 
@@ -45,25 +50,38 @@ const start = (args: string[]) => startCli(["run", ...args], KEY_ENV);
 const cli = (args: string[]) => start(args).done;
 
 function openaiSpec(id: string, keyEnv: string): AgentSpec {
-  return { id, modes: ["answer"], provider: "openai", model: "test-model", price: { inputPer1M: 0.5, outputPer1M: 1.5 }, maxRetries: 0, openai: { baseURL: server.url, apiKeyEnv: keyEnv } };
+  return {
+    id,
+    modes: ["answer"],
+    provider: "openai",
+    model: "test-model",
+    price: { inputPer1M: 0.5, outputPer1M: 1.5 },
+    maxRetries: 0,
+    openai: { baseURL: server.url, apiKeyEnv: keyEnv },
+  };
 }
 
 /** The latest checkpointed state of a thread, read from the SQLite file as another process would. */
 async function checkpointed(db: string, thread: string): Promise<Partial<OrchestratorStateType> | undefined> {
   const saver = SqliteSaver.fromConnString(db);
   try {
-    return (await saver.getTuple({ configurable: { thread_id: thread } }))?.checkpoint.channel_values as Partial<OrchestratorStateType> | undefined;
+    return (await saver.getTuple({ configurable: { thread_id: thread } }))?.checkpoint.channel_values as
+      | Partial<OrchestratorStateType>
+      | undefined;
   } finally {
     saver.db.close();
   }
 }
 
-const isRoute = (r: RecordedRequest) => Array.isArray(r.body?.tools) && r.body.tools.some((t: any) => t.function?.name === "route_step");
+const isRoute = (r: RecordedRequest) =>
+  Array.isArray(r.body?.tools) && r.body.tools.some((t: any) => t.function?.name === "route_step");
 
 describe("skillorchestra run (subprocess)", () => {
   it("prints one line per decision and per step, then the answer, stop reason and (simulated) cost", async () => {
     const task = testTask(fx.world, "capital_lookup");
-    const inProcess = (await (await createOrchestrator({ handbook: fx.handbook, agents: fx.agents, search: fx.search })).invoke(inputOf(task))) as OrchestratorStateType;
+    const inProcess = (await (
+      await createOrchestrator({ handbook: fx.handbook, agents: fx.agents, search: fx.search })
+    ).invoke(inputOf(task))) as OrchestratorStateType;
     const db = join(dir, "text.sqlite");
     const r = await cli([task.id, "--handbook", simHandbook, "--pool", simPool, "--db", db]);
     expect(r.stderr).toBe("");
@@ -74,19 +92,41 @@ describe("skillorchestra run (subprocess)", () => {
     expect(decisions.length).toBe(inProcess.decisions.length);
     expect(steps.length).toBe(inProcess.steps.length);
     inProcess.decisions.forEach((d, i) => {
-      expect(decisions[i]).toContain(`decision ${i}: ${d.mode}  skills ${d.record.skills.map((s) => `${s.id} ${s.weight.toFixed(2)}`).join(", ")}  → ${d.record.chosen}`);
+      expect(decisions[i]).toContain(
+        `decision ${i}: ${d.mode}  skills ${d.record.skills.map((s) => `${s.id} ${s.weight.toFixed(2)}`).join(", ")}  → ${d.record.chosen}`,
+      );
       expect(decisions[i]).toMatch(/score \d\.\d{3} {2}expected \$\d\.\d{7} \(simulated\) {2}\[offline\]$/);
       expect(steps[i]).toContain(`step ${i}: ${d.mode} by ${d.record.chosen}: `);
       expect(steps[i]).toMatch(/\(simulated\)$/);
     });
     expect(lines).toContain(`answer: ${inProcess.finalAnswer}`);
-    expect(lines[lines.length - 1]).toMatch(new RegExp(`^stop: answered after ${inProcess.steps.length} step\\(s\\); cost \\$\\d\\.\\d{7} \\(simulated\\); thread [0-9a-f-]{36}$`));
+    expect(lines[lines.length - 1]).toMatch(
+      new RegExp(
+        `^stop: answered after ${inProcess.steps.length} step\\(s\\); cost \\$\\d\\.\\d{7} \\(simulated\\); thread [0-9a-f-]{36}$`,
+      ),
+    );
   }, 60_000);
 
   it("--stream --json: decisions as they happen on stderr, the final state as JSON; the thread is kept in SQLite", async () => {
     const task = testTask(fx.world, "arithmetic");
     const db = join(dir, "json.sqlite");
-    const r = await cli([task.id, "--handbook", simHandbook, "--pool", simPool, "--db", db, "--thread", "json-1", "--stream", "--json", "--max-steps", "4", "--lambda", "0.5"]);
+    const r = await cli([
+      task.id,
+      "--handbook",
+      simHandbook,
+      "--pool",
+      simPool,
+      "--db",
+      db,
+      "--thread",
+      "json-1",
+      "--stream",
+      "--json",
+      "--max-steps",
+      "4",
+      "--lambda",
+      "0.5",
+    ]);
     expect(r.code).toBe(0);
     const state = JSON.parse(r.stdout) as OrchestratorStateType;
     expect(state.task).toEqual(inputOf(task).task);
@@ -112,12 +152,30 @@ describe("skillorchestra run (subprocess)", () => {
 
   it("rejects bad input with one line: a free-text task for a sim pool, conflicting flags, a missing handbook", async () => {
     const [a, b, c] = await Promise.all([
-      cli(["What is the capital of France?", "--handbook", simHandbook, "--pool", simPool, "--db", join(dir, "bad-a.sqlite")]),
+      cli([
+        "What is the capital of France?",
+        "--handbook",
+        simHandbook,
+        "--pool",
+        simPool,
+        "--db",
+        join(dir, "bad-a.sqlite"),
+      ]),
       cli(["sim7-test-0", "--handbook", simHandbook, "--pool", simPool, "--lambda", "0.1", "--budget", "0.01"]),
-      cli(["sim7-test-0", "--handbook", join(dir, "missing.json"), "--pool", simPool, "--db", join(dir, "bad-c.sqlite")]),
+      cli([
+        "sim7-test-0",
+        "--handbook",
+        join(dir, "missing.json"),
+        "--pool",
+        simPool,
+        "--db",
+        join(dir, "bad-c.sqlite"),
+      ]),
     ]);
     expect(a.code).toBe(2);
-    expect(a.stderr.trim()).toMatch(/^skillorchestra: task: the pool has sim agents, which answer only tasks of their world/);
+    expect(a.stderr.trim()).toMatch(
+      /^skillorchestra: task: the pool has sim agents, which answer only tasks of their world/,
+    );
     expect(b.code).not.toBe(0);
     expect(b.stderr).toMatch(/'--lambda <x>' cannot be used with option '--budget <usd>'/);
     expect(c.code).toBe(2);
@@ -129,15 +187,34 @@ describe("skillorchestra run (subprocess)", () => {
     // Sim agents search and code; the only answer agent is an openai one behind the loopback server, whose first
     // reply never comes (the run is killed while waiting), and whose second reply answers.
     const task = testTask(fx.world, "arithmetic");
-    const sims = fx.pool.agents.map((a) => ({ ...a, modes: a.modes.filter((m) => m !== "answer") })).filter((a) => a.modes.length > 0);
-    const pool: Pool = { version: 1, name: "sim + remote answer", agents: [...sims, openaiSpec("remote-answer", "SO_CLI_ANSWER_KEY")] };
+    const sims = fx.pool.agents
+      .map((a) => ({ ...a, modes: a.modes.filter((m) => m !== "answer") }))
+      .filter((a) => a.modes.length > 0);
+    const pool: Pool = {
+      version: 1,
+      name: "sim + remote answer",
+      agents: [...sims, openaiSpec("remote-answer", "SO_CLI_ANSWER_KEY")],
+    };
     const poolPath = join(dir, "remote-pool.json");
     const handbookPath = join(dir, "remote-handbook.json");
     savePool(poolPath, pool);
-    saveHandbook(handbookPath, profileByTask(fx.records.filter((r) => r.mode !== "answer"), pool));
+    saveHandbook(
+      handbookPath,
+      profileByTask(
+        fx.records.filter((r) => r.mode !== "answer"),
+        pool,
+      ),
+    );
     const db = join(dir, "kill.sqlite");
     const before = server.chatRequests().length;
-    script = (_req, i) => (i === before ? { kind: "hang" } : { kind: "reply", content: `Final answer: ${task.answer}`, usage: { prompt_tokens: 900, completion_tokens: 6 } });
+    script = (_req, i) =>
+      i === before
+        ? { kind: "hang" }
+        : {
+            kind: "reply",
+            content: `Final answer: ${task.answer}`,
+            usage: { prompt_tokens: 900, completion_tokens: 6 },
+          };
 
     const args = ["--handbook", handbookPath, "--pool", poolPath, "--db", db, "--thread", "kill-1"];
     const first = start([task.id, ...args, "--stream"]);
@@ -168,7 +245,9 @@ describe("skillorchestra run (subprocess)", () => {
     // The code step is shown as kept, not run again: no new decision for step 0 or 1, one new step.
     expect(second.stderr).toContain("kept step 0: code by ");
     expect(second.stderr.split("\n").filter((l) => l.startsWith("decision ")).length).toBe(0);
-    expect(second.stderr.split("\n").filter((l) => l.startsWith("step "))).toEqual([expect.stringMatching(/^step 1: answer by remote-answer: /)]);
+    expect(second.stderr.split("\n").filter((l) => l.startsWith("step "))).toEqual([
+      expect.stringMatching(/^step 1: answer by remote-answer: /),
+    ]);
     const state = JSON.parse(second.stdout) as OrchestratorStateType;
     expect(state.steps.length).toBe(2);
     expect(state.steps[0]).toEqual(kept!.steps![0] as Step);
@@ -193,16 +272,43 @@ describe("skillorchestra run (subprocess)", () => {
     savePool(poolPath, pool);
     const before = server.chatRequests().length;
     const replies: ScriptStep[] = [
-      { kind: "reply", toolCalls: [{ name: "route_step", arguments: JSON.stringify({ mode: "search", reason: "look it up", skills: [{ id: "search.capital_lookup", weight: 1 }] }) }] },
+      {
+        kind: "reply",
+        toolCalls: [
+          {
+            name: "route_step",
+            arguments: JSON.stringify({
+              mode: "search",
+              reason: "look it up",
+              skills: [{ id: "search.capital_lookup", weight: 1 }],
+            }),
+          },
+        ],
+      },
       { kind: "reply", toolCalls: [{ name: "route_step", arguments: '{"mode": "answer", ' }] },
     ];
-    script = (req) => (isRoute(req) ? (replies.shift() ?? { kind: "error", status: 500 }) : { kind: "error", status: 500 });
-    const r = await cli([task.id, "--handbook", simHandbook, "--pool", poolPath, "--db", join(dir, "router.sqlite"), "--orchestrator-model", "router"]);
+    script = (req) =>
+      isRoute(req) ? (replies.shift() ?? { kind: "error", status: 500 }) : { kind: "error", status: 500 };
+    const r = await cli([
+      task.id,
+      "--handbook",
+      simHandbook,
+      "--pool",
+      poolPath,
+      "--db",
+      join(dir, "router.sqlite"),
+      "--orchestrator-model",
+      "router",
+    ]);
     expect(r.code).toBe(0);
     expect(replies).toEqual([]);
     const decisions = r.stdout.split("\n").filter((l) => l.startsWith("decision "));
-    expect(decisions[0]).toMatch(/^decision 0: search {2}skills search\.capital_lookup 1\.00 {2}→ sim-[\w-]+ .*\[llm\]$/);
-    expect(decisions[1]).toMatch(/^decision 1: answer .*\[offline \(llm failed: agent router: tool call route_step has arguments that are not valid JSON\)\]$/);
+    expect(decisions[0]).toMatch(
+      /^decision 0: search {2}skills search\.capital_lookup 1\.00 {2}→ sim-[\w-]+ .*\[llm\]$/,
+    );
+    expect(decisions[1]).toMatch(
+      /^decision 1: answer .*\[offline \(llm failed: agent router: tool call route_step has arguments that are not valid JSON\)\]$/,
+    );
     expect(r.stdout).toMatch(/stop: answered after 2 step\(s\)/);
     const mine = server.chatRequests().slice(before);
     expect(mine).toHaveLength(2);
@@ -223,8 +329,17 @@ describe("skillorchestra run: answering an approval request", () => {
     expect(paused.stdout).toContain("--approve, --redirect <agent>, --stop");
     const before = await checkpointed(db, "ask-cli");
     expect(before?.steps ?? []).toEqual([]);
-    const pending = (before as { pending?: { decision: { record: { candidates: { agent: string; cost: number | null }[] } }; dispatch: { agent: string } } }).pending!;
-    const cheaper = pending.decision.record.candidates.filter((c) => c.agent !== pending.dispatch.agent).sort((a, b) => (a.cost ?? 0) - (b.cost ?? 0))[0]!.agent;
+    const pending = (
+      before as {
+        pending?: {
+          decision: { record: { candidates: { agent: string; cost: number | null }[] } };
+          dispatch: { agent: string };
+        };
+      }
+    ).pending!;
+    const cheaper = pending.decision.record.candidates
+      .filter((c) => c.agent !== pending.dispatch.agent)
+      .sort((a, b) => (a.cost ?? 0) - (b.cost ?? 0))[0]!.agent;
 
     // Asking again without a reply only prints the request.
     const again = await cli([...base, "--thread", "ask-cli"]);

@@ -2,7 +2,14 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULTS, type Settings } from "../../graphs/orchestrator/configuration.js";
 import type { Consulting, OrchestratorStateType } from "../../graphs/orchestrator/state.js";
-import { decideStep, judgeStep, openStep, type StepChoice, type StepState, type StepWorld } from "../../graphs/orchestrator/step.js";
+import {
+  decideStep,
+  judgeStep,
+  openStep,
+  type StepChoice,
+  type StepState,
+  type StepWorld,
+} from "../../graphs/orchestrator/step.js";
 import type { ConsultPlan, Handbook } from "../../handbook/schema.js";
 import { cost, ev, handbookWith } from "../handbook/helpers.js";
 
@@ -16,7 +23,11 @@ const agents = [
   { id: "cheap", modes: ["answer" as const] },
   { id: "finder", modes: ["search" as const] },
 ];
-const world = (settings: Partial<Settings> = {}, h: Handbook = handbook): StepWorld => ({ handbook: h, agents, settings: { ...DEFAULTS, lambda: 0, ...settings } });
+const world = (settings: Partial<Settings> = {}, h: Handbook = handbook): StepWorld => ({
+  handbook: h,
+  agents,
+  settings: { ...DEFAULTS, lambda: 0, ...settings },
+});
 const fresh = (over: Partial<OrchestratorStateType> = {}): StepState => ({
   task: { id: "t1", text: "What is the capital of Lanonia?" },
   steps: [],
@@ -29,14 +40,33 @@ const fresh = (over: Partial<OrchestratorStateType> = {}): StepState => ({
   dispatch: null,
   ...over,
 });
-const answerChoice: StepChoice = { mode: "answer", reason: "answer now", skills: [{ id: "answer.fact", weight: 1 }], policy: "offline", costUsd: 0 };
-const step = (index: number, agent: string) => ({ index, mode: "answer" as const, agent, input: "x", observation: "x", costUsd: 0.001, costEstimated: false, latencyMs: 0, simulated: false });
+const answerChoice: StepChoice = {
+  mode: "answer",
+  reason: "answer now",
+  skills: [{ id: "answer.fact", weight: 1 }],
+  policy: "offline",
+  costUsd: 0,
+};
+const step = (index: number, agent: string) => ({
+  index,
+  mode: "answer" as const,
+  agent,
+  input: "x",
+  observation: "x",
+  costUsd: 0.001,
+  costEstimated: false,
+  latencyMs: 0,
+  simulated: false,
+});
 
 describe("openStep", () => {
   it("asks the policy on a fresh step, and stops at the deadline, a spent budget or past the step limit", () => {
     expect(openStep(world(), fresh(), ["answer"], 0, 10).kind).toBe("ask");
     expect(openStep(world(), fresh(), ["answer"], 10, 10)).toEqual({ kind: "stop", reason: "deadline" });
-    expect(openStep(world({ budgetUsd: 0.01 }), fresh({ costUsd: 0.01 }), ["answer"], 0, 10)).toEqual({ kind: "stop", reason: "budget" });
+    expect(openStep(world({ budgetUsd: 0.01 }), fresh({ costUsd: 0.01 }), ["answer"], 0, 10)).toEqual({
+      kind: "stop",
+      reason: "budget",
+    });
     const nine = fresh({ steps: Array.from({ length: 9 }, (_, i) => step(i, "cheap")) });
     expect(openStep(world({ maxSteps: 8 }), nine, ["answer"], 0, 10)).toEqual({ kind: "stop", reason: "step_limit" });
   });
@@ -47,7 +77,19 @@ describe("openStep", () => {
     expect(forced.kind === "given" && forced.choice.mode).toBe("answer");
     expect(forced.kind === "given" && forced.choice.policy).toBe("limit");
     const failed = fresh({
-      failures: [{ step: 0, role: "step", mode: "answer", agent: "strong", error: "HTTP 500", attempts: 3, deadline: false, skills: [{ id: "answer.fact", weight: 1 }], forced: false }],
+      failures: [
+        {
+          step: 0,
+          role: "step",
+          mode: "answer",
+          agent: "strong",
+          error: "HTTP 500",
+          attempts: 3,
+          deadline: false,
+          skills: [{ id: "answer.fact", weight: 1 }],
+          forced: false,
+        },
+      ],
     });
     const re = openStep(world(), failed, ["answer"], 0, 10);
     expect(re.kind === "given" && re.choice.policy).toBe("re-route");
@@ -59,7 +101,10 @@ describe("openStep", () => {
 
   it("a consultation's answer waiting for judgement comes first, even past the deadline", () => {
     const c = { awaiting: true } as Consulting;
-    expect(openStep(world(), fresh({ consulting: c }), ["answer"], 99, 10)).toEqual({ kind: "judge", pastDeadline: true });
+    expect(openStep(world(), fresh({ consulting: c }), ["answer"], 99, 10)).toEqual({
+      kind: "judge",
+      pastDeadline: true,
+    });
   });
 });
 
@@ -73,7 +118,11 @@ describe("decideStep", () => {
     // With asking on, the over-budget choice waits for a human.
     const asking = decideStep(world({ budgetUsd: 0.005, ask: true }), fresh(), answerChoice, ["answer"]);
     expect(asking.kind === "dispatch" && asking.approve).toBe(true);
-    expect(decideStep(world({ budgetUsd: 0.0001 }), fresh(), answerChoice, ["answer"])).toEqual({ kind: "stop", reason: "budget", costUsd: 0 });
+    expect(decideStep(world({ budgetUsd: 0.0001 }), fresh(), answerChoice, ["answer"])).toEqual({
+      kind: "stop",
+      reason: "budget",
+      costUsd: 0,
+    });
   });
 
   it("an answer step under a consult rule dispatches the plan's first agent, and judgeStep accepts or consults", () => {
@@ -95,7 +144,11 @@ describe("decideStep", () => {
     expect(out.dispatch).toMatchObject({ agent: "cheap", consult: true });
     expect(out.decision.consult?.action).toBe("first");
     // Its answer came back: at λ = 0 comparing with strong is worth it.
-    const c: Consulting = { ...out.consulting!, answers: [{ step: 0, agent: "cheap", text: "B", key: "B" }], awaiting: true };
+    const c: Consulting = {
+      ...out.consulting!,
+      answers: [{ step: 0, agent: "cheap", text: "B", key: "B" }],
+      awaiting: true,
+    };
     const state = fresh({ steps: [step(0, "cheap")], consulting: c, dispatch: out.dispatch, costUsd: 0.001 });
     const v = judgeStep(world({}, h), state, c, false);
     expect(v.kind).toBe("consult");

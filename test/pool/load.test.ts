@@ -14,7 +14,13 @@ mkdirSync(join(dir, "pools"));
 const poolData = {
   name: "mixed",
   agents: [
-    { id: "gpt", modes: ["answer", "search"], provider: "openai", model: "gpt-x", price: { inputPer1M: 1.25, outputPer1M: 10 } },
+    {
+      id: "gpt",
+      modes: ["answer", "search"],
+      provider: "openai",
+      model: "gpt-x",
+      price: { inputPer1M: 1.25, outputPer1M: 10 },
+    },
     {
       id: "small",
       modes: ["answer"],
@@ -58,7 +64,10 @@ describe("loadPool", () => {
     const fromJson = loadPool(j);
     expect(loadPool(y)).toEqual(fromJson);
     expect(fromJson.version).toBe(1);
-    expect(fromJson.agents[1]!.replay).toEqual({ records: join(dir, "records", "small.jsonl"), recordedAs: "small-7b" });
+    expect(fromJson.agents[1]!.replay).toEqual({
+      records: join(dir, "records", "small.jsonl"),
+      recordedAs: "small-7b",
+    });
     expect(fromJson.agents[0]!.replay).toBeUndefined();
   });
 

@@ -5,7 +5,13 @@
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/core/errors.js";
 import { AgentSpecSchema, type AgentSpec } from "../../src/pool/schema.js";
-import { BACKOFF_ENV, backoffFromEnv, backoffOf, createChatClient, DEFAULT_MAX_RETRIES } from "../../src/providers/openai.js";
+import {
+  BACKOFF_ENV,
+  backoffFromEnv,
+  backoffOf,
+  createChatClient,
+  DEFAULT_MAX_RETRIES,
+} from "../../src/providers/openai.js";
 import { AgentCallError, withRetry } from "../../src/providers/runtime.js";
 import { errorStorm } from "../../bench/support/openai-server.js";
 import { serverPerTest } from "../support/server-per-test.js";
@@ -15,14 +21,28 @@ const env = { [KEY_ENV]: "k" };
 
 const serve = serverPerTest();
 function specFor(url: string, over: Partial<AgentSpec> = {}): AgentSpec {
-  return AgentSpecSchema.parse({ id: "mini", modes: ["answer"], provider: "openai", model: "test-model", price: { inputPer1M: 1, outputPer1M: 1 }, openai: { baseURL: url, apiKeyEnv: KEY_ENV }, ...over });
+  return AgentSpecSchema.parse({
+    id: "mini",
+    modes: ["answer"],
+    provider: "openai",
+    model: "test-model",
+    price: { inputPer1M: 1, outputPer1M: 1 },
+    openai: { baseURL: url, apiKeyEnv: KEY_ENV },
+    ...over,
+  });
 }
 
 describe("attempts and backoff", () => {
   it("a pool agent without maxRetries makes DEFAULT_MAX_RETRIES + 1 = 3 attempts", async () => {
     expect(DEFAULT_MAX_RETRIES).toBe(2);
     const s = await serve(() => ({ kind: "error", status: 502 }));
-    const err = await createChatClient(specFor(s.url), { ...env, [BACKOFF_ENV.baseDelayMs]: "1", [BACKOFF_ENV.maxDelayMs]: "2" }).chat([["user", "hi"]]).catch((e: unknown) => e);
+    const err = await createChatClient(specFor(s.url), {
+      ...env,
+      [BACKOFF_ENV.baseDelayMs]: "1",
+      [BACKOFF_ENV.maxDelayMs]: "2",
+    })
+      .chat([["user", "hi"]])
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AgentCallError);
     expect((err as AgentCallError).attempts).toBe(3);
     expect((err as AgentCallError).message).toMatch(/^agent mini: HTTP 502 after 3 attempts/);
@@ -31,20 +51,38 @@ describe("attempts and backoff", () => {
 
   it("backoff comes from the client's options, else the environment, else the defaults; bad values are refused", () => {
     expect(backoffOf({})).toEqual({ baseDelayMs: 500, maxDelayMs: 20_000, maxRetryAfterMs: 60_000 });
-    expect(backoffOf({ [BACKOFF_ENV.baseDelayMs]: "10", [BACKOFF_ENV.maxRetryAfterMs]: "100" })).toEqual({ baseDelayMs: 10, maxDelayMs: 20_000, maxRetryAfterMs: 100 });
+    expect(backoffOf({ [BACKOFF_ENV.baseDelayMs]: "10", [BACKOFF_ENV.maxRetryAfterMs]: "100" })).toEqual({
+      baseDelayMs: 10,
+      maxDelayMs: 20_000,
+      maxRetryAfterMs: 100,
+    });
     expect(backoffOf({ [BACKOFF_ENV.baseDelayMs]: "10" }, { baseDelayMs: 3 }).baseDelayMs).toBe(3);
     expect(() => backoffFromEnv({ [BACKOFF_ENV.maxDelayMs]: "soon" })).toThrow(InputError);
-    expect(() => backoffFromEnv({ [BACKOFF_ENV.maxDelayMs]: "-1" })).toThrow(/SKILLORCHESTRA_BACKOFF_MAX_MS must be a number of milliseconds >= 0, got "-1"/);
+    expect(() => backoffFromEnv({ [BACKOFF_ENV.maxDelayMs]: "-1" })).toThrow(
+      /SKILLORCHESTRA_BACKOFF_MAX_MS must be a number of milliseconds >= 0, got "-1"/,
+    );
   });
 
   it("withRetry does not take a wait that would end past its deadline", async () => {
     let calls = 0;
     const started = Date.now();
-    const fail = new AgentCallError({ agent: "a", kind: "http", status: 429, attempts: 1, retryable: true, retryAfterMs: 10_000 });
-    await expect(withRetry(async () => {
-      calls++;
-      throw fail;
-    }, { maxRetries: 5, deadlineAt: started + 5_000 })).rejects.toBe(fail);
+    const fail = new AgentCallError({
+      agent: "a",
+      kind: "http",
+      status: 429,
+      attempts: 1,
+      retryable: true,
+      retryAfterMs: 10_000,
+    });
+    await expect(
+      withRetry(
+        async () => {
+          calls++;
+          throw fail;
+        },
+        { maxRetries: 5, deadlineAt: started + 5_000 },
+      ),
+    ).rejects.toBe(fail);
     expect(calls).toBe(1);
     expect(Date.now() - started).toBeLessThan(5_000);
   });
@@ -64,14 +102,18 @@ describe("a caller's deadline", () => {
 
   it("a deadline already past makes no request", async () => {
     const s = await serve(() => ({ kind: "reply", content: "hi" }));
-    const err = await createChatClient(specFor(s.url), env).chat([["user", "hi"]], { deadlineAt: Date.now() - 1 }).catch((e: unknown) => e);
+    const err = await createChatClient(specFor(s.url), env)
+      .chat([["user", "hi"]], { deadlineAt: Date.now() - 1 })
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ kind: "timeout", deadline: true });
     expect(s.chatRequests()).toHaveLength(0);
   });
 
   it("an agent's own timeout is not a deadline failure, and is retried", async () => {
     const s = await serve(() => ({ kind: "hang" }));
-    const err = await createChatClient(specFor(s.url, { timeoutMs: 200, maxRetries: 1 }), env, { retry: { baseDelayMs: 1, maxDelayMs: 2 } })
+    const err = await createChatClient(specFor(s.url, { timeoutMs: 200, maxRetries: 1 }), env, {
+      retry: { baseDelayMs: 1, maxDelayMs: 2 },
+    })
       .chat([["user", "hi"]], { deadlineAt: Date.now() + 60_000 })
       .catch((e: unknown) => e);
     expect(err).toMatchObject({ kind: "timeout", attempts: 2, deadline: false });
@@ -80,7 +122,9 @@ describe("a caller's deadline", () => {
 
   it("a 429 storm with a Retry-After longer than the time left fails after one attempt", async () => {
     const s = await serve(errorStorm(429, { "retry-after": "20" }));
-    const err = await createChatClient(specFor(s.url), env).chat([["user", "hi"]], { deadlineAt: Date.now() + 10_000 }).catch((e: unknown) => e);
+    const err = await createChatClient(specFor(s.url), env)
+      .chat([["user", "hi"]], { deadlineAt: Date.now() + 10_000 })
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ kind: "http", status: 429, attempts: 1, retryAfterMs: 20_000 });
     expect(s.chatRequests()).toHaveLength(1);
   });

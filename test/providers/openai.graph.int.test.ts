@@ -24,7 +24,11 @@ function graphFor(url: string) {
     }),
     env,
   );
-  const State = Annotation.Root({ question: Annotation<string>(), answer: Annotation<string>(), costUsd: Annotation<number>() });
+  const State = Annotation.Root({
+    question: Annotation<string>(),
+    answer: Annotation<string>(),
+    costUsd: Annotation<number>(),
+  });
   return new StateGraph(State)
     .addNode("respond", async (state) => {
       const result = await agent.act({
@@ -45,12 +49,20 @@ function graphFor(url: string) {
 describe("openai agent inside a LangGraph node", () => {
   it("streams tokens to streamMode messages without being asked to stream, and still prices the call", async () => {
     server = await startOpenAIServer([
-      { kind: "reply", content: "Gustave Eiffel's company built it.", chunks: ["Gustave ", "Eiffel's ", "company ", "built it."], usage: { prompt_tokens: 100, completion_tokens: 8 } },
+      {
+        kind: "reply",
+        content: "Gustave Eiffel's company built it.",
+        chunks: ["Gustave ", "Eiffel's ", "company ", "built it."],
+        usage: { prompt_tokens: 100, completion_tokens: 8 },
+      },
     ]);
     const graph = graphFor(server.url);
     const tokens: string[] = [];
     let final: Record<string, unknown> = {};
-    for await (const [mode, payload] of await graph.stream({ question: "Who built the Eiffel Tower?" }, { streamMode: ["messages", "values"] })) {
+    for await (const [mode, payload] of await graph.stream(
+      { question: "Who built the Eiffel Tower?" },
+      { streamMode: ["messages", "values"] },
+    )) {
       if (mode === "messages") {
         const [chunk] = payload as [{ content: unknown }, unknown];
         if (typeof chunk.content === "string" && chunk.content !== "") tokens.push(chunk.content);

@@ -17,13 +17,34 @@ describe("createAgents", () => {
     ]);
     const pool = PoolSchema.parse({
       agents: [
-        { id: "real", modes: ["answer"], provider: "openai", model: "test-model", price: { inputPer1M: 1, outputPer1M: 1 }, openai: { baseURL: server.url, apiKeyEnv: "POOL_TEST_KEY" } },
-        { id: "other", modes: ["search"], provider: "openai", model: "other-model", price: { inputPer1M: 2, outputPer1M: 2 }, openai: { baseURL: server.url, apiKeyEnv: "POOL_TEST_KEY_2" } },
+        {
+          id: "real",
+          modes: ["answer"],
+          provider: "openai",
+          model: "test-model",
+          price: { inputPer1M: 1, outputPer1M: 1 },
+          openai: { baseURL: server.url, apiKeyEnv: "POOL_TEST_KEY" },
+        },
+        {
+          id: "other",
+          modes: ["search"],
+          provider: "openai",
+          model: "other-model",
+          price: { inputPer1M: 2, outputPer1M: 2 },
+          openai: { baseURL: server.url, apiKeyEnv: "POOL_TEST_KEY_2" },
+        },
       ],
     });
     const agents = await createAgents(pool, { env: { POOL_TEST_KEY: "k1", POOL_TEST_KEY_2: "k2" } });
     expect([...agents.keys()]).toEqual(["real", "other"]);
-    const step = { mode: "answer" as const, task: { id: "sim7-test-0", text: "When?" }, step: 0, documents: [], codeResults: [], attempts: [] };
+    const step = {
+      mode: "answer" as const,
+      task: { id: "sim7-test-0", text: "When?" },
+      step: 0,
+      documents: [],
+      codeResults: [],
+      attempts: [],
+    };
     const real = await agents.get("real")!.act(step);
     expect(real).toMatchObject({ provider: "openai", output: "1889", simulated: false, costUsd: 11 / 1e6 });
     const other = await agents.get("other")!.act({ ...step, mode: "search" });
@@ -35,7 +56,16 @@ describe("createAgents", () => {
 
   it("fails on a missing key before any agent acts, naming the variable", async () => {
     const pool = PoolSchema.parse({
-      agents: [{ id: "real", modes: ["answer"], provider: "openai", model: "m", price: { inputPer1M: 1, outputPer1M: 1 }, openai: { apiKeyEnv: "NOT_SET_ANYWHERE" } }],
+      agents: [
+        {
+          id: "real",
+          modes: ["answer"],
+          provider: "openai",
+          model: "m",
+          price: { inputPer1M: 1, outputPer1M: 1 },
+          openai: { apiKeyEnv: "NOT_SET_ANYWHERE" },
+        },
+      ],
     });
     await expect(createAgents(pool, { env: {} })).rejects.toThrow("environment variable NOT_SET_ANYWHERE is not set");
   });

@@ -33,8 +33,15 @@ describe("parseRetryAfter", () => {
 
 describe("classifyCallError", () => {
   it("retries 408, 429 and 5xx, never other 4xx", () => {
-    expect([400, 401, 403, 404, 408, 409, 422, 429, 500, 502, 503].filter(isRetryableStatus)).toEqual([408, 429, 500, 502, 503]);
-    expect(classifyCallError("a", httpError(404))).toMatchObject({ kind: "http", status: 404, retryable: false, bodyExcerpt: '{"message":"failure 404"}' });
+    expect([400, 401, 403, 404, 408, 409, 422, 429, 500, 502, 503].filter(isRetryableStatus)).toEqual([
+      408, 429, 500, 502, 503,
+    ]);
+    expect(classifyCallError("a", httpError(404))).toMatchObject({
+      kind: "http",
+      status: 404,
+      retryable: false,
+      bodyExcerpt: '{"message":"failure 404"}',
+    });
   });
 
   it("keeps the Retry-After of a 429", () => {
@@ -53,7 +60,10 @@ describe("classifyCallError", () => {
     const abort = Object.assign(new Error("aborted"), { name: "AbortError" });
     expect(classifyCallError("a", abort)).toBeUndefined();
     expect(classifyCallError("a", new StructuredOutputError("a", "bad", "{"))).toBeUndefined();
-    expect(classifyCallError("a", new SyntaxError("Unexpected end of JSON input"))).toMatchObject({ kind: "protocol", retryable: false });
+    expect(classifyCallError("a", new SyntaxError("Unexpected end of JSON input"))).toMatchObject({
+      kind: "protocol",
+      retryable: false,
+    });
   });
 
   it("recognises structured-output errors by kind as well as by class", () => {
@@ -68,10 +78,13 @@ describe("withRetry", () => {
 
   it("retries retryable failures up to maxRetries, then rethrows the last", async () => {
     let calls = 0;
-    const failing = withRetry(async () => {
-      calls++;
-      throw err(503);
-    }, { maxRetries: 2, baseDelayMs: 1 });
+    const failing = withRetry(
+      async () => {
+        calls++;
+        throw err(503);
+      },
+      { maxRetries: 2, baseDelayMs: 1 },
+    );
     await expect(failing).rejects.toBeInstanceOf(AgentCallError);
     expect(calls).toBe(3);
   });
@@ -79,10 +92,13 @@ describe("withRetry", () => {
   it("does not retry a non-retryable failure", async () => {
     let calls = 0;
     await expect(
-      withRetry(async () => {
-        calls++;
-        throw err(401);
-      }, { baseDelayMs: 1 }),
+      withRetry(
+        async () => {
+          calls++;
+          throw err(401);
+        },
+        { baseDelayMs: 1 },
+      ),
     ).rejects.toMatchObject({ status: 401 });
     expect(calls).toBe(1);
   });
@@ -96,7 +112,13 @@ describe("withRetry", () => {
         if (next) throw next;
         return attempt;
       },
-      { maxRetries: 4, baseDelayMs: 2, maxDelayMs: 6, random: () => 0.999, onRetry: ({ delayMs }) => delays.push(delayMs) },
+      {
+        maxRetries: 4,
+        baseDelayMs: 2,
+        maxDelayMs: 6,
+        random: () => 0.999,
+        onRetry: ({ delayMs }) => delays.push(delayMs),
+      },
     );
     expect(result).toBe(5);
     // 0.999 × min(6, 2·2^k) floored: 1, 3; then the server's 10 ms; then the cap 6 → 5.
@@ -115,7 +137,12 @@ describe("withRetry", () => {
       async () => {
         throw err(500);
       },
-      { baseDelayMs: 60_000, random: () => 0.99, signal: controller.signal, onRetry: () => controller.abort(new Error("stop")) },
+      {
+        baseDelayMs: 60_000,
+        random: () => 0.99,
+        signal: controller.signal,
+        onRetry: () => controller.abort(new Error("stop")),
+      },
     );
     await expect(pending).rejects.toThrow("stop");
   });

@@ -28,16 +28,42 @@ describe("skillorchestra records", () => {
     const scores = join(dir, "s.json");
     const queries = join(dir, "q.jsonl");
     const candidates = join(dir, "c.json");
-    writeFileSync(scores, JSON.stringify([{ question: "q one", scores: { a: 1, b: 0 } }, { question: "q two", scores: { a: 0.5, b: 1 } }]));
+    writeFileSync(
+      scores,
+      JSON.stringify([
+        { question: "q one", scores: { a: 1, b: 0 } },
+        { question: "q two", scores: { a: 0.5, b: 1 } },
+      ]),
+    );
     writeFileSync(
       queries,
-      ['{"task_name":"t1","query":"q one","ground_truth":"x","metric":"em_mc","choices":null,"task_id":null}',
-        '{"task_name":"t2","query":"q two","ground_truth":"y","metric":"f1_score","choices":null,"task_id":null}'].join("\n"),
+      [
+        '{"task_name":"t1","query":"q one","ground_truth":"x","metric":"em_mc","choices":null,"task_id":null}',
+        '{"task_name":"t2","query":"q two","ground_truth":"y","metric":"f1_score","choices":null,"task_id":null}',
+      ].join("\n"),
     );
-    writeFileSync(candidates, JSON.stringify({ a: { input_price: 1, output_price: 1 }, b: { input_price: 2, output_price: 2 } }));
+    writeFileSync(
+      candidates,
+      JSON.stringify({ a: { input_price: 1, output_price: 1 }, b: { input_price: 2, output_price: 2 } }),
+    );
     const out = join(dir, "r.jsonl");
     const pool = join(dir, "p.json");
-    const text = await run(["import", "llmrouter", "--scores", scores, "--queries", queries, "--candidates", candidates, "--out", out, "--pool", pool, "--split", "tiny"]);
+    const text = await run([
+      "import",
+      "llmrouter",
+      "--scores",
+      scores,
+      "--queries",
+      queries,
+      "--candidates",
+      candidates,
+      "--out",
+      out,
+      "--pool",
+      pool,
+      "--split",
+      "tiny",
+    ]);
     expect(text).toContain("import llmrouter (split tiny): 2 rows read, 4 records, 2 queries, 2 agents, 2 tasks");
     expect(text).toMatch(/^a +2 +0\.7500 +1\.0000 +\S+ \(estimated\)$/m);
     expect(text).toMatch(/^t2 +1 +b +1\.0000$/m);
@@ -51,8 +77,20 @@ describe("skillorchestra records", () => {
 
   it("import routerbench and summary of a simulated file", async () => {
     const csv = join(dir, "rb.csv");
-    writeFileSync(csv, "sample_id,prompt,eval_name,m,m|model_response,m|total_cost\ns1,hello,t,0.8,hi,0.002\ns2,bye,t,,,\n");
-    const text = await run(["import", "routerbench", "--csv", csv, "--out", join(dir, "rb.jsonl"), "--pool", join(dir, "rb.yaml")]);
+    writeFileSync(
+      csv,
+      "sample_id,prompt,eval_name,m,m|model_response,m|total_cost\ns1,hello,t,0.8,hi,0.002\ns2,bye,t,,,\n",
+    );
+    const text = await run([
+      "import",
+      "routerbench",
+      "--csv",
+      csv,
+      "--out",
+      join(dir, "rb.jsonl"),
+      "--pool",
+      join(dir, "rb.yaml"),
+    ]);
     expect(text).toContain("1 (row, model) cells with an empty score");
     expect(text).toMatch(/^m +1 +0\.8000 +1\.0000 +0\.002000$/m);
 
@@ -70,6 +108,8 @@ describe("skillorchestra records", () => {
   });
 
   it("requires the import options", async () => {
-    await expect(run(["import", "llmrouter", "--scores", "x"])).rejects.toMatchObject({ code: "commander.missingMandatoryOptionValue" });
+    await expect(run(["import", "llmrouter", "--scores", "x"])).rejects.toMatchObject({
+      code: "commander.missingMandatoryOptionValue",
+    });
   });
 });

@@ -11,7 +11,12 @@ const dir = mkdtempSync(join(tmpdir(), "so-dedupe-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const r = (queryId: string, query: string, agent = "a") => ExecutionRecordSchema.parse(rec({ queryId, query, agent }));
-const train = [r("q1", "Shared question"), r("q1", "Shared question", "b"), r("q2", "Only in train"), r("q3", "shared   QUESTION")];
+const train = [
+  r("q1", "Shared question"),
+  r("q1", "Shared question", "b"),
+  r("q2", "Only in train"),
+  r("q3", "shared   QUESTION"),
+];
 const test = [r("t1", "shared question"), r("t2", "Only in test")];
 
 describe("dedupeTrain", () => {
@@ -20,7 +25,9 @@ describe("dedupeTrain", () => {
     expect(d.records).toEqual(train);
     expect(d.path).toBe("train.jsonl");
     expect(d.report).toEqual({ queries: 1, dedupe: false, droppedTrainQueries: 0, droppedTrainRecords: 0 });
-    expect(formatEvalOverlap(d.report)).toBe("overlap: 1 test queries have their text (normalised) in train too (kept; --dedupe drops them from train).");
+    expect(formatEvalOverlap(d.report)).toBe(
+      "overlap: 1 test queries have their text (normalised) in train too (kept; --dedupe drops them from train).",
+    );
   });
 
   it("with dedupe: drops every train query of a shared text and writes the rest for learning to read", async () => {

@@ -83,7 +83,12 @@ describe("importLlmRouter", () => {
     expect(g.meta).toMatchObject({ taskId: "7" });
     expect(g.costUsd).toBeCloseTo((5 * 0.2 + 256 * 0.6) / 1e6, 15);
     const a = result.records.find((x) => x.query === Q3 && x.agent === "m1")!;
-    expect(a).toMatchObject({ task: "mmlu", references: ["B"], success: true, meta: { joinCandidates: 2, choices: "['rock', 'apple']" } });
+    expect(a).toMatchObject({
+      task: "mmlu",
+      references: ["B"],
+      success: true,
+      meta: { joinCandidates: 2, choices: "['rock', 'apple']" },
+    });
     expect(result.records.every((x) => x.costEstimated)).toBe(true);
   });
 
@@ -122,7 +127,13 @@ describe("importLlmRouter", () => {
 
 describe("importLlmRouter bad input", () => {
   it("names the file and JSON path of a bad score", () => {
-    const scores = put("scores.json", JSON.stringify([{ question: Q1, scores: { m1: 1 } }, { question: Q2, scores: { m1: "yes" } }]));
+    const scores = put(
+      "scores.json",
+      JSON.stringify([
+        { question: Q1, scores: { m1: 1 } },
+        { question: Q2, scores: { m1: "yes" } },
+      ]),
+    );
     expect(() => importLlmRouter(files({ scores }))).toThrow(new RegExp(`^${scores}: \\$\\[1\\]\\.scores\\.m1: `));
   });
 
@@ -148,9 +159,13 @@ describe("importLlmRouter bad input", () => {
 
   it("requires a price for every scored model", () => {
     const cands = put("c.json", JSON.stringify({ m1: candidates.m1 }));
-    expect(() => importLlmRouter(files({ candidates: cands }))).toThrow(new RegExp(`^${cands}: \\$\\.m2: no entry for model "m2"`));
+    expect(() => importLlmRouter(files({ candidates: cands }))).toThrow(
+      new RegExp(`^${cands}: \\$\\.m2: no entry for model "m2"`),
+    );
     const badPrice = put("c.json", JSON.stringify({ m1: candidates.m1, m2: { input_price: -1, output_price: 1 } }));
-    expect(() => importLlmRouter(files({ candidates: badPrice }))).toThrow(new RegExp(`^${badPrice}: \\$\\.m2\\.input_price: `));
+    expect(() => importLlmRouter(files({ candidates: badPrice }))).toThrow(
+      new RegExp(`^${badPrice}: \\$\\.m2\\.input_price: `),
+    );
   });
 
   it("reports a missing file", () => {

@@ -20,7 +20,7 @@ const put = (content: string): string => {
 
 // Two models; gpt-x misses row s3 entirely and has a score without cost on s4; "meta/llama 2" needs a pool id.
 const HEADER =
-  'sample_id,prompt,eval_name,oracle,gpt-x,gpt-x|model_response,gpt-x|total_cost,meta/llama 2,meta/llama 2|model_response,meta/llama 2|total_cost';
+  "sample_id,prompt,eval_name,oracle,gpt-x,gpt-x|model_response,gpt-x|total_cost,meta/llama 2,meta/llama 2|model_response,meta/llama 2|total_cost";
 const CSV = [
   HEADER,
   's1,"What is 2+2? Answer briefly.",arith,x,1.0,4,0.0004,0,five,0.0001',
@@ -104,15 +104,23 @@ describe("importRouterBench", () => {
 
   it("rejects bad input with one line naming file, line and column", async () => {
     const noEval = put("sample_id,prompt,m,m|model_response,m|total_cost\ns1,p,1,r,0.1\n");
-    await expect(importRouterBench({ csv: noEval })).rejects.toThrow(`${noEval}:1: column "eval_name": missing from the header`);
+    await expect(importRouterBench({ csv: noEval })).rejects.toThrow(
+      `${noEval}:1: column "eval_name": missing from the header`,
+    );
     const noScore = put("sample_id,prompt,eval_name,m|model_response,m|total_cost\ns1,p,t,r,0.1\n");
-    await expect(importRouterBench({ csv: noScore })).rejects.toThrow(`${noScore}:1: column "m": missing from the header (model m)`);
+    await expect(importRouterBench({ csv: noScore })).rejects.toThrow(
+      `${noScore}:1: column "m": missing from the header (model m)`,
+    );
     const noCost = put("sample_id,prompt,eval_name,m,m|model_response\ns1,p,t,1,r\n");
     await expect(importRouterBench({ csv: noCost })).rejects.toThrow(`${noCost}:1: column "m|total_cost": missing`);
     const badScore = put(`${HEADER}\ns1,p,t,x,1.5,r,0.1,1,r,0.1\n`);
-    await expect(importRouterBench({ csv: badScore })).rejects.toThrow(`${badScore}:2: column "gpt-x": "1.5" is not a number in [0, 1]`);
+    await expect(importRouterBench({ csv: badScore })).rejects.toThrow(
+      `${badScore}:2: column "gpt-x": "1.5" is not a number in [0, 1]`,
+    );
     const badCost = put(`${HEADER}\ns1,p,t,x,1,r,free,1,r,0.1\n`);
-    await expect(importRouterBench({ csv: badCost })).rejects.toThrow(`${badCost}:2: column "gpt-x|total_cost": "free"`);
+    await expect(importRouterBench({ csv: badCost })).rejects.toThrow(
+      `${badCost}:2: column "gpt-x|total_cost": "free"`,
+    );
     const short = put(`${HEADER}\ns1,p,t,x,1\n`);
     const err = await importRouterBench({ csv: short }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
@@ -154,9 +162,13 @@ describe("importRouterBench", () => {
     expect(result.records.find((r) => r.queryId === "s1")!.meta).toEqual({ csvLine: 2 });
     const report = formatImportReport(result);
     expect(report).toContain("repeated ids: 3 rows renamed id#2, id#3, … (none dropped)");
-    expect(report).toContain("note: 3 rows repeat an earlier sample_id and were kept under a new id (line 3: s1 → s1#2; line 5: s1 → s1#3; line 6: s1#2 → s1#2#2)");
+    expect(report).toContain(
+      "note: 3 rows repeat an earlier sample_id and were kept under a new id (line 3: s1 → s1#2; line 5: s1 → s1#3; line 6: s1#2 → s1#2#2)",
+    );
     // Importing twice gives the same ids.
-    expect((await importRouterBench({ csv })).records.map((r) => r.queryId)).toEqual(result.records.map((r) => r.queryId));
+    expect((await importRouterBench({ csv })).records.map((r) => r.queryId)).toEqual(
+      result.records.map((r) => r.queryId),
+    );
   });
 
   it("unwraps Python list-literal prompts and responses; other cells are kept as they are", async () => {

@@ -81,7 +81,11 @@ describe("RecordWriter", () => {
     expect(text.split("\n")).toHaveLength(4);
     expect(text.endsWith("\n")).toBe(true);
     const back = await loadRecords(p);
-    expect(back.map((r) => [r.agent, r.step])).toEqual([["a", undefined], ["b", undefined], ["a", 0]]);
+    expect(back.map((r) => [r.agent, r.step])).toEqual([
+      ["a", undefined],
+      ["b", undefined],
+      ["a", 0],
+    ]);
     expect(back[0]).toEqual(ExecutionRecordSchema.parse(rec({ queryId: "q1" })));
     await expect(w.append(rec({ queryId: "q9" }))).rejects.toThrow(/closed/);
   });
@@ -143,7 +147,9 @@ describe("RecordWriter", () => {
     const bad = file(`${line()}\n{"nope": 1}\n${line({ queryId: "q3" })}\n`);
     await expect(RecordWriter.open(bad)).rejects.toThrow(new RegExp(`^${bad}:2: \\$\\.queryId: `));
     const dup = file(`${line()}\n${line()}\n`);
-    await expect(RecordWriter.open(dup)).rejects.toThrow(new RegExp(`^${dup}: record 2: duplicate key \\(queryId q1, agent a`));
+    await expect(RecordWriter.open(dup)).rejects.toThrow(
+      new RegExp(`^${dup}: record 2: duplicate key \\(queryId q1, agent a`),
+    );
   });
 
   it("rejects a bad syncEvery", async () => {

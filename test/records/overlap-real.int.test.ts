@@ -15,11 +15,21 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 async function importSplit(name: "train" | "test"): Promise<string> {
   const out = join(dir, `${name}.jsonl`);
   const run = await startCli([
-    "records", "import", "llmrouter",
-    "--scores", join(data, `dcrouter_preprocessed__${name}.json`),
-    "--queries", join(data, `example_data__query_data__default_query_${name}.jsonl`),
-    "--candidates", join(data, "example_data__llm_candidates__default_llm.json"),
-    "--out", out, "--pool", join(dir, `${name}.pool.json`), "--split", name,
+    "records",
+    "import",
+    "llmrouter",
+    "--scores",
+    join(data, `dcrouter_preprocessed__${name}.json`),
+    "--queries",
+    join(data, `example_data__query_data__default_query_${name}.jsonl`),
+    "--candidates",
+    join(data, "example_data__llm_candidates__default_llm.json"),
+    "--out",
+    out,
+    "--pool",
+    join(dir, `${name}.pool.json`),
+    "--split",
+    name,
   ]).done;
   expect(run.code).toBe(0);
   return out;
@@ -30,7 +40,9 @@ describe("overlap of the real LLMRouter splits", () => {
     const [train, test] = await Promise.all([importSplit("train"), importSplit("test")]);
     const run = await startCli(["records", "summary", test, "--against", train]).done;
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain(`overlap with ${train}: 119 queries of ${test} have their text (normalised) in it too (119 queries there)`);
+    expect(run.stdout).toContain(
+      `overlap with ${train}: 119 queries of ${test} have their text (normalised) in it too (119 queries there)`,
+    );
 
     const trainRecs = await loadRecords(train);
     const testRecs = await loadRecords(test);

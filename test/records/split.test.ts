@@ -19,7 +19,9 @@ function records(perTask: Record<string, number>): ExecutionRecord[] {
   for (const [task, n] of Object.entries(perTask))
     for (let i = 0; i < n; i++)
       for (const agent of ["a", "b"])
-        out.push(ExecutionRecordSchema.parse(rec({ queryId: `${task}-${i}`, query: `${task} question ${i}`, task, agent })));
+        out.push(
+          ExecutionRecordSchema.parse(rec({ queryId: `${task}-${i}`, query: `${task} question ${i}`, task, agent })),
+        );
   return out;
 }
 
@@ -74,7 +76,9 @@ describe("findOverlap / dropOverlap", () => {
       { queryId: "z", query: "name a colour" },
     ];
     expect(findOverlap(train, test)).toEqual({ queries: 2, testIds: ["x", "z"], trainIds: ["a", "b", "c"] });
-    expect(findOverlap(train, [{ queryId: "q", query: "ignored: the first text of a query id is used" }]).queries).toBe(0);
+    expect(findOverlap(train, [{ queryId: "q", query: "ignored: the first text of a query id is used" }]).queries).toBe(
+      0,
+    );
     const { kept, overlap } = dropOverlap(train, test);
     expect(overlap.queries).toBe(2);
     expect(kept).toEqual([]);
@@ -86,16 +90,32 @@ describe("skillorchestra records split (CLI)", () => {
   const cli = async (...args: string[]) => startCli(args).done;
 
   it("splits the real winogrande train file 70/30 by query and writes both sides", async () => {
-    const imported = await importRouterBench({ csv: resolve(ROOT, "..", "shared", "data", "routerbench", "winograde_train.csv") });
+    const imported = await importRouterBench({
+      csv: resolve(ROOT, "..", "shared", "data", "routerbench", "winograde_train.csv"),
+    });
     const input = join(dir, "wino.jsonl");
     writeFileSync(input, imported.records.map(formatRecordLine).join(""));
     const trainOut = join(dir, "out", "train.jsonl");
     const testOut = join(dir, "out", "test.jsonl");
-    const run = await cli("records", "split", input, "--test-share", "0.3", "--seed", "7", "--train-out", trainOut, "--test-out", testOut);
+    const run = await cli(
+      "records",
+      "split",
+      input,
+      "--test-share",
+      "0.3",
+      "--seed",
+      "7",
+      "--train-out",
+      trainOut,
+      "--test-out",
+      testOut,
+    );
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
     // 887 queries: round(887 × 0.3) = 266 to test.
-    expect(run.stdout).toContain(`split ${input} by query (test share 0.3, seed 7, stratified by task): 621 train queries (6831 records), 266 test queries (2926 records)`);
+    expect(run.stdout).toContain(
+      `split ${input} by query (test share 0.3, seed 7, stratified by task): 621 train queries (6831 records), 266 test queries (2926 records)`,
+    );
     expect(run.stdout).toContain("  winogrande: 621 train, 266 test");
     expect(run.stdout).toContain("overlap: 0 test queries have their text (normalised) in train too");
     const train = await loadRecords(trainOut);
@@ -107,7 +127,19 @@ describe("skillorchestra records split (CLI)", () => {
 
     // Same seed, same split.
     const again = join(dir, "again-test.jsonl");
-    await cli("records", "split", input, "--test-share", "0.3", "--seed", "7", "--train-out", join(dir, "again-train.jsonl"), "--test-out", again);
+    await cli(
+      "records",
+      "split",
+      input,
+      "--test-share",
+      "0.3",
+      "--seed",
+      "7",
+      "--train-out",
+      join(dir, "again-train.jsonl"),
+      "--test-out",
+      again,
+    );
     expect(readFileSync(again, "utf8")).toBe(readFileSync(testOut, "utf8"));
   }, 180_000);
 
@@ -128,10 +160,22 @@ describe("skillorchestra records split (CLI)", () => {
     writeFileSync(empty, "");
     const runs: [string[], string][] = [
       ...cases.map(([flags, err]): [string[], string] => [[input, ...flags, "--train-out", a, "--test-out", b], err]),
-      [[input, "--test-share", "0.3", "--train-out", a, "--test-out", a], `skillorchestra: --test-out: ${a} is also the --train-out file\n`],
-      [[input, "--test-share", "0.3", "--train-out", input, "--test-out", b], `skillorchestra: --train-out: ${input} is the input file\n`],
-      [[broken, "--test-share", "0.3", "--train-out", a, "--test-out", b], `skillorchestra: ${broken}:2: $.queryId: Invalid input: expected string, received number\n`],
-      [[empty, "--test-share", "0.3", "--train-out", a, "--test-out", b], `skillorchestra: ${empty}: no records to split\n`],
+      [
+        [input, "--test-share", "0.3", "--train-out", a, "--test-out", a],
+        `skillorchestra: --test-out: ${a} is also the --train-out file\n`,
+      ],
+      [
+        [input, "--test-share", "0.3", "--train-out", input, "--test-out", b],
+        `skillorchestra: --train-out: ${input} is the input file\n`,
+      ],
+      [
+        [broken, "--test-share", "0.3", "--train-out", a, "--test-out", b],
+        `skillorchestra: ${broken}:2: $.queryId: Invalid input: expected string, received number\n`,
+      ],
+      [
+        [empty, "--test-share", "0.3", "--train-out", a, "--test-out", b],
+        `skillorchestra: ${empty}: no records to split\n`,
+      ],
     ];
     const exits = await Promise.all(runs.map(([args]) => cli("records", "split", ...args)));
     expect(exits.map((e) => [e.stderr, e.code])).toEqual(runs.map(([, err]) => [err, 2]));

@@ -42,7 +42,10 @@ const acks = (lines: string[]): number[] => lines.filter((l) => l.startsWith("ac
 function checkContiguous(path: string, n: number): void {
   const text = readFileSync(path, "utf8");
   expect(text.endsWith("\n")).toBe(true);
-  const ids = text.trimEnd().split("\n").map((l) => (JSON.parse(l) as { queryId: string }).queryId);
+  const ids = text
+    .trimEnd()
+    .split("\n")
+    .map((l) => (JSON.parse(l) as { queryId: string }).queryId);
   expect(ids).toEqual(Array.from({ length: n }, (_, i) => `q${i}`));
 }
 

@@ -85,13 +85,19 @@ describe("replay agents on the recorded LLMRouter test split", () => {
     await expect(a.act(ask("q-not-recorded"))).rejects.toThrow(
       `replay: no record for query q-not-recorded and agent ${a.recordedAs} (mode answer) in ${recordsPath}`,
     );
-    const ghost = await createReplayAgent({ ...spec, id: "ghost", replay: { records: recordsPath, recordedAs: "gpt-ghost" } });
+    const ghost = await createReplayAgent({
+      ...spec,
+      id: "ghost",
+      replay: { records: recordsPath, recordedAs: "gpt-ghost" },
+    });
     const known = textQueryId(raw[0]!.question);
     await expect(ghost.act(ask(known))).rejects.toThrow(
       `replay: no record for query ${known} and agent gpt-ghost (mode answer) in ${recordsPath} (no record at all for agent gpt-ghost)`,
     );
     await expect(a.act(ask(known, "search"))).rejects.toThrow(`agent ${spec.id} does not serve mode search`);
-    await expect(createReplayAgent({ ...spec, replay: { records: join(dir, "missing.jsonl") } })).rejects.toThrow(/missing\.jsonl: cannot read records file/);
+    await expect(createReplayAgent({ ...spec, replay: { records: join(dir, "missing.jsonl") } })).rejects.toThrow(
+      /missing\.jsonl: cannot read records file/,
+    );
   });
 
   it("loads each records file once and shares it between agents", async () => {

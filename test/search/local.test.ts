@@ -55,13 +55,16 @@ describe("LocalSearch.fromDocuments", () => {
     );
     expect(long.passageCount).toBe(3);
     expect(long.search("word24", 1)[0]!.id).toBe("d#2");
-    expect(long.search("word9", 5).map((p) => p.id).sort()).toEqual(["d#0", "d#1"]);
+    expect(
+      long
+        .search("word9", 5)
+        .map((p) => p.id)
+        .sort(),
+    ).toEqual(["d#0", "d#1"]);
   });
 
   it("rejects a bad or duplicate document, naming its index and field", () => {
-    expect(() => LocalSearch.fromDocuments([{ id: "a", title: "A" } as never])).toThrow(
-      /^documents\[0\]: \$\.text: /,
-    );
+    expect(() => LocalSearch.fromDocuments([{ id: "a", title: "A" } as never])).toThrow(/^documents\[0\]: \$\.text: /);
     expect(() =>
       LocalSearch.fromDocuments([
         { id: "a", title: "", text: "" },

@@ -23,7 +23,14 @@ interface ConsultEvent {
   step: number;
   policy: string;
   record: { chosen: string | null };
-  consult?: { action: "first" | "consult" | "accept"; state: string; plan: string[]; pCorrect: number; reason: string; answers: { agent: string; key: string | null }[] };
+  consult?: {
+    action: "first" | "consult" | "accept";
+    state: string;
+    plan: string[];
+    pCorrect: number;
+    reason: string;
+    answers: { agent: string; key: string | null }[];
+  };
 }
 
 interface RunState {
@@ -42,11 +49,20 @@ let paths: { handbook: string; pool: string };
 type Name = "cheap1" | "cheap2" | "strong";
 const NAMES: Name[] = ["cheap1", "cheap2", "strong"];
 const COST: Record<Name, number> = { cheap1: 0.0004, cheap2: 0.0006, strong: 0.005 };
-const question = (topic: string) => `Which of these is a ${topic}?\nA) granite\nB) oak\nC) salmon\nD) copper\nAnswer with the option letter.`;
+const question = (topic: string) =>
+  `Which of these is a ${topic}?\nA) granite\nB) oak\nC) salmon\nD) copper\nAnswer with the option letter.`;
 /** Recorded answers: on "split" the cheap two disagree (strong is right); on "same" they agree. */
 const TASKS = {
-  split: { id: "split", text: question("fish"), answers: { cheap1: "A", cheap2: "B", strong: "C" } as Record<Name, string> },
-  same: { id: "same", text: question("tree"), answers: { cheap1: "B", cheap2: "B", strong: "B" } as Record<Name, string> },
+  split: {
+    id: "split",
+    text: question("fish"),
+    answers: { cheap1: "A", cheap2: "B", strong: "C" } as Record<Name, string>,
+  },
+  same: {
+    id: "same",
+    text: question("tree"),
+    answers: { cheap1: "B", cheap2: "B", strong: "B" } as Record<Name, string>,
+  },
 };
 
 const beta = (alpha: number, b: number) => ({ alpha, beta: b });
@@ -79,7 +95,14 @@ function writeResources(): void {
   const pool: Pool = {
     version: 1,
     name: "consult replay",
-    agents: NAMES.map((id) => ({ id, modes: ["answer"], provider: "replay", model: id, price: { inputPer1M: 1, outputPer1M: 1 }, replay: { records: recordsPath } })),
+    agents: NAMES.map((id) => ({
+      id,
+      modes: ["answer"],
+      provider: "replay",
+      model: id,
+      price: { inputPer1M: 1, outputPer1M: 1 },
+      replay: { records: recordsPath },
+    })),
   };
   paths = { handbook: join(dir, "handbook.json"), pool: join(dir, "pool.json") };
   savePool(paths.pool, pool);
@@ -97,7 +120,10 @@ function writeResources(): void {
     escalateDisagree: beta(17, 3),
     labelled: 30,
   };
-  const h = HandbookSchema.parse({ ...profileByTask(records, pool), consult: { version: 1, maxCalls: 3, strength: 8, plans: { answer: [plan] } } });
+  const h = HandbookSchema.parse({
+    ...profileByTask(records, pool),
+    consult: { version: 1, maxCalls: 3, strength: 8, plans: { answer: [plan] } },
+  });
   saveHandbook(paths.handbook, h);
 }
 
@@ -117,9 +143,14 @@ afterAll(async () => {
 async function streamTask(task: { id: string; text: string }, context: Record<string, unknown>) {
   const thread = await client.threads.create();
   const events: ({ kind: "decision"; d: ConsultEvent } | { kind: "update"; node: string })[] = [];
-  for await (const chunk of client.runs.stream(thread.thread_id, "orchestrator", { input: { task }, context, streamMode: ["custom", "updates"] } as never)) {
+  for await (const chunk of client.runs.stream(thread.thread_id, "orchestrator", {
+    input: { task },
+    context,
+    streamMode: ["custom", "updates"],
+  } as never)) {
     const { event, data } = chunk as { event: string; data: unknown };
-    if (event === "custom" && (data as { type?: string }).type === "decision") events.push({ kind: "decision", d: data as ConsultEvent });
+    if (event === "custom" && (data as { type?: string }).type === "decision")
+      events.push({ kind: "decision", d: data as ConsultEvent });
     else if (event === "updates") for (const node of Object.keys(data as object)) events.push({ kind: "update", node });
     else if (event === "error") throw new Error(`run failed: ${JSON.stringify(data)}\n${dev?.output()}`);
   }
@@ -131,7 +162,10 @@ async function streamTask(task: { id: string; text: string }, context: Record<st
 describe("consult decisions streamed by the langgraphjs dev server", () => {
   it("the cheap two disagree: the stream shows the consult, the escalation to strong, then the accept", async () => {
     const { split } = TASKS;
-    const { events, decisions, values } = await streamTask({ id: split.id, text: split.text }, { ...paths, lambda: 0.05 });
+    const { events, decisions, values } = await streamTask(
+      { id: split.id, text: split.text },
+      { ...paths, lambda: 0.05 },
+    );
 
     expect(decisions.map((d) => d.consult?.action)).toEqual(["first", "consult", "consult", "accept"]);
     expect(decisions.map((d) => d.record.chosen)).toEqual(["cheap1", "cheap2", "strong", "strong"]);
@@ -180,7 +214,9 @@ describe("consult decisions streamed by the langgraphjs dev server", () => {
     expect(decisions.map((d) => d.consult?.action)).toEqual(["first", "consult", "accept"]);
     expect(decisions.some((d) => d.consult?.reason.includes("escalate to"))).toBe(false);
     expect(decisions.at(-1)!.consult!.state).toBe("agree");
-    expect(decisions.at(-1)!.consult!.reason).toMatch(/^accept cheap1's answer: P\(correct \| cheap1 and cheap2 agree, answer\) = 0\.900/);
+    expect(decisions.at(-1)!.consult!.reason).toMatch(
+      /^accept cheap1's answer: P\(correct \| cheap1 and cheap2 agree, answer\) = 0\.900/,
+    );
     expect(values.finalAnswer).toBe("Answer: B");
     expect(values.steps.map((s) => s.agent)).toEqual(["cheap1", "cheap2"]);
     expect(values.costUsd).toBeCloseTo(COST.cheap1 + COST.cheap2, 12);

@@ -44,7 +44,11 @@ function startWith(vars: Partial<Record<(typeof VARS)[number], string>>): Promis
 async function runOnce(server: DevServer, input: unknown, context?: Record<string, unknown>) {
   const thread = await server.client.threads.create();
   const errors: { error?: string; message?: string }[] = [];
-  for await (const chunk of server.client.runs.stream(thread.thread_id, "orchestrator", { input, ...(context ? { context } : {}), streamMode: ["updates"] } as never)) {
+  for await (const chunk of server.client.runs.stream(thread.thread_id, "orchestrator", {
+    input,
+    ...(context ? { context } : {}),
+    streamMode: ["updates"],
+  } as never)) {
     const { event, data } = chunk as { event: string; data: unknown };
     if (event === "error") errors.push(data as { error?: string; message?: string });
   }
@@ -68,7 +72,14 @@ beforeAll(async () => {
   simAgents = pool.agents.map((a) => a.id);
   const agents = await createAgents(pool, { world });
   const records = join(dir, "records.jsonl");
-  await explore({ agents: [...agents.values()], tasks: simExploreTasks(world, 12, "train"), modes: ["search", "answer"], run: simRunner(world), out: records, progress: false });
+  await explore({
+    agents: [...agents.values()],
+    tasks: simExploreTasks(world, 12, "train"),
+    modes: ["search", "answer"],
+    run: simRunner(world),
+    out: records,
+    progress: false,
+  });
   saveHandbook(files.handbook, profileByTask(await loadRecords(records), pool));
   const t = world.tasks(24, "test").find((x) => x.family === "capital_lookup")!;
   task = { id: t.id, text: t.text, family: t.family };

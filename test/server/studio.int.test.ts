@@ -52,7 +52,14 @@ async function writeHandbookAndPool(): Promise<void> {
   const agents = await createAgents(pool, { world });
   const records = join(dir, "records.jsonl");
   const train = simExploreTasks(world, 12, "train");
-  await explore({ agents: [...agents.values()], tasks: train, modes: ["search", "answer"], run: simRunner(world), out: records, progress: false });
+  await explore({
+    agents: [...agents.values()],
+    tasks: train,
+    modes: ["search", "answer"],
+    run: simRunner(world),
+    out: records,
+    progress: false,
+  });
   saveHandbook(paths.handbook, profileByTask(await loadRecords(records), pool));
   tasks = world.tasks(4, "test").map((t) => ({ id: t.id, text: t.text, family: t.family }));
 }
@@ -70,11 +77,17 @@ afterAll(async () => {
 }, 15_000);
 
 /** Stream one run and collect its decision events and node updates. */
-async function streamRun(threadId: string, payload: { input?: unknown; command?: { resume: unknown }; context: Record<string, unknown> }) {
+async function streamRun(
+  threadId: string,
+  payload: { input?: unknown; command?: { resume: unknown }; context: Record<string, unknown> },
+) {
   const decisions: DecisionEvent[] = [];
   const updates: Record<string, unknown>[] = [];
   const other: string[] = [];
-  for await (const chunk of client.runs.stream(threadId, "orchestrator", { ...payload, streamMode: ["custom", "updates"] } as never)) {
+  for await (const chunk of client.runs.stream(threadId, "orchestrator", {
+    ...payload,
+    streamMode: ["custom", "updates"],
+  } as never)) {
     const { event, data } = chunk as { event: string; data: unknown };
     if (event === "custom" && (data as { type?: string }).type === "decision") decisions.push(data as DecisionEvent);
     else if (event === "updates") updates.push(data as Record<string, unknown>);
@@ -133,7 +146,13 @@ describe("langgraphjs dev server", () => {
     expect(paused.values.steps ?? []).toHaveLength(0);
     const interrupts = paused.tasks.flatMap((t) => t.interrupts);
     expect(interrupts).toHaveLength(1);
-    const question = interrupts[0]!.value as { kind: string; step: number; agent: string; expectedCostUsd: number; budgetUsd: number };
+    const question = interrupts[0]!.value as {
+      kind: string;
+      step: number;
+      agent: string;
+      expectedCostUsd: number;
+      budgetUsd: number;
+    };
     expect(question.kind).toBe("approve_step");
     expect(question.step).toBe(0);
     expect(question.budgetUsd).toBe(1e-9);
@@ -183,21 +202,43 @@ describe("langgraphjs dev server", () => {
     expect(assistant).toBeDefined();
     const res = await fetch(`${dev!.url}/assistants/${assistant!.assistant_id}/schemas`);
     expect(res.status).toBe(200);
-    type Schema = { properties?: Record<string, { $ref?: string; properties?: Record<string, unknown> }>; definitions?: Record<string, { properties?: Record<string, unknown> }> };
-    const body = (await res.json()) as { graph_id: string; input_schema?: Schema; output_schema?: Schema; context_schema?: Schema };
+    type Schema = {
+      properties?: Record<string, { $ref?: string; properties?: Record<string, unknown> }>;
+      definitions?: Record<string, { properties?: Record<string, unknown> }>;
+    };
+    const body = (await res.json()) as {
+      graph_id: string;
+      input_schema?: Schema;
+      output_schema?: Schema;
+      context_schema?: Schema;
+    };
     expect(body.graph_id).toBe("orchestrator");
 
     const input = body.input_schema!;
     expect(Object.keys(input.properties ?? {}).sort()).toEqual(["settings", "task"]);
     const taskSchema = input.properties!.task!;
-    const taskFields = taskSchema.$ref ? input.definitions?.[taskSchema.$ref.replace("#/definitions/", "")]?.properties : taskSchema.properties;
+    const taskFields = taskSchema.$ref
+      ? input.definitions?.[taskSchema.$ref.replace("#/definitions/", "")]?.properties
+      : taskSchema.properties;
     expect(Object.keys(taskFields ?? {})).toEqual(expect.arrayContaining(["id", "text"]));
     // The full state is the output, kept apart from the narrow input.
-    expect(Object.keys(body.output_schema?.properties ?? {})).toEqual(expect.arrayContaining(["steps", "decisions", "costUsd", "finalAnswer", "stopReason"]));
+    expect(Object.keys(body.output_schema?.properties ?? {})).toEqual(
+      expect.arrayContaining(["steps", "decisions", "costUsd", "finalAnswer", "stopReason"]),
+    );
 
     const context = Object.keys(body.context_schema?.properties ?? {});
     expect(context).toEqual(
-      expect.arrayContaining(["handbook", "pool", "lambda", "budgetUsd", "strategy", "estimator", "maxSteps", "orchestratorModel", "ask"]),
+      expect.arrayContaining([
+        "handbook",
+        "pool",
+        "lambda",
+        "budgetUsd",
+        "strategy",
+        "estimator",
+        "maxSteps",
+        "orchestratorModel",
+        "ask",
+      ]),
     );
   }, 90_000);
 });

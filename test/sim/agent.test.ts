@@ -18,14 +18,25 @@ function docOf(id: string): Document {
 }
 
 function request(task: SimTask, mode: Mode, state: Partial<StepRequest> = {}): StepRequest {
-  return { mode, task: { id: task.id, text: task.text, family: task.family }, step: 0, documents: [], codeResults: [], attempts: [], ...state };
+  return {
+    mode,
+    task: { id: task.id, text: task.text, family: task.family },
+    step: 0,
+    documents: [],
+    codeResults: [],
+    attempts: [],
+    ...state,
+  };
 }
 
 /** The gold evidence of a task's answer step. */
 function evidence(task: SimTask): Partial<StepRequest> {
   const documents = task.steps.filter((s) => s.goldDocId).map((s) => docOf(s.goldDocId!));
   const p = task.facts.program;
-  return { documents, codeResults: p ? [{ language: "python", program: p.source, stdout: `${p.prints}\n`, stderr: "", exitCode: 0 }] : [] };
+  return {
+    documents,
+    codeResults: p ? [{ language: "python", program: p.source, stdout: `${p.prints}\n`, stderr: "", exitCode: 0 }] : [],
+  };
 }
 
 const tasksOf = (family: Family, n: number) => world.tasks(n * 6, "calibration").filter((t) => t.family === family);
@@ -63,8 +74,13 @@ describe("sim agents", () => {
   it("answer far less often right without the evidence (0.1× the latent probability)", async () => {
     const tasks = tasksOf("founder_birth_year", 600);
     let ok = 0;
-    for (const t of tasks) if (world.check(t, (await agent("sim-frontier-xl").act(request(t, "answer"))).output) === 1) ok++;
-    expectRate(ok, tasks.length, 0.1 * world.groundTruth.successProbability("sim-frontier-xl", "answer.compose.multi_hop"));
+    for (const t of tasks)
+      if (world.check(t, (await agent("sim-frontier-xl").act(request(t, "answer"))).output) === 1) ok++;
+    expectRate(
+      ok,
+      tasks.length,
+      0.1 * world.groundTruth.successProbability("sim-frontier-xl", "answer.compose.multi_hop"),
+    );
     // Half the evidence (the company, not the founder's birth year) is not the evidence either.
     const t = tasks[0]!;
     const d = agent("sim-frontier-xl").decide(request(t, "answer", { documents: [docOf(t.steps[0]!.goldDocId!)] }));
@@ -73,7 +89,9 @@ describe("sim agents", () => {
 
   it("give plausible wrong answers, and sometimes evade", async () => {
     const tasks = tasksOf("capital_lookup", 400);
-    const outputs = await Promise.all(tasks.map(async (t) => [t, (await agent("sim-math-72b").act(request(t, "answer", evidence(t)))).output] as const));
+    const outputs = await Promise.all(
+      tasks.map(async (t) => [t, (await agent("sim-math-72b").act(request(t, "answer", evidence(t)))).output] as const),
+    );
     const wrong = outputs.filter(([t, o]) => world.check(t, o) === 0);
     const evasive = wrong.filter(([, o]) => /know|tell|enough/i.test(o));
     expect(wrong.length).toBeGreaterThan(50);
@@ -133,11 +151,17 @@ describe("sim agents", () => {
 
   it("refuse what they cannot do, with clear errors", async () => {
     const t = world.tasks(1, "train")[0]!;
-    await expect(agent("sim-search-8b").act(request(t, "answer"))).rejects.toThrow("agent sim-search-8b does not serve mode answer (it serves search)");
-    await expect(agent("sim-general-md").act({ ...request(t, "answer"), task: { id: "q42", text: "?" } })).rejects.toThrow(InputError);
+    await expect(agent("sim-search-8b").act(request(t, "answer"))).rejects.toThrow(
+      "agent sim-search-8b does not serve mode answer (it serves search)",
+    );
+    await expect(
+      agent("sim-general-md").act({ ...request(t, "answer"), task: { id: "q42", text: "?" } }),
+    ).rejects.toThrow(InputError);
     const spec = world.pool().agents.find((a) => a.id === "sim-coder-32b")!;
     expect(() => createSimAgent({ ...spec, modes: ["search"] }, world)).toThrow(/does not serve mode search/);
-    expect(() => createSimAgent({ ...spec, sim: { seed: 9 } }, world)).toThrow("agent sim-coder-32b: sim.seed 9 differs from the world's seed 7");
+    expect(() => createSimAgent({ ...spec, sim: { seed: 9 } }, world)).toThrow(
+      "agent sim-coder-32b: sim.seed 9 differs from the world's seed 7",
+    );
     expect(() => createSimAgent({ ...spec, provider: "openai" }, world)).toThrow(/not sim/);
   });
 });

@@ -109,7 +109,11 @@ describe("createWorld", () => {
       "    out.append(buf.getvalue())",
       "print(json.dumps(out))",
     ].join("\n");
-    const run = await runProgram({ language: "python", source: harness, stdin: JSON.stringify(programs.map((p) => p.source)) });
+    const run = await runProgram({
+      language: "python",
+      source: harness,
+      stdin: JSON.stringify(programs.map((p) => p.source)),
+    });
     expect(run.exitCode).toBe(0);
     const printed = JSON.parse(run.stdout) as string[];
     expect(printed).toEqual(programs.map((p) => `${p.prints}\n`));
@@ -127,8 +131,12 @@ describe("createWorld", () => {
   it("rejects bad options with a one-line error naming the field", () => {
     expect(() => createWorld({ seed: 1.5 })).toThrow("sim world options: $.seed: must be a whole number, got 1.5");
     expect(() => createWorld({ countries: 1 })).toThrow(/\$\.countries: must be a whole number >= 3/);
-    const broken = DEFAULT_AGENTS.map((a, i) => (i === 2 ? { ...a, competence: { ...a.competence, "answer.convert.units": 1.5 } } : a));
-    expect(() => createWorld({ agents: broken })).toThrow("sim world options: $.agents[2].competence.answer.convert.units: must be a probability in [0, 1], got 1.5");
+    const broken = DEFAULT_AGENTS.map((a, i) =>
+      i === 2 ? { ...a, competence: { ...a.competence, "answer.convert.units": 1.5 } } : a,
+    );
+    expect(() => createWorld({ agents: broken })).toThrow(
+      "sim world options: $.agents[2].competence.answer.convert.units: must be a probability in [0, 1], got 1.5",
+    );
   });
 });
 

@@ -27,6 +27,8 @@ export function startCli(args: string[], env: Record<string, string> = {}) {
   let stderr = "";
   child.stdout.on("data", (c) => (stdout += String(c)));
   child.stderr.on("data", (c) => (stderr += String(c)));
-  const done = new Promise<CliExit>((res) => child.on("close", (code, signal) => res({ code, signal, stdout, stderr })));
+  const done = new Promise<CliExit>((res) =>
+    child.on("close", (code, signal) => res({ code, signal, stdout, stderr })),
+  );
   return { child, done };
 }

@@ -36,22 +36,26 @@ export async function startDevServer(env: Record<string, string | undefined> = {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   // --no-reload: other files of the tree may change during the test; the server must not restart under it.
-  const server = spawn("npx", ["langgraphjs", "dev", "--port", String(port), "--host", "127.0.0.1", "--no-browser", "--no-reload"], {
-    cwd: ROOT,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    // The server's schema extraction (a TypeScript type-check of the graph module in a worker) stops at 30 s by
-    // default, which a loaded 2-core machine can reach; its own setting gives it the test's time instead.
-    env: {
-      ...process.env,
-      BROWSER: "none",
-      LANGGRAPH_CLI_NO_ANALYTICS: "1",
-      LANGSMITH_TRACING: "false",
-      LANGCHAIN_TRACING_V2: "false",
-      LANGGRAPH_SCHEMA_RESOLVE_TIMEOUT_MS: "80000",
-      ...env,
+  const server = spawn(
+    "npx",
+    ["langgraphjs", "dev", "--port", String(port), "--host", "127.0.0.1", "--no-browser", "--no-reload"],
+    {
+      cwd: ROOT,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+      // The server's schema extraction (a TypeScript type-check of the graph module in a worker) stops at 30 s by
+      // default, which a loaded 2-core machine can reach; its own setting gives it the test's time instead.
+      env: {
+        ...process.env,
+        BROWSER: "none",
+        LANGGRAPH_CLI_NO_ANALYTICS: "1",
+        LANGSMITH_TRACING: "false",
+        LANGCHAIN_TRACING_V2: "false",
+        LANGGRAPH_SCHEMA_RESOLVE_TIMEOUT_MS: "80000",
+        ...env,
+      },
     },
-  });
+  );
   let output = "";
   const keep = (b: Buffer) => {
     output = (output + b.toString()).slice(-20_000);
@@ -82,7 +86,8 @@ export async function startDevServer(env: Record<string, string | undefined> = {
   try {
     for (;;) {
       if (server.exitCode !== null) throw new Error(`dev server exited (${server.exitCode}):\n${output}`);
-      if (Date.now() >= deadline) throw new Error(`dev server did not answer within ${DEV_SERVER_STARTUP_MS} ms:\n${output}`);
+      if (Date.now() >= deadline)
+        throw new Error(`dev server did not answer within ${DEV_SERVER_STARTUP_MS} ms:\n${output}`);
       try {
         const res = await fetch(`${url}/ok`);
         if (res.ok) break;

@@ -19,7 +19,8 @@ export function extractBoxed(text: string): string | null {
     let depth = 1;
     for (i = start; i < text.length && depth > 0; i++) {
       const c = text[i];
-      if (c === "\\") i++; // skip the escaped character
+      if (c === "\\")
+        i++; // skip the escaped character
       else if (c === "{") depth++;
       else if (c === "}") depth--;
     }
@@ -47,7 +48,10 @@ export function extractAnswerPhrase(text: string): string | null {
     let s = m[1]!;
     const end = /\.\s+(?=[A-Z])/.exec(s); // "5. Because ..." → "5"
     if (end) s = s.slice(0, end.index);
-    s = s.trim().replace(/^\*\*|\*\*$/g, "").trim();
+    s = s
+      .trim()
+      .replace(/^\*\*|\*\*$/g, "")
+      .trim();
     s = s.replace(/\.$/, "").trim();
     if (s !== "") found = s;
   }
@@ -62,7 +66,10 @@ export function extractHashAnswer(text: string): string | null {
   const lines = text.trimEnd().split("\n");
   const m = /^\s*####(?!#)[ \t]*(.*?)\s*$/.exec(lines.at(-1) ?? "");
   if (!m) return null;
-  const s = m[1]!.replace(/\.$/, "").replace(/^\*\*|\*\*$/g, "").trim();
+  const s = m[1]!
+    .replace(/\.$/, "")
+    .replace(/^\*\*|\*\*$/g, "")
+    .trim();
   return s === "" ? null : s;
 }
 

@@ -1,7 +1,13 @@
 export { normalizeAnswer, answerTokens, type NormalizeOptions } from "./normalize.js";
 export { wordsToNumbers } from "./number-words.js";
 export { exactMatch, tokenF1, containment } from "./qa.js";
-export { extractBoxed, extractAnswerTag, extractAnswerPhrase, extractHashAnswer, extractFinalAnswer } from "./extract.js";
+export {
+  extractBoxed,
+  extractAnswerTag,
+  extractAnswerPhrase,
+  extractHashAnswer,
+  extractFinalAnswer,
+} from "./extract.js";
 export { extractChoice, scoreChoice, type ChoiceOptions } from "./choice.js";
 export { latexToExpression, type MathText } from "./latex.js";
 export { compareMath, mathEquivalent, type MathComparison, type MathOptions } from "./math.js";

@@ -44,7 +44,10 @@ const CODE_TASK =
  * program, or a prompt that ends in a function signature to complete. Otherwise text.
  */
 export function answerKind(taskText: string): AnswerKind {
-  const all = taskText.replace(/\r\n?/g, "\n").split("\n").filter((l) => l.trim() !== "");
+  const all = taskText
+    .replace(/\r\n?/g, "\n")
+    .split("\n")
+    .filter((l) => l.trim() !== "");
   let start = 0;
   all.forEach((l, i) => {
     if (ANSWERED.test(l) || (i > 0 && BARE_LETTER.test(l) && ENDS_WITH_ANSWER.test(all[i - 1]!))) start = i + 1;
@@ -61,7 +64,8 @@ export function answerKind(taskText: string): AnswerKind {
   if (CODE_TASK.test(taskText)) return "code";
   // A function signature (and docstring) to complete: the last top-level line defines a function.
   const topLevel = all.filter((l) => /^\S/.test(l));
-  if (/^(?:async\s+)?def\s+\w+\s*\(|^(?:export\s+)?(?:async\s+)?function\s*\w*\s*\(/.test(topLevel.at(-1) ?? "")) return "code";
+  if (/^(?:async\s+)?def\s+\w+\s*\(|^(?:export\s+)?(?:async\s+)?function\s*\w*\s*\(/.test(topLevel.at(-1) ?? ""))
+    return "code";
   return "text";
 }
 
@@ -81,7 +85,8 @@ const BLOCK = /```[^\n]*\n([\s\S]*?)(?:```|$)|\[PYTHON\]([\s\S]*?)(?:\[\/PYTHON\
 
 /** Tokens, matched where the lexer stands (sticky): names and numbers, multi-character operators, string openings. */
 const WORD = /[A-Za-z_$][\w$]*|0[xXoObB][\da-fA-F_]+|(?:\d[\d_]*(?:\.\d[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d+)?[jJ]?/y;
-const OPERATOR = /===|!==|\*\*=|\/\/=|>>=|<<=|\.\.\.|=>|->|:=|==|!=|<=|>=|\*\*|\/\/|<<|>>|[-+*/%&|^@]=|&&|\|\||\+\+|--|\?\.|\?\?/y;
+const OPERATOR =
+  /===|!==|\*\*=|\/\/=|>>=|<<=|\.\.\.|=>|->|:=|==|!=|<=|>=|\*\*|\/\/|<<|>>|[-+*/%&|^@]=|&&|\|\||\+\+|--|\?\.|\?\?/y;
 const PY_STRING = /([rRbBuUfF]{0,2})('''|"""|'|")/y;
 const JS_STRING = /()(['"`])/y;
 const AUGMENTED = new Set(["=", "+=", "-=", "*=", "/=", "//=", "%=", "**=", "&=", "|=", "^=", ">>=", "<<=", "@="]);
@@ -171,7 +176,8 @@ function lex(program: string, lang: Language): LogicalLine[] {
       let j = strRe.lastIndex;
       const start = j;
       const multiline = quote.length === 3 || quote === "`";
-      while (j < n && !program.startsWith(quote, j) && (multiline || program[j] !== "\n")) j += program[j] === "\\" ? 2 : 1;
+      while (j < n && !program.startsWith(quote, j) && (multiline || program[j] !== "\n"))
+        j += program[j] === "\\" ? 2 : 1;
       tokens.push(stringToken(prefix, quote[0]!, program.slice(start, Math.min(j, n))));
       i = program.startsWith(quote, j) ? j + quote.length : j;
       continue;
@@ -208,7 +214,8 @@ function definesAtTopLevel(t: string[]): boolean {
   const [a, b, c] = t;
   if (a === "def" || a === "class" || a === "@" || (a === "async" && (b === "def" || b === "function"))) return true;
   if (a === "import" || (a === "from" && t.includes("import"))) return !(b === "typing" || b === "__future__");
-  if (a === "function" || (a === "export" && (b === "function" || b === "default" || b === "async" || b === "const"))) return true;
+  if (a === "function" || (a === "export" && (b === "function" || b === "default" || b === "async" || b === "const")))
+    return true;
   if ((a === "const" || a === "let" || a === "var") && c === "=") return t.includes("=>") || t.includes("function");
   // Module constants: UPPER_CASE = …
   return isName(a) && /^[A-Z_][A-Z0-9_]*$/.test(a) && (b === "=" || b === ":");
@@ -220,7 +227,8 @@ function definitionsOnly(lines: LogicalLine[]): LogicalLine[] {
   let keep = false;
   for (const line of lines) {
     const first = line.tokens[0]!;
-    const continues = line.indent > 0 || /^[)\]}]$/.test(first) || ["else", "elif", "except", "finally"].includes(first);
+    const continues =
+      line.indent > 0 || /^[)\]}]$/.test(first) || ["else", "elif", "except", "finally"].includes(first);
     if (!continues) keep = definesAtTopLevel(line.tokens);
     if (keep) out.push(line);
   }
@@ -320,7 +328,8 @@ function boundNames(lines: LogicalLine[]): Set<string> {
         if (x !== "class" && t[open] === "(") params(t, open, closing(t, open));
       } else if (x === "lambda") {
         const end = t.indexOf(":", i);
-        for (let j = i + 1; j < (end < 0 ? t.length : end); j++) if (["lambda", ",", "*", "**"].includes(t[j - 1]!)) bind(t[j]);
+        for (let j = i + 1; j < (end < 0 ? t.length : end); j++)
+          if (["lambda", ",", "*", "**"].includes(t[j - 1]!)) bind(t[j]);
       } else if (x === "=>") {
         const prev = t[i - 1];
         if (isName(prev)) bind(prev);
@@ -334,7 +343,8 @@ function boundNames(lines: LogicalLine[]): Set<string> {
         }
       } else if (x === "for") {
         // "for a, (b, c) in …", "for (const x of …)"; a C-style JS loop binds through its let.
-        for (let j = i + 1; j < t.length && !["in", "of", "=", ":"].includes(t[j]!); j++) if (t[j - 1] !== ".") bind(t[j]);
+        for (let j = i + 1; j < t.length && !["in", "of", "=", ":"].includes(t[j]!); j++)
+          if (t[j - 1] !== ".") bind(t[j]);
       } else if (x === "as" || x === "let" || x === "const" || x === "var") {
         if (next === "[" || next === "{") {
           const close = closing(t, i + 1);

@@ -120,15 +120,23 @@ const NUMBER_WITH_UNITS = new RegExp(
 
 /** Typographic signs that mean plain ASCII ones in an answer: the minus sign U+2212, superscript two and three. */
 export function asciiMath(s: string): string {
-  return s.replace(/\u2212/g, "-").replace(/²/g, "^2").replace(/³/g, "^3");
+  return s
+    .replace(/\u2212/g, "-")
+    .replace(/²/g, "^2")
+    .replace(/³/g, "^3");
 }
 
 export function latexToExpression(input: string): MathText | null {
   let s = asciiMath(input).normalize("NFKC").trim();
   s = s.replace(/(\d)\\,(?=\d{3}(?!\d))/g, "$1"); // 1\,000 (thin-space thousands separator)
   // Delimiters and spacing.
-  s = s.replace(/^\$+|\$+$/g, "").replace(/^\\\(|\\\)$/g, "").replace(/^\\\[|\\\]$/g, "");
-  s = s.replace(/\\displaystyle|\\left\.?|\\right\.?|\\[!,;: ]|~/g, (m) => (m.startsWith("\\left") || m.startsWith("\\right") ? "" : " "));
+  s = s
+    .replace(/^\$+|\$+$/g, "")
+    .replace(/^\\\(|\\\)$/g, "")
+    .replace(/^\\\[|\\\]$/g, "");
+  s = s.replace(/\\displaystyle|\\left\.?|\\right\.?|\\[!,;: ]|~/g, (m) =>
+    m.startsWith("\\left") || m.startsWith("\\right") ? "" : " ",
+  );
   // A unit in text after a number, at the end: 5\text{ m}, 8\ \text{m}^2, \frac{1}{2}\,\mathrm{kg}.
   s = s.replace(/([\d}])\s*\\(?:text|mbox|textrm|mathrm)\s*\{[^{}]*\}(?:\s*\^\s*(?:\{[^{}]*\}|\d))?\s*\.?\s*$/, "$1");
   s = s.replace(/\\(?:text|mbox|textrm|mathrm|textbf|mathbf|operatorname)\s*\{([^{}]*)\}/g, (_m, inner: string) =>

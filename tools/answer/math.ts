@@ -1,6 +1,17 @@
 import { all, create, type FactoryFunctionMap, type MathNode } from "mathjs";
 import seedrandom from "seedrandom";
-import { absR, add, cmp, exactValue, halfLastPlace, hasDecimalLiteral, mul, parseDecimal, type Rational, sub } from "./exact.js";
+import {
+  absR,
+  add,
+  cmp,
+  exactValue,
+  halfLastPlace,
+  hasDecimalLiteral,
+  mul,
+  parseDecimal,
+  type Rational,
+  sub,
+} from "./exact.js";
 import { asciiMath, latexToExpression } from "./latex.js";
 import { wordsToNumbers } from "./number-words.js";
 
@@ -8,8 +19,26 @@ const math = create(all as FactoryFunctionMap);
 
 /** Functions an answer may call; anything else (matrices, imports, assignments...) makes the answer unparseable. */
 const FUNCTIONS = new Set([
-  "sqrt", "nthRoot", "cbrt", "abs", "exp", "log", "log10", "log2", "sin", "cos", "tan", "asin", "acos", "atan",
-  "sinh", "cosh", "tanh", "pow", "factorial", "gamma",
+  "sqrt",
+  "nthRoot",
+  "cbrt",
+  "abs",
+  "exp",
+  "log",
+  "log10",
+  "log2",
+  "sin",
+  "cos",
+  "tan",
+  "asin",
+  "acos",
+  "atan",
+  "sinh",
+  "cosh",
+  "tanh",
+  "pow",
+  "factorial",
+  "gamma",
 ]);
 const CONSTANTS = new Set(["pi", "e", "i", "Infinity", "tau", "phi", "PI", "E"]);
 const NODE_TYPES = new Set(["ConstantNode", "SymbolNode", "OperatorNode", "ParenthesisNode", "FunctionNode"]);
@@ -72,7 +101,13 @@ function parseAnswer(answer: string): Parsed | null {
     }
   });
   if (!ok) return null;
-  return { node, symbols: [...symbols].sort(), percent: latex.percent, text: latex.expression.replace(/\s+/g, ""), expression: latex.expression };
+  return {
+    node,
+    symbols: [...symbols].sort(),
+    percent: latex.percent,
+    text: latex.expression.replace(/\s+/g, ""),
+    expression: latex.expression,
+  };
 }
 
 type Value = { re: number; im: number };
@@ -151,7 +186,9 @@ export function compareMath(prediction: string, reference: string, opts: MathOpt
       tp.open === tr.open &&
       tp.close === tr.close &&
       tp.parts.length === tr.parts.length &&
-      (unordered ? sameMultiset(tp.parts, tr.parts, equalParts) : tp.parts.every((p, i) => equalParts(p, tr.parts[i]!)));
+      (unordered
+        ? sameMultiset(tp.parts, tr.parts, equalParts)
+        : tp.parts.every((p, i) => equalParts(p, tr.parts[i]!)));
     return { equal, how: "numeric", prediction: prediction.trim(), reference: reference.trim() };
   }
   const p = parseAnswer(prediction);
@@ -256,5 +293,8 @@ function sameMultiset(a: readonly string[], b: readonly string[], equal: (x: str
 }
 
 function stripDollars(s: string): string {
-  return s.trim().replace(/^\$+|\$+$/g, "").trim();
+  return s
+    .trim()
+    .replace(/^\$+|\$+$/g, "")
+    .trim();
 }

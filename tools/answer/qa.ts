@@ -7,13 +7,21 @@ function referencesOf(references: string | readonly string[]): readonly string[]
 }
 
 /** 1 when the normalised prediction equals some normalised reference, else 0. */
-export function exactMatch(prediction: string, references: string | readonly string[], opts: NormalizeOptions = {}): number {
+export function exactMatch(
+  prediction: string,
+  references: string | readonly string[],
+  opts: NormalizeOptions = {},
+): number {
   const p = normalizeAnswer(prediction, opts);
   return referencesOf(references).some((r) => normalizeAnswer(r, opts) === p) ? 1 : 0;
 }
 
 /** Token-level F1 between normalised prediction and reference (SQuAD), the best over references. */
-export function tokenF1(prediction: string, references: string | readonly string[], opts: NormalizeOptions = {}): number {
+export function tokenF1(
+  prediction: string,
+  references: string | readonly string[],
+  opts: NormalizeOptions = {},
+): number {
   const p = answerTokens(prediction, opts);
   let best = 0;
   for (const ref of referencesOf(references)) best = Math.max(best, f1Of(p, answerTokens(ref, opts)));
@@ -44,7 +52,11 @@ function f1Of(pred: string[], gold: string[]): number {
  * france" but not in "parish"), else 0. An empty normalised reference never matches. This is a separate, more lenient
  * metric than exact match: a long answer that mentions the gold string scores 1 here and 0 on EM.
  */
-export function containment(prediction: string, references: string | readonly string[], opts: NormalizeOptions = {}): number {
+export function containment(
+  prediction: string,
+  references: string | readonly string[],
+  opts: NormalizeOptions = {},
+): number {
   const p = ` ${normalizeAnswer(prediction, opts)} `;
   return referencesOf(references).some((r) => {
     const g = normalizeAnswer(r, opts);

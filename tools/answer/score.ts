@@ -47,7 +47,12 @@ export function answerOf(response: string): string {
  * - `code_tests` (asynchronous): the program extracted from the prediction, run in the sandbox (tools/code) with the
  *   references as unit tests (each an assert-based block); 1 when every test passes, else 0.
  */
-export function score(prediction: string, references: string | readonly string[], metric: TextMetric, opts?: ScoreOptions): ScoreResult;
+export function score(
+  prediction: string,
+  references: string | readonly string[],
+  metric: TextMetric,
+  opts?: ScoreOptions,
+): ScoreResult;
 export function score(
   prediction: string,
   references: string | readonly string[],
@@ -90,13 +95,21 @@ export function score(
 
 async function scoreCode(prediction: string, tests: readonly string[], opts: CodeScoreOptions): Promise<ScoreResult> {
   if (opts?.language !== "python" && opts?.language !== "javascript") {
-    throw new InputError(`code_tests: language: must be "python" or "javascript", got ${JSON.stringify(opts?.language)}`);
+    throw new InputError(
+      `code_tests: language: must be "python" or "javascript", got ${JSON.stringify(opts?.language)}`,
+    );
   }
   const extracted = extractProgram(prediction, opts.language);
-  if (extracted === null) return { score: 0, metric: "code_tests", extracted, tests: { passed: 0, total: tests.length, output: "" } };
+  if (extracted === null)
+    return { score: 0, metric: "code_tests", extracted, tests: { passed: 0, total: tests.length, output: "" } };
   // Loaded on demand, so the text metrics stay free of the sandbox and of LangChain.
   const { runWithTests } = await import("../code/index.js");
-  const run = await runWithTests({ language: opts.language, source: extracted, tests: [...tests], limits: opts.limits });
+  const run = await runWithTests({
+    language: opts.language,
+    source: extracted,
+    tests: [...tests],
+    limits: opts.limits,
+  });
   return {
     score: run.passed ? 1 : 0,
     metric: "code_tests",

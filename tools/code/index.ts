@@ -1,4 +1,9 @@
-export { sandboxCapabilities, type SandboxCapabilities, type LayerProbe, type InterpreterProbe } from "./capabilities.js";
+export {
+  sandboxCapabilities,
+  type SandboxCapabilities,
+  type LayerProbe,
+  type InterpreterProbe,
+} from "./capabilities.js";
 export { blockingLayers, LAYERS, requiredLayers, type IsolationLayer } from "./layers.js";
 export {
   runProgram,

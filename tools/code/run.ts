@@ -59,7 +59,12 @@ const OptionsSchema = z.object({
   cpuSeconds: z.number().int().min(1).max(3_600).optional(),
   memoryMb: z.number().int().min(16).max(65_536).optional(),
   maxProcesses: z.number().int().min(1).max(4_096).optional(),
-  maxOutputBytes: z.number().int().min(1).max(64 * 1024 * 1024).optional(),
+  maxOutputBytes: z
+    .number()
+    .int()
+    .min(1)
+    .max(64 * 1024 * 1024)
+    .optional(),
   env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "not an environment variable name")).optional(),
   files: z.record(z.string(), z.string()).optional(),
   allowDegraded: z.array(z.enum(LAYERS)).optional(),
@@ -137,7 +142,9 @@ export async function runProgram(options: RunOptions): Promise<RunResult> {
     ...(caps.cgroupRoots ? { cgroupRoots: caps.cgroupRoots } : {}),
   });
   if (out.setupFailed) {
-    throw new SandboxUnavailableError(`sandbox failed to start: ${out.stderr.trim().split("\n").slice(-3).join(" | ")}`);
+    throw new SandboxUnavailableError(
+      `sandbox failed to start: ${out.stderr.trim().split("\n").slice(-3).join(" | ")}`,
+    );
   }
 
   const abnormal = out.signal !== null || (out.exitCode ?? 0) !== 0;
@@ -149,7 +156,8 @@ export async function runProgram(options: RunOptions): Promise<RunResult> {
   else if (out.signal === "SIGXCPU") limit = "cpu";
   else if (
     out.memoryHit ||
-    (abnormal && (out.memoryPressure || /\bMemoryError\b|JavaScript heap out of memory|Cannot allocate memory/.test(tail)))
+    (abnormal &&
+      (out.memoryPressure || /\bMemoryError\b|JavaScript heap out of memory|Cannot allocate memory/.test(tail)))
   )
     limit = "memory";
   else if (out.processesHit) limit = "processes";

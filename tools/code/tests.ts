@@ -39,7 +39,8 @@ export async function runWithTests(options: {
   const stdout = verdict ? run.stdout.replace(verdict[0], "").trimEnd() : run.stdout;
   const output = [stdout, run.stderr].filter((s) => s.length > 0).join("\n");
   return {
-    passed: verdict !== null && run.exitCode === 0 && passedCount === tests.length && Number(verdict[2]) === tests.length,
+    passed:
+      verdict !== null && run.exitCode === 0 && passedCount === tests.length && Number(verdict[2]) === tests.length,
     total: tests.length,
     passedCount,
     output,

@@ -35,7 +35,12 @@ function miniSearchOptions(titleBoost: number): Options<IndexedPassage> {
 
 /** Cut one document into its passages, ids `${docId}#${n}`. */
 export function passagesOf(doc: CorpusDocument, chunk: ChunkOptions): IndexedPassage[] {
-  return chunkWords(doc.text, chunk).map((text, n) => ({ id: `${doc.id}#${n}`, docId: doc.id, title: doc.title, text }));
+  return chunkWords(doc.text, chunk).map((text, n) => ({
+    id: `${doc.id}#${n}`,
+    docId: doc.id,
+    title: doc.title,
+    text,
+  }));
 }
 
 /** A full-text (BM25+) index over passages, held in memory. */
@@ -91,7 +96,13 @@ export class LocalSearch {
     const out: Passage[] = [];
     for (const r of results) {
       if (out.length >= k) break;
-      out.push({ id: r.id as string, docId: r.docId as string, title: r.title as string, text: r.text as string, score: r.score });
+      out.push({
+        id: r.id as string,
+        docId: r.docId as string,
+        title: r.title as string,
+        text: r.text as string,
+        score: r.score,
+      });
     }
     return out;
   }

@@ -58,7 +58,11 @@ export interface BuiltIndex {
  * the corpus's size must match, and then either its mtime matches or its SHA-256 does (a touched but unchanged file is
  * re-hashed, not re-indexed). Both files are written atomically, index first.
  */
-export async function buildIndex(corpusPath: string, indexPath: string, opts: BuildIndexOptions = {}): Promise<BuiltIndex> {
+export async function buildIndex(
+  corpusPath: string,
+  indexPath: string,
+  opts: BuildIndexOptions = {},
+): Promise<BuiltIndex> {
   const chunk = resolveChunkOptions(opts);
   const titleBoost = opts.titleBoost ?? 2;
   const corpusStat = await statOrInputError(corpusPath, "corpus file not found");

@@ -88,8 +88,10 @@ export function frugalCascade(train: ReplayTable, opts: CascadeOptions = {}): Ca
   const name = opts.name ?? "cascade-frugal";
   const maxLength = opts.maxLength ?? 3;
   const steps = opts.quantiles ?? 10;
-  if (!(Number.isInteger(maxLength) && maxLength >= 1)) throw new InputError(`${name}: maxLength must be a positive integer, got ${maxLength}`);
-  if (!(Number.isInteger(steps) && steps >= 1)) throw new InputError(`${name}: quantiles must be a positive integer, got ${steps}`);
+  if (!(Number.isInteger(maxLength) && maxLength >= 1))
+    throw new InputError(`${name}: maxLength must be a positive integer, got ${maxLength}`);
+  if (!(Number.isInteger(steps) && steps >= 1))
+    throw new InputError(`${name}: quantiles must be a positive integer, got ${steps}`);
 
   // The scorer, the logistic router's model.
   const { features, model } = fitTrainPredictor(train, opts);
@@ -137,7 +139,9 @@ export function frugalCascade(train: ReplayTable, opts: CascadeOptions = {}): Ca
       const idx = Uint32Array.from({ length: n }, (_, i) => i).sort((x, y) => p[x * K + k]! - p[y * K + k]! || x - y);
       const sorted = Float64Array.from(idx, (i) => p[i * K + k]!);
       byP.push(idx);
-      const taus = [...new Set(Array.from({ length: steps + 1 }, (_, j) => sorted[Math.min(n - 1, Math.floor((j * n) / steps))]!))];
+      const taus = [
+        ...new Set(Array.from({ length: steps + 1 }, (_, j) => sorted[Math.min(n - 1, Math.floor((j * n) / steps))]!)),
+      ];
       grid.push([...taus.map((tau) => ({ tau, from: lowerBound(sorted, tau) })), { tau: Infinity, from: n }]);
       for (let i = 0; i < n; i++) {
         scoreSum[k]! += s[i * K + k]!;
@@ -193,7 +197,12 @@ export function frugalCascade(train: ReplayTable, opts: CascadeOptions = {}): Ca
         suffixScore[n] = 0;
         for (let r = n - 1; r >= 0; r--) suffixScore[r] = suffixScore[r + 1]! + s[idx[r]! * K + first]!;
         for (const g of grid[first]!)
-          out.push({ chain, thresholds: [g.tau, ...taus], score: suffixScore[g.from]! + prefixScore[g.from]!, cost: costSum[first]! + prefixCost[g.from]! });
+          out.push({
+            chain,
+            thresholds: [g.tau, ...taus],
+            score: suffixScore[g.from]! + prefixScore[g.from]!,
+            cost: costSum[first]! + prefixCost[g.from]!,
+          });
       }
     }
     return out;
@@ -213,7 +222,8 @@ export function frugalCascade(train: ReplayTable, opts: CascadeOptions = {}): Ca
       if (
         !best ||
         objective > best.objective + eps ||
-        (objective > best.objective - eps && (meanCostUsd < best.cost - eps || (meanCostUsd <= best.cost + eps && c.chain.length < best.c.chain.length)))
+        (objective > best.objective - eps &&
+          (meanCostUsd < best.cost - eps || (meanCostUsd <= best.cost + eps && c.chain.length < best.c.chain.length)))
       )
         best = { c, objective, cost: meanCostUsd };
     }

@@ -113,7 +113,12 @@ export function perClusterByTask(train: ReplayTable, opts: { name?: string } = {
   });
   const groups = [...byTask.keys()].sort().map((task) => {
     const members = byTask.get(task)!;
-    return { name: task, members, centroid: unitCentroid(features.train, members, features.dims), meanScore: meanScores(train, members) };
+    return {
+      name: task,
+      members,
+      centroid: unitCentroid(features.train, members, features.dims),
+      meanScore: meanScores(train, members),
+    };
   });
   return clusterRouter(opts.name ?? "per-cluster-task", train, features, groups);
 }
@@ -133,7 +138,13 @@ export interface KMeansClusterOptions {
  * Lloyd iterations assigning each vector to the most similar unit centroid. Returns the members of each cluster
  * (empty clusters dropped) in cluster order. Deterministic for a seed.
  */
-export function sphericalKMeans(vectors: TfidfVector[], dims: number, k: number, seed: number, iterations = 50): number[][] {
+export function sphericalKMeans(
+  vectors: TfidfVector[],
+  dims: number,
+  k: number,
+  seed: number,
+  iterations = 50,
+): number[][] {
   const n = vectors.length;
   if (!(Number.isInteger(k) && k >= 1)) throw new InputError(`k-means: k must be a positive integer, got ${k}`);
   if (n === 0) return [];

@@ -51,14 +51,20 @@ export interface ValuedChoice {
 }
 
 export function checkLambda(who: string, lambda: number): void {
-  if (!(lambda >= 0 && Number.isFinite(lambda))) throw new InputError(`${who}: lambda must be a finite number >= 0, got ${lambda}`);
+  if (!(lambda >= 0 && Number.isFinite(lambda)))
+    throw new InputError(`${who}: lambda must be a finite number >= 0, got ${lambda}`);
 }
 
 /**
  * argmax over the candidates of estimate − λ·Ĉ. `estimates` lists (agent, p̂) for the candidates of the decision;
  * an agent absent from the cost model (no train record) is not a candidate. Throws when no candidate is left.
  */
-export function chooseByValue(who: string, estimates: Iterable<readonly [string, number]>, cost: CostModel, lambda: number): ValuedChoice {
+export function chooseByValue(
+  who: string,
+  estimates: Iterable<readonly [string, number]>,
+  cost: CostModel,
+  lambda: number,
+): ValuedChoice {
   checkLambda(who, lambda);
   const candidates: ValuedCandidate[] = [];
   let maxCost = 0;
@@ -75,7 +81,8 @@ export function chooseByValue(who: string, estimates: Iterable<readonly [string,
     if (
       !best ||
       c.value > best.value ||
-      (c.value === best.value && (c.meanCostUsd < best.meanCostUsd || (c.meanCostUsd === best.meanCostUsd && c.agent < best.agent)))
+      (c.value === best.value &&
+        (c.meanCostUsd < best.meanCostUsd || (c.meanCostUsd === best.meanCostUsd && c.agent < best.agent)))
     )
       best = c;
   }

@@ -40,13 +40,20 @@ const sigmoid = (z: number) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / 
  * Fit one logistic regression per agent (column of `targets`) on shared sparse rows. `targets[i·A + a]` is the
  * label of row i for agent a, NaN when the agent has no record there (the row is left out of that agent's loss).
  */
-export function fitLogistic(rows: ReadonlyArray<TfidfVector>, dims: number, agents: ReadonlyArray<string>, targets: Float64Array, opts: { l2: number; iterations: number }): LogisticModel {
+export function fitLogistic(
+  rows: ReadonlyArray<TfidfVector>,
+  dims: number,
+  agents: ReadonlyArray<string>,
+  targets: Float64Array,
+  opts: { l2: number; iterations: number },
+): LogisticModel {
   const A = agents.length;
   const n = rows.length;
   if (targets.length !== n * A) throw new InputError(`logistic: ${targets.length} targets for ${n} rows × ${A} agents`);
   const { l2, iterations } = opts;
   if (!(l2 >= 0 && Number.isFinite(l2))) throw new InputError(`logistic: l2 must be a finite number >= 0, got ${l2}`);
-  if (!(Number.isInteger(iterations) && iterations >= 0)) throw new InputError(`logistic: iterations must be an integer >= 0, got ${iterations}`);
+  if (!(Number.isInteger(iterations) && iterations >= 0))
+    throw new InputError(`logistic: iterations must be an integer >= 0, got ${iterations}`);
   const count = new Float64Array(A);
   const sum = new Float64Array(A);
   for (let i = 0; i < n; i++)
@@ -133,7 +140,10 @@ export interface LogisticRouter extends Router {
  * The per-agent predictor fitted on the train table: TF-IDF features of its texts, the recorded scores as targets
  * (NaN where an agent has no record). The logistic router's model and the FrugalGPT cascade's scorer.
  */
-export function fitTrainPredictor(train: ReplayTable, opts: Pick<LogisticOptions, "l2" | "iterations"> = {}): { features: TextFeatures; model: LogisticModel } {
+export function fitTrainPredictor(
+  train: ReplayTable,
+  opts: Pick<LogisticOptions, "l2" | "iterations"> = {},
+): { features: TextFeatures; model: LogisticModel } {
   const features = textFeatures(train.queries.map((q) => q.text));
   const agents = train.agents;
   const A = agents.length;
@@ -145,7 +155,10 @@ export function fitTrainPredictor(train: ReplayTable, opts: Pick<LogisticOptions
       if (o) targets[i * A + j] = o.score;
     });
   });
-  const model = fitLogistic(features.train, features.dims, agents, targets, { l2: opts.l2 ?? 0.001, iterations: opts.iterations ?? 300 });
+  const model = fitLogistic(features.train, features.dims, agents, targets, {
+    l2: opts.l2 ?? 0.001,
+    iterations: opts.iterations ?? 300,
+  });
   return { features, model };
 }
 
@@ -160,7 +173,12 @@ export function logisticRouter(train: ReplayTable, opts: LogisticOptions = {}): 
     let p = predicted.get(q.text);
     if (!p) predicted.set(q.text, (p = model.predict(features.vector(q.text))));
     const probs = p;
-    return chooseByValue(name, agents.map((a, j) => [a, probs[j]!] as const), cost, lambda);
+    return chooseByValue(
+      name,
+      agents.map((a, j) => [a, probs[j]!] as const),
+      cost,
+      lambda,
+    );
   };
   return { name, model, explain, route: (q, lambda) => explain(q, lambda).chosen };
 }
