@@ -13,7 +13,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { evaluate, mostAccurateWithin, type Evaluation } from "../src/eval/evaluate.js";
+import { evaluate, mostAccurateWithin, type RouterComparison } from "../src/eval/evaluate.js";
 import { formatStat, formatUsd, renderTable } from "../src/eval/format.js";
 import { learnedRouters, modesOfQueries } from "../src/eval/learned.js";
 import type { ExecutionRecord } from "../src/records/schema.js";
@@ -36,7 +36,7 @@ const STRONG = "gpt-4-1106-preview";
 const data = await routerBench(0.3);
 const modes = modesOfQueries(data.test);
 const work = mkdtempSync(join(tmpdir(), "bench-consult-"));
-const runs: { budget: string; evaluation: Evaluation; wallS: number }[] = [];
+const runs: { budget: string; evaluation: RouterComparison; wallS: number }[] = [];
 try {
   for (const labelled of budgets) {
     const t0 = performance.now();

@@ -13,7 +13,7 @@ import { MemorySaver } from "@langchain/langgraph";
 import seedrandom from "seedrandom";
 import type { Handbook } from "../handbook/index.js";
 import { createOrchestrator } from "../graphs/orchestrator/graph.js";
-import { DEFAULTS } from "../graphs/orchestrator/configuration.js";
+import { ORCHESTRATOR_DEFAULTS } from "../graphs/orchestrator/configuration.js";
 import { offlineChoice } from "../graphs/orchestrator/policy.js";
 import { decideStep, openStep, type StepState, type StepWorld } from "../graphs/orchestrator/step.js";
 import type { OrchestratorStateType } from "../graphs/orchestrator/state.js";
@@ -235,7 +235,7 @@ function baseline(handbook: Handbook, test: BenchTask[], modes: Mode[]): { media
   const world: StepWorld = {
     handbook,
     agents: AGENTS.map((a) => ({ id: a.id, modes })),
-    settings: { ...DEFAULTS, lambda: 0.2 },
+    settings: { ...ORCHESTRATOR_DEFAULTS, lambda: 0.2 },
   };
   const times: number[] = [];
   for (let i = 0; i < WARMUP * 5 + test.length * 3; i++) {

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { evaluate, mostAccurateWithin, type Evaluation, type RouterRow } from "../src/eval/evaluate.js";
+import { evaluate, mostAccurateWithin, type RouterComparison, type RouterRow } from "../src/eval/evaluate.js";
 import { formatStat, formatUsd, renderTable } from "../src/eval/format.js";
 import { frontierAuc } from "../src/core/frontier.js";
 import { learnedRouters, modesOfQueries, type LearnedHandbook } from "../src/eval/learned.js";
@@ -30,7 +30,7 @@ const T0 = performance.now();
 
 interface BudgetRun {
   budget: string;
-  evaluation: Evaluation;
+  evaluation: RouterComparison;
   handbooks: Omit<LearnedHandbook, "handbook">[];
   wallS: number;
 }
@@ -113,16 +113,16 @@ function servedBudgets(train: readonly ExecutionRecord[]): number[] {
 }
 
 /** Ours served by budget: one row per budget family (not swept). */
-function budgetRows(ev: Evaluation): RouterRow[] {
+function budgetRows(ev: RouterComparison): RouterRow[] {
   return ev.rows.filter((r) => r.family.startsWith("skillorchestra-budget-"));
 }
 
-function mostExpensive(ev: Evaluation): [string, number] {
+function mostExpensive(ev: RouterComparison): [string, number] {
   return Object.entries(ev.agentCosts).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]!;
 }
 
 /** Rows shown: every router at each λ; bounds once. */
-function routerTable(ev: Evaluation, budget: string): string {
+function routerTable(ev: RouterComparison, budget: string): string {
   const [topAgent, topCost] = mostExpensive(ev);
   const bestCost = ev.agentCosts[ev.bestSingle.agent]!;
   const header = [

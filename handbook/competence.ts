@@ -1,5 +1,6 @@
 import seedrandom from "seedrandom";
 import { MODES } from "../src/core/modes.js";
+import type { Rng } from "../src/core/random.js";
 import { FLAT_PRIOR, depthOf, parentIdOf, type BetaPrior, type Evidence, type Handbook } from "./schema.js";
 
 /**
@@ -72,8 +73,6 @@ export function rawRate(e: Evidence | undefined): number {
 }
 
 /** A seeded uniform generator on [0, 1). */
-export type Rng = () => number;
-
 export function seededRng(seed: string | number): Rng {
   return seedrandom(String(seed));
 }

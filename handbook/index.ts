@@ -17,8 +17,8 @@ export {
   subtreeEvidence,
   thompsonSample,
   update,
-  type Rng,
 } from "./competence.js";
+export type { Rng } from "../src/core/random.js";
 export { addCostObservation, expectedCost, mergeCostStats, type CostObservation } from "./costs.js";
 export { createHandbook, recordOutcome, type TraceOutcome } from "./build.js";
 export {

@@ -1,4 +1,6 @@
 import { Annotation } from "@langchain/langgraph";
+import { DEFAULT_SEED } from "../../src/core/random.js";
+import type { RunOverrides } from "./state.js";
 
 /** Per-run configuration (the graph's context schema, shown in Studio). Every field has a default. */
 export const OrchestratorContext = Annotation.Root({
@@ -33,7 +35,8 @@ export const OrchestratorContext = Annotation.Root({
 
 export type OrchestratorContextType = typeof OrchestratorContext.State;
 
-export interface Settings {
+/** The settings a run is routed with, resolved from its overrides, its context and ORCHESTRATOR_ORCHESTRATOR_DEFAULTS. */
+export interface OrchestratorSettings {
   lambda: number;
   budgetUsd: number | undefined;
   strategy: "tradeoff" | "cascade";
@@ -44,31 +47,31 @@ export interface Settings {
   deadlineMs: number;
 }
 
-export const DEFAULTS: Settings = {
+export const ORCHESTRATOR_DEFAULTS: OrchestratorSettings = {
   lambda: 0.2,
   budgetUsd: undefined,
   strategy: "tradeoff",
   estimator: "mean",
   maxSteps: 8,
   ask: false,
-  seed: 7,
+  seed: DEFAULT_SEED,
   deadlineMs: 600_000,
 };
 
-/** Resolve settings: per-run input overrides context, context overrides defaults. */
+/** Resolve settings: the run's overrides (its input) over the context, the context over the defaults. */
 export function resolveSettings(
   context: Partial<OrchestratorContextType> | undefined,
-  run: { lambda?: number; budgetUsd?: number; maxSteps?: number } | undefined,
-): Settings {
+  run: RunOverrides | undefined,
+): OrchestratorSettings {
   const c = context ?? {};
   return {
-    lambda: run?.lambda ?? c.lambda ?? DEFAULTS.lambda,
-    budgetUsd: run?.budgetUsd ?? c.budgetUsd ?? DEFAULTS.budgetUsd,
-    strategy: c.strategy ?? DEFAULTS.strategy,
-    estimator: c.estimator ?? DEFAULTS.estimator,
-    maxSteps: run?.maxSteps ?? c.maxSteps ?? DEFAULTS.maxSteps,
-    ask: c.ask ?? DEFAULTS.ask,
-    seed: c.seed ?? DEFAULTS.seed,
-    deadlineMs: c.deadlineMs ?? DEFAULTS.deadlineMs,
+    lambda: run?.lambda ?? c.lambda ?? ORCHESTRATOR_DEFAULTS.lambda,
+    budgetUsd: run?.budgetUsd ?? c.budgetUsd ?? ORCHESTRATOR_DEFAULTS.budgetUsd,
+    strategy: c.strategy ?? ORCHESTRATOR_DEFAULTS.strategy,
+    estimator: c.estimator ?? ORCHESTRATOR_DEFAULTS.estimator,
+    maxSteps: run?.maxSteps ?? c.maxSteps ?? ORCHESTRATOR_DEFAULTS.maxSteps,
+    ask: c.ask ?? ORCHESTRATOR_DEFAULTS.ask,
+    seed: c.seed ?? ORCHESTRATOR_DEFAULTS.seed,
+    deadlineMs: c.deadlineMs ?? ORCHESTRATOR_DEFAULTS.deadlineMs,
   };
 }

@@ -1,7 +1,7 @@
 import { consultScopes, judge, planFor, type Judgement, type Limits, type PlanChoice } from "../../handbook/consult.js";
 import type { ActiveSkill, DecisionRecord } from "../../handbook/select.js";
 import type { Handbook } from "../../handbook/schema.js";
-import type { Settings } from "./configuration.js";
+import type { OrchestratorSettings } from "./configuration.js";
 import type { ConsultRecord, Consulting, OrchestratorStateType } from "./state.js";
 
 /**
@@ -16,7 +16,7 @@ import type { ConsultRecord, Consulting, OrchestratorStateType } from "./state.j
 export function consultLimits(
   h: Handbook,
   c: Pick<Consulting, "answers">,
-  s: Settings,
+  s: OrchestratorSettings,
   state: Pick<OrchestratorStateType, "steps" | "costUsd">,
   pastDeadline: boolean,
 ): Limits {
@@ -37,7 +37,7 @@ export function firstPlan(
   h: Handbook,
   text: string,
   skills: readonly ActiveSkill[],
-  s: Settings,
+  s: OrchestratorSettings,
   state: Pick<OrchestratorStateType, "steps" | "costUsd">,
   allowed: ReadonlySet<string>,
 ): PlanChoice | null {
@@ -85,7 +85,7 @@ export function firstRecord(
 export function judgeAnswers(
   h: Handbook,
   c: Consulting,
-  s: Settings,
+  s: OrchestratorSettings,
   state: Pick<OrchestratorStateType, "steps" | "costUsd">,
   pastDeadline: boolean,
 ): { judgement: Judgement; consult: ConsultRecord } {

@@ -1,5 +1,6 @@
 import { END, START, StateGraph, type BaseCheckpointSaver } from "@langchain/langgraph";
 import type { LoadedSelection } from "../../handbook/store.js";
+import { MODES } from "../../src/core/modes.js";
 import type { Handbook } from "../../handbook/index.js";
 import type { Pool } from "../../src/pool/schema.js";
 import type { Agent } from "../../src/providers/types.js";
@@ -14,10 +15,9 @@ import {
   type AgentFactory,
   type CodeRunner,
   type OrchestratorResources,
-  type SearchBackend,
 } from "./resources.js";
 import { OrchestratorInput, OrchestratorState } from "./state.js";
-import { LocalSearch } from "../../tools/search/index.js";
+import { LocalSearch, type SearchBackend } from "../../tools/search/index.js";
 
 /**
  * LangGraph's recursion limit, in supersteps. A step takes two (orchestrate, then the mode's node), so the default
@@ -35,8 +35,8 @@ export const RECURSION_LIMIT = 10_000;
  */
 export function buildOrchestratorGraph(resolve: Resolve) {
   return new StateGraph({ stateSchema: OrchestratorState, input: OrchestratorInput }, OrchestratorContext)
-    .addNode("orchestrate", orchestrateNode(resolve), { ends: ["approve", "search", "code", "answer", END] })
-    .addNode("approve", approveNode(), { ends: ["search", "code", "answer", END] })
+    .addNode("orchestrate", orchestrateNode(resolve), { ends: ["approve", ...MODES, END] })
+    .addNode("approve", approveNode(), { ends: [...MODES, END] })
     .addNode("search", modeNode("search", resolve), { ends: ["orchestrate"] })
     .addNode("code", modeNode("code", resolve), { ends: ["orchestrate"] })
     .addNode("answer", modeNode("answer", resolve), { ends: ["orchestrate", END] })
@@ -67,7 +67,7 @@ export interface CreateOrchestratorOptions {
   agents?: Map<string, Agent>;
   /**
    * Builds the pool's agents; default providerAgents, which builds no sim agents (src/deploy/orchestrator.ts's
-   * poolAgents does). Documents it returns are searched when `search` is absent.
+   * buildPoolAgents does). Documents it returns are searched when `search` is absent.
    */
   agentFactory?: AgentFactory;
   /** Search backend; absent, search mode is unavailable. */

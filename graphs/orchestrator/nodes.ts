@@ -5,7 +5,7 @@ import type { Mode } from "../../src/core/modes.js";
 import { AgentCallError, isStructuredOutputError } from "../../src/providers/runtime.js";
 import type { StepRequest, StepResult } from "../../src/providers/types.js";
 import { rejectionOf } from "./accept.js";
-import { resolveSettings, type OrchestratorContextType, type Settings } from "./configuration.js";
+import { resolveSettings, type OrchestratorContextType, type OrchestratorSettings } from "./configuration.js";
 import { offlineChoice, type PolicyChoice, type PolicyInput } from "./policy.js";
 import { cleanSkills, policyMessages, PolicyReplySchema } from "./prompts.js";
 import { availableModes, servingHandbook, type OrchestratorResources } from "./resources.js";
@@ -113,7 +113,7 @@ function dispatchTo(
 }
 
 /** The pure step's view of a run: the serving handbook, the pool's agents and the run's settings. */
-function worldOf(r: OrchestratorResources, s: Settings, candidate: string | undefined): StepWorld {
+function worldOf(r: OrchestratorResources, s: OrchestratorSettings, candidate: string | undefined): StepWorld {
   return {
     handbook: r.handbook,
     agents: [...r.agents.values()].map((a) => ({ id: a.spec.id, modes: a.spec.modes })),

@@ -1,10 +1,10 @@
 import { z } from "zod";
-import type { Mode } from "../../src/core/modes.js";
+import { ModeSchema, type Mode } from "../../src/core/modes.js";
 import type { PolicyInput } from "./policy.js";
 
 /** What the LLM policy must return (structured output). */
 export const PolicyReplySchema = z.object({
-  mode: z.enum(["search", "code", "answer"]),
+  mode: ModeSchema,
   reason: z.string(),
   skills: z
     .array(z.object({ id: z.string(), weight: z.number().min(0) }))

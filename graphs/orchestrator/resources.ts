@@ -3,7 +3,7 @@ import type { Handbook } from "../../handbook/index.js";
 import { loadHandbook } from "../../handbook/index.js";
 import { loadSelection, selectionPathOf, servingChoice, type LoadedSelection } from "../../handbook/store.js";
 import { InputError } from "../../src/core/errors.js";
-import type { Mode } from "../../src/core/modes.js";
+import { MODES, type Mode } from "../../src/core/modes.js";
 import { loadPool } from "../../src/pool/load.js";
 import type { Pool } from "../../src/pool/schema.js";
 import { buildAgents } from "../../src/providers/index.js";
@@ -11,13 +11,8 @@ import { createChatClient, type ChatClient } from "../../src/providers/openai.js
 import type { CodeResult } from "../../src/core/types.js";
 import type { Agent } from "../../src/providers/types.js";
 import type { OrchestratorContextType } from "./configuration.js";
-import { LocalSearch, readCorpus, type CorpusDocument, type Passage } from "../../tools/search/index.js";
+import { LocalSearch, readCorpus, type CorpusDocument, type SearchBackend } from "../../tools/search/index.js";
 import { runProgram, toCodeResult } from "../../tools/code/index.js";
-
-/** Something that retrieves passages for a query (the local index, a web adapter, a test double). */
-export interface SearchBackend {
-  search(query: string, k: number): Passage[] | Promise<Passage[]>;
-}
 
 /** Runs an agent-written program in the sandbox. */
 export type CodeRunner = (
@@ -63,7 +58,7 @@ export function availableModes(r: OrchestratorResources): Mode[] {
   const served = new Set<Mode>();
   for (const a of r.agents.values()) for (const m of a.spec.modes) served.add(m);
   if (!r.search) served.delete("search");
-  return (["search", "code", "answer"] as const).filter((m) => served.has(m));
+  return MODES.filter((m) => served.has(m));
 }
 
 /** A pool's agents, and the documents search mode uses when no corpus is given (a simulated world's, for sim agents). */
@@ -77,7 +72,7 @@ export type AgentFactory = (pool: Pool) => Promise<PoolAgents>;
 
 /**
  * Agents that call models or replay records (src/providers' buildAgents). A pool with sim agents needs a factory
- * that has the simulator (src/deploy/orchestrator.ts's poolAgents).
+ * that has the simulator (src/deploy/orchestrator.ts's buildPoolAgents).
  */
 export const providerAgents: AgentFactory = async (pool) => ({ agents: await buildAgents(pool) });
 

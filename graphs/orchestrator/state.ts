@@ -111,8 +111,8 @@ export interface ConsultRecord {
   reason: string;
 }
 
-/** Per-run settings a caller may pass with the task (they override the context). */
-export interface RunSettings {
+/** Per-run overrides a caller may pass with the task (the input's `settings`; they override the context). */
+export interface RunOverrides {
   lambda?: number;
   budgetUsd?: number;
   maxSteps?: number;
@@ -135,13 +135,13 @@ export function mergeDocuments(a: Document[], b: Document[]): Document[] {
 /** The narrow input: what a caller (or a Studio form) gives. */
 export const OrchestratorInput = Annotation.Root({
   task: Annotation<Task>,
-  settings: Annotation<RunSettings | undefined>,
+  settings: Annotation<RunOverrides | undefined>,
 });
 
 /** The full state of one trajectory. Plain JSON only, so checkpoints round-trip. */
 export const OrchestratorState = Annotation.Root({
   task: Annotation<Task>,
-  settings: Annotation<RunSettings | undefined>,
+  settings: Annotation<RunOverrides | undefined>,
   steps: Annotation<Step[]>({ reducer: append, default: () => [] }),
   documents: Annotation<Document[]>({ reducer: mergeDocuments, default: () => [] }),
   codeResults: Annotation<CodeResult[]>({ reducer: append, default: () => [] }),
@@ -171,7 +171,10 @@ export type OrchestratorUpdate = typeof OrchestratorState.Update;
 export interface RoutingDecision {
   step: number;
   mode: Mode;
-  /** Which policy chose the mode and skills: `offline`, `llm`, or `offline (llm failed: …)`. */
+  /**
+   * What chose the mode and skills: the policy (`offline`, `llm`, or `offline (llm failed: …)` when the LLM policy's
+   * output did not parse), or no policy: `re-route` (a failed agent's step), `limit` (the forced answer), `consult`.
+   */
   policy: string;
   /** Why this mode was chosen. */
   modeReason: string;

@@ -3,7 +3,7 @@ import { estimatorOf } from "../../handbook/estimators.js";
 import { localEvidence } from "../../handbook/neighbours.js";
 import type { Handbook } from "../../handbook/schema.js";
 import type { Mode } from "../../src/core/modes.js";
-import type { Settings } from "./configuration.js";
+import type { OrchestratorSettings } from "./configuration.js";
 import { firstPlan, firstRecord, judgeAnswers } from "./consult.js";
 import { matchText, offlineChoice, type PolicyChoice, type PolicyInput } from "./policy.js";
 import type {
@@ -31,7 +31,7 @@ export interface StepWorld {
   handbook: Handbook;
   agents: readonly { id: string; modes: readonly Mode[] }[];
   /** The run's settings, λ the one it is served at. */
-  settings: Settings;
+  settings: OrchestratorSettings;
   /** The learned selection's candidate the run is served with, when there is one. */
   candidate?: string;
 }
@@ -50,7 +50,7 @@ export type Opening =
   | { kind: "given"; choice: StepChoice }
   | { kind: "ask"; input: PolicyInput; forced: false };
 
-export type Outcome =
+export type StepOutcome =
   | { kind: "stop"; reason: StopReason; costUsd: number }
   /** No agent is left to call within a consultation: the answers in hand are judged. */
   | { kind: "judge" }
@@ -150,7 +150,7 @@ export function openStep(w: StepWorld, state: StepState, available: Mode[], now:
 const expectedCostOf = (d: DecisionRecord, agent: string) => d.candidates.find((c) => c.agent === agent)?.cost ?? 0;
 
 /** The agent of a step whose mode and skills are chosen: selection within the budget, the consult plan, the record. */
-export function decideStep(w: StepWorld, state: StepState, choice: StepChoice, available: Mode[]): Outcome {
+export function decideStep(w: StepWorld, state: StepState, choice: StepChoice, available: Mode[]): StepOutcome {
   const s = w.settings;
   const step = state.steps.length;
   const forced = step >= s.maxSteps;
@@ -164,7 +164,7 @@ export function decideStep(w: StepWorld, state: StepState, choice: StepChoice, a
     ? w.agents.map((a) => a.id).filter((a) => !failedHere.some((f) => f.agent === a) && !answered?.has(a))
     : undefined;
   const spent = state.costUsd + choice.costUsd;
-  const stop = (reason: StopReason): Outcome => ({ kind: "stop", reason, costUsd: choice.costUsd });
+  const stop = (reason: StopReason): StepOutcome => ({ kind: "stop", reason, costUsd: choice.costUsd });
 
   const text = matchText(policyInput(state, available));
   let record = selectFor(w, choice.mode, choice.skills, step, text, allow);

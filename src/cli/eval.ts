@@ -2,7 +2,7 @@ import { Command, Option } from "commander";
 import { mkdirSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { InputError } from "../core/errors.js";
-import type { Evaluation } from "../eval/evaluate.js";
+import type { RouterComparison } from "../eval/evaluate.js";
 import { formatEvaluation } from "../eval/format.js";
 import { evaluateLearned, recordsInPool, type LearnedHandbook, type LearningSummary } from "../eval/learned.js";
 import { renderReport } from "../eval/report-html.js";
@@ -99,8 +99,12 @@ export function evalRequest(f: EvalFlags): EvalRequest {
   };
 }
 
-/** What `--json` writes: the Evaluation, plus what learning produced. */
-export type EvalReport = Evaluation & { kind: "skillorchestra.eval"; learning: LearningSummary; overlap: EvalOverlap };
+/** What `--json` writes: the RouterComparison, plus what learning produced. */
+export type EvalReport = RouterComparison & {
+  kind: "skillorchestra.eval";
+  learning: LearningSummary;
+  overlap: EvalOverlap;
+};
 
 export interface EvalOutcome {
   report: EvalReport;

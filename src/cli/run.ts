@@ -13,7 +13,7 @@ import type {
   AgentFailure,
   OrchestratorStateType,
   RoutingDecision,
-  RunSettings,
+  RunOverrides,
   Step,
   Task,
 } from "../../graphs/orchestrator/state.js";
@@ -247,13 +247,13 @@ async function run(taskArg: string | undefined, o: RunFlags): Promise<void> {
     const graph = buildOrchestratorGraph(resolveFromContext).compile({ checkpointer: saver, name: "orchestrator" });
     const threadId = o.thread ?? randomUUID();
     const thread = { configurable: { thread_id: threadId } };
-    const settings: RunSettings = {
+    const settings: RunOverrides = {
       ...(o.lambda !== undefined ? { lambda: o.lambda } : {}),
       ...(o.budget !== undefined ? { budgetUsd: o.budget } : {}),
       ...(o.maxSteps !== undefined ? { maxSteps: o.maxSteps } : {}),
     };
 
-    let input: { task: Task; settings?: RunSettings } | null = null;
+    let input: { task: Task; settings?: RunOverrides } | null = null;
     let resume: ApprovalReply | undefined;
     const saved = o.thread ? await graph.getState(thread) : undefined;
     const existing =

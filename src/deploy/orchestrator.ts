@@ -11,7 +11,7 @@ import { DEFAULT_SEED } from "../core/random.js";
 import { createAgents } from "../sim/create-agents.js";
 
 /** Every agent of a pool, sim ones included; for a pool with sim agents, the documents of their world too. */
-export const poolAgents: AgentFactory = async (pool) => {
+export const buildPoolAgents: AgentFactory = async (pool) => {
   const sim = pool.agents.find((a) => a.provider === "sim");
   if (!sim) return { agents: await createAgents(pool) };
   const { createWorld } = await import("../sim/index.js");
@@ -21,11 +21,11 @@ export const poolAgents: AgentFactory = async (pool) => {
 
 /** Resources from the run's context, else from `env` (default the process's), any pool. */
 export function deployedResolver(env: Record<string, string | undefined> = process.env): Resolve {
-  return contextResolver({ agentFactory: poolAgents, env });
+  return contextResolver({ agentFactory: buildPoolAgents, env });
 }
 
 /** Resources from the run's context only (the CLI gives every path), any pool. */
-export const resolveFromContext: Resolve = contextResolver({ agentFactory: poolAgents });
+export const resolveFromContext: Resolve = contextResolver({ agentFactory: buildPoolAgents });
 
 /** The deployed graph (langgraph.json): compiled without a checkpointer (the server brings its own). */
 export const graph = buildOrchestratorGraph(deployedResolver())

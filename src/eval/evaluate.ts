@@ -125,7 +125,11 @@ export interface FrontierSummary {
   auc: number;
 }
 
-export interface Evaluation {
+/**
+ * What `evaluate` returns: every router routed over the same test split by replay, side by side (rows per router
+ * and λ, frontiers per family). Not src/learning's Evaluation, which is one handbook's replay score.
+ */
+export interface RouterComparison {
   queries: number;
   trainQueries: number;
   /** Every agent with records in the test split, sorted. */
@@ -165,7 +169,7 @@ export interface Evaluation {
  * keyed by `keyOf` of its frontier (default: the family).
  */
 export function mostAccurateWithin(
-  ev: Evaluation,
+  ev: RouterComparison,
   maxCost: number,
   keyOf: (f: FrontierSummary) => string = (f) => f.family,
 ): Map<string, RouterRow | undefined> {
@@ -224,7 +228,7 @@ interface Family {
  * Every swept family (ours, kNN, per-cluster, logistic, the cascade) is routed at each λ with the same cost model,
  * and every frontier's AUC is taken over the one shared aucRange.
  */
-export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
+export async function evaluate(opts: EvaluateOptions): Promise<RouterComparison> {
   const lambdas = checkLambdas(opts.lambdas ?? [0]);
   const seeds = checkSeeds(opts.seeds ?? [0]);
   const ks = checkKs(opts.ks ?? [opts.k ?? 20, 50]);

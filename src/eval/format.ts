@@ -1,4 +1,4 @@
-import type { Evaluation, RouterRow } from "./evaluate.js";
+import type { RouterComparison, RouterRow } from "./evaluate.js";
 import type { Stat } from "./metrics.js";
 
 /**
@@ -75,7 +75,7 @@ function missingCell(r: RouterRow): string {
 }
 
 /** True when some router chose an agent with no record on a query. */
-export function anyMissing(ev: Evaluation): boolean {
+export function anyMissing(ev: RouterComparison): boolean {
   return ev.rows.some((r) => (r.missing?.max ?? 0) > 0);
 }
 
@@ -85,7 +85,7 @@ export function isMultiStep(r: RouterRow): boolean {
 }
 
 /** True when some router made other than one call per query. */
-export function anyMultiStep(ev: Evaluation): boolean {
+export function anyMultiStep(ev: RouterComparison): boolean {
   return ev.rows.some(isMultiStep);
 }
 
@@ -106,7 +106,7 @@ function callsCell(r: RouterRow): string {
  * scored as a miss: score 0, cost 0). When some router is multi-step, a "calls/q" column gives each router's calls
  * per query and, for the multi-step ones, the shares of queries answered after 1, 2, … calls.
  */
-export function formatResultsTable(ev: Evaluation, opts: FormatOptions = {}): string {
+export function formatResultsTable(ev: RouterComparison, opts: FormatOptions = {}): string {
   const format = opts.format ?? "text";
   const d = opts.digits ?? 3;
   const num = (x: number) => x.toFixed(d);
@@ -159,7 +159,7 @@ export function formatResultsTable(ev: Evaluation, opts: FormatOptions = {}): st
 }
 
 /** Call shares per agent, one line per router; agents are numbered in the header, with a legend below. */
-export function formatCallShares(ev: Evaluation, opts: FormatOptions = {}): string {
+export function formatCallShares(ev: RouterComparison, opts: FormatOptions = {}): string {
   const format = opts.format ?? "text";
   const d = opts.digits ?? 3;
   const rows: string[][] = [["router", ...ev.pool.map((_, i) => `A${i + 1}`)]];
@@ -169,7 +169,7 @@ export function formatCallShares(ev: Evaluation, opts: FormatOptions = {}): stri
 }
 
 /** The whole evaluation as text or markdown: a header, the comparison, frontiers with AUC, call shares, notes. */
-export function formatEvaluation(ev: Evaluation, opts: FormatOptions = {}): string {
+export function formatEvaluation(ev: RouterComparison, opts: FormatOptions = {}): string {
   const format = opts.format ?? "text";
   const q = costQualifier(ev);
   const h = (t: string) => (format === "markdown" ? `### ${t}\n\n` : `${t}\n\n`);

@@ -52,7 +52,7 @@ export {
   evaluate,
   mostAccurateWithin,
   type EvaluateOptions,
-  type Evaluation,
+  type RouterComparison,
   type FrontierPoint,
   type FrontierSummary,
   type RouterKind,

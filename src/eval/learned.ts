@@ -27,7 +27,7 @@ import type { CandidateEvaluator, Selection } from "../learning/choose.js";
 import type { Mode } from "../core/modes.js";
 import type { Pool } from "../pool/schema.js";
 import type { ExecutionRecord } from "../records/schema.js";
-import { evaluate, type Evaluation, type RouterSpec } from "./evaluate.js";
+import { evaluate, type RouterComparison, type RouterSpec } from "./evaluate.js";
 import type { RouteQuery, Router } from "./replay.js";
 
 /**
@@ -493,7 +493,7 @@ export interface LearningSummary {
  */
 export async function evaluateLearned(
   opts: EvaluateLearnedOptions,
-): Promise<{ evaluation: Evaluation; learning: LearningSummary; handbooks: LearnedHandbook[] }> {
+): Promise<{ evaluation: RouterComparison; learning: LearningSummary; handbooks: LearnedHandbook[] }> {
   const modes = modesOfQueries(opts.test, opts.mode);
   const learned = learnedRouters({ ...opts, modeOf: (id) => modes.get(id) });
   const routing = opts.progress

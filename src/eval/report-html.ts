@@ -3,7 +3,7 @@ import type { Handbook, Skill } from "../../handbook/schema.js";
 import { describeRule } from "../../handbook/consult.js";
 import { distinctSkillNames } from "../learning/describe.js";
 import { MODES } from "../core/modes.js";
-import type { Evaluation, RouterRow } from "./evaluate.js";
+import type { RouterComparison, RouterRow } from "./evaluate.js";
 import { acceptedShares, anyMultiStep, costQualifier, formatStat, formatUsd, isMultiStep } from "./format.js";
 
 /**
@@ -23,7 +23,7 @@ import { acceptedShares, anyMultiStep, costQualifier, formatStat, formatUsd, isM
 export interface ReportData {
   title?: string;
   handbook?: Handbook;
-  evaluation?: Evaluation;
+  evaluation?: RouterComparison;
   /** Shown in the header (e.g. the command line). */
   subtitle?: string;
   /** ISO time shown in the header; omitted when absent (keeps output reproducible). */
@@ -379,7 +379,7 @@ function labelPriority(r: RouterRow, onFrontier: Set<string>): number {
 
 const PLOT = { W: 1080, H: 560, fontSize: 12 };
 
-function scatter(ev: Evaluation): { svg: string; unlabelled: RouterRow[] } {
+function scatter(ev: RouterComparison): { svg: string; unlabelled: RouterRow[] } {
   const { W, H } = PLOT;
   const m = { l: 64, r: 24, t: 34, b: 48 };
   const pw = W - m.l - m.r;
@@ -532,7 +532,7 @@ function scatter(ev: Evaluation): { svg: string; unlabelled: RouterRow[] } {
   return { svg, unlabelled };
 }
 
-function frontierLegend(ev: Evaluation): string {
+function frontierLegend(ev: RouterComparison): string {
   if (ev.frontiers.length === 0) return "";
   const items = ev.frontiers
     .map((f) => {
@@ -549,7 +549,7 @@ function frontierLegend(ev: Evaluation): string {
   return `<ul class="frontiers">${items}</ul>`;
 }
 
-function resultsTable(ev: Evaluation): string {
+function resultsTable(ev: RouterComparison): string {
   const q = costQualifier(ev);
   const withCalls = anyMultiStep(ev);
   const callsHead = withCalls
@@ -579,7 +579,7 @@ function resultsTable(ev: Evaluation): string {
  * Multi-step routers call by call: for each call index, the share of queries that reached it, the share answered
  * there, and the collapse of the agents asked at it. Empty when every router is single-step.
  */
-function stepsTable(ev: Evaluation): string {
+function stepsTable(ev: RouterComparison): string {
   const multi = ev.rows.filter(isMultiStep);
   if (multi.length === 0) return "";
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
@@ -606,7 +606,7 @@ function stepsTable(ev: Evaluation): string {
   );
 }
 
-function shareBars(ev: Evaluation): string {
+function shareBars(ev: RouterComparison): string {
   const n = ev.pool.length;
   const legend = ev.pool
     .map(
@@ -650,7 +650,7 @@ const better = (a: RouterRow, b: RouterRow) =>
   a.accuracy.mean > b.accuracy.mean || (a.accuracy.mean === b.accuracy.mean && a.meanCostUsd.mean < b.meanCostUsd.mean);
 
 /** The figures the report opens with; undefined when no router of ours was evaluated. */
-export function headline(ev: Evaluation): Headline | undefined {
+export function headline(ev: RouterComparison): Headline | undefined {
   const ours = ev.rows
     .filter((r) => r.kind === "ours")
     .reduce<RouterRow | undefined>((b, r) => (b && !better(r, b) ? b : r), undefined);
@@ -686,7 +686,7 @@ function share(cost: number, of: number): string {
   return of > 0 ? `${Math.round((100 * cost) / of)}%` : "–";
 }
 
-function headlinePanel(ev: Evaluation): string {
+function headlinePanel(ev: RouterComparison): string {
   const hl = headline(ev);
   if (!hl) return "";
   const q = costQualifier(ev);
@@ -723,7 +723,7 @@ function headlinePanel(ev: Evaluation): string {
   );
 }
 
-function resultPanel(ev: Evaluation): string {
+function resultPanel(ev: RouterComparison): string {
   const flags = [
     ev.costEstimated ? "Costs are estimated (not reported by the provider)." : "",
     ev.simulated ? "Outcomes are simulated." : "",
@@ -740,7 +740,7 @@ function resultPanel(ev: Evaluation): string {
   );
 }
 
-function evaluationPanel(ev: Evaluation): string {
+function evaluationPanel(ev: RouterComparison): string {
   const { svg, unlabelled } = scatter(ev);
   const rest = unlabelled.length
     ? `<p class="muted" data-unlabelled="${unlabelled.length}">Not labelled in the chart (no room beside their points; hover them, or see the router table): ` +

@@ -2,7 +2,7 @@
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
-import { evaluate, type Evaluation } from "../../src/eval/evaluate.js";
+import { evaluate, type RouterComparison } from "../../src/eval/evaluate.js";
 import { formatResultsTable } from "../../src/eval/format.js";
 import { importLlmRouter } from "../../src/records/import-llmrouter.js";
 
@@ -14,7 +14,7 @@ const split = (name: "train" | "test") => ({
   split: name,
 });
 
-let ev: Evaluation;
+let ev: RouterComparison;
 beforeAll(async () => {
   ev = await evaluate({
     train: importLlmRouter(split("train")).records,

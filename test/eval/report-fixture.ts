@@ -1,6 +1,6 @@
 import { createHandbook } from "../../handbook/build.js";
 import type { Handbook, Skill } from "../../handbook/schema.js";
-import { evaluate, type Evaluation, type RouterSpec } from "../../src/eval/evaluate.js";
+import { evaluate, type RouterComparison, type RouterSpec } from "../../src/eval/evaluate.js";
 import type { Router } from "../../src/eval/replay.js";
 import { rec, testRecords, trainRecords } from "./helpers.js";
 
@@ -71,7 +71,7 @@ const ours: RouterSpec = {
   }),
 };
 
-export function fixtureEvaluation(): Promise<Evaluation> {
+export function fixtureEvaluation(): Promise<RouterComparison> {
   return evaluate({
     train: trainRecords(),
     test: testRecords({ costEstimated: true }),
@@ -142,7 +142,7 @@ function crowdRouter(name: string, label: string, offset: number): RouterSpec {
  * A crowded evaluation: five agents with RouterBench-like prices, three families of ours and kNN over six λ,
  * so many points sit close together and some on the same spot.
  */
-export function crowdedEvaluation(): Promise<Evaluation> {
+export function crowdedEvaluation(): Promise<RouterComparison> {
   return evaluate({
     train: crowdRecords("r", 60),
     test: crowdRecords("t", 60),

@@ -5,19 +5,19 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Evaluation } from "../../src/eval/evaluate.js";
+import type { RouterComparison } from "../../src/eval/evaluate.js";
 import { headline, heatMapRows, renderReport } from "../../src/eval/report-html.js";
 import { bigHandbook, crowdedEvaluation, fixtureEvaluation, fixtureHandbook } from "./report-fixture.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const dir = mkdtempSync(join(tmpdir(), "so-eval-report-"));
 const handbook = fixtureHandbook();
-let evaluation: Evaluation;
+let evaluation: RouterComparison;
 let context: BrowserContext;
 let page: Page;
 /** The crowded report (many λ and families, a large skill tree) at 1400 px wide. */
 let crowded: Page;
-let crowdedEval: Evaluation;
+let crowdedEval: RouterComparison;
 const VIEWPORT = { width: 1400, height: 900 };
 const consoleErrors: string[] = [];
 const requests: string[] = [];

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
 import type { OrchestratorStateType } from "../../graphs/orchestrator/state.js";
-import { poolAgents } from "../../src/deploy/orchestrator.js";
+import { buildPoolAgents } from "../../src/deploy/orchestrator.js";
 import { profileByTask } from "../../src/demo/profile.js";
 import { costOf, type AgentSpec, type Pool } from "../../src/pool/schema.js";
 import { createChatClient } from "../../src/providers/openai.js";
@@ -223,7 +223,7 @@ describe("an openai answer agent in a pool of sim agents", () => {
       };
     };
 
-    const graph = await createOrchestrator({ handbook, pool, agentFactory: poolAgents, search: fx.search });
+    const graph = await createOrchestrator({ handbook, pool, agentFactory: buildPoolAgents, search: fx.search });
     const s = (await graph.invoke(inputOf(task))) as OrchestratorStateType;
 
     expect(s.stopReason).toBe("answered");

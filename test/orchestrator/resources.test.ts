@@ -12,7 +12,7 @@ import { contextResolver, createOrchestrator } from "../../graphs/orchestrator/g
 import { resourcePaths, type AgentFactory } from "../../graphs/orchestrator/resources.js";
 import type { OrchestratorStateType } from "../../graphs/orchestrator/state.js";
 import { InputError } from "../../src/core/errors.js";
-import { deployedResolver, graph, poolAgents } from "../../src/deploy/orchestrator.js";
+import { deployedResolver, graph, buildPoolAgents } from "../../src/deploy/orchestrator.js";
 import { savePool } from "../../src/pool/load.js";
 import { buildSimFixture, inputOf, testTask, type SimFixture } from "./fixture.js";
 
@@ -149,7 +149,7 @@ describe("the deployed graph (src/deploy/orchestrator.ts) over a pool of sim age
     expect(deployed.stopReason).toBe("answered");
     expect(fx.world.check(task, deployed.finalAnswer!)).toBe(1);
     const embedded = (await (
-      await createOrchestrator({ handbook: fx.handbook, pool: fx.pool, agentFactory: poolAgents })
+      await createOrchestrator({ handbook: fx.handbook, pool: fx.pool, agentFactory: buildPoolAgents })
     ).invoke(inputOf(task))) as OrchestratorStateType;
     expect(embedded.steps.map((s) => [s.mode, s.agent])).toEqual(deployed.steps.map((s) => [s.mode, s.agent]));
     expect(embedded.finalAnswer).toBe(deployed.finalAnswer);

@@ -1,6 +1,6 @@
 // The orchestration step as pure functions: no graph, no LangGraph, no agents — a handbook, agent ids and a state.
 import { describe, expect, it } from "vitest";
-import { DEFAULTS, type Settings } from "../../graphs/orchestrator/configuration.js";
+import { ORCHESTRATOR_DEFAULTS, type OrchestratorSettings } from "../../graphs/orchestrator/configuration.js";
 import type { Consulting, OrchestratorStateType } from "../../graphs/orchestrator/state.js";
 import {
   decideStep,
@@ -23,10 +23,10 @@ const agents = [
   { id: "cheap", modes: ["answer" as const] },
   { id: "finder", modes: ["search" as const] },
 ];
-const world = (settings: Partial<Settings> = {}, h: Handbook = handbook): StepWorld => ({
+const world = (settings: Partial<OrchestratorSettings> = {}, h: Handbook = handbook): StepWorld => ({
   handbook: h,
   agents,
-  settings: { ...DEFAULTS, lambda: 0, ...settings },
+  settings: { ...ORCHESTRATOR_DEFAULTS, lambda: 0, ...settings },
 });
 const fresh = (over: Partial<OrchestratorStateType> = {}): StepState => ({
   task: { id: "t1", text: "What is the capital of Lanonia?" },

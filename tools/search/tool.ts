@@ -3,7 +3,7 @@ import { z } from "zod";
 import { formatPassages } from "./format.js";
 import type { Passage } from "./passage.js";
 
-/** Anything that can search: a LocalSearch, or a function of your own. */
+/** Something that retrieves passages for a query: a LocalSearch, or a backend of your own (a test double). */
 export interface SearchBackend {
   search(query: string, k: number): Passage[] | Promise<Passage[]>;
 }
