@@ -6,7 +6,8 @@ import type { CodeResult, Document } from "../../src/core/types.js";
 
 /** What a policy sees at one step. */
 export interface PolicyInput {
-  task: { text: string };
+  /** `modes`: the tool modes the task says it needs, in order (absent: the mode rule decides). */
+  task: { text: string; modes?: readonly Mode[] };
   steps: { mode: Mode; error?: string }[];
   documents: Document[];
   codeResults: CodeResult[];
@@ -111,6 +112,22 @@ export function chooseModeOffline(
   return { mode: input.available[0] ?? "answer", reason: "only this mode is available" };
 }
 
+/**
+ * The mode of a task that names its tool modes: the next of them in order (one step each, skipping those that
+ * cannot run), then the answer.
+ */
+export function plannedMode(input: PolicyInput, plan: readonly Mode[]): { mode: Mode; reason: string } {
+  const tools = plan.filter((m) => m !== "answer");
+  const done = input.steps.filter((s) => s.mode !== "answer").length;
+  for (let i = done; i < tools.length; i++)
+    if (input.available.includes(tools[i]!))
+      return {
+        mode: tools[i]!,
+        reason: `the task names its modes (${tools.join(", ")}): step ${i + 1} is ${tools[i]}`,
+      };
+  return { mode: "answer", reason: `the task names its modes (${tools.join(", ") || "none"}): all done, answer` };
+}
+
 /** The text the matcher scores for a mode: the task, plus what the trajectory has gathered so far. */
 export function matchText(input: PolicyInput): string {
   const titles = input.documents
@@ -120,8 +137,10 @@ export function matchText(input: PolicyInput): string {
   return titles ? `${input.task.text} ${titles}` : input.task.text;
 }
 
-/** The offline policy: no model; the mode rule above, then skills from the handbook's lexical matcher for that mode. */
+/** The offline policy: no model; the task's own modes or the mode rule above, then skills from the handbook's lexical matcher for that mode. */
 export function offlineChoice(input: PolicyInput, h: Handbook): PolicyChoice {
-  const { mode, reason } = chooseModeOffline(input, modeRelevance(h, input.task.text));
+  const { mode, reason } = input.task.modes
+    ? plannedMode(input, input.task.modes)
+    : chooseModeOffline(input, modeRelevance(h, input.task.text));
   return { mode, reason, skills: skillIdentifier(h).identify(matchText(input), mode) };
 }

@@ -10,6 +10,8 @@ export interface Task {
   text: string;
   family?: string;
   references?: string[];
+  /** The tool modes the task needs, in order (e.g. `["search"]`): the offline policy runs them, then answers. */
+  modes?: Mode[];
 }
 
 /** One step taken: which mode, which agent, what it was asked and what came back. */

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { statSync } from "node:fs";
 import { Command, Option } from "commander";
 import { InputError } from "../core/errors.js";
@@ -9,6 +10,7 @@ import { loadTasks, simExploreTasks } from "../explore/tasks.js";
 import { MODES, type Mode } from "../core/modes.js";
 import { DEFAULT_SEED } from "../core/random.js";
 import { loadPool } from "../pool/load.js";
+import type { Pool } from "../pool/schema.js";
 import { createAgents } from "../sim/create-agents.js";
 import { createWorld } from "../sim/world.js";
 
@@ -23,6 +25,10 @@ interface ExploreFlags {
   concurrency: string;
   progress: boolean;
   simSleep?: string;
+  corpus?: string;
+  maxUsd?: string;
+  maxSteps?: string;
+  dryRun?: boolean;
 }
 
 function isDirectory(path: string): boolean {
@@ -65,6 +71,14 @@ export async function runExplore(flags: ExploreFlags): Promise<number> {
   if (isDirectory(flags.out))
     throw new InputError(`${flags.out}: is a directory; --out must be a records file (JSONL)`);
   const pool = loadPool(flags.pool);
+  // A tasks file with a pool of model agents: whole trajectories through the orchestrator graph.
+  if (flags.tasks !== undefined && pool.agents.every((a) => a.provider === "openai"))
+    return runLive(flags, pool, modes, concurrency);
+  for (const flag of ["corpus", "maxUsd", "maxSteps", "dryRun"] as const)
+    if (flags[flag] !== undefined && flags[flag] !== false)
+      throw new InputError(
+        `--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: only for a tasks file explored with model (openai) agents`,
+      );
   const seedFlag = flags.seed === undefined ? undefined : wholeNumber("--seed", flags.seed, Number.MIN_SAFE_INTEGER);
   const needsWorld = flags.simTasks !== undefined || pool.agents.some((a) => a.provider === "sim");
   const world = needsWorld ? createWorld({ seed: simSeedOf(pool, seedFlag, flags.pool) }) : undefined;
@@ -113,6 +127,48 @@ export async function runExplore(flags: ExploreFlags): Promise<number> {
   }
 }
 
+function usdFlag(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n <= 0)
+    throw new InputError(`${flag}: must be a USD amount > 0, got "${value}"`);
+  return n;
+}
+
+async function runLive(flags: ExploreFlags, pool: Pool, modes: Mode[], concurrency: number): Promise<number> {
+  const capUsd = usdFlag("--max-usd", flags.maxUsd);
+  const maxSteps = flags.maxSteps === undefined ? undefined : wholeNumber("--max-steps", flags.maxSteps, 1);
+  const tasks = loadTasks(flags.tasks!, { scored: true });
+  const { runLiveExplore } = await import("./explore-live.js");
+  const controller = new AbortController();
+  // Every trajectory under way listens to the one signal.
+  setMaxListeners(0, controller.signal);
+  const onSignal = () => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write("explore: stopping after the trajectories under way (Ctrl-C again to quit now)\n");
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  try {
+    return await runLiveExplore({
+      pool,
+      poolPath: flags.pool,
+      tasks,
+      modes,
+      out: flags.out,
+      ...(flags.corpus ? { corpus: flags.corpus } : {}),
+      ...(capUsd !== undefined ? { capUsd } : {}),
+      ...(maxSteps !== undefined ? { maxSteps } : {}),
+      concurrency,
+      dryRun: flags.dryRun === true,
+      progress: flags.progress,
+      signal: controller.signal,
+    });
+  } finally {
+    process.off("SIGINT", onSignal);
+  }
+}
+
 /** `skillorchestra explore`: run every agent of a pool on every task, per mode, into a resumable records file. */
 export function exploreCommand(): Command {
   return new Command("explore")
@@ -125,9 +181,20 @@ export function exploreCommand(): Command {
     .option("--sim-tasks <n>", "explore N tasks of the simulated world")
     .option("--seed <s>", `seed of the simulated world (default: the pool's sim seed, else ${DEFAULT_SEED})`)
     .option("--split <name>", "split of the simulated world's tasks", "train")
-    .option("--tasks <file>", "tasks file (JSONL of {id, text, family?, references?, metric?})")
+    .option("--tasks <file>", "tasks file (JSONL of {id, text, references, metric?, family?, modes?})")
     .option("--modes <list>", `modes to explore, comma-separated (default ${MODES.join(",")})`)
-    .option("--concurrency <n>", "pairs run at once", "2")
+    .option(
+      "--concurrency <n>",
+      "pairs (or trajectories) run at once; each agent's own limit is the pool's concurrency",
+      "2",
+    )
+    .option("--corpus <file>", "search corpus (JSONL of {id, title, text}) for exploring search with model agents")
+    .option("--max-usd <usd>", "USD cap for the whole exploration, across resumed runs (model agents)")
+    .option(
+      "--max-steps <n>",
+      "steps of a trajectory before its one forced answer (model agents; default: its tool modes + 1)",
+    )
+    .option("--dry-run", "print the estimated calls and cost of the exploration, and call no model")
     .option("--no-progress", "no progress bar or progress lines")
     .addOption(
       new Option("--sim-sleep <scale>", "really wait for sim agents' simulated latency, scaled (e.g. 0.01)").hideHelp(),

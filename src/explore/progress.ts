@@ -25,7 +25,9 @@ export function exploreProgressLine(p: ExploreProgress): string {
     `explore: ${p.done}/${p.total} (${pct}%)` +
     (p.failed ? `, ${p.failed} failed` : "") +
     (p.resumed ? `, ${p.resumed} already done` : "") +
+    (p.calls !== undefined ? `, ${p.calls} calls` : "") +
     `, cost ${formatCost(p)}` +
+    (p.capUsd !== undefined ? ` (cap $${p.capUsd}, $${(p.spentUsd ?? 0).toFixed(4)} spent in all)` : "") +
     (eta !== undefined ? `, eta ${eta}s` : "")
   );
 }
@@ -57,7 +59,10 @@ export function barSink(stream: NodeJS.WritableStream): ProgressSink {
     cliProgress.Presets.shades_classic,
   );
   let started = false;
-  const payload = (p: ExploreProgress) => ({ cost: formatCost(p), failed: p.failed ? ` | ${p.failed} failed` : "" });
+  const payload = (p: ExploreProgress) => ({
+    cost: `${formatCost(p)}${p.calls !== undefined ? ` | ${p.calls} calls` : ""}${p.capUsd !== undefined ? ` of cap $${p.capUsd}` : ""}`,
+    failed: p.failed ? ` | ${p.failed} failed` : "",
+  });
   return {
     update(p) {
       if (!started) {

@@ -8,8 +8,10 @@ export interface ExploreTask {
   text: string;
   family?: string;
   references?: string[];
-  /** How answers to it are scored (answer runner; default `em`). */
+  /** How answers to it are scored (default `em`). */
   metric?: string;
+  /** Tool modes a trajectory runs before answering, in order; absent: every tool mode on offer. */
+  modes?: ("search" | "code")[];
 }
 
 /**
@@ -35,6 +37,11 @@ export interface ExploreProgress {
   costEstimated: boolean;
   simulated: boolean;
   elapsedMs: number;
+  /** Model calls made in this run (trajectory exploration). */
+  calls?: number;
+  /** The exploration's USD cap, and what all its runs have spent against it. */
+  capUsd?: number;
+  spentUsd?: number;
 }
 
 export interface ExploreOptions {

@@ -58,6 +58,11 @@ export const PoolSchema = z
     version: z.literal(1).default(1),
     name: z.string().optional(),
     agents: z.array(AgentSpecSchema).min(1),
+    /**
+     * Exploration's reference agent per mode: the agent a mode is held at while another mode's agent is varied.
+     * A mode not named takes the agent of highest price serving it.
+     */
+    reference: z.partialRecord(ModeSchema, z.string()).optional(),
   })
   .superRefine((p, ctx) => {
     const seen = new Set<string>();
@@ -66,6 +71,12 @@ export const PoolSchema = z
         ctx.addIssue({ code: "custom", path: ["agents", i, "id"], message: `duplicate agent id ${a.id}` });
       seen.add(a.id);
     });
+    for (const [mode, id] of Object.entries(p.reference ?? {})) {
+      const agent = p.agents.find((a) => a.id === id);
+      if (!agent) ctx.addIssue({ code: "custom", path: ["reference", mode], message: `no agent ${id} in the pool` });
+      else if (!agent.modes.includes(mode as (typeof agent.modes)[number]))
+        ctx.addIssue({ code: "custom", path: ["reference", mode], message: `agent ${id} does not serve ${mode}` });
+    }
   });
 export type Pool = z.output<typeof PoolSchema>;
 

@@ -6,11 +6,9 @@ import { mathEquivalent, type MathOptions } from "./math.js";
 import type { NormalizeOptions } from "./normalize.js";
 import { containment, exactMatch, tokenF1 } from "./qa.js";
 
-/** The answer metrics, by name. */
-export const METRICS = ["em", "f1", "containment", "mc", "math", "code_tests"] as const;
-export type Metric = (typeof METRICS)[number];
-/** The metrics scored synchronously, from text alone (code_tests runs a program and returns a Promise). */
-export type TextMetric = Exclude<Metric, "code_tests">;
+import { isMetric, METRICS, type Metric, type TextMetric } from "./metrics.js";
+
+export { isMetric, METRICS, type Metric, type TextMetric };
 
 export interface ScoreResult {
   /** In [0, 1]: 0 or 1 for every metric but f1 (and code_tests, the share of tests passed). */
@@ -28,10 +26,6 @@ export interface ScoreOptions extends NormalizeOptions, ChoiceOptions, MathOptio
 export interface CodeScoreOptions {
   language: CodeLanguage;
   limits?: { timeoutMs?: number; memoryMb?: number; cpuSeconds?: number };
-}
-
-export function isMetric(name: string): name is Metric {
-  return (METRICS as readonly string[]).includes(name);
 }
 
 /** The final answer if the response marks one (`\boxed{}`, `<answer>`, "the answer is"), else the whole response. */
