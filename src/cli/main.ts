@@ -1,29 +1,23 @@
 #!/usr/bin/env node
-import { Command } from "commander";
+import { Command, Help } from "commander";
 import { InputError } from "../core/errors.js";
-import { demoCommand } from "./demo.js";
-import { evalCommand } from "./eval.js";
-import { exploreCommand } from "./explore.js";
-import { learnCommand, learnPhaseCommands } from "./learn.js";
-import { recordsCommand } from "./records.js";
-import { runCommand } from "./run.js";
+import { COMMANDS, invokedCommand } from "./commands.js";
 
 const program = new Command()
   .name("skillorchestra")
   .description("Skill-aware, cost-aware orchestration of LLM agents")
   .option("--debug", "print the stack trace of an error")
-  .showHelpAfterError();
-
-program.addCommand(demoCommand());
-program.addCommand(evalCommand());
-program.addCommand(exploreCommand());
-program.addCommand(learnCommand());
-for (const phase of learnPhaseCommands()) program.addCommand(phase);
-program.addCommand(recordsCommand());
-program.addCommand(runCommand());
+  .showHelpAfterError()
+  .configureHelp({
+    subcommandTerm: (cmd) => COMMANDS.find((c) => c.name === cmd.name())?.term ?? new Help().subcommandTerm(cmd),
+  });
 
 // An error is one line (exit 2 for bad input, 1 otherwise); its stack trace only with --debug.
 try {
+  // Only the command that runs is loaded (see commands.ts); the others are listed by name and description.
+  const loaded = (await invokedCommand(process.argv.slice(2))?.load()) ?? [];
+  for (const c of COMMANDS)
+    program.addCommand(loaded.find((l) => l.name() === c.name) ?? new Command(c.name).description(c.description));
   await program.parseAsync(process.argv);
 } catch (err) {
   const debug = program.opts().debug === true || process.argv.includes("--debug");
