@@ -29,6 +29,7 @@ import {
 } from "../learning/pipeline.js";
 import type { EstimatorName } from "../../handbook/estimators.js";
 import { autoProgress, silentProgress } from "../learning/progress.js";
+import type { LiveLearnFlags } from "./learn-live.js";
 
 /**
  * `skillorchestra learn`: the whole learning graph (resumable with --checkpoint); and one phase alone with the
@@ -139,7 +140,7 @@ function threadOf(out: string, thread?: string): string {
   return thread ?? `learn-${createHash("sha256").update(resolve(out)).digest("hex").slice(0, 12)}`;
 }
 
-interface LearnFlags extends CommonFlags {
+interface LearnFlags extends CommonFlags, LiveLearnFlags {
   out: string;
   checkpoint?: string;
   thread?: string;
@@ -195,10 +196,15 @@ export async function runLearn(f: LearnFlags): Promise<number> {
   if (f.stopAfter !== undefined && !(PHASES as readonly string[]).includes(f.stopAfter))
     throw new InputError(`--stop-after: unknown phase "${f.stopAfter}" (use ${PHASES.join(", ")})`);
   await checkLearnInput(s, f.out);
+  const { liveEvaluation } = await import("./learn-live.js");
+  const evaluateCandidate = await liveEvaluation(f, s, f.out);
   const checkpointer: BaseCheckpointSaver | undefined = f.checkpoint
     ? SqliteSaver.fromConnString(f.checkpoint)
     : undefined;
-  const g = buildLearningGraph({ progress: f.progress ? autoProgress() : silentProgress }).compile({
+  const g = buildLearningGraph({
+    progress: f.progress ? autoProgress() : silentProgress,
+    ...(evaluateCandidate ? { evaluateCandidate } : {}),
+  }).compile({
     ...(checkpointer ? { checkpointer } : {}),
     ...(f.stopAfter ? { interruptAfter: [f.stopAfter as Phase] } : {}),
   });
@@ -237,6 +243,8 @@ export async function runLearn(f: LearnFlags): Promise<number> {
   const consult = consultLine(h);
   if (consult) process.stdout.write(`${consult}\n`);
   process.stdout.write(`${formatLearningCost(final.cost)}\n`);
+  if (evaluateCandidate)
+    process.stdout.write(`select: live validation runs cost $${evaluateCandidate.spentUsd().toFixed(6)}\n`);
   return 0;
 }
 
@@ -266,6 +274,13 @@ export function learnCommand(): Command {
       "SQLite checkpoint file: a killed or stopped run resumes from its last finished phase",
     )
     .option("--thread <id>", "checkpoint thread (default: one per --out path)")
+    .option(
+      "--evaluate <how>",
+      "how select weighs candidates: replay (the records, default) or live (the orchestrator graph on the validation tasks with the real pool)",
+    )
+    .option("--tasks <file>", "--evaluate live: the tasks file (with references) holding the explored tasks")
+    .option("--corpus <file>", "--evaluate live: the search corpus (JSONL of {id, title, text})")
+    .option("--evaluate-max-usd <usd>", "--evaluate live: USD cap of the validation runs")
     .option(
       "--stop-after <phase>",
       `stop after a phase (${PHASES.join(", ")}); run again to resume (needs --checkpoint)`,
