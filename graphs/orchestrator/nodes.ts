@@ -1,5 +1,5 @@
 import { Command, END, interrupt } from "@langchain/langgraph";
-import { ZodError } from "zod";
+import { ZodError, z } from "zod";
 import { renderHandbook } from "../../handbook/index.js";
 import type { Mode } from "../../src/core/modes.js";
 import { AgentCallError, isStructuredOutputError } from "../../src/providers/runtime.js";
@@ -31,7 +31,36 @@ interface Runtime {
 }
 
 /** What a human may answer at an interrupt before a costly step. */
-export type ApprovalReply = { action: "approve" } | { action: "redirect"; agent: string } | { action: "stop" };
+export const ApprovalReplySchema = z.discriminatedUnion("action", [
+  z.object({ action: z.literal("approve") }),
+  z.object({ action: z.literal("redirect"), agent: z.string().min(1) }),
+  z.object({ action: z.literal("stop") }),
+]);
+export type ApprovalReply = z.infer<typeof ApprovalReplySchema>;
+
+/** A reply to the approval interrupt, checked: its shape, and that a redirect names an agent serving the mode. */
+export function checkApproval(
+  value: unknown,
+  serving: readonly string[],
+  mode: Mode,
+): { ok: true; reply: ApprovalReply } | { ok: false; error: string } {
+  const parsed = ApprovalReplySchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const at = issue.path.length ? `$.${issue.path.join(".")}` : "$";
+    return {
+      ok: false,
+      error: `invalid reply ${JSON.stringify(value) ?? String(value)}: ${at}: ${issue.message} (reply {"action": "approve"}, {"action": "stop"} or {"action": "redirect", "agent": ID})`,
+    };
+  }
+  const reply = parsed.data;
+  if (reply.action === "redirect" && !serving.includes(reply.agent))
+    return {
+      ok: false,
+      error: `redirect: agent ${reply.agent} does not serve mode ${mode} (agents: ${serving.join(", ")})`,
+    };
+  return { ok: true, reply };
+}
 
 const HANDBOOK_PROMPT_CHARS = 6000;
 
@@ -214,7 +243,7 @@ export function approveNode() {
     const cheaper = decision.record.candidates
       .filter((c) => (c.cost ?? 0) < decision.expectedCostUsd)
       .sort((a, b) => (a.cost ?? 0) - (b.cost ?? 0));
-    const reply = interrupt({
+    const payload = {
       kind: "approve_step",
       step: decision.step,
       mode: decision.mode,
@@ -223,12 +252,21 @@ export function approveNode() {
       costSoFarUsd: state.costUsd,
       budgetUsd: p.budgetUsd,
       cheaper: cheaper.map((c) => ({ agent: c.agent, expectedCostUsd: c.cost, score: c.score })),
-    }) as ApprovalReply;
+    };
+    // A reply that is not valid (an unknown action, an agent that does not serve the mode) asks again, with the
+    // error in the payload: the thread waits for a valid reply and is never broken by a bad one.
+    const serving = decision.record.candidates.map((c) => c.agent);
+    let reply: ApprovalReply | undefined;
+    let error: string | undefined;
+    while (!reply) {
+      const checked = checkApproval(interrupt(error ? { ...payload, error } : payload), serving, decision.mode);
+      if (checked.ok) reply = checked.reply;
+      else error = checked.error;
+    }
     if (reply.action === "stop")
       return new Command({ goto: END, update: { stopReason: "stopped_by_user", dispatch: null, pending: null } });
     if (reply.action === "redirect") {
-      const to = decision.record.candidates.find((c) => c.agent === reply.agent);
-      if (!to) throw new Error(`redirect: agent ${reply.agent} does not serve mode ${decision.mode}`);
+      const to = decision.record.candidates.find((c) => c.agent === reply.agent)!;
       const record = {
         ...decision.record,
         chosen: reply.agent,
@@ -261,6 +299,8 @@ function stepOf(
     observation,
     costUsd: res?.costUsd ?? 0,
     costEstimated: res?.costEstimated ?? false,
+    promptTokens: res?.usage.promptTokens ?? 0,
+    completionTokens: res?.usage.completionTokens ?? 0,
     latencyMs: res?.latencyMs ?? 0,
     simulated: res?.simulated ?? false,
     ...(error ? { error } : {}),

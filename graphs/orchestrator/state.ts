@@ -25,6 +25,9 @@ export interface Step {
   observation: string;
   costUsd: number;
   costEstimated: boolean;
+  /** Tokens of the agent's call, as its provider reported them (estimated when `costEstimated`). */
+  promptTokens?: number;
+  completionTokens?: number;
   latencyMs: number;
   simulated: boolean;
   /** Set when this step failed (agent error, structured-output error) and the loop went on. */

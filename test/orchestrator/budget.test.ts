@@ -121,6 +121,35 @@ describe("budget with ask: a step whose expected cost exceeds the budget asks a 
   });
 });
 
+describe("an invalid reply to the interrupt asks again, and the thread is never broken", () => {
+  it("an unknown agent, then a malformed reply, re-raise the interrupt with the error; a valid reply then runs", async () => {
+    const { graph } = await interrupted("ask-invalid");
+    await graph.invoke(new Command({ resume: { action: "redirect", agent: "nobody" } }), thread("ask-invalid"));
+    // The thread waits at the approval again (its pending task holds the new interrupt), with nothing run.
+    let snap = await graph.getState(thread("ask-invalid"));
+    expect(snap.tasks.map((t) => t.name)).toEqual(["approve"]);
+    expect(snap.values.steps).toEqual([]);
+    let value = snap.tasks[0]!.interrupts.at(-1)!.value as Record<string, any>;
+    expect(value.kind).toBe("approve_step");
+    expect(value.error).toMatch(/redirect: agent nobody does not serve mode/);
+
+    await graph.invoke(new Command({ resume: "yes please" }), thread("ask-invalid"));
+    snap = await graph.getState(thread("ask-invalid"));
+    expect(snap.tasks.map((t) => t.name)).toEqual(["approve"]);
+    value = snap.tasks[0]!.interrupts.at(-1)!.value as Record<string, any>;
+    expect(value.error).toMatch(/invalid reply "yes please"/);
+    expect(value.agent).toBe(first.record.chosen);
+
+    const s = (await graph.invoke(
+      new Command({ resume: { action: "redirect", agent: cheapest.agent } satisfies ApprovalReply }),
+      thread("ask-invalid"),
+    )) as OrchestratorStateType;
+    expect(s.steps[0]!.agent).toBe(cheapest.agent);
+    expect(s.decisions[0]!.human).toBe("redirected");
+    expect(s.steps.length).toBeGreaterThan(0);
+  });
+});
+
 describe("budget without ask", () => {
   it("chooses agents that fit the remaining budget, and never starts a step it expects to overrun", async () => {
     const graph = await createOrchestrator({
