@@ -5,6 +5,7 @@ import type { Mode } from "../../src/core/modes.js";
 import { AgentCallError, isStructuredOutputError } from "../../src/providers/runtime.js";
 import type { StepRequest, StepResult } from "../../src/providers/types.js";
 import { rejectionOf } from "./accept.js";
+import { checkRunInput } from "./input.js";
 import { resolveSettings, type OrchestratorContextType, type OrchestratorSettings } from "./configuration.js";
 import { offlineChoice, type PolicyChoice, type PolicyInput } from "./policy.js";
 import { cleanSkills, policyMessages, PolicyReplySchema } from "./prompts.js";
@@ -174,6 +175,8 @@ function verdictCommand(v: Verdict, runtime: Runtime): Command {
  */
 export function orchestrateNode(resolve: Resolve) {
   return async (state: OrchestratorStateType, runtime: Runtime): Promise<Command> => {
+    // A malformed input (from the API, Studio or code) is refused before anything runs, naming the field.
+    if (state.steps.length === 0 && state.decisions.length === 0) checkRunInput(state);
     const loaded = await resolve(runtime.context);
     const settings = resolveSettings(
       { ...loaded.defaults, ...definedOnly(runtime.context) },
