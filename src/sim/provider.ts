@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { InputError } from "../core/errors.js";
 import { costOf, type AgentSpec } from "../pool/schema.js";
 import { decideSimStep, type SimDecision } from "./act.js";
+import { decideFreeText } from "./free-text.js";
 import { simLatencyMs, simUsage } from "./usage.js";
 import type { World } from "./world.js";
 import type { Agent, StepRequest, StepResult } from "../providers/types.js";
@@ -58,8 +59,11 @@ export function createSimAgent(spec: AgentSpec, world: World, options: SimAgentO
   const decide = (request: StepRequest): SimDecision => {
     if (!spec.modes.includes(request.mode))
       throw new InputError(`agent ${spec.id} does not serve mode ${request.mode} (it serves ${spec.modes.join(", ")})`);
-    const task = world.task(request.task.id);
-    return decideSimStep(world, profile, task, request);
+    // A task of the world follows its plan; any other text gets a deterministic free-text step (free-text.ts).
+    const task = world.isTask(request.task.id) ? world.task(request.task.id) : undefined;
+    return task
+      ? decideSimStep(world, profile, task, request)
+      : decideFreeText(world.seed, profile, request.task, request);
   };
 
   return {

@@ -50,6 +50,8 @@ export interface World {
   /** One task, deterministic per (seed, split, index). */
   taskAt(split: string, index: number): SimTask;
   /** The task with this id (`sim<seed>-<split>-<index>`); throws for an id not of this world. */
+  /** Whether `id` names a task of this world (`sim<seed>-<split>-<index>`). */
+  isTask(id: string): boolean;
   task(id: string): SimTask;
   /** Score of an answer: 1 or 0 by normalised exact match (numbers compared by value). */
   check(task: SimTask | string, answer: string): number;
@@ -145,6 +147,10 @@ export function createWorld(options: WorldOptions = {}): World {
     tasks(n, split) {
       if (!Number.isInteger(n) || n < 0) throw new RangeError(`sim: task count must be a whole number >= 0, got ${n}`);
       return Array.from({ length: n }, (_, i) => world.taskAt(split, i));
+    },
+    isTask(id) {
+      const m = TASK_ID.exec(id);
+      return m !== null && Number(m[1]) === seed;
     },
     task(id) {
       const m = TASK_ID.exec(id);
