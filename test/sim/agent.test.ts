@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { InputError } from "../../src/core/errors.js";
 import type { Mode } from "../../src/core/modes.js";
 import { costOf, type AgentSpec } from "../../src/pool/schema.js";
 import { createSimAgent, type SimAgent } from "../../src/sim/provider.js";
@@ -154,9 +153,9 @@ describe("sim agents", () => {
     await expect(agent("sim-search-8b").act(request(t, "answer"))).rejects.toThrow(
       "agent sim-search-8b does not serve mode answer (it serves search)",
     );
-    await expect(
-      agent("sim-general-md").act({ ...request(t, "answer"), task: { id: "q42", text: "?" } }),
-    ).rejects.toThrow(InputError);
+    // A task that is not the world's is free text: answered (simulated), not refused (test/sim/free-text.test.ts).
+    const free = await agent("sim-general-md").act({ ...request(t, "answer"), task: { id: "q42", text: "?" } });
+    expect(free).toMatchObject({ simulated: true, provider: "sim", mode: "answer" });
     const spec = world.pool().agents.find((a) => a.id === "sim-coder-32b")!;
     expect(() => createSimAgent({ ...spec, modes: ["search"] }, world)).toThrow(/does not serve mode search/);
     expect(() => createSimAgent({ ...spec, sim: { seed: 9 } }, world)).toThrow(
