@@ -12,8 +12,8 @@ export type { ApprovalReply } from "../graphs/orchestrator/nodes.js";
 export { buildLearningGraph } from "../graphs/learning/graph.js";
 export type { Selection } from "./learning/choose.js";
 export * from "../handbook/index.js";
+export { createChatClient } from "./providers/openai.js";
 export {
-  createChatClient,
   AgentCallError,
   StructuredOutputError,
   type Agent,

@@ -7,7 +7,7 @@ import { MODES, type Mode } from "../../src/core/modes.js";
 import { loadPool } from "../../src/pool/load.js";
 import type { Pool } from "../../src/pool/schema.js";
 import { buildAgents } from "../../src/providers/index.js";
-import { createChatClient, type ChatClient } from "../../src/providers/openai.js";
+import type { ChatClient } from "../../src/providers/openai.js";
 import type { CodeResult } from "../../src/core/types.js";
 import type { Agent } from "../../src/providers/types.js";
 import type { OrchestratorContextType } from "./configuration.js";
@@ -136,15 +136,16 @@ export async function loadResources(
     ...(selectionPath ? { selection: loadSelection(selectionPath) } : {}),
   };
   if (paths.orchestratorModel)
-    resources.orchestratorModel = orchestratorClient(pool, paths.orchestratorModel, paths.pool);
+    resources.orchestratorModel = await orchestratorClient(pool, paths.orchestratorModel, paths.pool);
   return resources;
 }
 
-function orchestratorClient(pool: Pool, id: string, poolPath: string): ChatClient {
+async function orchestratorClient(pool: Pool, id: string, poolPath: string): Promise<ChatClient> {
   const spec = pool.agents.find((a) => a.id === id);
   if (!spec) throw new InputError(`${poolPath}: $.agents: no agent ${id} for the orchestrator model`);
   if (spec.provider !== "openai")
     throw new InputError(`${poolPath}: $.agents: orchestrator model ${id} must use the openai provider`);
+  const { createChatClient } = await import("../../src/providers/openai.js"); // loaded only for a model
   return createChatClient(spec);
 }
 

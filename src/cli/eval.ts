@@ -3,9 +3,7 @@ import { mkdirSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { InputError } from "../core/errors.js";
 import type { RouterComparison } from "../eval/evaluate.js";
-import { formatEvaluation } from "../eval/format.js";
-import { evaluateLearned, recordsInPool, type LearnedHandbook, type LearningSummary } from "../eval/learned.js";
-import { renderReport } from "../eval/report-html.js";
+import type { LearnedHandbook, LearningSummary } from "../eval/learned.js";
 import { writeFileAtomic } from "../core/atomic.js";
 import { autoProgress, silentProgress, type ProgressFactory } from "../learning/progress.js";
 import { MODES, type Mode } from "../core/modes.js";
@@ -187,6 +185,12 @@ export async function runEval(
   const trainRecords = await loadRecords(req.train);
   const testRecords = await loadRecords(req.test);
   checkEvalRecords(req, trainRecords, testRecords);
+  // Learning and evaluation load once the input is checked: bad input fails without them.
+  const [{ evaluateLearned, recordsInPool }, { formatEvaluation }, { renderReport }] = await Promise.all([
+    import("../eval/learned.js"),
+    import("../eval/format.js"),
+    import("../eval/report-html.js"),
+  ]);
   let train = recordsInPool(trainRecords, pool, req.train, req.pool);
   const test = recordsInPool(testRecords, pool, req.test, req.pool);
   // --dedupe: learning reads the train records from a file, so the kept ones are written to one (see dedupeTrain).

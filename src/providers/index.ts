@@ -1,16 +1,17 @@
 /**
  * The agent pool as agents: one Agent per pool entry, built by its provider. The graphs only ever see `Agent`.
- * The replay provider is loaded on demand. Agents of the simulated world (provider `sim`) are built by the factory
+ * The openai and replay providers are loaded on demand (the openai one brings @langchain/openai and the OpenAI SDK,
+ * about 230 modules, which a pool without openai agents never needs; import createChatClient and createOpenAIAgent
+ * from ./openai.js). Agents of the simulated world (provider `sim`) are built by the factory
  * the caller passes (`createAgents` in src/sim/create-agents.ts does), so this layer never loads the simulator.
  */
 import type { AgentSpec, Pool } from "../pool/schema.js";
 import type { ExecutionRecord } from "../records/schema.js";
-import { createOpenAIAgent, type OpenAIAgentOptions } from "./openai.js";
+import type { OpenAIAgentOptions } from "./openai.js";
 import type { Agent } from "./types.js";
 
 export type { Agent, StepRequest, StepResult } from "./types.js";
 export { AgentCallError, StructuredOutputError, isStructuredOutputError, withRetry } from "./runtime.js";
-export { createChatClient, createOpenAIAgent } from "./openai.js";
 export type {
   ChatClient,
   ChatOptions,
@@ -46,9 +47,11 @@ export async function buildAgents(pool: Pool, options: BuildAgentsOptions = {}):
   const agents = new Map<string, Agent>();
   for (const spec of pool.agents) {
     switch (spec.provider) {
-      case "openai":
+      case "openai": {
+        const { createOpenAIAgent } = await import("./openai.js");
         agents.set(spec.id, createOpenAIAgent(spec, options.env ?? process.env, options.openai));
         break;
+      }
       case "replay": {
         let mod: typeof import("./replay.js");
         try {

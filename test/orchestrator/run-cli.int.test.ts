@@ -323,7 +323,16 @@ describe("skillorchestra run: answering an approval request", () => {
     const db = join(dir, "ask.sqlite");
     const base = ["--handbook", simHandbook, "--pool", simPool, "--db", db];
 
-    const paused = await cli([task.id, ...base, "--budget", "1e-12", "--ask", "--thread", "ask-cli"]);
+    // Bad replies (two at once, or one without a thread) are refused before the thread is read: they run alongside.
+    const [paused, two, noThread] = await Promise.all([
+      cli([task.id, ...base, "--budget", "1e-12", "--ask", "--thread", "ask-cli"]),
+      cli([...base, "--thread", "ask-cli", "--approve", "--stop"]),
+      cli([task.id, ...base, "--approve"]),
+    ]);
+    expect(two.code).toBe(2);
+    expect(two.stderr.trim().split("\n")).toHaveLength(1);
+    expect(noThread.code).toBe(2);
+    expect(noThread.stderr).toContain("--approve: needs --thread");
     expect(paused.code, paused.stderr).toBe(0);
     expect(paused.stdout).toMatch(/paused for approval: \{"kind":"approve_step"/);
     expect(paused.stdout).toContain("--approve, --redirect <agent>, --stop");
@@ -357,13 +366,5 @@ describe("skillorchestra run: answering an approval request", () => {
     const stopped = await cli([...base, "--thread", "ask-cli", "--stop", "--json"]);
     expect(stopped.code, stopped.stderr).toBe(0);
     expect((JSON.parse(stopped.stdout) as OrchestratorStateType).stopReason).toBe("stopped_by_user");
-
-    // Bad replies: two at once, or one without a thread, or to a thread that is not waiting.
-    const two = await cli([...base, "--thread", "ask-cli", "--approve", "--stop"]);
-    expect(two.code).toBe(2);
-    expect(two.stderr.trim().split("\n")).toHaveLength(1);
-    const noThread = await cli([task.id, ...base, "--approve"]);
-    expect(noThread.code).toBe(2);
-    expect(noThread.stderr).toContain("--approve: needs --thread");
   }, 90_000);
 });
