@@ -79,18 +79,35 @@ export function demoCommand(): Command {
     .option("--out <dir>", "output directory", "out/demo")
     .option("--seed <n>", "world seed", (v) => Number.parseInt(v, 10), DEFAULT_SEED)
     .option("--train <n>", "training tasks to explore", (v) => Number.parseInt(v, 10), 72)
+    .option(
+      "--validation <n>",
+      "validation tasks the select phase orchestrates for each candidate handbook",
+      (v) => Number.parseInt(v, 10),
+      24,
+    )
     .option("--test <n>", "held-out tasks to orchestrate", (v) => Number.parseInt(v, 10), 36)
     .option("--lambda <x>", "price of accuracy λ", Number.parseFloat, 0.2)
     .option("--json", "print the report as JSON")
-    .action(async (o: { out: string; seed: number; train: number; test: number; lambda: number; json?: boolean }) => {
-      const report = await runDemo({
-        outDir: resolve(o.out),
-        seed: o.seed,
-        trainTasks: o.train,
-        testTasks: o.test,
-        lambda: o.lambda,
-        log: (l) => process.stderr.write(`${l}\n`),
-      });
-      process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : formatDemoReport(report));
-    });
+    .action(
+      async (o: {
+        out: string;
+        seed: number;
+        train: number;
+        validation: number;
+        test: number;
+        lambda: number;
+        json?: boolean;
+      }) => {
+        const report = await runDemo({
+          outDir: resolve(o.out),
+          seed: o.seed,
+          trainTasks: o.train,
+          validationTasks: o.validation,
+          testTasks: o.test,
+          lambda: o.lambda,
+          log: (l) => process.stderr.write(`${l}\n`),
+        });
+        process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : formatDemoReport(report));
+      },
+    );
 }
