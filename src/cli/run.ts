@@ -1,11 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
-import { mkdirSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
-import { Command as LangGraphCommand } from "@langchain/langgraph";
+import { resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { buildOrchestratorGraph } from "../../graphs/orchestrator/graph.js";
-import { resolveFromContext } from "../deploy/orchestrator.js";
 import type { OrchestratorContextType } from "../../graphs/orchestrator/configuration.js";
 import type { ApprovalReply } from "../../graphs/orchestrator/nodes.js";
 import type { OrchestratorResources } from "../../graphs/orchestrator/resources.js";
@@ -19,6 +14,7 @@ import type {
 } from "../../graphs/orchestrator/state.js";
 import { InputError } from "../core/errors.js";
 import type { SimAgent } from "../sim/provider.js";
+import { checkpointTarget, openCheckpointer, POSTGRES_ENV } from "./checkpoint.js";
 
 export const DEFAULT_THREADS_DB = ".skillorchestra/threads.sqlite";
 
@@ -34,7 +30,8 @@ interface RunFlags {
   stream?: boolean;
   json?: boolean;
   thread?: string;
-  db: string;
+  db?: string;
+  checkpoint?: string;
   ask?: boolean;
   approve?: boolean;
   redirect?: string;
@@ -226,6 +223,8 @@ async function run(taskArg: string | undefined, o: RunFlags): Promise<void> {
   const out = (s: string) => void process.stdout.write(s);
   const note = (s: string) => void (o.json ? process.stderr : process.stdout).write(s);
   const reply = replyOf(o);
+  // The checkpoint store is chosen (and a bad URL refused) first; it is opened once the run's files are valid.
+  const target = checkpointTarget(o, DEFAULT_THREADS_DB);
   const context: Partial<OrchestratorContextType> = {
     // Answering a paused thread implies asking stays on for its later steps.
     ...(o.ask || reply ? { ask: true } : {}),
@@ -235,16 +234,23 @@ async function run(taskArg: string | undefined, o: RunFlags): Promise<void> {
     ...(o.orchestratorModel ? { orchestratorModel: o.orchestratorModel } : {}),
     ...(o.deadline !== undefined ? { deadlineMs: o.deadline } : {}),
   };
+  // The graph, the checkpointer and the providers load after the flags are checked, so bad flags fail fast.
+  const [{ Command: LangGraphCommand }, { buildOrchestratorGraph }, { resolveFromContext }] = await Promise.all([
+    import("@langchain/langgraph"),
+    import("../../graphs/orchestrator/graph.js"),
+    import("../deploy/orchestrator.js"),
+  ]);
   // Load (and validate) handbook, pool and corpus now: the graph's nodes get the same cached resources.
   const resources = await resolveFromContext(context);
   preflightAgents(resources, o, reply, (line) => void process.stderr.write(`${line}\n`));
   const isSimulated = (agent: string) => resources.agents.get(agent)?.spec.provider === "sim";
 
-  const dbPath = resolve(o.db);
-  mkdirSync(dirname(dbPath), { recursive: true });
-  const saver = SqliteSaver.fromConnString(dbPath);
+  const store = await openCheckpointer(target);
   try {
-    const graph = buildOrchestratorGraph(resolveFromContext).compile({ checkpointer: saver, name: "orchestrator" });
+    const graph = buildOrchestratorGraph(resolveFromContext).compile({
+      checkpointer: store.saver,
+      name: "orchestrator",
+    });
     const threadId = o.thread ?? randomUUID();
     const thread = { configurable: { thread_id: threadId } };
     const settings: RunOverrides = {
@@ -289,7 +295,7 @@ async function run(taskArg: string | undefined, o: RunFlags): Promise<void> {
       if (taskArg === undefined)
         throw new InputError(
           o.thread
-            ? `--thread ${o.thread}: no such thread in ${dbPath}; give a task to start it`
+            ? `--thread ${o.thread}: no such thread in ${store.where}; give a task to start it`
             : `task: give the task to run`,
         );
       input = {
@@ -331,13 +337,13 @@ async function run(taskArg: string | undefined, o: RunFlags): Promise<void> {
       note(`answer with --thread ${threadId} and one of --approve, --redirect <agent>, --stop\n`);
     }
   } finally {
-    saver.db.close();
+    await store.close();
   }
 }
 
 /**
  * `skillorchestra run "<task>" --handbook H --pool P`: orchestrate one task through the deployed graph, with every
- * step checkpointed to SQLite so a killed run resumes with `--thread ID`.
+ * step checkpointed (to SQLite, or to PostgreSQL with --checkpoint) so a killed run resumes with `--thread ID`.
  */
 export function runCommand(): Command {
   return new Command("run")
@@ -372,7 +378,11 @@ export function runCommand(): Command {
     .option("--stream", "print decisions and steps as they happen")
     .option("--json", "print the final state as JSON")
     .option("--thread <id>", "thread id: resumes that thread when it exists and did not finish")
-    .option("--db <file>", "SQLite file of the threads' checkpoints", DEFAULT_THREADS_DB)
+    .option("--db <file>", `SQLite file of the threads' checkpoints (default: ${DEFAULT_THREADS_DB})`)
+    .option(
+      "--checkpoint <url>",
+      `PostgreSQL database of the threads' checkpoints (postgres://user:password@host:5432/db); default ${POSTGRES_ENV.join(" or ")} when set, else the SQLite --db`,
+    )
     .option("--ask", "pause for approval before a step whose expected cost would exceed --budget")
     .option("--approve", "answer a paused thread (--thread): run the step as decided")
     .option("--redirect <agent>", "answer a paused thread (--thread): run the step with this agent instead")
