@@ -4,7 +4,10 @@ import type { RunOverrides } from "./state.js";
 
 /** Per-run configuration (the graph's context schema, shown in Studio). Every field has a default. */
 export const OrchestratorContext = Annotation.Root({
-  /** Path of the Skill Handbook JSON. */
+  /**
+   * Path of the Skill Handbook JSON, or a handbook published to the run's store (`skillorchestra handbook publish`):
+   * `store:NAME` (the version served now, looked up at every run) or `store:NAME@vN`.
+   */
   handbook: Annotation<string | undefined>,
   /** Path of the pool file (JSON or YAML). */
   pool: Annotation<string | undefined>,

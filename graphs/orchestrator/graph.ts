@@ -1,4 +1,4 @@
-import { END, START, StateGraph, type BaseCheckpointSaver } from "@langchain/langgraph";
+import { END, START, StateGraph, type BaseCheckpointSaver, type BaseStore } from "@langchain/langgraph";
 import type { LoadedSelection } from "../../handbook/store.js";
 import { MODES } from "../../src/core/modes.js";
 import type { Handbook } from "../../handbook/index.js";
@@ -17,6 +17,7 @@ import {
   type OrchestratorResources,
 } from "./resources.js";
 import { OrchestratorInput, OrchestratorState } from "./state.js";
+import { parseStoreRef, servedVersion } from "../../src/registry/handbooks.js";
 import { LocalSearch, type SearchBackend } from "../../tools/search/index.js";
 
 /**
@@ -48,20 +49,32 @@ export interface ContextResolverOptions {
   agentFactory?: AgentFactory;
   /** Where a file the context does not give is looked up (SKILLORCHESTRA_HANDBOOK, …: see resourcePaths); default nowhere. */
   env?: Record<string, string | undefined>;
+  /** Where a `store:NAME` handbook is read from when the run brings no store of its own (a server's comes first). */
+  store?: BaseStore;
 }
 
 /**
  * Resources from the run's context (paths of handbook, pool and corpus), else from `env`, cached until those files
- * change. A run with no handbook or pool fails with one InputError naming what to set, before any agent is called.
+ * change. A handbook `store:NAME` (or `store:NAME@vN`) is the version published in the run's store (see
+ * cachedResources). A run with no handbook or pool fails with one InputError naming what to set, before any agent
+ * is called.
  */
 export function contextResolver(opts: ContextResolverOptions = {}): Resolve {
   const env = opts.env ?? {};
   const factory = opts.agentFactory ?? providerAgents;
-  return async (c) => cachedResources(resourcePaths(c, env), factory);
+  return async (c, run) =>
+    cachedResources(resourcePaths(c, env), factory, {
+      ...run,
+      ...(run?.store || opts.store ? { store: run?.store ?? opts.store } : {}),
+    });
 }
 
 export interface CreateOrchestratorOptions {
-  handbook: Handbook;
+  /**
+   * The handbook, or a published one: `store:NAME` (the version served, read again at every run, so a new version
+   * or a rollback applies from the next run) or `store:NAME@vN`, read from the run's store (`store`).
+   */
+  handbook: Handbook | string;
   /** A pool (its agents built by `agentFactory`) or agents already built. */
   pool?: Pool;
   agents?: Map<string, Agent>;
@@ -80,6 +93,8 @@ export interface CreateOrchestratorOptions {
   /** A learned selection (loadSelection("H.selection.json")): a run's λ or budget then picks its candidate handbook. */
   selection?: LoadedSelection;
   checkpointer?: BaseCheckpointSaver;
+  /** The LangGraph store the graph is compiled with (each run's `runtime.store`): where `store:…` handbooks are read. */
+  store?: BaseStore;
   name?: string;
 }
 
@@ -89,10 +104,11 @@ export interface CreateOrchestratorOptions {
  */
 export async function createOrchestrator(opts: CreateOrchestratorOptions) {
   if (!opts.agents && !opts.pool) throw new Error("createOrchestrator: give a pool or agents");
+  const published = typeof opts.handbook === "string" ? opts.handbook : undefined;
+  if (published !== undefined) parseStoreRef(published);
   const built = opts.agents ? { agents: opts.agents } : await (opts.agentFactory ?? providerAgents)(opts.pool!);
   const search = opts.search ?? (built.documents ? LocalSearch.fromDocuments(built.documents) : undefined);
-  const resources: OrchestratorResources = {
-    handbook: opts.handbook,
+  const resources: Omit<OrchestratorResources, "handbook"> = {
     agents: built.agents,
     runCode: opts.runCode ?? sandboxRunner,
     ...(search ? { search } : {}),
@@ -100,10 +116,23 @@ export async function createOrchestrator(opts: CreateOrchestratorOptions) {
     ...(opts.defaults ? { defaults: opts.defaults } : {}),
     ...(opts.selection ? { selection: opts.selection } : {}),
   };
-  const resolve: Resolve = async () => resources;
+  const fixed = typeof opts.handbook === "string" ? undefined : { ...resources, handbook: opts.handbook };
+  // A published handbook: the version the run's store serves (or the one the run started with), at every run.
+  const resolve: Resolve = fixed
+    ? async () => fixed
+    : async (_c, run) => {
+        const v = await servedVersion(run?.store ?? opts.store, published!, run?.pinned);
+        return {
+          ...resources,
+          handbook: v.handbook,
+          handbookVersion: v.label,
+          ...(v.selection && !opts.selection ? { selection: v.selection } : {}),
+        };
+      };
   return buildOrchestratorGraph(resolve)
     .compile({
       ...(opts.checkpointer ? { checkpointer: opts.checkpointer } : {}),
+      ...(opts.store ? { store: opts.store } : {}),
       name: opts.name ?? "orchestrator",
     })
     .withConfig({ recursionLimit: RECURSION_LIMIT });

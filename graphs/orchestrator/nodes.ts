@@ -1,4 +1,4 @@
-import { Command, END, interrupt } from "@langchain/langgraph";
+import { type BaseStore, Command, END, interrupt } from "@langchain/langgraph";
 import { ZodError, z } from "zod";
 import { renderHandbook } from "../../handbook/index.js";
 import type { Mode } from "../../src/core/modes.js";
@@ -9,7 +9,7 @@ import { checkRunInput } from "./input.js";
 import { resolveSettings, type OrchestratorContextType, type OrchestratorSettings } from "./configuration.js";
 import { offlineChoice, type PolicyChoice, type PolicyInput } from "./policy.js";
 import { cleanSkills, policyMessages, PolicyReplySchema } from "./prompts.js";
-import { availableModes, servingHandbook, type OrchestratorResources } from "./resources.js";
+import { availableModes, servingHandbook, type OrchestratorResources, type RunScope } from "./resources.js";
 import { runDeadlineAt } from "./deadline.js";
 import { decideStep, judgeStep, openStep, type StepChoice, type StepWorld, type Verdict } from "./step.js";
 import { answerKey, answerKind } from "../../tools/answer/key.js";
@@ -23,10 +23,20 @@ import type {
   StopReason,
 } from "./state.js";
 
-export type Resolve = (context: Partial<OrchestratorContextType> | undefined) => Promise<OrchestratorResources>;
+export type Resolve = (
+  context: Partial<OrchestratorContextType> | undefined,
+  run?: RunScope,
+) => Promise<OrchestratorResources>;
+
+/** The run's store and the published handbook version its decisions so far were made with. */
+const scopeOf = (state: OrchestratorStateType, runtime: Runtime): RunScope => {
+  const pinned = state.decisions.find((d) => d.handbookVersion)?.handbookVersion;
+  return { ...(runtime.store ? { store: runtime.store } : {}), ...(pinned ? { pinned } : {}) };
+};
 
 interface Runtime {
   context?: Partial<OrchestratorContextType>;
+  store?: BaseStore;
   writer?: (chunk: unknown) => void;
   signal?: AbortSignal;
 }
@@ -149,6 +159,7 @@ function worldOf(r: OrchestratorResources, s: OrchestratorSettings, candidate: s
     agents: [...r.agents.values()].map((a) => ({ id: a.spec.id, modes: a.spec.modes })),
     settings: s,
     ...(candidate ? { candidate } : {}),
+    ...(r.handbookVersion ? { handbookVersion: r.handbookVersion } : {}),
   };
 }
 
@@ -177,7 +188,7 @@ export function orchestrateNode(resolve: Resolve) {
   return async (state: OrchestratorStateType, runtime: Runtime): Promise<Command> => {
     // A malformed input (from the API, Studio or code) is refused before anything runs, naming the field.
     if (state.steps.length === 0 && state.decisions.length === 0) checkRunInput(state);
-    const loaded = await resolve(runtime.context);
+    const loaded = await resolve(runtime.context, scopeOf(state, runtime));
     const settings = resolveSettings(
       { ...loaded.defaults, ...definedOnly(runtime.context) },
       state.settings ?? undefined,
@@ -315,7 +326,7 @@ const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n)}…` : s
 /** A sub-agent node: the dispatched agent acts in its mode, the mode's tool runs, the state records the step. */
 export function modeNode(mode: Mode, resolve: Resolve) {
   return async (state: OrchestratorStateType, runtime: Runtime): Promise<Command> => {
-    const r = await resolve(runtime.context);
+    const r = await resolve(runtime.context, scopeOf(state, runtime));
     const d = state.dispatch;
     if (!d || d.mode !== mode) throw new Error(`${mode} node reached without a ${mode} dispatch`);
     const agent = r.agents.get(d.agent);

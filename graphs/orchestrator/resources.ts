@@ -1,4 +1,5 @@
 import { statSync } from "node:fs";
+import type { BaseStore } from "@langchain/langgraph";
 import type { Handbook } from "../../handbook/index.js";
 import { loadHandbook } from "../../handbook/index.js";
 import { loadSelection, selectionPathOf, servingChoice, type LoadedSelection } from "../../handbook/store.js";
@@ -13,6 +14,7 @@ import type { Agent } from "../../src/providers/types.js";
 import type { OrchestratorContextType } from "./configuration.js";
 import { LocalSearch, readCorpus, type CorpusDocument, type SearchBackend } from "../../tools/search/index.js";
 import { runProgram, toCodeResult } from "../../tools/code/index.js";
+import { isStoreRef, servedVersion } from "../../src/registry/handbooks.js";
 
 /** Runs an agent-written program in the sandbox. */
 export type CodeRunner = (
@@ -37,6 +39,21 @@ export interface OrchestratorResources {
    * for it on validation (for a budget, with the λ that meets it there) instead of the one handbook.
    */
   selection?: LoadedSelection;
+  /** The published version served (`NAME@v3`) when the handbook is `store:NAME[@vN]`: every decision names it. */
+  handbookVersion?: string;
+}
+
+/** What a run acts with besides its handbook: the pool's agents, search, the sandbox, the orchestrator model. */
+export type RunTools = Omit<OrchestratorResources, "handbook" | "selection" | "handbookVersion">;
+
+/**
+ * What a run gives the resolver besides its context: its store (the LangGraph server's, or the one the graph was
+ * compiled with), where a `store:NAME` handbook is read, and the published version the run started with (`NAME@v3`,
+ * from its first decision), so that a run keeps one version to its end and the next run gets the one served then.
+ */
+export interface RunScope {
+  store?: BaseStore;
+  pinned?: string;
 }
 
 /** The handbook and λ a run is routed with (see OrchestratorResources.selection), and which candidate it is. */
@@ -77,6 +94,7 @@ export type AgentFactory = (pool: Pool) => Promise<PoolAgents>;
 export const providerAgents: AgentFactory = async (pool) => ({ agents: await buildAgents(pool) });
 
 export interface ResourcePaths {
+  /** A handbook JSON path, or a published handbook: `store:NAME` (the version served) or `store:NAME@vN`. */
   handbook: string;
   pool: string;
   corpus?: string;
@@ -123,21 +141,21 @@ export async function loadResources(
 ): Promise<OrchestratorResources> {
   const pool = loadPool(paths.pool);
   const handbook = loadHandbook(paths.handbook);
+  const tools = await loadTools(pool, paths, agentFactory);
+  const selectionPath = selectionPathOf(paths.handbook, handbook);
+  return { handbook, ...tools, ...(selectionPath ? { selection: loadSelection(selectionPath) } : {}) };
+}
+
+/** A run's tools from files: the pool's agents (built by `agentFactory`), the corpus, the orchestrator model. */
+async function loadTools(pool: Pool, paths: Omit<ResourcePaths, "handbook">, agentFactory: AgentFactory) {
   const { agents, documents } = await agentFactory(pool);
   let search: SearchBackend | undefined;
   if (paths.corpus) search = LocalSearch.fromDocuments((await readCorpus(paths.corpus)).documents);
   else if (documents) search = LocalSearch.fromDocuments(documents);
-  const selectionPath = selectionPathOf(paths.handbook, handbook);
-  const resources: OrchestratorResources = {
-    handbook,
-    agents,
-    runCode: sandboxRunner,
-    ...(search ? { search } : {}),
-    ...(selectionPath ? { selection: loadSelection(selectionPath) } : {}),
-  };
+  const tools: RunTools = { agents, runCode: sandboxRunner, ...(search ? { search } : {}) };
   if (paths.orchestratorModel)
-    resources.orchestratorModel = await orchestratorClient(pool, paths.orchestratorModel, paths.pool);
-  return resources;
+    tools.orchestratorModel = await orchestratorClient(pool, paths.orchestratorModel, paths.pool);
+  return tools;
 }
 
 async function orchestratorClient(pool: Pool, id: string, poolPath: string): Promise<ChatClient> {
@@ -149,7 +167,7 @@ async function orchestratorClient(pool: Pool, id: string, poolPath: string): Pro
   return createChatClient(spec);
 }
 
-const caches = new WeakMap<AgentFactory, Map<string, { stamp: string; resources: Promise<OrchestratorResources> }>>();
+const caches = new WeakMap<AgentFactory, Map<string, { stamp: string; value: Promise<unknown> }>>();
 
 function stampOf(paths: (string | undefined)[]): string {
   return paths
@@ -165,19 +183,43 @@ function stampOf(paths: (string | undefined)[]): string {
     .join("|");
 }
 
-/** Resources loaded from files (loadResources), cached per agent factory until one of the files changes. */
-export function cachedResources(
-  paths: ResourcePaths,
-  agentFactory: AgentFactory = providerAgents,
-): Promise<OrchestratorResources> {
+/** `load()`, cached per agent factory and key until one of `files` changes. */
+function cached<T>(agentFactory: AgentFactory, key: string, files: (string | undefined)[], load: () => Promise<T>) {
   let cache = caches.get(agentFactory);
   if (!cache) caches.set(agentFactory, (cache = new Map()));
-  const key = JSON.stringify(paths);
-  const stamp = stampOf([paths.handbook, paths.pool, paths.corpus]);
+  const stamp = stampOf(files);
   const hit = cache.get(key);
-  if (hit && hit.stamp === stamp) return hit.resources;
-  const resources = loadResources(paths, agentFactory);
-  cache.set(key, { stamp, resources });
-  resources.catch(() => cache.delete(key));
-  return resources;
+  if (hit && hit.stamp === stamp) return hit.value as Promise<T>;
+  const value = load();
+  cache.set(key, { stamp, value });
+  value.catch(() => cache.delete(key));
+  return value;
+}
+
+/**
+ * Resources loaded from files (loadResources), cached per agent factory until one of the files changes. A handbook
+ * `store:NAME[@vN]` is read from the run's store instead (`run.store`): the version named, else the one the run
+ * started with (`run.pinned`), else the one served now, looked up at every call (one read; a version already read
+ * is not parsed again), so a publish or a rollback applies from the next run without a restart.
+ */
+export async function cachedResources(
+  paths: ResourcePaths,
+  agentFactory: AgentFactory = providerAgents,
+  run: RunScope = {},
+): Promise<OrchestratorResources> {
+  if (!isStoreRef(paths.handbook))
+    return cached(agentFactory, JSON.stringify(paths), [paths.handbook, paths.pool, paths.corpus], () =>
+      loadResources(paths, agentFactory),
+    );
+  const served = await servedVersion(run.store, paths.handbook, run.pinned);
+  const { handbook: _, ...rest } = paths;
+  const tools = await cached(agentFactory, JSON.stringify({ tools: rest }), [paths.pool, paths.corpus], () =>
+    loadTools(loadPool(paths.pool), rest, agentFactory),
+  );
+  return {
+    ...tools,
+    handbook: served.handbook,
+    handbookVersion: served.label,
+    ...(served.selection ? { selection: served.selection } : {}),
+  };
 }

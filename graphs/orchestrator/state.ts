@@ -193,6 +193,8 @@ export interface RoutingDecision {
   policyCostUsd?: number;
   /** The learned selection's candidate the step was routed with (chosen for the run's λ or budget). */
   candidate?: string;
+  /** The published handbook version that made this decision (`NAME@v3`), when the handbook came from a store. */
+  handbookVersion?: string;
   /** Set for answers judged by the handbook's consult rule: the first agent of a plan, a consult, or an accept. */
   consult?: ConsultRecord;
   /** Set when this decision re-routes a step whose agent failed for good: the failed agent is excluded. */

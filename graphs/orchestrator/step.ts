@@ -34,6 +34,8 @@ export interface StepWorld {
   settings: OrchestratorSettings;
   /** The learned selection's candidate the run is served with, when there is one. */
   candidate?: string;
+  /** The published handbook version served (`NAME@v3`), when the handbook came from a store. */
+  handbookVersion?: string;
 }
 
 export type StepState = Pick<
@@ -216,6 +218,7 @@ export function decideStep(w: StepWorld, state: StepState, choice: StepChoice, a
     forced,
     ...(choice.costUsd > 0 ? { policyCostUsd: choice.costUsd } : {}),
     ...(w.candidate ? { candidate: w.candidate } : {}),
+    ...(w.handbookVersion ? { handbookVersion: w.handbookVersion } : {}),
     ...(failed ? { reroute: { from: failed.agent, error: failed.error, attempts: failed.attempts } } : {}),
     ...(consultRecord ? { consult: consultRecord } : {}),
   };
@@ -245,6 +248,7 @@ export function judgeStep(w: StepWorld, state: StepState, c: Consulting, pastDea
     forced: false,
     consult,
     ...(w.candidate ? { candidate: w.candidate } : {}),
+    ...(w.handbookVersion ? { handbookVersion: w.handbookVersion } : {}),
   };
   const done = { ...c, awaiting: false };
   if (judgement.action === "accept" || !w.agents.some((a) => a.id === judgement.agent)) {

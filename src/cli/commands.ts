@@ -42,6 +42,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import("./explore.js").then((m) => [m.exploreCommand()]),
   },
   {
+    name: "handbook",
+    term: "handbook",
+    description: "Versioned handbooks in a LangGraph store, served as store:NAME: publish, list, rollback",
+    load: () => import("./handbook.js").then((m) => [m.handbookCommand()]),
+  },
+  {
     name: "learn",
     term: "learn [options]",
     description: "learn a Skill Handbook from execution records (explore → discover → profile → refine → select)",

@@ -18,6 +18,7 @@ const BELOW_GRAPHS = [
   "src/providers",
   "src/learning",
   "src/explore",
+  "src/registry",
 ];
 
 const RULES: Record<string, readonly string[]> = {
@@ -33,6 +34,8 @@ const RULES: Record<string, readonly string[]> = {
   "src/sim": [CORE, "src/pool", "src/providers", ...TOOLS],
   "src/explore": [CORE, "src/pool", "src/records", "src/providers", "src/sim", ...TOOLS, "handbook"],
   "src/learning": [CORE, "handbook", "src/records", "src/pool", "src/providers", ...TOOLS],
+  // Published handbooks: versions in a LangGraph store, and the stores themselves.
+  "src/registry": [CORE, "handbook"],
   "graphs/orchestrator": BELOW_GRAPHS,
   "graphs/learning": BELOW_GRAPHS,
   "src/eval": [...BELOW_GRAPHS, "src/sim", "graphs/orchestrator", "graphs/learning"],
