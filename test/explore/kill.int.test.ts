@@ -25,6 +25,9 @@ function lines(path: string): number {
   }
 }
 
+/** Sim tasks explored, each by every agent in search and answer mode; the first run is killed after 12 records. */
+const TASKS = 6;
+
 /** Start the explore CLI as a subprocess. */
 const start = (args: string[]) => startCli(["explore", ...args]);
 
@@ -40,7 +43,7 @@ describe("explore CLI killed mid-run", () => {
       "--out",
       out,
       "--sim-tasks",
-      "12",
+      String(TASKS),
       "--seed",
       "3",
       "--modes",
@@ -90,7 +93,7 @@ describe("explore CLI killed mid-run", () => {
     const clean = join(dir, "clean.jsonl");
     const s = await explore({
       agents: world.pool().agents.map((spec) => createSimAgent(spec, world)),
-      tasks: simExploreTasks(world, 12, "train"),
+      tasks: simExploreTasks(world, TASKS, "train"),
       modes: ["search", "answer"],
       run: simRunner(world),
       out: clean,
