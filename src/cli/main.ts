@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFileSync } from "node:fs";
 import { Command, Help } from "commander";
 import { InputError } from "../core/errors.js";
 import { COMMANDS, invokedCommand } from "./commands.js";
@@ -6,6 +7,11 @@ import { COMMANDS, invokedCommand } from "./commands.js";
 const program = new Command()
   .name("skillorchestra")
   .description("Skill-aware, cost-aware orchestration of LLM agents")
+  .version(
+    (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version,
+    "-V, --version",
+    "print the version",
+  )
   .option("--debug", "print the stack trace of an error")
   .showHelpAfterError()
   .configureHelp({

@@ -98,7 +98,8 @@ export function formatStep(s: Step): string {
   const wrote =
     s.mode === "code" ? `program of ${s.input.split("\n").length} line(s)` : JSON.stringify(clip(s.input, 80));
   const err = s.error ? `  error: ${clip(s.error, 120)}` : "";
-  return `step ${s.index}: ${s.mode} by ${s.agent}: ${wrote} → ${clip(s.observation, 160)}  ${usd(s.costUsd)}${costLabel(s.simulated, s.costEstimated)}${err}`;
+  const tokens = s.promptTokens !== undefined ? `${s.promptTokens}+${s.completionTokens ?? 0} tokens ` : "";
+  return `step ${s.index}: ${s.mode} by ${s.agent}: ${wrote} → ${clip(s.observation, 160)}  ${tokens}${usd(s.costUsd)}${costLabel(s.simulated, s.costEstimated)}${err}`;
 }
 
 /** The end of a run: the answer, why it stopped, its cost. */
@@ -106,8 +107,13 @@ export function formatOutcome(state: OrchestratorStateType, threadId: string): s
   const sims = state.steps.filter((s) => s.simulated).length;
   const simulated = sims === 0 ? false : sims === state.steps.length ? true : "partly";
   const estimated = state.steps.some((s) => s.costEstimated);
+  const prompt = state.steps.reduce((a, st) => a + (st.promptTokens ?? 0), 0);
+  const completion = state.steps.reduce((a, st) => a + (st.completionTokens ?? 0), 0);
+  const policyUsd = state.decisions.reduce((a, d) => a + (d.policyCostUsd ?? 0), 0);
   return [
     `answer: ${state.finalAnswer ?? "(none)"}`,
+    `totals: agents ${prompt} prompt + ${completion} completion tokens, ${usd(state.costUsd - policyUsd)}` +
+      (policyUsd > 0 ? `; orchestrator model ${usd(policyUsd)}` : ""),
     `stop: ${state.stopReason ?? "(not finished)"} after ${state.steps.length} step(s); cost ${usd(state.costUsd)}${costLabel(simulated, estimated)}; thread ${threadId}`,
   ].join("\n");
 }
@@ -271,7 +277,10 @@ async function run(taskArg: string | undefined, o: RunFlags): Promise<void> {
         throw new InputError(
           `--thread ${threadId}: the thread holds another task (${clip(existing.task.text, 60)}); omit the task to resume it`,
         );
-      if (saved.next.length === 0) {
+      // A thread whose approval was answered with an invalid reply waits again: LangGraph then reports no `next`,
+      // only the pending task's new interrupt.
+      const waitingNow = saved.tasks.some((t) => t.interrupts.length > 0);
+      if (saved.next.length === 0 && !waitingNow) {
         note(`thread ${threadId} has already finished\n`);
         out(o.json ? `${JSON.stringify(existing, null, 2)}\n` : formatRun(existing, threadId, isSimulated));
         return;
