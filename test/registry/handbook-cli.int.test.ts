@@ -66,7 +66,7 @@ describe("skillorchestra handbook", () => {
     const to = await so("rollback", "--name", "demo", "--to", "v3", "--json");
     expect(JSON.parse(to.stdout)).toMatchObject({ name: "demo", from: 1, to: 3 });
     expect(JSON.parse(readFileSync(files.store, "utf8")).kind).toBe("skillorchestra.store");
-  }, 60_000);
+  }, 120_000);
 
   it("bad input: one line, exit 2", async () => {
     const cases: [string[], string][] = [
