@@ -20,6 +20,8 @@ export const DEFAULT_THREADS_DB = ".skillorchestra/threads.sqlite";
 
 interface RunFlags {
   handbook: string;
+  /** Where `--handbook store:NAME[@vN]` is published (see src/registry/open.ts). */
+  store?: string;
   pool: string;
   lambda?: number;
   budget?: number;
@@ -234,7 +236,8 @@ async function run(taskArg: string | undefined, o: RunFlags): Promise<void> {
   const context: Partial<OrchestratorContextType> = {
     // Answering a paused thread implies asking stays on for its later steps.
     ...(o.ask || reply ? { ask: true } : {}),
-    handbook: resolve(o.handbook),
+    // A published handbook (`store:NAME[@vN]`) is read from the store each run; a file by its path.
+    handbook: o.handbook.startsWith("store:") ? o.handbook : resolve(o.handbook),
     pool: resolve(o.pool),
     ...(o.corpus ? { corpus: resolve(o.corpus) } : {}),
     ...(o.orchestratorModel ? { orchestratorModel: o.orchestratorModel } : {}),
@@ -246,8 +249,12 @@ async function run(taskArg: string | undefined, o: RunFlags): Promise<void> {
     import("../../graphs/orchestrator/graph.js"),
     import("../deploy/orchestrator.js"),
   ]);
+  const published = o.handbook.startsWith("store:")
+    ? await (await import("../registry/open.js")).openStore(o.store)
+    : undefined;
+  if (!published && o.store !== undefined) throw new InputError("--store: only with --handbook store:NAME[@vN]");
   // Load (and validate) handbook, pool and corpus now: the graph's nodes get the same cached resources.
-  const resources = await resolveFromContext(context);
+  const resources = await resolveFromContext(context, published ? { store: published.store } : undefined);
   preflightAgents(resources, o, reply, (line) => void process.stderr.write(`${line}\n`));
   const isSimulated = (agent: string) => resources.agents.get(agent)?.spec.provider === "sim";
 
@@ -255,6 +262,7 @@ async function run(taskArg: string | undefined, o: RunFlags): Promise<void> {
   try {
     const graph = buildOrchestratorGraph(resolveFromContext).compile({
       checkpointer: store.saver,
+      ...(published ? { store: published.store } : {}),
       name: "orchestrator",
     });
     const threadId = o.thread ?? randomUUID();
@@ -347,6 +355,7 @@ async function run(taskArg: string | undefined, o: RunFlags): Promise<void> {
     }
   } finally {
     await store.close();
+    await published?.close();
   }
 }
 
@@ -379,6 +388,10 @@ export function runCommand(): Command {
       number("--max-steps", (x) => Number.isInteger(x) && x >= 0, "a whole number >= 0"),
     )
     .option("--corpus <file>", "search corpus (JSONL of {id, title, text}); sim pools bring their own")
+    .option(
+      "--store <where>",
+      "with --handbook store:NAME[@vN]: the handbook store (postgres://…, a LangGraph server's http(s)://…, or a store file; default .skillorchestra/handbooks.json)",
+    )
     .option(
       "--orchestrator-model <id>",
       "pool agent (openai provider) to use as the orchestrator model; default the offline policy",

@@ -3,7 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { saveHandbook } from "../../handbook/index.js";
+import { startOpenAIServer } from "../../bench/support/openai-server.js";
 import { startCli } from "../support/cli.js";
+import { FileStore } from "../../src/registry/file-store.js";
+import { publishHandbook, readPublication } from "../../src/registry/handbooks.js";
 import { ev, handbookWith } from "../handbook/helpers.js";
 
 /**
@@ -92,4 +95,51 @@ describe("skillorchestra handbook", () => {
       expect(r.stderr.startsWith(start), `${args.join(" ")}: ${r.stderr}`).toBe(true);
     }
   }, 120_000);
+
+  it("run --handbook store:NAME serves the published version, and each decision names it", async () => {
+    const server = await startOpenAIServer(() => ({ kind: "reply", content: "Paris" }));
+    try {
+      const pool = join(dir, "pool.json");
+      writeFileSync(
+        pool,
+        JSON.stringify({
+          agents: [
+            {
+              id: "x",
+              modes: ["answer"],
+              provider: "openai",
+              model: "m",
+              price: { inputPer1M: 1, outputPer1M: 1 },
+              openai: { baseURL: server.url, apiKeyEnv: "REGISTRY_RUN_KEY" },
+            },
+          ],
+        }),
+      );
+      // Published in this process (the publish command has its own test above); one subprocess runs the task.
+      const store = new FileStore(files.store);
+      await publishHandbook(store, "served", readPublication(files.a));
+      const r = await startCli(
+        [
+          "run",
+          "--handbook",
+          "store:served",
+          "--store",
+          files.store,
+          "--pool",
+          pool,
+          "--db",
+          join(dir, "threads.sqlite"),
+          "--json",
+          "What is the capital of France?",
+        ],
+        { REGISTRY_RUN_KEY: "k" },
+      ).done;
+      expect(r.code, r.stderr).toBe(0);
+      const state = JSON.parse(r.stdout);
+      expect(state.finalAnswer).toBe("Paris");
+      expect(state.decisions[0].handbookVersion).toBe("served@v1");
+    } finally {
+      await server.close();
+    }
+  });
 });
