@@ -37,7 +37,15 @@ interface CentroidTable {
   dense: Float64Array[];
 }
 
-const cache = new WeakMap<Handbook, Map<string, SkillIdentifier>>();
+/**
+ * Identifiers by what identification reads of a handbook: its skills and its text models (objects shared by the
+ * handbooks made from one another without changing them, such as a candidate and its pooled and neighbours
+ * variants, or its profiles on other queries), then by options.
+ */
+const cache = new WeakMap<object, WeakMap<object, Map<string, SkillIdentifier>>>();
+const NO_TEXT = {};
+/** Identifications remembered per identifier (then forgotten all at once). */
+const IDENTIFIED_MAX = 20_000;
 
 function centroidTable(h: Handbook, mode: Mode): CentroidTable | undefined {
   const model = h.text?.[mode];
@@ -47,11 +55,16 @@ function centroidTable(h: Handbook, mode: Mode): CentroidTable | undefined {
   return { model, ids: leaves.map((s) => s.id), dense: leaves.map((s) => denseCentroid(model, s.centroid!)) };
 }
 
-/** The identifier of a handbook, cached for as long as the handbook object lives (handbooks are immutable). */
+/**
+ * The identifier of a handbook, cached for as long as its skills and text objects live (handbooks are immutable);
+ * it remembers what it identified (a copy is returned each time).
+ */
 export function skillIdentifier(h: Handbook, opts: IdentifyOptions = {}): SkillIdentifier {
   const key = `${opts.temperature ?? ""}:${opts.k ?? ""}:${opts.minWeight ?? ""}`;
-  let byKey = cache.get(h);
-  if (!byKey) cache.set(h, (byKey = new Map()));
+  let byText = cache.get(h.skills);
+  if (!byText) cache.set(h.skills, (byText = new WeakMap()));
+  let byKey = byText.get(h.text ?? NO_TEXT);
+  if (!byKey) byText.set(h.text ?? NO_TEXT, (byKey = new Map()));
   const hit = byKey.get(key);
   if (hit) return hit;
   const tau = opts.temperature ?? 0.02;
@@ -63,22 +76,34 @@ export function skillIdentifier(h: Handbook, opts: IdentifyOptions = {}): SkillI
     return tables.get(mode);
   };
   const hasSkills = (mode: Mode) => Object.values(h.skills).some((s) => s.mode === mode);
+  const identified = new Map<string, Map<string, ActiveSkill[]>>();
+  const identifyOnce = (text: string, mode: Mode): ActiveSkill[] => {
+    const t = tableOf(mode);
+    if (!t) return hasSkills(mode) ? skillWeights(handbookMatcher(h).match(text, mode)) : [];
+    const v = embed(t.model, text);
+    if (v.idx.length === 0) return [];
+    const sims = t.dense.map((c, j) => ({ id: t.ids[j]!, sim: dotDense(v, c) }));
+    sims.sort((a, b) => b.sim - a.sim || (a.id < b.id ? -1 : 1));
+    const best = sims[0]!.sim;
+    if (!(best > 0)) return [];
+    const top = sims.slice(0, k).map((s) => ({ id: s.id, w: Math.exp((s.sim - best) / tau) }));
+    const total = top.reduce((a, s) => a + s.w, 0);
+    const kept = top.filter((s) => s.w / total >= minWeight);
+    const sum = kept.reduce((a, s) => a + s.w, 0);
+    return kept.map((s) => ({ id: s.id, weight: s.w / sum }));
+  };
   const identifier: SkillIdentifier = {
     method: (mode) => (tableOf(mode) ? "centroid" : hasSkills(mode) ? "lexical" : "none"),
     identify(text, mode) {
-      const t = tableOf(mode);
-      if (!t) return hasSkills(mode) ? skillWeights(handbookMatcher(h).match(text, mode)) : [];
-      const v = embed(t.model, text);
-      if (v.idx.length === 0) return [];
-      const sims = t.dense.map((c, j) => ({ id: t.ids[j]!, sim: dotDense(v, c) }));
-      sims.sort((a, b) => b.sim - a.sim || (a.id < b.id ? -1 : 1));
-      const best = sims[0]!.sim;
-      if (!(best > 0)) return [];
-      const top = sims.slice(0, k).map((s) => ({ id: s.id, w: Math.exp((s.sim - best) / tau) }));
-      const total = top.reduce((a, s) => a + s.w, 0);
-      const kept = top.filter((s) => s.w / total >= minWeight);
-      const sum = kept.reduce((a, s) => a + s.w, 0);
-      return kept.map((s) => ({ id: s.id, weight: s.w / sum }));
+      let byMode = identified.get(mode);
+      if (!byMode) identified.set(mode, (byMode = new Map()));
+      let found = byMode.get(text);
+      if (!found) {
+        found = identifyOnce(text, mode);
+        if (byMode.size >= IDENTIFIED_MAX) byMode.clear();
+        byMode.set(text, found);
+      }
+      return found.map((s) => ({ id: s.id, weight: s.weight }));
     },
   };
   byKey.set(key, identifier);

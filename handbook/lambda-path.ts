@@ -23,16 +23,18 @@ export interface PathStep {
 
 const EPS = 1e-12;
 
+/** Whether a beats b at λ under the rule: the higher score, then the cheaper agent, then the smaller id. */
+function better(a: LineCandidate, b: LineCandidate, lambda: number): boolean {
+  const sa = a.competence - lambda * a.normalisedCost;
+  const sb = b.competence - lambda * b.normalisedCost;
+  if (Math.abs(sa - sb) > EPS) return sa > sb;
+  if (Math.abs(a.normalisedCost - b.normalisedCost) > EPS) return a.normalisedCost < b.normalisedCost;
+  return a.agent < b.agent;
+}
+
 /** The choice at each λ ≥ 0 as steps (first from 0), with the rule's ties: the cheaper agent, then the smaller id. */
 export function choicePath(cands: readonly LineCandidate[]): PathStep[] {
   if (cands.length === 0) return [];
-  const better = (a: LineCandidate, b: LineCandidate, lambda: number) => {
-    const sa = a.competence - lambda * a.normalisedCost;
-    const sb = b.competence - lambda * b.normalisedCost;
-    if (Math.abs(sa - sb) > EPS) return sa > sb;
-    if (Math.abs(a.normalisedCost - b.normalisedCost) > EPS) return a.normalisedCost < b.normalisedCost;
-    return a.agent < b.agent;
-  };
   let cur = cands.reduce((a, b) => (better(b, a, 0) ? b : a));
   const steps: PathStep[] = [{ from: 0, agent: cur.agent }];
   let lambda = 0;
@@ -180,21 +182,32 @@ export function insideStep(s: CurveStep): number {
 export function lambdaWinners(curves: readonly Curve[]): number[] {
   const bounds = [...new Set(curves.flatMap((c) => c.steps.map((s) => s.from)))].sort((a, b) => a - b);
   const won = new Set<number>();
+  // stepAt(c, lo) for ascending lo: each curve's step advances (as stepAt's scan would stop at the same step).
+  const at = curves.map(() => 0);
+  const stepOf = (ci: number, lambda: number): CurveStep => {
+    const steps = curves[ci]!.steps;
+    let j = at[ci]!;
+    while (j + 1 < steps.length && steps[j + 1]!.from <= lambda + EPS) j++;
+    at[ci] = j;
+    return steps[j]!;
+  };
+  // One line per candidate, refilled at each bound. Index-padded names keep the earlier candidate first on exact
+  // ties, as chooseFor does.
+  const lines: LineCandidate[] = curves.map((_, i) => ({
+    agent: String(i).padStart(6, "0"),
+    competence: 0,
+    normalisedCost: 0,
+  }));
   bounds.forEach((lo, b) => {
     const hi = bounds[b + 1] ?? Infinity;
-    const lines = curves.map((c, i) => {
-      const s = stepAt(c, lo);
+    curves.forEach((c, i) => {
+      const s = stepOf(i, lo);
       const slope = c.maxMeanCostUsd > 0 ? s.meanCostUsd / c.maxMeanCostUsd : 0;
-      // Index-padded names keep the earlier candidate first on exact ties, as chooseFor does.
-      return {
-        agent: String(i).padStart(6, "0"),
-        competence: s.accuracy - lo * slope,
-        normalisedCost: slope,
-        index: i,
-      };
+      const line = lines[i]!;
+      line.competence = s.accuracy - lo * slope;
+      line.normalisedCost = slope;
     });
-    for (const step of choicePath(lines.map(({ index: _i, ...l }) => l)))
-      if (step.from < hi - lo - EPS) won.add(Number(step.agent));
+    for (const step of choicePath(lines)) if (step.from < hi - lo - EPS) won.add(Number(step.agent));
   });
   return [...won].sort((a, b) => a - b);
 }

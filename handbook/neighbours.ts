@@ -28,57 +28,255 @@ export function usesNeighbours(h: Handbook): boolean {
   return (h.metadata.learning.estimator as { kind?: string } | undefined)?.kind === "neighbours";
 }
 
-/** A memory point of a labelled query. */
+/** A vector as stored in memory points (values to 5 significant digits), per vector; shared, never modified. */
+const stored = new WeakMap<SparseVector, { idx: number[]; val: number[] }>();
+
+/** A memory point of a labelled query (its idx and val arrays are shared by every point of the same vector). */
 export function memoryPoint(
   v: SparseVector,
   skills: readonly ActiveSkill[],
   outcomes: Record<string, number>,
 ): MemoryPoint {
-  return {
-    skills: skills.map((s) => s.id),
-    idx: Array.from(v.idx),
-    val: Array.from(v.val, (x) => Number(x.toPrecision(5))),
-    outcomes,
-  };
+  let sv = stored.get(v);
+  if (!sv) {
+    sv = { idx: Array.from(v.idx), val: Array.from(v.val, (x) => Number(x.toPrecision(5))) };
+    stored.set(v, sv);
+  }
+  return { skills: skills.map((s) => s.id), idx: sv.idx, val: sv.val, outcomes };
 }
 
-/** Per handbook and mode: an inverted index of the memory (dimension → points and values) and skill members. */
-interface MemoryIndex {
+/**
+ * The vectors of a memory as an inverted index (dimension → points and values), shared by every handbook whose memory
+ * of a mode holds the same vectors in the same order (the candidates select weighs are profiled on the same labelled
+ * points): a step's similarities to every point are computed once and each handbook takes its nearest within its
+ * own skill from them. The last query's similarities are kept.
+ */
+interface VectorIndex {
+  /** The memory the index was built from (points' idx and val are compared with it before it is shared). */
   points: readonly MemoryPoint[];
   postings: Map<number, { p: Int32Array; v: Float64Array }>;
-  members: Map<string, Uint8Array>;
   sims: Float64Array;
+  /** Points in the order a query first reached them (a point whose sum returns to 0 is listed again, as before). */
+  touched: Int32Array;
+  touchedCount: number;
+  /** The query vector the similarities are of. */
+  last: SparseVector | undefined;
+  /**
+   * The first TOP entries of the touched list (sim > 0) in the order a stable sort by similarity gives them, as
+   * positions in `touched`; `topCount` of them, all when there are no more.
+   */
+  top: Int32Array;
+  topSim: Float64Array;
+  topCount: number;
+  /** Entries with sim > 0 in the touched list. */
+  positive: number;
+}
+
+/** Entries of a query's global nearest list kept for the handbooks to take their nearest within a skill from. */
+const TOP = 128;
+
+/** Per handbook and mode: the shared vector index and the members of each skill. */
+interface MemoryIndex {
+  points: readonly MemoryPoint[];
+  vectors: VectorIndex;
+  members: Map<string, Uint8Array>;
 }
 
 const indexes = new WeakMap<Handbook, Map<Mode, MemoryIndex>>();
+/** Vector indexes by a hash of their vectors (the most recent few). */
+const vectorIndexes = new Map<number, VectorIndex[]>();
+const VECTOR_INDEXES_MAX = 4;
+
+const bits = new Float64Array(1);
+const words = new Uint32Array(bits.buffer);
+
+function vectorsHash(points: readonly MemoryPoint[]): number {
+  let h = 0x811c9dc5 ^ points.length;
+  for (const pt of points) {
+    h = Math.imul(h ^ pt.idx.length, 0x01000193);
+    for (let k = 0; k < pt.idx.length; k++) {
+      bits[0] = pt.val[k]!;
+      h = Math.imul(h ^ pt.idx[k]!, 0x01000193);
+      h = Math.imul(h ^ words[0]!, 0x01000193);
+      h = Math.imul(h ^ words[1]!, 0x01000193);
+    }
+  }
+  return h >>> 0;
+}
+
+function sameVectors(a: readonly MemoryPoint[], b: readonly MemoryPoint[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.idx === y.idx && x.val === y.val) continue;
+    if (x.idx.length !== y.idx.length || x.val.length !== y.val.length) return false;
+    for (let k = 0; k < x.idx.length; k++) if (x.idx[k] !== y.idx[k]) return false;
+    for (let k = 0; k < x.val.length; k++) if (!Object.is(x.val[k], y.val[k])) return false;
+  }
+  return true;
+}
+
+function vectorIndex(points: readonly MemoryPoint[]): VectorIndex {
+  // Handbooks profiled on the same queries share their points' vector arrays: try the indexes kept before hashing.
+  for (const group of vectorIndexes.values()) {
+    const hit = group.find((vi) => sameVectors(vi.points, points));
+    if (hit) return hit;
+  }
+  const hash = vectorsHash(points);
+  const same = vectorIndexes.get(hash);
+  const lists = new Map<number, { p: number[]; v: number[] }>();
+  points.forEach((pt, i) => {
+    for (let k = 0; k < pt.idx.length; k++) {
+      const d = pt.idx[k]!;
+      let l = lists.get(d);
+      if (!l) lists.set(d, (l = { p: [], v: [] }));
+      l.p.push(i);
+      l.v.push(pt.val[k]!);
+    }
+  });
+  const postings = new Map<number, { p: Int32Array; v: Float64Array }>();
+  let entries = 0;
+  for (const [d, l] of lists) {
+    postings.set(d, { p: Int32Array.from(l.p), v: Float64Array.from(l.v) });
+    entries += l.p.length;
+  }
+  const vi: VectorIndex = {
+    points,
+    postings,
+    sims: new Float64Array(points.length),
+    touched: new Int32Array(entries),
+    touchedCount: 0,
+    last: undefined,
+    top: new Int32Array(TOP),
+    topSim: new Float64Array(TOP),
+    topCount: 0,
+    positive: 0,
+  };
+  if (same) same.push(vi);
+  else {
+    if (vectorIndexes.size >= VECTOR_INDEXES_MAX) vectorIndexes.delete(vectorIndexes.keys().next().value!);
+    vectorIndexes.set(hash, [vi]);
+  }
+  return vi;
+}
 
 function memoryIndex(h: Handbook, mode: Mode, points: readonly MemoryPoint[]): MemoryIndex {
   let byMode = indexes.get(h);
   if (!byMode) indexes.set(h, (byMode = new Map()));
   let mi = byMode.get(mode);
   if (!mi) {
-    const lists = new Map<number, { p: number[]; v: number[] }>();
     const members = new Map<string, Uint8Array>();
     points.forEach((pt, i) => {
-      for (let k = 0; k < pt.idx.length; k++) {
-        const d = pt.idx[k]!;
-        let l = lists.get(d);
-        if (!l) lists.set(d, (l = { p: [], v: [] }));
-        l.p.push(i);
-        l.v.push(pt.val[k]!);
-      }
       for (const s of pt.skills) {
         let m = members.get(s);
         if (!m) members.set(s, (m = new Uint8Array(points.length)));
         m[i] = 1;
       }
     });
-    const postings = new Map<number, { p: Int32Array; v: Float64Array }>();
-    for (const [d, l] of lists) postings.set(d, { p: Int32Array.from(l.p), v: Float64Array.from(l.v) });
-    mi = { points, postings, members, sims: new Float64Array(points.length) };
+    mi = { points, vectors: vectorIndex(points), members };
     byMode.set(mode, mi);
   }
   return mi;
+}
+
+/** The similarities of a query vector to every point of an index (kept until the next query). */
+function similarities(vi: VectorIndex, q: SparseVector): VectorIndex {
+  if (vi.last === q) return vi;
+  const sims = vi.sims;
+  const touched = vi.touched;
+  for (let t = 0; t < vi.touchedCount; t++) sims[touched[t]!] = 0;
+  let count = 0;
+  for (let k = 0; k < q.idx.length; k++) {
+    const post = vi.postings.get(q.idx[k]!);
+    if (!post) continue;
+    const w = q.val[k]!;
+    const p = post.p;
+    const v = post.v;
+    for (let j = 0; j < p.length; j++) {
+      const i = p[j]!;
+      if (sims[i] === 0) touched[count++] = i;
+      sims[i] = sims[i]! + w * v[j]!;
+    }
+  }
+  vi.touchedCount = count;
+  vi.last = q;
+  // The global nearest: the first TOP of a stable sort by similarity (descending) of the entries with sim > 0.
+  const top = vi.top;
+  const topSim = vi.topSim;
+  let n = 0;
+  let positive = 0;
+  for (let t = 0; t < count; t++) {
+    const sim = sims[touched[t]!]!;
+    if (!(sim > 0)) continue;
+    positive++;
+    if (n === TOP && !(sim > topSim[TOP - 1]!)) continue;
+    let at = n < TOP ? n++ : TOP - 1;
+    while (at > 0 && topSim[at - 1]! < sim) {
+      top[at] = top[at - 1]!;
+      topSim[at] = topSim[at - 1]!;
+      at--;
+    }
+    top[at] = t;
+    topSim[at] = sim;
+  }
+  vi.topCount = n;
+  vi.positive = positive;
+  return vi;
+}
+
+/**
+ * The first k (k ≥ 1) touched entries within a skill (all when `within` is undefined) with sim > 0, most similar
+ * first, ties in touched order (a stable sort's order), as point indices with their similarities; `near`: whether
+ * any entry qualifies. From the global nearest list when it holds k of them (the skill's order is the global
+ * order restricted to it), else by a scan of every touched entry.
+ */
+function nearestWithin(
+  vi: VectorIndex,
+  within: Uint8Array | undefined,
+  k: number,
+): { points: number[]; sims: number[]; near: boolean } {
+  const touched = vi.touched;
+  const points: number[] = [];
+  const sims: number[] = [];
+  for (let r = 0; r < vi.topCount && points.length < k; r++) {
+    const i = touched[vi.top[r]!]!;
+    if (within && within[i] === 0) continue;
+    points.push(i);
+    sims.push(vi.topSim[r]!);
+  }
+  // Complete: k found, or the global list holds every positive entry.
+  if (points.length === k || vi.topCount === vi.positive) return { points, sims, near: points.length > 0 };
+  points.length = 0;
+  sims.length = 0;
+  let near = false;
+  for (let t = 0; t < vi.touchedCount; t++) {
+    const i = touched[t]!;
+    if (within && within[i] === 0) continue;
+    const sim = vi.sims[i]!;
+    if (!(sim > 0)) continue;
+    near = true;
+    if (points.length === k && !(sim > sims[k - 1]!)) continue;
+    let at = points.length;
+    while (at > 0 && sims[at - 1]! < sim) at--;
+    points.splice(at, 0, i);
+    sims.splice(at, 0, sim);
+    if (points.length > k) {
+      points.pop();
+      sims.pop();
+    }
+  }
+  return { points, sims, near };
+}
+
+/** Object.entries of a point's outcomes, per outcomes object (points share them; never modified). */
+const outcomeEntries = new WeakMap<object, [string, number][]>();
+
+function entriesOf(outcomes: Record<string, number>): [string, number][] {
+  let e = outcomeEntries.get(outcomes);
+  if (!e) outcomeEntries.set(outcomes, (e = Object.entries(outcomes)));
+  return e;
 }
 
 /** Local evidence for a step, or undefined when the handbook keeps no memory for the mode or nothing is near. */
@@ -96,32 +294,32 @@ export function localEvidence(
   const main = [...skills].sort((a, b) => b.weight - a.weight)[0]?.id;
   const within = main !== undefined ? mi.members.get(main) : undefined;
   if (main !== undefined && !within) return undefined;
-  const q = embed(model, text);
-  const sims = mi.sims;
-  const touched: number[] = [];
-  for (let k = 0; k < q.idx.length; k++) {
-    const post = mi.postings.get(q.idx[k]!);
-    if (!post) continue;
-    const w = q.val[k]!;
-    for (let j = 0; j < post.p.length; j++) {
-      const i = post.p[j]!;
-      if (within && within[i] === 0) continue;
-      if (sims[i] === 0) touched.push(i);
-      sims[i] = sims[i]! + w * post.v[j]!;
-    }
-  }
-  const near = touched.filter((i) => sims[i]! > 0).map((i) => ({ p: mi.points[i]!, sim: sims[i]! }));
-  for (const i of touched) sims[i] = 0;
-  if (near.length === 0) return undefined;
-  near.sort((a, b) => b.sim - a.sim);
+  const vi = similarities(mi.vectors, embed(model, text));
   const k = opts.k ?? 10;
+  let points: number[];
+  let sims: number[];
+  if (Number.isInteger(k) && k > 0) {
+    const found = nearestWithin(vi, within, k);
+    if (!found.near) return undefined;
+    points = found.points;
+    sims = found.sims;
+  } else {
+    // As slice(0, k) of the whole sorted list (k = 0: none; k < 0: all but the last −k).
+    const all = nearestWithin(vi, within, vi.touchedCount);
+    if (!all.near) return undefined;
+    points = all.points.slice(0, k);
+    sims = all.sims.slice(0, k);
+  }
   const evidence: Record<string, Evidence> = {};
-  for (const { p, sim } of near.slice(0, k))
-    for (const [agent, score] of Object.entries(p.outcomes)) {
+  for (let r = 0; r < points.length; r++) {
+    const p = mi.points[points[r]!]!;
+    const sim = sims[r]!;
+    for (const [agent, score] of entriesOf(p.outcomes)) {
       const e = (evidence[agent] ??= { successes: 0, failures: 0 });
       e.successes += sim * score;
       e.failures += sim * (1 - score);
     }
+  }
   return { evidence, strength: opts.strength ?? 4 };
 }
 

@@ -21,7 +21,13 @@ const rate = (e: Evidence | undefined) =>
 export function poolAgents(h: Handbook, opts: PoolingOptions = {}): Handbook {
   const m = opts.strength ?? 2;
   const tau = opts.scale ?? 0.15;
-  const out: Handbook = structuredClone(h);
+  // A new handbook sharing what pooling leaves alone (handbooks are immutable): only competence entries change.
+  const out: Handbook = {
+    ...h,
+    agents: Object.fromEntries(
+      Object.entries(h.agents).map(([id, p]) => [id, { ...p, competence: { ...p.competence } }]),
+    ),
+  };
   const agents = Object.keys(h.agents).sort();
   const keys = new Set<string>();
   for (const a of agents) for (const k of Object.keys(h.agents[a]!.competence)) keys.add(k);

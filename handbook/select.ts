@@ -93,6 +93,11 @@ export interface SelectOptions {
    * competence becomes (m·ĉ + successes) / (m + successes + failures), m = `strength`.
    */
   local?: { evidence: Readonly<Record<string, Evidence>>; strength: number };
+  /**
+   * False: the record's candidates carry no per-skill entries and the record no reason (tradeoff only); the choice
+   * and every candidate's scores are the same. For callers that read only those (replay over many queries).
+   */
+  explain?: boolean;
 }
 
 export interface SkillCompetence {
@@ -161,6 +166,8 @@ interface ModeIndex {
   shrinkage: Map<string, ShrinkageTable>;
   /** Posterior quantiles under the handbook's prior (column C: the evidence pooled over the mode). */
   quantiles: QuantileCache;
+  /** Per skill id: each agent row's expected USD of a step on that skill (stepCost's ĉost(σ); NaN: not yet). */
+  skillCost: Map<string, Float64Array>;
 }
 
 /**
@@ -284,6 +291,7 @@ function modeIndex(h: Handbook, mode: Mode): ModeIndex {
       subFailures,
       shrinkage: new Map(),
       quantiles: new Map(),
+      skillCost: new Map(),
     };
     idx.modes.set(mode, mi);
   }
@@ -417,21 +425,35 @@ const SKILL_COST_PRIOR = 1;
  * weighted mean shrunk towards its nearest ancestor's (or the mode's) by SKILL_COST_PRIOR pseudo-calls; else the
  * mode's mean.
  */
-function stepCost(p: AgentProfile, modeMean: number, skills: ReadonlyArray<ActiveSkill>, totalWeight: number): number {
+function stepCost(
+  mi: ModeIndex,
+  row: number,
+  modeMean: number,
+  skills: ReadonlyArray<ActiveSkill>,
+  totalWeight: number,
+): number {
+  const p = mi.profiles[row]!;
   const sc = p.skillCosts;
   if (!sc || skills.length === 0 || !(totalWeight > 0)) return modeMean;
   let sum = 0;
   for (const s of skills) {
-    let base = modeMean;
-    for (let id = parentIdOf(s.id); id !== undefined; id = parentIdOf(id)) {
-      const a = sc[id];
-      if (a) {
-        base = a.meanCostUsd;
-        break;
+    // ĉost(σ) per (skill, agent), kept in the mode index (NaN: not yet).
+    let col = mi.skillCost.get(s.id);
+    if (!col) mi.skillCost.set(s.id, (col = new Float64Array(mi.agents.length).fill(Number.NaN)));
+    let c = col[row]!;
+    if (Number.isNaN(c)) {
+      let base = modeMean;
+      for (let id = parentIdOf(s.id); id !== undefined; id = parentIdOf(id)) {
+        const a = sc[id];
+        if (a) {
+          base = a.meanCostUsd;
+          break;
+        }
       }
+      const own = sc[s.id];
+      c = own ? (own.weight * own.meanCostUsd + SKILL_COST_PRIOR * base) / (own.weight + SKILL_COST_PRIOR) : base;
+      col[row] = c;
     }
-    const own = sc[s.id];
-    const c = own ? (own.weight * own.meanCostUsd + SKILL_COST_PRIOR * base) / (own.weight + SKILL_COST_PRIOR) : base;
     sum += s.weight * c;
   }
   return sum / totalWeight;
@@ -468,7 +490,7 @@ export function selectAgent(h: Handbook, opts: SelectOptions): DecisionRecord {
   let maxCost = 0;
   for (let i = 0; i < n; i++) {
     const c = profiles[i]!.costs[opts.mode];
-    const v = c ? stepCost(profiles[i]!, c.meanCostUsd, skills, totalWeight) : null;
+    const v = c ? stepCost(mi, rows === null ? i : rows[i]!, c.meanCostUsd, skills, totalWeight) : null;
     costs[i] = v;
     if (v !== null && v > maxCost) maxCost = v;
   }
@@ -514,6 +536,7 @@ export function selectAgent(h: Handbook, opts: SelectOptions): DecisionRecord {
     normCost,
     totalWeight,
     opts.local,
+    opts.explain !== false,
   );
 }
 
@@ -529,7 +552,8 @@ function tradeoff(
   costs: (number | null)[],
   normCost: (i: number) => number,
   totalWeight: number,
-  local?: SelectOptions["local"],
+  local: SelectOptions["local"],
+  explain: boolean,
 ): DecisionRecord {
   const prior: BetaPrior = h.metadata.prior;
   const skills = record.skills;
@@ -557,7 +581,7 @@ function tradeoff(
   // Competence, skill by skill (Thompson draws go in this order: skill, then agent).
   const competence = new Float64Array(n);
   const perSkill: SkillCompetence[][] = new Array(n);
-  for (let i = 0; i < n; i++) perSkill[i] = new Array(k || 1);
+  for (let i = 0; i < n; i++) perSkill[i] = explain ? new Array(k || 1) : [];
   const A = mi.agents.length;
   const C = mi.column.size;
   const q = estimator.kind === "quantile" ? estimator.q : 0;
@@ -572,7 +596,7 @@ function tradeoff(
         if (Number.isNaN(c)) c = cache[row] = posteriorQuantile(e, q, prior);
       } else c = estimate(e);
       competence[i] = c;
-      perSkill[i]![0] = { skill: record.mode, competence: c, evidence: e };
+      if (explain) perSkill[i]![0] = { skill: record.mode, competence: c, evidence: e };
     }
   } else {
     const pa = prior.alpha;
@@ -588,7 +612,7 @@ function tradeoff(
         for (let i = 0; i < n; i++) {
           const evidence = { successes: 0, failures: 0 };
           const c = estimator.kind === "thompson" ? estimate(evidence) : unseen;
-          perSkill[i]![j] = { skill: s.id, competence: c, evidence };
+          if (explain) perSkill[i]![j] = { skill: s.id, competence: c, evidence };
           competence[i] = competence[i]! + w * c;
         }
         continue;
@@ -602,24 +626,33 @@ function tradeoff(
       for (let i = 0; i < n; i++) {
         const row = rows === null ? i : rows[i]!;
         const at = base + row;
-        const evidence = { successes: mi.successes[at]!, failures: mi.failures[at]! };
+        const successes = mi.successes[at]!;
+        const failures = mi.failures[at]!;
         let c: number;
         if (m === null) {
-          if (mean) c = (pa + evidence.successes) / (pab + evidence.successes + evidence.failures);
+          if (mean) c = (pa + successes) / (pab + successes + failures);
           else if (cache) {
             c = cache[row]!;
-            if (Number.isNaN(c)) c = cache[row] = posteriorQuantile(evidence, q, prior);
-          } else c = thompsonSample(evidence, rng!, prior);
-          perSkill[i]![j] = { skill: s.id, competence: c, evidence };
+            if (Number.isNaN(c)) c = cache[row] = posteriorQuantile({ successes, failures }, q, prior);
+          } else c = thompsonSample({ successes, failures }, rng!, prior);
+          if (explain) perSkill[i]![j] = { skill: s.id, competence: c, evidence: { successes, failures } };
         } else {
           const centre = table!.centre[at]!;
-          const p = (table!.priors[at] ??= Object.freeze(shrinkagePrior(centre, m)));
-          if (mean) c = (m * centre + evidence.successes) / (m + evidence.successes + evidence.failures);
-          else if (cache) {
-            c = cache[row]!;
-            if (Number.isNaN(c)) c = cache[row] = posteriorQuantile(evidence, q, p);
-          } else c = thompsonSample(evidence, rng!, p);
-          perSkill[i]![j] = { skill: s.id, competence: c, evidence, prior: p };
+          if (mean) c = (m * centre + successes) / (m + successes + failures);
+          else {
+            const p = (table!.priors[at] ??= Object.freeze(shrinkagePrior(centre, m)));
+            if (cache) {
+              c = cache[row]!;
+              if (Number.isNaN(c)) c = cache[row] = posteriorQuantile({ successes, failures }, q, p);
+            } else c = thompsonSample({ successes, failures }, rng!, p);
+          }
+          if (explain)
+            perSkill[i]![j] = {
+              skill: s.id,
+              competence: c,
+              evidence: { successes, failures },
+              prior: (table!.priors[at] ??= Object.freeze(shrinkagePrior(centre, m))),
+            };
         }
         competence[i] = competence[i]! + w * c;
       }
@@ -662,9 +695,10 @@ function tradeoff(
   }
   const c = record.candidates[best]!;
   record.chosen = c.agent;
-  record.reason =
-    `${c.agent}: competence ${fmt(c.competence)} − λ·cost ${fmt(c.penalty)} = ${fmt(c.score)}` +
-    (n > 1 ? `; margin ${fmt(c.score - secondScore)} over the next best` : "; only candidate");
+  if (explain)
+    record.reason =
+      `${c.agent}: competence ${fmt(c.competence)} − λ·cost ${fmt(c.penalty)} = ${fmt(c.score)}` +
+      (n > 1 ? `; margin ${fmt(c.score - secondScore)} over the next best` : "; only candidate");
   return record;
 }
 

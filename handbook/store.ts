@@ -4,7 +4,7 @@ import { InputError } from "../src/core/errors.js";
 import { writeFileAtomic } from "../src/core/atomic.js";
 import { importReferenceHandbook, type ImportOptions, type ReferenceImport } from "./import-reference.js";
 import type { Handbook } from "./schema.js";
-import { validateHandbook } from "./validate.js";
+import { checkHandbook, validateHandbook } from "./validate.js";
 import { chooseFor, type Choice, type ServableSelection } from "./serve.js";
 import { processAlive } from "../src/core/process.js";
 
@@ -64,9 +64,9 @@ export function saveHandbook(path: string, h: Handbook, now: string = new Date()
     ...h,
     metadata: { ...h.metadata, handbookVersion: h.metadata.handbookVersion + 1, updatedAt: now },
   };
-  validateHandbook(saved, path);
+  checkHandbook(saved, path);
   removeStaleTemps(path);
-  writeFileAtomic(path, `${JSON.stringify(saved, null, 2)}\n`);
+  writeFileAtomic(path, jsonBytes(saved));
   return saved;
 }
 
@@ -157,4 +157,117 @@ export function servingChoice(
   const handbook = s.handbooks.get(c.candidate);
   if (!handbook) throw new InputError(`${s.path}: $.candidates: no handbook for candidate ${c.candidate}`);
   return { ...c, handbook };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// JSON files as JSON.stringify(value, null, 2) writes them, encoded piece by piece into one reused buffer.
+
+/**
+ * Where JSON files are encoded: grown as needed and kept, so writing a large file touches memory already mapped
+ * (on some hosts a first touch of fresh pages costs more than the encoding).
+ */
+let scratch = Buffer.allocUnsafe(0);
+let used = 0;
+
+function put(s: string): void {
+  const need = used + 3 * s.length;
+  if (need > scratch.length) {
+    const grown = Buffer.allocUnsafe(Math.max(need, 2 * scratch.length, 1 << 16));
+    scratch.copy(grown, 0, 0, used);
+    scratch = grown;
+  }
+  used += scratch.write(s, used, "utf8");
+}
+
+/** Containers at least this deep are written whole (JSON.stringify of the value); shallower ones piece by piece. */
+const PIECE_DEPTH = 3;
+/** Leaf elements of an array written by one JSON.stringify call. */
+const BATCH = 32;
+
+const indents: string[] = [];
+const ind = (level: number) => (indents[level] ??= "  ".repeat(level));
+
+function plainContainer(v: unknown): v is Record<string, unknown> | unknown[] {
+  if (typeof v !== "object" || v === null) return false;
+  const proto = Object.getPrototypeOf(v);
+  if (Array.isArray(v)) return proto === Array.prototype && typeof (v as { toJSON?: unknown }).toJSON !== "function";
+  return (proto === Object.prototype || proto === null) && typeof (v as { toJSON?: unknown }).toJSON !== "function";
+}
+
+/** JSON.stringify(x, null, 2) of x wrapped in `depth` arrays: x's own text then sits at `depth`. */
+function wrapped(x: unknown, depth: number): string {
+  let w = x;
+  for (let l = 0; l < depth; l++) w = [w];
+  return JSON.stringify(w, null, 2);
+}
+
+/** The text of a value as an element at `depth` (its first line unindented): `depth` wrapping arrays cut off. */
+function elementText(v: unknown, depth: number): string {
+  const s = wrapped(v, depth);
+  const cut = depth * depth + depth;
+  return s.slice(cut + 2 * depth, s.length - cut);
+}
+
+/** Write a value as JSON.stringify(…, null, 2) renders it nested at `depth` (its first line unindented). */
+function putValue(v: unknown, depth: number): void {
+  if (depth >= PIECE_DEPTH || !plainContainer(v)) {
+    put(elementText(v, depth));
+    return;
+  }
+  if (Array.isArray(v)) {
+    if (v.length === 0) {
+      put("[]");
+      return;
+    }
+    put("[\n");
+    // Elements that are written whole go BATCH at a time: the batch array at `depth`, its elements one deeper.
+    const whole = depth + 1 >= PIECE_DEPTH;
+    for (let i = 0; i < v.length; ) {
+      if (i > 0) put(",\n");
+      if (whole) {
+        const batch = v.slice(i, i + BATCH);
+        const s = wrapped(batch, depth);
+        const cut = (depth + 1) * (depth + 2);
+        put(s.slice(cut, s.length - cut));
+        i += batch.length;
+      } else {
+        put(ind(depth + 1));
+        putValue(v[i], depth + 1);
+        i++;
+      }
+    }
+    put(`\n${ind(depth)}]`);
+    return;
+  }
+  let first = true;
+  for (const k of Object.keys(v)) {
+    const x = v[k];
+    if (x === undefined || typeof x === "function" || typeof x === "symbol") continue;
+    if (x !== null && typeof x === "object" && typeof (x as { toJSON?: unknown }).toJSON === "function") {
+      // toJSON is called with the property's key: keep it (an object around the one property).
+      const s = wrapped({ [k]: x }, depth);
+      const cut = (depth + 1) * (depth + 2);
+      put(first ? "{\n" : ",\n");
+      put(s.slice(cut, s.length - cut));
+      first = false;
+      continue;
+    }
+    put(first ? "{\n" : ",\n");
+    first = false;
+    put(`${ind(depth + 1)}${JSON.stringify(k)}: `);
+    putValue(x, depth + 1);
+  }
+  put(first ? "{}" : `\n${ind(depth)}}`);
+}
+
+/**
+ * `${JSON.stringify(value, null, 2)}\n` as UTF-8 bytes, the same bytes, encoded piece by piece into a reused
+ * buffer. The result is a view of that buffer: valid until the next call.
+ */
+export function jsonBytes(value: unknown): Uint8Array {
+  used = 0;
+  if (!plainContainer(value)) put(JSON.stringify(value, null, 2) ?? "undefined");
+  else putValue(value, 0);
+  put("\n");
+  return scratch.subarray(0, used);
 }

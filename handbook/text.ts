@@ -62,8 +62,21 @@ const QUESTION = /^\s*(who|what|when|where|which|why|how)\b|\?\s*$/i;
 const LIST = /^[^\n.?!]*(,[^,\n.?!]+){4,}$/;
 const DIGIT = /\d/;
 
-/** Binary structure features of a query (plus `long`: more than 600 characters). */
-export function structure(text: string): Record<StructureFeature, boolean> {
+const STRUCTURE_CACHE_MAX = 20_000;
+const structures = new Map<string, Readonly<Record<StructureFeature, boolean>>>();
+
+/** Binary structure features of a query (plus `long`: more than 600 characters). Cached per text; do not modify. */
+export function structure(text: string): Readonly<Record<StructureFeature, boolean>> {
+  let s = structures.get(text);
+  if (!s) {
+    if (structures.size >= STRUCTURE_CACHE_MAX) structures.clear();
+    s = Object.freeze(structureOf(text));
+    structures.set(text, s);
+  }
+  return s;
+}
+
+function structureOf(text: string): Record<StructureFeature, boolean> {
   return {
     long: text.length > 600,
     digits: DIGIT.test(text),
@@ -166,13 +179,49 @@ export interface TextModelOptions extends BoilerplateOptions {
   templateWeight?: number;
 }
 
-/** Terms of a text under a boilerplate set: the body's terms, then its template tokens. */
-export function textTerms(
-  text: string,
-  boilerplate: ReadonlySet<string>,
-): { body: string[]; template: string[]; bodyText: string } {
-  const f = focus(text, boilerplate);
-  return { body: terms(f.body), template: f.template, bodyText: f.body };
+/** A text's terms under a boilerplate set (textTerms). */
+export interface TextTerms {
+  body: string[];
+  template: string[];
+  bodyText: string;
+}
+
+const TERMS_CACHE_MAX = 20_000;
+/** textTerms results per boilerplate set (by content: its sorted hashes) and text. */
+const termsByBoilerplate = new Map<string, Map<string, TextTerms>>();
+const boilerplateKeys = new WeakMap<ReadonlySet<string>, Map<string, TextTerms>>();
+const BOILERPLATE_SETS_MAX = 8;
+
+function termsCache(boilerplate: ReadonlySet<string>): Map<string, TextTerms> {
+  let cache = boilerplateKeys.get(boilerplate);
+  if (!cache) {
+    const key = [...boilerplate].sort().join("\n");
+    cache = termsByBoilerplate.get(key);
+    if (!cache) {
+      if (termsByBoilerplate.size >= BOILERPLATE_SETS_MAX)
+        termsByBoilerplate.delete(termsByBoilerplate.keys().next().value!);
+      cache = new Map();
+      termsByBoilerplate.set(key, cache);
+    }
+    boilerplateKeys.set(boilerplate, cache);
+  }
+  return cache;
+}
+
+/**
+ * Terms of a text under a boilerplate set: the body's terms, then its template tokens. Cached per boilerplate set
+ * (by content) and text, so the result is shared: do not modify it.
+ */
+export function textTerms(text: string, boilerplate: ReadonlySet<string>): TextTerms {
+  const cache = termsCache(boilerplate);
+  let tt = cache.get(text);
+  if (!tt) {
+    const f = focus(text, boilerplate);
+    tt = { body: terms(f.body), template: f.template, bodyText: f.body };
+    if (cache.size >= TERMS_CACHE_MAX) cache.clear();
+    cache.set(text, tt);
+  }
+  return tt;
 }
 
 /** Fit a text model on the training texts of a mode. */
@@ -221,18 +270,36 @@ interface Compiled {
 }
 
 const compiled = new WeakMap<TextModel, Compiled>();
+/**
+ * Compiled models by content: handbooks copied from one another (views, candidates, a handbook saved and loaded
+ * again) hold equal text models as distinct objects, and share one compiled model and its embedding cache (an
+ * embedding depends on the model's content and the text only). The most recent few are kept.
+ */
+const compiledByContent = new Map<string, Compiled>();
+const COMPILED_MAX = 8;
 const EMBED_CACHE_MAX = 20_000;
+
+function contentKey(m: TextModel): string {
+  return JSON.stringify([m.boilerplate, m.vocabulary, m.idf, m.structureWeight, m.templateWeight]);
+}
 
 function compile(m: TextModel): Compiled {
   let c = compiled.get(m);
   if (!c) {
-    c = {
-      index: new Map(m.vocabulary.map((t, i) => [t, i])),
-      idf: Float64Array.from(m.idf),
-      boilerplate: new Set(m.boilerplate),
-      dims: m.vocabulary.length + STRUCTURE_FEATURES.length,
-      cache: new Map(),
-    };
+    const key = contentKey(m);
+    c = compiledByContent.get(key);
+    if (c) compiledByContent.delete(key);
+    else {
+      if (compiledByContent.size >= COMPILED_MAX) compiledByContent.delete(compiledByContent.keys().next().value!);
+      c = {
+        index: new Map(m.vocabulary.map((t, i) => [t, i])),
+        idf: Float64Array.from(m.idf),
+        boilerplate: new Set(m.boilerplate),
+        dims: m.vocabulary.length + STRUCTURE_FEATURES.length,
+        cache: new Map(),
+      };
+    }
+    compiledByContent.set(key, c);
     compiled.set(m, c);
   }
   return c;

@@ -102,3 +102,56 @@ export function validateHandbook(data: unknown, source: string): Handbook {
   if (first) throw new InputError(`${source}: ${handbookPath(first.path)}: ${first.message}`);
   return h;
 }
+
+function isPlainObject(x: unknown): x is Record<string, unknown> {
+  if (typeof x !== "object" || x === null || Array.isArray(x)) return false;
+  const proto = Object.getPrototypeOf(x);
+  return proto === Object.prototype || proto === null;
+}
+
+const POINT_KEYS = ["skills", "idx", "val", "outcomes"];
+
+/**
+ * Whether a handbook's `memory` is plainly valid: the schema would accept it as it is (a record of modes to arrays of
+ * memory points with exactly the schema's keys, in its order, and values well inside its bounds). False does not
+ * mean invalid, only "let the schema decide". Neighbours handbooks hold thousands of points; this checks them
+ * without building the schema's output.
+ */
+export function plainlyValidMemory(memory: unknown): boolean {
+  if (!isPlainObject(memory)) return false;
+  for (const [mode, points] of Object.entries(memory)) {
+    if (!(MODES as readonly string[]).includes(mode) || !Array.isArray(points)) return false;
+    for (let i = 0; i < points.length; i++) {
+      const p: unknown = points[i];
+      if (!isPlainObject(p)) return false;
+      const keys = Object.keys(p);
+      if (keys.length !== POINT_KEYS.length || keys.some((k, j) => k !== POINT_KEYS[j])) return false;
+      const { skills, idx, val, outcomes } = p;
+      if (!Array.isArray(skills) || !Array.isArray(idx) || !Array.isArray(val) || !isPlainObject(outcomes))
+        return false;
+      for (let k = 0; k < skills.length; k++) if (typeof skills[k] !== "string") return false;
+      for (let k = 0; k < idx.length; k++) {
+        const x: unknown = idx[k];
+        if (typeof x !== "number" || !Number.isSafeInteger(x) || x < 0) return false;
+      }
+      for (let k = 0; k < val.length; k++) {
+        const x: unknown = val[k];
+        if (typeof x !== "number" || !Number.isFinite(x)) return false;
+      }
+      for (const x of Object.values(outcomes)) if (typeof x !== "number" || !(x >= 0 && x <= 1)) return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * validateHandbook's check alone (the same error, or none) for a handbook about to be written: a plainly valid
+ * memory is checked point by point instead of through the schema, and the rest through validateHandbook.
+ */
+export function checkHandbook(data: unknown, source: string): void {
+  if (isPlainObject(data) && data.memory !== undefined && plainlyValidMemory(data.memory)) {
+    validateHandbook({ ...data, memory: undefined }, source);
+    return;
+  }
+  validateHandbook(data, source);
+}

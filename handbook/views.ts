@@ -22,8 +22,19 @@ import { handbookPath, integrityIssues } from "./validate.js";
 /** Granularity of one mode in a view: 0 = mode level only, 1 = categories, "all" = the whole hierarchy. */
 export type Granularity = 0 | 1 | "all";
 
+/**
+ * A deep copy to change, sharing what no view or refinement changes: the text models and the neighbours memory
+ * (the largest parts; handbooks are immutable). Keys keep their order.
+ */
 function clone(h: Handbook): Handbook {
-  return structuredClone(h);
+  if (h.text === undefined && h.memory === undefined) return structuredClone(h);
+  const shallow = { ...h };
+  if ("text" in shallow) shallow.text = undefined;
+  if ("memory" in shallow) shallow.memory = undefined;
+  const out = structuredClone(shallow);
+  if ("text" in h) out.text = h.text;
+  if ("memory" in h) out.memory = h.memory;
+  return out;
 }
 
 function assertIntegrity(h: Handbook, source: string): Handbook {

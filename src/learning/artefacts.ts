@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join, normalize } from "node:path";
 import { z } from "zod";
 import { SkillSchema, TextModelSchema } from "../../handbook/schema.js";
+import { jsonBytes } from "../../handbook/store.js";
 import { InputError, parseOrThrow } from "../core/errors.js";
 import { writeFileAtomic } from "../core/atomic.js";
 import { ModeSchema } from "../core/modes.js";
@@ -104,6 +105,7 @@ export function readJsonArtefact<S extends z.ZodType>(path: string, schema: S, w
   return parseOrThrow(schema, data, path);
 }
 
+/** Write `JSON.stringify(data, null, 2)` and a newline, atomically. */
 export function writeJson(path: string, data: unknown): void {
-  writeFileAtomic(path, `${JSON.stringify(data, null, 2)}\n`);
+  writeFileAtomic(path, jsonBytes(data));
 }

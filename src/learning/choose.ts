@@ -127,25 +127,39 @@ export function pathPoints(
   validation: { index: ReplayIndex; queries: readonly string[] },
   opts: ChooseOptions = {},
 ): PathPoint[] {
-  const identifier = skillIdentifier(h);
+  return pathPointsOf([h], validation, opts)[0]!;
+}
+
+/**
+ * pathPoints for several handbooks at once, point by point (each point's text is read once for all of them: the
+ * neighbours estimator's similarities to a shared memory are computed once per point). One list per handbook.
+ */
+export function pathPointsOf(
+  handbooks: readonly Handbook[],
+  validation: { index: ReplayIndex; queries: readonly string[] },
+  opts: ChooseOptions = {},
+): PathPoint[][] {
+  const identifiers = handbooks.map((h) => skillIdentifier(h));
   const want = new Set(validation.queries);
-  const points: PathPoint[] = [];
+  const out: PathPoint[][] = handbooks.map(() => []);
+  const select = {
+    lambda: 0,
+    explain: false,
+    ...(opts.estimator ? { estimator: opts.estimator } : {}),
+    ...(opts.shrinkage !== undefined ? { shrinkage: opts.shrinkage } : {}),
+  };
   for (const p of validation.index.points) {
     if (!want.has(p.queryId)) continue;
     const recorded = validation.index.outcomes.get(p.key)!;
     if (recorded.size === 0) continue;
-    const d = selectAgent(h, {
-      mode: p.mode,
-      ...stepSkills(h, identifier, p.text, p.mode),
-      lambda: 0,
-      ...(opts.estimator ? { estimator: opts.estimator } : {}),
-      ...(opts.shrinkage !== undefined ? { shrinkage: opts.shrinkage } : {}),
-    });
     let top = 0;
     for (const o of recorded.values()) top = Math.max(top, o.costUsd);
-    points.push({ path: choicePath(d.candidates), outcomes: recorded, maxCostUsd: top });
+    handbooks.forEach((h, i) => {
+      const d = selectAgent(h, { mode: p.mode, ...stepSkills(h, identifiers[i]!, p.text, p.mode), ...select });
+      out[i]!.push({ path: choicePath(d.candidates), outcomes: recorded, maxCostUsd: top });
+    });
   }
-  return points;
+  return out;
 }
 
 /**
@@ -161,15 +175,16 @@ export function crossValidatedCurves(
   reprofile: (h: Handbook, heldOut: ReadonlySet<string>) => Handbook,
   opts: ChooseOptions = {},
 ): Curve[] {
-  return views.map((v) => {
-    const points: PathPoint[] = [];
-    for (const fold of folds) {
-      if (fold.length === 0) continue;
-      const h = reprofile(v.handbook, new Set(fold));
-      points.push(...pathPoints(h, { index, queries: fold }, opts));
-    }
-    return validationCurve(points);
-  });
+  const points: PathPoint[][] = views.map(() => []);
+  for (const fold of folds) {
+    if (fold.length === 0) continue;
+    const heldOut = new Set(fold);
+    const handbooks = views.map((v) => reprofile(v.handbook, heldOut));
+    pathPointsOf(handbooks, { index, queries: fold }, opts).forEach((pts, i) => {
+      points[i]!.push(...pts);
+    });
+  }
+  return points.map((pts) => validationCurve(pts));
 }
 
 /**
@@ -202,7 +217,11 @@ export function chooseHandbook(
     return chooseAmong(views, evaluations, opts);
   }
   // The validation split's paths give both the evaluation at λ and (without cross-validation) the curve.
-  const points = views.map((v) => pathPoints(v.handbook, validation, opts));
+  const points = pathPointsOf(
+    views.map((v) => v.handbook),
+    validation,
+    opts,
+  );
   const evaluations = points.map((pts) => evaluationAt(pts, lambda));
   const curves = crossValidate
     ? crossValidatedCurves(views, crossValidate.folds, crossValidate.index, crossValidate.reprofile, opts)

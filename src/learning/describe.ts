@@ -14,7 +14,7 @@ export interface ClusterDescription {
   memberIds: string[];
 }
 
-export interface DescribeContext {
+export interface DescribeContext extends DescribeFrequencies {
   docs: readonly string[][];
   points: readonly SparseVector[];
   texts: readonly string[];
@@ -22,15 +22,36 @@ export interface DescribeContext {
   dims: number;
   examples: number;
   indicators: number;
-  /** Filled on first use: document frequency of each term over `all`. */
-  df?: Map<string, number>;
-  dfOver?: readonly number[];
-  /** Filled on first use: each document's distinct phrases (1 to 3 consecutive terms), for names. */
-  phrases?: string[][];
-  /** Filled on first use per reference set: document frequency of each phrase over it. */
-  phraseDf?: WeakMap<object, Map<string, number>>;
+  /**
+   * Where the frequencies below are kept when several contexts describe clusters of the same documents (the same
+   * `docs` array, and the same `all` array for `df`): each context still names its clusters apart (`named`).
+   */
+  shared?: DescribeFrequencies;
   /** The clusters named with this context so far and their names (a later cluster's name differs from them all). */
   named?: { members: ReadonlySet<number>; name: string }[];
+}
+
+/** What a context fills on first use (in itself, or in the `shared` object it names). */
+export interface DescribeFrequencies {
+  /** The documents these frequencies are of. */
+  docs?: readonly string[][];
+  /** Document frequency of each term (by interned id) over `dfOver`. */
+  df?: Int32Array;
+  dfOver?: readonly number[];
+  /** Each document's distinct terms and phrases (1 to 3 consecutive terms), as interned ids. */
+  interned?: { table: Interned; terms: Int32Array[]; phrases: Int32Array[] };
+  /** Per reference set: document frequency of each phrase (by id) over it. */
+  phraseDf?: WeakMap<object, Int32Array>;
+}
+
+/** The frequencies a context uses: the shared ones when they are of its documents, else its own. */
+function frequenciesOf(ctx: DescribeContext): DescribeFrequencies {
+  const f = ctx.shared;
+  if (f) {
+    f.docs ??= ctx.docs;
+    if (f.docs === ctx.docs) return f;
+  }
+  return ctx;
 }
 
 const EXAMPLE_CHARS = 400;
@@ -40,10 +61,182 @@ export function excerpt(text: string, chars = EXAMPLE_CHARS): string {
   return t.length <= chars ? t : `${t.slice(0, chars - 1)}…`;
 }
 
-function documentFrequency(docs: readonly string[][], members: readonly number[]): Map<string, number> {
-  const df = new Map<string, number>();
-  for (const i of members) for (const t of new Set(docs[i]!)) df.set(t, (df.get(t) ?? 0) + 1);
+/**
+ * Terms and phrases interned as numbers, with each document's distinct ones (in order of first occurrence), so
+ * frequencies are counted in typed arrays. Documents are the shared arrays of textTerms (cached by identity); a
+ * table is replaced once it holds TABLE_MAX strings (a context keeps the table it started with).
+ */
+class Interned {
+  readonly termIds = new Map<string, number>();
+  readonly termText: string[] = [];
+  /** Whether each term may stand in a name (nameable). */
+  readonly nameable: boolean[] = [];
+  /**
+   * Phrases by (the phrase one term shorter, or none, and the last term): key (prefix + 1)·2^22 + term (terms
+   * hold no space, so a phrase's terms and its text determine each other).
+   */
+  readonly phraseIds = new Map<number, number>();
+  readonly phrasePrefix: number[] = [];
+  readonly phraseTerm: number[] = [];
+  /** Terms in each phrase (1 to MAX_PHRASE). */
+  readonly words: number[] = [];
+  readonly #phraseText: (string | undefined)[] = [];
+  readonly terms = new WeakMap<readonly string[], Int32Array>();
+  readonly phrases = new WeakMap<readonly string[], Int32Array>();
+  /** Per phrase id, the last document (stamp) it was listed for. */
+  #seen = new Int32Array(1024);
+  #stamp = 0;
+
+  get size(): number {
+    return Math.max(this.termText.length, this.phrasePrefix.length);
+  }
+
+  termId(t: string): number {
+    let i = this.termIds.get(t);
+    if (i === undefined) {
+      i = this.termText.length;
+      this.termIds.set(t, i);
+      this.termText.push(t);
+      this.nameable.push(nameable(t));
+    }
+    return i;
+  }
+
+  phraseId(prefix: number, term: number): number {
+    const key = (prefix + 1) * TERM_SPACE + term;
+    let i = this.phraseIds.get(key);
+    if (i === undefined) {
+      i = this.phrasePrefix.length;
+      this.phraseIds.set(key, i);
+      this.phrasePrefix.push(prefix);
+      this.phraseTerm.push(term);
+      this.words.push(prefix < 0 ? 1 : this.words[prefix]! + 1);
+      this.#phraseText.push(undefined);
+    }
+    return i;
+  }
+
+  /** A phrase's text: its terms joined by one space. */
+  phraseText(id: number): string {
+    let t = this.#phraseText[id];
+    if (t === undefined) {
+      const prefix = this.phrasePrefix[id]!;
+      const last = this.termText[this.phraseTerm[id]!]!;
+      t = prefix < 0 ? last : `${this.phraseText(prefix)} ${last}`;
+      this.#phraseText[id] = t;
+    }
+    return t;
+  }
+
+  /** A document's distinct terms, in order. */
+  termsOf(doc: readonly string[]): Int32Array {
+    let out = this.terms.get(doc);
+    if (!out) {
+      const seen = new Set<number>();
+      const ids: number[] = [];
+      for (const t of doc) {
+        const id = this.termId(t);
+        if (!seen.has(id)) {
+          seen.add(id);
+          ids.push(id);
+        }
+      }
+      out = Int32Array.from(ids);
+      this.terms.set(doc, out);
+    }
+    return out;
+  }
+
+  /**
+   * A document's distinct phrases in order of first occurrence: runs of 1 to MAX_PHRASE nameable, distinct
+   * consecutive terms (a run stops at the first term that is not nameable or repeats one of the run).
+   */
+  phrasesOf(doc: readonly string[]): Int32Array {
+    let out = this.phrases.get(doc);
+    if (!out) {
+      const ids = doc.map((t) => this.termId(t));
+      const stamp = ++this.#stamp;
+      const list: number[] = [];
+      for (let i = 0; i < ids.length; i++) {
+        let phrase = -1;
+        for (let n = 1; n <= MAX_PHRASE && i + n <= ids.length; n++) {
+          const last = i + n - 1;
+          const t = ids[last]!;
+          if (!this.nameable[t]) break;
+          let repeated = false;
+          for (let j = i; j < last; j++) if (ids[j] === t) repeated = true;
+          if (repeated) break;
+          phrase = this.phraseId(phrase, t);
+          if (phrase >= this.#seen.length) {
+            const grown = new Int32Array(Math.max(2 * this.#seen.length, phrase + 1));
+            grown.set(this.#seen);
+            this.#seen = grown;
+          }
+          if (this.#seen[phrase] !== stamp) {
+            this.#seen[phrase] = stamp;
+            list.push(phrase);
+          }
+        }
+      }
+      out = Int32Array.from(list);
+      this.phrases.set(doc, out);
+    }
+    return out;
+  }
+}
+
+/** Term ids stay below this (a phrase key packs the prefix phrase and the term into one safe integer). */
+const TERM_SPACE = 2 ** 22;
+const TABLE_MAX = 1_000_000;
+let table = new Interned();
+
+function internedOf(ctx: DescribeContext): NonNullable<DescribeFrequencies["interned"]> {
+  const f = frequenciesOf(ctx);
+  if (!f.interned) {
+    if (table.size > TABLE_MAX) table = new Interned();
+    const t = table;
+    f.interned = {
+      table: t,
+      terms: ctx.docs.map((d) => t.termsOf(d)),
+      phrases: ctx.docs.map((d) => t.phrasesOf(d)),
+    };
+  }
+  return f.interned;
+}
+
+/** How many of `over`'s documents hold each id (ids past the end: none). */
+function frequency(lists: readonly Int32Array[], over: Iterable<number>, size: number): Int32Array {
+  const df = new Int32Array(size);
+  for (const i of over) {
+    const l = lists[i]!;
+    for (let k = 0; k < l.length; k++) df[l[k]!]!++;
+  }
   return df;
+}
+
+/** The counts memberCounts hands out (reused: zero outside the ids it last counted). */
+let counts = new Int32Array(0);
+let counted: number[] = [];
+
+/**
+ * Counts for one cluster's members: the ids in order of first occurrence and their counts. The counts array is
+ * reused by the next call, so read it before counting again.
+ */
+function memberCounts(lists: readonly Int32Array[], members: readonly number[], size: number) {
+  for (const id of counted) counts[id] = 0;
+  if (counts.length < size) counts = new Int32Array(Math.max(size, 2 * counts.length));
+  const count = counts;
+  const order: number[] = [];
+  counted = order;
+  for (const i of members) {
+    const l = lists[i]!;
+    for (let k = 0; k < l.length; k++) {
+      const id = l[k]!;
+      if (count[id] === 0) order.push(id);
+      count[id]!++;
+    }
+  }
+  return { count, order };
 }
 
 /**
@@ -56,18 +249,24 @@ export function distinctiveTerms(
   ctx: DescribeContext,
   k: number,
 ): string[] {
-  if (!ctx.df || ctx.dfOver !== all) {
-    ctx.df = documentFrequency(ctx.docs, all);
-    ctx.dfOver = all;
+  const { table: t0, terms } = internedOf(ctx);
+  const f = frequenciesOf(ctx);
+  if (!f.df || f.dfOver !== all) {
+    f.df = frequency(terms, all, t0.termText.length);
+    f.dfOver = all;
   }
-  const inDf = documentFrequency(ctx.docs, members);
+  const df = f.df;
+  const { count, order } = memberCounts(terms, members, t0.termText.length);
   const nIn = members.length;
   const nOut = Math.max(0, all.length - nIn);
   const minDf = nIn > 1 ? 2 : 1;
   const scored: [string, number][] = [];
-  for (const [t, c] of inDf) {
+  for (const id of order) {
+    const c = count[id]!;
     if (c < minDf) continue;
-    const out = (ctx.df.get(t) ?? c) - c;
+    const t = t0.termText[id]!;
+    const d = id < df.length ? df[id]! : 0;
+    const out = (d > 0 ? d : c) - c;
     const pIn = (c + 0.5) / (nIn + 1);
     const pOut = (out + 0.5) / (nOut + 1);
     const s = pIn * Math.log(pIn / pOut);
@@ -131,25 +330,14 @@ const MAX_PHRASE = 3;
 /** A term fit for a name: not a number, not a single character. */
 const nameable = (t: string) => t.length > 1 && !/^\d+([.,]\d+)?$/.test(t);
 
-function phrasesOf(doc: readonly string[]): string[] {
-  const out = new Set<string>();
-  for (let i = 0; i < doc.length; i++)
-    for (let n = 1; n <= MAX_PHRASE && i + n <= doc.length; n++) {
-      const words = doc.slice(i, i + n);
-      if (!words.every(nameable) || new Set(words).size < n) break;
-      out.add(words.join(" "));
-    }
-  return [...out];
-}
-
-function phraseFrequency(ctx: DescribeContext, over: readonly number[] | ReadonlySet<number>): Map<string, number> {
-  ctx.phraseDf ??= new WeakMap();
-  const cached = ctx.phraseDf.get(over);
+function phraseFrequency(ctx: DescribeContext, over: readonly number[] | ReadonlySet<number>): Int32Array {
+  const f = frequenciesOf(ctx);
+  f.phraseDf ??= new WeakMap();
+  const cached = f.phraseDf.get(over);
   if (cached) return cached;
-  ctx.phrases ??= ctx.docs.map(phrasesOf);
-  const df = new Map<string, number>();
-  for (const i of over) for (const p of ctx.phrases[i]!) df.set(p, (df.get(p) ?? 0) + 1);
-  ctx.phraseDf.set(over, df);
+  const { table: t0, phrases } = internedOf(ctx);
+  const df = frequency(phrases, over, t0.phrasePrefix.length);
+  f.phraseDf.set(over, df);
   return df;
 }
 
@@ -166,18 +354,20 @@ export function distinctivePhrases(
   k: number,
 ): string[] {
   const refDf = phraseFrequency(ctx, reference);
-  ctx.phrases ??= ctx.docs.map(phrasesOf);
-  const inDf = new Map<string, number>();
-  for (const i of members) for (const p of ctx.phrases[i]!) inDf.set(p, (inDf.get(p) ?? 0) + 1);
+  const { table: t0, phrases } = internedOf(ctx);
+  const { count, order } = memberCounts(phrases, members, t0.phrasePrefix.length);
   const nIn = members.length;
   const nRef = reference instanceof Set ? reference.size : (reference as readonly number[]).length;
   const nOut = Math.max(0, nRef - nIn);
   const minDf = nIn > 1 ? 2 : 1;
   const scored: [string, number][] = [];
-  for (const [p, c] of inDf) {
-    const n = p.split(" ").length;
+  for (const id of order) {
+    const c = count[id]!;
+    const n = t0.words[id]!;
     if (c < minDf || (n > 1 && c < 0.2 * nIn)) continue;
-    const out = Math.max(0, (refDf.get(p) ?? c) - c);
+    const p = t0.phraseText(id);
+    const r = id < refDf.length ? refDf[id]! : 0;
+    const out = Math.max(0, (r > 0 ? r : c) - c);
     const pIn = (c + 0.5) / (nIn + 1);
     const pOut = (out + 0.5) / (nOut + 1);
     const score = pIn * Math.log(pIn / pOut) * (1 + 0.25 * (n - 1));

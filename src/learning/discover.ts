@@ -1,12 +1,12 @@
 import type { Skill } from "../../handbook/schema.js";
 import type { Mode } from "../core/modes.js";
-import { describeCluster, type ClusterDescription } from "./describe.js";
+import { describeCluster, type ClusterDescription, type DescribeFrequencies } from "./describe.js";
 import { kmeans } from "./kmeans.js";
 import type { LlmCall } from "./log.js";
 import type { QueryItem } from "./queries.js";
 import { profileTest, type OutcomeTable } from "./stats.js";
 import { centroidOf, type TextModel } from "../../handbook/text.js";
-import { dotDense, textVectors, type SparseVector } from "./vectors.js";
+import { dotDense, textVectors, type SparseVector, type TextVectors } from "./vectors.js";
 
 /** What a discoverer is given for one mode. */
 export interface DiscoverInput {
@@ -281,6 +281,29 @@ export function statisticalDiscoverer(opts: StatisticalOptions = {}): Discoverer
   };
 }
 
+/**
+ * A mode's training queries read once for several clusterings of them (select's candidates): their vectors in the
+ * mode's text model, and the frequencies the naming contexts share.
+ */
+export interface TextCorpus {
+  items: readonly QueryItem[];
+  model: TextModel;
+  texts: string[];
+  vectors: TextVectors;
+  all: number[];
+  shared: DescribeFrequencies;
+}
+
+export function textCorpus(items: readonly QueryItem[], model: TextModel): TextCorpus {
+  const texts = items.map((i) => i.text);
+  return { items, model, texts, vectors: textVectors(texts, model), all: items.map((_, i) => i), shared: {} };
+}
+
+/** The given corpus when it is of these items and this model, else a new one. */
+function corpusOf(items: readonly QueryItem[], model: TextModel, given?: TextCorpus): TextCorpus {
+  return given && given.items === items && given.model === model ? given : textCorpus(items, model);
+}
+
 export interface ClusterOptions {
   /** Clusters wanted (fewer when parts below `minSize` are absorbed). */
   k: number;
@@ -292,6 +315,8 @@ export interface ClusterOptions {
   indicators?: number;
   /** Id prefix of the clusters within the mode (default `k<k>`): `answer.k3_0`, … */
   prefix?: string;
+  /** The items read once (textCorpus of the same items and model), shared with other clusterings. */
+  corpus?: TextCorpus;
 }
 
 /**
@@ -300,9 +325,9 @@ export interface ClusterOptions {
  */
 export function clusterSkills(mode: Mode, items: readonly QueryItem[], opts: ClusterOptions): Skill[] {
   if (items.length === 0) return [];
-  const texts = items.map((i) => i.text);
-  const v = textVectors(texts, opts.model);
-  const all = items.map((_, i) => i);
+  const corpus = corpusOf(items, opts.model, opts.corpus);
+  const { texts, all } = corpus;
+  const v = corpus.vectors;
   let parts = partition(
     all,
     v.points,
@@ -320,6 +345,7 @@ export function clusterSkills(mode: Mode, items: readonly QueryItem[], opts: Clu
     dims: v.dims,
     examples: opts.examples ?? 20,
     indicators: opts.indicators ?? 8,
+    shared: corpus.shared,
   };
   const prefix = opts.prefix ?? `k${opts.k}`;
   return parts.map((part, j) => {
@@ -345,15 +371,30 @@ export function clusterSkills(mode: Mode, items: readonly QueryItem[], opts: Clu
  * One skill per task of the training queries (the records' task names), each with the centroid of its queries: a
  * per-task candidate whose skills are still identified from the text alone at inference.
  */
-export function taskSkills(mode: Mode, items: readonly QueryItem[], model: TextModel, examples = 20): Skill[] {
+export function taskSkills(
+  mode: Mode,
+  items: readonly QueryItem[],
+  model: TextModel,
+  examples = 20,
+  given?: TextCorpus,
+): Skill[] {
   if (items.length === 0) return [];
-  const texts = items.map((i) => i.text);
-  const v = textVectors(texts, model);
-  const all = items.map((_, i) => i);
   const tasks = [...new Set(items.map((i) => i.task))].sort();
   if (tasks.length < 2) return [];
+  const corpus = corpusOf(items, model, given);
+  const { texts, all } = corpus;
+  const v = corpus.vectors;
   const at = new Date().toISOString();
-  const ctx = { docs: v.docs, points: v.points, texts, items, dims: v.dims, examples, indicators: 8 };
+  const ctx = {
+    docs: v.docs,
+    points: v.points,
+    texts,
+    items,
+    dims: v.dims,
+    examples,
+    indicators: 8,
+    shared: corpus.shared,
+  };
   return tasks.map((task, j) => {
     const part = all.filter((i) => items[i]!.task === task);
     const d = describeCluster(part, all, ctx);

@@ -91,6 +91,7 @@ export function evaluateHandbook(
       ...(opts.estimator ? { estimator: opts.estimator } : {}),
       ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
       ...(opts.shrinkage !== undefined ? { shrinkage: opts.shrinkage } : {}),
+      explain: false,
     });
     const chosen = decision.chosen;
     const o = chosen ? recorded.get(chosen) : undefined;

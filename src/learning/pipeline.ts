@@ -34,7 +34,14 @@ import {
   type Selection,
 } from "./choose.js";
 import { distinctSkillNames } from "./describe.js";
-import { clusterSkills, statisticalDiscoverer, taskSkills, type Discoverer } from "./discover.js";
+import {
+  clusterSkills,
+  statisticalDiscoverer,
+  taskSkills,
+  textCorpus,
+  type Discoverer,
+  type TextCorpus,
+} from "./discover.js";
 import { llmDiscoverer, llmNamer } from "./discover-llm.js";
 import { replayIndex, type Evaluation } from "./evaluate.js";
 import { identifyAll } from "./identify.js";
@@ -42,7 +49,7 @@ import { agentNotes, modeInsights } from "./insights.js";
 import { learnConsultRule } from "./consult.js";
 import { splitLabelled } from "./labelled.js";
 import type { LearningLog } from "./log.js";
-import { profile, skeletonHandbook, type AgentInfo } from "./profile.js";
+import { profile, profileOn, skeletonHandbook, type AgentInfo } from "./profile.js";
 import type { ProgressFactory } from "./progress.js";
 import { agentsByMode, groupRecords, modesOf, type QueryItem } from "./queries.js";
 import { refine, type RefinementStep } from "./refine.js";
@@ -554,26 +561,33 @@ export function extraCandidates(
   const modes = (Object.keys(full.text ?? {}) as Mode[]).filter((m) => train.some((i) => i.mode === m));
   if (modes.length === 0) return [];
   const agents: AgentInfo[] = Object.entries(full.agents).map(([id, p]) => ({ id, modes: [...p.modes] }));
-  const build = (id: string, skillsOf: (mode: Mode, items: QueryItem[]) => Skill[]): ExtraCandidate | undefined => {
-    const skills = modes.flatMap((m) =>
-      skillsOf(
-        m,
-        train.filter((i) => i.mode === m),
-      ),
-    );
+  // Each mode's training queries are read once for every clustering of them.
+  const byMode = new Map(modes.map((m) => [m, train.filter((i) => i.mode === m)] as const));
+  const corpora = new Map<Mode, TextCorpus>();
+  const corpusOf = (m: Mode) => {
+    let c = corpora.get(m);
+    if (!c) corpora.set(m, (c = textCorpus(byMode.get(m)!, full.text![m]!)));
+    return c;
+  };
+  const build = (
+    id: string,
+    skillsOf: (mode: Mode, items: QueryItem[], corpus: () => TextCorpus) => Skill[],
+  ): ExtraCandidate | undefined => {
+    const skills = modes.flatMap((m) => skillsOf(m, byMode.get(m)!, () => corpusOf(m)));
     if (skills.length === 0) return undefined;
     const keep = Object.values(full.skills).filter((x) => !modes.includes(x.mode));
     let h = skeletonHandbook([...keep, ...skills], agents, { prior: full.metadata.prior });
-    h.text = structuredClone(full.text);
+    // The full handbook's text models, shared (handbooks are immutable; equal models embed alike anyway).
+    h.text = full.text;
     h.modes = structuredClone(full.modes);
-    h = profile(h, train, identifyAll(h, train));
+    h = profileOn(h, train);
     return { id, handbook: h };
   };
   const out: ExtraCandidate[] = [];
   const largest = Math.max(...modes.map((m) => train.filter((i) => i.mode === m).length));
   for (const k of CLUSTER_KS) {
     if (k * s.minCount > largest) break;
-    const c = build(`clusters-${k}`, (mode, items) =>
+    const c = build(`clusters-${k}`, (mode, items, corpus) =>
       items.length >= k * s.minCount
         ? clusterSkills(mode, items, {
             k,
@@ -581,6 +595,7 @@ export function extraCandidates(
             model: full.text![mode]!,
             minSize: s.minCount,
             examples: s.examples,
+            corpus: corpus(),
           })
         : [],
     );
@@ -588,7 +603,9 @@ export function extraCandidates(
   }
   const tasks = [...new Set(train.map((i) => i.task))].sort();
   if (tasks.length > 1) {
-    const byTask = build("tasks", (mode, items) => taskSkills(mode, items, full.text![mode]!, s.examples));
+    const byTask = build("tasks", (mode, items, corpus) =>
+      taskSkills(mode, items, full.text![mode]!, s.examples, corpus()),
+    );
     if (byTask) out.push(byTask);
   }
   return out;
@@ -629,26 +646,20 @@ export async function runSelect(
           .filter((c) => c.handbook.text !== undefined)
           .map((c) => {
             const h = withNeighbours(c.handbook);
-            return { id: `${c.id}+neighbours`, handbook: profile(h, train, identifyAll(h, train)) };
+            return { id: `${c.id}+neighbours`, handbook: profileOn(h, train) };
           }),
       );
     p.update(1, 3);
+    const cv = crossValidation(data.items, split, s);
     const { selection, handbooks } = io.evaluateCandidate
       ? await chooseHandbookWith(full, io.evaluateCandidate, options, extra)
-      : chooseHandbook(
-          full,
-          { index: replayIndex(val), queries: split.validationIds },
-          options,
-          extra,
-          crossValidation(data.items, split, s),
-        );
+      : chooseHandbook(full, { index: replayIndex(val), queries: split.validationIds }, options, extra, cv);
     p.update(2, 3);
     // Every candidate is saved (a different λ or budget picks a different one); with foldValidation each is
     // profiled afresh on training + validation traces, so the deployed competence uses every labelled query.
     const labelled = s.foldValidation ? subset(data.items, [...split.train, ...split.validationIds]) : [];
     const dir = candidatesDir(out.selection);
     // When to trust an answer: one consult rule for every candidate, its granularity chosen on held-out labels.
-    const cv = crossValidation(data.items, split, s);
     const consult = learnConsultRule(base, subset(data.items, [...split.train, ...split.validationIds]), {
       ...(cv ? { folds: cv.folds } : { validationIds: split.validationIds }),
       maxCalls: s.maxCalls,
@@ -754,11 +765,14 @@ function crossValidation(items: readonly QueryItem[], split: SplitArtefact, s: L
     }
     for (const id of ids) folds[next++ % k]!.push(id);
   }
+  const rests = new WeakMap<ReadonlySet<string>, QueryItem[]>();
   return {
     folds,
     index: replayIndex(labelled),
     reprofile: (h: Handbook, heldOut: ReadonlySet<string>) => {
-      const rest = labelled.filter((i) => !heldOut.has(i.queryId));
+      // One array of the rest per fold, so the candidates profiled on it share what does not depend on them.
+      let rest = rests.get(heldOut);
+      if (!rest) rests.set(heldOut, (rest = labelled.filter((i) => !heldOut.has(i.queryId))));
       return reprofiled(h, rest);
     },
   };
@@ -766,7 +780,7 @@ function crossValidation(items: readonly QueryItem[], split: SplitArtefact, s: L
 
 /** A candidate profiled afresh on some points, keeping its estimator (an agent-pooled one is pooled again). */
 function reprofiled(h: Handbook, items: readonly QueryItem[]): Handbook {
-  const fresh = profile(h, items, identifyAll(h, items));
+  const fresh = profileOn(h, items);
   return isPooled(h) ? poolAgents(fresh) : fresh;
 }
 
