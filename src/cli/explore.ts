@@ -95,14 +95,7 @@ export async function runExplore(flags: ExploreFlags): Promise<number> {
     ).values(),
   ];
 
-  const controller = new AbortController();
-  const onSignal = () => {
-    if (controller.signal.aborted) process.exit(130);
-    process.stderr.write("explore: stopping after the pairs under way (Ctrl-C again to quit now)\n");
-    controller.abort();
-  };
-  process.on("SIGINT", onSignal);
-  try {
+  return interruptible("pairs", async (signal) => {
     const s = await explore({
       agents,
       tasks,
@@ -111,7 +104,7 @@ export async function runExplore(flags: ExploreFlags): Promise<number> {
       out: flags.out,
       concurrency,
       progress: flags.progress ? "auto" : false,
-      signal: controller.signal,
+      signal,
     });
     process.stdout.write(
       `explore: ${s.written} records written to ${flags.out} (${s.resumed} already there, ${s.pairs} pairs in all` +
@@ -122,6 +115,22 @@ export async function runExplore(flags: ExploreFlags): Promise<number> {
       process.stderr.write(`explore: failed: query ${f.queryId}, agent ${f.agent}, mode ${f.mode}: ${f.error}\n`);
     if (s.failures.length > 5) process.stderr.write(`explore: ... and ${s.failures.length - 5} more failures\n`);
     return s.failures.length > 0 || s.interrupted ? 1 : 0;
+  });
+}
+
+/** Run with a signal that the first Ctrl-C aborts (the work under way finishes and is written); a second quits. */
+async function interruptible<T>(what: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  // Every pair or trajectory under way listens to the one signal.
+  setMaxListeners(0, controller.signal);
+  const onSignal = () => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write(`explore: stopping after the ${what} under way (Ctrl-C again to quit now)\n`);
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  try {
+    return await run(controller.signal);
   } finally {
     process.off("SIGINT", onSignal);
   }
@@ -140,17 +149,8 @@ async function runLive(flags: ExploreFlags, pool: Pool, modes: Mode[], concurren
   const maxSteps = flags.maxSteps === undefined ? undefined : wholeNumber("--max-steps", flags.maxSteps, 1);
   const tasks = loadTasks(flags.tasks!, { scored: true });
   const { runLiveExplore } = await import("./explore-live.js");
-  const controller = new AbortController();
-  // Every trajectory under way listens to the one signal.
-  setMaxListeners(0, controller.signal);
-  const onSignal = () => {
-    if (controller.signal.aborted) process.exit(130);
-    process.stderr.write("explore: stopping after the trajectories under way (Ctrl-C again to quit now)\n");
-    controller.abort();
-  };
-  process.on("SIGINT", onSignal);
-  try {
-    return await runLiveExplore({
+  return interruptible("trajectories", (signal) =>
+    runLiveExplore({
       pool,
       poolPath: flags.pool,
       tasks,
@@ -162,11 +162,9 @@ async function runLive(flags: ExploreFlags, pool: Pool, modes: Mode[], concurren
       concurrency,
       dryRun: flags.dryRun === true,
       progress: flags.progress,
-      signal: controller.signal,
-    });
-  } finally {
-    process.off("SIGINT", onSignal);
-  }
+      signal,
+    }),
+  );
 }
 
 /** `skillorchestra explore`: run every agent of a pool on every task, per mode, into a resumable records file. */

@@ -4,7 +4,7 @@ import type { Mode } from "../core/modes.js";
 import type { CodeResult, Document } from "../core/types.js";
 import type { Agent, StepRequest, StepResult } from "../providers/types.js";
 import type { ExecutionRecordInput } from "../records/schema.js";
-import { isDocument } from "../sim/act.js";
+import { isDocument, lastLine } from "../sim/act.js";
 import type { SimTask } from "../sim/types.js";
 import type { World } from "../sim/world.js";
 import type { ExploreTask, Runner } from "./types.js";
@@ -22,14 +22,6 @@ export function worldIndex(world: World): LocalSearch {
   let idx = indexes.get(world);
   if (!idx) indexes.set(world, (idx = LocalSearch.fromDocuments(world.corpus)));
   return idx;
-}
-
-function lastLine(text: string): string {
-  const lines = text
-    .split("\n")
-    .map((l) => l.trim())
-    .filter((l) => l.length > 0);
-  return lines[lines.length - 1] ?? "";
 }
 
 /**

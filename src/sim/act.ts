@@ -39,7 +39,8 @@ function hasDoc(docs: readonly Document[], docId: string | undefined): boolean {
   return docId !== undefined && docs.some((d) => isDocument(d, docId));
 }
 
-function lastLine(text: string): string {
+/** The last non-blank line of a program's output, trimmed: where a program prints its result. */
+export function lastLine(text: string): string {
   const lines = text
     .split("\n")
     .map((l) => l.trim())
