@@ -77,7 +77,8 @@ beforeAll(async () => {
     ]),
   );
   tasks = join(dir, "tasks.jsonl");
-  // fact1 names no modes: it runs every tool mode on offer (search, then code), then answers.
+  // fact1 names no modes: it runs every tool mode on offer (search, then code), then answers. The explorations
+  // below run `small` (one task of each kind, each naming its mode) to keep the sandbox runs few.
   const rows = [
     { id: "fact0", text: factQuestion(facts[0]!), references: [facts[0]!.value], modes: ["search"] },
     { id: "fact1", text: factQuestion(facts[1]!), references: [facts[1]!.value] },
@@ -110,13 +111,23 @@ describe("explore with openai agents: whole trajectories in every mode", () => {
 
   it("estimates without calling, explores all three modes, credits the right agent per mode, from reported usage", async () => {
     const out = explored();
-    expect(await runExplore(flags(out, { dryRun: true }))).toBe(0);
+    // The dry run of all three tasks: fact1 runs search and code, so each of its 10 trajectories makes 3 calls.
+    const log: string[] = [];
+    const write = process.stdout.write;
+    process.stdout.write = ((s: string) => (log.push(s), true)) as typeof process.stdout.write;
+    try {
+      expect(await runExplore(flags(join(dir, "all.jsonl"), { dryRun: true }))).toBe(0);
+    } finally {
+      process.stdout.write = write;
+    }
+    expect(log.join("")).toMatch(/explore: 24 trajectories to run, 36 \(task, agent, mode\) pairs to write/);
+    expect(log.join("")).toMatch(/estimated 58 calls, \$0\.\d+/);
     expect(server.chatRequests().length).toBe(0);
 
-    expect(await runExplore(flags(out))).toBe(0);
+    expect(await runExplore(flags(out, { tasks: small }))).toBe(0);
     const records = await loadRecords(out);
-    // 3 tasks × (1 reference trajectory giving 3 records + 3 modes × 3 other agents).
-    expect(records.length).toBe(3 * 12);
+    // 2 tasks × (1 reference trajectory giving 3 records + 3 modes × 3 other agents).
+    expect(records.length).toBe(2 * 12);
     expect(new Set(records.map((r) => recordKey(r))).size).toBe(records.length);
     const mean = (mode: string, agent: string) => {
       const rs = records.filter((r) => r.mode === mode && r.agent === agent && r.acted);
@@ -158,7 +169,7 @@ describe("explore with openai agents: whole trajectories in every mode", () => {
 
     // Resumed: nothing is asked again.
     const before = server.chatRequests().length;
-    expect(await runExplore(flags(out))).toBe(0);
+    expect(await runExplore(flags(out, { tasks: small }))).toBe(0);
     expect(server.chatRequests().length).toBe(before);
   });
 
