@@ -25,5 +25,15 @@ export { loadPool, savePool } from "./pool/load.js";
 export { PoolSchema, type Pool, type AgentSpec } from "./pool/schema.js";
 export { readRecords, loadRecords, RecordWriter } from "./records/io.js";
 export { ExecutionRecordSchema, type ExecutionRecord } from "./records/schema.js";
-export { explore } from "./explore/index.js";
+export { explore, exploreTrajectories, planExploration } from "./explore/index.js";
+export { graphTrajectoryRunner, liveEvaluator, answerScorer } from "./eval/live.js";
+export {
+  publishHandbook,
+  listVersions,
+  rollback,
+  resolveVersion,
+  readPublication,
+} from "./registry/handbooks.js";
+export { openStore } from "./registry/open.js";
+export { FileStore } from "./registry/file-store.js";
 export { InputError } from "./core/errors.js";
