@@ -11,6 +11,7 @@ import { loadTasks } from "../explore/tasks.js";
 import type { ExploreTask } from "../explore/types.js";
 import { artefactPaths } from "../learning/artefacts.js";
 import type { CandidateEvaluator } from "../learning/choose.js";
+import { LearningLog, readLog } from "../learning/log.js";
 import { loadPool } from "../pool/load.js";
 import { buildAgents } from "../providers/index.js";
 import { loadRecords } from "../records/io.js";
@@ -77,7 +78,8 @@ export async function liveEvaluation(
   const defaultPlan = (["search", "code"] as const).filter((m) => serving(m) && (m !== "search" || search));
   const records = await loadRecords(s.records);
   const agents = await buildAgents(pool);
-  const splitPath = artefactPaths(out).split;
+  const paths = artefactPaths(out);
+  const splitPath = paths.split;
   let validation: ExploreTask[] | undefined;
   return liveEvaluator({
     agents,
@@ -86,6 +88,18 @@ export async function liveEvaluation(
     lambda: s.lambda,
     normaliserUsd: dearestCostPerTask(records),
     ...(cap !== undefined ? { capUsd: cap } : {}),
+    // Each candidate's validation runs go to the learning log of the run under way (select has started it).
+    onCandidate: (c) => {
+      const run = readLog(paths.log).at(-1)?.run;
+      if (run)
+        new LearningLog(paths.log, run).write({
+          event: "validation",
+          candidate: c.id,
+          runs: c.runs,
+          costUsd: c.costUsd,
+          costEstimated: c.costEstimated,
+        });
+    },
     tasks: () => {
       if (validation) return validation;
       const split = JSON.parse(readFileSync(splitPath, "utf8")) as { validationIds?: string[] };

@@ -98,7 +98,7 @@ export interface LiveEvaluatorOptions extends LiveRunOptions {
   /** USD for all of the evaluation; a candidate that would go past it is not evaluated (an InputError says so). */
   capUsd?: number;
   /** Called after each candidate: its runs and their cost, for the learning log. */
-  onCandidate?: (c: { id: string; runs: number; costUsd: number; spentUsd: number }) => void;
+  onCandidate?: (c: { id: string; runs: number; costUsd: number; costEstimated: boolean; spentUsd: number }) => void;
 }
 
 /**
@@ -109,7 +109,10 @@ export function liveEvaluator(o: LiveEvaluatorOptions): CandidateEvaluator & { s
   let spent = 0;
   const evaluate = async (handbook: Handbook, id: string): Promise<Evaluation> => {
     const tasks = await o.tasks();
-    if (tasks.length === 0) throw new InputError("learn --evaluate live: no validation tasks");
+    if (tasks.length === 0)
+      throw new InputError(
+        "learn --evaluate live: the split has no validation queries to run (too few labelled queries; give more tasks, or --validation)",
+      );
     if (o.capUsd !== undefined && spent >= o.capUsd)
       throw new InputError(
         `learn --evaluate live: the evaluation cap $${o.capUsd} is spent ($${spent.toFixed(6)}) before candidate ${id}; raise --evaluate-max-usd`,
@@ -142,7 +145,7 @@ export function liveEvaluator(o: LiveEvaluatorOptions): CandidateEvaluator & { s
       }
       spent += state.costUsd;
     }
-    o.onCandidate?.({ id, runs: tasks.length, costUsd: cost, spentUsd: spent });
+    o.onCandidate?.({ id, runs: tasks.length, costUsd: cost, costEstimated: estimated, spentUsd: spent });
     const accuracy = correct / tasks.length;
     const meanCostUsd = cost / tasks.length;
     const normaliser = Math.max(o.normaliserUsd, Number.MIN_VALUE);

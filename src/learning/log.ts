@@ -45,7 +45,9 @@ export type LogEntry =
       test: { g: number; df: number; p: number };
       note?: string;
     }
-  | { event: "note"; phase: string; text: string };
+  | { event: "note"; phase: string; text: string }
+  /** Runs of the target orchestrator on validation tasks that select made for one candidate (live evaluation). */
+  | { event: "validation"; candidate: string; runs: number; costUsd: number; costEstimated: boolean };
 
 export type StampedEntry = LogEntry & { at: string; run: string };
 
@@ -100,6 +102,9 @@ export interface LearningCost {
   totalWallMs: number;
   /** Refinements of the last attempt of the refine phase (a resumed run reruns an interrupted one). */
   refinements: { kept: number; rolledBack: number };
+  /** Validation runs of the target orchestrator (live evaluation), and their USD. */
+  validationRuns: number;
+  validationUsd: number;
 }
 
 export function readLog(path: string): StampedEntry[] {
@@ -130,6 +135,8 @@ export function learningCost(entries: readonly StampedEntry[], run: string): Lea
     wallMs: {},
     totalWallMs: 0,
     refinements: { kept: 0, rolledBack: 0 },
+    validationRuns: 0,
+    validationUsd: 0,
   };
   for (const e of entries) {
     if (e.run !== run) continue;
@@ -152,6 +159,10 @@ export function learningCost(entries: readonly StampedEntry[], run: string): Lea
       cost.completionTokens += e.completionTokens;
       cost.costUsd += e.costUsd;
       cost.costEstimated ||= e.costEstimated;
+    } else if (e.event === "validation") {
+      cost.validationRuns += e.runs;
+      cost.validationUsd += e.costUsd;
+      cost.costEstimated ||= e.costEstimated;
     } else if (e.event === "refinement") {
       if (e.kept) cost.refinements.kept++;
       else cost.refinements.rolledBack++;
@@ -173,6 +184,9 @@ export function formatLearningCost(c: LearningCost): string {
     `  learning-model calls ${c.llmCalls}${byMode ? ` (${byMode})` : ""}, tokens ${c.promptTokens} prompt + ${c.completionTokens} completion, ` +
       `$${c.costUsd.toFixed(4)}${c.costEstimated ? " (estimated)" : ""}`,
     `  refinements kept ${c.refinements.kept}, rolled back ${c.refinements.rolledBack}`,
+    ...(c.validationRuns > 0
+      ? [`  validation runs ${c.validationRuns} (target orchestrator, live), $${c.validationUsd.toFixed(4)}`]
+      : []),
     `  wall time ${(c.totalWallMs / 1000).toFixed(2)}s${phases ? ` (${phases})` : ""}`,
   ].join("\n");
 }

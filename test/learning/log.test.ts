@@ -82,4 +82,24 @@ describe("learning log", () => {
       "phase_end",
     ]);
   });
+
+  it("sums the live validation runs of select into the learning cost, per run", () => {
+    const path = join(mkdtempSync(join(tmpdir(), "learn-log-")), "log.jsonl");
+    const a = new LearningLog(path, "run-a");
+    a.write({ event: "validation", candidate: "search=0", runs: 4, costUsd: 0.002, costEstimated: false });
+    a.write({ event: "validation", candidate: "search=1", runs: 4, costUsd: 0.003, costEstimated: false });
+    new LearningLog(path, "run-b").write({
+      event: "validation",
+      candidate: "x",
+      runs: 9,
+      costUsd: 1,
+      costEstimated: true,
+    });
+    const cost = learningCost(readLog(path), "run-a");
+    expect(cost.validationRuns).toBe(8);
+    expect(cost.validationUsd).toBeCloseTo(0.005, 12);
+    expect(cost.costEstimated).toBe(false);
+    expect(formatLearningCost(cost)).toContain("validation runs 8 (target orchestrator, live), $0.0050");
+    expect(formatLearningCost(learningCost(readLog(path), "none"))).not.toContain("validation runs");
+  });
 });
