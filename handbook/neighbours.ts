@@ -28,7 +28,7 @@ export function usesNeighbours(h: Handbook): boolean {
   return (h.metadata.learning.estimator as { kind?: string } | undefined)?.kind === "neighbours";
 }
 
-/** A vector as stored in memory points (values to 5 significant digits), per vector; shared, never modified. */
+/** A vector as stored in memory points (values to 5 significant digits), per vector; shared, so frozen. */
 const stored = new WeakMap<SparseVector, { idx: number[]; val: number[] }>();
 
 /** A memory point of a labelled query (its idx and val arrays are shared by every point of the same vector). */
@@ -39,7 +39,10 @@ export function memoryPoint(
 ): MemoryPoint {
   let sv = stored.get(v);
   if (!sv) {
-    sv = { idx: Array.from(v.idx), val: Array.from(v.val, (x) => Number(x.toPrecision(5))) };
+    sv = {
+      idx: Object.freeze(Array.from(v.idx)) as number[],
+      val: Object.freeze(Array.from(v.val, (x) => Number(x.toPrecision(5)))) as number[],
+    };
     stored.set(v, sv);
   }
   return { skills: skills.map((s) => s.id), idx: sv.idx, val: sv.val, outcomes };

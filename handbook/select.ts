@@ -494,11 +494,11 @@ export function selectAgent(h: Handbook, opts: SelectOptions): DecisionRecord {
     costs[i] = v;
     if (v !== null && v > maxCost) maxCost = v;
   }
-  const normCost = (i: number) => {
+  const normalised = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
     const v = costs[i]!;
-    if (v === null) return 1;
-    return maxCost > 0 ? v / maxCost : 0;
-  };
+    normalised[i] = v === null ? 1 : maxCost > 0 ? v / maxCost : 0;
+  }
 
   const record: DecisionRecord = {
     mode: opts.mode,
@@ -522,7 +522,7 @@ export function selectAgent(h: Handbook, opts: SelectOptions): DecisionRecord {
     return record;
   }
   if (strategy === "cascade")
-    return cascade(h, record, mi, rows, agents, profiles, pooled, costs, normCost, totalWeight, opts.seed ?? 0);
+    return cascade(h, record, mi, rows, agents, profiles, pooled, costs, normalised, totalWeight, opts.seed ?? 0);
   return tradeoff(
     h,
     record,
@@ -533,7 +533,7 @@ export function selectAgent(h: Handbook, opts: SelectOptions): DecisionRecord {
     agents,
     pooled,
     costs,
-    normCost,
+    normalised,
     totalWeight,
     opts.local,
     opts.explain !== false,
@@ -550,7 +550,7 @@ function tradeoff(
   agents: string[],
   pooled: Evidence[],
   costs: (number | null)[],
-  normCost: (i: number) => number,
+  normCost: Float64Array,
   totalWeight: number,
   local: SelectOptions["local"],
   explain: boolean,
@@ -569,12 +569,7 @@ function tradeoff(
     record.params = { seed: estimator.seed };
     rng = new FastRng(estimator.seed);
   }
-  const estimate = (e: Evidence, p: BetaPrior = prior): number =>
-    estimator.kind === "mean"
-      ? posteriorMean(e, p)
-      : estimator.kind === "quantile"
-        ? posteriorQuantile(e, estimator.q, p)
-        : thompsonSample(e, rng!, p);
+
   const table = shrinkage === "none" || k === 0 ? undefined : shrinkageTable(h, mi, shrinkage);
   if (table) record.params = { ...record.params, shrinkage: { setting: table.setting, strengths: table.strengths } };
 
@@ -594,7 +589,7 @@ function tradeoff(
         const row = rows === null ? i : rows[i]!;
         c = cache[row]!;
         if (Number.isNaN(c)) c = cache[row] = posteriorQuantile(e, q, prior);
-      } else c = estimate(e);
+      } else c = estimateWith(estimator, e, prior, rng);
       competence[i] = c;
       if (explain) perSkill[i]![0] = { skill: record.mode, competence: c, evidence: e };
     }
@@ -608,10 +603,11 @@ function tradeoff(
       const col = mi.column.get(s.id);
       if (col === undefined) {
         // Unknown skill: every agent is unseen on it, so it scores the handbook's prior (drawn per agent by Thompson).
-        const unseen = estimator.kind === "thompson" ? 0 : estimate({ successes: 0, failures: 0 });
+        const unseen =
+          estimator.kind === "thompson" ? 0 : estimateWith(estimator, { successes: 0, failures: 0 }, prior, rng);
         for (let i = 0; i < n; i++) {
           const evidence = { successes: 0, failures: 0 };
-          const c = estimator.kind === "thompson" ? estimate(evidence) : unseen;
+          const c = estimator.kind === "thompson" ? estimateWith(estimator, evidence, prior, rng) : unseen;
           if (explain) perSkill[i]![j] = { skill: s.id, competence: c, evidence };
           competence[i] = competence[i]! + w * c;
         }
@@ -673,7 +669,7 @@ function tradeoff(
   let bestScore = -Infinity;
   let secondScore = -Infinity;
   for (let i = 0; i < n; i++) {
-    const normalisedCost = normCost(i);
+    const normalisedCost = normCost[i]!;
     const penalty = lambda * normalisedCost;
     const score = competence[i]! - penalty;
     record.candidates.push({
@@ -685,7 +681,7 @@ function tradeoff(
       penalty,
       score,
     });
-    if (best < 0 || score > bestScore || (score === bestScore && normalisedCost < normCost(best))) {
+    if (best < 0 || score > bestScore || (score === bestScore && normalisedCost < normCost[best]!)) {
       if (best >= 0) secondScore = Math.max(secondScore, bestScore);
       best = i;
       bestScore = score;
@@ -702,6 +698,15 @@ function tradeoff(
   return record;
 }
 
+/** The estimator's value of a Beta posterior (evidence under a prior). */
+function estimateWith(estimator: Estimator, e: Evidence, p: BetaPrior, rng: FastRng | undefined): number {
+  return estimator.kind === "mean"
+    ? posteriorMean(e, p)
+    : estimator.kind === "quantile"
+      ? posteriorQuantile(e, estimator.q, p)
+      : thompsonSample(e, rng!, p);
+}
+
 function cascade(
   h: Handbook,
   record: DecisionRecord,
@@ -711,7 +716,7 @@ function cascade(
   profiles: AgentProfile[],
   pooled: Evidence[],
   costs: (number | null)[],
-  normCost: (i: number) => number,
+  normCost: Float64Array,
   totalWeight: number,
   seed: string | number,
 ): DecisionRecord {
@@ -753,7 +758,7 @@ function cascade(
       competence,
       perSkill,
       cost: costs[i]!,
-      normalisedCost: normCost(i),
+      normalisedCost: normCost[i]!,
       penalty: 0,
       score: competence,
       cascade: { category: null, overall: null, tieWeight: null },

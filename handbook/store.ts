@@ -4,7 +4,7 @@ import { InputError } from "../src/core/errors.js";
 import { writeFileAtomic } from "../src/core/atomic.js";
 import { importReferenceHandbook, type ImportOptions, type ReferenceImport } from "./import-reference.js";
 import type { Handbook } from "./schema.js";
-import { checkHandbook, validateHandbook } from "./validate.js";
+import { checkHandbook, plainlyValidMemory, validateHandbook } from "./validate.js";
 import { chooseFor, type Choice, type ServableSelection } from "./serve.js";
 import { processAlive } from "../src/core/process.js";
 
@@ -179,6 +179,16 @@ function put(s: string): void {
   used += scratch.write(s, used, "utf8");
 }
 
+function putBytes(b: Uint8Array): void {
+  if (used + b.length > scratch.length) {
+    const grown = Buffer.allocUnsafe(Math.max(used + b.length, 2 * scratch.length, 1 << 16));
+    scratch.copy(grown, 0, 0, used);
+    scratch = grown;
+  }
+  scratch.set(b, used);
+  used += b.length;
+}
+
 /** Containers at least this deep are written whole (JSON.stringify of the value); shallower ones piece by piece. */
 const PIECE_DEPTH = 3;
 /** Leaf elements of an array written by one JSON.stringify call. */
@@ -210,7 +220,11 @@ function elementText(v: unknown, depth: number): string {
 
 /** Write a value as JSON.stringify(…, null, 2) renders it nested at `depth` (its first line unindented). */
 function putValue(v: unknown, depth: number): void {
-  if (depth >= PIECE_DEPTH || !plainContainer(v)) {
+  if (!plainContainer(v)) {
+    put(elementText(v, depth));
+    return;
+  }
+  if (depth >= PIECE_DEPTH) {
     put(elementText(v, depth));
     return;
   }
@@ -255,9 +269,90 @@ function putValue(v: unknown, depth: number): void {
     put(first ? "{\n" : ",\n");
     first = false;
     put(`${ind(depth + 1)}${JSON.stringify(k)}: `);
-    putValue(x, depth + 1);
+    if (depth === 0 && k === "memory" && plainlyValidMemory(x)) putMemory(x as Memory, depth + 1);
+    else putValue(x, depth + 1);
   }
   put(first ? "{}" : `\n${ind(depth)}}`);
+}
+
+type Memory = Record<string, { skills: string[]; idx: number[]; val: number[]; outcomes: Record<string, number> }[]>;
+
+/**
+ * The bytes of a neighbours memory's frozen parts (its points' vectors and scores, shared by every candidate
+ * profiled on the same queries: memoryPoint freezes them), per object and depth; and of its skill lists, by content.
+ * Frozen objects cannot change, so each is encoded once.
+ */
+const frozenBytes = new WeakMap<object, Uint8Array[]>();
+const skillListBytes = new Map<string, Uint8Array>();
+const SKILL_LISTS_MAX = 10_000;
+const constants = new Map<string, Uint8Array>();
+
+function constant(s: string): Uint8Array {
+  let b = constants.get(s);
+  if (!b) constants.set(s, (b = Buffer.from(s, "utf8")));
+  return b;
+}
+
+function leafBytes(v: object, depth: number): Uint8Array {
+  if (!Object.isFrozen(v)) return Buffer.from(elementText(v, depth), "utf8");
+  let byDepth = frozenBytes.get(v);
+  if (!byDepth) frozenBytes.set(v, (byDepth = []));
+  return (byDepth[depth] ??= Buffer.from(elementText(v, depth), "utf8"));
+}
+
+function skillsBytes(skills: readonly string[], depth: number): Uint8Array {
+  const key = `${depth}\u0000${skills.join("\u0000")}`;
+  let b = skillListBytes.get(key);
+  if (!b) {
+    if (skillListBytes.size >= SKILL_LISTS_MAX) skillListBytes.clear();
+    skillListBytes.set(key, (b = Buffer.from(elementText(skills, depth), "utf8")));
+  }
+  return b;
+}
+
+/**
+ * A plainly valid memory (plainlyValidMemory: modes to arrays of points with exactly the keys skills, idx, val,
+ * outcomes, in that order, all plain) at `depth`, as JSON.stringify(…, null, 2) renders it.
+ */
+function putMemory(memory: Memory, depth: number): void {
+  const modes = Object.keys(memory);
+  if (modes.length === 0) {
+    put("{}");
+    return;
+  }
+  const d = depth + 2;
+  const open = constant(`{\n${ind(d + 1)}"skills": `);
+  const idx = constant(`,\n${ind(d + 1)}"idx": `);
+  const val = constant(`,\n${ind(d + 1)}"val": `);
+  const outcomes = constant(`,\n${ind(d + 1)}"outcomes": `);
+  const close = constant(`\n${ind(d)}}`);
+  const first = constant(`\n${ind(d)}`);
+  const next = constant(`,\n${ind(d)}`);
+  put("{");
+  modes.forEach((mode, m) => {
+    put(`${m > 0 ? "," : ""}\n${ind(depth + 1)}${JSON.stringify(mode)}: `);
+    const points = memory[mode]!;
+    if (points.length === 0) {
+      put("[]");
+      return;
+    }
+    put("[");
+    for (let i = 0; i < points.length; i++) {
+      const p = points[i]!;
+      putBytes(i > 0 ? next : first);
+      putBytes(open);
+      putBytes(skillsBytes(p.skills, d + 1));
+      putBytes(idx);
+      putBytes(leafBytes(p.idx, d + 1));
+      putBytes(val);
+      putBytes(leafBytes(p.val, d + 1));
+      putBytes(outcomes);
+      putBytes(leafBytes(p.outcomes, d + 1));
+      putBytes(close);
+    }
+    put(`\n${ind(depth + 1)}]`);
+  });
+  put(`\n${ind(depth)}}`);
 }
 
 /**

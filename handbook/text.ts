@@ -267,6 +267,11 @@ interface Compiled {
   /** Dimensions: the vocabulary, then the structure features. */
   dims: number;
   cache: Map<string, SparseVector>;
+  /** Scratch term counts for embed (zero between calls). */
+  counts: Int32Array;
+  /** Scratch sums per dimension and whether touched, for centroidOf (zero between calls). */
+  sums: Float64Array;
+  seen: Uint8Array;
 }
 
 const compiled = new WeakMap<TextModel, Compiled>();
@@ -297,6 +302,9 @@ function compile(m: TextModel): Compiled {
         boilerplate: new Set(m.boilerplate),
         dims: m.vocabulary.length + STRUCTURE_FEATURES.length,
         cache: new Map(),
+        counts: new Int32Array(m.vocabulary.length),
+        sums: new Float64Array(m.vocabulary.length + STRUCTURE_FEATURES.length),
+        seen: new Uint8Array(m.vocabulary.length + STRUCTURE_FEATURES.length),
       };
     }
     compiledByContent.set(key, c);
@@ -324,43 +332,62 @@ export function embed(m: TextModel, text: string): SparseVector {
   const hit = c.cache.get(text);
   if (hit) return hit;
   const tt = textTerms(text, c.boilerplate);
-  const tf = new Map<number, number>();
+  // Body: each vocabulary term's count (in the compiled model's scratch, zero again after), in order of first
+  // occurrence; then the parts' entries in the order the norms are summed.
+  const counts = c.counts;
+  const order: number[] = [];
   for (const t of tt.body) {
     const i = c.index.get(t);
-    if (i !== undefined) tf.set(i, (tf.get(i) ?? 0) + 1);
+    if (i === undefined) continue;
+    if (counts[i] === 0) order.push(i);
+    counts[i]!++;
   }
-  const entries: [number, number][] = [];
-  const part = (xs: [number, number][], weight: number) => {
-    let norm = 0;
-    for (const [, w] of xs) norm += w * w;
-    norm = Math.sqrt(norm);
-    if (norm > 0) for (const [i, w] of xs) entries.push([i, (weight * w) / norm]);
-  };
-  part(
-    [...tf].map(([i, n]) => [i, (1 + Math.log(n)) * c.idf[i]!]),
-    1,
-  );
-  const tpl: [number, number][] = [];
+  const ei: number[] = [];
+  const ev: number[] = [];
+  const bodyW = order.map((i) => (1 + Math.log(counts[i]!)) * c.idf[i]!);
+  for (const i of order) counts[i] = 0;
+  unitPart(order, bodyW, 1, ei, ev);
+  const tplI: number[] = [];
+  const tplW: number[] = [];
   for (const t of tt.template) {
     const i = c.index.get(t);
-    if (i !== undefined) tpl.push([i, c.idf[i]!]);
+    if (i !== undefined) {
+      tplI.push(i);
+      tplW.push(c.idf[i]!);
+    }
   }
-  part(tpl, m.templateWeight);
+  unitPart(tplI, tplW, m.templateWeight, ei, ev);
   const s = structure(tt.bodyText);
   STRUCTURE_FEATURES.forEach((f, j) => {
-    if (s[f]) entries.push([m.vocabulary.length + j, m.structureWeight]);
+    if (s[f]) {
+      ei.push(m.vocabulary.length + j);
+      ev.push(m.structureWeight);
+    }
   });
-  entries.sort((a, b) => a[0] - b[0]);
+  // By dimension, ties (a term that is also a template token) in the order above: a stable sort.
+  const perm = ei.map((_, k) => k).sort((a, b) => ei[a]! - ei[b]! || a - b);
   let total = 0;
-  for (const [, w] of entries) total += w * w;
+  for (const k of perm) total += ev[k]! * ev[k]!;
   total = Math.sqrt(total);
   const v: SparseVector = {
-    idx: Int32Array.from(entries, (e) => e[0]),
-    val: Float64Array.from(entries, (e) => (total > 0 ? e[1] / total : 0)),
+    idx: Int32Array.from(perm, (k) => ei[k]!),
+    val: Float64Array.from(perm, (k) => (total > 0 ? ev[k]! / total : 0)),
   };
   if (c.cache.size >= EMBED_CACHE_MAX) c.cache.clear();
   c.cache.set(text, v);
   return v;
+}
+
+/** One part of an embedding: its weights scaled to length `weight` (none when all are 0), appended. */
+function unitPart(ids: readonly number[], ws: readonly number[], weight: number, ei: number[], ev: number[]): void {
+  let norm = 0;
+  for (const w of ws) norm += w * w;
+  norm = Math.sqrt(norm);
+  if (norm > 0)
+    for (let k = 0; k < ids.length; k++) {
+      ei.push(ids[k]!);
+      ev.push((weight * ws[k]!) / norm);
+    }
 }
 
 /** Dot product of a sparse vector with a dense one. */
@@ -378,17 +405,53 @@ export const CENTROID_TERMS = 300;
  * name, only the `CENTROID_TERMS` largest weights kept (renormalised).
  */
 export function centroidOf(m: TextModel, vectors: readonly SparseVector[]): Record<string, number> {
-  const sum = new Map<number, number>();
+  // Per dimension the members' sum, in member order (a scratch the size of the model, zero again after).
+  const c = compile(m);
+  const sums = c.sums;
+  const touched: number[] = [];
+  const seen = c.seen;
   for (const v of vectors)
-    for (let k = 0; k < v.idx.length; k++) sum.set(v.idx[k]!, (sum.get(v.idx[k]!) ?? 0) + v.val[k]!);
-  const top = [...sum]
-    .filter(([, w]) => w > 0)
-    .sort((a, b) => b[1] - a[1] || a[0] - b[0])
-    .slice(0, CENTROID_TERMS);
+    for (let k = 0; k < v.idx.length; k++) {
+      const d = v.idx[k]!;
+      if (!(d >= 0 && d < sums.length)) return centroidBySum(m, vectors);
+    }
+  for (const v of vectors)
+    for (let k = 0; k < v.idx.length; k++) {
+      const d = v.idx[k]!;
+      if (seen[d] === 0) {
+        seen[d] = 1;
+        touched.push(d);
+      }
+      sums[d] = sums[d]! + v.val[k]!;
+    }
+  const all: [number, number][] = [];
+  for (const d of touched) {
+    const w = sums[d]!;
+    if (w > 0) all.push([d, w]);
+    sums[d] = 0;
+    seen[d] = 0;
+  }
+  return centroidRecord(m, all);
+}
+
+/** The stored centroid of positive per-dimension sums: the largest CENTROID_TERMS, unit length, by name. */
+function centroidRecord(m: TextModel, sums: [number, number][]): Record<string, number> {
+  const top = sums.sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, CENTROID_TERMS);
   const norm = Math.sqrt(top.reduce((a, [, w]) => a + w * w, 0));
   const out: Record<string, number> = {};
   for (const [i, w] of top) out[dimName(m, i)] = Number((w / norm).toPrecision(6));
   return out;
+}
+
+/** centroidOf for vectors with dimensions outside the model (summed in a map). */
+function centroidBySum(m: TextModel, vectors: readonly SparseVector[]): Record<string, number> {
+  const sum = new Map<number, number>();
+  for (const v of vectors)
+    for (let k = 0; k < v.idx.length; k++) sum.set(v.idx[k]!, (sum.get(v.idx[k]!) ?? 0) + v.val[k]!);
+  return centroidRecord(
+    m,
+    [...sum].filter(([, w]) => w > 0),
+  );
 }
 
 /** A stored centroid as a dense vector over the model's dimensions (names the model lacks are dropped). */

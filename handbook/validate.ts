@@ -110,6 +110,8 @@ function isPlainObject(x: unknown): x is Record<string, unknown> {
 }
 
 const POINT_KEYS = ["skills", "idx", "val", "outcomes"];
+/** Frozen vectors and scores found plainly valid (memory points share them across handbooks): they stay so. */
+const checked = new WeakSet<object>();
 
 /**
  * Whether a handbook's `memory` is plainly valid: the schema would accept it as it is (a record of modes to arrays of
@@ -130,28 +132,68 @@ export function plainlyValidMemory(memory: unknown): boolean {
       if (!Array.isArray(skills) || !Array.isArray(idx) || !Array.isArray(val) || !isPlainObject(outcomes))
         return false;
       for (let k = 0; k < skills.length; k++) if (typeof skills[k] !== "string") return false;
-      for (let k = 0; k < idx.length; k++) {
-        const x: unknown = idx[k];
-        if (typeof x !== "number" || !Number.isSafeInteger(x) || x < 0) return false;
+      if (!checked.has(idx)) {
+        for (let k = 0; k < idx.length; k++) {
+          const x: unknown = idx[k];
+          if (typeof x !== "number" || !Number.isSafeInteger(x) || x < 0) return false;
+        }
+        if (Object.isFrozen(idx)) checked.add(idx);
       }
-      for (let k = 0; k < val.length; k++) {
-        const x: unknown = val[k];
-        if (typeof x !== "number" || !Number.isFinite(x)) return false;
+      if (!checked.has(val)) {
+        for (let k = 0; k < val.length; k++) {
+          const x: unknown = val[k];
+          if (typeof x !== "number" || !Number.isFinite(x)) return false;
+        }
+        if (Object.isFrozen(val)) checked.add(val);
       }
-      for (const x of Object.values(outcomes)) if (typeof x !== "number" || !(x >= 0 && x <= 1)) return false;
+      if (!checked.has(outcomes)) {
+        for (const x of Object.values(outcomes)) if (typeof x !== "number" || !(x >= 0 && x <= 1)) return false;
+        if (Object.isFrozen(outcomes)) checked.add(outcomes);
+      }
     }
+  }
+  return true;
+}
+
+const TEXT_KEYS = ["boilerplate", "vocabulary", "idf", "structureWeight", "templateWeight"];
+
+/**
+ * Whether a handbook's `text` is plainly valid: a record of modes to text models with exactly the schema's keys, in
+ * its order, strings where it wants strings and numbers well inside its bounds. False: let the schema decide.
+ */
+export function plainlyValidText(text: unknown): boolean {
+  if (!isPlainObject(text)) return false;
+  for (const [mode, m] of Object.entries(text)) {
+    if (!(MODES as readonly string[]).includes(mode) || !isPlainObject(m)) return false;
+    const keys = Object.keys(m);
+    if (keys.length !== TEXT_KEYS.length || keys.some((k, j) => k !== TEXT_KEYS[j])) return false;
+    const { boilerplate, vocabulary, idf, structureWeight, templateWeight } = m;
+    if (!Array.isArray(boilerplate) || !Array.isArray(vocabulary) || !Array.isArray(idf)) return false;
+    if (vocabulary.length !== idf.length) return false;
+    for (let k = 0; k < boilerplate.length; k++) if (typeof boilerplate[k] !== "string") return false;
+    for (let k = 0; k < vocabulary.length; k++) if (typeof vocabulary[k] !== "string") return false;
+    for (let k = 0; k < idf.length; k++) {
+      const x: unknown = idf[k];
+      if (typeof x !== "number" || !Number.isFinite(x) || !(x > 0)) return false;
+    }
+    for (const w of [structureWeight, templateWeight])
+      if (typeof w !== "number" || !Number.isFinite(w) || !(w >= 0)) return false;
   }
   return true;
 }
 
 /**
  * validateHandbook's check alone (the same error, or none) for a handbook about to be written: a plainly valid
- * memory is checked point by point instead of through the schema, and the rest through validateHandbook.
+ * memory and text models (the largest parts) are checked in place instead of through the schema, the rest through
+ * validateHandbook (nothing else in the schema or the integrity checks reads them).
  */
 export function checkHandbook(data: unknown, source: string): void {
-  if (isPlainObject(data) && data.memory !== undefined && plainlyValidMemory(data.memory)) {
-    validateHandbook({ ...data, memory: undefined }, source);
+  if (!isPlainObject(data)) {
+    validateHandbook(data, source);
     return;
   }
-  validateHandbook(data, source);
+  const rest: Record<string, unknown> = { ...data };
+  if (data.memory !== undefined && plainlyValidMemory(data.memory)) rest.memory = undefined;
+  if (data.text !== undefined && plainlyValidText(data.text)) rest.text = undefined;
+  validateHandbook(rest, source);
 }

@@ -72,10 +72,11 @@ class Interned {
   /** Whether each term may stand in a name (nameable). */
   readonly nameable: boolean[] = [];
   /**
-   * Phrases by (the phrase one term shorter, or none, and the last term): key (prefix + 1)·2^22 + term (terms
-   * hold no space, so a phrase's terms and its text determine each other).
+   * Phrases by (the phrase one term shorter, or none, and the last term): terms hold no space, so a phrase's terms
+   * and its text determine each other. One-term phrases by term; longer ones in an open-addressing table.
    */
-  readonly phraseIds = new Map<number, number>();
+  #unigram = new Int32Array(1024).fill(-1);
+  #slots = new Int32Array(1 << 16).fill(-1);
   readonly phrasePrefix: number[] = [];
   readonly phraseTerm: number[] = [];
   /** Terms in each phrase (1 to MAX_PHRASE). */
@@ -103,17 +104,50 @@ class Interned {
   }
 
   phraseId(prefix: number, term: number): number {
-    const key = (prefix + 1) * TERM_SPACE + term;
-    let i = this.phraseIds.get(key);
-    if (i === undefined) {
-      i = this.phrasePrefix.length;
-      this.phraseIds.set(key, i);
-      this.phrasePrefix.push(prefix);
-      this.phraseTerm.push(term);
-      this.words.push(prefix < 0 ? 1 : this.words[prefix]! + 1);
-      this.#phraseText.push(undefined);
+    if (prefix < 0) {
+      if (term >= this.#unigram.length) {
+        const grown = new Int32Array(Math.max(2 * this.#unigram.length, term + 1)).fill(-1);
+        grown.set(this.#unigram);
+        this.#unigram = grown;
+      }
+      let i = this.#unigram[term]!;
+      if (i < 0) this.#unigram[term] = i = this.#add(prefix, term);
+      return i;
     }
+    const mask = this.#slots.length - 1;
+    let at = (Math.imul(prefix, 0x9e3779b1) ^ Math.imul(term, 0x85ebca77)) & mask;
+    for (;;) {
+      const i = this.#slots[at]!;
+      if (i < 0) break;
+      if (this.phrasePrefix[i] === prefix && this.phraseTerm[i] === term) return i;
+      at = (at + 1) & mask;
+    }
+    const i = this.#add(prefix, term);
+    this.#slots[at] = i;
+    if (2 * this.phrasePrefix.length > this.#slots.length) this.#rehash();
     return i;
+  }
+
+  #add(prefix: number, term: number): number {
+    const i = this.phrasePrefix.length;
+    this.phrasePrefix.push(prefix);
+    this.phraseTerm.push(term);
+    this.words.push(prefix < 0 ? 1 : this.words[prefix]! + 1);
+    this.#phraseText.push(undefined);
+    return i;
+  }
+
+  #rehash(): void {
+    const slots = new Int32Array(2 * this.#slots.length).fill(-1);
+    const mask = slots.length - 1;
+    for (let i = 0; i < this.phrasePrefix.length; i++) {
+      const prefix = this.phrasePrefix[i]!;
+      if (prefix < 0) continue;
+      let at = (Math.imul(prefix, 0x9e3779b1) ^ Math.imul(this.phraseTerm[i]!, 0x85ebca77)) & mask;
+      while (slots[at]! >= 0) at = (at + 1) & mask;
+      slots[at] = i;
+    }
+    this.#slots = slots;
   }
 
   /** A phrase's text: its terms joined by one space. */
@@ -185,8 +219,6 @@ class Interned {
   }
 }
 
-/** Term ids stay below this (a phrase key packs the prefix phrase and the term into one safe integer). */
-const TERM_SPACE = 2 ** 22;
 const TABLE_MAX = 1_000_000;
 let table = new Interned();
 

@@ -76,8 +76,13 @@ export function kmeans(points: readonly SparseVector[], k: number, dims: number,
     for (let i = 0; i < n; i++) {
       let best = 0;
       let bestSim = -Infinity;
+      // dotDense with each centroid, inlined (the same sums in the same order).
+      const { idx, val } = points[i]!;
+      const len = idx.length;
       for (let j = 0; j < centroids.length; j++) {
-        const s = dotDense(points[i]!, centroids[j]!);
+        const c = centroids[j]!;
+        let s = 0;
+        for (let t = 0; t < len; t++) s += val[t]! * c[idx[t]!]!;
         if (s > bestSim) {
           bestSim = s;
           best = j;

@@ -288,7 +288,7 @@ export function memoryOf(
   return out;
 }
 
-/** Each acting agent's score on an item, per item (memory points of the same item share it; never modified). */
+/** Each acting agent's score on an item, per item (memory points of the same item share it, so it is frozen). */
 const scores = new WeakMap<QueryItem, Record<string, number>>();
 
 function scoresOf(it: QueryItem): Record<string, number> {
@@ -296,6 +296,7 @@ function scoresOf(it: QueryItem): Record<string, number> {
   if (!out) {
     out = {};
     for (const o of it.outcomes) if (o.acted) out[o.agent] = o.score;
+    Object.freeze(out);
     scores.set(it, out);
   }
   return out;
