@@ -27,7 +27,7 @@ import {
   type SimRouterMetrics,
   type SimTrajectory,
 } from "../src/eval/sim.js";
-import { DEFAULT_SETTINGS } from "../src/learning/pipeline.js";
+import { LEARNING_DEFAULTS } from "../src/learning/pipeline.js";
 import { MODES } from "../src/core/modes.js";
 import { DEFAULT_SEED } from "../src/core/random.js";
 import { savePool } from "../src/pool/load.js";
@@ -78,7 +78,7 @@ for (const lambda of lambdas) {
   // As the demo: select evaluates candidates with the orchestrator on validation tasks; a minimum count for small data.
   const evaluateCandidate = orchestratorEvaluator({ world, tasks: validation, agents, lambda, maxSteps });
   const l = await learnHandbook(
-    { ...DEFAULT_SETTINGS, minCount: 4, records: recordsPath, pool: poolPath, seed, lambda },
+    { ...LEARNING_DEFAULTS, minCount: 4, records: recordsPath, pool: poolPath, seed, lambda },
     join(tmp, `learn-${lambda}`),
     evaluateCandidate,
   );
@@ -108,7 +108,7 @@ rows.push(...byTaskRows);
 const baselines = new Map<string, SimTrajectory[]>();
 const handbook0 = (
   await learnHandbook(
-    { ...DEFAULT_SETTINGS, minCount: 4, records: recordsPath, pool: poolPath, seed, lambda: 0 },
+    { ...LEARNING_DEFAULTS, minCount: 4, records: recordsPath, pool: poolPath, seed, lambda: 0 },
     join(tmp, "learn-base"),
     orchestratorEvaluator({ world, tasks: validation, agents, lambda: 0, maxSteps }),
   )

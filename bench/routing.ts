@@ -6,7 +6,7 @@ import { formatStat, formatUsd, renderTable } from "../src/eval/format.js";
 import { frontierAuc } from "../src/core/frontier.js";
 import { learnedRouters, modesOfQueries, type LearnedHandbook } from "../src/eval/learned.js";
 import { LearningLog } from "../src/learning/log.js";
-import { DEFAULT_SETTINGS, runSplit, type LearnSettings } from "../src/learning/pipeline.js";
+import { LEARNING_DEFAULTS, runSplit, type LearningSettings } from "../src/learning/pipeline.js";
 import { silentProgress } from "../src/learning/progress.js";
 import type { ExecutionRecord } from "../src/records/schema.js";
 import { llmRouter, routerBench, type Dataset } from "./datasets.js";
@@ -54,8 +54,8 @@ async function runBudget(data: Dataset, labelled: number | undefined, work: stri
   // The labelled queries of a seed: those the handbook of that seed was learned from (train + validation).
   const labelledIds = async (seed: number): Promise<ReadonlySet<string>> => {
     if (baselinesOnly) {
-      const settings: LearnSettings = {
-        ...DEFAULT_SETTINGS,
+      const settings: LearningSettings = {
+        ...LEARNING_DEFAULTS,
         records: data.recordsFile,
         pool: data.poolFile,
         ...(labelled !== undefined ? { labelled } : {}),

@@ -1,15 +1,10 @@
 import { Annotation } from "@langchain/langgraph";
-import {
-  DEFAULT_SETTINGS,
-  learnSettings,
-  type DefaultedSettings,
-  type LearnSettings,
-} from "../../src/learning/pipeline.js";
+import { LEARNING_DEFAULTS, learningSettings, type LearningSettings } from "../../src/learning/pipeline.js";
 import type { EstimatorName } from "../../handbook/estimators.js";
 import type { Shrinkage, Strategy } from "../../handbook/select.js";
 import type { LearningInputType } from "./state.js";
 
-/** Per-run configuration of the learning graph (its context schema). Every field has a default (DEFAULT_SETTINGS). */
+/** Per-run configuration of the learning graph (its context schema). Every field has a default (LEARNING_DEFAULTS). */
 export const LearningContext = Annotation.Root({
   /** Selection rule used when routing validation queries: `tradeoff` (competence − λ·cost) or `cascade`. */
   strategy: Annotation<Strategy | undefined>,
@@ -41,14 +36,17 @@ export const LearningContext = Annotation.Root({
 
 export type LearningContextType = typeof LearningContext.State;
 
-/** The settings a learning run takes as its input (files and the run's few choices); every other one is a knob. */
+/** The settings a learning run takes as its input (files and the run's few choices); every other one is its context. */
 type InputKey = "records" | "pool" | "seed" | "labelled" | "validation" | "lambda" | "budgetUsd" | "llm";
 
-/** The settings the graph takes as its context, each with its default. */
-export type LearningKnobs = Omit<DefaultedSettings, InputKey>;
+/** The settings the graph takes as its context. */
+type ContextKey = Exclude<keyof LearningSettings, InputKey>;
 
-/** Every knob, once (a settings field that is neither input nor listed here does not compile). */
-const KNOBS = {
+/** The context's settings, each set (to its value or its default). */
+type ContextSettings = Required<Pick<LearningSettings, ContextKey>>;
+
+/** Every context setting, once (a setting that is neither the input's nor listed here does not compile). */
+const CONTEXT_KEYS = {
   strategy: true,
   estimator: true,
   shrinkage: true,
@@ -63,23 +61,23 @@ const KNOBS = {
   folds: true,
   foldValidation: true,
   maxCalls: true,
-} as const satisfies Record<keyof LearningKnobs, true>;
+} as const satisfies Record<ContextKey, true>;
 
-/** The context's set fields over the defaults (a Studio form sends unset fields as undefined or null). */
-export function resolveKnobs(c: Partial<LearningContextType> | undefined): LearningKnobs {
-  const knobs: Record<string, unknown> = {};
-  for (const k of Object.keys(KNOBS) as (keyof LearningKnobs)[]) knobs[k] = c?.[k] ?? DEFAULT_SETTINGS[k];
-  return knobs as unknown as LearningKnobs;
+/** The context's set fields over LEARNING_DEFAULTS (a Studio form sends unset fields as undefined or null). */
+export function resolveKnobs(c: Partial<LearningContextType> | undefined): ContextSettings {
+  const settings: Record<string, unknown> = {};
+  for (const k of Object.keys(CONTEXT_KEYS) as ContextKey[]) settings[k] = c?.[k] ?? LEARNING_DEFAULTS[k];
+  return settings as unknown as ContextSettings;
 }
 
 /** What the learning graph is invoked with for some settings: its input (with the chosen handbook's path) and context. */
 export interface LearningRun {
   input: LearningInputType;
-  context: LearningKnobs;
+  context: ContextSettings;
 }
 
 /** Settings → the graph's input and context; settingsOf maps them back. The CLI's `learn` and eval both use it. */
-export function learningRun(s: LearnSettings, out: string): LearningRun {
+export function learningRun(s: LearningSettings, out: string): LearningRun {
   const input: LearningInputType = { records: s.records, out, seed: s.seed, lambda: s.lambda };
   if (s.pool !== undefined) input.pool = s.pool;
   if (s.labelled !== undefined) input.labelled = s.labelled;
@@ -91,10 +89,10 @@ export function learningRun(s: LearnSettings, out: string): LearningRun {
 
 /** The settings of a run from the graph's input (its state) and context, over the defaults: learningRun's inverse. */
 export function settingsOf(
-  state: { [K in InputKey]?: LearnSettings[K] | null } & { records: string },
+  state: { [K in InputKey]?: LearningSettings[K] | null } & { records: string },
   context: Partial<LearningContextType> | undefined,
-): LearnSettings {
-  return learnSettings({
+): LearningSettings {
+  return learningSettings({
     ...resolveKnobs(context),
     records: state.records,
     // An empty pool or learning-model name counts as unset (a Studio form may send one).

@@ -13,8 +13,8 @@ import { loadPool } from "../pool/load.js";
 import { artefactPaths, runOutOf, type Artefacts } from "../learning/artefacts.js";
 import { formatLearningCost, learningCost, LearningLog, readLog } from "../learning/log.js";
 import {
-  DEFAULT_SETTINGS,
-  learnSettings,
+  LEARNING_DEFAULTS,
+  learningSettings,
   loadData,
   newRunId,
   readSkills,
@@ -24,7 +24,7 @@ import {
   runRefine,
   runSelect,
   runSplit,
-  type LearnSettings,
+  type LearningSettings,
   type PhaseIO,
 } from "../learning/pipeline.js";
 import type { EstimatorName } from "../../handbook/estimators.js";
@@ -68,9 +68,9 @@ function number(
   return n;
 }
 
-/** The settings of the flags; a flag not given takes its default (DEFAULT_SETTINGS). */
-export function settingsFrom(f: CommonFlags): LearnSettings {
-  return learnSettings({
+/** The settings of the flags; a flag not given takes its default (LEARNING_DEFAULTS). */
+export function settingsFrom(f: CommonFlags): LearningSettings {
+  return learningSettings({
     // In this order a flag's value is checked (the first bad one is reported).
     records: f.records,
     pool: f.pool || undefined,
@@ -78,7 +78,7 @@ export function settingsFrom(f: CommonFlags): LearnSettings {
     seed: number("--seed", f.seed, { integer: true }),
     lambda: number("--lambda", f.lambda, { min: 0 }),
     llm: f.llm || undefined,
-    strategy: f.strategy as LearnSettings["strategy"] | undefined,
+    strategy: f.strategy as LearningSettings["strategy"] | undefined,
     estimator: f.estimator as EstimatorName | undefined,
     alpha: number("--alpha", f.alpha, { min: 0 }),
     minCount: number("--min-count", f.minCount, { min: 1 }),
@@ -93,7 +93,7 @@ function common(cmd: Command): Command {
   return cmd
     .requiredOption("--records <file>", "execution records (JSONL)")
     .option("--pool <file>", "pool file (JSON or YAML); names agents and holds the learning model")
-    .option("--seed <n>", `seed of every random choice (default ${DEFAULT_SETTINGS.seed})`)
+    .option("--seed <n>", `seed of every random choice (default ${LEARNING_DEFAULTS.seed})`)
     .option("--no-progress", "no progress bars or lines");
 }
 
@@ -160,7 +160,7 @@ function kindOf(path: string): "missing" | "directory" | "file" {
  * directory (or a work directory that is a file), records that do not load or hold no record, a pool that does not
  * load, a learning model the pool does not hold. The records and pool are loaded here once; the phases reuse them.
  */
-export async function checkLearnInput(s: LearnSettings, out: string): Promise<void> {
+export async function checkLearnInput(s: LearningSettings, out: string): Promise<void> {
   const paths = artefactPaths(out);
   for (const [what, path] of [
     ["--out", paths.chosen],

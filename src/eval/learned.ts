@@ -12,12 +12,12 @@ import { learningRun } from "../../graphs/learning/configuration.js";
 import { loadHandbook } from "../../handbook/store.js";
 import { artefactPaths } from "../learning/artefacts.js";
 import {
-  DEFAULT_SETTINGS,
+  LEARNING_DEFAULTS,
   Handoff,
-  learnSettings,
+  learningSettings,
   readSelection,
   readSplit,
-  type LearnSettings,
+  type LearningSettings,
 } from "../learning/pipeline.js";
 import { estimatorOf, type EstimatorName } from "../../handbook/estimators.js";
 import { scopedProgress, silentProgress, type ProgressFactory } from "../learning/progress.js";
@@ -65,7 +65,7 @@ export interface LearnedHandbook {
  * learning log, the learning cost in the chosen handbook's metadata); the results are taken from the run in memory.
  */
 export async function learnHandbook(
-  settings: LearnSettings,
+  settings: LearningSettings,
   dir: string,
   evaluateCandidate?: CandidateEvaluator,
   progress: ProgressFactory = silentProgress,
@@ -228,7 +228,7 @@ export interface LearnedRoutersOptions {
   labelled?: number;
   modeOf: (queryId: string) => Mode | undefined;
   /** Learning settings beyond the defaults (statistical learner; no `llm`). */
-  settings?: Partial<Omit<LearnSettings, "records" | "pool" | "labelled" | "seed" | "llm">>;
+  settings?: Partial<Omit<LearningSettings, "records" | "pool" | "labelled" | "seed" | "llm">>;
   /** Where the learned artefacts go (one sub-directory per seed); default a temporary directory removed by dispose. */
   workDir?: string;
   estimators?: readonly EstimatorName[];
@@ -274,7 +274,7 @@ export function learnedRouters(opts: LearnedRoutersOptions): LearnedRouters {
   const handbook = (seed: number): Promise<LearnedHandbook> => {
     let p = cache.get(seed);
     if (!p) {
-      const settings = learnSettings({
+      const settings = learningSettings({
         ...opts.settings,
         records: opts.records,
         pool: opts.pool,
@@ -523,8 +523,8 @@ export async function evaluateLearned(
       learning: {
         labelled: opts.labelled ?? null,
         learner: "statistical",
-        lambda: opts.settings?.lambda ?? DEFAULT_SETTINGS.lambda,
-        estimator: opts.settings?.estimator ?? DEFAULT_SETTINGS.estimator,
+        lambda: opts.settings?.lambda ?? LEARNING_DEFAULTS.lambda,
+        estimator: opts.settings?.estimator ?? LEARNING_DEFAULTS.estimator,
         handbooks: handbooks.map((l) => learnedSummary(l, evaluation.lambdas)),
       },
     };

@@ -68,7 +68,10 @@ export {
 } from "./progress.js";
 export { gTest, profileTest, perAgentTests, chiSquareSurvival, type TestResult, type OutcomeTable } from "./stats.js";
 export {
-  DEFAULT_SETTINGS,
+  LEARNING_DEFAULTS,
+  learningSettings,
+  newRunId,
+  Handoff,
   loadData,
   readSkills,
   readSplit,
@@ -77,7 +80,7 @@ export {
   runRefine,
   runSelect,
   runSplit,
-  type LearnSettings,
+  type LearningSettings,
   type PhaseIO,
   type RefineReport,
 } from "./pipeline.js";

@@ -61,7 +61,7 @@ import { refine, type RefinementStep } from "./refine.js";
  * modification time); within one run a Handoff passes the loaded records and each written artefact on in memory.
  */
 
-export interface LearnSettings {
+export interface LearningSettings {
   records: string;
   pool?: string;
   seed: number;
@@ -106,13 +106,14 @@ export const DEFAULT_FOLDS = 5;
 /** Above this many labelled queries select uses the validation split alone (it then holds hundreds of queries). */
 export const CROSS_VALIDATE_MAX = 1_000;
 
-/** The settings with a default: all but the files and the choices a run may leave unset. */
-export type DefaultedSettings = Required<
-  Omit<LearnSettings, "records" | "pool" | "labelled" | "validation" | "budgetUsd" | "llm">
->;
+/** The settings a run may leave unset (no default): the files and the run's optional choices. */
+type WithoutDefault = "records" | "pool" | "labelled" | "validation" | "budgetUsd" | "llm";
 
-/** Every default of a learning run (the one place of each); the CLI, the learning graph and eval apply them with learnSettings. */
-export const DEFAULT_SETTINGS: DefaultedSettings = {
+/**
+ * Every default of a learning run (the one place of each): every setting but the files and the optional choices.
+ * The CLI, the learning graph and eval apply them with learningSettings.
+ */
+export const LEARNING_DEFAULTS: Required<Omit<LearningSettings, WithoutDefault>> = {
   seed: DEFAULT_SEED,
   lambda: 0,
   strategy: "tradeoff",
@@ -131,12 +132,12 @@ export const DEFAULT_SETTINGS: DefaultedSettings = {
   maxCalls: 3,
 };
 
-type Given = { [K in keyof LearnSettings]?: LearnSettings[K] | null };
+type Given = { [K in keyof LearningSettings]?: LearningSettings[K] | null };
 
-/** Settings from what is given over DEFAULT_SETTINGS: a field given as undefined or null takes its default. */
-export function learnSettings(given: Given & { records: string }): LearnSettings {
+/** Settings from what is given over LEARNING_DEFAULTS: a field given as undefined or null takes its default. */
+export function learningSettings(given: Given & { records: string }): LearningSettings {
   const set = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined && v !== null));
-  return { ...DEFAULT_SETTINGS, ...set } as LearnSettings;
+  return { ...LEARNING_DEFAULTS, ...set } as LearningSettings;
 }
 
 /** A new learning run's id: `learn-20250101T120000000Z-1a2b3c4d`. */
@@ -219,7 +220,7 @@ export class Handoff {
   }
 }
 
-function dataOf(s: LearnSettings, io: PhaseIO): Promise<Data> {
+function dataOf(s: LearningSettings, io: PhaseIO): Promise<Data> {
   return io.handoff ? io.handoff.data(s.records, s.pool) : loadData(s.records, s.pool);
 }
 
@@ -274,7 +275,7 @@ function subset(items: readonly QueryItem[], ids: readonly string[]): QueryItem[
 }
 
 /** Phase 1: the labelled split. */
-export async function runSplit(s: LearnSettings, io: PhaseIO, out: string): Promise<SplitArtefact> {
+export async function runSplit(s: LearningSettings, io: PhaseIO, out: string): Promise<SplitArtefact> {
   return io.log.phase("split", async () => {
     const p = io.progress("split");
     const data = await dataOf(s, io);
@@ -334,7 +335,7 @@ export function readSplit(path: string): SplitArtefact {
   return readJsonArtefact(path, SplitArtefactSchema, "split");
 }
 
-function learningClient(s: LearnSettings, data: Data, env: Record<string, string | undefined>): ChatClient {
+function learningClient(s: LearningSettings, data: Data, env: Record<string, string | undefined>): ChatClient {
   if (!data.pool) throw new InputError(`--llm ${s.llm}: needs --pool (the learning model is a pool agent)`);
   const spec = data.pool.agents.find((a) => a.id === s.llm);
   if (!spec) throw new InputError(`--llm: no agent "${s.llm}" in the pool ${s.pool}`);
@@ -347,7 +348,7 @@ function learningClient(s: LearnSettings, data: Data, env: Record<string, string
 
 /** Phase 2: discover skills per mode from the training queries. */
 export async function runDiscover(
-  s: LearnSettings,
+  s: LearningSettings,
   io: PhaseIO,
   split: SplitArtefact | undefined,
   out: string,
@@ -410,7 +411,7 @@ export function readSkills(path: string): SkillsArtefact {
 
 /** Phase 3: identify the active skills of every training trace and profile the agents. */
 export async function runProfile(
-  s: LearnSettings,
+  s: LearningSettings,
   io: PhaseIO,
   split: SplitArtefact | undefined,
   skills: SkillsArtefact,
@@ -460,7 +461,7 @@ export interface RefineReport {
 
 /** Phase 4: split and merge, each gated on the validation objective. */
 export async function runRefine(
-  s: LearnSettings,
+  s: LearningSettings,
   io: PhaseIO,
   split: SplitArtefact,
   start: Handbook,
@@ -556,7 +557,7 @@ export const CLUSTER_KS: readonly number[] = [2, 3, 4, 6, 8, 12];
 export function extraCandidates(
   full: Handbook,
   train: readonly QueryItem[],
-  s: Pick<LearnSettings, "seed" | "minCount" | "examples">,
+  s: Pick<LearningSettings, "seed" | "minCount" | "examples">,
 ): ExtraCandidate[] {
   const modes = (Object.keys(full.text ?? {}) as Mode[]).filter((m) => train.some((i) => i.mode === m));
   if (modes.length === 0) return [];
@@ -613,7 +614,7 @@ export function extraCandidates(
 
 /** Phase 5: candidate views by granularity and text clusterings, evaluated on validation; the frontier and the choice. */
 export async function runSelect(
-  s: LearnSettings,
+  s: LearningSettings,
   io: PhaseIO,
   split: SplitArtefact,
   full: Handbook,
@@ -741,7 +742,7 @@ export async function runSelect(
  * select's curves then rest on every labelled query instead of the validation share alone. Off (undefined) with
  * `folds` < 2.
  */
-function crossValidation(items: readonly QueryItem[], split: SplitArtefact, s: LearnSettings) {
+function crossValidation(items: readonly QueryItem[], split: SplitArtefact, s: LearningSettings) {
   const k = s.folds ?? DEFAULT_FOLDS;
   if (k < 2) return undefined;
   // With many labels the validation split alone is a large sample, and k re-profilings of every candidate cost time

@@ -7,7 +7,7 @@ import { learnCommand } from "../../src/cli/learn.js";
 import { learnHandbook } from "../../src/eval/learned.js";
 import { artefactPaths } from "../../src/learning/artefacts.js";
 import { readLog } from "../../src/learning/log.js";
-import { learnSettings } from "../../src/learning/pipeline.js";
+import { learningSettings } from "../../src/learning/pipeline.js";
 import { writeFixture } from "../learning/fixtures.js";
 import { synthRecords } from "../learning/helpers.js";
 
@@ -33,7 +33,7 @@ async function learnCli(args: string[]): Promise<void> {
 
 describe("eval's learning driver", () => {
   it("learns through the learning graph: the same handbooks, artefacts and learning cost as learn with the same settings", async () => {
-    const settings = learnSettings({
+    const settings = learningSettings({
       records: fx.records,
       pool: fx.pool,
       labelled: 20,

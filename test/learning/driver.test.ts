@@ -4,13 +4,13 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { learningRun, resolveKnobs, settingsOf } from "../../graphs/learning/configuration.js";
 import { artefactPaths, candidatesDir, runOutOf } from "../../src/learning/artefacts.js";
-import { DEFAULT_SETTINGS, Handoff, learnSettings, type LearnSettings } from "../../src/learning/pipeline.js";
+import { LEARNING_DEFAULTS, Handoff, learningSettings, type LearningSettings } from "../../src/learning/pipeline.js";
 
 const dir = mkdtempSync(join(tmpdir(), "learn-driver-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Every setting away from its default. */
-const ALL_SET: LearnSettings = {
+const ALL_SET: LearningSettings = {
   records: "r.jsonl",
   pool: "p.json",
   seed: 11,
@@ -56,13 +56,13 @@ describe("learning settings → the graph's input and context", () => {
         .sort(),
     );
     expect(settingsOf(input, context)).toEqual(ALL_SET);
-    const plain = learnSettings({ records: "r.jsonl" });
+    const plain = learningSettings({ records: "r.jsonl" });
     expect(settingsOf(learningRun(plain, "H.json").input, learningRun(plain, "H.json").context)).toEqual(plain);
   });
 
-  it("takes every default from DEFAULT_SETTINGS, unset fields of a Studio form (undefined or null) included", () => {
-    const expected = { ...DEFAULT_SETTINGS, records: "r.jsonl" };
-    expect(learnSettings({ records: "r.jsonl" })).toEqual(expected);
+  it("takes every default from LEARNING_DEFAULTS, unset fields of a Studio form (undefined or null) included", () => {
+    const expected = { ...LEARNING_DEFAULTS, records: "r.jsonl" };
+    expect(learningSettings({ records: "r.jsonl" })).toEqual(expected);
     expect(settingsOf({ records: "r.jsonl" }, undefined)).toEqual(expected);
     expect(
       settingsOf({ records: "r.jsonl", pool: "", seed: null, labelled: null, lambda: null, llm: "" }, {
@@ -72,8 +72,8 @@ describe("learning settings → the graph's input and context", () => {
     ).toEqual(expected);
     expect(resolveKnobs({ minCount: 4 })).toMatchObject({
       minCount: 4,
-      alpha: DEFAULT_SETTINGS.alpha,
-      folds: DEFAULT_SETTINGS.folds,
+      alpha: LEARNING_DEFAULTS.alpha,
+      folds: LEARNING_DEFAULTS.folds,
     });
   });
 });

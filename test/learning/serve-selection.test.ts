@@ -5,7 +5,7 @@ import type { OrchestratorStateType } from "../../graphs/orchestrator/state.js";
 import { learnHandbook } from "../../src/eval/learned.js";
 import { chooseFor } from "../../handbook/serve.js";
 import { stepAt } from "../../handbook/lambda-path.js";
-import { DEFAULT_SETTINGS } from "../../src/learning/pipeline.js";
+import { LEARNING_DEFAULTS } from "../../src/learning/pipeline.js";
 import { loadSelection, servingChoice } from "../../handbook/store.js";
 import { loadPool } from "../../src/pool/load.js";
 import { writeFixture } from "./fixtures.js";
@@ -16,7 +16,7 @@ async function learned(budgetUsd?: number) {
   const fx = writeFixture(synthRecords({ perType: 40, seed: "serve" }), "serve-");
   const l = await learnHandbook(
     {
-      ...DEFAULT_SETTINGS,
+      ...LEARNING_DEFAULTS,
       records: fx.records,
       pool: fx.pool,
       labelled: 30,

@@ -16,7 +16,7 @@ import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
 import type { OrchestratorStateType, RoutingDecision } from "../../graphs/orchestrator/state.js";
 import { profileByTask } from "../../src/demo/profile.js";
 import { handbookRouter, learnHandbook, recordsInPool } from "../../src/eval/learned.js";
-import { DEFAULT_SETTINGS } from "../../src/learning/pipeline.js";
+import { LEARNING_DEFAULTS } from "../../src/learning/pipeline.js";
 import { loadPool } from "../../src/pool/load.js";
 import type { Pool } from "../../src/pool/schema.js";
 import { createAgents } from "../../src/sim/create-agents.js";
@@ -68,7 +68,7 @@ beforeAll(async () => {
   writeImport(subset(imports.flatMap((r) => slice(r, LEARN_PER_TASK, RUN_PER_TASK))), runRecords, runPool);
 
   const learned = await learnHandbook(
-    { ...DEFAULT_SETTINGS, records: learnRecords, pool: learnPool },
+    { ...LEARNING_DEFAULTS, records: learnRecords, pool: learnPool },
     join(dir, "learning"),
   );
   handbook = learned.handbook;
