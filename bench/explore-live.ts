@@ -65,7 +65,10 @@ try {
   const flags = { pool, tasks, corpus, out, split: "train", concurrency, progress: false };
   let dry = "";
   const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((s: string) => ((dry += s), true)) as typeof process.stdout.write;
+  process.stdout.write = ((s: string) => {
+    dry += s;
+    return true;
+  }) as typeof process.stdout.write;
   await runExplore({ ...flags, dryRun: true });
   process.stdout.write = write;
   const estimate = Number(/estimated \d+ calls, \$([0-9.]+)/.exec(dry)?.[1]);

@@ -114,7 +114,10 @@ describe("explore with openai agents: whole trajectories in every mode", () => {
     // The dry run of all three tasks: fact1 runs search and code, so each of its 10 trajectories makes 3 calls.
     const log: string[] = [];
     const write = process.stdout.write;
-    process.stdout.write = ((s: string) => (log.push(s), true)) as typeof process.stdout.write;
+    process.stdout.write = ((s: string) => {
+      log.push(s);
+      return true;
+    }) as typeof process.stdout.write;
     try {
       expect(await runExplore(flags(join(dir, "all.jsonl"), { dryRun: true }))).toBe(0);
     } finally {
