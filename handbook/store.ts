@@ -283,6 +283,8 @@ type Memory = Record<string, { skills: string[]; idx: number[]; val: number[]; o
  * Frozen objects cannot change, so each is encoded once.
  */
 const frozenBytes = new WeakMap<object, Uint8Array[]>();
+/** A memory point's bytes after its skills (idx, val, outcomes, the closing brace), per frozen val array. */
+const pointTails = new WeakMap<object, { depth: number; idx: object; outcomes: object; bytes: Uint8Array }>();
 const skillListBytes = new Map<string, Uint8Array>();
 const SKILL_LISTS_MAX = 10_000;
 const constants = new Map<string, Uint8Array>();
@@ -342,6 +344,14 @@ function putMemory(memory: Memory, depth: number): void {
       putBytes(i > 0 ? next : first);
       putBytes(open);
       putBytes(skillsBytes(p.skills, d + 1));
+      // A point's vector and scores are the same objects in every candidate: their bytes (with the keys between
+      // them) are kept per val array, with the idx array and scores they were made with.
+      const tail = Object.isFrozen(p.val) ? pointTails.get(p.val) : undefined;
+      if (tail && tail.depth === d && tail.idx === p.idx && tail.outcomes === p.outcomes) {
+        putBytes(tail.bytes);
+        continue;
+      }
+      const from = used;
       putBytes(idx);
       putBytes(leafBytes(p.idx, d + 1));
       putBytes(val);
@@ -349,6 +359,13 @@ function putMemory(memory: Memory, depth: number): void {
       putBytes(outcomes);
       putBytes(leafBytes(p.outcomes, d + 1));
       putBytes(close);
+      if (Object.isFrozen(p.val) && Object.isFrozen(p.idx) && Object.isFrozen(p.outcomes))
+        pointTails.set(p.val, {
+          depth: d,
+          idx: p.idx,
+          outcomes: p.outcomes,
+          bytes: Buffer.from(scratch.subarray(from, used)),
+        });
     }
     put(`\n${ind(depth + 1)}]`);
   });
