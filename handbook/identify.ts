@@ -82,6 +82,32 @@ export function skillIdentifier(h: Handbook, opts: IdentifyOptions = {}): SkillI
     if (!t) return hasSkills(mode) ? skillWeights(handbookMatcher(h).match(text, mode)) : [];
     const v = embed(t.model, text);
     if (v.idx.length === 0) return [];
+    if (!(Number.isInteger(k) && k > 0)) return bySort(t, v);
+    // The k most similar leaves, ties to the smaller id (the leaves are in id order): a sort's first k.
+    const best: number[] = [];
+    const bestSim: number[] = [];
+    for (let j = 0; j < t.dense.length; j++) {
+      const sim = dotDense(v, t.dense[j]!);
+      if (best.length === k && !(sim > bestSim[k - 1]!)) continue;
+      let at = best.length;
+      while (at > 0 && bestSim[at - 1]! < sim) at--;
+      best.splice(at, 0, j);
+      bestSim.splice(at, 0, sim);
+      if (best.length > k) {
+        best.pop();
+        bestSim.pop();
+      }
+    }
+    const top1 = bestSim[0]!;
+    if (!(top1 > 0)) return [];
+    const top = best.map((j, r) => ({ id: t.ids[j]!, w: Math.exp((bestSim[r]! - top1) / tau) }));
+    const total = top.reduce((a, s) => a + s.w, 0);
+    const kept = top.filter((s) => s.w / total >= minWeight);
+    const sum = kept.reduce((a, s) => a + s.w, 0);
+    return kept.map((s) => ({ id: s.id, weight: s.w / sum }));
+  };
+  /** identifyOnce's top k by a full sort (for a k that is not a positive whole number). */
+  const bySort = (t: CentroidTable, v: ReturnType<typeof embed>): ActiveSkill[] => {
     const sims = t.dense.map((c, j) => ({ id: t.ids[j]!, sim: dotDense(v, c) }));
     sims.sort((a, b) => b.sim - a.sim || (a.id < b.id ? -1 : 1));
     const best = sims[0]!.sim;

@@ -273,14 +273,38 @@ function nearestWithin(
   return { points, sims, near };
 }
 
-/** Object.entries of a point's outcomes, per outcomes object (points share them; never modified). */
-const outcomeEntries = new WeakMap<object, [string, number][]>();
+/** Agents by a number (every agent name seen in memory points), for summing local evidence in typed arrays. */
+const agentIds = new Map<string, number>();
+const agentNames: string[] = [];
 
-function entriesOf(outcomes: Record<string, number>): [string, number][] {
+/** A point's outcomes as agent numbers and scores, in Object.entries order, per outcomes object (never modified). */
+const outcomeEntries = new WeakMap<object, { agents: Int32Array; scores: Float64Array }>();
+
+function entriesOf(outcomes: Record<string, number>): { agents: Int32Array; scores: Float64Array } {
   let e = outcomeEntries.get(outcomes);
-  if (!e) outcomeEntries.set(outcomes, (e = Object.entries(outcomes)));
+  if (!e) {
+    const entries = Object.entries(outcomes);
+    const agents = new Int32Array(entries.length);
+    entries.forEach(([agent], k) => {
+      let id = agentIds.get(agent);
+      if (id === undefined) {
+        id = agentNames.length;
+        agentIds.set(agent, id);
+        agentNames.push(agent);
+      }
+      agents[k] = id;
+    });
+    e = { agents, scores: Float64Array.from(entries, ([, score]) => score) };
+    outcomeEntries.set(outcomes, e);
+  }
   return e;
 }
+
+/** Per agent number: summed successes and failures, and the call that last touched it (zero between calls). */
+let sumS = new Float64Array(16);
+let sumF = new Float64Array(16);
+let touchedBy = new Int32Array(16);
+let call = 0;
 
 /** Local evidence for a step, or undefined when the handbook keeps no memory for the mode or nothing is near. */
 export function localEvidence(
@@ -313,16 +337,34 @@ export function localEvidence(
     points = all.points.slice(0, k);
     sims = all.sims.slice(0, k);
   }
-  const evidence: Record<string, Evidence> = {};
+  // Each agent's similarity-weighted successes and failures, summed point by point in order; the record's keys in
+  // the order the agents first appear.
+  const stamp = ++call;
+  const order: number[] = [];
   for (let r = 0; r < points.length; r++) {
-    const p = mi.points[points[r]!]!;
+    const { agents, scores } = entriesOf(mi.points[points[r]!]!.outcomes);
+    if (agentNames.length > sumS.length) {
+      const grow = (a: Float64Array) => Float64Array.from({ length: 2 * agentNames.length }, (_, j) => a[j] ?? 0);
+      sumS = grow(sumS);
+      sumF = grow(sumF);
+      touchedBy = Int32Array.from({ length: 2 * agentNames.length }, (_, j) => touchedBy[j] ?? 0);
+    }
     const sim = sims[r]!;
-    for (const [agent, score] of entriesOf(p.outcomes)) {
-      const e = (evidence[agent] ??= { successes: 0, failures: 0 });
-      e.successes += sim * score;
-      e.failures += sim * (1 - score);
+    for (let j = 0; j < agents.length; j++) {
+      const a = agents[j]!;
+      if (touchedBy[a] !== stamp) {
+        touchedBy[a] = stamp;
+        sumS[a] = 0;
+        sumF[a] = 0;
+        order.push(a);
+      }
+      const score = scores[j]!;
+      sumS[a] = sumS[a]! + sim * score;
+      sumF[a] = sumF[a]! + sim * (1 - score);
     }
   }
+  const evidence: Record<string, Evidence> = {};
+  for (const a of order) evidence[agentNames[a]!] = { successes: sumS[a]!, failures: sumF[a]! };
   return { evidence, strength: opts.strength ?? 4 };
 }
 
