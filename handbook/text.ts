@@ -186,11 +186,45 @@ export interface TextTerms {
   bodyText: string;
 }
 
+/**
+ * Values by a content key: the `keep` most recently used are held, the rest (up to `max` keys) only while something
+ * else holds them, so a long process does not keep what its handbooks and models no longer use.
+ */
+class ContentCache<V extends object> {
+  readonly #entries = new Map<string, { value: V | undefined; ref: WeakRef<V> }>();
+  constructor(
+    readonly keep: number,
+    readonly max: number,
+  ) {}
+
+  get(key: string): V | undefined {
+    const e = this.#entries.get(key);
+    const v = e?.value ?? e?.ref.deref();
+    if (!e) return undefined;
+    this.#entries.delete(key);
+    if (v === undefined) return undefined;
+    this.#put(key, v);
+    return v;
+  }
+
+  set(key: string, v: V): void {
+    this.#entries.delete(key);
+    this.#put(key, v);
+  }
+
+  #put(key: string, v: V): void {
+    this.#entries.set(key, { value: v, ref: new WeakRef(v) });
+    if (this.#entries.size > this.max) this.#entries.delete(this.#entries.keys().next().value!);
+    let held = 0;
+    const newest = [...this.#entries.values()].reverse();
+    for (const e of newest) if (e.value !== undefined && ++held > this.keep) e.value = undefined;
+  }
+}
+
 const TERMS_CACHE_MAX = 20_000;
 /** textTerms results per boilerplate set (by content: its sorted hashes) and text. */
-const termsByBoilerplate = new Map<string, Map<string, TextTerms>>();
+const termsByBoilerplate = new ContentCache<Map<string, TextTerms>>(2, 8);
 const boilerplateKeys = new WeakMap<ReadonlySet<string>, Map<string, TextTerms>>();
-const BOILERPLATE_SETS_MAX = 8;
 
 function termsCache(boilerplate: ReadonlySet<string>): Map<string, TextTerms> {
   let cache = boilerplateKeys.get(boilerplate);
@@ -198,8 +232,6 @@ function termsCache(boilerplate: ReadonlySet<string>): Map<string, TextTerms> {
     const key = [...boilerplate].sort().join("\n");
     cache = termsByBoilerplate.get(key);
     if (!cache) {
-      if (termsByBoilerplate.size >= BOILERPLATE_SETS_MAX)
-        termsByBoilerplate.delete(termsByBoilerplate.keys().next().value!);
       cache = new Map();
       termsByBoilerplate.set(key, cache);
     }
@@ -278,10 +310,9 @@ const compiled = new WeakMap<TextModel, Compiled>();
 /**
  * Compiled models by content: handbooks copied from one another (views, candidates, a handbook saved and loaded
  * again) hold equal text models as distinct objects, and share one compiled model and its embedding cache (an
- * embedding depends on the model's content and the text only). The most recent few are kept.
+ * embedding depends on the model's content and the text only). The two most recent are held.
  */
-const compiledByContent = new Map<string, Compiled>();
-const COMPILED_MAX = 8;
+const compiledByContent = new ContentCache<Compiled>(2, 8);
 const EMBED_CACHE_MAX = 20_000;
 
 function contentKey(m: TextModel): string {
@@ -293,9 +324,7 @@ function compile(m: TextModel): Compiled {
   if (!c) {
     const key = contentKey(m);
     c = compiledByContent.get(key);
-    if (c) compiledByContent.delete(key);
-    else {
-      if (compiledByContent.size >= COMPILED_MAX) compiledByContent.delete(compiledByContent.keys().next().value!);
+    if (!c) {
       c = {
         index: new Map(m.vocabulary.map((t, i) => [t, i])),
         idf: Float64Array.from(m.idf),
@@ -306,8 +335,8 @@ function compile(m: TextModel): Compiled {
         sums: new Float64Array(m.vocabulary.length + STRUCTURE_FEATURES.length),
         seen: new Uint8Array(m.vocabulary.length + STRUCTURE_FEATURES.length),
       };
+      compiledByContent.set(key, c);
     }
-    compiledByContent.set(key, c);
     compiled.set(m, c);
   }
   return c;

@@ -219,7 +219,7 @@ class Interned {
   }
 }
 
-const TABLE_MAX = 1_000_000;
+const TABLE_MAX = 500_000;
 let table = new Interned();
 
 function internedOf(ctx: DescribeContext): NonNullable<DescribeFrequencies["interned"]> {
