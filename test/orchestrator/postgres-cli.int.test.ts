@@ -278,5 +278,5 @@ describePostgres(
       expect(server.chatRequests().length - before).toBe(2);
     }, 60_000);
   },
-  true,
+  "binaries",
 );

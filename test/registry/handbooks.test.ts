@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { describePostgres } from "../support/postgres.js";
 import { AsyncBatchedStore, type BaseStore, InMemoryStore } from "@langchain/langgraph";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { saveHandbook, type Handbook } from "../../handbook/index.js";
@@ -218,26 +219,16 @@ behavesAsARegistry("the file store", async () => {
   const path = join(mkdtempSync(join(tmpdir(), "registry-file-")), "nested", "handbooks.json");
   return { store: new FileStore(path), close: async () => {} };
 });
-if (POSTGRES_URL)
-  behavesAsARegistry("PostgreSQL (PostgresStore)", async () => {
-    const s = await openStore(POSTGRES_URL, {});
-    expect(s.kind).toBe("postgres");
-    return s;
-  });
-else if (process.env.CI === "true" || process.env.CI === "1")
-  describe("published handbooks in PostgreSQL", () => {
-    it("has a PostgreSQL server", () => {
-      throw new Error(
-        "SKILLORCHESTRA_TEST_POSTGRES_URL is not set (CI: tests needing PostgreSQL fail instead of skipping)",
-      );
-    });
-  });
-else {
-  console.warn('skipping "published handbooks in PostgreSQL": SKILLORCHESTRA_TEST_POSTGRES_URL is not set');
-  describe.skip("published handbooks in PostgreSQL", () => {
-    it("is skipped", () => {});
-  });
-}
+describePostgres(
+  "PostgreSQL",
+  () =>
+    behavesAsARegistry("PostgreSQL (PostgresStore)", async () => {
+      const s = await openStore(POSTGRES_URL, {});
+      expect(s.kind).toBe("postgres");
+      return s;
+    }),
+  "url",
+);
 
 describe("the file store", () => {
   it("is one JSON file, written atomically, that another instance (another process) reads when it changes", async () => {

@@ -135,14 +135,24 @@ export function postgresUnavailable(): string | undefined {
 
 /**
  * `describe` for tests that need PostgreSQL: as is when it is available; without it, a failing test under CI=true,
- * and a skipped suite (the reason printed) elsewhere.
+ * and a skipped suite (the reason printed) elsewhere. `needs`: a server or binaries to start one (default), the
+ * binaries themselves, or the server named by SKILLORCHESTRA_TEST_POSTGRES_URL (tests that start no process).
  */
-export function describePostgres(name: string, body: () => void, needsBinaries = false): void {
-  const reason = needsBinaries
-    ? postgresBinDir()
-      ? undefined
-      : "PostgreSQL's binaries (initdb, pg_ctl) are not installed: install Debian's postgresql"
-    : postgresUnavailable();
+export function describePostgres(
+  name: string,
+  body: () => void,
+  needs: "server" | "binaries" | "url" = "server",
+): void {
+  const reason =
+    needs === "binaries"
+      ? postgresBinDir()
+        ? undefined
+        : "PostgreSQL's binaries (initdb, pg_ctl) are not installed: install Debian's postgresql"
+      : needs === "url"
+        ? process.env[TEST_POSTGRES_ENV]
+          ? undefined
+          : `${TEST_POSTGRES_ENV} is not set (as .ci/run sets it)`
+        : postgresUnavailable();
   if (!reason) {
     describe(name, body);
     return;
