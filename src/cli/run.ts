@@ -233,11 +233,13 @@ async function run(taskArg: string | undefined, o: RunFlags): Promise<void> {
   const reply = replyOf(o);
   // The checkpoint store is chosen (and a bad URL refused) first; it is opened once the run's files are valid.
   const target = checkpointTarget(o, DEFAULT_THREADS_DB);
+  // A published handbook (src/registry: `store:NAME[@vN]`); the prefix is checked here so the registry loads only then.
+  const fromStore = o.handbook.startsWith("store:");
   const context: Partial<OrchestratorContextType> = {
     // Answering a paused thread implies asking stays on for its later steps.
     ...(o.ask || reply ? { ask: true } : {}),
-    // A published handbook (`store:NAME[@vN]`) is read from the store each run; a file by its path.
-    handbook: o.handbook.startsWith("store:") ? o.handbook : resolve(o.handbook),
+    // A published handbook is read from the store each run; a file by its path.
+    handbook: fromStore ? o.handbook : resolve(o.handbook),
     pool: resolve(o.pool),
     ...(o.corpus ? { corpus: resolve(o.corpus) } : {}),
     ...(o.orchestratorModel ? { orchestratorModel: o.orchestratorModel } : {}),
@@ -249,9 +251,7 @@ async function run(taskArg: string | undefined, o: RunFlags): Promise<void> {
     import("../../graphs/orchestrator/graph.js"),
     import("../deploy/orchestrator.js"),
   ]);
-  const published = o.handbook.startsWith("store:")
-    ? await (await import("../registry/open.js")).openStore(o.store)
-    : undefined;
+  const published = fromStore ? await (await import("../registry/open.js")).openStore(o.store) : undefined;
   if (!published && o.store !== undefined) throw new InputError("--store: only with --handbook store:NAME[@vN]");
   // Load (and validate) handbook, pool and corpus now: the graph's nodes get the same cached resources.
   const resources = await resolveFromContext(context, published ? { store: published.store } : undefined);

@@ -9,9 +9,9 @@ import type { SearchBackend } from "../../tools/search/index.js";
 import type { OrchestratorStateType } from "../../graphs/orchestrator/state.js";
 import { createHandbook } from "../../handbook/build.js";
 import type { Handbook } from "../../handbook/schema.js";
-import type { TextMetric } from "../../tools/answer/metrics.js";
 import { InputError } from "../core/errors.js";
 import type { Mode } from "../core/modes.js";
+import { scoreAnswer } from "../explore/score.js";
 import type { AnswerScorer, TrajectoryRunner } from "../explore/trajectories.js";
 import type { ExploreTask } from "../explore/types.js";
 import type { CandidateEvaluator } from "../learning/choose.js";
@@ -33,13 +33,7 @@ export interface LiveRunOptions {
 }
 
 /** Scores a final answer with the task's metric (default `em`) against its references. */
-export const answerScorer: AnswerScorer = async (answer, task) => {
-  if (!task.references || task.references.length === 0)
-    throw new InputError(`task ${task.id}: no references to score its answer against`);
-  // Loaded on first use: the scorers pull in the math library, seconds to load.
-  const { score } = await import("../../tools/answer/score.js");
-  return score(answer, task.references, (task.metric ?? "em") as TextMetric).score;
-};
+export const answerScorer: AnswerScorer = (answer, task) => scoreAnswer(answer, task);
 
 /**
  * Exploration's trajectory runner: the orchestrator graph with a handbook of no skills (the pool's agents are one

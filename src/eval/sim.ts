@@ -2,6 +2,7 @@ import type { Handbook } from "../../handbook/schema.js";
 import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
 import { sandboxRunner, type CodeRunner } from "../../graphs/orchestrator/resources.js";
 import type { CandidateEvaluator } from "../learning/choose.js";
+import { assignedAgents, type Assignment } from "../explore/assignments.js";
 import type { Evaluation } from "../learning/evaluate.js";
 import type { OrchestratorStateType } from "../../graphs/orchestrator/state.js";
 import { worldIndex } from "../explore/index.js";
@@ -263,16 +264,12 @@ export function pinnedAgents(
   agents: Map<string, Agent>,
   pick: (mode: Mode, serving: Agent[]) => Agent,
 ): Map<string, Agent> {
-  const modesOf = new Map<Agent, Mode[]>();
+  const assignment: Assignment = {};
   for (const mode of MODES) {
     const serving = [...agents.values()].filter((a) => a.spec.modes.includes(mode));
-    if (serving.length === 0) continue;
-    const a = pick(mode, serving);
-    modesOf.set(a, [...(modesOf.get(a) ?? []), mode]);
+    if (serving.length > 0) assignment[mode] = pick(mode, serving).spec.id;
   }
-  const out = new Map<string, Agent>();
-  for (const [a, modes] of modesOf) out.set(a.spec.id, { spec: { ...a.spec, modes }, act: (req, o) => a.act(req, o) });
-  return out;
+  return assignedAgents(agents, assignment);
 }
 
 /** Always-strongest: per mode, the agent of highest mean recorded score in that mode (ties: first served). */

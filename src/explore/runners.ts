@@ -1,4 +1,6 @@
+import { isMetric } from "../../tools/answer/metrics.js";
 import { InputError } from "../core/errors.js";
+import { scoreAnswer } from "./score.js";
 import type { Mode } from "../core/modes.js";
 import type { ReplayAgent } from "../providers/replay.js";
 import type { SimAgent } from "../sim/provider.js";
@@ -52,8 +54,6 @@ export function answerRunner(options: AnswerRunnerOptions = {}): Runner {
       if (!task.references || task.references.length === 0)
         throw new InputError(`answerRunner: task ${task.id} has no references to score an answer against`);
       const metric = task.metric ?? options.metric ?? "em";
-      // Loaded on first use: the scoring index pulls in the math library, seconds to load.
-      const { isMetric, score: scoreAnswer } = await import("../../tools/answer/index.js");
       if (!isMetric(metric) || metric === "code_tests")
         throw new InputError(
           `answerRunner: task ${task.id}: metric ${metric} cannot score a direct answer (use em, f1, containment, mc or math)`,
@@ -69,7 +69,7 @@ export function answerRunner(options: AnswerRunnerOptions = {}): Runner {
         },
         opts.signal ? { signal: opts.signal } : {},
       );
-      const score = scoreAnswer(r.output, task.references, metric).score;
+      const score = await scoreAnswer(r.output, task, metric);
       return {
         queryId: task.id,
         query: task.text,

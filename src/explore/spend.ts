@@ -13,6 +13,34 @@ export interface SpendLine {
   costEstimated: boolean;
 }
 
+/** The USD and calls of a ledger's complete lines, and where they end (past it: a line torn by a crash). */
+function sumLines(text: string): { spent: number; calls: number; end: number } {
+  let spent = 0;
+  let calls = 0;
+  const end = text.lastIndexOf("\n") + 1;
+  for (const line of text.slice(0, end).split("\n")) {
+    if (line.trim() === "") continue;
+    try {
+      spent += Number((JSON.parse(line) as SpendLine).costUsd) || 0;
+      calls++;
+    } catch {
+      // A line torn by a crash is not a call that finished.
+    }
+  }
+  return { spent, calls, end };
+}
+
+const readText = (path: string) =>
+  readFile(path, "utf8").catch((err: NodeJS.ErrnoException) => {
+    if (err.code === "ENOENT") return "";
+    throw err;
+  });
+
+/** USD a ledger records, read only (a dry run leaves the file as it is). */
+export async function spentIn(path: string): Promise<number> {
+  return sumLines(await readText(path)).spent;
+}
+
 /**
  * The spend of an exploration across its runs: an append-only JSONL file beside the records, one line per call
  * made, written when the call returns. A call whose trajectory was lost to a kill still counts, so a resumed run's
@@ -28,22 +56,8 @@ export class SpendLedger {
   ) {}
 
   static async open(path: string): Promise<SpendLedger> {
-    const text = await readFile(path, "utf8").catch((err: NodeJS.ErrnoException) => {
-      if (err.code === "ENOENT") return "";
-      throw err;
-    });
-    let spent = 0;
-    let calls = 0;
-    const end = text.lastIndexOf("\n") + 1;
-    for (const line of text.slice(0, end).split("\n")) {
-      if (line.trim() === "") continue;
-      try {
-        spent += Number((JSON.parse(line) as SpendLine).costUsd) || 0;
-        calls++;
-      } catch {
-        // A line torn by a crash is not a call that finished.
-      }
-    }
+    const text = await readText(path);
+    const { spent, calls, end } = sumLines(text);
     if (end < text.length) {
       const fh = await open(path, "r+");
       try {

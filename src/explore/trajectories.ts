@@ -9,7 +9,7 @@ import { recordKey, type ExecutionRecord, type ExecutionRecordInput } from "../r
 import { assignedAgents, assignmentKey, plannedTrajectories, type Assignment } from "./assignments.js";
 import { estimateTrajectory, seenKey, type CallEstimate, type ExpectedDocuments } from "./estimate.js";
 import { progressSink } from "./progress.js";
-import { SpendLedger } from "./spend.js";
+import { SpendLedger, spentIn } from "./spend.js";
 import type { ExploreProgress, ExploreTask } from "./types.js";
 
 /** What a trajectory through the orchestrator ended with. */
@@ -238,22 +238,29 @@ function planJobs(o: ExploreTrajectoriesOptions, has: (key: string) => boolean, 
 
 const total = (e: readonly CallEstimate[]) => e.reduce((a, c) => a + c.costUsd, 0);
 
-/** What an exploration would still do, and its estimated calls and cost, without calling any model. */
+/** The figures of a plan: what is still to run, its estimate, and what earlier runs spent. */
+function planFigures(p: ReturnType<typeof planJobs>, spentUsd: number): ExplorationPlan {
+  const calls = p.jobs.flatMap((j) => j.estimate);
+  return {
+    trajectories: p.jobs.filter((j) => !j.done).length,
+    calls: calls.length,
+    costUsd: total(calls),
+    pairs: p.pairs - p.resumed,
+    resumed: p.resumed,
+    spentUsd,
+    cheapestCallUsd: calls.length ? Math.min(...calls.map((c) => c.costUsd)) : 0,
+    replies: p.replies,
+  };
+}
+
+/** What an exploration would still do, and its estimated calls and cost, without calling any model or writing. */
 export async function planExploration(o: ExploreTrajectoriesOptions): Promise<ExplorationPlan> {
   const existing = existsSync(o.out) ? await loadRecords(o.out) : [];
   const keys = new Set(existing.map((r) => recordKey(r)));
-  const { jobs, pairs, resumed, replies } = planJobs(o, (k) => keys.has(k), existing);
-  const calls = jobs.flatMap((j) => j.estimate);
-  return {
-    trajectories: jobs.filter((j) => !j.done).length,
-    calls: calls.length,
-    costUsd: total(calls),
-    pairs: pairs - resumed,
-    resumed,
-    spentUsd: existsSync(`${o.out}.spend.jsonl`) ? (await SpendLedger.open(`${o.out}.spend.jsonl`)).costUsd : 0,
-    cheapestCallUsd: calls.length ? Math.min(...calls.map((c) => c.costUsd)) : 0,
-    replies,
-  };
+  return planFigures(
+    planJobs(o, (k) => keys.has(k), existing),
+    await spentIn(`${o.out}.spend.jsonl`),
+  );
 }
 
 /**
@@ -275,11 +282,12 @@ export async function exploreTrajectories(o: ExploreTrajectoriesOptions): Promis
   const writer = await RecordWriter.open(o.out);
   const ledger = await SpendLedger.open(`${o.out}.spend.jsonl`);
   const existing = writer.size > 0 ? await loadRecords(o.out) : [];
-  const { jobs, pairs, resumed, replies } = planJobs(o, (k) => writer.has(k), existing);
-  const calls = jobs.flatMap((j) => j.estimate);
-  const spentBefore = ledger.costUsd;
-  const cheapest = calls.length ? Math.min(...calls.map((c) => c.costUsd)) : 0;
-  if (o.capUsd !== undefined && calls.length > 0 && o.capUsd - spentBefore < cheapest) {
+  const planned = planJobs(o, (k) => writer.has(k), existing);
+  const { jobs, resumed } = planned;
+  const plan = planFigures(planned, ledger.costUsd);
+  const spentBefore = plan.spentUsd;
+  const cheapest = plan.cheapestCallUsd;
+  if (o.capUsd !== undefined && plan.calls > 0 && o.capUsd - spentBefore < cheapest) {
     await writer.close();
     throw new InputError(
       spentBefore > 0
@@ -288,14 +296,7 @@ export async function exploreTrajectories(o: ExploreTrajectoriesOptions): Promis
     );
   }
   const summary: ExploreTrajectoriesSummary = {
-    trajectories: jobs.filter((j) => !j.done).length,
-    calls: calls.length,
-    costUsd: total(calls),
-    pairs: pairs - resumed,
-    resumed,
-    spentUsd: spentBefore,
-    cheapestCallUsd: cheapest,
-    replies,
+    ...plan,
     written: 0,
     failures: [],
     callsMade: 0,

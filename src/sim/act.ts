@@ -28,7 +28,12 @@ export interface SimStepState {
   attempts: readonly string[];
 }
 
-const EVASIONS = ["I don't know.", "I cannot tell from the information given.", "Not enough information to answer."];
+/** What a simulated agent answers when it evades (the orchestrator rejects these). */
+export const EVASIONS = [
+  "I don't know.",
+  "I cannot tell from the information given.",
+  "Not enough information to answer.",
+];
 
 /** Whether a retrieved document is the corpus document `docId` (passage ids are `docId#n`). */
 export function isDocument(d: Pick<Document, "id">, docId: string): boolean {

@@ -10,7 +10,7 @@
  *   (good), else an evasion, which the orchestrator rejects.
  */
 import { rngFor } from "../core/random.js";
-import type { SimDecision, SimStepState } from "./act.js";
+import { EVASIONS, type SimDecision, type SimStepState } from "./act.js";
 import { SKILLS } from "./skills.js";
 import type { SimAgentProfile } from "./types.js";
 
@@ -65,5 +65,5 @@ export function decideFreeText(
   const evidence = stdout !== undefined || (doc !== undefined && doc.overlap > 0);
   if (good && evidence)
     return { ...base, evidence, outcome: "good", output: stdout !== undefined ? stdout : doc!.d.title };
-  return { ...base, evidence, outcome: "evasive", output: "I cannot tell from the information given." };
+  return { ...base, evidence, outcome: "evasive", output: EVASIONS[1]! };
 }
