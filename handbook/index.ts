@@ -78,3 +78,16 @@ export {
   type PlanChoice,
 } from "./consult.js";
 export { ESTIMATOR_NAMES, QUANTILE_Q, estimatorOf, type EstimatorName } from "./estimators.js";
+export {
+  DEFAULT_START_STRENGTH,
+  addAgent,
+  drift,
+  foldObservations,
+  onlineState,
+  type AgentStart,
+  type DriftRow,
+  type FoldResult,
+  type ForgetOptions,
+  type Observation,
+  type OnlineState,
+} from "./online.js";
