@@ -7,6 +7,7 @@ import type { Agent } from "../../src/providers/types.js";
 import type { ChatClient } from "../../src/providers/openai.js";
 import { OrchestratorContext, type OrchestratorContextType } from "./configuration.js";
 import { approveNode, modeNode, orchestrateNode, type Resolve } from "./nodes.js";
+import { withRunRecords } from "./records-sink.js";
 import {
   cachedResources,
   providerAgents,
@@ -19,6 +20,7 @@ import {
 import { OrchestratorInput, OrchestratorState } from "./state.js";
 import { parseStoreRef, servedVersion } from "../../src/registry/handbooks.js";
 import { LocalSearch, type SearchBackend } from "../../tools/search/index.js";
+import { printWarning, searchOffWarning, type OnWarning } from "./warnings.js";
 
 /**
  * LangGraph's recursion limit, in supersteps. A step takes two (orchestrate, then the mode's node), so the default
@@ -36,11 +38,11 @@ export const RECURSION_LIMIT = 10_000;
  */
 export function buildOrchestratorGraph(resolve: Resolve) {
   return new StateGraph({ stateSchema: OrchestratorState, input: OrchestratorInput }, OrchestratorContext)
-    .addNode("orchestrate", orchestrateNode(resolve), { ends: ["approve", ...MODES, END] })
-    .addNode("approve", approveNode(), { ends: [...MODES, END] })
+    .addNode("orchestrate", withRunRecords(orchestrateNode(resolve), resolve), { ends: ["approve", ...MODES, END] })
+    .addNode("approve", withRunRecords(approveNode(), resolve), { ends: [...MODES, END] })
     .addNode("search", modeNode("search", resolve), { ends: ["orchestrate"] })
     .addNode("code", modeNode("code", resolve), { ends: ["orchestrate"] })
-    .addNode("answer", modeNode("answer", resolve), { ends: ["orchestrate", END] })
+    .addNode("answer", withRunRecords(modeNode("answer", resolve), resolve), { ends: ["orchestrate", END] })
     .addEdge(START, "orchestrate");
 }
 
@@ -51,6 +53,8 @@ export interface ContextResolverOptions {
   env?: Record<string, string | undefined>;
   /** Where a `store:NAME` handbook is read from when the run brings no store of its own (a server's comes first). */
   store?: BaseStore;
+  /** Where a setup warning goes (search agents with no corpus: once per pool); default printWarning (stderr). */
+  onWarning?: OnWarning;
 }
 
 /**
@@ -62,11 +66,20 @@ export interface ContextResolverOptions {
 export function contextResolver(opts: ContextResolverOptions = {}): Resolve {
   const env = opts.env ?? {};
   const factory = opts.agentFactory ?? providerAgents;
-  return async (c, run) =>
-    cachedResources(resourcePaths(c, env), factory, {
+  const warned = new WeakSet<Map<string, Agent>>();
+  const remedy = opts.env
+    ? `set the context's "corpus" (a corpus JSONL path) or SKILLORCHESTRA_CORPUS`
+    : `set the context's "corpus" (a corpus JSONL path; on the command line, run --corpus FILE)`;
+  return async (c, run) => {
+    const r = await cachedResources(resourcePaths(c, env), factory, {
       ...run,
       ...(run?.store || opts.store ? { store: run?.store ?? opts.store } : {}),
     });
+    const warning = r.search || warned.has(r.agents) ? undefined : searchOffWarning(r.agents.values(), remedy);
+    warned.add(r.agents);
+    if (warning) (opts.onWarning ?? printWarning)(warning);
+    return r;
+  };
 }
 
 export interface CreateOrchestratorOptions {
@@ -83,7 +96,7 @@ export interface CreateOrchestratorOptions {
    * buildPoolAgents does). Documents it returns are searched when `search` is absent.
    */
   agentFactory?: AgentFactory;
-  /** Search backend; absent, search mode is unavailable. */
+  /** Search backend (e.g. LocalSearch.fromDocuments(documents)); absent, search mode is off, with a warning. */
   search?: SearchBackend;
   /** Code runner; default the sandbox. */
   runCode?: CodeRunner;
@@ -96,7 +109,11 @@ export interface CreateOrchestratorOptions {
   /** The LangGraph store the graph is compiled with (each run's `runtime.store`): where `store:…` handbooks are read. */
   store?: BaseStore;
   name?: string;
+  /** Where a setup warning goes (search agents but no search backend); default printWarning (stderr, once). */
+  onWarning?: OnWarning;
 }
+
+const SEARCH_REMEDY = "pass createOrchestrator({ search }), e.g. search: LocalSearch.fromDocuments(documents)";
 
 /**
  * An orchestrator over a handbook and a pool, compiled: use it as a Runnable (`invoke`, `stream`) or add it as a
@@ -108,6 +125,8 @@ export async function createOrchestrator(opts: CreateOrchestratorOptions) {
   if (published !== undefined) parseStoreRef(published);
   const built = opts.agents ? { agents: opts.agents } : await (opts.agentFactory ?? providerAgents)(opts.pool!);
   const search = opts.search ?? (built.documents ? LocalSearch.fromDocuments(built.documents) : undefined);
+  const warning = search ? undefined : searchOffWarning(built.agents.values(), SEARCH_REMEDY);
+  if (warning) (opts.onWarning ?? printWarning)(warning);
   const resources: Omit<OrchestratorResources, "handbook"> = {
     agents: built.agents,
     runCode: opts.runCode ?? sandboxRunner,
