@@ -1,4 +1,4 @@
-import jStat from "jstat";
+import { chiSquareCdf } from "./jstat.js";
 
 /**
  * Likelihood-ratio (G) tests over (fractional) outcome counts, with p-values from the chi-square distribution.
@@ -46,7 +46,7 @@ export function gTest(table: readonly (readonly number[])[]): TestResult {
 export function chiSquareSurvival(x: number, df: number): number {
   if (df <= 0) return 1;
   if (!(x > 0)) return 1;
-  return Math.min(1, Math.max(0, 1 - jStat.chisquare.cdf(x, df)));
+  return Math.min(1, Math.max(0, 1 - chiSquareCdf(x, df)));
 }
 
 /** Per-group, per-agent outcome counts: successes[g][a], failures[g][a]. */

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
-import jStatModule from "jstat";
 import seedrandom from "seedrandom";
 import { describe, expect, it } from "vitest";
 import {
@@ -26,8 +26,8 @@ import { cost, ev, handbookWith } from "./helpers.js";
  * against the posterior it samples.
  */
 
-/** The parts of jStat used here (handbook/jstat.d.ts types only what the project itself uses). */
-const jStat = jStatModule as unknown as {
+/** The parts of jStat used here (the package ships no typings). */
+const jStat = createRequire(import.meta.url)("jstat") as {
   ibetainv(p: number, a: number, b: number): number;
   beta: { inv(p: number, a: number, b: number): number; pdf(x: number, a: number, b: number): number };
   normal: { cdf(x: number, mean: number, sd: number): number };
