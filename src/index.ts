@@ -7,6 +7,7 @@ export {
   buildOrchestratorGraph,
   type CreateOrchestratorOptions,
 } from "../graphs/orchestrator/graph.js";
+export { printWarning, type OnWarning } from "../graphs/orchestrator/warnings.js";
 export type { OrchestratorStateType, RoutingDecision, Step, StopReason, Task } from "../graphs/orchestrator/state.js";
 export type { ApprovalReply } from "../graphs/orchestrator/nodes.js";
 export { buildLearningGraph } from "../graphs/learning/graph.js";
@@ -37,3 +38,4 @@ export {
 export { openStore } from "./registry/open.js";
 export { FileStore } from "./registry/file-store.js";
 export { InputError } from "./core/errors.js";
+export { LocalSearch, readCorpus, type CorpusDocument, type SearchBackend } from "../tools/search/index.js";

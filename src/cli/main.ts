@@ -4,11 +4,17 @@ import { Command, Help } from "commander";
 import { InputError } from "../core/errors.js";
 import { COMMANDS, invokedCommand } from "./commands.js";
 
+/** package.json: two folders up from src/cli, three from the build's dist/src/cli. */
+const PACKAGE_JSON = new URL(
+  import.meta.url.endsWith(".js") ? "../../../package.json" : "../../package.json",
+  import.meta.url,
+);
+
 const program = new Command()
   .name("skillorchestra")
   .description("Skill-aware, cost-aware orchestration of LLM agents")
   .version(
-    (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version,
+    (JSON.parse(readFileSync(PACKAGE_JSON, "utf8")) as { version: string }).version,
     "-V, --version",
     "print the version",
   )
