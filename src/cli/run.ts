@@ -184,19 +184,31 @@ function number(name: string, check: (x: number) => boolean, what: string) {
 
 const SIM_TASK_ID = /^sim-?\d+-[A-Za-z0-9_]+-\d+$/;
 
-/** The task to run: a sim task id (text from the world) when the pool has sim agents, else the text given. */
-function resolveTask(text: string, taskId: string | undefined, r: OrchestratorResources): Task {
+/**
+ * The task to run. For a pool with sim agents, a task id of their world (the text itself, or --task-id) runs that
+ * task with the world's text; any other text is free text, which sim agents answer with simulated steps
+ * (src/sim/free-text.ts): `onFreeSim` is told so. Otherwise the text given, its id --task-id or a hash of the text.
+ */
+function resolveTask(
+  text: string,
+  taskId: string | undefined,
+  r: OrchestratorResources,
+  onFreeSim: (line: string) => void,
+): Task {
   const sim = [...r.agents.values()].find((a) => a.spec.provider === "sim") as SimAgent | undefined;
+  const hashed = () => `task-${createHash("sha256").update(text).digest("hex").slice(0, 12)}`;
   if (sim) {
     const id = taskId ?? (SIM_TASK_ID.test(text.trim()) ? text.trim() : undefined);
-    if (!id)
-      throw new InputError(
-        `task: the pool has sim agents, which answer only tasks of their world: give a task id such as sim${sim.world.seed}-test-0 (or --task-id)`,
-      );
-    const t = sim.world.task(id);
-    return { id: t.id, text: id === text.trim() ? t.text : text, family: t.family };
+    if (id !== undefined && SIM_TASK_ID.test(id)) {
+      const t = sim.world.task(id);
+      return { id: t.id, text: id === text.trim() ? t.text : text, family: t.family };
+    }
+    onFreeSim(
+      `note: the pool's agents are simulated: free text gets simulated steps and a simulated answer, not a model's (a task of their world: an id such as sim${sim.world.seed}-test-0)`,
+    );
+    return { id: id ?? hashed(), text };
   }
-  return { id: taskId ?? `task-${createHash("sha256").update(text).digest("hex").slice(0, 12)}`, text };
+  return { id: taskId ?? hashed(), text };
 }
 
 /**
@@ -316,7 +328,7 @@ async function run(taskArg: string | undefined, o: RunFlags): Promise<void> {
             : `task: give the task to run`,
         );
       input = {
-        task: resolveTask(taskArg, o.taskId, resources),
+        task: resolveTask(taskArg, o.taskId, resources, (line) => void process.stderr.write(`${line}\n`)),
         ...(Object.keys(settings).length ? { settings } : {}),
       };
       note(`thread ${threadId}\n`);
@@ -368,7 +380,7 @@ export function runCommand(): Command {
     .description("Orchestrate one task: choose mode, skills and agent per step, print the decisions and the answer")
     .argument(
       "[task]",
-      "the task text (a task id such as sim7-test-0 for a pool of sim agents); omit it to resume --thread",
+      "the task text (for a pool of sim agents, free text or a task id of their world such as sim7-test-0); omit it to resume --thread",
     )
     .requiredOption("--handbook <file>", "Skill Handbook JSON")
     .requiredOption("--pool <file>", "pool file (JSON or YAML)")
@@ -396,7 +408,10 @@ export function runCommand(): Command {
       "--orchestrator-model <id>",
       "pool agent (openai provider) to use as the orchestrator model; default the offline policy",
     )
-    .option("--task-id <id>", "id of the task (for a sim pool: the world's task whose text is given)")
+    .option(
+      "--task-id <id>",
+      "id of the task (for a sim pool, an id such as sim7-test-0 runs that task of their world with the text given)",
+    )
     .option("--stream", "print decisions and steps as they happen")
     .option("--json", "print the final state as JSON")
     .option("--thread <id>", "thread id: resumes that thread when it exists and did not finish")
