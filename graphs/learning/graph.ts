@@ -22,7 +22,9 @@ export type Phase = (typeof PHASES)[number];
  * split → discover → profile (identify + profile) → refine → select → report. Every node writes its artefacts to
  * files named in the state (artefactPaths) and reads those of the nodes before it, from memory when they were
  * written in this process (NodeDeps.handoff), else from the files; so the state stays small plain JSON and a run
- * resumes from its checkpointer at the first unfinished phase.
+ * resumes from its checkpointer at the first unfinished phase. The phases run in a worker thread per run unless
+ * deps say otherwise (NodeDeps.runIn), so the thread that invokes the graph stays free; each streams its progress as
+ * `custom` events `{type: "progress", phase, done, total, etaMs}`, a few a second at most.
  */
 export function buildLearningGraph(deps: Partial<NodeDeps> = {}) {
   const d = wiring({
@@ -30,6 +32,7 @@ export function buildLearningGraph(deps: Partial<NodeDeps> = {}) {
     ...(deps.env ? { env: deps.env } : {}),
     ...(deps.evaluateCandidate ? { evaluateCandidate: deps.evaluateCandidate } : {}),
     ...(deps.handoff ? { handoff: deps.handoff } : {}),
+    ...(deps.runIn ? { runIn: deps.runIn } : {}),
   });
   return new StateGraph({ stateSchema: LearningState, input: LearningInput }, LearningContext)
     .addNode("split", splitNode(d))

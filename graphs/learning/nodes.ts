@@ -1,21 +1,13 @@
-import { dirname } from "node:path";
-import { mkdirSync } from "node:fs";
-import { loadHandbook, saveHandbook } from "../../handbook/store.js";
-import { artefactPaths } from "../../src/learning/artefacts.js";
-import { learningCost, LearningLog, readLog } from "../../src/learning/log.js";
+import { Handoff, newRunId } from "../../src/learning/pipeline.js";
+import type { PhaseJob, PhaseName } from "../../src/learning/phases.js";
+import { inlineRunner, workerRunner, type PhaseRunner } from "../../src/learning/phase-runner.js";
 import {
-  Handoff,
-  newRunId,
-  readSkills,
-  readSplit,
-  runDiscover,
-  runProfile,
-  runRefine,
-  runSelect,
-  runSplit,
-  type PhaseIO,
-} from "../../src/learning/pipeline.js";
-import type { ProgressFactory } from "../../src/learning/progress.js";
+  progressEvents,
+  teeProgress,
+  throttledProgress,
+  type ProgressEvent,
+  type ProgressFactory,
+} from "../../src/learning/progress.js";
 import type { CandidateEvaluator } from "../../src/learning/choose.js";
 import { settingsOf, type LearningContextType } from "./configuration.js";
 import type { LearningStateType, LearningUpdate } from "./state.js";
@@ -33,152 +25,95 @@ export interface NodeDeps {
    * graph's own, emptied when a run starts and when it ends.
    */
   handoff?: Handoff;
+  /**
+   * Where the phases run: `worker`, a worker thread per run (src/learning/phase-runner.ts), so the thread that
+   * invokes the graph stays free (a server answers while it learns); `thread`, this one. Default: `worker`, or
+   * `thread` when a handoff or a candidate evaluator is given (neither leaves this thread).
+   */
+  runIn?: "worker" | "thread";
 }
 
-/** The nodes' wiring: the deps, with the handoff in use and whether it is the graph's own. */
+/** The nodes' wiring: the deps, with the handoff in use, whether it is the graph's own, and where phases run. */
 export interface NodeWiring extends NodeDeps {
   handoff: Handoff;
   ownHandoff: boolean;
+  runner: PhaseRunner;
+  /** The runner is this thread's (its progress is throttled here for the stream; a worker throttles its own). */
+  inThread: boolean;
 }
 
 export function wiring(deps: NodeDeps): NodeWiring {
-  return { ...deps, handoff: deps.handoff ?? new Handoff(), ownHandoff: deps.handoff === undefined };
+  const handoff = deps.handoff ?? new Handoff();
+  const ownHandoff = deps.handoff === undefined;
+  const runIn = deps.runIn ?? (deps.handoff || deps.evaluateCandidate ? "thread" : "worker");
+  if (runIn === "worker" && (deps.handoff || deps.evaluateCandidate))
+    throw new Error(
+      "learning graph: a handoff or a candidate evaluator needs runIn: thread (they stay in this thread)",
+    );
+  const runner =
+    runIn === "worker"
+      ? workerRunner()
+      : inlineRunner({
+          handoff,
+          ownHandoff,
+          ...(deps.evaluateCandidate ? { evaluateCandidate: deps.evaluateCandidate } : {}),
+        });
+  return { ...deps, handoff, ownHandoff, runner, inThread: runIn === "thread" };
 }
 
 interface Runtime {
   context?: Partial<LearningContextType>;
+  /** LangGraph's writer of `custom` stream events. */
+  writer?: (chunk: unknown) => void;
+  signal?: AbortSignal;
 }
 
-function io(w: NodeWiring, state: LearningStateType, run: string): PhaseIO {
-  const paths = artefactPaths(state.out);
-  return {
-    log: new LearningLog(paths.log, run),
-    progress: w.progress,
+/** How often the stream is told a phase's progress at most (a worker's own limit is the same). */
+const STREAM_EVERY_MS = 200;
+
+/** A phase's progress for the caller's reporter and, as `custom` events ({type: "progress", …}), for the stream. */
+function progressOf(w: NodeWiring, runtime: Runtime): ProgressFactory {
+  const writer = runtime.writer;
+  if (!writer) return w.progress;
+  const events = progressEvents((e: ProgressEvent) => writer(e));
+  return teeProgress(w.progress, w.inThread ? throttledProgress(events, STREAM_EVERY_MS) : events);
+}
+
+/** Run one phase (or the report) where the wiring says, with the run's settings and the artefacts so far. */
+async function runJob(w: NodeWiring, phase: PhaseName, state: LearningStateType, runtime: Runtime, run: string) {
+  const job: PhaseJob = {
+    phase,
+    settings: settingsOf(state, runtime.context),
+    out: state.out,
+    run,
+    artefacts: state.artefacts,
     ...(w.env ? { env: w.env } : {}),
-    ...(w.evaluateCandidate ? { evaluateCandidate: w.evaluateCandidate } : {}),
-    handoff: w.handoff,
   };
+  return w.runner.run(job, progressOf(w, runtime), runtime.signal);
 }
 
-export function splitNode(w: NodeWiring) {
+function phaseNode(w: NodeWiring, phase: Exclude<PhaseName, "report">) {
   return async (state: LearningStateType, runtime: Runtime): Promise<LearningUpdate> => {
-    if (w.ownHandoff) w.handoff.clear();
-    const paths = artefactPaths(state.out);
-    mkdirSync(paths.work, { recursive: true });
-    mkdirSync(dirname(state.out), { recursive: true });
-    const run = state.run || newRunId("learn");
-    const sp = await runSplit(settingsOf(state, runtime.context), io(w, state, run), paths.split);
+    const run = phase === "split" ? state.run || newRunId("learn") : state.run;
+    const { artefacts, summary } = await runJob(w, phase, state, runtime, run);
     return {
-      run,
-      artefacts: { work: paths.work, log: paths.log, split: paths.split },
-      phases: [
-        {
-          phase: "split",
-          summary: { train: sp.train.length, validation: sp.validationIds.length, labelledRecords: sp.labelledRecords },
-        },
-      ],
+      ...(phase === "split" ? { run } : {}),
+      artefacts: artefacts ?? {},
+      phases: [{ phase, summary: summary ?? {} }],
     };
   };
 }
 
-export function discoverNode(w: NodeWiring) {
-  return async (state: LearningStateType, runtime: Runtime): Promise<LearningUpdate> => {
-    const paths = artefactPaths(state.out);
-    const split = w.handoff.take(state.artefacts.split!, readSplit);
-    const sk = await runDiscover(settingsOf(state, runtime.context), io(w, state, state.run), split, paths.skills);
-    return {
-      artefacts: { skills: paths.skills },
-      phases: [{ phase: "discover", summary: { discoverer: sk.discoverer, skills: sk.skills.length } }],
-    };
-  };
-}
-
-export function profileNode(w: NodeWiring) {
-  return async (state: LearningStateType, runtime: Runtime): Promise<LearningUpdate> => {
-    const paths = artefactPaths(state.out);
-    const split = w.handoff.take(state.artefacts.split!, readSplit);
-    const skills = w.handoff.take(state.artefacts.skills!, readSkills);
-    const h = await runProfile(
-      settingsOf(state, runtime.context),
-      io(w, state, state.run),
-      split,
-      skills,
-      paths.profiled,
-    );
-    w.handoff.drop(state.artefacts.skills!);
-    return {
-      artefacts: { profiled: paths.profiled },
-      phases: [
-        { phase: "profile", summary: { skills: Object.keys(h.skills).length, agents: Object.keys(h.agents).length } },
-      ],
-    };
-  };
-}
-
-export function refineNode(w: NodeWiring) {
-  return async (state: LearningStateType, runtime: Runtime): Promise<LearningUpdate> => {
-    const paths = artefactPaths(state.out);
-    const split = w.handoff.take(state.artefacts.split!, readSplit);
-    const profiled = w.handoff.take(state.artefacts.profiled!, loadHandbook);
-    const { report } = await runRefine(
-      settingsOf(state, runtime.context),
-      io(w, state, state.run),
-      split,
-      profiled,
-      paths.full,
-      paths.refineReport,
-    );
-    w.handoff.drop(state.artefacts.profiled!);
-    return {
-      artefacts: { full: paths.full, refineReport: paths.refineReport },
-      phases: [
-        {
-          phase: "refine",
-          summary: {
-            rounds: report.rounds,
-            kept: report.steps.filter((s) => s.kept).length,
-            rolledBack: report.steps.filter((s) => !s.kept).length,
-            validation: report.validation.objective,
-          },
-        },
-      ],
-    };
-  };
-}
-
-export function selectNode(w: NodeWiring) {
-  return async (state: LearningStateType, runtime: Runtime): Promise<LearningUpdate> => {
-    const paths = artefactPaths(state.out);
-    const split = w.handoff.take(state.artefacts.split!, readSplit);
-    const full = w.handoff.take(state.artefacts.full!, loadHandbook);
-    const { selection } = await runSelect(settingsOf(state, runtime.context), io(w, state, state.run), split, full, {
-      chosen: paths.chosen,
-      selection: paths.selection,
-    });
-    // The selection and its candidates are held for the caller only; the report node reads the chosen and full handbooks.
-    if (w.ownHandoff) w.handoff.drop(paths.selection);
-    return {
-      artefacts: { chosen: paths.chosen, selection: paths.selection },
-      phases: [{ phase: "select", summary: { chosen: selection.chosen, frontier: selection.frontier } }],
-    };
-  };
-}
+export const splitNode = (w: NodeWiring) => phaseNode(w, "split");
+export const discoverNode = (w: NodeWiring) => phaseNode(w, "discover");
+export const profileNode = (w: NodeWiring) => phaseNode(w, "profile");
+export const refineNode = (w: NodeWiring) => phaseNode(w, "refine");
+export const selectNode = (w: NodeWiring) => phaseNode(w, "select");
 
 /** Sums the run's learning cost from its log and stores it in the chosen and full handbooks' metadata. */
 export function reportNode(w: NodeWiring) {
-  return async (state: LearningStateType): Promise<LearningUpdate> => {
-    const cost = learningCost(readLog(state.artefacts.log!), state.run);
-    for (const path of [state.artefacts.chosen!, state.artefacts.full!]) {
-      const h = w.handoff.take(path, loadHandbook);
-      w.handoff.put(
-        path,
-        saveHandbook(path, {
-          ...h,
-          metadata: { ...h.metadata, learning: { ...h.metadata.learning, run: state.run, cost } },
-        }),
-      );
-    }
-    if (w.ownHandoff) w.handoff.clear();
-    return { cost };
+  return async (state: LearningStateType, runtime: Runtime): Promise<LearningUpdate> => {
+    const { cost } = await runJob(w, "report", state, runtime, state.run);
+    return { cost: cost ?? null };
   };
 }

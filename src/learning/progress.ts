@@ -142,3 +142,89 @@ export function barProgress(stream: NodeJS.WritableStream, opts: ProgressOptions
 export function autoProgress(stream: NodeJS.WriteStream = process.stderr, opts: ProgressOptions = {}): ProgressFactory {
   return stream.isTTY && !process.env.CI ? barProgress(stream, opts) : lineProgress(stream, 2000, opts);
 }
+
+/** Both reporters, each told everything (e.g. a terminal's bar and a stream's events). */
+export function teeProgress(...factories: ProgressFactory[]): ProgressFactory {
+  return (phase) => {
+    const all = factories.map((f) => f(phase));
+    return {
+      update(done, total) {
+        for (const p of all) p.update(done, total);
+      },
+      end() {
+        for (const p of all) p.end();
+      },
+    };
+  };
+}
+
+/**
+ * The same reporters, told at most one update per `everyMs` per phase: the first at once, then the latest when
+ * `everyMs` has passed since the last one told; `end()` first tells the latest update held back, so what they are
+ * told always ends with the phase's last figures. For work that reports thousands of times a second.
+ */
+export function throttledProgress(
+  factory: ProgressFactory,
+  everyMs = 200,
+  opts: Pick<ProgressOptions, "now"> = {},
+): ProgressFactory {
+  const now = opts.now ?? (() => performance.now());
+  return (phase) => {
+    const inner = factory(phase);
+    let last = -Infinity;
+    let held: [number, number] | undefined;
+    return {
+      update(done, total) {
+        const t = now();
+        if (t - last < everyMs) {
+          held = [done, total];
+          return;
+        }
+        last = t;
+        held = undefined;
+        inner.update(done, total);
+      },
+      end() {
+        if (held) inner.update(held[0], held[1]);
+        held = undefined;
+        inner.end();
+      },
+    };
+  };
+}
+
+/** A learning phase's progress as the learning graph streams it (LangGraph's `custom` stream mode). */
+export interface ProgressEvent {
+  type: "progress";
+  phase: string;
+  done: number;
+  total: number;
+  /** The linear estimate of the time left (etaMs); null before any unit is done. */
+  etaMs: number | null;
+}
+
+/**
+ * Progress as events, one per update; a phase's `end()` adds one with `done` = `total` (its last total, 1 when it
+ * reported none) unless the last update already said so. Throttle it (throttledProgress) for a stream.
+ */
+export function progressEvents(
+  emit: (e: ProgressEvent) => void,
+  opts: Pick<ProgressOptions, "now"> = {},
+): ProgressFactory {
+  const now = opts.now ?? (() => performance.now());
+  return (phase) => {
+    const started = now();
+    let last: { done: number; total: number } | undefined;
+    return {
+      update(done, total) {
+        last = { done, total };
+        emit({ type: "progress", phase, done, total, etaMs: etaMs(done, total, now() - started) ?? null });
+      },
+      end() {
+        if (last && last.total > 0 && last.done >= last.total) return;
+        const total = last && last.total > 0 ? last.total : 1;
+        emit({ type: "progress", phase, done: total, total, etaMs: 0 });
+      },
+    };
+  };
+}
