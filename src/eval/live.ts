@@ -57,6 +57,8 @@ export function graphTrajectoryRunner(options: LiveRunOptions = {}): TrajectoryR
       agents,
       ...(options.search ? { search: options.search } : {}),
       ...(options.runCode ? { runCode: options.runCode } : {}),
+      // The task's modes are the plan, checked against the tools before exploring: no setup warning per trajectory.
+      onWarning: () => {},
       defaults: {
         maxSteps: options.maxSteps ?? (task.modes?.length ?? 0) + 1,
         ...(options.deadlineMs !== undefined ? { deadlineMs: options.deadlineMs } : {}),
