@@ -3,7 +3,7 @@
  * folder that installs the tarball without the network, then in that project (a) plain node (no tsx) imports
  * `skillorchestra` and runs a task on a sim pool to an answer, the same as the sources do, (b) tsc with strict
  * settings and skipLibCheck off type-checks a consumer of the public API, and rejects a wrong use of it, (c) the
- * installed `skillorchestra --version` runs.
+ * installed `skillorchestra --version` runs; and the sandbox runs a program from the installed files.
  *
  * The install: `npm install --offline` cannot resolve a fresh project's dependencies from the npm cache that
  * `npm ci` filled, because `npm ci` fetches tarballs only, never the registry's package documents that resolution
@@ -276,6 +276,20 @@ describe("the packed skillorchestra, installed in a fresh project", () => {
     expect(wrong.code).not.toBe(0);
     expect(wrong.stdout).toMatch(/^wrong\.ts\(2,28\): error TS2322: Type 'number' is not assignable/m);
   }, 180_000);
+
+  it("runs a program in the sandbox from the installed files, its seccomp helper built from the packed C source", async () => {
+    const code = `import { runProgram } from "./node_modules/${pkg.name}/dist/tools/code/index.js";
+const r = await runProgram({ language: "python", source: "print(6 * 7)" });
+console.log(JSON.stringify(r));`;
+    const r = ok(
+      "node --input-type=module",
+      await run(process.execPath, ["--input-type=module", "-e", code], consumer, plainEnv),
+    );
+    const result = JSON.parse(r.stdout) as { stdout: string; exitCode: number; isolation: string[] };
+    expect(result.stdout).toBe("42\n");
+    expect(result.exitCode).toBe(0);
+    expect(result.isolation).toContain("seccomp");
+  }, 120_000);
 
   it("(c) the installed skillorchestra --version runs and prints the package's version", async () => {
     const bin = join(consumer, "node_modules", ".bin", "skillorchestra");
