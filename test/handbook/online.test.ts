@@ -60,7 +60,7 @@ describe("foldObservations", () => {
       "answer.b": { meanCostUsd: 0.02, weight: 0.25 },
     });
     expect(onlineState(r.handbook)).toMatchObject({ applied: 1, costOnly: 0 });
-    expect(() => validateHandbook(r.handbook)).not.toThrow();
+    expect(() => validateHandbook(r.handbook, "folded")).not.toThrow();
     // The input handbook is not changed.
     expect(h.agents.strong!.competence["answer.a.x"]).toEqual(ev(8, 2));
     expect(h.agents.strong!.costs.answer!.count).toBe(10);
@@ -294,7 +294,7 @@ describe("foldObservations properties", () => {
           }
           for (const c of Object.values(p.costs)) expect(c!.meanCostUsd).toBeGreaterThanOrEqual(0);
         }
-        expect(() => validateHandbook(r.handbook)).not.toThrow();
+        expect(() => validateHandbook(r.handbook, "folded")).not.toThrow();
         expect(r.applied + r.skipped.length).toBe(stream.length);
       }),
       { numRuns: 200 },
@@ -337,7 +337,7 @@ describe("addAgent", () => {
     expect(h.agents.fresh!.competence).toEqual({});
     expect(h.agents.fresh!.costs.answer).toMatchObject({ meanCostUsd: 0.0005, count: 1, estimated: true });
     expect(base().agents.fresh).toBeUndefined();
-    expect(() => validateHandbook(h)).not.toThrow();
+    expect(() => validateHandbook(h, "added")).not.toThrow();
     // It can be folded into at once.
     const r = foldObservations(h, [obs("n1", { agent: "fresh", score: 1 })]);
     expect(r.handbook.agents.fresh!.competence["answer.a.x"]).toEqual(ev(1, 0));
