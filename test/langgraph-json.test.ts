@@ -5,7 +5,11 @@ import { CompiledStateGraph } from "@langchain/langgraph";
 import { describe, expect, it } from "vitest";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const config = JSON.parse(readFileSync(resolve(ROOT, "langgraph.json"), "utf8")) as { graphs?: Record<string, string> };
+const config = JSON.parse(readFileSync(resolve(ROOT, "langgraph.json"), "utf8")) as {
+  graphs?: Record<string, string>;
+  env?: unknown;
+  dockerfile_lines?: string[];
+};
 const graphs = Object.entries(config.graphs ?? {});
 
 describe("langgraph.json", () => {
@@ -33,4 +37,20 @@ describe("langgraph.json", () => {
       expect(graph!.name).toBe(id);
     },
   );
+
+  it("gives the server the simulated example as its environment's defaults: an object of files that exist", () => {
+    // An object, not a file name: `langgraphjs dev` on a fresh clone (no .env) still has them, and a variable set in
+    // the server's environment wins over them.
+    expect(config.env).toEqual({
+      SKILLORCHESTRA_HANDBOOK: "examples/sim/handbook.json",
+      SKILLORCHESTRA_POOL: "examples/sim/pool.json",
+    });
+    for (const file of Object.values(config.env as Record<string, string>))
+      expect(existsSync(resolve(ROOT, file)), file).toBe(true);
+  });
+
+  it("sets the same defaults in the image (the Dockerfile does not read env), and nothing else there", () => {
+    const env = config.env as Record<string, string>;
+    expect(config.dockerfile_lines).toEqual(Object.entries(env).map(([k, v]) => `ENV ${k}=${v}`));
+  });
 });

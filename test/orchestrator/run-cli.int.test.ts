@@ -150,17 +150,29 @@ describe("skillorchestra run (subprocess)", () => {
     expect(JSON.parse(again.stdout)).toEqual(state);
   }, 60_000);
 
-  it("rejects bad input with one line: a free-text task for a sim pool, conflicting flags, a missing handbook", async () => {
-    const [a, b, c] = await Promise.all([
-      cli([
-        "What is the capital of France?",
-        "--handbook",
-        simHandbook,
-        "--pool",
-        simPool,
-        "--db",
-        join(dir, "bad-a.sqlite"),
-      ]),
+  it("answers a free-text task for a sim pool with simulated steps, saying so", async () => {
+    const a = await cli([
+      "What is the capital of France?",
+      "--handbook",
+      simHandbook,
+      "--pool",
+      simPool,
+      "--db",
+      join(dir, "free.sqlite"),
+    ]);
+    expect(a.code).toBe(0);
+    expect(a.stderr).toMatch(
+      /^note: the pool's agents are simulated: free text gets simulated steps and a simulated answer/m,
+    );
+    expect(a.stdout).toMatch(/^answer: .+$/m);
+    expect(a.stdout).toMatch(/^stop: answered after \d+ step\(s\); cost \$[0-9.]+ \(simulated\);/m);
+    const steps = a.stdout.split("\n").filter((l) => l.startsWith("step "));
+    expect(steps.length).toBeGreaterThan(0);
+    for (const l of steps) expect(l).toContain("(simulated)");
+  }, 60_000);
+
+  it("rejects bad input with one line: conflicting flags, a missing handbook", async () => {
+    const [b, c] = await Promise.all([
       cli(["sim7-test-0", "--handbook", simHandbook, "--pool", simPool, "--lambda", "0.1", "--budget", "0.01"]),
       cli([
         "sim7-test-0",
@@ -172,10 +184,6 @@ describe("skillorchestra run (subprocess)", () => {
         join(dir, "bad-c.sqlite"),
       ]),
     ]);
-    expect(a.code).toBe(2);
-    expect(a.stderr.trim()).toMatch(
-      /^skillorchestra: task: the pool has sim agents, which answer only tasks of their world/,
-    );
     expect(b.code).not.toBe(0);
     expect(b.stderr).toMatch(/'--lambda <x>' cannot be used with option '--budget <usd>'/);
     expect(c.code).toBe(2);

@@ -10,12 +10,16 @@ import { savePool } from "../../src/pool/load.js";
 import { loadRecords } from "../../src/records/io.js";
 import { createAgents } from "../../src/sim/create-agents.js";
 import { createWorld } from "../../src/sim/index.js";
+import { loadPool } from "../../src/pool/load.js";
+import { ROOT } from "../support/cli.js";
 
 /**
  * The deployed graph stands alone behind the real `langgraphjs dev` server: with neither context nor environment a
  * run fails with one error naming what to set (and no step taken); with SKILLORCHESTRA_HANDBOOK and
  * SKILLORCHESTRA_POOL in the server's environment a run needs no context, over a pool of sim agents, and a context
- * path still wins over the environment's.
+ * path still wins over the environment's. With none of them in the server's environment, as on a fresh clone,
+ * langgraph.json's `env` gives the simulated example (examples/sim/): a run with an empty context answers free text,
+ * every step simulated.
  */
 
 const VARS = ["SKILLORCHESTRA_HANDBOOK", "SKILLORCHESTRA_POOL", "SKILLORCHESTRA_CORPUS"] as const;
@@ -25,7 +29,7 @@ const NO_BOTH =
 const NO_HANDBOOK = `orchestrator: no handbook: set the context's "handbook" (a handbook JSON path) or SKILLORCHESTRA_HANDBOOK`;
 
 interface RunState {
-  steps?: { mode: string; agent: string }[];
+  steps?: { mode: string; agent: string; simulated: boolean; costUsd: number }[];
   finalAnswer?: string | null;
   stopReason?: string | null;
 }
@@ -137,5 +141,32 @@ describe("deployed graph with SKILLORCHESTRA_HANDBOOK and SKILLORCHESTRA_POOL in
     expect(errors).toHaveLength(1);
     expect(errors[0]!.message).toContain(missing);
     expect(values.steps ?? []).toHaveLength(0);
+  }, 60_000);
+});
+
+describe("deployed graph on a fresh clone: none of the variables set, langgraph.json's env gives the simulated example", () => {
+  let server: DevServer;
+  beforeAll(async () => {
+    // Unset (not empty): the server's environment lacks them, so langgraph.json's env fills them in.
+    server = await startDevServer(Object.fromEntries(VARS.map((name) => [name, undefined])));
+  }, DEV_SERVER_STARTUP_MS + 30_000);
+  afterAll(() => server?.stop(), 15_000);
+
+  it("a run with an empty context answers free text with the example's sim agents, every step simulated", async () => {
+    const example = loadPool(join(ROOT, "examples/sim/pool.json")).agents.map((a) => a.id);
+    const { errors, values } = await runOnce(
+      server,
+      { task: { id: "q1", text: "What is the capital of France?" } },
+      {},
+    );
+    expect(errors).toEqual([]);
+    expect(values.stopReason).toBe("answered");
+    expect(values.finalAnswer).toBeTruthy();
+    expect(values.steps!.length).toBeGreaterThan(0);
+    for (const s of values.steps!) {
+      expect(example).toContain(s.agent);
+      expect(s.simulated).toBe(true);
+      expect(s.costUsd).toBeGreaterThan(0);
+    }
   }, 60_000);
 });
