@@ -7,6 +7,7 @@ import type { Agent } from "../../src/providers/types.js";
 import type { ChatClient } from "../../src/providers/openai.js";
 import { OrchestratorContext, type OrchestratorContextType } from "./configuration.js";
 import { approveNode, modeNode, orchestrateNode, type Resolve } from "./nodes.js";
+import { withRunRecords } from "./records-sink.js";
 import {
   cachedResources,
   providerAgents,
@@ -37,11 +38,11 @@ export const RECURSION_LIMIT = 10_000;
  */
 export function buildOrchestratorGraph(resolve: Resolve) {
   return new StateGraph({ stateSchema: OrchestratorState, input: OrchestratorInput }, OrchestratorContext)
-    .addNode("orchestrate", orchestrateNode(resolve), { ends: ["approve", ...MODES, END] })
-    .addNode("approve", approveNode(), { ends: [...MODES, END] })
+    .addNode("orchestrate", withRunRecords(orchestrateNode(resolve), resolve), { ends: ["approve", ...MODES, END] })
+    .addNode("approve", withRunRecords(approveNode(), resolve), { ends: [...MODES, END] })
     .addNode("search", modeNode("search", resolve), { ends: ["orchestrate"] })
     .addNode("code", modeNode("code", resolve), { ends: ["orchestrate"] })
-    .addNode("answer", modeNode("answer", resolve), { ends: ["orchestrate", END] })
+    .addNode("answer", withRunRecords(modeNode("answer", resolve), resolve), { ends: ["orchestrate", END] })
     .addEdge(START, "orchestrate");
 }
 
