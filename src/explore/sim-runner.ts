@@ -25,6 +25,27 @@ export function worldIndex(world: World): LocalSearch {
 }
 
 /**
+ * Sandbox runs of the world's programs, by world, language and source. The simulated agents write programs from a
+ * small fixed set, and a program without input prints the same each run, so each is run once per world (a run that hit a
+ * limit is not kept: it is run again).
+ */
+const programRuns = new WeakMap<World, Map<string, ReturnType<typeof runProgram>>>();
+function runWorldProgram(world: World, options: RunOptions): ReturnType<typeof runProgram> {
+  let runs = programRuns.get(world);
+  if (!runs) programRuns.set(world, (runs = new Map()));
+  const key = JSON.stringify(options);
+  const cached = runs.get(key);
+  if (cached) return cached;
+  const run = runProgram(options);
+  runs.set(key, run);
+  run.then(
+    (r) => r.limit !== undefined && runs.delete(key),
+    () => runs.delete(key),
+  );
+  return run;
+}
+
+/**
  * The evidence a reference agent would have gathered for the task's answer step: the search results of the good
  * queries (they hold the gold documents, with whatever else ranks near them), and the correct program's output.
  */
@@ -150,7 +171,7 @@ export function simRunner(world: World, options: SimRunnerOptions = {}): Runner 
           const r = await agent.act(req, signal);
           totals = add(totals, r);
           const language = r.language ?? "python";
-          const run = await runProgram({ ...options.sandbox, language, source: r.output });
+          const run = await runWorldProgram(world, { ...options.sandbox, language, source: r.output });
           codeResults.push(toCodeResult(language, r.output, run));
         }
         const last = codeResults[codeResults.length - 1]!;

@@ -133,11 +133,14 @@ describe("runaway programs", () => {
   });
 
   it("contains a runaway fork bomb and leaves the host able to fork", async () => {
+    // The bomb must reach the processes limit before the wall limit: on a busy machine Python's start-up alone can
+    // take seconds, so the wall limit is a multiple of what a trivial program takes here and now.
+    const startup = (await runProgram({ language: "python", source: "import os\nos.fork()\n" })).durationMs;
     const r = await runProgram({
       language: "python",
       source: "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n",
       maxProcesses: 16,
-      timeoutMs: 1_500,
+      timeoutMs: Math.max(1_500, 5 * startup),
     });
     expect(r.timedOut).toBe(true);
     expect(r.limit).toBe("processes");

@@ -140,14 +140,15 @@ function trialSpec(
 async function probe(): Promise<SandboxCapabilities> {
   const sh = (await findTool("sh")) ?? "/bin/sh";
   const bash = (await findTool("bash")) ?? "/bin/bash";
-  const helper = await sandboxExecHelper();
-  const found = {
-    env: await findTool("env"),
-    unshare: await findTool("unshare"),
-    setpriv: await findTool("setpriv"),
-    prlimit: await findTool("prlimit"),
-    timeout: await findTool("timeout"),
-  };
+  const [helper, env, unshare, setpriv, prlimit, timeout] = await Promise.all([
+    sandboxExecHelper(),
+    findTool("env"),
+    findTool("unshare"),
+    findTool("setpriv"),
+    findTool("prlimit"),
+    findTool("timeout"),
+  ]);
+  const found = { env, unshare, setpriv, prlimit, timeout };
   const tools: SandboxTools = { sh, bash };
   for (const [k, v] of Object.entries(found)) if (v) tools[k as keyof typeof found] = v;
   if (helper.ok) tools.sandboxExec = helper.path;
@@ -162,19 +163,21 @@ async function probe(): Promise<SandboxCapabilities> {
     ["ipc-namespace", ["--ipc"]],
     ["uts-namespace", ["--uts"]],
   ];
-  for (const [layer, flags] of nsFlags) {
-    if (!tools.unshare) {
-      note(layer, false, "unshare (util-linux) not found");
-      continue;
-    }
-    try {
-      await run(tools.unshare, [...flags, "--", sh, "-c", "exit 0"], { timeout: 10_000 });
-      note(layer, true, `unshare ${flags[0]}`);
-    } catch (error) {
-      note(layer, false, `unshare ${flags[0]} failed: ${(error as Error).message.split("\n")[0]}`);
-    }
-  }
-  const cgroupRoots = await findCgroupRoots();
+  // Independent of each other: tried at the same time (the probe's start-up cost is paid by every first run).
+  const [, cgroupRoots] = await Promise.all([
+    Promise.all(
+      nsFlags.map(async ([layer, flags]) => {
+        if (!tools.unshare) return note(layer, false, "unshare (util-linux) not found");
+        try {
+          await run(tools.unshare, [...flags, "--", sh, "-c", "exit 0"], { timeout: 10_000 });
+          note(layer, true, `unshare ${flags[0]}`);
+        } catch (error) {
+          note(layer, false, `unshare ${flags[0]} failed: ${(error as Error).message.split("\n")[0]}`);
+        }
+      }),
+    ),
+    findCgroupRoots(),
+  ]);
   // Start-up is when leftovers of hosts that were killed mid-run are cleared.
   await sweepLeftovers(cgroupRoots);
 
@@ -234,8 +237,9 @@ async function probe(): Promise<SandboxCapabilities> {
     }
   }
 
-  // 3. The interpreters inside the confirmed sandbox, and Node's permission model.
-  if (python.ok && python.executable) {
+  // 3. The interpreters inside the confirmed sandbox, and Node's permission model (three independent trials).
+  const checkPython = async () => {
+    if (!python.ok || !python.executable) return;
     const out = await launch(
       trialSpec(confirmed, tools, [python.executable, "-c", "print(6*7)"], binds, cgroupRoots),
     ).catch((e: Error) => ({ stdout: "", stderr: e.message, exitCode: null }));
@@ -243,8 +247,10 @@ async function probe(): Promise<SandboxCapabilities> {
       python.ok = false;
       python.detail = `python3 does not run in the sandbox: ${out.stderr.trim().split("\n").pop() ?? ""}`;
     }
-  }
-  if (javascript.permissionFlag && javascript.executable) {
+  };
+  const checkPermission = async () => {
+    if (!javascript.permissionFlag || !javascript.executable)
+      return note("node-permission", false, "this node has no permission model");
     const program =
       "const fs=require('fs');fs.writeFileSync('x','1');let cp='allowed';" +
       "try{require('child_process').execFileSync('/bin/true')}catch(e){cp=e.code}console.log(fs.readFileSync('x','utf8'),cp)";
@@ -260,16 +266,17 @@ async function probe(): Promise<SandboxCapabilities> {
     ).catch((e: Error) => ({ stdout: "", stderr: e.message, exitCode: null }));
     const ok = out.stdout.trim() === "1 ERR_ACCESS_DENIED";
     note("node-permission", ok, ok ? javascript.permissionFlag : `trial failed: ${(out.stderr || out.stdout).trim()}`);
-  } else {
-    note("node-permission", false, "this node has no permission model");
-  }
-  const js = await launch(
-    trialSpec(confirmed, tools, [javascript.executable!, "-e", "console.log(6*7)"], binds, cgroupRoots),
-  ).catch((e: Error) => ({ stdout: "", stderr: e.message, exitCode: null }));
-  if (js.stdout.trim() !== "42") {
-    javascript.ok = false;
-    javascript.detail = `node does not run in the sandbox: ${js.stderr.trim().split("\n").pop() ?? ""}`;
-  }
+  };
+  const checkJavascript = async () => {
+    const js = await launch(
+      trialSpec(confirmed, tools, [javascript.executable!, "-e", "console.log(6*7)"], binds, cgroupRoots),
+    ).catch((e: Error) => ({ stdout: "", stderr: e.message, exitCode: null }));
+    if (js.stdout.trim() !== "42") {
+      javascript.ok = false;
+      javascript.detail = `node does not run in the sandbox: ${js.stderr.trim().split("\n").pop() ?? ""}`;
+    }
+  };
+  await Promise.all([checkPython(), checkPermission(), checkJavascript()]);
 
   const layers = LAYERS.map((l) => results.get(l) ?? { layer: l, ok: false, detail: "not probed" });
   return {
