@@ -79,7 +79,7 @@ export function modeRelevance(h: Handbook, text: string, k = 10): Record<Mode, n
 
 /**
  * The offline mode rule. Search while the task calls for it and no evidence has been gathered since the last
- * rejected answer; run code once (twice if the first run failed) when the task calls for it; otherwise answer.
+ * rejected answer, or after a rejected answer when nothing at all has been gathered; run code once (twice if the first run failed) when the task calls for it; otherwise answer.
  * A mode "calls for it" when at least `threshold` of the most similar example queries used it (`modeRelevance`).
  */
 export function chooseModeOffline(
@@ -91,7 +91,12 @@ export function chooseModeOffline(
   const searches = input.steps.filter((s) => s.mode === "search").length;
   const codeRuns = input.steps.filter((s) => s.mode === "code").length;
   const codeOk = input.codeResults.some((c) => c.exitCode === 0 && c.stdout.trim() !== "");
-  const wantSearch = has("search") && relevance.search >= threshold && searches < 1 + input.attempts.length;
+  // An answer was rejected and nothing has been gathered: look for evidence, whatever the examples say.
+  const empty = input.documents.length === 0 && input.codeResults.length === 0;
+  const wantSearch =
+    has("search") &&
+    ((relevance.search >= threshold && searches < 1 + input.attempts.length) ||
+      (empty && searches < input.attempts.length));
   const wantCode = has("code") && relevance.code >= threshold && !codeOk && codeRuns < 2;
   if (wantCode && relevance.code >= relevance.search)
     return {
@@ -101,7 +106,10 @@ export function chooseModeOffline(
   if (wantSearch)
     return {
       mode: "search",
-      reason: `search skills match the task (relevance ${relevance.search.toFixed(2)}); ${searches} search(es) so far, ${input.attempts.length} rejected answer(s)`,
+      reason:
+        relevance.search >= threshold
+          ? `search skills match the task (relevance ${relevance.search.toFixed(2)}); ${searches} search(es) so far, ${input.attempts.length} rejected answer(s)`
+          : `an answer was rejected and no evidence has been gathered: search`,
     };
   if (wantCode)
     return {

@@ -109,6 +109,20 @@ describe("offline mode choice", () => {
     const ok = { ...failed, stdout: "13\n", stderr: "", exitCode: 0 };
     expect(chooseModeOffline(input(text, { steps: [{ mode: "code" }], codeResults: [ok] }), rel).mode).toBe("answer");
   });
+
+  it("searches once after a rejected answer when nothing was gathered, even if no example calls for search", () => {
+    const none = { search: 0, code: 0, answer: 1 };
+    const text = "What is the capital of France?";
+    expect(chooseModeOffline(input(text), none).mode).toBe("answer");
+    const rejected = input(text, { steps: [{ mode: "answer" }], attempts: ["I cannot tell."] });
+    expect(chooseModeOffline(rejected, none)).toMatchObject({
+      mode: "search",
+      reason: expect.stringMatching(/rejected/),
+    });
+    const searched = { ...rejected, steps: [{ mode: "answer" as const }, { mode: "search" as const }] };
+    expect(chooseModeOffline(searched, none).mode).toBe("answer");
+    expect(chooseModeOffline({ ...rejected, available: ["answer"] }, none).mode).toBe("answer");
+  });
 });
 
 describe("a depth-0 view in the LLM orchestrator's prompt", () => {
