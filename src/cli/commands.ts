@@ -95,6 +95,13 @@ export const COMMANDS: readonly CommandEntry[] = [
     description: "Orchestrate one task: choose mode, skills and agent per step, print the decisions and the answer",
     load: () => import("./run.js").then((m) => [m.runCommand()]),
   },
+  {
+    name: "update",
+    term: "update [options]",
+    description:
+      "Fold production outcomes (run records) into the served version of a handbook, gate it, publish the next version",
+    load: () => import("./update.js").then((m) => [m.updateCommand()]),
+  },
 ];
 
 /**
