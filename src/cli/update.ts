@@ -250,6 +250,10 @@ export async function runUpdate(
       : undefined;
     const print = (tail: string) =>
       out(`${counts}; ${gateFigures(g)}; ${tail}\n${driftLines.join("\n")}${driftLines.length ? "\n" : ""}`);
+    if (g && !g.pass && c.dryRun) {
+      print(`dry run: the gate would keep it unpublished; ${served.label} keeps serving`);
+      return GATE_REFUSED_EXIT;
+    }
     if (g && !g.pass) {
       const file = join(
         dirname(c.log),
@@ -267,13 +271,16 @@ export async function runUpdate(
     }
     const publication = { handbook: r.handbook, source: `update of ${served.label} with ${sink.where}` };
     const versions = (await listVersions(s.store, c.name)).versions;
-    const next = (versions.at(-1)?.version ?? 0) + 1;
+    const sha256 = publicationSha256({ handbook: r.handbook });
+    // A run killed after writing the version and before serving it left that version latest: publish serves it.
+    const latest = versions.at(-1);
+    const next = latest && latest.sha256 === sha256 ? latest.version : (latest?.version ?? 0) + 1;
     const item: KeysItem = {
       kind: KEYS_KIND,
       name: c.name,
       version: next,
       base: served.version,
-      sha256: publicationSha256({ handbook: r.handbook }),
+      sha256,
       keys: [...seenKeys, ...r.folded],
       at: now,
     };

@@ -19,6 +19,7 @@ import {
   type OutcomeRecord,
   type StepRecord,
 } from "../../src/records/run-records.js";
+import { StoreRunRecords } from "../../src/records/run-sink.js";
 import { ExecutionRecordSchema } from "../../src/records/schema.js";
 import { ROOT, startCli } from "../support/cli.js";
 
@@ -225,6 +226,25 @@ describe("skillorchestra update", () => {
     const again = await update(["--records", records]).done;
     expect(again.stdout).toContain("2 already folded");
     expect((await served()).version).toBe(after.version);
+  }, 120_000);
+
+  it("reads records from the store (store:NAME); --dry-run folds and publishes nothing", async () => {
+    const fs = new FileStore(store);
+    await new StoreRunRecords(fs, "runs").appendRun("s1", [step("s1"), outcome("s1", 0)]);
+    const before = await served();
+    const dry = await update(["--records", "store:runs", "--dry-run"]).done;
+    expect(dry.stderr).toBe("");
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain("1 scored + 1 cost-only observation(s) folded");
+    expect(dry.stdout).toContain("in store:runs");
+    expect(dry.stdout).toContain(`dry run: nothing published, sim@v${before.version} keeps serving`);
+    expect((await served()).version).toBe(before.version);
+    const u = await update(["--records", "store:runs"]).done;
+    expect(u.code).toBe(0);
+    const after = await served();
+    expect(after.version).toBe(before.version + 1);
+    expect(evidence(after.handbook).failures - evidence(before.handbook).failures).toBeCloseTo(1, 12);
+    expect(logLines().at(-1)).toMatchObject({ result: "published", version: `sim@v${after.version}` });
   }, 120_000);
 
   it("bad input: one line naming the flag, before any work", async () => {
