@@ -1,101 +1,44 @@
-import type { LastValue } from "@langchain/langgraph";
-import { z } from "zod";
+import { Annotation } from "@langchain/langgraph";
 import { LEARNING_DEFAULTS, learningSettings, type LearningSettings } from "../../src/learning/pipeline.js";
-import { ESTIMATOR_NAMES } from "../../handbook/estimators.js";
+import type { EstimatorName } from "../../handbook/estimators.js";
+import type { Shrinkage, Strategy } from "../../handbook/select.js";
 import type { LearningInputType } from "./state.js";
 
-/**
- * A context field: optional, null counts as unset (a Studio form sends an unset field as null), and its default
- * (LEARNING_DEFAULTS) shown as the schema's `default`; the schema sets nothing, resolveKnobs does.
- */
-function field<T extends z.ZodType>(schema: T, title: string, description: string, fallback: unknown) {
-  return schema.nullish().meta({ title, description, default: fallback });
-}
+/** Per-run configuration of the learning graph (its context schema). Every field has a default (LEARNING_DEFAULTS). */
+const LearningContextRoot = Annotation.Root({
+  /** Selection rule used when routing validation queries: `tradeoff` (competence − λ·cost) or `cascade`. */
+  strategy: Annotation<Strategy | undefined>,
+  /** Competence estimator for routing validation queries. */
+  estimator: Annotation<EstimatorName | undefined>,
+  /** Hierarchical shrinkage of the competence prior when routing validation queries: `auto`, `none` or `{strength}`. */
+  shrinkage: Annotation<Shrinkage | undefined>,
+  /** Significance level of discovery, split and merge tests. */
+  alpha: Annotation<number | undefined>,
+  /** Minimum (fractional) observations behind a test or a skill. */
+  minCount: Annotation<number | undefined>,
+  /** Most refinement rounds. */
+  maxRounds: Annotation<number | undefined>,
+  /** Example queries kept per skill. */
+  examples: Annotation<number | undefined>,
+  maxCategories: Annotation<number | undefined>,
+  maxSkills: Annotation<number | undefined>,
+  /** Select also weighs each candidate with agent-pooled competence. */
+  pooled: Annotation<boolean | undefined>,
+  /** Select also weighs each candidate with the neighbours estimator. */
+  neighbours: Annotation<boolean | undefined>,
+  /** Folds of select's cross-validation over the labelled queries (below 2: the validation split only). */
+  folds: Annotation<number | undefined>,
+  /** Profile the selected handbooks afresh on training + validation traces. */
+  foldValidation: Annotation<boolean | undefined>,
+  /** Answer calls per step at most under the learned consult rule (first, second, escalation; 1: no rule). */
+  maxCalls: Annotation<number | undefined>,
+});
 
-const D = LEARNING_DEFAULTS;
+/** A run's context as a caller gives it: every field optional. */
+export type LearningContextType = Partial<typeof LearningContextRoot.State>;
 
-/**
- * Per-run configuration of the learning graph: its context schema (validated by LangGraph when a run starts, and
- * served to Studio by the server's schemas endpoint). Every field is optional; an unset one takes LEARNING_DEFAULTS.
- */
-export const LearningContextSchema = z
-  .object({
-    strategy: field(
-      z.enum(["tradeoff", "cascade"]),
-      "Strategy",
-      "Selection rule used when routing validation queries: `tradeoff` (competence − λ·cost) or `cascade`.",
-      D.strategy,
-    ),
-    estimator: field(
-      z.enum(ESTIMATOR_NAMES),
-      "Estimator",
-      "Competence estimator for routing validation queries.",
-      D.estimator,
-    ),
-    shrinkage: field(
-      z.union([
-        z.enum(["auto", "none"]),
-        z.object({ strength: z.number().describe("Pseudo-observations of the prior.") }),
-      ]),
-      "Shrinkage",
-      "Hierarchical shrinkage of the competence prior when routing validation queries: `auto`, `none` or `{strength}`.",
-      D.shrinkage,
-    ),
-    alpha: field(z.number(), "Significance level", "Significance level of discovery, split and merge tests.", D.alpha),
-    minCount: field(
-      z.number(),
-      "Minimum count",
-      "Minimum (fractional) observations behind a test or a skill.",
-      D.minCount,
-    ),
-    maxRounds: field(z.number().int(), "Refinement rounds", "Most refinement rounds.", D.maxRounds),
-    examples: field(z.number().int(), "Examples per skill", "Example queries kept per skill.", D.examples),
-    maxCategories: field(
-      z.number().int(),
-      "Most categories",
-      "Most skill categories discovered per mode.",
-      D.maxCategories,
-    ),
-    maxSkills: field(z.number().int(), "Most skills", "Most skills discovered per category.", D.maxSkills),
-    pooled: field(z.boolean(), "Pooled", "Select also weighs each candidate with agent-pooled competence.", D.pooled),
-    neighbours: field(
-      z.boolean(),
-      "Neighbours",
-      "Select also weighs each candidate with the neighbours estimator.",
-      D.neighbours,
-    ),
-    folds: field(
-      z.number().int(),
-      "Folds",
-      "Folds of select's cross-validation over the labelled queries (below 2: the validation split only).",
-      D.folds,
-    ),
-    foldValidation: field(
-      z.boolean(),
-      "Fold validation in",
-      "Profile the selected handbooks afresh on training + validation traces.",
-      D.foldValidation,
-    ),
-    maxCalls: field(
-      z.number().int(),
-      "Answer calls per step",
-      "Answer calls per step at most under the learned consult rule (first, second, escalation; 1: no rule).",
-      D.maxCalls,
-    ),
-  })
-  .meta({ title: "Learning context", description: "Per-run configuration of the learning graph." });
-
-/** A learning run's context as a caller gives it: every field optional (null counts as unset). */
-export type LearningContextType = z.input<typeof LearningContextSchema>;
-
-/**
- * The same schema as LangGraph's StateGraph is given it. LangGraph types a zod context's value with every key
- * required (values possibly undefined); declared to it as channels with every key optional, a run's `context` may
- * give any of them. At run time it is LearningContextSchema itself (LangGraph validates the context with it).
- */
-export const LearningContext = LearningContextSchema as unknown as Partial<{
-  [K in keyof LearningContextType]-?: LastValue<LearningContextType[K]>;
-}>;
+/** The context as LangGraph's StateGraph is given it: the annotation above, typed with every key optional. */
+export const LearningContext = LearningContextRoot as unknown as Partial<typeof LearningContextRoot.spec>;
 
 /** The settings a learning run takes as its input (files and the run's few choices); every other one is its context. */
 type InputKey = "records" | "pool" | "seed" | "labelled" | "validation" | "lambda" | "budgetUsd" | "llm";
