@@ -104,14 +104,14 @@ function consumerProject(dir: string, tarball: string) {
 
 /** (a) Plain node: the public API on a sim pool, one task, printed as JSON. */
 const RUN_MJS = `import { createAgents, createOrchestrator, loadHandbook, loadPool } from "skillorchestra";
-const [poolPath, handbookPath, text] = process.argv.slice(2);
+const [poolPath, handbookPath, id, text] = process.argv.slice(2);
 const warnings = [];
 const orchestrator = await createOrchestrator({
   handbook: loadHandbook(handbookPath),
   agents: await createAgents(loadPool(poolPath)),
   onWarning: (w) => warnings.push(w),
 });
-const state = await orchestrator.invoke({ task: { id: "q1", text } });
+const state = await orchestrator.invoke({ task: { id, text } });
 console.log(JSON.stringify({
   resolved: import.meta.resolve("skillorchestra"),
   finalAnswer: state.finalAnswer,
@@ -177,7 +177,7 @@ const TSC = join(ROOT, "node_modules", "typescript", "bin", "tsc");
 const world = createWorld({ seed: 7 });
 const pool = world.pool();
 const handbook = handbookWith([], Object.fromEntries(pool.agents.map((a) => [a.id, { modes: a.modes }])));
-const task = world.tasks(24, "test").find((t) => t.family === "capital_lookup")!;
+const task = world.tasks(24, "test").find((t) => t.family === "definition")!;
 
 let dir: string;
 let consumer: string;
@@ -230,7 +230,7 @@ describe("the packed skillorchestra, installed in a fresh project", () => {
       "node run.mjs",
       await run(
         process.execPath,
-        ["run.mjs", join(dir, "pool.json"), join(dir, "handbook.json"), task.text],
+        ["run.mjs", join(dir, "pool.json"), join(dir, "handbook.json"), task.id, task.text],
         consumer,
         plainEnv,
       ),
@@ -250,7 +250,7 @@ describe("the packed skillorchestra, installed in a fresh project", () => {
       agents: await createAgents(pool),
       onWarning: (w) => warnings.push(w),
     });
-    const expected = (await orchestrator.invoke({ task: { id: "q1", text: task.text } })) as OrchestratorStateType;
+    const expected = (await orchestrator.invoke({ task: { id: task.id, text: task.text } })) as OrchestratorStateType;
     expect(expected.stopReason).toBe("answered");
     expect(got.stopReason).toBe(expected.stopReason);
     expect(got.finalAnswer).toBe(expected.finalAnswer);
