@@ -26,6 +26,9 @@ export { loadPool, savePool } from "./pool/load.js";
 export { PoolSchema, type Pool, type AgentSpec } from "./pool/schema.js";
 export { readRecords, loadRecords, RecordWriter } from "./records/io.js";
 export { ExecutionRecordSchema, type ExecutionRecord } from "./records/schema.js";
+export { recordFeedback, type Feedback, type FeedbackResult } from "./records/feedback.js";
+export { FileRunRecords, StoreRunRecords, type RunRecordsSink } from "./records/run-sink.js";
+export type { OutcomeRecord, OutcomeSource, RunRecord, RunRecords, StepRecord } from "./records/run-records.js";
 export { explore, exploreTrajectories, planExploration } from "./explore/index.js";
 export { graphTrajectoryRunner, liveEvaluator, answerScorer } from "./eval/live.js";
 export {

@@ -42,6 +42,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import("./explore.js").then((m) => [m.exploreCommand()]),
   },
   {
+    name: "feedback",
+    term: "feedback [options]",
+    description: "Record the outcome (a score in [0, 1]) of a recorded run, or of one of its steps",
+    load: () => import("./feedback.js").then((m) => [m.feedbackCommand()]),
+  },
+  {
     name: "handbook",
     term: "handbook",
     description: "Versioned handbooks in a LangGraph store, served as store:NAME: publish, list, rollback",

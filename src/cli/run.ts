@@ -13,6 +13,7 @@ import type {
   Task,
 } from "../../graphs/orchestrator/state.js";
 import { InputError } from "../core/errors.js";
+import { recordsStoreName } from "../records/run-sink.js";
 import type { SimAgent } from "../sim/provider.js";
 import { checkpointTarget, openCheckpointer, POSTGRES_ENV } from "./checkpoint.js";
 
@@ -39,6 +40,7 @@ interface RunFlags {
   redirect?: string;
   stop?: boolean;
   deadline?: number;
+  records?: string;
 }
 
 /** The reply to a paused thread's approval request, from --approve, --redirect or --stop (at most one). */
@@ -247,6 +249,7 @@ async function run(taskArg: string | undefined, o: RunFlags): Promise<void> {
   const target = checkpointTarget(o, DEFAULT_THREADS_DB);
   // A published handbook (src/registry: `store:NAME[@vN]`); the prefix is checked here so the registry loads only then.
   const fromStore = o.handbook.startsWith("store:");
+  const recordsToStore = o.records !== undefined && recordsStoreName(o.records, "--records") !== undefined;
   const context: Partial<OrchestratorContextType> = {
     // Answering a paused thread implies asking stays on for its later steps.
     ...(o.ask || reply ? { ask: true } : {}),
@@ -256,6 +259,8 @@ async function run(taskArg: string | undefined, o: RunFlags): Promise<void> {
     ...(o.corpus ? { corpus: resolve(o.corpus) } : {}),
     ...(o.orchestratorModel ? { orchestratorModel: o.orchestratorModel } : {}),
     ...(o.deadline !== undefined ? { deadlineMs: o.deadline } : {}),
+    // A file by its path; store:NAME goes to the store --store names.
+    ...(o.records !== undefined ? { records: recordsToStore ? o.records : resolve(o.records) } : {}),
   };
   // The graph, the checkpointer and the providers load after the flags are checked, so bad flags fail fast.
   const [{ Command: LangGraphCommand }, { buildOrchestratorGraph }, { resolveFromContext }] = await Promise.all([
@@ -263,8 +268,10 @@ async function run(taskArg: string | undefined, o: RunFlags): Promise<void> {
     import("../../graphs/orchestrator/graph.js"),
     import("../deploy/orchestrator.js"),
   ]);
-  const published = fromStore ? await (await import("../registry/open.js")).openStore(o.store) : undefined;
-  if (!published && o.store !== undefined) throw new InputError("--store: only with --handbook store:NAME[@vN]");
+  const published =
+    fromStore || recordsToStore ? await (await import("../registry/open.js")).openStore(o.store) : undefined;
+  if (!published && o.store !== undefined)
+    throw new InputError("--store: only with --handbook store:NAME[@vN] or --records store:NAME");
   // Load (and validate) handbook, pool and corpus now: the graph's nodes get the same cached resources.
   const resources = await resolveFromContext(context, published ? { store: published.store } : undefined);
   preflightAgents(resources, o, reply, (line) => void process.stderr.write(`${line}\n`));
@@ -429,5 +436,6 @@ export function runCommand(): Command {
       "time limit of the run (90s, 1500ms, 5m; a bare number is seconds); default 10m",
       parseDuration,
     )
+    .option("--records <target>", "append the run's step records to this JSONL file, or to store:NAME (see feedback)")
     .action((task: string | undefined, o: RunFlags) => run(task, o));
 }
