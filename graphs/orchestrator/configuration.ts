@@ -1,4 +1,5 @@
 import { Annotation } from "@langchain/langgraph";
+import { InputError } from "../../src/core/errors.js";
 import { DEFAULT_SEED } from "../../src/core/random.js";
 import type { RunOverrides } from "./state.js";
 
@@ -36,7 +37,11 @@ const OrchestratorContextRoot = Annotation.Root({
   deadlineMs: Annotation<number | undefined>,
   /** Where each run's step records go: a JSONL file path, or `store:NAME` (the run's store). Absent: none are kept. */
   records: Annotation<string | undefined>,
-  /** Share of steps, in [0, 1], routed by a Thompson sample instead of the configured estimator (declared, not yet used). */
+  /**
+   * Exploration share, in [0, 1]: each agent choice is, with this probability (a draw seeded by seed, task and step),
+   * made on a Thompson sample of the competence posteriors instead of the configured estimator, so that agents with
+   * little evidence (a new agent at its prior) earn some. Default 0: no exploration.
+   */
   exploreRate: Annotation<number | undefined>,
 });
 
@@ -59,6 +64,8 @@ export interface OrchestratorSettings {
   ask: boolean;
   seed: number;
   deadlineMs: number;
+  /** Share of agent choices made on a Thompson sample (exploration), in [0, 1]. */
+  exploreRate: number;
 }
 
 export const ORCHESTRATOR_DEFAULTS: OrchestratorSettings = {
@@ -70,7 +77,15 @@ export const ORCHESTRATOR_DEFAULTS: OrchestratorSettings = {
   ask: false,
   seed: DEFAULT_SEED,
   deadlineMs: 600_000,
+  exploreRate: 0,
 };
+
+function exploreRateOf(v: unknown): number {
+  if (v === undefined || v === null) return ORCHESTRATOR_DEFAULTS.exploreRate;
+  if (typeof v !== "number" || !(v >= 0 && v <= 1))
+    throw new InputError(`context exploreRate: must be a number in [0, 1], got ${JSON.stringify(v)}`);
+  return v;
+}
 
 /** Resolve settings: the run's overrides (its input) over the context, the context over the defaults. */
 export function resolveSettings(
@@ -87,5 +102,6 @@ export function resolveSettings(
     ask: c.ask ?? ORCHESTRATOR_DEFAULTS.ask,
     seed: c.seed ?? ORCHESTRATOR_DEFAULTS.seed,
     deadlineMs: c.deadlineMs ?? ORCHESTRATOR_DEFAULTS.deadlineMs,
+    exploreRate: exploreRateOf(c.exploreRate),
   };
 }

@@ -98,6 +98,7 @@ export function stepRecordsOf(
       skills: (d?.record.skills ?? []).map((k) => ({ id: k.id, weight: k.weight })),
       ...(d?.candidate ? { candidate: d.candidate } : {}),
       ...(d?.handbookVersion ? { handbookVersion: d.handbookVersion } : {}),
+      ...(d?.explore ? { explore: true } : {}),
       ...(d ? { lambda: d.record.lambda } : {}),
       costUsd: st.costUsd,
       costEstimated: st.costEstimated,

@@ -187,6 +187,8 @@ export interface RoutingDecision {
   /** The chosen agent's expected cost of this step in USD (its mean cost in the mode). */
   expectedCostUsd: number;
   forced: boolean;
+  /** Set when the agent was chosen on a Thompson sample (the context's exploreRate), not the configured estimator. */
+  explore?: boolean;
   /** Set when a human redirected or approved this step at an interrupt. */
   human?: "approved" | "redirected";
   /** What the orchestrator model's own call cost for this decision (the LLM policy; included in `costUsd`). */

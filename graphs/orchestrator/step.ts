@@ -3,6 +3,7 @@ import { estimatorOf } from "../../handbook/estimators.js";
 import { localEvidence } from "../../handbook/neighbours.js";
 import type { Handbook } from "../../handbook/schema.js";
 import type { Mode } from "../../src/core/modes.js";
+import { uniform } from "../../src/core/random.js";
 import type { OrchestratorSettings } from "./configuration.js";
 import { firstPlan, firstRecord, judgeAnswers } from "./consult.js";
 import { matchText, offlineChoice, type PolicyChoice, type PolicyInput } from "./policy.js";
@@ -77,6 +78,7 @@ export function selectFor(
   step: number,
   text: string,
   allow?: readonly string[],
+  explore?: string,
 ): DecisionRecord {
   const s = w.settings;
   const serving = w.agents.filter((a) => a.modes.includes(mode)).map((a) => a.id);
@@ -88,7 +90,8 @@ export function selectFor(
     ...(local ? { local } : {}),
     strategy: s.strategy,
     lambda: s.lambda,
-    estimator: estimatorOf(s.estimator, `${s.seed}:${step}`),
+    // An exploration step scores on a Thompson sample seeded by its own key (the task's and step's).
+    estimator: explore !== undefined ? estimatorOf("thompson", explore) : estimatorOf(s.estimator, `${s.seed}:${step}`),
     allow: allow ? serving.filter((a) => allow.includes(a)) : serving,
     seed: `${s.seed}:${step}`,
   });
@@ -149,6 +152,17 @@ export function openStep(w: StepWorld, state: StepState, available: Mode[], now:
   return { kind: "ask", input, forced: false };
 }
 
+/**
+ * The seed of this step's exploration when it explores: with probability `exploreRate`, by a draw keyed by the run's
+ * seed, the task and the step, so that a replayed run explores at the same steps and different tasks at different ones.
+ */
+export function explorationOf(w: StepWorld, state: Pick<StepState, "task" | "steps">): string | undefined {
+  const rate = w.settings.exploreRate;
+  if (!(rate > 0)) return undefined;
+  const key = `${w.settings.seed}:${state.task.id}:${state.steps.length}`;
+  return uniform("explore", key) < rate ? key : undefined;
+}
+
 const expectedCostOf = (d: DecisionRecord, agent: string) => d.candidates.find((c) => c.agent === agent)?.cost ?? 0;
 
 /** The agent of a step whose mode and skills are chosen: selection within the budget, the consult plan, the record. */
@@ -169,7 +183,9 @@ export function decideStep(w: StepWorld, state: StepState, choice: StepChoice, a
   const stop = (reason: StopReason): StepOutcome => ({ kind: "stop", reason, costUsd: choice.costUsd });
 
   const text = matchText(policyInput(state, available));
-  let record = selectFor(w, choice.mode, choice.skills, step, text, allow);
+  // A forced answer is not a moment to explore; a re-routed step explores as its first choice did.
+  const explore = forced ? undefined : explorationOf(w, state);
+  let record = selectFor(w, choice.mode, choice.skills, step, text, allow, explore);
   // A consult plan may name any agent serving the step: the budget limits it through the plan's own costs
   // (planFor, judge), not by the candidates a single call over budget narrows the selection to below.
   const unnarrowed = record;
@@ -180,17 +196,17 @@ export function decideStep(w: StepWorld, state: StepState, choice: StepChoice, a
     const fitting = record.candidates.filter((c) => (c.cost ?? 0) <= s.budgetUsd! - spent).map((c) => c.agent);
     if (fitting.length === 0 && answered) return { kind: "judge" };
     if (fitting.length === 0) return stop(failed ? "agent_error" : "budget");
-    record = selectFor(w, choice.mode, choice.skills, step, text, fitting);
+    record = selectFor(w, choice.mode, choice.skills, step, text, fitting, explore);
     agent = record.chosen;
   }
   if (!agent && answered) return { kind: "judge" };
   if (!agent) return stop(failed ? "agent_error" : "no_agent");
 
   // An answer step under a consult rule: the plan's first agent answers, and its answer is judged. A step re-routed
-  // within a consultation keeps it.
+  // within a consultation keeps it. An exploration step keeps its sampled agent (the plan would replace it).
   let consulting: Consulting | null = inConsultation;
   let consultRecord: RoutingDecision["consult"];
-  if (!inConsultation && choice.mode === "answer" && !forced && w.handbook.consult) {
+  if (!inConsultation && explore === undefined && choice.mode === "answer" && !forced && w.handbook.consult) {
     const plan = firstPlan(
       w.handbook,
       text,
@@ -216,6 +232,7 @@ export function decideStep(w: StepWorld, state: StepState, choice: StepChoice, a
     record,
     expectedCostUsd: expectedCostOf(record, agent),
     forced,
+    ...(explore !== undefined ? { explore: true } : {}),
     ...(choice.costUsd > 0 ? { policyCostUsd: choice.costUsd } : {}),
     ...(w.candidate ? { candidate: w.candidate } : {}),
     ...(w.handbookVersion ? { handbookVersion: w.handbookVersion } : {}),

@@ -41,6 +41,7 @@ interface RunFlags {
   stop?: boolean;
   deadline?: number;
   records?: string;
+  exploreRate?: number;
 }
 
 /** The reply to a paused thread's approval request, from --approve, --redirect or --stop (at most one). */
@@ -83,6 +84,7 @@ export function formatDecision(d: RoutingDecision, isSimulated: (agent: string) 
   const flags = [
     d.policy,
     d.forced ? "forced" : "",
+    d.explore ? "explore" : "",
     d.human ?? "",
     d.candidate ? `candidate ${d.candidate}, λ=${d.record.lambda.toPrecision(3)}` : "",
   ]
@@ -259,6 +261,7 @@ async function run(taskArg: string | undefined, o: RunFlags): Promise<void> {
     ...(o.corpus ? { corpus: resolve(o.corpus) } : {}),
     ...(o.orchestratorModel ? { orchestratorModel: o.orchestratorModel } : {}),
     ...(o.deadline !== undefined ? { deadlineMs: o.deadline } : {}),
+    ...(o.exploreRate !== undefined ? { exploreRate: o.exploreRate } : {}),
     // A file by its path; store:NAME goes to the store --store names.
     ...(o.records !== undefined ? { records: recordsToStore ? o.records : resolve(o.records) } : {}),
   };
@@ -435,6 +438,12 @@ export function runCommand(): Command {
       "--deadline <duration>",
       "time limit of the run (90s, 1500ms, 5m; a bare number is seconds); default 10m",
       parseDuration,
+    )
+    .addOption(
+      new Option(
+        "--explore-rate <p>",
+        "share of agent choices made on a Thompson sample, so new agents earn evidence (default 0)",
+      ).argParser(number("--explore-rate", (x) => x >= 0 && x <= 1, "a number in [0, 1]")),
     )
     .option("--records <target>", "append the run's step records to this JSONL file, or to store:NAME (see feedback)")
     .action((task: string | undefined, o: RunFlags) => run(task, o));

@@ -40,6 +40,8 @@ export const StepRecordSchema = z.object({
   candidate: z.string().optional(),
   /** The published handbook version that routed it (`NAME@v3`), when the handbook came from a store. */
   handbookVersion: z.string().optional(),
+  /** True when the step's agent was chosen on a Thompson sample (the run's exploreRate). */
+  explore: z.boolean().optional(),
   /** The decision's λ. */
   lambda: z.number().optional(),
   costUsd: z.number().nonnegative(),

@@ -1,6 +1,10 @@
 // The orchestration step as pure functions: no graph, no LangGraph, no agents — a handbook, agent ids and a state.
 import { describe, expect, it } from "vitest";
-import { ORCHESTRATOR_DEFAULTS, type OrchestratorSettings } from "../../graphs/orchestrator/configuration.js";
+import {
+  ORCHESTRATOR_DEFAULTS,
+  resolveSettings,
+  type OrchestratorSettings,
+} from "../../graphs/orchestrator/configuration.js";
 import type { Consulting, OrchestratorStateType } from "../../graphs/orchestrator/state.js";
 import {
   decideStep,
@@ -158,5 +162,73 @@ describe("decideStep", () => {
     const late = judgeStep(world({}, h), state, c, true);
     expect(late.kind === "accept" && late.answer).toBe("B");
     expect(late.decision.consult?.reason).toContain("no call left");
+  });
+});
+
+describe("exploration (exploreRate)", () => {
+  // A new agent at its prior beside a proven one: the posterior mean never picks it; a Thompson sample sometimes does.
+  const withNew = handbookWith(["answer.fact"], {
+    strong: { modes: ["answer"], competence: { "answer.fact": ev(18, 2) }, costs: { answer: cost(0.01) } },
+    newcomer: { modes: ["answer"], competence: {}, costs: { answer: cost(0.01) } },
+  });
+  const pool = [
+    { id: "strong", modes: ["answer" as const] },
+    { id: "newcomer", modes: ["answer" as const] },
+  ];
+  const decide = (exploreRate: number, taskId: string, steps = 0) => {
+    const w: StepWorld = { handbook: withNew, agents: pool, settings: { ...ORCHESTRATOR_DEFAULTS, exploreRate } };
+    const state = fresh({
+      task: { id: taskId, text: "What is the capital of Lanonia?" },
+      steps: Array.from({ length: steps }, (_, i) => step(i, "strong")),
+    });
+    const out = decideStep(w, state, answerChoice, ["answer"]);
+    if (out.kind !== "dispatch") throw new Error(`expected a dispatch, got ${out.kind}`);
+    return out;
+  };
+  const tasks = Array.from({ length: 400 }, (_, i) => `task-${i}`);
+
+  it("off by default: every choice is the configured estimator's, and the new agent is never picked", () => {
+    const outs = tasks.map((t) => decide(0, t));
+    expect(outs.filter((o) => o.decision.explore)).toHaveLength(0);
+    expect(new Set(outs.map((o) => o.dispatch.agent))).toEqual(new Set(["strong"]));
+    expect(outs.every((o) => o.decision.record.estimator === "mean")).toBe(true);
+  });
+
+  it("explores about the share set, on a Thompson sample, and the new agent earns some of those steps", () => {
+    const outs = tasks.map((t) => decide(0.2, t));
+    const explored = outs.filter((o) => o.decision.explore);
+    // 400 draws at p = 0.2: 80 expected, sd 8.
+    expect(explored.length).toBeGreaterThan(50);
+    expect(explored.length).toBeLessThan(110);
+    expect(explored.every((o) => o.decision.record.estimator === "thompson")).toBe(true);
+    const toNew = explored.filter((o) => o.dispatch.agent === "newcomer").length;
+    expect(toNew).toBeGreaterThan(0);
+    expect(toNew).toBeLessThan(explored.length);
+    // Steps that do not explore still route on the mean: the new agent gets no unexplored traffic.
+    expect(outs.filter((o) => !o.decision.explore).every((o) => o.dispatch.agent === "strong")).toBe(true);
+  });
+
+  it("is seeded by the run's seed, the task and the step: the same run explores at the same steps", () => {
+    const a = tasks.map((t) => decide(0.5, t).decision.explore ?? false);
+    expect(tasks.map((t) => decide(0.5, t).decision.explore ?? false)).toEqual(a);
+    const nextStep = tasks.map((t) => decide(0.5, t, 1).decision.explore ?? false);
+    expect(nextStep).not.toEqual(a);
+    expect(tasks.every((t) => decide(1, t).decision.explore)).toBe(true);
+  });
+
+  it("the one forced answer never explores", () => {
+    const w: StepWorld = { handbook: withNew, agents: pool, settings: { ...ORCHESTRATOR_DEFAULTS, exploreRate: 1 } };
+    const eight = fresh({ steps: Array.from({ length: 8 }, (_, i) => step(i, "strong")) });
+    const out = decideStep(w, eight, answerChoice, ["answer"]);
+    expect(out.kind === "dispatch" && out.decision.explore).toBeFalsy();
+  });
+
+  it("a rate outside [0, 1] is one error naming the context field", () => {
+    expect(() => resolveSettings({ exploreRate: 1.5 }, undefined)).toThrow(
+      /^context exploreRate: must be a number in \[0, 1\], got 1.5$/,
+    );
+    expect(() => resolveSettings({ exploreRate: -0.1 }, undefined)).toThrow(/context exploreRate/);
+    expect(resolveSettings({ exploreRate: 0.25 }, undefined).exploreRate).toBe(0.25);
+    expect(resolveSettings(undefined, undefined).exploreRate).toBe(0);
   });
 });
