@@ -7,7 +7,7 @@ import type { StepRequest, StepResult } from "../../src/providers/types.js";
 import { rejectionOf } from "./accept.js";
 import { checkRunInput } from "./input.js";
 import { resolveSettings, type OrchestratorContextType, type OrchestratorSettings } from "./configuration.js";
-import { offlineChoice, type PolicyChoice, type PolicyInput } from "./policy.js";
+import { offlineChoice, type PolicyInput } from "./policy.js";
 import { cleanSkills, policyMessages, PolicyReplySchema } from "./prompts.js";
 import { availableModes, servingHandbook, type OrchestratorResources, type RunScope } from "./resources.js";
 import { runDeadlineAt } from "./deadline.js";
@@ -84,7 +84,7 @@ async function choose(
   input: PolicyInput,
   signal?: AbortSignal,
   deadlineAt?: number,
-): Promise<PolicyChoice & { policy: string; costUsd: number }> {
+): Promise<StepChoice> {
   const offline = () => offlineChoice(input, r.handbook);
   if (!r.orchestratorModel) return { ...offline(), policy: "offline", costUsd: 0 };
   let costUsd = 0;
@@ -110,7 +110,7 @@ async function choose(
     const why = err instanceof Error ? err.message.split("\n")[0]!.slice(0, 160) : String(err);
     // A reply that did not parse was still billed.
     if (isStructuredOutputError(err)) costUsd = err.costUsd ?? 0;
-    return { ...offline(), policy: `offline (llm failed: ${why})`, costUsd };
+    return { ...offline(), policy: "offline", policyError: `llm failed: ${why}`, costUsd };
   }
 }
 

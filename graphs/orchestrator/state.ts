@@ -172,15 +172,20 @@ export const OrchestratorState = Annotation.Root({
 export type OrchestratorStateType = typeof OrchestratorState.State;
 export type OrchestratorUpdate = typeof OrchestratorState.Update;
 
+/** What chose a step's mode and skills (RoutingDecision.policy). */
+export type PolicyKind = "offline" | "llm" | "re-route" | "limit" | "consult";
+
 /** A routing decision as stored in state and streamed as a `custom` event. */
 export interface RoutingDecision {
   step: number;
   mode: Mode;
   /**
-   * What chose the mode and skills: the policy (`offline`, `llm`, or `offline (llm failed: …)` when the LLM policy's
-   * output did not parse), or no policy: `re-route` (a failed agent's step), `limit` (the forced answer), `consult`.
+   * What chose the mode and skills: a policy (`offline`, or `llm`: the orchestrator model), or none: `re-route` (a
+   * failed agent's step), `limit` (the one forced answer), `consult` (the consult loop's accept or next agent).
    */
-  policy: string;
+  policy: PolicyKind;
+  /** Set when the LLM policy's reply was unusable and the offline policy chose instead: what was wrong with it. */
+  policyError?: string;
   /** Why this mode was chosen. */
   modeReason: string;
   record: DecisionRecord;

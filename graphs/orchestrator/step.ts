@@ -12,6 +12,7 @@ import type {
   Consulting,
   Dispatch,
   OrchestratorStateType,
+  PolicyKind,
   RoutingDecision,
   StopReason,
 } from "./state.js";
@@ -45,7 +46,7 @@ export type StepState = Pick<
 >;
 
 /** The mode and skills of a step, who chose them, and what the orchestrator model's call cost. */
-export type StepChoice = PolicyChoice & { policy: string; costUsd: number };
+export type StepChoice = PolicyChoice & { policy: PolicyKind; policyError?: string; costUsd: number };
 
 export type Opening =
   | { kind: "judge"; pastDeadline: boolean }
@@ -228,6 +229,7 @@ export function decideStep(w: StepWorld, state: StepState, choice: StepChoice, a
     step,
     mode: choice.mode,
     policy: choice.policy,
+    ...(choice.policyError !== undefined ? { policyError: choice.policyError } : {}),
     modeReason: choice.reason,
     record,
     expectedCostUsd: expectedCostOf(record, agent),
@@ -260,7 +262,7 @@ export function judgeStep(w: StepWorld, state: StepState, c: Consulting, pastDea
   const base = {
     step,
     mode: "answer" as const,
-    policy: "consult",
+    policy: "consult" as const,
     modeReason: consult.reason,
     forced: false,
     consult,

@@ -82,7 +82,7 @@ export function formatDecision(d: RoutingDecision, isSimulated: (agent: string) 
     ? d.record.skills.map((s) => `${s.id} ${s.weight.toFixed(2)}`).join(", ")
     : "(mode level)";
   const flags = [
-    d.policy,
+    d.policyError ? `${d.policy} (${d.policyError})` : d.policy,
     d.forced ? "forced" : "",
     d.explore ? "explore" : "",
     d.human ?? "",

@@ -145,11 +145,13 @@ describe("LLM policy over real HTTP", () => {
     ];
     const s = (await (await llmOrchestrator()).invoke(inputOf(task))) as OrchestratorStateType;
     expect(routeQueue).toEqual([]);
-    expect(s.decisions[0]!.policy).toMatch(
-      /^offline \(llm failed: agent router: tool call route_step has arguments that are not valid JSON/,
+    expect(s.decisions[0]!.policy).toBe("offline");
+    expect(s.decisions[0]!.policyError).toMatch(
+      /^llm failed: agent router: tool call route_step has arguments that are not valid JSON/,
     );
-    expect(s.decisions[1]!.policy).toMatch(
-      /^offline \(llm failed: agent router: output does not match the schema: \$\.mode/,
+    expect(s.decisions[1]!.policy).toBe("offline");
+    expect(s.decisions[1]!.policyError).toMatch(
+      /^llm failed: agent router: output does not match the schema: \$\.mode/,
     );
     // Each failed step took the offline policy's choice, and the run went on to the same result.
     expect(s.decisions.map((d) => [d.mode, d.record.skills, d.record.chosen])).toEqual(
@@ -165,16 +167,16 @@ describe("LLM policy over real HTTP", () => {
     const a = (await (
       await llmOrchestrator()
     ).invoke({ ...inputOf(task), settings: { maxSteps: 1 } })) as OrchestratorStateType;
-    expect(a.decisions[0]!.policy).toMatch(
-      /^offline \(llm failed: agent router: no tool call and no JSON in the reply/,
-    );
+    expect(a.decisions[0]!.policy).toBe("offline");
+    expect(a.decisions[0]!.policyError).toMatch(/^llm failed: agent router: no tool call and no JSON in the reply/);
 
     routeQueue = [
       route({ mode: "search", reason: "look it up", skills: [] }),
       route({ mode: "answer", reason: "go", skills: [] }),
     ];
     const b = (await (await llmOrchestrator(false)).invoke(inputOf(task))) as OrchestratorStateType;
-    expect(b.decisions[0]!.policy).toBe("offline (llm failed: mode search is not available)");
+    expect(b.decisions[0]!.policy).toBe("offline");
+    expect(b.decisions[0]!.policyError).toBe("llm failed: mode search is not available");
     expect(b.decisions[0]!.mode).not.toBe("search");
   });
 
