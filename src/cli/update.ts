@@ -7,6 +7,7 @@ import { saveHandbook } from "../../handbook/store.js";
 import { writeFileAtomic } from "../core/atomic.js";
 import { InputError } from "../core/errors.js";
 import { gate, type GateResult } from "../eval/gate.js";
+import { renderReport } from "../eval/report-html.js";
 import { loadPool } from "../pool/load.js";
 import { loadRecords } from "../records/io.js";
 import { observationsOf } from "../records/observations.js";
@@ -66,6 +67,7 @@ export interface UpdateFlags {
   dryRun?: boolean;
   log?: string;
   drift?: string;
+  report?: string;
   json?: boolean;
 }
 
@@ -106,6 +108,8 @@ export interface CheckedUpdate {
   dryRun: boolean;
   log: string;
   top: number;
+  /** The HTML report to write (drift and the new handbook), when asked. */
+  report?: string;
 }
 
 export function checkUpdateFlags(f: UpdateFlags, env: Record<string, string | undefined> = process.env): CheckedUpdate {
@@ -154,7 +158,15 @@ export function checkUpdateFlags(f: UpdateFlags, env: Record<string, string | un
     dryRun: f.dryRun === true,
     log,
     top,
+    ...(f.report !== undefined ? { report: reportPath(f.report) } : {}),
   };
+}
+
+function reportPath(v: string): string {
+  if (v.trim() === "") throw new InputError("--report: give the HTML file to write");
+  const p = resolve(v);
+  if (existsSync(p) && statSync(p).isDirectory()) throw new InputError(`--report: ${v} is a directory`);
+  return p;
 }
 
 const keysNamespace = (name: string) => [...UPDATES_NAMESPACE, name];
@@ -174,6 +186,9 @@ function appendLog(path: string, entry: Record<string, unknown>): void {
 }
 
 const f4 = (x: number) => x.toFixed(4);
+
+/** Drift rows in the HTML report (at least; more when --drift asks for more). */
+const REPORT_DRIFT_ROWS = 50;
 
 function gateFigures(g: GateResult | undefined): string {
   if (!g) return "gate: not run (no --gate-records)";
@@ -248,10 +263,25 @@ export async function runUpdate(
           tolerance: c.gate.tolerance,
         })
       : undefined;
-    const print = (tail: string) =>
-      out(`${counts}; ${gateFigures(g)}; ${tail}\n${driftLines.join("\n")}${driftLines.length ? "\n" : ""}`);
+    const report = (to: string) => {
+      if (!c.report) return "";
+      mkdirSync(dirname(c.report), { recursive: true });
+      const html = renderReport({
+        title: `skillorchestra update: ${c.name}`,
+        subtitle: `${served.label} → ${to}; records ${sink.where}`,
+        generatedAt: now,
+        handbook: r.handbook,
+        drift: { from: served.label, to, rows: drift(served.handbook, r.handbook, Math.max(c.top, REPORT_DRIFT_ROWS)) },
+      });
+      writeFileAtomic(c.report, html);
+      return `; report ${shown(c.report)}`;
+    };
+    const print = (tail: string, to: string) =>
+      out(
+        `${counts}; ${gateFigures(g)}; ${tail}${report(to)}\n${driftLines.join("\n")}${driftLines.length ? "\n" : ""}`,
+      );
     if (g && !g.pass && c.dryRun) {
-      print(`dry run: the gate would keep it unpublished; ${served.label} keeps serving`);
+      print(`dry run: the gate would keep it unpublished; ${served.label} keeps serving`, "dry run (kept unpublished)");
       return GATE_REFUSED_EXIT;
     }
     if (g && !g.pass) {
@@ -262,11 +292,14 @@ export async function runUpdate(
       mkdirSync(dirname(file), { recursive: true });
       saveHandbook(file, r.handbook, now);
       appendLog(c.log, { ...base, result: "kept unpublished", reason: g.reason, handbook: file, gate: g });
-      print(`kept unpublished (${shown(file)}); ${served.label} keeps serving; logged to ${shown(c.log)}`);
+      print(
+        `kept unpublished (${shown(file)}); ${served.label} keeps serving; logged to ${shown(c.log)}`,
+        "kept unpublished",
+      );
       return GATE_REFUSED_EXIT;
     }
     if (c.dryRun) {
-      print(`dry run: nothing published, ${served.label} keeps serving`);
+      print(`dry run: nothing published, ${served.label} keeps serving`, "dry run");
       return 0;
     }
     const publication = { handbook: r.handbook, source: `update of ${served.label} with ${sink.where}` };
@@ -302,7 +335,10 @@ export async function runUpdate(
       version: versionName(c.name, p.version),
       ...(g ? { reason: g.reason, gate: g } : {}),
     });
-    print(`published ${versionName(c.name, p.version)} (was ${served.label})${selectionNote}`);
+    print(
+      `published ${versionName(c.name, p.version)} (was ${served.label})${selectionNote}`,
+      versionName(c.name, p.version),
+    );
     return 0;
   } finally {
     await s.close();
@@ -329,6 +365,7 @@ export function updateCommand(): Command {
     .option("--tolerance <t>", "utility the new version may lose and still pass (with --gate-records)")
     .option("--log <file>", "the update log (JSONL, appended); default update-log.jsonl beside the store file")
     .option("--drift <n>", "drift rows to print (default 5)")
+    .option("--report <file.html>", "write an HTML report: the drift since the served version, and the new handbook")
     .option("--dry-run", "fold and gate, publish nothing")
     .action(async (flags: UpdateFlags) => {
       const code = await runUpdate(flags);

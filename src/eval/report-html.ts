@@ -1,6 +1,7 @@
 import { posteriorMean, subtreeEvidence } from "../../handbook/competence.js";
 import type { Handbook, Skill } from "../../handbook/schema.js";
 import { describeRule } from "../../handbook/consult.js";
+import type { DriftRow } from "../../handbook/online.js";
 import { distinctSkillNames } from "../learning/describe.js";
 import { MODES } from "../core/modes.js";
 import type { RouterComparison, RouterRow } from "./evaluate.js";
@@ -17,6 +18,7 @@ import { acceptedShares, anyMultiStep, costQualifier, formatStat, formatUsd, isM
  *   [data-share-bar]       one call-share bar per router row; its segments are [data-share] with data-agent
  *   [data-calls]           the calls-per-query cell of a router row (only when some router is multi-step)
  *   [data-step-row]        one row per (multi-step router row, call index), with data-router and data-step (1-based)
+ *   [data-drift-row]       one row per moved (agent, skill) posterior, with data-agent, data-skill, data-delta
  *   [data-tip]             hover text (shown by the inline script)
  */
 
@@ -28,6 +30,8 @@ export interface ReportData {
   subtitle?: string;
   /** ISO time shown in the header; omitted when absent (keeps output reproducible). */
   generatedAt?: string;
+  /** The posteriors that moved most from one version to the next (an online update), shown first. */
+  drift?: { from: string; to: string; rows: DriftRow[] };
 }
 
 export function escapeHtml(s: string): string {
@@ -823,6 +827,28 @@ const SCRIPT = `
 `;
 
 /** The whole report as one HTML string. */
+function driftPanel(d: NonNullable<ReportData["drift"]>): string {
+  const sign = (x: number) => (x >= 0 ? "+" : "−");
+  const rows = d.rows
+    .map(
+      (r) =>
+        `<tr data-drift-row data-agent="${e(r.agent)}" data-skill="${e(r.skill)}" data-delta="${r.delta}">` +
+        `<td>${e(r.agent)}</td><td>${e(r.skill)}</td><td class="num">${fix(r.before)}</td>` +
+        `<td class="num">${fix(r.after)}</td><td class="num">${sign(r.delta)}${fix(Math.abs(r.delta))}</td>` +
+        `<td class="num">${fix(r.evidenceBefore, 2)} → ${fix(r.evidenceAfter, 2)}</td></tr>`,
+    )
+    .join("");
+  const body = d.rows.length
+    ? `<table><thead><tr><th>agent</th><th>skill</th><th>mean before</th><th>mean after</th><th>change</th>` +
+      `<th>evidence</th></tr></thead><tbody>${rows}</tbody></table>`
+    : `<p class="muted">No posterior moved.</p>`;
+  return (
+    `<section id="drift" class="panel"><h2>Drift: ${e(d.from)} → ${e(d.to)}</h2>` +
+    `<p class="muted">The (agent, skill) competence posteriors that moved most, largest change first (posterior ` +
+    `means; evidence in observations).</p>${body}</section>`
+  );
+}
+
 export function renderReport(data: ReportData): string {
   const title = data.title ?? "skillorchestra report";
   const sub = [data.subtitle, data.generatedAt ? `generated ${data.generatedAt}` : undefined]
@@ -830,6 +856,7 @@ export function renderReport(data: ReportData): string {
     .join(" · ");
   // The result first (headline and router table), then the chart, then the handbook it came from.
   const panels = [
+    data.drift ? driftPanel(data.drift) : "",
     data.evaluation ? resultPanel(data.evaluation) : "",
     data.evaluation ? evaluationPanel(data.evaluation) : "",
     data.handbook ? handbookPanel(data.handbook) : "",

@@ -247,6 +247,37 @@ describe("skillorchestra update", () => {
     expect(logLines().at(-1)).toMatchObject({ result: "published", version: `sim@v${after.version}` });
   }, 120_000);
 
+  it("--report writes an HTML report: the moved posteriors, largest first, beside the new handbook", async () => {
+    const records = join(dir, "report.jsonl");
+    // The small agent fails twice on k4_0 and succeeds once on k4_1: k4_0 moves more.
+    writeJsonl(records, [
+      step("r1"),
+      step("r2"),
+      step("r3", [{ id: "answer.k4_1", weight: 1 }]),
+      outcome("r1", 0, 5),
+      outcome("r2", 0, 5),
+      outcome("r3", 1),
+    ]);
+    const before = await served();
+    const html = join(dir, "reports", "update.html");
+    const u = await update(["--records", records, "--report", html, "--dry-run"]).done;
+    expect(u.code, u.stderr).toBe(0);
+    expect(u.stdout).toContain("report ");
+    const page = readFileSync(html, "utf8");
+    expect(page).toContain(`Drift: sim@v${before.version} → dry run`);
+    const rows = [
+      ...page.matchAll(/<tr data-drift-row data-agent="([^"]+)" data-skill="([^"]+)" data-delta="([^"]+)"/g),
+    ];
+    expect(rows.map((m) => [m[1], m[2]])).toEqual([
+      [AGENT, "answer.k4_0"],
+      [AGENT, "answer.k4_1"],
+    ]);
+    expect(Number(rows[0]![3])).toBeLessThan(0);
+    expect(Number(rows[1]![3])).toBeGreaterThan(0);
+    expect(page).toContain('<section id="handbook"');
+    expect((await served()).version).toBe(before.version);
+  }, 120_000);
+
   it("bad input: one line naming the flag, before any work", async () => {
     const cases: [string[], string][] = [
       [["--records", join(dir, "missing.jsonl")], "--records: "],
