@@ -67,13 +67,15 @@ export function handbookCommand(io: HandbookCommandIO = {}): Command {
         const name = checkName(o.name);
         const publication = readPublication(file, { selection: o.selection });
         await withStore(o.store, io.env, async (s) => {
-          const r = await publishHandbook(
-            s.store,
-            name,
-            { ...publication, source: shown(publication.source) },
-            {
-              activate: o.activate,
-            },
+          const r = await s.exclusive(name, () =>
+            publishHandbook(
+              s.store,
+              name,
+              { ...publication, source: shown(publication.source) },
+              {
+                activate: o.activate,
+              },
+            ),
           );
           if (o.json) return out(`${JSON.stringify({ ...r, store: s.where })}\n`);
           const what = publication.selection
@@ -131,7 +133,7 @@ export function handbookCommand(io: HandbookCommandIO = {}): Command {
       const name = checkName(o.name);
       const to = o.to === undefined ? undefined : parseVersion(o.to);
       await withStore(o.store, io.env, async (s) => {
-        const r = await rollback(s.store, name, to);
+        const r = await s.exclusive(name, () => rollback(s.store, name, to));
         if (o.json) return out(`${JSON.stringify({ store: s.where, ...r })}\n`);
         out(
           `serving ${versionName(name, r.to)}${r.from === undefined ? "" : ` (was ${versionLabel(r.from)})`} in ${at(s)}\n`,

@@ -10,6 +10,7 @@ import { gate, type GateResult } from "../eval/gate.js";
 import { renderReport } from "../eval/report-html.js";
 import { loadPool } from "../pool/load.js";
 import { loadRecords } from "../records/io.js";
+import type { ExecutionRecord } from "../records/schema.js";
 import { observationsOf } from "../records/observations.js";
 import { FileRunRecords, recordsStoreName, StoreRunRecords } from "../records/run-sink.js";
 import {
@@ -22,7 +23,7 @@ import {
   versionName,
   type ResolvedVersion,
 } from "../registry/handbooks.js";
-import { DEFAULT_STORE_FILE, openStore, STORE_ENV, storeTarget } from "../registry/open.js";
+import { DEFAULT_STORE_FILE, type OpenStore, openStore, STORE_ENV, storeTarget } from "../registry/open.js";
 
 /**
  * `skillorchestra update`: fold production outcomes (run records) into the served version of a published handbook,
@@ -212,137 +213,147 @@ export async function runUpdate(
   if (held && held.length === 0) throw new InputError(`--gate-records: ${shown(c.gate!.records)}: no records`);
   const s = await openStore(f.store, env);
   try {
-    const served = await resolveVersion(s.store, c.name, "current");
-    const sink =
-      c.records.kind === "store" ? new StoreRunRecords(s.store, c.records.name) : new FileRunRecords(c.records.path);
-    const read = await sink.read();
-    const set = observationsOf(read);
-    const seenKeys = await keysOf(s.store, served);
-    const seen = new Set(seenKeys);
-    const now = new Date().toISOString();
-    const r = foldObservations(served.handbook, set.observations as Observation[], {
-      seen,
-      ...(c.forget ? { forget: { ...c.forget, now } } : {}),
-    });
-    const already = r.skipped.filter((x) => x.reason === "already folded").length;
-    const bad = r.skipped.length - already;
-    const counts =
-      `${r.applied - r.costOnly} scored + ${r.costOnly} cost-only observation(s) folded, ${bad} skipped, ` +
-      `${already} already folded (from ${read.steps.length} step(s) and ${read.outcomes.length} outcome(s) in ${c.records.kind === "store" ? sink.where : shown(sink.where)}` +
-      `${set.orphans.length ? `; ${set.orphans.length} outcome(s) for unknown steps left out` : ""})`;
-    const rows = drift(served.handbook, r.handbook, c.top);
-    const driftLines = rows.map(
-      (d) =>
-        `  drift ${d.agent} ${d.skill}: ${f4(d.before)} → ${f4(d.after)} (${d.delta >= 0 ? "+" : ""}${f4(d.delta)}; evidence ${d.evidenceBefore.toFixed(2)} → ${d.evidenceAfter.toFixed(2)})`,
-    );
-    const base = {
-      at: now,
-      name: c.name,
-      from: served.label,
-      records: sink.where,
-      applied: r.applied,
-      costOnly: r.costOnly,
-      skipped: bad,
-      alreadyFolded: already,
-    };
-    const selectionNote = served.selection
-      ? `; ${served.label}'s selection of ${served.selection.handbooks.size} candidate(s) is not carried over (the chosen handbook is published alone)`
-      : "";
-    if (r.applied === 0) {
-      out(`${counts}; nothing new to fold: ${served.label} keeps serving\n`);
-      appendLog(c.log, { ...base, result: "nothing to fold" });
-      return 0;
-    }
-    const g = c.gate
-      ? gate({
-          current: served.handbook,
-          next: r.handbook,
-          records: held!,
-          pool: poolIds!,
-          lambda: c.gate.lambda,
-          tolerance: c.gate.tolerance,
-        })
-      : undefined;
-    const report = (to: string) => {
-      if (!c.report) return "";
-      mkdirSync(dirname(c.report), { recursive: true });
-      const html = renderReport({
-        title: `skillorchestra update: ${c.name}`,
-        subtitle: `${served.label} → ${to}; records ${sink.where}`,
-        generatedAt: now,
-        handbook: r.handbook,
-        drift: { from: served.label, to, rows: drift(served.handbook, r.handbook, Math.max(c.top, REPORT_DRIFT_ROWS)) },
-      });
-      writeFileAtomic(c.report, html);
-      return `; report ${shown(c.report)}`;
-    };
-    const print = (tail: string, to: string) =>
-      out(
-        `${counts}; ${gateFigures(g)}; ${tail}${report(to)}\n${driftLines.join("\n")}${driftLines.length ? "\n" : ""}`,
-      );
-    if (g && !g.pass && c.dryRun) {
-      print(`dry run: the gate would keep it unpublished; ${served.label} keeps serving`, "dry run (kept unpublished)");
-      return GATE_REFUSED_EXIT;
-    }
-    if (g && !g.pass) {
-      const file = join(
-        dirname(c.log),
-        `update-${c.name}-from-${versionLabel(served.version)}-${now.replace(/[:.]/g, "-")}.json`,
-      );
-      mkdirSync(dirname(file), { recursive: true });
-      saveHandbook(file, r.handbook, now);
-      appendLog(c.log, { ...base, result: "kept unpublished", reason: g.reason, handbook: file, gate: g });
-      print(
-        `kept unpublished (${shown(file)}); ${served.label} keeps serving; logged to ${shown(c.log)}`,
-        "kept unpublished",
-      );
-      return GATE_REFUSED_EXIT;
-    }
-    if (c.dryRun) {
-      print(`dry run: nothing published, ${served.label} keeps serving`, "dry run");
-      return 0;
-    }
-    const publication = { handbook: r.handbook, source: `update of ${served.label} with ${sink.where}` };
-    const versions = (await listVersions(s.store, c.name)).versions;
-    const sha256 = publicationSha256({ handbook: r.handbook });
-    // A run killed after writing the version and before serving it left that version latest: publish serves it.
-    const latest = versions.at(-1);
-    const next = latest && latest.sha256 === sha256 ? latest.version : (latest?.version ?? 0) + 1;
-    const item: KeysItem = {
-      kind: KEYS_KIND,
-      name: c.name,
-      version: next,
-      base: served.version,
-      sha256,
-      keys: [...seenKeys, ...r.folded],
-      at: now,
-    };
-    // The keys first: a crash from here on leaves the served version serving, with its own keys.
-    await s.store.put(keysNamespace(c.name), versionLabel(next), { ...item });
-    const pause = env[PAUSE_ENV];
-    if (pause) {
-      writeFileAtomic(pause, `${process.pid}\n`);
-      await new Promise(() => setInterval(() => {}, 60_000));
-    }
-    const p = await publishHandbook(s.store, c.name, publication, { now });
-    if (p.version !== next || p.sha256 !== item.sha256)
-      throw new Error(
-        `store:${c.name}: published as ${versionLabel(p.version)}, not ${versionLabel(next)}: another publisher wrote at the same time; rerun the update`,
-      );
-    appendLog(c.log, {
-      ...base,
-      result: "published",
-      version: versionName(c.name, p.version),
-      ...(g ? { reason: g.reason, gate: g } : {}),
-    });
-    print(
-      `published ${versionName(c.name, p.version)} (was ${served.label})${selectionNote}`,
-      versionName(c.name, p.version),
-    );
-    return 0;
+    // From reading the served version to publishing the next, no other update or publish of the name runs.
+    return await s.exclusive(c.name, () => foldAndPublish(c, s, held, poolIds, out, env[PAUSE_ENV]));
   } finally {
     await s.close();
   }
+}
+
+async function foldAndPublish(
+  c: CheckedUpdate,
+  s: OpenStore,
+  held: ExecutionRecord[] | undefined,
+  poolIds: string[] | undefined,
+  out: (t: string) => void,
+  /** Tests only: a file to write once the keys are stored, then wait there forever (to be killed). */
+  pause: string | undefined,
+): Promise<number> {
+  const served = await resolveVersion(s.store, c.name, "current");
+  const sink =
+    c.records.kind === "store" ? new StoreRunRecords(s.store, c.records.name) : new FileRunRecords(c.records.path);
+  const read = await sink.read();
+  const set = observationsOf(read);
+  const seenKeys = await keysOf(s.store, served);
+  const seen = new Set(seenKeys);
+  const now = new Date().toISOString();
+  const r = foldObservations(served.handbook, set.observations as Observation[], {
+    seen,
+    ...(c.forget ? { forget: { ...c.forget, now } } : {}),
+  });
+  const already = r.skipped.filter((x) => x.reason === "already folded").length;
+  const bad = r.skipped.length - already;
+  const counts =
+    `${r.applied - r.costOnly} scored + ${r.costOnly} cost-only observation(s) folded, ${bad} skipped, ` +
+    `${already} already folded (from ${read.steps.length} step(s) and ${read.outcomes.length} outcome(s) in ${c.records.kind === "store" ? sink.where : shown(sink.where)}` +
+    `${set.orphans.length ? `; ${set.orphans.length} outcome(s) for unknown steps left out` : ""})`;
+  const rows = drift(served.handbook, r.handbook, c.top);
+  const driftLines = rows.map(
+    (d) =>
+      `  drift ${d.agent} ${d.skill}: ${f4(d.before)} → ${f4(d.after)} (${d.delta >= 0 ? "+" : ""}${f4(d.delta)}; evidence ${d.evidenceBefore.toFixed(2)} → ${d.evidenceAfter.toFixed(2)})`,
+  );
+  const base = {
+    at: now,
+    name: c.name,
+    from: served.label,
+    records: sink.where,
+    applied: r.applied,
+    costOnly: r.costOnly,
+    skipped: bad,
+    alreadyFolded: already,
+  };
+  const selectionNote = served.selection
+    ? `; ${served.label}'s selection of ${served.selection.handbooks.size} candidate(s) is not carried over (the chosen handbook is published alone)`
+    : "";
+  if (r.applied === 0) {
+    out(`${counts}; nothing new to fold: ${served.label} keeps serving\n`);
+    appendLog(c.log, { ...base, result: "nothing to fold" });
+    return 0;
+  }
+  const g = c.gate
+    ? gate({
+        current: served.handbook,
+        next: r.handbook,
+        records: held!,
+        pool: poolIds!,
+        lambda: c.gate.lambda,
+        tolerance: c.gate.tolerance,
+      })
+    : undefined;
+  const report = (to: string) => {
+    if (!c.report) return "";
+    mkdirSync(dirname(c.report), { recursive: true });
+    const html = renderReport({
+      title: `skillorchestra update: ${c.name}`,
+      subtitle: `${served.label} → ${to}; records ${sink.where}`,
+      generatedAt: now,
+      handbook: r.handbook,
+      drift: { from: served.label, to, rows: drift(served.handbook, r.handbook, Math.max(c.top, REPORT_DRIFT_ROWS)) },
+    });
+    writeFileAtomic(c.report, html);
+    return `; report ${shown(c.report)}`;
+  };
+  const print = (tail: string, to: string) =>
+    out(`${counts}; ${gateFigures(g)}; ${tail}${report(to)}\n${driftLines.join("\n")}${driftLines.length ? "\n" : ""}`);
+  if (g && !g.pass && c.dryRun) {
+    print(`dry run: the gate would keep it unpublished; ${served.label} keeps serving`, "dry run (kept unpublished)");
+    return GATE_REFUSED_EXIT;
+  }
+  if (g && !g.pass) {
+    const file = join(
+      dirname(c.log),
+      `update-${c.name}-from-${versionLabel(served.version)}-${now.replace(/[:.]/g, "-")}.json`,
+    );
+    mkdirSync(dirname(file), { recursive: true });
+    saveHandbook(file, r.handbook, now);
+    appendLog(c.log, { ...base, result: "kept unpublished", reason: g.reason, handbook: file, gate: g });
+    print(
+      `kept unpublished (${shown(file)}); ${served.label} keeps serving; logged to ${shown(c.log)}`,
+      "kept unpublished",
+    );
+    return GATE_REFUSED_EXIT;
+  }
+  if (c.dryRun) {
+    print(`dry run: nothing published, ${served.label} keeps serving`, "dry run");
+    return 0;
+  }
+  const publication = { handbook: r.handbook, source: `update of ${served.label} with ${sink.where}` };
+  const versions = (await listVersions(s.store, c.name)).versions;
+  const sha256 = publicationSha256({ handbook: r.handbook });
+  // A run killed after writing the version and before serving it left that version latest: publish serves it.
+  const latest = versions.at(-1);
+  const next = latest && latest.sha256 === sha256 ? latest.version : (latest?.version ?? 0) + 1;
+  const item: KeysItem = {
+    kind: KEYS_KIND,
+    name: c.name,
+    version: next,
+    base: served.version,
+    sha256,
+    keys: [...seenKeys, ...r.folded],
+    at: now,
+  };
+  // The keys first: a crash from here on leaves the served version serving, with its own keys.
+  await s.store.put(keysNamespace(c.name), versionLabel(next), { ...item });
+  if (pause) {
+    writeFileAtomic(pause, `${process.pid}\n`);
+    await new Promise(() => setInterval(() => {}, 60_000));
+  }
+  const p = await publishHandbook(s.store, c.name, publication, { now });
+  if (p.version !== next || p.sha256 !== item.sha256)
+    throw new Error(
+      `store:${c.name}: published as ${versionLabel(p.version)}, not ${versionLabel(next)}: another publisher wrote at the same time; rerun the update`,
+    );
+  appendLog(c.log, {
+    ...base,
+    result: "published",
+    version: versionName(c.name, p.version),
+    ...(g ? { reason: g.reason, gate: g } : {}),
+  });
+  print(
+    `published ${versionName(c.name, p.version)} (was ${served.label})${selectionNote}`,
+    versionName(c.name, p.version),
+  );
+  return 0;
 }
 
 const STORE_HELP =

@@ -1,7 +1,7 @@
 import { open, readFile, stat } from "node:fs/promises";
 import type { BaseStore } from "@langchain/langgraph";
 import { InputError } from "../core/errors.js";
-import { withFileLock } from "./file-lock.js";
+import { withFileLock } from "../core/file-lock.js";
 import {
   checkRunRecord,
   collectRunRecords,

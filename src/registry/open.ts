@@ -1,6 +1,8 @@
-import { resolve } from "node:path";
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import type { BaseStore } from "@langchain/langgraph";
 import { InputError } from "../core/errors.js";
+import { withFileLock } from "../core/file-lock.js";
 import { FileStore } from "./file-store.js";
 
 /** The local store of published handbooks when no other is named: a JSON file (FileStore). */
@@ -14,6 +16,35 @@ export interface OpenStore {
   where: string;
   kind: "postgres" | "server" | "file";
   close(): Promise<void>;
+  /**
+   * Run `f` while no other publisher of handbook `name` in this store runs its own (publish, rollback, update): a
+   * lock file beside a store file, a PostgreSQL advisory lock (released by the server if the holder dies). A
+   * LangGraph server's store offers no lock through its API: there `f` runs unguarded.
+   */
+  exclusive<T>(name: string, f: () => Promise<T>): Promise<T>;
+}
+
+/** The advisory lock key of a handbook name's publishers (one per name and database). */
+const LOCK_KEY = (name: string) => `skillorchestra.handbooks:${name}`;
+
+async function withAdvisoryLock<T>(url: string, where: string, name: string, f: () => Promise<T>): Promise<T> {
+  const { default: pg } = await import("pg");
+  const client = new pg.Client({ connectionString: url });
+  try {
+    await client.connect();
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new Error(`${where}: cannot lock the store: ${e.code ?? ""}${e.code ? " " : ""}${e.message.split("\n")[0]}`);
+  }
+  // An error on the idle connection (the server restarted) ends the lock; f's own store calls then fail loudly.
+  client.on("error", () => {});
+  try {
+    await client.query("SELECT pg_advisory_lock(hashtext($1))", [LOCK_KEY(name)]);
+    return await f();
+  } finally {
+    await client.query("SELECT pg_advisory_unlock(hashtext($1))", [LOCK_KEY(name)]).catch(() => {});
+    await client.end().catch(() => {});
+  }
 }
 
 /** A URL without its password, for messages. */
@@ -58,22 +89,46 @@ export async function openStore(
   cwd: string = process.cwd(),
 ): Promise<OpenStore> {
   const { kind, target } = storeTarget(given, env, cwd);
-  if (kind === "file") return { store: new FileStore(target), where: target, kind, close: async () => {} };
+  if (kind === "file")
+    return {
+      store: new FileStore(target),
+      where: target,
+      kind,
+      close: async () => {},
+      // One lock per store file: its items (versions, pointers, names) are one file rewritten whole.
+      exclusive: (_name, f) => {
+        mkdirSync(dirname(target), { recursive: true });
+        return withFileLock(target, f, { waitMs: 120_000 });
+      },
+    };
   if (kind === "server") {
     const { Client } = await import("@langchain/langgraph-sdk");
     const { ServerStore } = await import("./server-store.js");
     const client = new Client({ apiUrl: target, callerOptions: { maxRetries: 1 }, timeoutMs: 60_000 });
-    return { store: new ServerStore(client, target), where: target, kind, close: async () => {} };
+    return {
+      store: new ServerStore(client, target),
+      where: target,
+      kind,
+      close: async () => {},
+      exclusive: (_name, f) => f(),
+    };
   }
   const { PostgresStore } = await import("@langchain/langgraph-checkpoint-postgres/store");
   const store = PostgresStore.fromConnString(target);
   const where = redacted(target);
   try {
-    await store.setup();
+    // Creating the tables is not safe to race (two first openings of a database collide on them): one at a time.
+    await withAdvisoryLock(target, where, "(setup)", () => store.setup());
   } catch (err) {
     await store.stop().catch(() => {});
     const e = err as NodeJS.ErrnoException;
     throw new Error(`${where}: cannot open the store: ${e.code ?? ""}${e.code ? " " : ""}${e.message.split("\n")[0]}`);
   }
-  return { store, where, kind, close: () => store.stop() };
+  return {
+    store,
+    where,
+    kind,
+    close: () => store.stop(),
+    exclusive: (name, f) => withAdvisoryLock(target, where, name, f),
+  };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync, closeSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { processAlive } from "../core/process.js";
+import { processAlive } from "./process.js";
 
 /**
  * A lock beside a file (`FILE.lock`), between processes of one host: created whole (a temp file hard-linked to its name), holding the owner's pid
