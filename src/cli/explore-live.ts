@@ -18,6 +18,7 @@ import {
 import type { ExploreTask } from "../explore/types.js";
 import type { Pool } from "../pool/schema.js";
 import { buildAgents } from "../providers/index.js";
+import { resolveEndpoint } from "../providers/openai.js";
 
 export interface LiveExploreInput {
   pool: Pool;
@@ -34,15 +35,16 @@ export interface LiveExploreInput {
   signal: AbortSignal;
 }
 
-/** Every openai agent's key variable is set, else an InputError naming the pool file and the field. */
+/** Every openai agent's key variable is set (resolveEndpoint's check), else an InputError naming the pool file and field. */
 export function checkKeys(pool: Pool, poolPath: string, env: NodeJS.ProcessEnv = process.env): void {
   pool.agents.forEach((a, i) => {
     if (a.provider !== "openai") return;
-    const name = a.openai?.apiKeyEnv ?? "OPENAI_API_KEY";
-    if (!env[name])
-      throw new InputError(
-        `${poolPath}: $.agents[${i}].openai.apiKeyEnv: environment variable ${name} (the key of agent ${a.id}) is not set`,
-      );
+    try {
+      resolveEndpoint(a, env);
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      throw new InputError(`${poolPath}: $.agents[${i}].openai.apiKeyEnv: ${err.message.replace(/^agent [^:]+: /, "")}`);
+    }
   });
 }
 
