@@ -279,9 +279,9 @@ export async function exploreTrajectories(o: ExploreTrajectoriesOptions): Promis
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new RangeError(`explore: concurrency must be a whole number >= 1, got ${concurrency}`);
   const byId = new Map(o.agents.map((a) => [a.spec.id, a]));
-  const writer = await RecordWriter.open(o.out);
+  const writer = await RecordWriter.open(o.out, { keepExisting: true });
   const ledger = await SpendLedger.open(`${o.out}.spend.jsonl`);
-  const existing = writer.size > 0 ? await loadRecords(o.out) : [];
+  const existing = writer.existing;
   const planned = planJobs(o, (k) => writer.has(k), existing);
   const { jobs, resumed } = planned;
   const plan = planFigures(planned, ledger.costUsd);

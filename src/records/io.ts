@@ -96,6 +96,8 @@ export interface RecordWriterOptions {
    * since each line is already handed to the kernel. `close()` always fsyncs.
    */
   syncEvery?: number;
+  /** Keep the records already in the file (`existing`), read once with their keys, for callers that need them. */
+  keepExisting?: boolean;
 }
 
 const TAIL_CHUNK = 64 * 1024;
@@ -143,6 +145,8 @@ export class RecordWriter {
     private readonly fh: FileHandle,
     keys: Set<string>,
     syncEvery: number,
+    /** The records in the file when it was opened (with `keepExisting`; else empty). */
+    readonly existing: readonly ExecutionRecord[],
   ) {
     this.keys = keys;
     this.syncEvery = syncEvery;
@@ -166,10 +170,12 @@ export class RecordWriter {
     );
     if (existed) await repairTail(path);
     const keys = new Set<string>();
+    const kept: ExecutionRecord[] = [];
     if (existed) {
       let n = 0;
       for await (const r of readRecords(path)) {
         n++;
+        if (options.keepExisting) kept.push(r);
         const key = recordKey(r);
         if (keys.has(key))
           throw new InputError(
@@ -183,7 +189,7 @@ export class RecordWriter {
       await fh.sync();
       await fsyncDir(dirname(path));
     }
-    return new RecordWriter(path, fh, keys, syncEvery);
+    return new RecordWriter(path, fh, keys, syncEvery, kept);
   }
 
   /** Whether a record with this key (see `recordKey`) is already in the file or queued. */
