@@ -37,7 +37,7 @@ export const RECURSION_LIMIT = 10_000;
  * agent (nodes.ts), so no model error escapes the graph.
  */
 export function buildOrchestratorGraph(resolve: Resolve) {
-  return new StateGraph({ stateSchema: OrchestratorState, input: OrchestratorInput }, OrchestratorContext)
+  return new StateGraph(OrchestratorState, { input: OrchestratorInput, context: OrchestratorContext })
     .addNode("orchestrate", withRunRecords(orchestrateNode(resolve), resolve), { ends: ["approve", ...MODES, END] })
     .addNode("approve", withRunRecords(approveNode(), resolve), { ends: [...MODES, END] })
     .addNode("search", modeNode("search", resolve), { ends: ["orchestrate"] })

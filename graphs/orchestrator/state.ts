@@ -1,8 +1,26 @@
-import { Annotation } from "@langchain/langgraph";
+import { registry } from "@langchain/langgraph/zod";
+import { z } from "zod/v4";
 import type { Mode } from "../../src/core/modes.js";
 import type { CodeResult, Document } from "../../src/core/types.js";
 import type { ConsultPlan, DecisionRecord } from "../../handbook/index.js";
 import type { ConsultState } from "../../handbook/consult.js";
+import {
+  arrayOf,
+  CODE_RESULT_JSON,
+  CONSULTING_JSON,
+  DECISION_JSON,
+  described,
+  DISPATCH_JSON,
+  DOCUMENT_JSON,
+  FAILURE_JSON,
+  type Json,
+  orNull,
+  PENDING_JSON,
+  refTo,
+  SETTINGS_JSON,
+  STEP_JSON,
+  TASK_JSON,
+} from "./schemas.js";
 
 /** The task a run solves. `references` are never shown to agents; they let a caller score the answer. */
 export interface Task {
@@ -137,40 +155,117 @@ export function mergeDocuments(a: Document[], b: Document[]): Document[] {
   );
 }
 
+const TASK = () => described<Task>(TASK_JSON);
+const SETTINGS = () =>
+  described<RunOverrides | undefined>({
+    ...SETTINGS_JSON,
+    description: `${SETTINGS_JSON.description} Optional.`,
+  }).optional();
+
+/**
+ * A channel `json` describes, reduced by `fn` from `init` (registered last, as the LangGraph zod registry asks). Any
+ * value is accepted: the schema is what the server serves, the reducer what LangGraph runs.
+ */
+function reduced<V, U = V>(json: Json, fn: (a: V, b: U) => V, init: () => V) {
+  return (described<V>({ ...json, default: init() }) as unknown as z.ZodType<V, U>).register(registry, {
+    reducer: { fn },
+    default: init,
+  });
+}
+
 /** The narrow input: what a caller (or a Studio form) gives. */
-export const OrchestratorInput = Annotation.Root({
-  task: Annotation<Task>,
-  settings: Annotation<RunOverrides | undefined>,
-});
+export const OrchestratorInput = z
+  .object({ task: TASK(), settings: SETTINGS() })
+  .meta({ id: "OrchestratorInput", title: "Orchestrator input", description: "A task, and per-run overrides." });
 
 /** The full state of one trajectory. Plain JSON only, so checkpoints round-trip. */
-export const OrchestratorState = Annotation.Root({
-  task: Annotation<Task>,
-  settings: Annotation<RunOverrides | undefined>,
-  steps: Annotation<Step[]>({ reducer: append, default: () => [] }),
-  documents: Annotation<Document[]>({ reducer: mergeDocuments, default: () => [] }),
-  codeResults: Annotation<CodeResult[]>({ reducer: append, default: () => [] }),
-  /** Answers that were rejected (empty or evasive). */
-  attempts: Annotation<string[]>({ reducer: append, default: () => [] }),
-  /** Calls that failed for good, in order (a re-routed step has a second decision for the same step). */
-  failures: Annotation<AgentFailure[]>({ reducer: append, default: () => [] }),
-  /** Every routing decision, in order: the handbook's decision records plus what the policy inferred. */
-  decisions: Annotation<RoutingDecision[]>({ reducer: append, default: () => [] }),
-  costUsd: Annotation<number>({ reducer: (a, b) => a + b, default: () => 0 }),
-  dispatch: Annotation<Dispatch | null>({ reducer: (_a, b) => b, default: () => null }),
-  /** The consultation of the current answer (absent: the handbook has no consult rule, or no answer step yet). */
-  consulting: Annotation<Consulting | null>({ reducer: (_a, b) => b, default: () => null }),
-  /** A decision waiting for a human at the `approve` node (asking is on and the step would exceed the budget). */
-  pending: Annotation<{ decision: RoutingDecision; dispatch: Dispatch; budgetUsd: number } | null>({
-    reducer: (_a, b) => b,
-    default: () => null,
-  }),
-  finalAnswer: Annotation<string | null>({ reducer: (_a, b) => b, default: () => null }),
-  stopReason: Annotation<StopReason | null>({ reducer: (_a, b) => b, default: () => null }),
-});
+export const OrchestratorState = z
+  .object({
+    task: TASK(),
+    settings: SETTINGS(),
+    steps: reduced<Step[], Step | Step[]>(arrayOf(refTo(STEP_JSON), "The steps taken, in order."), append, () => []),
+    documents: reduced<Document[]>(
+      arrayOf(refTo(DOCUMENT_JSON), "Passages the search steps found (the first copy of each id)."),
+      mergeDocuments,
+      () => [],
+    ),
+    codeResults: reduced<CodeResult[], CodeResult | CodeResult[]>(
+      arrayOf(refTo(CODE_RESULT_JSON), "What the code steps' programs did, in order."),
+      append,
+      () => [],
+    ),
+    /** Answers that were rejected (empty or evasive). */
+    attempts: reduced<string[], string | string[]>(
+      arrayOf({ type: "string" }, "Answers that were rejected (empty or evasive)."),
+      append,
+      () => [],
+    ),
+    /** Calls that failed for good, in order (a re-routed step has a second decision for the same step). */
+    failures: reduced<AgentFailure[], AgentFailure | AgentFailure[]>(
+      arrayOf(refTo(FAILURE_JSON), "Calls that failed for good, in order."),
+      append,
+      () => [],
+    ),
+    /** Every routing decision, in order: the handbook's decision records plus what the policy inferred. */
+    decisions: reduced<RoutingDecision[], RoutingDecision | RoutingDecision[]>(
+      arrayOf(refTo(DECISION_JSON), "Every routing decision, in order."),
+      append,
+      () => [],
+    ),
+    costUsd: reduced<number>(
+      { type: "number", description: "What the run has cost so far in USD (steps and the orchestrator model)." },
+      (a, b) => a + b,
+      () => 0,
+    ),
+    dispatch: reduced<Dispatch | null>(
+      orNull(refTo(DISPATCH_JSON), "The dispatch the orchestrator node chose for the next step."),
+      (_a, b) => b,
+      () => null,
+    ),
+    /** The consultation of the current answer (absent: the handbook has no consult rule, or no answer step yet). */
+    consulting: reduced<Consulting | null>(
+      orNull(refTo(CONSULTING_JSON), "The consultation of the current answer (null: none)."),
+      (_a, b) => b,
+      () => null,
+    ),
+    /** A decision waiting for a human at the `approve` node (asking is on and the step would exceed the budget). */
+    pending: reduced<{ decision: RoutingDecision; dispatch: Dispatch; budgetUsd: number } | null>(
+      orNull(refTo(PENDING_JSON), "A decision waiting for a human at the approve node (null: none)."),
+      (_a, b) => b,
+      () => null,
+    ),
+    finalAnswer: reduced<string | null>(
+      { type: ["string", "null"], description: "The accepted answer (null until the run answers)." },
+      (_a, b) => b,
+      () => null,
+    ),
+    stopReason: reduced<StopReason | null>(
+      {
+        type: ["string", "null"],
+        enum: [
+          "answered",
+          "forced_answer",
+          "step_limit",
+          "budget",
+          "stopped_by_user",
+          "no_agent",
+          "agent_error",
+          "deadline",
+          null,
+        ],
+        description: "Why the run stopped (null while it runs).",
+      },
+      (_a, b) => b,
+      () => null,
+    ),
+  })
+  .meta({ id: "OrchestratorState", title: "Orchestrator state", description: "The full state of one trajectory." });
 
-export type OrchestratorStateType = typeof OrchestratorState.State;
-export type OrchestratorUpdate = typeof OrchestratorState.Update;
+export type OrchestratorStateType = z.infer<typeof OrchestratorState>;
+/** What a node may return: any channel, appended channels also a single item. */
+export type OrchestratorUpdate = Partial<{
+  [K in keyof OrchestratorStateType]: OrchestratorStateType[K] extends (infer I)[] ? I | I[] : OrchestratorStateType[K];
+}>;
 
 /** What chose a step's mode and skills (RoutingDecision.policy). */
 export type PolicyKind = "offline" | "llm" | "re-route" | "limit" | "consult";

@@ -205,6 +205,7 @@ describe("langgraphjs dev server", () => {
     type Schema = {
       properties?: Record<string, { $ref?: string; properties?: Record<string, unknown> }>;
       definitions?: Record<string, { properties?: Record<string, unknown> }>;
+      $defs?: Record<string, { properties?: Record<string, unknown> }>;
     };
     const body = (await res.json()) as {
       graph_id: string;
@@ -217,8 +218,9 @@ describe("langgraphjs dev server", () => {
     const input = body.input_schema!;
     expect(Object.keys(input.properties ?? {}).sort()).toEqual(["settings", "task"]);
     const taskSchema = input.properties!.task!;
-    const taskFields = taskSchema.$ref
-      ? input.definitions?.[taskSchema.$ref.replace("#/definitions/", "")]?.properties
+    const taskRef = taskSchema.$ref?.replace(/^#\/(\$defs|definitions)\//, "");
+    const taskFields = taskRef
+      ? (input.$defs?.[taskRef] ?? input.definitions?.[taskRef])?.properties
       : taskSchema.properties;
     expect(Object.keys(taskFields ?? {})).toEqual(expect.arrayContaining(["id", "text"]));
     // The full state is the output, kept apart from the narrow input.
