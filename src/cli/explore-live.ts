@@ -43,7 +43,9 @@ export function checkKeys(pool: Pool, poolPath: string, env: NodeJS.ProcessEnv =
       resolveEndpoint(a, env);
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
-      throw new InputError(`${poolPath}: $.agents[${i}].openai.apiKeyEnv: ${err.message.replace(/^agent [^:]+: /, "")}`);
+      throw new InputError(
+        `${poolPath}: $.agents[${i}].openai.apiKeyEnv: ${err.message.replace(/^agent [^:]+: /, "")}`,
+      );
     }
   });
 }
