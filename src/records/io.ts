@@ -1,7 +1,5 @@
-import { createReadStream } from "node:fs";
 import { open, stat, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
-import { createInterface } from "node:readline";
 import { InputError, parseOrThrow } from "../core/errors.js";
 import { ExecutionRecordSchema, recordKey, type ExecutionRecord, type ExecutionRecordInput } from "./schema.js";
 
@@ -44,28 +42,55 @@ function readError(path: string, err: unknown): InputError {
   return new InputError(`${path}: cannot read records file${code ? ` (${code})` : ""}: ${(err as Error).message}`);
 }
 
+/** Bytes read per chunk while streaming a records file. */
+const READ_CHUNK = 1 << 20;
+
+/**
+ * The lines of a file, streamed in chunks of bytes: each complete line (its "\n" and a "\r" before it cut off)
+ * with its 1-based number, and last the bytes after the final "\n" (the file's last line when it has no newline).
+ * Lines are split as bytes and decoded one by one, so an ASCII line stays a one-byte string whatever the rest of
+ * the file holds (a decode of the whole file turns every character two-byte once one line has a non-ASCII one).
+ */
+async function* fileLines(path: string): AsyncGenerator<{ text: string; no: number }> {
+  const fh = await open(path, "r");
+  try {
+    const chunk = Buffer.allocUnsafe(READ_CHUNK);
+    let rest: Buffer = Buffer.alloc(0);
+    let no = 0;
+    for (;;) {
+      const { bytesRead } = await fh.read(chunk, 0, READ_CHUNK, null);
+      if (bytesRead === 0) break;
+      const data = rest.length > 0 ? Buffer.concat([rest, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
+      let start = 0;
+      for (let nl = data.indexOf(0x0a, start); nl >= 0; nl = data.indexOf(0x0a, start)) {
+        const end = nl > start && data[nl - 1] === 0x0d ? nl - 1 : nl;
+        yield { text: data.toString("utf8", start, end), no: ++no };
+        start = nl + 1;
+      }
+      // The bytes after the last newline are copied: the next read overwrites the chunk.
+      rest = Buffer.from(data.subarray(start));
+    }
+    if (rest.length > 0) yield { text: rest.toString("utf8"), no: ++no };
+  } finally {
+    await fh.close();
+  }
+}
+
 /**
  * Stream the records of a JSONL file, validated one by one. Blank lines are skipped.
  * A bad line throws `InputError("path:LINE: $.field: message")`; so does a torn final line that does not parse.
  */
 export async function* readRecords(path: string): AsyncGenerator<ExecutionRecord> {
-  const stream = createReadStream(path, { encoding: "utf8" });
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
-  let lineNo = 0;
   // Hold one line back so the final line is known to be final when it is parsed.
   let held: { text: string; no: number } | undefined;
   try {
-    for await (const text of lines) {
-      lineNo++;
+    for await (const line of fileLines(path)) {
       if (held) yield parseRecordLine(held.text, `${path}:${held.no}`);
-      held = text.trim() === "" ? undefined : { text, no: lineNo };
+      held = line.text.trim() === "" ? undefined : line;
     }
   } catch (err) {
     if (err instanceof InputError) throw err;
     throw readError(path, err);
-  } finally {
-    lines.close();
-    stream.destroy();
   }
   if (!held) return;
   try {

@@ -27,6 +27,19 @@ describe("readRecords / loadRecords", () => {
     expect(await loadRecords(p)).toEqual(got);
   });
 
+  it("reads lines across its read chunks: multi-byte text cut by a chunk edge, lines longer than a chunk", async () => {
+    // Records of ~300 KiB each put chunk edges (1 MiB) inside lines, and inside multi-byte characters.
+    const texts = Array.from({ length: 12 }, (_, i) => `${"é€😀".repeat(30_000 + i * 7)} q${i} ${"a".repeat(i * 13)}`);
+    const long = `${"x".repeat(2_500_000)}ü`; // a line longer than two chunks
+    const lines = [...texts, long].map((query, i) => line({ queryId: `q${i}`, query }));
+    const p = file(`${lines.join("\n")}\n\r\n${line({ queryId: "last" })}`);
+    const got = await loadRecords(p);
+    expect(got.map((r) => r.query)).toEqual([...texts, long, rec({ queryId: "last" }).query]);
+    expect(got.at(-1)!.queryId).toBe("last");
+    const bad = file(`${lines.join("\n")}\n${line({ score: 2 })}\n`);
+    await expect(loadRecords(bad)).rejects.toThrow(new RegExp(`^${bad}:14: \\$\\.score: `));
+  });
+
   it("accepts a complete final line without a trailing newline", async () => {
     const p = file(`${line({ queryId: "q1" })}\n${line({ queryId: "q2" })}`);
     expect((await loadRecords(p)).map((r) => r.queryId)).toEqual(["q1", "q2"]);
