@@ -33,49 +33,41 @@ export const SKILLS: readonly SkillSpec[] = [
   { id: "answer.convert.units", mode: "answer", description: "Convert a quantity between metric units mentally." },
 ];
 
+/** A latent plan: a step per skill, in the skill's mode. */
+function plan(...skills: string[]): FamilySpec["steps"] {
+  return skills.map((skill) => ({ mode: SKILLS.find((s) => s.id === skill)!.mode, skill }));
+}
+
 /** The task families and their latent plans. */
 export const FAMILY_SPECS: readonly FamilySpec[] = [
   {
     name: "capital_lookup",
     description: "The capital of an invented country: search for it, then read it off the document.",
-    steps: [
-      { mode: "search", skill: "search.entity.lookup" },
-      { mode: "answer", skill: "answer.extract.single_fact" },
-    ],
+    steps: plan("search.entity.lookup", "answer.extract.single_fact"),
   },
   {
     name: "founder_birth_year",
     description: "The birth year of an invented company's founder: search the company, then the founder, then answer.",
-    steps: [
-      { mode: "search", skill: "search.entity.multi_hop" },
-      { mode: "search", skill: "search.entity.multi_hop" },
-      { mode: "answer", skill: "answer.compose.multi_hop" },
-    ],
+    steps: plan("search.entity.multi_hop", "search.entity.multi_hop", "answer.compose.multi_hop"),
   },
   {
     name: "arithmetic",
     description: "A word problem over a few numbers: write a program, then report its result.",
-    steps: [
-      { mode: "code", skill: "code.arith.word_problem" },
-      { mode: "answer", skill: "answer.report.numeric" },
-    ],
+    steps: plan("code.arith.word_problem", "answer.report.numeric"),
   },
   {
     name: "statistics",
     description: "The mean or median of values listed in the question: write a program, then report its result.",
-    steps: [
-      { mode: "code", skill: "code.stats.aggregate" },
-      { mode: "answer", skill: "answer.report.numeric" },
-    ],
+    steps: plan("code.stats.aggregate", "answer.report.numeric"),
   },
   {
     name: "definition",
     description: "A general-knowledge question answered directly.",
-    steps: [{ mode: "answer", skill: "answer.recall.general" }],
+    steps: plan("answer.recall.general"),
   },
   {
     name: "unit_conversion",
     description: "A metric unit conversion answered directly.",
-    steps: [{ mode: "answer", skill: "answer.convert.units" }],
+    steps: plan("answer.convert.units"),
   },
 ];
