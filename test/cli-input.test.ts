@@ -141,6 +141,9 @@ describe("records summary and explore refuse empty files", SLOW, () => {
 });
 
 describe("eval", SLOW, () => {
+  /** `eval --train TRAIN --test TEST --pool POOL --seeds 1 [MORE…] --no-progress` */
+  const evalCli = (train: string, test: string, pool: string, ...more: string[]) =>
+    cli(["eval", "--train", train, "--test", test, "--pool", pool, "--seeds", "1", ...more, "--no-progress"]);
   let multi: string;
   let multiPool: string;
   beforeAll(() => {
@@ -159,76 +162,12 @@ describe("eval", SLOW, () => {
 
   it("an empty test file is named as the test file, and no report is written", async () => {
     const json = join(dir, "eval-empty.json");
-    refused(
-      await cli([
-        "eval",
-        "--train",
-        records,
-        "--test",
-        empty,
-        "--pool",
-        pool,
-        "--seeds",
-        "1",
-        "--json",
-        json,
-        "--no-progress",
-      ]),
-      empty,
-      /no records to evaluate on \(the --test file/,
-    );
-    refused(
-      await cli([
-        "eval",
-        "--train",
-        empty,
-        "--test",
-        records,
-        "--pool",
-        pool,
-        "--seeds",
-        "1",
-        "--json",
-        json,
-        "--no-progress",
-      ]),
-      empty,
-      /no records to learn from \(the --train file/,
-    );
-    refused(
-      await cli([
-        "eval",
-        "--train",
-        records,
-        "--test",
-        records,
-        "--pool",
-        emptyDir,
-        "--seeds",
-        "1",
-        "--json",
-        json,
-        "--no-progress",
-      ]),
-      emptyDir,
-      /is a directory, not a pool file/,
-    );
+    refused(await evalCli(records, empty, pool, "--json", json), empty, /no records to evaluate on \(the --test file/);
+    refused(await evalCli(empty, records, pool, "--json", json), empty, /no records to learn from \(the --train file/);
+    refused(await evalCli(records, records, emptyDir, "--json", json), emptyDir, /is a directory, not a pool file/);
     expect(existsSync(json)).toBe(false);
     refused(
-      await cli([
-        "eval",
-        "--train",
-        records,
-        "--test",
-        records,
-        "--pool",
-        pool,
-        "--seeds",
-        "1",
-        "--json",
-        emptyDir,
-        "--no-progress",
-      ]),
+      await evalCli(records, records, pool, "--json", emptyDir),
       emptyDir,
       /is a directory; --json must be a file/,
     );
@@ -238,62 +177,19 @@ describe("eval", SLOW, () => {
   it("records of several modes per query and agent: the line says to evaluate one mode with --mode, which then works", async () => {
     const json = join(dir, "eval-multi.json");
     const line = refused(
-      await cli([
-        "eval",
-        "--train",
-        multi,
-        "--test",
-        multi,
-        "--pool",
-        multiPool,
-        "--seeds",
-        "1",
-        "--json",
-        json,
-        "--no-progress",
-      ]),
+      await evalCli(multi, multi, multiPool, "--json", json),
       multi,
       /record \d+: \$\.mode: query \S+ has records of agent \S+ in several modes \(answer at record \d+, code here\)/,
     );
     expect(line).toMatch(/evaluate one mode at a time with --mode answer\|code$/);
     expect(existsSync(json)).toBe(false);
     refused(
-      await cli([
-        "eval",
-        "--train",
-        multi,
-        "--test",
-        multi,
-        "--pool",
-        multiPool,
-        "--mode",
-        "search",
-        "--seeds",
-        "1",
-        "--no-progress",
-      ]),
+      await evalCli(multi, multi, multiPool, "--mode", "search"),
       multi,
       /\$\.mode: no single-call records in mode search \(the --test file has answer, code\)/,
     );
 
-    const ok = await cli([
-      "eval",
-      "--train",
-      multi,
-      "--test",
-      multi,
-      "--pool",
-      multiPool,
-      "--mode",
-      "code",
-      "--seeds",
-      "1",
-      "--lambdas",
-      "0",
-      "--json",
-      json,
-      "--no-progress",
-    ]);
+    const ok = await evalCli(multi, multi, multiPool, "--mode", "code", "--lambdas", "0", "--json", json);
     expect(ok.stderr).toBe("");
     expect(ok.code).toBe(0);
     const report = JSON.parse(readFileSync(json, "utf8")) as { kind: string; queries: number };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { observations, subtreeEvidence } from "../../handbook/competence.js";
-import type { Handbook } from "../../handbook/schema.js";
+import type { Handbook, Skill } from "../../handbook/schema.js";
 import { replayIndex } from "../../src/learning/evaluate.js";
 import { identifyAll } from "../../src/learning/identify.js";
 import { profile, skeletonHandbook } from "../../src/learning/profile.js";
@@ -23,16 +23,43 @@ function types(arith: Record<string, number>, geo: Record<string, number>): Type
 const GOOD = types({ alpha: 0.95, beta: 0.15, gamma: 0.4 }, { alpha: 0.15, beta: 0.95, gamma: 0.4 });
 const REVERSED = types({ alpha: 0.15, beta: 0.95, gamma: 0.4 }, { alpha: 0.95, beta: 0.15, gamma: 0.4 });
 
+/** A handbook of these skills and the three answer agents, profiled on the training items. */
+function profiled(skills: Skill[], train: QueryItem[]): Handbook {
+  const h = skeletonHandbook(
+    skills,
+    AGENTS.map((id) => ({ id, modes: ["answer"] })),
+  );
+  return profile(h, train, identifyAll(h, train));
+}
+
 /** One skill covering both vocabularies, profiled on the training items. */
 function oneSkill(train: QueryItem[]): Handbook {
-  const h = skeletonHandbook(
+  return profiled(
     [
       skill("answer.cat_0"),
       skill("answer.cat_0.skill_0", { indicators: [...ARITH, ...GEO], examples: [ARITH.join(" "), GEO.join(" ")] }),
     ],
-    AGENTS.map((id) => ({ id, modes: ["answer"] })),
+    train,
   );
-  return profile(h, train, identifyAll(h, train));
+}
+
+/** Training items of `types` (40 a type), and validation items of `valTypes` (`valPerType` a type). */
+function itemsOf(types: TypeSpec[], valPerType: number, valTypes = types) {
+  return {
+    train: groupRecords(synthRecords({ perType: 40, types, seed: "train" })),
+    val: groupRecords(synthRecords({ perType: valPerType, types: valTypes, seed: "val", prefix: "v" })),
+  };
+}
+
+/** Refine `h` on the training items, validating on `val` by replay. */
+function refineOn(h: Handbook, train: QueryItem[], val: QueryItem[], maxRounds: number) {
+  return refine(
+    h,
+    train,
+    identifyAll(h, train),
+    { index: replayIndex(val), queries: [...new Set(val.map((v) => v.queryId))] },
+    { maxRounds },
+  );
 }
 
 function modeTotal(h: Handbook, agent: string): number {
@@ -41,16 +68,9 @@ function modeTotal(h: Handbook, agent: string): number {
 
 describe("refinement", () => {
   it("splits a skill whose agents' outcomes differ inside it, re-attributing its traces exactly, when validation agrees", async () => {
-    const train = groupRecords(synthRecords({ perType: 40, types: GOOD, seed: "train" }));
-    const val = groupRecords(synthRecords({ perType: 20, types: GOOD, seed: "val", prefix: "v" }));
+    const { train, val } = itemsOf(GOOD, 20);
     const h = oneSkill(train);
-    const r = await refine(
-      h,
-      train,
-      identifyAll(h, train),
-      { index: replayIndex(val), queries: [...new Set(val.map((v) => v.queryId))] },
-      { maxRounds: 1 },
-    );
+    const r = await refineOn(h, train, val, 1);
     const split = r.steps.find((s) => s.op === "split")!;
     expect(split).toMatchObject({ skills: ["answer.cat_0.skill_0"], kept: true });
     expect(split.test.p).toBeLessThan(0.01);
@@ -78,16 +98,9 @@ describe("refinement", () => {
   });
 
   it("rolls back a significant split that lowers validation accuracy − λ·cost, and logs it", async () => {
-    const train = groupRecords(synthRecords({ perType: 40, types: GOOD, seed: "train" }));
-    const val = groupRecords(synthRecords({ perType: 20, types: REVERSED, seed: "val", prefix: "v" }));
+    const { train, val } = itemsOf(GOOD, 20, REVERSED);
     const h = oneSkill(train);
-    const r = await refine(
-      h,
-      train,
-      identifyAll(h, train),
-      { index: replayIndex(val), queries: [...new Set(val.map((v) => v.queryId))] },
-      { maxRounds: 2 },
-    );
+    const r = await refineOn(h, train, val, 2);
     const split = r.steps.find((s) => s.op === "split")!;
     expect(split.test.p).toBeLessThan(0.01);
     expect(split.kept).toBe(false);
@@ -98,24 +111,16 @@ describe("refinement", () => {
 
   it("merges two skills no agent tells apart, summing their evidence exactly", async () => {
     const same = types({ alpha: 0.8, beta: 0.3, gamma: 0.5 }, { alpha: 0.8, beta: 0.3, gamma: 0.5 });
-    const train = groupRecords(synthRecords({ perType: 40, types: same, seed: "train" }));
-    const val = groupRecords(synthRecords({ perType: 20, types: same, seed: "val", prefix: "v" }));
-    let h = skeletonHandbook(
+    const { train, val } = itemsOf(same, 20);
+    const h = profiled(
       [
         skill("answer.cat_0"),
         skill("answer.cat_0.arith", { indicators: ARITH, examples: [ARITH.join(" ")] }),
         skill("answer.cat_0.geo", { indicators: GEO, examples: [GEO.join(" ")] }),
       ],
-      AGENTS.map((id) => ({ id, modes: ["answer"] })),
-    );
-    h = profile(h, train, identifyAll(h, train));
-    const r = await refine(
-      h,
       train,
-      identifyAll(h, train),
-      { index: replayIndex(val), queries: [...new Set(val.map((v) => v.queryId))] },
-      { maxRounds: 1 },
     );
+    const r = await refineOn(h, train, val, 1);
     const merge = r.steps.find((s) => s.op === "merge")!;
     expect(merge).toMatchObject({ skills: ["answer.cat_0.arith", "answer.cat_0.geo"], kept: true });
     expect(Object.keys(r.handbook.skills).sort()).toEqual(["answer.cat_0", "answer.cat_0.arith"]);
@@ -134,24 +139,16 @@ describe("refinement", () => {
   });
 
   it("does not merge skills whose agents differ", async () => {
-    const train = groupRecords(synthRecords({ perType: 40, types: GOOD, seed: "train" }));
-    const val = groupRecords(synthRecords({ perType: 10, types: GOOD, seed: "val", prefix: "v" }));
-    let h = skeletonHandbook(
+    const { train, val } = itemsOf(GOOD, 10);
+    const h = profiled(
       [
         skill("answer.cat_0"),
         skill("answer.cat_0.arith", { indicators: ARITH }),
         skill("answer.cat_0.geo", { indicators: GEO }),
       ],
-      AGENTS.map((id) => ({ id, modes: ["answer"] })),
-    );
-    h = profile(h, train, identifyAll(h, train));
-    const r = await refine(
-      h,
       train,
-      identifyAll(h, train),
-      { index: replayIndex(val), queries: [...new Set(val.map((v) => v.queryId))] },
-      { maxRounds: 1 },
     );
+    const r = await refineOn(h, train, val, 1);
     expect(r.steps.filter((s) => s.op === "merge")).toEqual([]);
   });
 });
