@@ -2,121 +2,16 @@ import type { LastValue } from "@langchain/langgraph/channels";
 import { z } from "zod";
 import { InputError } from "../../src/core/errors.js";
 import { DEFAULT_SEED } from "../../src/core/random.js";
+import { ESTIMATOR_NAMES, type EstimatorName } from "../../handbook/estimators.js";
 import { described, type Json } from "./schemas.js";
 import type { RunOverrides } from "./state.js";
-
-/** A context field: optional, any value accepted at run time (resolveSettings checks it), shown as `json`. */
-const field = <T>(json: Json) => described<T | undefined>(json).optional();
-
-/**
- * Per-run configuration (the graph's context schema, shown in Studio). Every field is optional and has a default
- * (ORCHESTRATOR_DEFAULTS, or the environment for the files); the served schema shows it.
- */
-export const OrchestratorContextSchema = z
-  .object({
-    handbook: field<string>({
-      type: "string",
-      description:
-        "Path of the Skill Handbook JSON, or a handbook published to the run's store (`skillorchestra handbook publish`): `store:NAME` (the version served now, looked up at every run) or `store:NAME@vN`. Default: SKILLORCHESTRA_HANDBOOK.",
-    }),
-    pool: field<string>({
-      type: "string",
-      description: "Path of the pool file (JSON or YAML). Default: SKILLORCHESTRA_POOL.",
-    }),
-    lambda: field<number>({
-      type: "number",
-      minimum: 0,
-      default: 0.2,
-      description: "Price of accuracy λ: score = competence − λ·normalised cost.",
-    }),
-    budgetUsd: field<number>({
-      type: "number",
-      exclusiveMinimum: 0,
-      description:
-        "Cost budget per task in USD; steps beyond it stop the run (or ask, when `ask` is on). Default: none.",
-    }),
-    strategy: field<"tradeoff" | "cascade">({
-      type: "string",
-      enum: ["tradeoff", "cascade"],
-      default: "tradeoff",
-      description: "`tradeoff` (competence − λ·cost) or `cascade` (the reference implementation's lexicographic rule).",
-    }),
-    estimator: field<"mean" | "quantile" | "thompson">({
-      type: "string",
-      enum: ["mean", "quantile", "thompson"],
-      default: "mean",
-      description: "Competence estimator: posterior `mean`, a lower `quantile`, or a seeded `thompson` sample.",
-    }),
-    maxSteps: field<number>({
-      type: "integer",
-      minimum: 0,
-      default: 8,
-      description: "Steps before the one forced answer.",
-    }),
-    orchestratorModel: field<string>({
-      type: "string",
-      description: "Pool agent id of an OpenAI-compatible orchestrator model; absent = the offline policy.",
-    }),
-    ask: field<boolean>({
-      type: "boolean",
-      default: false,
-      description: "Ask a human (interrupt) before a step whose expected cost would exceed the budget.",
-    }),
-    seed: field<number>({
-      type: "integer",
-      default: DEFAULT_SEED,
-      description: "Seed for Thompson sampling and cascade tie-breaks.",
-    }),
-    corpus: field<string>({
-      type: "string",
-      description:
-        "Search corpus (JSONL of {id, title, text}) for search mode; sim pools bring their own. Default: SKILLORCHESTRA_CORPUS.",
-    }),
-    deadlineMs: field<number>({
-      type: "number",
-      exclusiveMinimum: 0,
-      default: 600_000,
-      description:
-        "Time limit of one run (one invoke or stream of the graph, a resume included) in ms. Model calls are cut at it, and a run past it stops with stop reason `deadline`.",
-    }),
-    records: field<string>({
-      type: "string",
-      description:
-        "Where each run's step records go: a JSONL file path, or `store:NAME` (the run's store). Absent: none are kept.",
-    }),
-    exploreRate: field<number>({
-      type: "number",
-      minimum: 0,
-      maximum: 1,
-      default: 0,
-      description:
-        "Exploration share, in [0, 1]: each agent choice is, with this probability (a draw seeded by seed, task and step), made on a Thompson sample of the competence posteriors instead of the configured estimator, so that agents with little evidence (a new agent at its prior) earn some. Default 0: no exploration.",
-    }),
-  })
-  .meta({
-    id: "OrchestratorContext",
-    title: "Orchestrator context",
-    description: "Per-run configuration: handbook, pool, λ, budget, strategy, … Every field is optional.",
-  });
-
-/** A run's context as a caller gives it: every field optional. */
-export type OrchestratorContextType = Partial<z.infer<typeof OrchestratorContextSchema>>;
-
-/**
- * The context as LangGraph's StateGraph is given it: at run time the zod schema above (so the server serves it); typed
- * as channels with every key optional, so that a run's `context` may give any of them (LangGraph would otherwise ask
- * for every key).
- */
-export const OrchestratorContext = OrchestratorContextSchema as unknown as {
-  [K in keyof OrchestratorContextType]?: LastValue<OrchestratorContextType[K]>;
-};
 
 /** The settings a run is routed with, resolved from its overrides, its context and ORCHESTRATOR_DEFAULTS. */
 export interface OrchestratorSettings {
   lambda: number;
   budgetUsd: number | undefined;
   strategy: "tradeoff" | "cascade";
-  estimator: "mean" | "quantile" | "thompson";
+  estimator: EstimatorName;
   maxSteps: number;
   ask: boolean;
   seed: number;
@@ -135,6 +30,125 @@ export const ORCHESTRATOR_DEFAULTS: OrchestratorSettings = {
   seed: DEFAULT_SEED,
   deadlineMs: 600_000,
   exploreRate: 0,
+};
+
+/** A run's context as a caller gives it: every field optional (the settings, and the files the run reads). */
+export type OrchestratorContextType = Partial<
+  OrchestratorSettings & {
+    handbook: string;
+    pool: string;
+    orchestratorModel: string;
+    corpus: string;
+    records: string;
+  }
+>;
+
+/**
+ * What the served schema says of each context field, but its default: every field is listed (it does not compile
+ * otherwise), and its default is ORCHESTRATOR_DEFAULTS's (or the environment's, for the files, which the prose says).
+ */
+const CONTEXT_FIELDS: { [K in keyof OrchestratorContextType]-?: Json } = {
+  handbook: {
+    type: "string",
+    description:
+      "Path of the Skill Handbook JSON, or a handbook published to the run's store (`skillorchestra handbook publish`): `store:NAME` (the version served now, looked up at every run) or `store:NAME@vN`. Default: SKILLORCHESTRA_HANDBOOK.",
+  },
+  pool: {
+    type: "string",
+    description: "Path of the pool file (JSON or YAML). Default: SKILLORCHESTRA_POOL.",
+  },
+  lambda: {
+    type: "number",
+    minimum: 0,
+    description: "Price of accuracy λ: score = competence − λ·normalised cost.",
+  },
+  budgetUsd: {
+    type: "number",
+    exclusiveMinimum: 0,
+    description: "Cost budget per task in USD; steps beyond it stop the run (or ask, when `ask` is on). Default: none.",
+  },
+  strategy: {
+    type: "string",
+    enum: ["tradeoff", "cascade"],
+    description: "`tradeoff` (competence − λ·cost) or `cascade` (the reference implementation's lexicographic rule).",
+  },
+  estimator: {
+    type: "string",
+    enum: [...ESTIMATOR_NAMES],
+    description: "Competence estimator: posterior `mean`, a lower `quantile`, or a seeded `thompson` sample.",
+  },
+  maxSteps: {
+    type: "integer",
+    minimum: 0,
+    description: "Steps before the one forced answer.",
+  },
+  orchestratorModel: {
+    type: "string",
+    description: "Pool agent id of an OpenAI-compatible orchestrator model; absent = the offline policy.",
+  },
+  ask: {
+    type: "boolean",
+    description: "Ask a human (interrupt) before a step whose expected cost would exceed the budget.",
+  },
+  seed: {
+    type: "integer",
+    description: "Seed for Thompson sampling and cascade tie-breaks.",
+  },
+  corpus: {
+    type: "string",
+    description:
+      "Search corpus (JSONL of {id, title, text}) for search mode; sim pools bring their own. Default: SKILLORCHESTRA_CORPUS.",
+  },
+  deadlineMs: {
+    type: "number",
+    exclusiveMinimum: 0,
+    description:
+      "Time limit of one run (one invoke or stream of the graph, a resume included) in ms. Model calls are cut at it, and a run past it stops with stop reason `deadline`.",
+  },
+  records: {
+    type: "string",
+    description:
+      "Where each run's step records go: a JSONL file path, or `store:NAME` (the run's store). Absent: none are kept.",
+  },
+  exploreRate: {
+    type: "number",
+    minimum: 0,
+    maximum: 1,
+    description:
+      "Exploration share, in [0, 1]: each agent choice is, with this probability (a draw seeded by seed, task and step), made on a Thompson sample of the competence posteriors instead of the configured estimator, so that agents with little evidence (a new agent at its prior) earn some. At 0, no exploration.",
+  },
+};
+
+/** A context field: optional, any value accepted at run time (resolveSettings checks it), shown as `json`. */
+const field = <T>(json: Json) => described<T | undefined>(json).optional();
+
+const DEFAULTS = new Map<string, unknown>(Object.entries(ORCHESTRATOR_DEFAULTS));
+
+/** Each context field, shown with its ORCHESTRATOR_DEFAULTS default when it has one. */
+const CONTEXT_SHAPE = Object.fromEntries(
+  Object.entries(CONTEXT_FIELDS).map(([key, json]) => {
+    const value = DEFAULTS.get(key);
+    return [key, field(value === undefined ? json : { ...json, default: value })];
+  }),
+) as { [K in keyof OrchestratorContextType]-?: z.ZodOptional<z.ZodType<OrchestratorContextType[K]>> };
+
+/**
+ * Per-run configuration (the graph's context schema, shown in Studio). Every field is optional and has a default
+ * (ORCHESTRATOR_DEFAULTS, or the environment for the files); the served schema shows it.
+ */
+export const OrchestratorContextSchema = z.object(CONTEXT_SHAPE).meta({
+  id: "OrchestratorContext",
+  title: "Orchestrator context",
+  description: "Per-run configuration: handbook, pool, λ, budget, strategy, … Every field is optional.",
+});
+
+/**
+ * The context as LangGraph's StateGraph is given it: at run time the zod schema above (so the server serves it); typed
+ * as channels with every key optional, so that a run's `context` may give any of them (LangGraph would otherwise ask
+ * for every key).
+ */
+export const OrchestratorContext = OrchestratorContextSchema as unknown as {
+  [K in keyof OrchestratorContextType]?: LastValue<OrchestratorContextType[K]>;
 };
 
 function exploreRateOf(v: unknown): number {

@@ -56,15 +56,19 @@ export interface Step {
  * Why a run stopped. `agent_error`: an agent (or the orchestrator model) failed for good and no other agent was left
  * to re-route its step to (`failures` names it, the error and the attempts). `deadline`: the run's deadline passed.
  */
-export type StopReason =
-  | "answered"
-  | "forced_answer"
-  | "step_limit"
-  | "budget"
-  | "stopped_by_user"
-  | "no_agent"
-  | "agent_error"
-  | "deadline";
+export type StopReason = (typeof STOP_REASONS)[number];
+
+/** Every stop reason (StopReason), as the served state schema lists them. */
+export const STOP_REASONS = [
+  "answered",
+  "forced_answer",
+  "step_limit",
+  "budget",
+  "stopped_by_user",
+  "no_agent",
+  "agent_error",
+  "deadline",
+] as const;
 
 /** A call that failed for good (after every attempt its provider allows); the step is re-routed or the run ends. */
 export interface AgentFailure {
@@ -173,6 +177,15 @@ function reduced<V, U = V>(json: Json, fn: (a: V, b: U) => V, init: () => V) {
   });
 }
 
+/** An appended channel (a node returns one item or several): `json` describes its items' array. */
+const appended = <T>(json: Json) => reduced<T[], T | T[]>(json, append, () => []);
+
+/** Reducer of a channel an update replaces. */
+const replace = <V>(_a: V, b: V): V => b;
+
+/** A channel a node's update replaces, null at first. */
+const latest = <V>(json: Json) => reduced<V | null>(json, replace, () => null);
+
 /** The narrow input: what a caller (or a Studio form) gives. */
 export const OrchestratorInput = z
   .object({ task: TASK(), settings: SETTINGS() })
@@ -183,81 +196,44 @@ export const OrchestratorState = z
   .object({
     task: TASK(),
     settings: SETTINGS(),
-    steps: reduced<Step[], Step | Step[]>(arrayOf(refTo(STEP_JSON), "The steps taken, in order."), append, () => []),
+    steps: appended<Step>(arrayOf(refTo(STEP_JSON), "The steps taken, in order.")),
     documents: reduced<Document[]>(
       arrayOf(refTo(DOCUMENT_JSON), "Passages the search steps found (the first copy of each id)."),
       mergeDocuments,
       () => [],
     ),
-    codeResults: reduced<CodeResult[], CodeResult | CodeResult[]>(
-      arrayOf(refTo(CODE_RESULT_JSON), "What the code steps' programs did, in order."),
-      append,
-      () => [],
-    ),
+    codeResults: appended<CodeResult>(arrayOf(refTo(CODE_RESULT_JSON), "What the code steps' programs did, in order.")),
     /** Answers that were rejected (empty or evasive). */
-    attempts: reduced<string[], string | string[]>(
-      arrayOf({ type: "string" }, "Answers that were rejected (empty or evasive)."),
-      append,
-      () => [],
-    ),
+    attempts: appended<string>(arrayOf({ type: "string" }, "Answers that were rejected (empty or evasive).")),
     /** Calls that failed for good, in order (a re-routed step has a second decision for the same step). */
-    failures: reduced<AgentFailure[], AgentFailure | AgentFailure[]>(
-      arrayOf(refTo(FAILURE_JSON), "Calls that failed for good, in order."),
-      append,
-      () => [],
-    ),
+    failures: appended<AgentFailure>(arrayOf(refTo(FAILURE_JSON), "Calls that failed for good, in order.")),
     /** Every routing decision, in order: the handbook's decision records plus what the policy inferred. */
-    decisions: reduced<RoutingDecision[], RoutingDecision | RoutingDecision[]>(
-      arrayOf(refTo(DECISION_JSON), "Every routing decision, in order."),
-      append,
-      () => [],
-    ),
+    decisions: appended<RoutingDecision>(arrayOf(refTo(DECISION_JSON), "Every routing decision, in order.")),
     costUsd: reduced<number>(
       { type: "number", description: "What the run has cost so far in USD (steps and the orchestrator model)." },
       (a, b) => a + b,
       () => 0,
     ),
-    dispatch: reduced<Dispatch | null>(
+    dispatch: latest<Dispatch>(
       orNull(refTo(DISPATCH_JSON), "The dispatch the orchestrator node chose for the next step."),
-      (_a, b) => b,
-      () => null,
     ),
     /** The consultation of the current answer (absent: the handbook has no consult rule, or no answer step yet). */
-    consulting: reduced<Consulting | null>(
+    consulting: latest<Consulting>(
       orNull(refTo(CONSULTING_JSON), "The consultation of the current answer (null: none)."),
-      (_a, b) => b,
-      () => null,
     ),
     /** A decision waiting for a human at the `approve` node (asking is on and the step would exceed the budget). */
-    pending: reduced<{ decision: RoutingDecision; dispatch: Dispatch; budgetUsd: number } | null>(
+    pending: latest<{ decision: RoutingDecision; dispatch: Dispatch; budgetUsd: number }>(
       orNull(refTo(PENDING_JSON), "A decision waiting for a human at the approve node (null: none)."),
-      (_a, b) => b,
-      () => null,
     ),
-    finalAnswer: reduced<string | null>(
-      { type: ["string", "null"], description: "The accepted answer (null until the run answers)." },
-      (_a, b) => b,
-      () => null,
-    ),
-    stopReason: reduced<StopReason | null>(
-      {
-        type: ["string", "null"],
-        enum: [
-          "answered",
-          "forced_answer",
-          "step_limit",
-          "budget",
-          "stopped_by_user",
-          "no_agent",
-          "agent_error",
-          "deadline",
-          null,
-        ],
-        description: "Why the run stopped (null while it runs).",
-      },
-      (_a, b) => b,
-      () => null,
-    ),
+    finalAnswer: latest<string>({
+      type: ["string", "null"],
+      description: "The accepted answer (null until the run answers).",
+    }),
+    stopReason: latest<StopReason>({
+      type: ["string", "null"],
+      enum: [...STOP_REASONS, null],
+      description: "Why the run stopped (null while it runs).",
+    }),
   })
   .meta({ id: "OrchestratorState", title: "Orchestrator state", description: "The full state of one trajectory." });
 

@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEV_SERVER_STARTUP_MS, startDevServer, type DevServer } from "../support/dev-server.js";
+import { ORCHESTRATOR_DEFAULTS } from "../../graphs/orchestrator/configuration.js";
+import { MODES } from "../../src/core/modes.js";
 
 /**
  * The schemas Studio shows for the orchestrator, fetched from the real `langgraphjs dev` server while the machine is
@@ -12,6 +14,7 @@ type Schema = {
   type?: string | string[];
   description?: string;
   default?: unknown;
+  enum?: unknown[];
   required?: string[];
   properties?: Record<string, Schema>;
   items?: Schema;
@@ -64,6 +67,7 @@ describe("the orchestrator's schemas, served while the machine is loaded", () =>
     expect(Object.keys(task.properties ?? {})).toEqual(expect.arrayContaining(["id", "text", "family", "modes"]));
     for (const [k, f] of Object.entries(task.properties ?? {})) expect(f.description, `task.${k}`).toBeTruthy();
     expect(input.$defs?.Task ?? input.definitions?.Task).toBeDefined();
+    expect(task.properties!.modes!.items?.enum).toEqual(MODES.filter((m) => m !== "answer"));
     const settings = resolved(input, input.properties!.settings!);
     expect(Object.keys(settings.properties ?? {}).sort()).toEqual(["budgetUsd", "lambda", "maxSteps"]);
 
@@ -78,6 +82,7 @@ describe("the orchestrator's schemas, served while the machine is loaded", () =>
     expect(fields.maxSteps!.default).toBe(8);
     expect(fields.exploreRate!.default).toBe(0);
     expect(fields.strategy!.default).toBe("tradeoff");
+    for (const [k, v] of Object.entries(ORCHESTRATOR_DEFAULTS)) expect(fields[k]?.default, `context.${k}`).toEqual(v);
     expect(context.required ?? []).toEqual([]);
 
     // State and output: more than the input, every channel described.
