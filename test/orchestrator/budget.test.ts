@@ -1,6 +1,6 @@
 import { Command, MemorySaver } from "@langchain/langgraph";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
+import { type CreateOrchestratorOptions, createOrchestrator } from "../../graphs/orchestrator/graph.js";
 import type { ApprovalReply } from "../../graphs/orchestrator/nodes.js";
 import type { OrchestratorStateType, RoutingDecision } from "../../graphs/orchestrator/state.js";
 import type { SimTask } from "../../src/sim/index.js";
@@ -25,9 +25,7 @@ beforeAll(async () => {
     "unit_conversion",
   ] as const) {
     const t = testTask(fx.world, family);
-    const graph = await createOrchestrator({ handbook: fx.handbook, agents: fx.agents, search: fx.search });
-    const s = (await graph.invoke(inputOf(t))) as OrchestratorStateType;
-    const d = s.decisions[0]!;
+    const d = (await runWithBudget(undefined, t)).decisions[0]!;
     const costs = d.record.candidates.filter((c) => c.cost !== null).map((c) => ({ agent: c.agent, cost: c.cost! }));
     const low = costs.sort((a, b) => a.cost - b.cost)[0]!;
     if (low.cost < d.expectedCostUsd) {
@@ -43,15 +41,17 @@ beforeAll(async () => {
 
 const thread = (id: string) => ({ configurable: { thread_id: id } });
 
-async function askingGraph() {
-  return createOrchestrator({
-    handbook: fx.handbook,
-    agents: fx.agents,
-    search: fx.search,
-    checkpointer: new MemorySaver(),
-    defaults: { budgetUsd: budget, ask: true },
-  });
+/** The fixture's orchestrator (its handbook, agents and search) with these options. */
+const orchestrator = (options: Omit<CreateOrchestratorOptions, "handbook"> = {}) =>
+  createOrchestrator({ handbook: fx.handbook, agents: fx.agents, search: fx.search, ...options });
+
+/** The final state of a run of `t` (default: the chosen task) with this budget (default: none). */
+async function runWithBudget(budgetUsd?: number, t: SimTask = task): Promise<OrchestratorStateType> {
+  const graph = await orchestrator(budgetUsd === undefined ? {} : { defaults: { budgetUsd } });
+  return (await graph.invoke(inputOf(t))) as OrchestratorStateType;
 }
+
+const askingGraph = () => orchestrator({ checkpointer: new MemorySaver(), defaults: { budgetUsd: budget, ask: true } });
 
 /** Start a run that must stop at the interrupt before its first step; returns the graph and the interrupt value. */
 async function interrupted(id: string) {
@@ -152,13 +152,7 @@ describe("an invalid reply to the interrupt asks again, and the thread is never 
 
 describe("budget without ask", () => {
   it("chooses agents that fit the remaining budget, and never starts a step it expects to overrun", async () => {
-    const graph = await createOrchestrator({
-      handbook: fx.handbook,
-      agents: fx.agents,
-      search: fx.search,
-      defaults: { budgetUsd: budget },
-    });
-    const s = (await graph.invoke(inputOf(task))) as OrchestratorStateType;
+    const s = await runWithBudget(budget);
     expect(s.decisions.length).toBeGreaterThan(0);
     expect(s.decisions[0]!.record.chosen).not.toBe(first.record.chosen);
     for (const d of s.decisions) {
@@ -177,33 +171,19 @@ describe("budget without ask", () => {
   });
 
   it("stops with stopReason budget when no agent fits", async () => {
-    const graph = await createOrchestrator({
-      handbook: fx.handbook,
-      agents: fx.agents,
-      search: fx.search,
-      defaults: { budgetUsd: cheapest.cost / 10 },
-    });
-    const s = (await graph.invoke(inputOf(task))) as OrchestratorStateType;
+    const s = await runWithBudget(cheapest.cost / 10);
     expect(s.stopReason).toBe("budget");
     expect(s.steps).toEqual([]);
     expect(s.costUsd).toBe(0);
   });
 
   it("stops with stopReason budget once the cost so far reaches the budget", async () => {
-    const free = (await (
-      await createOrchestrator({ handbook: fx.handbook, agents: fx.agents, search: fx.search })
-    ).invoke(inputOf(task))) as OrchestratorStateType;
+    const free = await runWithBudget();
     const step0 = free.steps[0]!;
     expect(free.steps.length).toBeGreaterThan(1);
     // Room for exactly the first step: it is taken as without a budget, then nothing fits what is left.
     const tight = Math.max(step0.costUsd, free.decisions[0]!.expectedCostUsd);
-    const graph = await createOrchestrator({
-      handbook: fx.handbook,
-      agents: fx.agents,
-      search: fx.search,
-      defaults: { budgetUsd: tight },
-    });
-    const s = (await graph.invoke(inputOf(task))) as OrchestratorStateType;
+    const s = await runWithBudget(tight);
     expect(s.steps.length).toBe(1);
     expect(s.steps[0]).toEqual(step0);
     expect(s.stopReason).toBe("budget");

@@ -95,21 +95,24 @@ describe("skillorchestra records split (CLI)", () => {
     });
     const input = join(dir, "wino.jsonl");
     writeFileSync(input, imported.records.map(formatRecordLine).join(""));
+    /** `records split` of `input`, test share 0.3, seed 7. */
+    const split = (trainOut: string, testOut: string) =>
+      cli(
+        "records",
+        "split",
+        input,
+        "--test-share",
+        "0.3",
+        "--seed",
+        "7",
+        "--train-out",
+        trainOut,
+        "--test-out",
+        testOut,
+      );
     const trainOut = join(dir, "out", "train.jsonl");
     const testOut = join(dir, "out", "test.jsonl");
-    const run = await cli(
-      "records",
-      "split",
-      input,
-      "--test-share",
-      "0.3",
-      "--seed",
-      "7",
-      "--train-out",
-      trainOut,
-      "--test-out",
-      testOut,
-    );
+    const run = await split(trainOut, testOut);
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
     // 887 queries: round(887 × 0.3) = 266 to test.
@@ -127,19 +130,7 @@ describe("skillorchestra records split (CLI)", () => {
 
     // Same seed, same split.
     const again = join(dir, "again-test.jsonl");
-    await cli(
-      "records",
-      "split",
-      input,
-      "--test-share",
-      "0.3",
-      "--seed",
-      "7",
-      "--train-out",
-      join(dir, "again-train.jsonl"),
-      "--test-out",
-      again,
-    );
+    await split(join(dir, "again-train.jsonl"), again);
     expect(readFileSync(again, "utf8")).toBe(readFileSync(testOut, "utf8"));
   }, 180_000);
 
