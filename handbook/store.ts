@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, unlinkSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { InputError } from "../src/core/errors.js";
-import { writeFileAtomic } from "../src/core/atomic.js";
+import { writeFileAtomic, writeFileAtomicAsync } from "../src/core/atomic.js";
 import { importReferenceHandbook, type ImportOptions, type ReferenceImport } from "./import-reference.js";
 import type { Handbook } from "./schema.js";
 import { checkHandbook, plainlyValidMemory, validateHandbook } from "./validate.js";
@@ -60,11 +60,7 @@ export function removeStaleTemps(path: string, now: number = Date.now()): string
  * atomically. Returns the handbook as saved (the input is not modified).
  */
 export function saveHandbook(path: string, h: Handbook, now: string = new Date().toISOString()): Handbook {
-  const saved: Handbook = {
-    ...h,
-    metadata: { ...h.metadata, handbookVersion: h.metadata.handbookVersion + 1, updatedAt: now },
-  };
-  checkHandbook(saved, path);
+  const saved = nextVersion(path, h, now);
   removeStaleTemps(path);
   writeFileAtomic(path, jsonBytes(saved));
   return saved;
@@ -161,6 +157,65 @@ export function servingChoice(
 
 // ---------------------------------------------------------------------------------------------------------------
 // JSON files as JSON.stringify(value, null, 2) writes them, encoded piece by piece into one reused buffer.
+
+/** `h` as saveHandbook saves it: the next version, stamped `now`, checked. */
+function nextVersion(path: string, h: Handbook, now: string): Handbook {
+  const saved: Handbook = {
+    ...h,
+    metadata: { ...h.metadata, handbookVersion: h.metadata.handbookVersion + 1, updatedAt: now },
+  };
+  checkHandbook(saved, path);
+  return saved;
+}
+
+/** Files a WriteBehind has in flight at most (each in a buffer of its own, reused). */
+const WRITE_SLOTS = 2;
+
+/**
+ * Saves of many files whose writes run behind the caller (writeFileAtomicAsync): each save checks its handbook at
+ * once (a bad one throws there) and encodes it on this thread when a slot is free; the kernel's copy and the fsyncs
+ * then run on libuv's threads while the caller goes on computing. At most WRITE_SLOTS files are in flight; each file is atomic as with
+ * saveHandbook. `flush` waits for every write and rethrows the first failure: call it before relying on the files.
+ */
+export class WriteBehind {
+  private readonly slots: { buf: Buffer; busy: Promise<void> }[] = [];
+  private next = 0;
+  private failure: unknown;
+
+  /** saveHandbook, written behind. Resolves (with the handbook as saved) once its bytes are queued. */
+  async saveHandbook(path: string, h: Handbook, now: string = new Date().toISOString()): Promise<Handbook> {
+    const saved = nextVersion(path, h, now);
+    removeStaleTemps(path);
+    await this.write(path, () => jsonBytes(saved));
+    return saved;
+  }
+
+  /** `JSON.stringify(data, null, 2)` and a newline, written behind. */
+  async writeJson(path: string, data: unknown): Promise<void> {
+    await this.write(path, () => jsonBytes(data));
+  }
+
+  /** Wait for every write started; throws the first that failed. */
+  async flush(): Promise<void> {
+    await Promise.all(this.slots.map((s) => s.busy));
+    if (this.failure) throw this.failure;
+  }
+
+  /** Encode (when a slot is free, and copy out of the encoder's buffer at once) and start the write. */
+  private async write(path: string, encode: () => Uint8Array): Promise<void> {
+    if (this.failure) throw this.failure;
+    const i = this.next++ % WRITE_SLOTS;
+    const slot = (this.slots[i] ??= { buf: Buffer.allocUnsafe(0), busy: Promise.resolve() });
+    await slot.busy;
+    if (this.failure) throw this.failure;
+    const bytes = encode();
+    if (slot.buf.length < bytes.length) slot.buf = Buffer.allocUnsafe(Math.max(bytes.length, 2 * slot.buf.length));
+    slot.buf.set(bytes);
+    slot.busy = writeFileAtomicAsync(path, slot.buf.subarray(0, bytes.length)).catch((err: unknown) => {
+      this.failure ??= err;
+    });
+  }
+}
 
 /**
  * Where JSON files are encoded: grown as needed and kept, so writing a large file touches memory already mapped

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync, statSync } from "node:fs";
 import seedrandom from "seedrandom";
 import { basename, dirname, join } from "node:path";
-import { loadHandbook, loadSelection, saveHandbook } from "../../handbook/store.js";
+import { loadHandbook, loadSelection, saveHandbook, WriteBehind } from "../../handbook/store.js";
 import { isPooled, poolAgents } from "../../handbook/pooling.js";
 import { withNeighbours } from "../../handbook/neighbours.js";
 import { DEFAULT_SHRINKAGE, type Shrinkage, type Strategy } from "../../handbook/select.js";
@@ -668,6 +668,8 @@ export async function runSelect(
     const evaluatedBy = io.evaluateCandidate ? "target orchestrator" : "replay";
     const deployed = new Map<string, Handbook>();
     mkdirSync(dir, { recursive: true });
+    // The files are written behind: the next candidate is folded while the last one goes to disk.
+    const files = new WriteBehind();
     // Only candidates some λ or budget can pick are folded and saved: the best at some λ, and the frontier's.
     const curves = selection.candidates.map((c) => c.curve);
     const pickable = new Set<string>([selection.chosen, ...selection.frontier]);
@@ -702,14 +704,15 @@ export async function runSelect(
         },
       };
       c.file = `${basename(dir)}/${safeName(c.id)}.json`;
-      deployed.set(c.id, saveHandbook(join(dirname(out.selection), c.file), h));
+      deployed.set(c.id, await files.saveHandbook(join(dirname(out.selection), c.file), h));
     }
-    const saved = saveHandbook(out.chosen, deployed.get(selection.chosen)!);
-    writeJson(out.selection, {
+    const saved = await files.saveHandbook(out.chosen, deployed.get(selection.chosen)!);
+    await files.writeJson(out.selection, {
       kind: "skillorchestra.learning.selection",
       costEstimated: selection.candidates.some((c) => c.evaluation.costEstimated),
       ...selection,
     });
+    await files.flush();
     io.handoff?.put(out.chosen, saved);
     io.handoff?.put<LearnedSelection>(out.selection, { selection, handbooks: deployed });
     p.update(3, 3);
