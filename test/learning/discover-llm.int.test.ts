@@ -1,37 +1,20 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { SkillSchema } from "../../handbook/schema.js";
 import { contrastive, llmDiscoverer, llmNamer } from "../../src/learning/discover-llm.js";
 import { groupRecords } from "../../src/learning/queries.js";
 import { AgentSpecSchema, type AgentSpec } from "../../src/pool/schema.js";
 import { createChatClient } from "../../src/providers/openai.js";
-import {
-  startOpenAIServer,
-  type OpenAIServer,
-  type RecordedRequest,
-  type ScriptStep,
-} from "../../bench/support/openai-server.js";
+import type { RecordedRequest, ScriptStep } from "../../bench/support/openai-server.js";
+import { loopbackAgent } from "../support/openai-agent.js";
+import { serverPerTest } from "../support/server-per-test.js";
 import { AGENTS, synthRecords } from "./helpers.js";
 
 const KEY_ENV = "LEARN_TEST_KEY";
 const env = { [KEY_ENV]: "sk-loopback" };
-let server: OpenAIServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
+const serve = serverPerTest();
 
-function spec(url: string, over: Partial<AgentSpec> = {}): AgentSpec {
-  return AgentSpecSchema.parse({
-    id: "learner",
-    modes: ["answer"],
-    provider: "openai",
-    model: "test-model",
-    price: { inputPer1M: 1, outputPer1M: 2 },
-    maxRetries: 0,
-    openai: { baseURL: url, apiKeyEnv: KEY_ENV },
-    ...over,
-  });
-}
+const spec = (url: string, over: Partial<AgentSpec> = {}): AgentSpec =>
+  AgentSpecSchema.parse(loopbackAgent("learner", url, KEY_ENV, { inputPer1M: 1, outputPer1M: 2 }, over));
 
 function prompt(req: RecordedRequest): string {
   return req.body.messages.map((m: { content: string }) => m.content).join("\n");
@@ -62,7 +45,7 @@ const items = groupRecords(synthRecords({ perType: 20 }));
 
 describe("LLM discoverer over loopback HTTP", () => {
   it("sends contrastive evidence, parses 3–6 categories × 2–4 skills, avoids existing skills and counts its calls", async () => {
-    server = await startOpenAIServer((_req, i) => skillsReply(i, i === 0 ? 8 : 4, i === 0 ? 6 : 3));
+    const server = await serve((_req, i) => skillsReply(i, i === 0 ? 8 : 4, i === 0 ? 6 : 3));
     const d = llmDiscoverer({ client: createChatClient(spec(server.url), env), maxCalls: 3, queriesPerCall: 5 });
     const out = await d.discover({ mode: "answer", items, agents: [...AGENTS], existing: [], seed: 1 });
     const reqs = server.chatRequests();
@@ -97,7 +80,7 @@ describe("LLM discoverer over loopback HTTP", () => {
   });
 
   it("sends fewer queries when the prompt would exceed the context limit", async () => {
-    server = await startOpenAIServer((_req, i) => skillsReply(i));
+    const server = await serve((_req, i) => skillsReply(i));
     const d = llmDiscoverer({
       client: createChatClient(spec(server.url, { contextLimit: 2300 }), env),
       maxCalls: 2,
@@ -115,7 +98,7 @@ describe("LLM discoverer over loopback HTTP", () => {
   });
 
   it("halves the batch when the server rejects the prompt as too long, and logs the failed call", async () => {
-    server = await startOpenAIServer((_req, i) =>
+    const server = await serve((_req, i) =>
       i === 0
         ? {
             kind: "error",
@@ -141,7 +124,7 @@ describe("LLM discoverer over loopback HTTP", () => {
       expect(wins).toBeGreaterThan(0);
       expect(wins).toBeLessThan(it.outcomes.length);
     }
-    server = await startOpenAIServer([
+    const server = await serve([
       {
         kind: "reply",
         toolCalls: [

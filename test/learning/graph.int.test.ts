@@ -9,6 +9,7 @@ import { loadHandbook } from "../../handbook/store.js";
 import { readLog } from "../../src/learning/log.js";
 import { silentProgress } from "../../src/learning/progress.js";
 import { startOpenAIServer } from "../../bench/support/openai-server.js";
+import { loopbackAgent } from "../support/openai-agent.js";
 import { synthRecords } from "./helpers.js";
 import { writeFixture } from "./fixtures.js";
 
@@ -77,6 +78,22 @@ describe("learning graph", () => {
   });
 });
 
+/** A skill of the scripted discovery reply, named as its id. */
+const skill = (id: string, description: string, indicators: string[], example: string) => ({
+  id,
+  name: id,
+  description,
+  indicators,
+  examples: [example],
+});
+/** A category of the scripted discovery reply, named as its id. */
+const category = (id: string, description: string, skills: ReturnType<typeof skill>[]) => ({
+  id,
+  name: id,
+  description,
+  skills,
+});
+
 describe("learning graph with a learning model", () => {
   it("discovers with the LLM over loopback HTTP and counts its calls, tokens and USD in the learning cost", async () => {
     const server = await startOpenAIServer((req) => {
@@ -91,69 +108,18 @@ describe("learning graph with a learning model", () => {
           ],
         };
       const categories = [
-        {
-          id: "numbers",
-          name: "numbers",
-          description: "arithmetic",
-          skills: [
-            {
-              id: "sums",
-              name: "sums",
-              description: "adds",
-              indicators: ["sum", "plus", "total"],
-              examples: ["sum plus total"],
-            },
-            {
-              id: "products",
-              name: "products",
-              description: "multiplies",
-              indicators: ["multiply", "product", "divide"],
-              examples: ["multiply product"],
-            },
-          ],
-        },
-        {
-          id: "places",
-          name: "places",
-          description: "geography",
-          skills: [
-            {
-              id: "capitals",
-              name: "capitals",
-              description: "capitals",
-              indicators: ["capital", "city", "nation"],
-              examples: ["capital city"],
-            },
-            {
-              id: "rivers",
-              name: "rivers",
-              description: "rivers",
-              indicators: ["river", "border", "map"],
-              examples: ["river border"],
-            },
-          ],
-        },
-        {
-          id: "verse",
-          name: "verse",
-          description: "poetry",
-          skills: [
-            {
-              id: "rhyme",
-              name: "rhyme",
-              description: "rhymes",
-              indicators: ["rhyme", "poem", "verse"],
-              examples: ["rhyme poem"],
-            },
-            {
-              id: "forms",
-              name: "forms",
-              description: "forms",
-              indicators: ["sonnet", "haiku", "stanza"],
-              examples: ["sonnet haiku"],
-            },
-          ],
-        },
+        category("numbers", "arithmetic", [
+          skill("sums", "adds", ["sum", "plus", "total"], "sum plus total"),
+          skill("products", "multiplies", ["multiply", "product", "divide"], "multiply product"),
+        ]),
+        category("places", "geography", [
+          skill("capitals", "capitals", ["capital", "city", "nation"], "capital city"),
+          skill("rivers", "rivers", ["river", "border", "map"], "river border"),
+        ]),
+        category("verse", "poetry", [
+          skill("rhyme", "rhymes", ["rhyme", "poem", "verse"], "rhyme poem"),
+          skill("forms", "forms", ["sonnet", "haiku", "stanza"], "sonnet haiku"),
+        ]),
       ];
       return {
         kind: "reply",
@@ -163,15 +129,7 @@ describe("learning graph with a learning model", () => {
     });
     try {
       const pool = JSON.parse(readFileSync(fx.pool, "utf8"));
-      pool.agents.push({
-        id: "learner",
-        modes: ["answer"],
-        provider: "openai",
-        model: "test-model",
-        price: { inputPer1M: 1, outputPer1M: 4 },
-        maxRetries: 0,
-        openai: { baseURL: server.url, apiKeyEnv: "LEARN_GRAPH_KEY" },
-      });
+      pool.agents.push(loopbackAgent("learner", server.url, "LEARN_GRAPH_KEY", { inputPer1M: 1, outputPer1M: 4 }));
       const poolPath = join(fx.dir, "llm-pool.json");
       writeFileSync(poolPath, JSON.stringify(pool));
       const out = join(fx.dir, "llm", "H.json");

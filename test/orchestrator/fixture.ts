@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { Handbook } from "../../handbook/index.js";
 import { profileByTask } from "../../src/demo/profile.js";
 import { explore, simExploreTasks, simRunner, worldIndex } from "../../src/explore/index.js";
-import type { Pool } from "../../src/pool/schema.js";
+import type { AgentSpec, Pool } from "../../src/pool/schema.js";
 import { createAgents } from "../../src/sim/create-agents.js";
 import type { Agent } from "../../src/providers/types.js";
 import { loadRecords } from "../../src/records/io.js";
@@ -59,4 +59,22 @@ export function testTask(world: World, family: Family): SimTask {
 /** The graph input for a sim task (the reference answer is never shown to agents). */
 export function inputOf(task: SimTask) {
   return { task: { id: task.id, text: task.text, family: task.family } };
+}
+
+/**
+ * The fixture's sim agents without their answer mode, and `remote` as the only answer agent; the handbook is profiled
+ * on the fixture's records of the other modes, so it has no answer evidence for any agent.
+ */
+export function withRemoteAnswer(fx: SimFixture, remote: AgentSpec): { pool: Pool; handbook: Handbook } {
+  const sims = fx.pool.agents
+    .map((a) => ({ ...a, modes: a.modes.filter((m) => m !== "answer") }))
+    .filter((a) => a.modes.length > 0);
+  const pool: Pool = { version: 1, name: "sim + remote answer", agents: [...sims, remote] };
+  return {
+    pool,
+    handbook: profileByTask(
+      fx.records.filter((r) => r.mode !== "answer"),
+      pool,
+    ),
+  };
 }

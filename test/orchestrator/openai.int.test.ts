@@ -7,8 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
 import type { OrchestratorStateType } from "../../graphs/orchestrator/state.js";
 import { buildPoolAgents } from "../../src/deploy/orchestrator.js";
-import { profileByTask } from "../../src/demo/profile.js";
-import { costOf, type AgentSpec, type Pool } from "../../src/pool/schema.js";
+import { costOf, type AgentSpec } from "../../src/pool/schema.js";
 import { createChatClient } from "../../src/providers/openai.js";
 import {
   startOpenAIServer,
@@ -16,7 +15,8 @@ import {
   type RecordedRequest,
   type ScriptStep,
 } from "../../bench/support/openai-server.js";
-import { buildSimFixture, inputOf, testTask, type SimFixture } from "./fixture.js";
+import { loopbackAgent } from "../support/openai-agent.js";
+import { buildSimFixture, inputOf, testTask, withRemoteAnswer, type SimFixture } from "./fixture.js";
 
 let fx: SimFixture;
 let server: OpenAIServer;
@@ -44,17 +44,8 @@ afterAll(async () => {
 });
 
 const ROUTER_ENV = { SO_ROUTER_KEY: "router-test-key" };
-function routerSpec(): AgentSpec {
-  return {
-    id: "router",
-    modes: ["answer"],
-    provider: "openai",
-    model: "test-model",
-    price: { inputPer1M: 0.1, outputPer1M: 0.4 },
-    maxRetries: 0,
-    openai: { baseURL: server.url, apiKeyEnv: "SO_ROUTER_KEY" },
-  };
-}
+const routerSpec = (): AgentSpec =>
+  loopbackAgent("router", server.url, "SO_ROUTER_KEY", { inputPer1M: 0.1, outputPer1M: 0.4 });
 
 async function llmOrchestrator(withSearch = true) {
   return createOrchestrator({
@@ -198,23 +189,8 @@ describe("an openai answer agent in a pool of sim agents", () => {
   it("runs the task through real HTTP for its answer step, with the evidence of the sim steps in its prompt", async () => {
     vi.stubEnv("SO_ANSWER_KEY", "answer-test-key");
     const task = testTask(fx.world, "capital_lookup");
-    const remote: AgentSpec = {
-      id: "remote-answer",
-      modes: ["answer"],
-      provider: "openai",
-      model: "test-model",
-      price: { inputPer1M: 0.5, outputPer1M: 1.5 },
-      maxRetries: 0,
-      openai: { baseURL: server.url, apiKeyEnv: "SO_ANSWER_KEY" },
-    };
-    const sims = fx.pool.agents
-      .map((a) => ({ ...a, modes: a.modes.filter((m) => m !== "answer") }))
-      .filter((a) => a.modes.length > 0);
-    const pool: Pool = { version: 1, name: "sim + remote answer", agents: [...sims, remote] };
-    const handbook = profileByTask(
-      fx.records.filter((r) => r.mode !== "answer"),
-      pool,
-    );
+    const remote = loopbackAgent("remote-answer", server.url, "SO_ANSWER_KEY", { inputPer1M: 0.5, outputPer1M: 1.5 });
+    const { pool, handbook } = withRemoteAnswer(fx, remote);
     let answered: RecordedRequest | undefined;
     answerReply = (req) => {
       answered = req;

@@ -19,10 +19,8 @@ import type { OrchestratorContextType } from "../../graphs/orchestrator/configur
 import { buildOrchestratorGraph } from "../../graphs/orchestrator/graph.js";
 import type { OrchestratorStateType } from "../../graphs/orchestrator/state.js";
 import { checkpointTarget, openCheckpointer } from "../../src/cli/checkpoint.js";
-import { profileByTask } from "../../src/demo/profile.js";
 import { resolveFromContext } from "../../src/deploy/orchestrator.js";
 import { savePool } from "../../src/pool/load.js";
-import type { Pool } from "../../src/pool/schema.js";
 import type { SimTask } from "../../src/sim/index.js";
 import {
   type OpenAIServer,
@@ -30,9 +28,10 @@ import {
   type ScriptStep,
   startOpenAIServer,
 } from "../../bench/support/openai-server.js";
-import { startCli } from "../support/cli.js";
+import { startCli, untilOrExit } from "../support/cli.js";
+import { loopbackAgent } from "../support/openai-agent.js";
 import { type Cluster, describePostgres, startCluster, type TestDatabase, testDatabase } from "../support/postgres.js";
-import { buildSimFixture, inputOf, type SimFixture, testTask } from "./fixture.js";
+import { buildSimFixture, inputOf, type SimFixture, testTask, withRemoteAnswer } from "./fixture.js";
 
 const KEY_ENV = { SO_PG_ANSWER_KEY: "answer-key" };
 
@@ -60,35 +59,14 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "pg-cli-"));
   server = await startOpenAIServer((req, i) => script(req, i));
   task = testTask(fx.world, "capital_lookup");
-  const sims = fx.pool.agents
-    .map((a) => ({ ...a, modes: a.modes.filter((m) => m !== "answer") }))
-    .filter((a) => a.modes.length > 0);
-  const pool: Pool = {
-    version: 1,
-    name: "sim + remote answer",
-    agents: [
-      ...sims,
-      {
-        id: "remote-answer",
-        modes: ["answer"],
-        provider: "openai",
-        model: "test-model",
-        price: { inputPer1M: 0.5, outputPer1M: 1.5 },
-        maxRetries: 0,
-        openai: { baseURL: server.url, apiKeyEnv: "SO_PG_ANSWER_KEY" },
-      },
-    ],
-  };
+  const { pool, handbook } = withRemoteAnswer(
+    fx,
+    loopbackAgent("remote-answer", server.url, "SO_PG_ANSWER_KEY", { inputPer1M: 0.5, outputPer1M: 1.5 }),
+  );
   const poolPath = join(dir, "pool.json");
   const handbookPath = join(dir, "handbook.json");
   savePool(poolPath, pool);
-  saveHandbook(
-    handbookPath,
-    profileByTask(
-      fx.records.filter((r) => r.mode !== "answer"),
-      pool,
-    ),
-  );
+  saveHandbook(handbookPath, handbook);
   files = { handbook: handbookPath, pool: poolPath };
   args = ["--handbook", handbookPath, "--pool", poolPath];
 }, 180_000);
@@ -98,22 +76,6 @@ afterAll(async () => {
 });
 
 const start = (a: string[]) => startCli(["run", ...a], KEY_ENV);
-
-/** Resolves once the scripted server has received more than `n` chat requests; rejects if the run ends first. */
-function requestArrived(n: number, run: ReturnType<typeof start>): Promise<void> {
-  return new Promise<void>((res, rej) => {
-    const poll = setInterval(() => {
-      if (server.chatRequests().length > n) {
-        clearInterval(poll);
-        res();
-      }
-    }, 20);
-    void run.done.then((r) => {
-      clearInterval(poll);
-      rej(new Error(`run ended before its answer request: ${JSON.stringify(r)}`));
-    });
-  });
-}
 
 /** A port on 127.0.0.1 that nothing listens on (taken from the OS, then released). */
 function closedPort(): Promise<number> {
@@ -198,18 +160,7 @@ describePostgres("run --checkpoint postgres://…: killed with SIGKILL, resumed 
       .compile()
       .invoke(inputOf(task), { context: { handbook: files.handbook, pool: files.pool } as OrchestratorContextType });
     unkilledRun.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
-    await new Promise<void>((res, rej) => {
-      const poll = setInterval(() => {
-        if (cliRequests > 0) {
-          clearInterval(poll);
-          res();
-        }
-      }, 20);
-      void first.done.then((r) => {
-        clearInterval(poll);
-        rej(new Error(`run ended before its answer request: ${JSON.stringify(r)}`));
-      });
-    });
+    await untilOrExit(first, () => cliRequests > 0, "its answer request");
     const kept = await checkpointed(db.url, "kill-1");
     expect(kept?.steps?.map((s) => s.mode)).toEqual(["search"]);
     first.child.kill("SIGKILL");
@@ -254,7 +205,7 @@ describePostgres(
         return answer();
       };
       const run = start([task.id, ...args, ...pg, "--thread", "restart-1"]);
-      await requestArrived(before, run);
+      await untilOrExit(run, () => server.chatRequests().length > before, "its answer request");
       await cluster.stop();
       release();
       const failed = await run.done;

@@ -11,7 +11,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { saveHandbook } from "../../handbook/index.js";
 import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
 import type { OrchestratorStateType, Step } from "../../graphs/orchestrator/state.js";
-import { profileByTask } from "../../src/demo/profile.js";
 import { savePool } from "../../src/pool/load.js";
 import type { AgentSpec, Pool } from "../../src/pool/schema.js";
 import {
@@ -20,8 +19,9 @@ import {
   type RecordedRequest,
   type ScriptStep,
 } from "../../bench/support/openai-server.js";
-import { buildSimFixture, inputOf, testTask, type SimFixture } from "./fixture.js";
-import { startCli } from "../support/cli.js";
+import { buildSimFixture, inputOf, testTask, withRemoteAnswer, type SimFixture } from "./fixture.js";
+import { startCli, untilOrExit } from "../support/cli.js";
+import { loopbackAgent } from "../support/openai-agent.js";
 
 const KEY_ENV = { SO_CLI_ANSWER_KEY: "answer-key", SO_CLI_ROUTER_KEY: "router-key" };
 
@@ -49,17 +49,8 @@ afterAll(async () => {
 const start = (args: string[]) => startCli(["run", ...args], KEY_ENV);
 const cli = (args: string[]) => start(args).done;
 
-function openaiSpec(id: string, keyEnv: string): AgentSpec {
-  return {
-    id,
-    modes: ["answer"],
-    provider: "openai",
-    model: "test-model",
-    price: { inputPer1M: 0.5, outputPer1M: 1.5 },
-    maxRetries: 0,
-    openai: { baseURL: server.url, apiKeyEnv: keyEnv },
-  };
-}
+const openaiSpec = (id: string, keyEnv: string): AgentSpec =>
+  loopbackAgent(id, server.url, keyEnv, { inputPer1M: 0.5, outputPer1M: 1.5 });
 
 /** The latest checkpointed state of a thread, read from the SQLite file as another process would. */
 async function checkpointed(db: string, thread: string): Promise<Partial<OrchestratorStateType> | undefined> {
@@ -195,24 +186,11 @@ describe("skillorchestra run (subprocess)", () => {
     // Sim agents search and code; the only answer agent is an openai one behind the loopback server, whose first
     // reply never comes (the run is killed while waiting), and whose second reply answers.
     const task = testTask(fx.world, "arithmetic");
-    const sims = fx.pool.agents
-      .map((a) => ({ ...a, modes: a.modes.filter((m) => m !== "answer") }))
-      .filter((a) => a.modes.length > 0);
-    const pool: Pool = {
-      version: 1,
-      name: "sim + remote answer",
-      agents: [...sims, openaiSpec("remote-answer", "SO_CLI_ANSWER_KEY")],
-    };
+    const { pool, handbook } = withRemoteAnswer(fx, openaiSpec("remote-answer", "SO_CLI_ANSWER_KEY"));
     const poolPath = join(dir, "remote-pool.json");
     const handbookPath = join(dir, "remote-handbook.json");
     savePool(poolPath, pool);
-    saveHandbook(
-      handbookPath,
-      profileByTask(
-        fx.records.filter((r) => r.mode !== "answer"),
-        pool,
-      ),
-    );
+    saveHandbook(handbookPath, handbook);
     const db = join(dir, "kill.sqlite");
     const before = server.chatRequests().length;
     script = (_req, i) =>
@@ -226,18 +204,7 @@ describe("skillorchestra run (subprocess)", () => {
 
     const args = ["--handbook", handbookPath, "--pool", poolPath, "--db", db, "--thread", "kill-1"];
     const first = start([task.id, ...args, "--stream"]);
-    await new Promise<void>((res, rej) => {
-      const poll = setInterval(() => {
-        if (server.chatRequests().length > before) {
-          clearInterval(poll);
-          res();
-        }
-      }, 20);
-      void first.done.then((r) => {
-        clearInterval(poll);
-        rej(new Error(`run ended before it was killed: ${JSON.stringify(r)}`));
-      });
-    });
+    await untilOrExit(first, () => server.chatRequests().length > before, "it was killed");
     const kept = await checkpointed(db, "kill-1");
     expect(kept?.steps?.map((s) => s.mode)).toEqual(["code"]);
     expect(kept?.dispatch?.agent).toBe("remote-answer");

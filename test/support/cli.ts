@@ -32,3 +32,22 @@ export function startCli(args: string[], env: Record<string, string> = {}) {
   );
   return { child, done };
 }
+
+/**
+ * Resolves once `ready()` holds (asked every 20 ms) while the subprocess `run` is still running; rejects if it ends
+ * first, saying that it ended before `what`.
+ */
+export function untilOrExit(run: { done: Promise<CliExit> }, ready: () => boolean, what: string): Promise<void> {
+  return new Promise<void>((res, rej) => {
+    const poll = setInterval(() => {
+      if (ready()) {
+        clearInterval(poll);
+        res();
+      }
+    }, 20);
+    void run.done.then((r) => {
+      clearInterval(poll);
+      rej(new Error(`run ended before ${what}: ${JSON.stringify(r)}`));
+    });
+  });
+}
