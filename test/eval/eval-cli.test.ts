@@ -11,7 +11,7 @@ import { InputError } from "../../src/core/errors.js";
 import { formatRecordLine } from "../../src/records/io.js";
 import type { ExecutionRecord } from "../../src/records/schema.js";
 import { synthRecords } from "../learning/helpers.js";
-import { testRecords, trainRecords } from "./helpers.js";
+import { BASELINE_FAMILIES, testRecords, trainRecords } from "./helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "so-eval-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -179,12 +179,7 @@ describe("eval on hand-made records", () => {
       "skillorchestra-quantile",
       "skillorchestra-thompson",
       "skillorchestra-consult",
-      "knn",
-      "knn-50",
-      "per-cluster-task",
-      "per-cluster-kmeans",
-      "logistic",
-      "cascade-frugal",
+      ...BASELINE_FAMILIES,
     ]);
     // --work keeps each seed's learned handbook.
     expect(Object.keys(loadHandbook(join(work, "seed-3", "H.json")).agents).sort()).toEqual([

@@ -1,6 +1,8 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { MetricContext } from "../../src/eval/metrics.js";
+import { buildReplayTable, type ReplayTable } from "../../src/eval/replay.js";
 import { formatRecordLine } from "../../src/records/io.js";
 import { ExecutionRecordSchema, type ExecutionRecord, type ExecutionRecordInput } from "../../src/records/schema.js";
 
@@ -73,6 +75,22 @@ export function testRecords(extra: Partial<ExecutionRecordInput> = {}): Executio
     ],
     extra,
   );
+}
+
+/** The baseline families of an evaluation's frontiers, in their order, after those of our router. */
+export const BASELINE_FAMILIES = [
+  "knn",
+  "knn-50",
+  "per-cluster-task",
+  "per-cluster-kmeans",
+  "logistic",
+  "cascade-frugal",
+];
+
+/** The test records' replay table, and the metric context of routing on it (best single and oracle: see testRecords). */
+export function testTable(): { table: ReplayTable; ctx: MetricContext } {
+  const table = buildReplayTable(testRecords());
+  return { table, ctx: { pool: table.agents, agentCosts: { ...COST }, bestSingle: 0.3, oracle: 0.85 } };
 }
 
 /** The hand-made train and test records and a replay pool of agents A, B, C, written into a fresh directory. */

@@ -8,10 +8,9 @@ import {
   normalisedEntropy,
   routingMetrics,
   stat,
-  type MetricContext,
 } from "../../src/eval/metrics.js";
 import { buildReplayTable, routeAll, type Router } from "../../src/eval/replay.js";
-import { testRecords } from "./helpers.js";
+import { testRecords, testTable } from "./helpers.js";
 
 describe("entropy and collapse", () => {
   it("normalised entropy: H / ln(pool size)", () => {
@@ -54,13 +53,7 @@ describe("stat over seeds", () => {
 });
 
 describe("routing metrics", () => {
-  const table = buildReplayTable(testRecords());
-  const ctx: MetricContext = {
-    pool: table.agents,
-    agentCosts: { A: 0.03, B: 0.02, C: 0.01 },
-    bestSingle: 0.3,
-    oracle: 0.85,
-  };
+  const { table, ctx } = testTable();
   const byTask = (fruit: string, cars: string): Router => ({
     name: "t",
     route: (q) => (q.task === "fruit" ? fruit : cars),

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { evaluate } from "../../src/eval/evaluate.js";
 import { formatEvaluation, formatResultsTable } from "../../src/eval/format.js";
-import { aggregateSeeds, collapse, routingMetrics, type MetricContext } from "../../src/eval/metrics.js";
+import { aggregateSeeds, collapse, routingMetrics } from "../../src/eval/metrics.js";
 import { buildReplayTable, routeAll, type RouteQuery, type Router } from "../../src/eval/replay.js";
 import { keysAgree } from "../../tools/answer/key.js";
 import { renderReport } from "../../src/eval/report-html.js";
-import { rec, testRecords, trainRecords } from "./helpers.js";
+import { rec, testRecords, testTable, trainRecords } from "./helpers.js";
 
 const CHOICE = "Which planet is the largest?\nA) Mars\nB) Jupiter\nC) Venus";
 
@@ -142,13 +142,7 @@ describe("routeAll with a multi-step router", () => {
 });
 
 describe("step metrics", () => {
-  const table = buildReplayTable(testRecords());
-  const ctx: MetricContext = {
-    pool: table.agents,
-    agentCosts: { A: 0.03, B: 0.02, C: 0.01 },
-    bestSingle: 0.3,
-    oracle: 0.85,
-  };
+  const { table, ctx } = testTable();
   // t1: C; t2: C then B then A; t3: C then A; t4: C then B.
   const cascade = scripted({
     t1: { ask: ["C"], answer: "C" },
