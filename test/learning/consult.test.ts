@@ -169,28 +169,19 @@ describe("fitConsultRule on synthetic answers with known ground truth", () => {
     const [a, b] = best.plan.agents;
     const first = judge(best, [{ agent: a!, key: "A" }], lambda, { callsLeft: 2 });
     expect(first).toMatchObject({ action: "consult", agent: b });
-    expect(
+    /** The judgement once the second cheap agent has answered `key` after the first's A. */
+    const second = (key: string) =>
       judge(
         best,
         [
           { agent: a!, key: "A" },
-          { agent: b!, key: "C" },
+          { agent: b!, key },
         ],
         lambda,
         { callsLeft: 1 },
-      ),
-    ).toMatchObject({ action: "consult", agent: "strong", state: "disagree" });
-    expect(
-      judge(
-        best,
-        [
-          { agent: a!, key: "A" },
-          { agent: b!, key: "A" },
-        ],
-        lambda,
-        { callsLeft: 1 },
-      ),
-    ).toMatchObject({ action: "accept", state: "agree" });
+      );
+    expect(second("C")).toMatchObject({ action: "consult", agent: "strong", state: "disagree" });
+    expect(second("A")).toMatchObject({ action: "accept", state: "agree" });
   });
 
   it("at a high λ the best plan is one cheap agent's answer", () => {

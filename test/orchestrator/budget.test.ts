@@ -1,10 +1,9 @@
 import { Command, MemorySaver } from "@langchain/langgraph";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type CreateOrchestratorOptions, createOrchestrator } from "../../graphs/orchestrator/graph.js";
 import type { ApprovalReply } from "../../graphs/orchestrator/nodes.js";
 import type { OrchestratorStateType, RoutingDecision } from "../../graphs/orchestrator/state.js";
 import type { SimTask } from "../../src/sim/index.js";
-import { buildSimFixture, inputOf, testTask, type SimFixture } from "./fixture.js";
+import { buildSimFixture, fixtureOrchestrator, inputOf, runOnFixture, testTask, type SimFixture } from "./fixture.js";
 
 let fx: SimFixture;
 /** A task whose first decision, with no budget, picks an agent that has a cheaper candidate. */
@@ -41,17 +40,12 @@ beforeAll(async () => {
 
 const thread = (id: string) => ({ configurable: { thread_id: id } });
 
-/** The fixture's orchestrator (its handbook, agents and search) with these options. */
-const orchestrator = (options: Omit<CreateOrchestratorOptions, "handbook"> = {}) =>
-  createOrchestrator({ handbook: fx.handbook, agents: fx.agents, search: fx.search, ...options });
-
 /** The final state of a run of `t` (default: the chosen task) with this budget (default: none). */
-async function runWithBudget(budgetUsd?: number, t: SimTask = task): Promise<OrchestratorStateType> {
-  const graph = await orchestrator(budgetUsd === undefined ? {} : { defaults: { budgetUsd } });
-  return (await graph.invoke(inputOf(t))) as OrchestratorStateType;
-}
+const runWithBudget = (budgetUsd?: number, t: SimTask = task) =>
+  runOnFixture(fx, t, budgetUsd === undefined ? {} : { defaults: { budgetUsd } });
 
-const askingGraph = () => orchestrator({ checkpointer: new MemorySaver(), defaults: { budgetUsd: budget, ask: true } });
+const askingGraph = () =>
+  fixtureOrchestrator(fx, { checkpointer: new MemorySaver(), defaults: { budgetUsd: budget, ask: true } });
 
 /** Start a run that must stop at the interrupt before its first step; returns the graph and the interrupt value. */
 async function interrupted(id: string) {

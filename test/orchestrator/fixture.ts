@@ -6,6 +6,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Handbook } from "../../handbook/index.js";
+import { type CreateOrchestratorOptions, createOrchestrator } from "../../graphs/orchestrator/graph.js";
+import type { OrchestratorStateType } from "../../graphs/orchestrator/state.js";
 import { profileByTask } from "../../src/demo/profile.js";
 import { explore, simExploreTasks, simRunner, worldIndex } from "../../src/explore/index.js";
 import type { AgentSpec, Pool } from "../../src/pool/schema.js";
@@ -59,6 +61,20 @@ export function testTask(world: World, family: Family): SimTask {
 /** The graph input for a sim task (the reference answer is never shown to agents). */
 export function inputOf(task: SimTask) {
   return { task: { id: task.id, text: task.text, family: task.family } };
+}
+
+/** An orchestrator over the fixture: its handbook, agents and search, unless `options` says otherwise. */
+export function fixtureOrchestrator(fx: SimFixture, options: Partial<CreateOrchestratorOptions> = {}) {
+  return createOrchestrator({ handbook: fx.handbook, agents: fx.agents, search: fx.search, ...options });
+}
+
+/** The final state of a run of `task` on fixtureOrchestrator(fx, options). */
+export async function runOnFixture(
+  fx: SimFixture,
+  task: SimTask,
+  options: Partial<CreateOrchestratorOptions> = {},
+): Promise<OrchestratorStateType> {
+  return (await (await fixtureOrchestrator(fx, options)).invoke(inputOf(task))) as OrchestratorStateType;
 }
 
 /**

@@ -1,9 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
 import type { OrchestratorStateType, RoutingDecision } from "../../graphs/orchestrator/state.js";
 import { StructuredOutputError } from "../../src/providers/runtime.js";
 import type { Agent, StepResult } from "../../src/providers/types.js";
-import { buildSimFixture, inputOf, testTask, type SimFixture } from "./fixture.js";
+import { buildSimFixture, fixtureOrchestrator, inputOf, runOnFixture, testTask, type SimFixture } from "./fixture.js";
 
 let fx: SimFixture;
 beforeAll(async () => {
@@ -54,8 +53,7 @@ function expectDecisionShape(d: RoutingDecision) {
 describe("orchestrator graph over sim agents, real search and real sandbox", () => {
   it("answers a search task end to end; state holds steps, documents, decisions, cost, answer, stop reason", async () => {
     const task = testTask(fx.world, "capital_lookup");
-    const graph = await createOrchestrator({ handbook: fx.handbook, agents: fx.agents, search: fx.search });
-    const s = (await graph.invoke(inputOf(task))) as OrchestratorStateType;
+    const s = await runOnFixture(fx, task);
 
     expect(s.stopReason).toBe("answered");
     expect(s.finalAnswer).toBeTruthy();
@@ -95,8 +93,7 @@ describe("orchestrator graph over sim agents, real search and real sandbox", () 
 
   it("runs code in the sandbox for an arithmetic task and keeps the result", async () => {
     const task = testTask(fx.world, "arithmetic");
-    const graph = await createOrchestrator({ handbook: fx.handbook, agents: fx.agents, search: fx.search });
-    const s = (await graph.invoke(inputOf(task))) as OrchestratorStateType;
+    const s = await runOnFixture(fx, task);
     const code = s.steps.filter((x) => x.mode === "code");
     expect(code.length).toBeGreaterThan(0);
     expect(s.codeResults.length).toBe(code.length);
@@ -111,7 +108,7 @@ describe("orchestrator graph over sim agents, real search and real sandbox", () 
 
   it("streams one custom decision event per step, matching the decisions in state", async () => {
     const task = testTask(fx.world, "founder_birth_year");
-    const graph = await createOrchestrator({ handbook: fx.handbook, agents: fx.agents, search: fx.search });
+    const graph = await fixtureOrchestrator(fx);
     const events: any[] = [];
     const updates: Record<string, any>[] = [];
     for await (const [mode, chunk] of await graph.stream(inputOf(task), { streamMode: ["custom", "updates"] })) {
@@ -138,8 +135,7 @@ describe("orchestrator graph over sim agents, real search and real sandbox", () 
   it("rejects empty and evasive answers, stores them as attempts, and goes on until an answer is accepted", async () => {
     const task = testTask(fx.world, "unit_conversion");
     const { agents, calls } = evasiveFirst(fx.agents, ["", "I don't know."]);
-    const graph = await createOrchestrator({ handbook: fx.handbook, agents, search: fx.search });
-    const s = (await graph.invoke(inputOf(task))) as OrchestratorStateType;
+    const s = await runOnFixture(fx, task, { agents });
 
     expect(s.attempts).toEqual(["", "I don't know."]);
     const answers = s.steps.filter((x) => x.mode === "answer");
@@ -159,13 +155,7 @@ describe("orchestrator graph over sim agents, real search and real sandbox", () 
   it("at the step limit makes exactly one forced answer by the best-scoring answer agent", async () => {
     const task = testTask(fx.world, "capital_lookup");
     const { agents } = evasiveFirst(fx.agents, ["I don't know", "not sure", "I don't know", "I don't know"]);
-    const graph = await createOrchestrator({
-      handbook: fx.handbook,
-      agents,
-      search: fx.search,
-      defaults: { maxSteps: 3 },
-    });
-    const s = (await graph.invoke(inputOf(task))) as OrchestratorStateType;
+    const s = await runOnFixture(fx, task, { agents, defaults: { maxSteps: 3 } });
 
     expect(s.steps.length).toBe(4);
     const forced = s.decisions.filter((d) => d.forced);
@@ -199,13 +189,7 @@ describe("orchestrator graph over sim agents, real search and real sandbox", () 
           });
         },
       });
-    const graph = await createOrchestrator({
-      handbook: fx.handbook,
-      agents,
-      search: fx.search,
-      defaults: { maxSteps: 2 },
-    });
-    const s = (await graph.invoke(inputOf(task))) as OrchestratorStateType;
+    const s = await runOnFixture(fx, task, { agents, defaults: { maxSteps: 2 } });
     expect(s.decisions.filter((d) => d.forced)).toHaveLength(1);
     expect(s.steps).toHaveLength(3);
     const failed = s.steps.filter((x) => x.error);
@@ -225,12 +209,7 @@ describe("orchestrator graph over sim agents, real search and real sandbox", () 
 
   it("per-run settings in the input override the defaults (maxSteps 0: the forced answer comes first)", async () => {
     const task = testTask(fx.world, "capital_lookup");
-    const graph = await createOrchestrator({
-      handbook: fx.handbook,
-      agents: fx.agents,
-      search: fx.search,
-      defaults: { maxSteps: 8 },
-    });
+    const graph = await fixtureOrchestrator(fx, { defaults: { maxSteps: 8 } });
     const s = (await graph.invoke({ ...inputOf(task), settings: { maxSteps: 0 } })) as OrchestratorStateType;
     expect(s.steps.map((x) => x.mode)).toEqual(["answer"]);
     expect(s.decisions.map((d) => d.forced)).toEqual([true]);
