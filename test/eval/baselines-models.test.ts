@@ -48,16 +48,10 @@ describe("shared cost model", () => {
     const cost = costModel(t);
     expect(cost.agents).toEqual(["X", "Y", "Z"]);
     expect(cost.meanCostUsd.get("X")).toBeCloseTo(0.2, 12);
-    const c = chooseByValue(
-      "t",
-      [
-        ["X", 0.9],
-        ["Y", 0.6],
-        ["Z", 0.6],
-      ],
-      cost,
-      1,
-    );
+    /** chooseByValue on task t with these candidates' p̂ (in the order written), at this λ. */
+    const choose = (scores: Record<string, number>, lambda: number) =>
+      chooseByValue("t", Object.entries(scores), cost, lambda);
+    const c = choose({ X: 0.9, Y: 0.6, Z: 0.6 }, 1);
     expect(c.candidates.map((x) => [x.agent, x.normalisedCost])).toEqual([
       ["X", 1],
       ["Y", 0.25],
@@ -65,43 +59,13 @@ describe("shared cost model", () => {
     ]);
     // X 0.9 − 1 = −0.1; Y and Z 0.6 − 0.25 = 0.35, tied on value and cost → Y.
     expect(c.chosen).toBe("Y");
-    expect(
-      chooseByValue(
-        "t",
-        [
-          ["X", 0.9],
-          ["Y", 0.6],
-        ],
-        cost,
-        0,
-      ).chosen,
-    ).toBe("X");
+    expect(choose({ X: 0.9, Y: 0.6 }, 0).chosen).toBe("X");
     // The maximum runs over the decision's candidates: without X, Y's Ĉ is 1.
-    expect(
-      chooseByValue(
-        "t",
-        [
-          ["Y", 0.6],
-          ["Z", 0.5],
-        ],
-        cost,
-        1,
-      ).candidates[0]!.normalisedCost,
-    ).toBe(1);
+    expect(choose({ Y: 0.6, Z: 0.5 }, 1).candidates[0]!.normalisedCost).toBe(1);
     // An agent with no train record is not a candidate.
-    expect(
-      chooseByValue(
-        "t",
-        [
-          ["W", 1],
-          ["Z", 0],
-        ],
-        cost,
-        0,
-      ).chosen,
-    ).toBe("Z");
-    expect(() => chooseByValue("t", [["W", 1]], cost, 0)).toThrow(/no candidate agent/);
-    expect(() => chooseByValue("t", [["X", 1]], cost, -1)).toThrow(/lambda must be a finite number >= 0/);
+    expect(choose({ W: 1, Z: 0 }, 0).chosen).toBe("Z");
+    expect(() => choose({ W: 1 }, 0)).toThrow(/no candidate agent/);
+    expect(() => choose({ X: 1 }, -1)).toThrow(/lambda must be a finite number >= 0/);
   });
 
   it("kNN weighs cost by the agent's mean over the whole train table, not over the neighbours", () => {

@@ -16,7 +16,7 @@ import { publishHandbook } from "../../src/registry/handbooks.js";
 import { loadRecords } from "../../src/records/io.js";
 import { parseRunRecords } from "../../src/records/run-records.js";
 import { StoreRunRecords } from "../../src/records/run-sink.js";
-import { buildSimFixture, inputOf, testTask, type SimFixture } from "../orchestrator/fixture.js";
+import { buildSimFixture, fixtureOrchestrator, inputOf, testTask, type SimFixture } from "../orchestrator/fixture.js";
 
 let fx: SimFixture;
 let dir: string;
@@ -31,12 +31,7 @@ afterAll(() => {
 describe("records sink", () => {
   it("a run appends its steps and, for a task with references, its scored outcome", async () => {
     const file = join(dir, "runs.jsonl");
-    const orchestrator = await createOrchestrator({
-      handbook: fx.handbook,
-      agents: fx.agents,
-      search: fx.search,
-      checkpointer: new MemorySaver(),
-    });
+    const orchestrator = await fixtureOrchestrator(fx, { checkpointer: new MemorySaver() });
     const task = testTask(fx.world, "capital_lookup");
     const input = { task: { ...inputOf(task).task, references: [task.answer] } };
     const state = (await orchestrator.invoke(input, {
@@ -93,7 +88,7 @@ describe("records sink", () => {
   });
 
   it("store:NAME with no store is refused before any agent call", async () => {
-    const orchestrator = await createOrchestrator({ handbook: fx.handbook, agents: fx.agents, search: fx.search });
+    const orchestrator = await fixtureOrchestrator(fx);
     await expect(
       orchestrator.invoke(inputOf(testTask(fx.world, "capital_lookup")), { context: { records: "store:runs" } }),
     ).rejects.toThrow(/context records: store:runs: the run has no store/);

@@ -8,10 +8,11 @@ import { describe, expect, it } from "vitest";
 import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
 import type { OrchestratorStateType } from "../../graphs/orchestrator/state.js";
 import { HandbookSchema, type ConsultPlan, type Handbook } from "../../handbook/schema.js";
-import { costOf, type AgentSpec, type Pool, type Price } from "../../src/pool/schema.js";
+import { costOf, type Pool, type Price } from "../../src/pool/schema.js";
 import { createAgents } from "../../src/sim/create-agents.js";
 import { cost, handbookWith } from "../handbook/helpers.js";
 import type { RecordedRequest, ScriptStep } from "../../bench/support/openai-server.js";
+import { loopbackAgent } from "../support/openai-agent.js";
 import { serverPerTest } from "../support/server-per-test.js";
 
 const serve = serverPerTest();
@@ -44,17 +45,7 @@ const modelOf = (a: Name) => `model-${a}`;
 const pool = (url: string, names: Name[]): Pool => ({
   version: 1,
   name: "consult over http",
-  agents: names.map(
-    (id): AgentSpec => ({
-      id,
-      modes: ["answer"],
-      provider: "openai",
-      model: modelOf(id),
-      price: PRICE[id],
-      maxRetries: 0,
-      openai: { baseURL: url, apiKeyEnv: "SO_CONSULT_KEY" },
-    }),
-  ),
+  agents: names.map((id) => loopbackAgent(id, url, "SO_CONSULT_KEY", PRICE[id], { model: modelOf(id) })),
 });
 
 const beta = (alpha: number, b: number) => ({ alpha, beta: b });

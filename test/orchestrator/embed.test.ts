@@ -1,17 +1,15 @@
 import { RunnableLambda, type Runnable } from "@langchain/core/runnables";
 import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
 import type { OrchestratorStateType, Task } from "../../graphs/orchestrator/state.js";
-import { buildSimFixture, inputOf, testTask, type SimFixture } from "./fixture.js";
+import { buildSimFixture, fixtureOrchestrator, inputOf, runOnFixture, testTask, type SimFixture } from "./fixture.js";
 
 let fx: SimFixture;
 /** What the orchestrator answers for the task when run on its own. */
 let expected: OrchestratorStateType;
 beforeAll(async () => {
   fx = await buildSimFixture();
-  const graph = await createOrchestrator({ handbook: fx.handbook, agents: fx.agents, search: fx.search });
-  expected = (await graph.invoke(inputOf(testTask(fx.world, "arithmetic")))) as OrchestratorStateType;
+  expected = await runOnFixture(fx, testTask(fx.world, "arithmetic"));
 }, 60_000);
 
 /** A user's own graph state: a task in, an answer out, plus a field of their own. */
@@ -24,7 +22,7 @@ const AppState = Annotation.Root({
 describe("embedding createOrchestrator(...)", () => {
   it("works as a Runnable: invoke, and piped between other runnables", async () => {
     const task = testTask(fx.world, "arithmetic");
-    const orchestrator = await createOrchestrator({ handbook: fx.handbook, agents: fx.agents, search: fx.search });
+    const orchestrator = await fixtureOrchestrator(fx);
     const direct = (await orchestrator.invoke(inputOf(task))) as OrchestratorStateType;
     expect(direct.finalAnswer).toBe(expected.finalAnswer);
 
@@ -40,7 +38,7 @@ describe("embedding createOrchestrator(...)", () => {
 
   it("works as a subgraph node of a user's StateGraph whose state has task and finalAnswer", async () => {
     const task = testTask(fx.world, "arithmetic");
-    const orchestrator = await createOrchestrator({ handbook: fx.handbook, agents: fx.agents, search: fx.search });
+    const orchestrator = await fixtureOrchestrator(fx);
     const app = new StateGraph(AppState)
       .addNode("solve", orchestrator)
       .addNode("announce", (s: typeof AppState.State) => ({ shout: `ANSWER: ${s.finalAnswer}` }))
@@ -58,7 +56,7 @@ describe("embedding createOrchestrator(...)", () => {
 
   it("works from a wrapper node that calls orchestrator.invoke, and streams its decisions through the parent", async () => {
     const task = testTask(fx.world, "arithmetic");
-    const orchestrator = await createOrchestrator({ handbook: fx.handbook, agents: fx.agents, search: fx.search });
+    const orchestrator = await fixtureOrchestrator(fx);
     const app = new StateGraph(AppState)
       .addNode("solve", async (s: typeof AppState.State, config) => {
         const r = (await orchestrator.invoke(

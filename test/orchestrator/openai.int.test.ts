@@ -16,7 +16,15 @@ import {
   type ScriptStep,
 } from "../../bench/support/openai-server.js";
 import { loopbackAgent } from "../support/openai-agent.js";
-import { buildSimFixture, inputOf, testTask, withRemoteAnswer, type SimFixture } from "./fixture.js";
+import {
+  buildSimFixture,
+  fixtureOrchestrator,
+  inputOf,
+  runOnFixture,
+  testTask,
+  withRemoteAnswer,
+  type SimFixture,
+} from "./fixture.js";
 
 let fx: SimFixture;
 let server: OpenAIServer;
@@ -119,17 +127,13 @@ describe("LLM policy over real HTTP", () => {
     expect(s.decisions[0]!.record.skills).toEqual([]);
     expect(s.steps[0]!.mode).toBe("answer");
     // The offline policy would have searched first.
-    const offline = (await (
-      await createOrchestrator({ handbook: fx.handbook, agents: fx.agents, search: fx.search })
-    ).invoke(inputOf(task))) as OrchestratorStateType;
+    const offline = await runOnFixture(fx, task);
     expect(offline.steps[0]!.mode).toBe("search");
   });
 
   it("a malformed or invalid structured reply falls back to the offline policy for that step, and says why", async () => {
     const task = testTask(fx.world, "capital_lookup");
-    const offline = (await (
-      await createOrchestrator({ handbook: fx.handbook, agents: fx.agents, search: fx.search })
-    ).invoke(inputOf(task))) as OrchestratorStateType;
+    const offline = await runOnFixture(fx, task);
     routeQueue = [
       route('{"mode": "search", "reason": '), // arguments that are not JSON
       route({ mode: "dance", reason: "x", skills: [] }), // not a mode
@@ -225,10 +229,7 @@ describe("LLM policy with a human check", () => {
   it("asks the orchestrator model once per step even across an interrupt, and counts its cost", async () => {
     const { MemorySaver, Command } = await import("@langchain/langgraph");
     const task = testTask(fx.world, "capital_lookup");
-    const graph = await createOrchestrator({
-      handbook: fx.handbook,
-      agents: fx.agents,
-      search: fx.search,
+    const graph = await fixtureOrchestrator(fx, {
       orchestratorModel: createChatClient(routerSpec(), ROUTER_ENV),
       checkpointer: new MemorySaver(),
       defaults: { ask: true, budgetUsd: 1e-12 },

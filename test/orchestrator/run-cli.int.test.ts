@@ -9,7 +9,6 @@ import { join } from "node:path";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { saveHandbook } from "../../handbook/index.js";
-import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
 import type { OrchestratorStateType, Step } from "../../graphs/orchestrator/state.js";
 import { savePool } from "../../src/pool/load.js";
 import type { AgentSpec, Pool } from "../../src/pool/schema.js";
@@ -19,7 +18,7 @@ import {
   type RecordedRequest,
   type ScriptStep,
 } from "../../bench/support/openai-server.js";
-import { buildSimFixture, inputOf, testTask, withRemoteAnswer, type SimFixture } from "./fixture.js";
+import { buildSimFixture, inputOf, runOnFixture, testTask, withRemoteAnswer, type SimFixture } from "./fixture.js";
 import { startCli, untilOrExit } from "../support/cli.js";
 import { loopbackAgent } from "../support/openai-agent.js";
 
@@ -70,9 +69,7 @@ const isRoute = (r: RecordedRequest) =>
 describe("skillorchestra run (subprocess)", () => {
   it("prints one line per decision and per step, then the answer, stop reason and (simulated) cost", async () => {
     const task = testTask(fx.world, "capital_lookup");
-    const inProcess = (await (
-      await createOrchestrator({ handbook: fx.handbook, agents: fx.agents, search: fx.search })
-    ).invoke(inputOf(task))) as OrchestratorStateType;
+    const inProcess = await runOnFixture(fx, task);
     const db = join(dir, "text.sqlite");
     const r = await cli([task.id, "--handbook", simHandbook, "--pool", simPool, "--db", db]);
     expect(r.stderr).toBe("");

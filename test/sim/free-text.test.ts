@@ -1,9 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
 import type { OrchestratorStateType } from "../../graphs/orchestrator/state.js";
 import { decideFreeText } from "../../src/sim/free-text.js";
 import { createWorld } from "../../src/sim/world.js";
-import { buildSimFixture, type SimFixture } from "../orchestrator/fixture.js";
+import { buildSimFixture, fixtureOrchestrator, type SimFixture } from "../orchestrator/fixture.js";
 
 let fx: SimFixture;
 beforeAll(async () => {
@@ -34,7 +33,7 @@ describe("sim agents on free text (a task that is not the world's)", () => {
   });
 
   it("run through the orchestrator graph to an answer, every step simulated, instead of failing", async () => {
-    const graph = await createOrchestrator({ handbook: fx.handbook, agents: fx.agents, search: fx.search });
+    const graph = await fixtureOrchestrator(fx);
     const s = (await graph.invoke({ task: { id: "my-q", text: "Compute 12 * 7." } })) as OrchestratorStateType;
     expect(s.stopReason).not.toBe("agent_error");
     expect(s.failures).toEqual([]);
