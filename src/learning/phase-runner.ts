@@ -1,12 +1,10 @@
-import { createRequire } from "node:module";
-import { extname } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { Worker, type ResourceLimits } from "node:worker_threads";
+import type { ResourceLimits, Worker } from "node:worker_threads";
 import { InputError } from "../core/errors.js";
 import type { CandidateEvaluator } from "./choose.js";
 import type { Handoff } from "./pipeline.js";
 import { runPhase, type PhaseJob, type PhaseName, type PhaseOutcome } from "./phases.js";
 import type { PhaseProgress, ProgressFactory } from "./progress.js";
+import { entryBeside, startWorker } from "./worker-start.js";
 
 /**
  * Where the learning graph's phases run. In this thread (inlineRunner): the caller's handoff and live evaluator
@@ -66,23 +64,7 @@ export interface WorkerRunner extends PhaseRunner {
 }
 
 /** The worker's entry beside this module: phase-worker.ts under tsx, phase-worker.js when compiled. */
-const ENTRY = new URL(`./phase-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
-
-/** A .ts entry is loaded through tsx, registered in the worker first (a worker does not inherit the parent's hooks). */
-function startWorker(resourceLimits?: ResourceLimits): Worker {
-  const options = resourceLimits ? { resourceLimits } : {};
-  if (!ENTRY.pathname.endsWith(".ts")) return new Worker(ENTRY, options);
-  const boot = `import(${JSON.stringify(tsxApi())}).then((m) => { m.register(); return import(${JSON.stringify(ENTRY.href)}); });`;
-  return new Worker(boot, { ...options, eval: true });
-}
-
-/** tsx's ESM register API (its `import` export; what `import "tsx/esm/api"` would load). */
-function tsxApi(): string {
-  const require = createRequire(import.meta.url);
-  const pkgPath = require.resolve("tsx/package.json");
-  const pkg = require(pkgPath) as { exports: Record<string, { import: { default: string } }> };
-  return new URL(pkg.exports["./esm/api"]!.import.default, pathToFileURL(pkgPath)).href;
-}
+const ENTRY = entryBeside(import.meta.url, "phase-worker");
 
 /** The error a job failed with, as the phase would have thrown it in this thread (same class for InputError, same message). */
 function rebuilt(e: { name: string; message: string; stack?: string }): Error {
@@ -131,7 +113,7 @@ export function workerRunner(opts: WorkerRunnerOptions = {}): WorkerRunner {
   };
 
   const open = (run: string): Session => {
-    const worker = startWorker(opts.resourceLimits);
+    const worker = startWorker(ENTRY, opts.resourceLimits ? { resourceLimits: opts.resourceLimits } : {});
     const s: Session = { worker, ended: false };
     worker.on("message", (m: FromWorker) => {
       const p = s.pending;

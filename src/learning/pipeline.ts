@@ -34,14 +34,9 @@ import {
   type Selection,
 } from "./choose.js";
 import { distinctSkillNames } from "./describe.js";
-import {
-  clusterSkills,
-  statisticalDiscoverer,
-  taskSkills,
-  textCorpus,
-  type Discoverer,
-  type TextCorpus,
-} from "./discover.js";
+import { clusteredModes, textSkillSets, type SkillSet, type SkillSetSettings } from "./skill-sets.js";
+import { AHEAD_MIN_QUERIES, SkillSetsAhead } from "./ahead.js";
+import { statisticalDiscoverer, type Discoverer } from "./discover.js";
 import { llmDiscoverer, llmNamer } from "./discover-llm.js";
 import { replayIndex, type Evaluation } from "./evaluate.js";
 import { identifyAll } from "./identify.js";
@@ -182,6 +177,26 @@ function stamp(path: string): string | undefined {
 export class Handoff {
   #data = new Map<string, Promise<Data>>();
   #held = new Map<string, { stamp: string | undefined; value: unknown }>();
+  /** Select's skill sets being computed ahead (src/learning/ahead.ts), from split on. */
+  #ahead: SkillSetsAhead | undefined;
+
+  /** Start computing select's skill sets ahead (ending any started before). */
+  startAhead(): void {
+    this.#ahead?.close();
+    this.#ahead = SkillSetsAhead.start();
+  }
+
+  /** The skill sets computed ahead, when started (the handoff forgets them: take once). */
+  takeAhead(): SkillSetsAhead | undefined {
+    const a = this.#ahead;
+    this.#ahead = undefined;
+    return a;
+  }
+
+  /** What discover gives the skill sets' worker, when one was started. */
+  get ahead(): SkillSetsAhead | undefined {
+    return this.#ahead;
+  }
 
   /** The records (and pool) of a run, loaded on first use. */
   data(records: string, pool?: string): Promise<Data> {
@@ -217,6 +232,7 @@ export class Handoff {
   clear(): void {
     this.#data.clear();
     this.#held.clear();
+    this.takeAhead()?.close();
   }
 }
 
@@ -302,6 +318,8 @@ export async function runSplit(s: LearningSettings, io: PhaseIO, out: string): P
     };
     writeJson(out, artefact);
     io.handoff?.put(out, artefact);
+    // A large run's select clusterings will be computed on another core while profile and refine run.
+    if (io.handoff && sp.train.length >= AHEAD_MIN_QUERIES) io.handoff.startAhead();
     p.update(2, 2);
     p.end();
     return {
@@ -388,6 +406,7 @@ export async function runDiscover(
       if (found.text) text[mode] = found.text;
     }
     p.end();
+    if (Object.keys(text).length > 0) io.handoff?.ahead?.send(text, train, skillSetSettings(s));
     const artefact: SkillsArtefact = {
       kind: "skillorchestra.learning.skills",
       discoverer: discoverer.kind,
@@ -545,71 +564,35 @@ export async function runRefine(
   });
 }
 
-/** Cluster counts tried for the text-clustering candidates (each kept while every cluster can hold minCount). */
-export const CLUSTER_KS: readonly number[] = [2, 3, 4, 6, 8, 12];
+/** The settings select's skill sets depend on. */
+function skillSetSettings(s: LearningSettings): SkillSetSettings {
+  return { seed: s.seed, minCount: s.minCount, ...(s.examples !== undefined ? { examples: s.examples } : {}) };
+}
 
 /**
  * The candidates select weighs besides the full handbook's views, profiled on the training points: flat text
  * clusterings of each mode's training queries at several k (per-cluster competence, the structure a G-test at
  * small counts may fail to show), and, when the records name more than one task, one skill per task (identified
- * from the text by the task's centroid, never by its label).
+ * from the text by the task's centroid, never by its label). Their skills are `sets` when given (computed ahead,
+ * from the same text models, queries and settings), else textSkillSets here.
  */
 export function extraCandidates(
   full: Handbook,
   train: readonly QueryItem[],
   s: Pick<LearningSettings, "seed" | "minCount" | "examples">,
+  sets: readonly SkillSet[] = textSkillSets(full.text, train, s),
 ): ExtraCandidate[] {
-  const modes = (Object.keys(full.text ?? {}) as Mode[]).filter((m) => train.some((i) => i.mode === m));
-  if (modes.length === 0) return [];
+  const modes = clusteredModes(full.text, train);
   const agents: AgentInfo[] = Object.entries(full.agents).map(([id, p]) => ({ id, modes: [...p.modes] }));
-  // Each mode's training queries are read once for every clustering of them.
-  const byMode = new Map(modes.map((m) => [m, train.filter((i) => i.mode === m)] as const));
-  const corpora = new Map<Mode, TextCorpus>();
-  const corpusOf = (m: Mode) => {
-    let c = corpora.get(m);
-    if (!c) corpora.set(m, (c = textCorpus(byMode.get(m)!, full.text![m]!)));
-    return c;
-  };
-  const build = (
-    id: string,
-    skillsOf: (mode: Mode, items: QueryItem[], corpus: () => TextCorpus) => Skill[],
-  ): ExtraCandidate | undefined => {
-    const skills = modes.flatMap((m) => skillsOf(m, byMode.get(m)!, () => corpusOf(m)));
-    if (skills.length === 0) return undefined;
-    const keep = Object.values(full.skills).filter((x) => !modes.includes(x.mode));
+  const keep = Object.values(full.skills).filter((x) => !modes.includes(x.mode));
+  return sets.map(({ id, skills }) => {
     let h = skeletonHandbook([...keep, ...skills], agents, { prior: full.metadata.prior });
     // The full handbook's text models, shared (handbooks are immutable; equal models embed alike anyway).
     h.text = full.text;
     h.modes = structuredClone(full.modes);
     h = profileOn(h, train);
     return { id, handbook: h };
-  };
-  const out: ExtraCandidate[] = [];
-  const largest = Math.max(...modes.map((m) => train.filter((i) => i.mode === m).length));
-  for (const k of CLUSTER_KS) {
-    if (k * s.minCount > largest) break;
-    const c = build(`clusters-${k}`, (mode, items, corpus) =>
-      items.length >= k * s.minCount
-        ? clusterSkills(mode, items, {
-            k,
-            seed: s.seed,
-            model: full.text![mode]!,
-            minSize: s.minCount,
-            examples: s.examples,
-            corpus: corpus(),
-          })
-        : [],
-    );
-    if (c) out.push(c);
-  }
-  const tasks = [...new Set(train.map((i) => i.task))].sort();
-  if (tasks.length > 1) {
-    const byTask = build("tasks", (mode, items, corpus) =>
-      taskSkills(mode, items, full.text![mode]!, s.examples, corpus()),
-    );
-    if (byTask) out.push(byTask);
-  }
-  return out;
+  });
 }
 
 /** Phase 5: candidate views by granularity and text clusterings, evaluated on validation; the frontier and the choice. */
@@ -633,7 +616,8 @@ export async function runSelect(
       estimator: estimatorOf(s.estimator, s.seed),
       ...(s.shrinkage !== undefined ? { shrinkage: s.shrinkage } : {}),
     };
-    const extra = extraCandidates(full, train, s);
+    const ahead = await io.handoff?.takeAhead()?.take(full.text, train, skillSetSettings(s));
+    const extra = extraCandidates(full, train, s, ahead);
     // Each candidate also with agent-pooled competence (a named estimator); validation decides which serves.
     // And with the neighbours estimator (per-query evidence from the nearest labelled queries within a skill).
     // Replay makes these cheap to weigh; a target orchestrator run per candidate does not, so there they are left out.
