@@ -4,7 +4,7 @@ import { statisticalDiscoverer } from "../../src/learning/discover.js";
 import { identifyAll } from "../../src/learning/identify.js";
 import { skeletonHandbook } from "../../src/learning/profile.js";
 import { groupRecords } from "../../src/learning/queries.js";
-import { AGENTS, synthRecords, TYPES } from "./helpers.js";
+import { AGENTS, synthRecords, TYPES, type TypeSpec } from "./helpers.js";
 
 const agents = [...AGENTS];
 
@@ -48,24 +48,16 @@ describe("statistical discoverer", () => {
       { name: "b", task: "t", words: ["oak", "pine", "elm", "ash"], success: { alpha: 0.8, beta: 0.3, gamma: 0.5 } },
     ];
     const d = statisticalDiscoverer({ maxCategories: 1, maxSkills: 2 });
-    const flat = await d.discover({
-      mode: "answer",
-      items: groupRecords(synthRecords({ perType: 60, types: same })),
-      agents,
-      existing: [],
-      seed: 1,
-    });
-    expect(flat.skills.filter((s) => s.id.split(".").length === 3)).toHaveLength(1);
+    /** How many skills (below the one category) discovery finds on 60 queries of each of these types. */
+    const skillsFound = async (types: TypeSpec[]) => {
+      const items = groupRecords(synthRecords({ perType: 60, types }));
+      const { skills } = await d.discover({ mode: "answer", items, agents, existing: [], seed: 1 });
+      return skills.filter((s) => s.id.split(".").length === 3).length;
+    };
+    expect(await skillsFound(same)).toBe(1);
     // Same vocabularies, opposite profiles: the split is kept.
     const differ = [same[0]!, { ...same[1]!, success: { alpha: 0.1, beta: 0.9, gamma: 0.5 } }];
-    const split = await d.discover({
-      mode: "answer",
-      items: groupRecords(synthRecords({ perType: 60, types: differ })),
-      agents,
-      existing: [],
-      seed: 1,
-    });
-    expect(split.skills.filter((s) => s.id.split(".").length === 3)).toHaveLength(2);
+    expect(await skillsFound(differ)).toBe(2);
   });
 
   it("is deterministic for a seed and avoids existing ids", async () => {

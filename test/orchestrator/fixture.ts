@@ -77,6 +77,18 @@ export async function runOnFixture(
   return (await (await fixtureOrchestrator(fx, options)).invoke(inputOf(task))) as OrchestratorStateType;
 }
 
+/** What a run decided and produced, for comparing runs; latencies (wall time) left out. */
+export const outcome = (s: OrchestratorStateType) => ({
+  task: s.task,
+  steps: s.steps.map(({ latencyMs: _l, ...rest }) => rest),
+  documents: s.documents,
+  codeResults: s.codeResults,
+  decisions: s.decisions.map((d) => ({ step: d.step, mode: d.mode, chosen: d.record.chosen, skills: d.record.skills })),
+  finalAnswer: s.finalAnswer,
+  stopReason: s.stopReason,
+  costUsd: s.costUsd,
+});
+
 /**
  * The fixture's sim agents without their answer mode, and `remote` as the only answer agent; the handbook is profiled
  * on the fixture's records of the other modes, so it has no answer evidence for any agent.

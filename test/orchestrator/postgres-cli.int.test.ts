@@ -31,7 +31,7 @@ import {
 import { startCli, untilOrExit } from "../support/cli.js";
 import { loopbackAgent } from "../support/openai-agent.js";
 import { type Cluster, describePostgres, startCluster, type TestDatabase, testDatabase } from "../support/postgres.js";
-import { buildSimFixture, inputOf, type SimFixture, testTask, withRemoteAnswer } from "./fixture.js";
+import { buildSimFixture, inputOf, outcome, type SimFixture, testTask, withRemoteAnswer } from "./fixture.js";
 
 const KEY_ENV = { SO_PG_ANSWER_KEY: "answer-key" };
 
@@ -98,17 +98,6 @@ async function checkpointed(url: string, thread: string): Promise<Partial<Orches
     await store.close();
   }
 }
-
-/** What a run decided and produced; latencies (wall time) left out. */
-const outcome = (s: OrchestratorStateType) => ({
-  task: s.task,
-  steps: s.steps.map(({ latencyMs: _l, ...rest }) => rest),
-  documents: s.documents,
-  decisions: s.decisions.map((d) => ({ step: d.step, mode: d.mode, chosen: d.record.chosen, skills: d.record.skills })),
-  finalAnswer: s.finalAnswer,
-  stopReason: s.stopReason,
-  costUsd: s.costUsd,
-});
 
 describe("run --checkpoint: a bad URL or an unreachable server", () => {
   it("fails with one line naming the flag or the variable, before any step", async () => {

@@ -12,7 +12,7 @@ import type { CodeRunner } from "../../graphs/orchestrator/resources.js";
 import type { OrchestratorStateType } from "../../graphs/orchestrator/state.js";
 import { checkpointTarget, openCheckpointer } from "../../src/cli/checkpoint.js";
 import { describePostgres, type TestDatabase, testDatabase } from "../support/postgres.js";
-import { buildSimFixture, inputOf, type SimFixture } from "./fixture.js";
+import { buildSimFixture, inputOf, outcome, type SimFixture } from "./fixture.js";
 
 const THREADS = 50;
 
@@ -26,18 +26,6 @@ const runCode: CodeRunner = async (language, program) => ({
   stdout: `ran ${createHash("sha256").update(program).digest("hex").slice(0, 12)}\n`,
   stderr: "",
   exitCode: 0,
-});
-
-/** What a thread's run decided and produced; latencies (wall time) left out. */
-const outcome = (s: OrchestratorStateType) => ({
-  task: s.task,
-  steps: s.steps.map(({ latencyMs: _l, ...rest }) => rest),
-  documents: s.documents,
-  codeResults: s.codeResults,
-  decisions: s.decisions.map((d) => ({ step: d.step, mode: d.mode, chosen: d.record.chosen, skills: d.record.skills })),
-  finalAnswer: s.finalAnswer,
-  stopReason: s.stopReason,
-  costUsd: s.costUsd,
 });
 
 describePostgres("PostgresSaver: 50 concurrent threads", () => {
