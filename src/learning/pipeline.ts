@@ -34,8 +34,7 @@ import {
   type Selection,
 } from "./choose.js";
 import { distinctSkillNames } from "./describe.js";
-import { clusteredModes, textSkillSets, type SkillSet, type SkillSetSettings } from "./skill-sets.js";
-import { AHEAD_MIN_QUERIES, SkillSetsAhead } from "./ahead.js";
+import { clusteredModes, textSkillSets, type SkillSet } from "./skill-sets.js";
 import { statisticalDiscoverer, type Discoverer } from "./discover.js";
 import { llmDiscoverer, llmNamer } from "./discover-llm.js";
 import { replayIndex, type Evaluation } from "./evaluate.js";
@@ -177,26 +176,6 @@ function stamp(path: string): string | undefined {
 export class Handoff {
   #data = new Map<string, Promise<Data>>();
   #held = new Map<string, { stamp: string | undefined; value: unknown }>();
-  /** Select's skill sets being computed ahead (src/learning/ahead.ts), from split on. */
-  #ahead: SkillSetsAhead | undefined;
-
-  /** Start computing select's skill sets ahead (ending any started before). */
-  startAhead(): void {
-    this.#ahead?.close();
-    this.#ahead = SkillSetsAhead.start();
-  }
-
-  /** The skill sets computed ahead, when started (the handoff forgets them: take once). */
-  takeAhead(): SkillSetsAhead | undefined {
-    const a = this.#ahead;
-    this.#ahead = undefined;
-    return a;
-  }
-
-  /** What discover gives the skill sets' worker, when one was started. */
-  get ahead(): SkillSetsAhead | undefined {
-    return this.#ahead;
-  }
 
   /** The records (and pool) of a run, loaded on first use. */
   data(records: string, pool?: string): Promise<Data> {
@@ -232,7 +211,6 @@ export class Handoff {
   clear(): void {
     this.#data.clear();
     this.#held.clear();
-    this.takeAhead()?.close();
   }
 }
 
@@ -318,8 +296,6 @@ export async function runSplit(s: LearningSettings, io: PhaseIO, out: string): P
     };
     writeJson(out, artefact);
     io.handoff?.put(out, artefact);
-    // A large run's select clusterings will be computed on another core while profile and refine run.
-    if (io.handoff && sp.train.length >= AHEAD_MIN_QUERIES) io.handoff.startAhead();
     p.update(2, 2);
     p.end();
     return {
@@ -406,7 +382,6 @@ export async function runDiscover(
       if (found.text) text[mode] = found.text;
     }
     p.end();
-    if (Object.keys(text).length > 0) io.handoff?.ahead?.send(text, train, skillSetSettings(s));
     const artefact: SkillsArtefact = {
       kind: "skillorchestra.learning.skills",
       discoverer: discoverer.kind,
@@ -564,24 +539,18 @@ export async function runRefine(
   });
 }
 
-/** The settings select's skill sets depend on. */
-function skillSetSettings(s: LearningSettings): SkillSetSettings {
-  return { seed: s.seed, minCount: s.minCount, ...(s.examples !== undefined ? { examples: s.examples } : {}) };
-}
-
 /**
  * The candidates select weighs besides the full handbook's views, profiled on the training points: flat text
  * clusterings of each mode's training queries at several k (per-cluster competence, the structure a G-test at
  * small counts may fail to show), and, when the records name more than one task, one skill per task (identified
- * from the text by the task's centroid, never by its label). Their skills are `sets` when given (computed ahead,
- * from the same text models, queries and settings), else textSkillSets here.
+ * from the text by the task's centroid, never by its label). Their skills come from textSkillSets.
  */
 export function extraCandidates(
   full: Handbook,
   train: readonly QueryItem[],
   s: Pick<LearningSettings, "seed" | "minCount" | "examples">,
-  sets: readonly SkillSet[] = textSkillSets(full.text, train, s),
 ): ExtraCandidate[] {
+  const sets: readonly SkillSet[] = textSkillSets(full.text, train, s);
   const modes = clusteredModes(full.text, train);
   const agents: AgentInfo[] = Object.entries(full.agents).map(([id, p]) => ({ id, modes: [...p.modes] }));
   const keep = Object.values(full.skills).filter((x) => !modes.includes(x.mode));
@@ -616,8 +585,7 @@ export async function runSelect(
       estimator: estimatorOf(s.estimator, s.seed),
       ...(s.shrinkage !== undefined ? { shrinkage: s.shrinkage } : {}),
     };
-    const ahead = await io.handoff?.takeAhead()?.take(full.text, train, skillSetSettings(s));
-    const extra = extraCandidates(full, train, s, ahead);
+    const extra = extraCandidates(full, train, s);
     // Each candidate also with agent-pooled competence (a named estimator); validation decides which serves.
     // And with the neighbours estimator (per-query evidence from the nearest labelled queries within a skill).
     // Replay makes these cheap to weigh; a target orchestrator run per candidate does not, so there they are left out.

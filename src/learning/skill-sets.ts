@@ -5,9 +5,8 @@ import type { QueryItem } from "./queries.js";
 
 /**
  * The skills of select's text candidates: flat text clusterings of each mode's training queries at several k, and
- * one skill per task. A pure function of the text models, the training queries and three settings, so it can run
- * anywhere (select runs it in its own thread, or takes it from a worker that ran it while profile and refine ran:
- * src/learning/ahead.ts).
+ * one skill per task. A pure function of the text models, the training queries and three settings (select's
+ * extraCandidates profiles a handbook on each set).
  */
 
 /** Cluster counts tried for the text-clustering candidates (each kept while every cluster can hold minCount). */
