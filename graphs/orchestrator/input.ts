@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { InputError } from "../../src/core/errors.js";
-import { ModeSchema } from "../../src/core/modes.js";
+import { ToolModeSchema } from "../../src/core/modes.js";
 
 /**
  * The task a run solves, as a caller gives it. Its checks are the rules checkRunInput applies, its metadata what the
@@ -22,13 +22,10 @@ export const TaskSchema = z
         .array(z.string())
         .optional()
         .meta({ description: "Reference answers: never shown to agents; they let a caller score the answer." }),
-      modes: z
-        .array(ModeSchema.exclude(["answer"]))
-        .optional()
-        .meta({
-          description:
-            'Tool modes the task needs, in order (e.g. ["search"]): the offline policy runs them, then answers.',
-        }),
+      modes: z.array(ToolModeSchema).optional().meta({
+        description:
+          'Tool modes the task needs, in order (e.g. ["search"]): the offline policy runs them, then answers.',
+      }),
     },
     { error: 'expected an object {"id": "...", "text": "..."}' },
   )

@@ -4,7 +4,7 @@
  */
 import { LocalSearch, readCorpus } from "../../tools/search/index.js";
 import { InputError } from "../core/errors.js";
-import type { Mode } from "../core/modes.js";
+import { TOOL_MODES, type Mode } from "../core/modes.js";
 import { answerScorer, graphTrajectoryRunner } from "../eval/live.js";
 import { referenceAgents } from "../explore/assignments.js";
 import { REPLY_TOKENS } from "../explore/estimate.js";
@@ -81,9 +81,7 @@ export async function runLiveExplore(i: LiveExploreInput): Promise<number> {
   const corpus = i.corpus ? (await readCorpus(i.corpus)).documents : undefined;
   if (corpus && corpus.length === 0) throw new InputError(`${i.corpus}: the corpus has no documents`);
   const search = corpus ? LocalSearch.fromDocuments(corpus) : undefined;
-  const tools = (["search", "code"] as const).filter(
-    (m) => serving(m).length > 0 && (m !== "search" || search !== undefined),
-  );
+  const tools = TOOL_MODES.filter((m) => serving(m).length > 0 && (m !== "search" || search !== undefined));
   for (const t of i.tasks)
     for (const m of t.modes ?? [])
       if (!tools.includes(m))

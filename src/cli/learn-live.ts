@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { LocalSearch, readCorpus } from "../../tools/search/index.js";
 import { InputError } from "../core/errors.js";
-import { MODES } from "../core/modes.js";
+import { MODES, TOOL_MODES, type ToolMode } from "../core/modes.js";
 import { liveEvaluator } from "../eval/live.js";
 import { loadTasks } from "../explore/tasks.js";
 import type { ExploreTask } from "../explore/types.js";
@@ -71,11 +71,11 @@ export async function liveEvaluation(
   checkKeys(pool, s.pool);
   const tasks = loadTasks(f.tasks, { scored: true });
   const byId = new Map(tasks.map((t) => [t.id, t]));
-  const serving = (m: "search" | "code") => pool.agents.some((a) => a.modes.includes(m));
+  const serving = (m: ToolMode) => pool.agents.some((a) => a.modes.includes(m));
   if (serving("search") && !f.corpus)
     throw new InputError("--corpus: the pool has search agents; give the corpus (JSONL of {id, title, text})");
   const search = f.corpus ? LocalSearch.fromDocuments((await readCorpus(f.corpus)).documents) : undefined;
-  const defaultPlan = (["search", "code"] as const).filter((m) => serving(m) && (m !== "search" || search));
+  const defaultPlan = TOOL_MODES.filter((m) => serving(m) && (m !== "search" || search));
   const records = await loadRecords(s.records);
   const agents = await buildAgents(pool);
   const paths = artefactPaths(out);

@@ -19,7 +19,7 @@ import {
   readSplit,
   type LearningSettings,
 } from "../learning/pipeline.js";
-import { estimatorOf, type EstimatorName } from "../../handbook/estimators.js";
+import { estimatorOf, QUANTILE_Q, type EstimatorName } from "../../handbook/estimators.js";
 import { scopedProgress, silentProgress, type ProgressFactory } from "../learning/progress.js";
 import { chooseFor, type Choice } from "../../handbook/serve.js";
 import { consultScopes, consultTrajectory, planFor } from "../../handbook/consult.js";
@@ -256,7 +256,7 @@ export interface LearnedRouters {
 
 const ESTIMATOR_LABEL: Record<EstimatorName, string> = {
   mean: "posterior mean",
-  quantile: "posterior quantile q=0.25",
+  quantile: `posterior quantile q=${QUANTILE_Q}`,
   thompson: "Thompson",
 };
 

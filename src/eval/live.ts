@@ -10,7 +10,7 @@ import type { OrchestratorStateType } from "../../graphs/orchestrator/state.js";
 import { createHandbook } from "../../handbook/build.js";
 import type { Handbook } from "../../handbook/schema.js";
 import { InputError } from "../core/errors.js";
-import type { Mode } from "../core/modes.js";
+import type { Mode, ToolMode } from "../core/modes.js";
 import { scoreAnswer } from "../explore/score.js";
 import type { AnswerScorer, TrajectoryRunner } from "../explore/trajectories.js";
 import type { ExploreTask } from "../explore/types.js";
@@ -84,7 +84,7 @@ export interface LiveEvaluatorOptions extends LiveRunOptions {
   /** The validation tasks, read when the first candidate is evaluated (the split is known by then). */
   tasks: () => ExploreTask[] | Promise<ExploreTask[]>;
   /** Tool modes of a task that names none. */
-  defaultPlan: readonly ("search" | "code")[];
+  defaultPlan: readonly ToolMode[];
   lambda: number;
   /**
    * Mean cost per task of always taking the dearest agent in each mode: the cost normaliser of the objective, one

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { InputError, parseOrThrow } from "../core/errors.js";
+import { ToolModeSchema } from "../core/modes.js";
 import { parseJsonText, readTextFile } from "../core/json-file.js";
 import { TEXT_METRICS } from "../../tools/answer/metrics.js";
 import type { World } from "../sim/world.js";
@@ -22,7 +23,7 @@ export const ExploreTaskSchema = z.object({
       message: `unknown metric (use ${TEXT_METRICS.join(", ")})`,
     })
     .optional(),
-  modes: z.array(z.enum(["search", "code"])).optional(),
+  modes: z.array(ToolModeSchema).optional(),
 });
 
 export interface LoadTasksOptions {

@@ -1,6 +1,6 @@
 import pLimit from "p-limit";
 import { InputError } from "../core/errors.js";
-import { MODES, type Mode } from "../core/modes.js";
+import { MODES, type Mode, type ToolMode } from "../core/modes.js";
 import type { AgentSpec } from "../pool/schema.js";
 import type { Agent, StepResult } from "../providers/types.js";
 import { existsSync } from "node:fs";
@@ -65,7 +65,7 @@ export interface ExploreTrajectoriesOptions {
   /** Modes whose agents are varied (default all). */
   modes?: readonly Mode[];
   /** Tool modes a task runs before answering when it names none (`task.modes`). */
-  defaultPlan: readonly ("search" | "code")[];
+  defaultPlan: readonly ToolMode[];
   run: TrajectoryRunner;
   score: AnswerScorer;
   out: string;
@@ -177,7 +177,7 @@ function idleOutcome(task: ExploreTask, assignment: Assignment): TrajectoryOutco
 }
 
 /** The tool modes of a task's trajectory, in order, then the answer. */
-export function planOf(task: ExploreTask, defaultPlan: readonly ("search" | "code")[]): Mode[] {
+export function planOf(task: ExploreTask, defaultPlan: readonly ToolMode[]): Mode[] {
   return [...(task.modes ?? defaultPlan), "answer"];
 }
 
@@ -365,13 +365,9 @@ export async function exploreTrajectories(o: ExploreTrajectoriesOptions): Promis
           return r;
         },
       });
-    const end = await o.run(
-      { ...job.task, modes: job.plan.filter((m) => m !== "answer") as ("search" | "code")[] },
-      metered,
-      {
-        ...(o.signal ? { signal: o.signal } : {}),
-      },
-    );
+    const end = await o.run({ ...job.task, modes: job.plan.filter((m) => m !== "answer") as ToolMode[] }, metered, {
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
     const s = end.answer === null ? 0 : await score(end.answer, job.task);
     return {
       id,

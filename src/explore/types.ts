@@ -1,4 +1,4 @@
-import type { Mode } from "../core/modes.js";
+import type { Mode, ToolMode } from "../core/modes.js";
 import type { Agent } from "../providers/types.js";
 import type { ExecutionRecordInput } from "../records/schema.js";
 
@@ -11,7 +11,7 @@ export interface ExploreTask {
   /** How answers to it are scored (default `em`). */
   metric?: string;
   /** Tool modes a trajectory runs before answering, in order; absent: every tool mode on offer. */
-  modes?: ("search" | "code")[];
+  modes?: ToolMode[];
 }
 
 /**
