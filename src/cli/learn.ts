@@ -29,6 +29,7 @@ import {
 } from "../learning/pipeline.js";
 import type { EstimatorName } from "../../handbook/estimators.js";
 import { autoProgress, silentProgress } from "../learning/progress.js";
+import { prestartWorker } from "../learning/phase-runner.js";
 import type { LiveLearnFlags } from "./learn-live.js";
 
 /**
@@ -195,6 +196,8 @@ export async function runLearn(f: LearnFlags): Promise<number> {
   const s = settingsFrom(f);
   if (f.stopAfter !== undefined && !(PHASES as readonly string[]).includes(f.stopAfter))
     throw new InputError(`--stop-after: unknown phase "${f.stopAfter}" (use ${PHASES.join(", ")})`);
+  // Replay evaluation runs the phases in a worker: it boots while the input is checked.
+  if ((f.evaluate ?? "replay") === "replay") prestartWorker();
   await checkLearnInput(s, f.out);
   const { liveEvaluation } = await import("./learn-live.js");
   const evaluateCandidate = await liveEvaluation(f, s, f.out);

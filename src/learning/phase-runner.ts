@@ -66,6 +66,40 @@ export interface WorkerRunner extends PhaseRunner {
 /** The worker's entry beside this module: phase-worker.ts under tsx, phase-worker.js when compiled. */
 const ENTRY = entryBeside(import.meta.url, "phase-worker");
 
+/** A worker started ahead of its run (prestartWorker), for the next run a worker runner opens. */
+let spare: { worker: Worker; limits: string } | undefined;
+
+/**
+ * Start the next learning run's worker now, so that it loads its modules while the caller does other work (`learn`
+ * checks its input meanwhile). The next run that any worker runner with the same heap limits opens takes it. Until
+ * then it keeps nothing alive, and one that dies unused is forgotten.
+ */
+export function prestartWorker(resourceLimits?: ResourceLimits): void {
+  if (spare) return;
+  const worker = startWorker(ENTRY, resourceLimits ? { resourceLimits } : {});
+  worker.unref();
+  const mine = { worker, limits: JSON.stringify(resourceLimits ?? null) };
+  const forget = () => {
+    if (spare === mine) spare = undefined;
+  };
+  worker.once("error", forget);
+  worker.once("exit", forget);
+  spare = mine;
+}
+
+/** The spare worker waiting for a run, if any. */
+export function spareWorker(): Worker | undefined {
+  return spare?.worker;
+}
+
+/** The spare worker, when it has these limits (taken: the caller owns it). */
+function takeSpare(resourceLimits?: ResourceLimits): Worker | undefined {
+  if (!spare || spare.limits !== JSON.stringify(resourceLimits ?? null)) return undefined;
+  const { worker } = spare;
+  spare = undefined;
+  return worker;
+}
+
 /** The error a job failed with, as the phase would have thrown it in this thread (same class for InputError, same message). */
 function rebuilt(e: { name: string; message: string; stack?: string }): Error {
   const err = e.name === "InputError" ? new InputError(e.message) : new Error(e.message);
@@ -113,7 +147,9 @@ export function workerRunner(opts: WorkerRunnerOptions = {}): WorkerRunner {
   };
 
   const open = (run: string): Session => {
-    const worker = startWorker(ENTRY, opts.resourceLimits ? { resourceLimits: opts.resourceLimits } : {});
+    const worker =
+      takeSpare(opts.resourceLimits) ??
+      startWorker(ENTRY, opts.resourceLimits ? { resourceLimits: opts.resourceLimits } : {});
     const s: Session = { worker, ended: false };
     worker.on("message", (m: FromWorker) => {
       const p = s.pending;

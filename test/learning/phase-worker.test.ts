@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { InputError } from "../../src/core/errors.js";
 import { Handoff, learningSettings } from "../../src/learning/pipeline.js";
-import { inlineRunner, workerRunner } from "../../src/learning/phase-runner.js";
+import { inlineRunner, prestartWorker, spareWorker, workerRunner } from "../../src/learning/phase-runner.js";
 import type { PhaseJob } from "../../src/learning/phases.js";
 import { silentProgress, type ProgressFactory } from "../../src/learning/progress.js";
 import { synthRecords } from "./helpers.js";
@@ -88,5 +88,41 @@ describe("learning phases in a worker thread: errors", () => {
     expect(runner.live()).toBe(1);
     await runner.close();
     expect(runner.live()).toBe(0);
+  }, 60_000);
+});
+
+describe("a learning worker started ahead of its run", () => {
+  it("is taken by the next run a runner with the same limits opens, and runs its phases", async () => {
+    prestartWorker();
+    const spare = spareWorker();
+    expect(spare).toBeDefined();
+    prestartWorker(); // one spare at most
+    expect(spareWorker()).toBe(spare);
+    // Another runner's limits do not take it.
+    const small = workerRunner({ resourceLimits: { maxOldGenerationSizeMb: 512 } });
+    await small.run(job(fx.records, join(fx.dir, "f", "H.json")), silentProgress);
+    await small.close();
+    expect(spareWorker()).toBe(spare);
+    const runner = workerRunner();
+    const ok = await runner.run(job(fx.records, join(fx.dir, "g", "H.json")), silentProgress);
+    expect(ok.summary).toMatchObject({ train: expect.any(Number), validation: expect.any(Number) });
+    expect(spareWorker()).toBeUndefined();
+    // The taken worker is the run's: closing the runner ends it.
+    const exited = new Promise((resolve) => spare!.once("exit", resolve));
+    expect(runner.live()).toBe(1);
+    await runner.close();
+    await exited;
+  }, 60_000);
+
+  it("one that dies unused is forgotten, and the next run starts its own", async () => {
+    prestartWorker();
+    const spare = spareWorker()!;
+    await spare.terminate();
+    await new Promise((r) => setImmediate(r));
+    expect(spareWorker()).toBeUndefined();
+    const runner = workerRunner();
+    const ok = await runner.run(job(fx.records, join(fx.dir, "h", "H.json")), silentProgress);
+    expect(ok.summary).toMatchObject({ train: expect.any(Number) });
+    await runner.close();
   }, 60_000);
 });
