@@ -174,13 +174,15 @@ const WRITE_SLOTS = 2;
 /**
  * Saves of many files whose writes run behind the caller (writeFileAtomicAsync): each save checks its handbook at
  * once (a bad one throws there) and encodes it on this thread when a slot is free; the kernel's copy and the fsyncs
- * then run on libuv's threads while the caller goes on computing. At most WRITE_SLOTS files are in flight; each file is atomic as with
- * saveHandbook. `flush` waits for every write and rethrows the first failure: call it before relying on the files.
+ * then run on libuv's threads while the caller goes on computing. At most WRITE_SLOTS files are in flight, one write
+ * per path at a time (a second waits for the first); each file is atomic as with saveHandbook. `flush` waits for
+ * every write and rethrows the first failure: call it before relying on the files.
  */
 export class WriteBehind {
   private readonly slots: { buf: Buffer; busy: Promise<void> }[] = [];
   private next = 0;
   private failure: unknown;
+  private readonly writing = new Map<string, Promise<void>>();
 
   /** saveHandbook, written behind. Resolves (with the handbook as saved) once its bytes are queued. */
   async saveHandbook(path: string, h: Handbook, now: string = new Date().toISOString()): Promise<Handbook> {
@@ -207,13 +209,20 @@ export class WriteBehind {
     const i = this.next++ % WRITE_SLOTS;
     const slot = (this.slots[i] ??= { buf: Buffer.allocUnsafe(0), busy: Promise.resolve() });
     await slot.busy;
+    await this.writing.get(path);
     if (this.failure) throw this.failure;
     const bytes = encode();
     if (slot.buf.length < bytes.length) slot.buf = Buffer.allocUnsafe(Math.max(bytes.length, 2 * slot.buf.length));
     slot.buf.set(bytes);
-    slot.busy = writeFileAtomicAsync(path, slot.buf.subarray(0, bytes.length)).catch((err: unknown) => {
-      this.failure ??= err;
-    });
+    const done = writeFileAtomicAsync(path, slot.buf.subarray(0, bytes.length))
+      .catch((err: unknown) => {
+        this.failure ??= err;
+      })
+      .finally(() => {
+        if (this.writing.get(path) === done) this.writing.delete(path);
+      });
+    this.writing.set(path, done);
+    slot.busy = done;
   }
 }
 

@@ -48,6 +48,15 @@ describe("WriteBehind", () => {
     expect(JSON.parse(readFileSync(a, "utf8"))).toEqual({ which: "a".repeat(100_000) });
   });
 
+  it("two saves of one path land one after the other: the file holds the last", async () => {
+    const files = new WriteBehind();
+    const path = join(dir, "twice.json");
+    for (let i = 0; i < 5; i++) await files.writeJson(path, { i, pad: "p".repeat(200_000 * (5 - i)) });
+    await files.flush();
+    expect(JSON.parse(readFileSync(path, "utf8")).i).toBe(4);
+    expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  });
+
   it("a bad handbook throws at its save, before anything is written", async () => {
     const files = new WriteBehind();
     const bad = handbook(0);
