@@ -220,8 +220,12 @@ describe("explore with openai agents: whole trajectories in every mode", () => {
   it("resumes a kill -9 with each pair exactly once and no call counted twice", async () => {
     const slow = await startOpenAIServer(skillScript({ delayMs: 40 }));
     try {
+      // Three of the four agents (the reference ones): fewer pairs to run twice over, so it holds on a busy machine.
       const slowPool = join(dir, "slow-pool.json");
-      writeFileSync(slowPool, readFileSync(pool, "utf8").replaceAll(server.url, slow.url));
+      const spec = JSON.parse(readFileSync(pool, "utf8").replaceAll(server.url, slow.url)) as {
+        agents: { id: string }[];
+      };
+      writeFileSync(slowPool, JSON.stringify({ ...spec, agents: spec.agents.filter((a) => a.id !== "guesser") }));
       const out = join(dir, "killed.jsonl");
       const args = ["explore", "--pool", slowPool, "--tasks", small, "--corpus", corpus, "--out", out];
       const first = startCli([...args, "--concurrency", "2"], { [KEY]: "test-key" });
@@ -240,12 +244,12 @@ describe("explore with openai agents: whole trajectories in every mode", () => {
       });
       await first.done;
       const killedAt = lines(out).length;
-      expect(killedAt).toBeLessThan(24);
+      expect(killedAt).toBeLessThan(18);
       // The resume, in this process: the same command.
       expect(await runExplore({ ...flags(out, { tasks: small }), pool: slowPool })).toBe(0);
       const all = await loadRecords(out);
-      expect(all.length).toBe(24);
-      expect(new Set(all.map((r) => recordKey(r))).size).toBe(24);
+      expect(all.length).toBe(18);
+      expect(new Set(all.map((r) => recordKey(r))).size).toBe(18);
       // A call is in the ledger once; only calls under way at the kill reached the server and not the ledger.
       const spend = lines(`${out}.spend.jsonl`);
       const requests = slow.chatRequests().length;
