@@ -96,6 +96,8 @@ export function observationsOf(records: Pick<RunRecords, "steps" | "outcomes">):
   for (const [key, { step, o }] of scored) {
     if (o.source === "agreement" && strong.has(`${step.thread}/${step.step}`)) continue;
     withScore.add(`${step.thread}/${step.step}`);
+    // The later of two ISO timestamps (strings: Math.max does not apply).
+    // biome-ignore lint/complexity/useMathMinMax: strings compared in time order
     const at = o.at < step.at ? step.at : o.at;
     rows.push({ at, order: order++, obs: { key, ...base(step), score: o.score, weight: o.weight, at } });
   }
